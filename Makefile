@@ -1,0 +1,68 @@
+# mmiotap - top-level build. Plain GNU make; each directory contributes a
+# fragment (DIR/DIR.mk) that appends to the lists below.
+#
+#   make            everything in user space (library, runtime, CLI, tests)
+#   make check      every test, ending with "N passed, N failed[, N skipped]"
+#   make check-unit only the fast host tests (used for the ASan/UBSan run)
+#   make bench      the benchmarks (they print ratios, never assert times)
+#   make kmod       the kernel module against the running kernel or KDIR=...
+#   make vm-check   the QEMU ground-truth tests
+#   make SAN=1 BUILD=build-san check-unit   unit tests under ASan+UBSan
+#   make freestanding   compile core/ with -ffreestanding -nostdlib
+
+BUILD ?= build
+CC ?= cc
+V ?= 0
+SAN ?= 0
+OPT ?= -O2
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS_BASE := -std=gnu11 -g $(OPT) $(WARN) -fno-omit-frame-pointer \
+	-D_GNU_SOURCE -Icore/include -Iformat/include -Iruntime/include
+ifeq ($(SAN),1)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-sanitize-recover=all
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS_SAN) $(LDFLAGS)
+ZYDIS_LIBS := -lZydis
+
+# Lists the fragments append to.
+ALL_TARGETS :=
+CHECK_UNIT :=     # host programs, run by check-unit and check (exit 0/77/other)
+CHECK_SCRIPTS :=  # shell tests, run by check
+BENCH_PROGS :=
+CLEAN_EXTRA :=
+
+.PHONY: all check check-unit bench kmod vm-check clean freestanding
+all: all-targets
+
+-include core/core.mk
+-include format/format.mk
+-include runtime/runtime.mk
+-include cli/cli.mk
+-include tests/tests.mk
+-include bench/bench.mk
+-include kmod/kmod.mk
+
+all-targets: $(ALL_TARGETS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+check: all
+	@bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
+
+check-unit: $(CHECK_UNIT)
+	@bash tests/run-tests.sh $(CHECK_UNIT)
+
+bench: $(BENCH_PROGS)
+	@set -e; for b in $(BENCH_PROGS); do echo "== $$b"; $$b; done
+
+clean:
+	rm -rf $(BUILD) build-san build-free $(CLEAN_EXTRA)

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * emu.h - the mmiotap emulator core: the public contract.
+ *
+ * Given one x86-64 instruction that faulted on a traced page, the core says
+ * which memory accesses it makes, performs them through the caller's
+ * callbacks (in program order), and leaves the register context exactly as
+ * the CPU would have left it, including RFLAGS. It never touches memory
+ * itself and never allocates. It is reentrant: all state lives in the
+ * objects passed in.
+ *
+ * The same code runs in a SIGSEGV handler (runtime/preload), a ptrace
+ * tracer (runtime/ptrace) and the kernel module (kmod/). Only
+ * mmiotap/platform.h knows which.
+ *
+ * Typical use by a backend:
+ *
+ *     struct mt_decoded *d = mt_dcache_lookup(cache, rip, bytes, n);
+ *     if (!d) { d = mt_dcache_slot(cache, rip); rc = mt_decode(d, bytes, n, rip); }
+ *     rc = mt_emulate(d, &cpu, &ops, backend_state);
+ *     // rc == 0: cpu.rip now points past the instruction; copy cpu back.
+ *     // rc == MT_EMU_UNSUPPORTED: record UNKNOWN with d->bytes, fall back.
+ */
+#ifndef MMIOTAP_EMU_H
+#define MMIOTAP_EMU_H
+
+#include "mmiotap/platform.h"
+#include <Zydis/Zydis.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- results ------------------------------------------------------------ */
+
+/* Every core function returns 0 or one of these (all negative, distinct). */
+enum mt_emu_status {
+	MT_EMU_OK = 0,
+	MT_EMU_NEED_BYTES = -1000, /* decoder ran out of bytes: fetch more   */
+	MT_EMU_INVALID = -1001,    /* not a valid x86-64 instruction          */
+	MT_EMU_UNSUPPORTED = -1002,/* valid, but the core has no semantics   */
+	MT_EMU_MEMFAULT = -1003,   /* a memory callback returned an error     */
+	MT_EMU_REGFAULT = -1004,   /* a register accessor returned an error   */
+	MT_EMU_NOMEM_OPERAND = -1005, /* instruction does not access memory   */
+	MT_EMU_BADARG = -1006,     /* caller error (NULL, bad size, ...)       */
+};
+
+/* Short stable name of a status ("unsupported", ...); never NULL. */
+const char *mt_emu_strerror(int status);
+
+/* ---- register context ----------------------------------------------------- */
+
+/* General purpose registers in hardware encoding order. */
+enum mt_gpr {
+	MT_RAX, MT_RCX, MT_RDX, MT_RBX, MT_RSP, MT_RBP, MT_RSI, MT_RDI,
+	MT_R8, MT_R9, MT_R10, MT_R11, MT_R12, MT_R13, MT_R14, MT_R15,
+	MT_NGPR
+};
+
+/*
+ * The integer part of the context, copied in and out by the backend (from
+ * ucontext's gregs, ptrace's user_regs_struct or the kernel's pt_regs).
+ * rip is the address of the faulting instruction on entry and the address of
+ * the next instruction after a successful mt_emulate().
+ */
+struct mt_cpu {
+	uint64_t gpr[MT_NGPR];
+	uint64_t rip;
+	uint64_t rflags;
+	uint64_t fs_base;
+	uint64_t gs_base;
+};
+
+/* ---- callbacks ------------------------------------------------------------- */
+
+/* Flags passed with each memory access. */
+#define MT_ACC_LOCKED 0x1u  /* part of a LOCK-ed (or XCHG) read-modify-write */
+#define MT_ACC_RMW 0x2u     /* read half / write half of a read-modify-write */
+#define MT_ACC_STRING 0x4u  /* one element of a (REP) string instruction     */
+#define MT_ACC_NT 0x8u      /* non-temporal / direct store (MOVNTI, MOVDIRI) */
+#define MT_ACC_PARTIAL 0x10u /* masked vector access: a run of selected elements */
+
+/*
+ * Displaced execution request: the instruction re-encoded so that its one
+ * explicit memory operand is [scratch_reg]. The backend runs it natively
+ * with the context's GPRs, arithmetic flags and vector/mask state loaded,
+ * except that scratch_reg holds the address of `scratch`, then stores the
+ * resulting state back (scratch_reg keeps its original value). The core
+ * fills `scratch` from memory before (if the operand is read) and writes it
+ * back after (if written), so flags and results are exact by construction.
+ */
+struct mt_displaced {
+	uint8_t code[16];
+	uint8_t len;
+	uint8_t scratch_reg; /* enum mt_gpr */
+	uint16_t size;       /* bytes of the memory operand */
+	uint8_t *scratch;    /* 64-byte aligned, at least 64 bytes */
+};
+
+struct mt_emu_ops {
+	/*
+	 * Memory. Called for every memory access of the instruction, in program
+	 * order, device memory or not: the backend decides what is traced.
+	 * size is 1, 2, 4, 8, 10, 16, 32 or 64 (or a partial run, see
+	 * MT_ACC_PARTIAL). A read may return different bytes than the device
+	 * holds (injection). Return 0 or a negative errno.
+	 */
+	int (*mem_read)(void *opaque, uint64_t addr, void *buf, unsigned size,
+			unsigned flags);
+	int (*mem_write)(void *opaque, uint64_t addr, const void *buf,
+			 unsigned size, unsigned flags);
+
+	/*
+	 * Vector registers: idx 0..31 (xmm/ymm/zmm). get reads the low `size`
+	 * bytes (16, 32 or 64); set writes the low `size` bytes and leaves the
+	 * bytes above alone. A backend whose registers are narrower than
+	 * `size` ignores the excess on set and returns zeros on get.
+	 * May be NULL: vector instructions are then MT_EMU_UNSUPPORTED.
+	 */
+	int (*vec_get)(void *opaque, unsigned idx, void *buf, unsigned size);
+	int (*vec_set)(void *opaque, unsigned idx, const void *buf, unsigned size);
+	/* Opmask registers k0..k7. May be NULL (then EVEX masking unsupported). */
+	int (*kmask_get)(void *opaque, unsigned idx, uint64_t *val);
+	int (*kmask_set)(void *opaque, unsigned idx, uint64_t val);
+
+	/* Optional: run a displaced instruction (see struct mt_displaced).
+	 * NULL means forms that need it are MT_EMU_UNSUPPORTED. */
+	int (*exec_displaced)(void *opaque, struct mt_cpu *cpu,
+			      const struct mt_displaced *d);
+};
+
+/* ---- decoding and the decode cache ------------------------------------------ */
+
+/* Instruction families, for reports and the census. */
+enum mt_family {
+	MT_FAM_NONE = 0,      /* no explicit/implicit memory operand */
+	MT_FAM_MOV,           /* MOV, MOVZX, MOVSX, MOVSXD, MOVBE, moffs, imm */
+	MT_FAM_ALU,           /* ADD OR ADC SBB AND SUB XOR CMP TEST NOT NEG INC DEC */
+	MT_FAM_SHIFT,         /* SHL SHR SAR ROL ROR RCL RCR SHLD SHRD */
+	MT_FAM_BIT,           /* BT BTS BTR BTC */
+	MT_FAM_ATOMIC,        /* XCHG CMPXCHG CMPXCHG8B/16B XADD */
+	MT_FAM_COND,          /* SETcc CMOVcc */
+	MT_FAM_NT,            /* MOVNTI MOVDIRI MOVDIR64B */
+	MT_FAM_STRING,        /* MOVS STOS LODS CMPS SCAS, REP/REPE/REPNE */
+	MT_FAM_VMOV,          /* SSE/AVX/AVX-512 moves, PINSR/PEXTR */
+	MT_FAM_VALU,          /* vector ALU with a memory operand (displaced) */
+	MT_FAM_OTHER,         /* anything else with a memory operand */
+	MT_FAM_COUNT
+};
+const char *mt_family_name(enum mt_family fam);
+
+/* One decoded instruction, as cached. Treat as read-only outside core/. */
+struct mt_decoded {
+	uint64_t rip;                 /* cache key */
+	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	uint8_t len;
+	uint8_t family;               /* enum mt_family */
+	uint8_t handler;              /* core-internal dispatch index; 0 = unsupported */
+	uint8_t mem_op;               /* index in ops[] of the explicit memory operand, 0xff if none */
+	ZydisDecodedInstruction insn;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+};
+
+/*
+ * Decode one instruction. On success fills *d (including family/handler, so
+ * mt_emu_supported() is known before any access is made).
+ * Returns 0, MT_EMU_NEED_BYTES or MT_EMU_INVALID.
+ */
+int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len,
+	      uint64_t rip);
+
+/* True if mt_emulate() has semantics for this instruction (given the ops
+ * the backend provides: vector/displaced forms need those callbacks). */
+bool mt_emu_supported(const struct mt_decoded *d, const struct mt_emu_ops *ops);
+
+/*
+ * Decode cache: a direct-mapped table of struct mt_decoded keyed by RIP and
+ * validated against the instruction bytes, in storage the caller owns (a
+ * per-thread or per-CPU block: the cache has no locks).
+ */
+struct mt_dcache {
+	struct mt_decoded *slots;
+	uint32_t mask;                /* nslots - 1 */
+	uint64_t hits, misses;
+};
+/* nslots must be a power of two. */
+int mt_dcache_init(struct mt_dcache *c, struct mt_decoded *slots, uint32_t nslots);
+/* Return the cached decode of the instruction at rip whose first bytes are
+ * `bytes` (n available), or NULL. */
+const struct mt_decoded *mt_dcache_lookup(struct mt_dcache *c, uint64_t rip,
+					  const uint8_t *bytes, size_t n);
+/* Decode into the slot for rip and return it (NULL + *status on failure). */
+const struct mt_decoded *mt_dcache_fill(struct mt_dcache *c, uint64_t rip,
+					const uint8_t *bytes, size_t n, int *status);
+
+/* ---- emulation ------------------------------------------------------------ */
+
+/*
+ * Compute the effective (linear) address of operand `opidx` of d with the
+ * context cpu (segment bases for FS/GS applied, RIP-relative resolved).
+ */
+int mt_operand_address(const struct mt_decoded *d, unsigned opidx,
+		       const struct mt_cpu *cpu, uint64_t *addr);
+
+/*
+ * Emulate d against cpu. All memory accesses go through ops; registers other
+ * than the integer context go through ops' accessors. On success returns 0
+ * and cpu->rip points past the instruction. On failure the context and
+ * memory are unchanged unless the status is MT_EMU_MEMFAULT, in which case
+ * accesses already made stand (as they would on the CPU).
+ */
+int mt_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
+	       const struct mt_emu_ops *ops, void *opaque);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MMIOTAP_EMU_H */

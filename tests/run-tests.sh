@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs each test given on the command line (an executable or a .sh script).
+# Exit 0 = pass, 77 = skip (the test prints why), anything else = fail.
+# A failed test's output is kept in $TEST_LOGDIR (default build/test-logs).
+# Ends with the line "N passed, N failed, N skipped".
+set -u
+logdir=${TEST_LOGDIR:-build/test-logs}
+mkdir -p "$logdir"
+pass=0 fail=0 skip=0 failed=()
+for t in "$@"; do
+	name=$(echo "$t" | tr '/' '_')
+	log="$logdir/$name.log"
+	start=$(date +%s%N)
+	case "$t" in
+	*.sh) bash "$t" >"$log" 2>&1 ;;
+	*) "$t" >"$log" 2>&1 ;;
+	esac
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000)); secs="$((ms / 1000)).$(((ms % 1000) / 100))"
+	case $rc in
+	0) pass=$((pass + 1)); printf 'PASS %-50s %6ss\n' "$t" "$secs" ;;
+	77) skip=$((skip + 1)); printf 'SKIP %-50s %s\n' "$t" "$(tail -n1 "$log")" ;;
+	*) fail=$((fail + 1)); failed+=("$t"); printf 'FAIL %-50s (exit %d, log %s)\n' "$t" "$rc" "$log"
+	   tail -n 20 "$log" | sed 's/^/    | /' ;;
+	esac
+done
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
