@@ -33,6 +33,7 @@ ZYDIS_LIBS := -lZydis
 ALL_TARGETS :=
 CHECK_UNIT :=     # host programs, run by check-unit and check (exit 0/77/other)
 CHECK_SCRIPTS :=  # shell tests, run by check
+VM_SCRIPTS :=     # QEMU tests (also in CHECK_SCRIPTS); they exit 77 when QEMU cannot run
 BENCH_PROGS :=
 CLEAN_EXTRA :=
 
@@ -46,6 +47,7 @@ all: all-targets
 -include tests/tests.mk
 -include bench/bench.mk
 -include kmod/kmod.mk
+-include tests/vm/vm.mk
 
 all-targets: $(ALL_TARGETS)
 
