@@ -48,6 +48,7 @@ all: all-targets
 -include bench/bench.mk
 -include kmod/kmod.mk
 -include tests/vm/vm.mk
+-include tools/tools.mk
 
 all-targets: $(ALL_TARGETS)
 

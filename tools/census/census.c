@@ -1,0 +1,804 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * mmiotap-census - how much of the machine's real code can the core emulate?
+ *
+ * For every ELF x86-64 file given (default: every /usr/lib/x86_64-linux-gnu/ *.so*),
+ * decode every byte of every executable section by linear sweep with Zydis
+ * (an undecodable byte is counted and skipped), pick out the instructions
+ * that access memory, and ask the emulator core (mt_decode +
+ * mt_emu_supported) whether it could emulate each one if it faulted on a
+ * traced page, under two backend profiles:
+ *
+ *   user   - vector, opmask and displaced-execution callbacks all present
+ *            (the LD_PRELOAD and ptrace tracers);
+ *   kernel - vector and opmask callbacks present, no exec_displaced
+ *            (the kernel module).
+ *
+ * Classification of each decoded instruction (see docs/CENSUS.md):
+ *   no memory     - no memory operand at all;
+ *   no access     - LEA (address generation), NOP with a ModRM memory operand,
+ *                   PREFETCH*: they never fault on an unmapped page;
+ *   stack only    - the only memory operands are implicit stack ones
+ *                   (PUSH POP CALL RET ENTER LEAVE PUSHF POPF ...): not MMIO
+ *                   candidates, reported apart;
+ *   candidate     - everything else with a memory operand, explicit or
+ *                   implicit (string instructions, XLAT, moffs, gathers,
+ *                   CALL/JMP through memory, x87, XSAVE ...).
+ *
+ * Output is markdown on stdout. Exit 0, or 1 on usage/IO errors, or 2 when
+ * --min-coverage is given and user-profile coverage is below it.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mmiotap/emu.h"
+
+#define DEFAULT_GLOB "/usr/lib/x86_64-linux-gnu/*.so*"
+#define NMNEM (ZYDIS_MNEMONIC_MAX_VALUE + 1)
+
+enum { PROF_USER, PROF_KERNEL, NPROF };
+static const char *const prof_name[NPROF] = { "user", "kernel" };
+
+/* Counters for one scope (everything, libc, libm, or one file). */
+struct scope {
+	uint64_t bytes;        /* bytes of executable sections swept */
+	uint64_t insns;        /* instructions decoded */
+	uint64_t invalid;      /* bytes skipped as undecodable */
+	uint64_t nomem;
+	uint64_t noaccess;
+	uint64_t stack;
+	uint64_t cand;
+	uint64_t supp[NPROF];
+	uint64_t core_err;     /* Zydis decoded it but mt_decode() failed */
+	uint64_t core_nomem;   /* mt_decode() says MT_FAM_NONE for a candidate */
+};
+
+struct mnem_stat {
+	uint64_t cand;
+	uint64_t supp[NPROF];
+	uint64_t fam_mask;     /* families mt_decode gave this mnemonic */
+};
+
+/* Unsupported forms (mnemonic + operand shapes), per profile. */
+struct form {
+	char key[96];
+	uint64_t count;
+	uint64_t in_libc, in_libm;
+	uint8_t fam;
+	uint8_t len;
+	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	uint64_t addr;
+	int file;
+};
+#define FORM_SLOTS 8192
+struct form_table {
+	struct form *slot[FORM_SLOTS];
+	unsigned used;
+	uint64_t dropped;
+};
+
+struct file_stat {
+	char *name;
+	struct scope s;
+};
+
+static struct {
+	struct scope all, libc, libm;
+	uint64_t fam[MT_FAM_COUNT][1 + NPROF]; /* candidates, supported per profile */
+	struct mnem_stat mnem[NMNEM];
+	struct form_table forms[NPROF];
+	struct file_stat *files;
+	size_t nfiles, cap_files;
+	uint64_t skipped_notelf, skipped_dup, skipped_err, skipped_noexec;
+	int top;
+} G;
+
+static ZydisDecoder zdec;
+
+/* Callbacks that are never called: mt_emu_supported() only looks at which
+ * ones are present. */
+static int nop_read(void *o, uint64_t a, void *b, unsigned s, unsigned f)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_write(void *o, uint64_t a, const void *b, unsigned s, unsigned f)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_vget(void *o, unsigned i, void *b, unsigned s)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_vset(void *o, unsigned i, const void *b, unsigned s)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_kget(void *o, unsigned i, uint64_t *v)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_kset(void *o, unsigned i, uint64_t v)
+{
+	return -EOPNOTSUPP;
+}
+static int nop_disp(void *o, struct mt_cpu *c, const struct mt_displaced *d)
+{
+	return -EOPNOTSUPP;
+}
+
+static struct mt_emu_ops prof_ops[NPROF] = {
+	[PROF_USER] = { nop_read, nop_write, nop_vget, nop_vset, nop_kget,
+			nop_kset, nop_disp },
+	[PROF_KERNEL] = { nop_read, nop_write, nop_vget, nop_vset, nop_kget,
+			  nop_kset, NULL },
+};
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "mmiotap-census: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+	if (!p)
+		die("%s", "out of memory");
+	return p;
+}
+
+/* ---- classification --------------------------------------------------------- */
+
+enum klass { K_NOMEM, K_NOACCESS, K_STACK, K_CAND };
+
+static bool is_hint(ZydisMnemonic m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_NOP:
+	case ZYDIS_MNEMONIC_PREFETCH:
+	case ZYDIS_MNEMONIC_PREFETCHNTA:
+	case ZYDIS_MNEMONIC_PREFETCHT0:
+	case ZYDIS_MNEMONIC_PREFETCHT1:
+	case ZYDIS_MNEMONIC_PREFETCHT2:
+	case ZYDIS_MNEMONIC_PREFETCHW:
+	case ZYDIS_MNEMONIC_PREFETCHWT1:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static enum klass classify(const ZydisDecodedInstruction *in,
+			   const ZydisDecodedOperand *ops)
+{
+	bool any = false, agen = false, other = false;
+
+	for (unsigned i = 0; i < in->operand_count; i++) {
+		const ZydisDecodedOperand *op = &ops[i];
+		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+			continue;
+		if (op->mem.type == ZYDIS_MEMOP_TYPE_AGEN) {
+			agen = true;
+			continue;
+		}
+		any = true;
+		/* Implicit stack: a hidden/implicit operand in SS (push, pop,
+		 * call, ret, enter, leave, pushf ...). */
+		if (op->visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT &&
+		    op->mem.segment == ZYDIS_REGISTER_SS)
+			continue;
+		other = true;
+	}
+	if (!any)
+		return agen ? K_NOACCESS : K_NOMEM;
+	if (is_hint(in->mnemonic))
+		return K_NOACCESS;
+	return other ? K_CAND : K_STACK;
+}
+
+static const char *regclass_name(ZydisRegister r)
+{
+	switch (ZydisRegisterGetClass(r)) {
+	case ZYDIS_REGCLASS_GPR8: return "r8";
+	case ZYDIS_REGCLASS_GPR16: return "r16";
+	case ZYDIS_REGCLASS_GPR32: return "r32";
+	case ZYDIS_REGCLASS_GPR64: return "r64";
+	case ZYDIS_REGCLASS_X87: return "st";
+	case ZYDIS_REGCLASS_MMX: return "mm";
+	case ZYDIS_REGCLASS_XMM: return "xmm";
+	case ZYDIS_REGCLASS_YMM: return "ymm";
+	case ZYDIS_REGCLASS_ZMM: return "zmm";
+	case ZYDIS_REGCLASS_MASK: return "k";
+	case ZYDIS_REGCLASS_SEGMENT: return "sreg";
+	case ZYDIS_REGCLASS_BOUND: return "bnd";
+	default: return "reg";
+	}
+}
+
+/* "lock or m32,imm" / "vmovdqu8 m512{k},zmm" */
+static void form_key(char *buf, size_t sz, const ZydisDecodedInstruction *in,
+		     const ZydisDecodedOperand *ops)
+{
+	size_t n = 0;
+	const char *mn = ZydisMnemonicGetString(in->mnemonic);
+
+#define PUT(...)                                                               \
+	do {                                                                   \
+		int k_ = snprintf(buf + n, sz - n, __VA_ARGS__);               \
+		if (k_ > 0)                                                    \
+			n += (size_t)k_ < sz - n ? (size_t)k_ : sz - n - 1;    \
+	} while (0)
+	if (in->attributes & ZYDIS_ATTRIB_HAS_LOCK)
+		PUT("lock ");
+	if (in->attributes & ZYDIS_ATTRIB_HAS_REP)
+		PUT("rep ");
+	if (in->attributes & ZYDIS_ATTRIB_HAS_REPE)
+		PUT("repe ");
+	if (in->attributes & ZYDIS_ATTRIB_HAS_REPNE)
+		PUT("repne ");
+	PUT("%s", mn ? mn : "?");
+	bool first = true;
+	bool masked = in->avx.mask.reg != ZYDIS_REGISTER_NONE &&
+		      in->avx.mask.reg != ZYDIS_REGISTER_K0;
+	for (unsigned i = 0; i < in->operand_count_visible; i++) {
+		const ZydisDecodedOperand *op = &ops[i];
+		PUT("%s", first ? " " : ",");
+		first = false;
+		switch (op->type) {
+		case ZYDIS_OPERAND_TYPE_REGISTER:
+			PUT("%s", regclass_name(op->reg.value));
+			break;
+		case ZYDIS_OPERAND_TYPE_MEMORY:
+			if (op->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
+				PUT("vsib%u", op->size);
+			else
+				PUT("m%u", op->size);
+			break;
+		case ZYDIS_OPERAND_TYPE_IMMEDIATE:
+			PUT("imm");
+			break;
+		case ZYDIS_OPERAND_TYPE_POINTER:
+			PUT("ptr");
+			break;
+		default:
+			PUT("?");
+		}
+		if (i == 0 && masked)
+			PUT("{k}%s", in->avx.mask.mode == ZYDIS_MASK_MODE_ZEROING ?
+					     "{z}" : "");
+	}
+#undef PUT
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static void form_add(struct form_table *t, const char *key,
+		     const struct mt_decoded *d, int file, int is_libc,
+		     int is_libm)
+{
+	uint32_t h = hash_str(key) & (FORM_SLOTS - 1);
+	for (unsigned probe = 0; probe < FORM_SLOTS; probe++) {
+		struct form *f = t->slot[(h + probe) & (FORM_SLOTS - 1)];
+		if (!f) {
+			if (t->used >= FORM_SLOTS / 2) {
+				t->dropped++;
+				return;
+			}
+			f = xcalloc(1, sizeof(*f));
+			snprintf(f->key, sizeof(f->key), "%s", key);
+			f->fam = d->family;
+			f->len = d->len <= sizeof(f->bytes) ? d->len : sizeof(f->bytes);
+			memcpy(f->bytes, d->bytes, f->len);
+			f->addr = d->rip;
+			f->file = file;
+			t->slot[(h + probe) & (FORM_SLOTS - 1)] = f;
+			t->used++;
+		} else if (strcmp(f->key, key)) {
+			continue;
+		}
+		f->count++;
+		f->in_libc += is_libc;
+		f->in_libm += is_libm;
+		return;
+	}
+	t->dropped++;
+}
+
+static void scope_add(struct scope *dst, const struct scope *src)
+{
+	dst->bytes += src->bytes;
+	dst->insns += src->insns;
+	dst->invalid += src->invalid;
+	dst->nomem += src->nomem;
+	dst->noaccess += src->noaccess;
+	dst->stack += src->stack;
+	dst->cand += src->cand;
+	for (int p = 0; p < NPROF; p++)
+		dst->supp[p] += src->supp[p];
+	dst->core_err += src->core_err;
+	dst->core_nomem += src->core_nomem;
+}
+
+/* ---- the sweep ------------------------------------------------------------------ */
+
+static void sweep(const uint8_t *p, uint64_t size, uint64_t vaddr,
+		  struct scope *s, int file, int is_libc, int is_libm)
+{
+	ZydisDecodedInstruction in;
+	ZydisDecoderContext ctx;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	struct mt_decoded d;
+	uint64_t off = 0;
+
+	s->bytes += size;
+	while (off < size) {
+		size_t n = size - off < ZYDIS_MAX_INSTRUCTION_LENGTH ?
+				   (size_t)(size - off) :
+				   ZYDIS_MAX_INSTRUCTION_LENGTH;
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&zdec, &ctx, p + off,
+								n, &in))) {
+			s->invalid++;
+			off++;
+			continue;
+		}
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&zdec, &ctx, &in, ops,
+							     in.operand_count))) {
+			/* Should not happen once the instruction decoded. */
+			s->invalid++;
+			off++;
+			continue;
+		}
+		s->insns++;
+		uint64_t rip = vaddr + off;
+		enum klass k = classify(&in, ops);
+		off += in.length;
+		switch (k) {
+		case K_NOMEM: s->nomem++; continue;
+		case K_NOACCESS: s->noaccess++; continue;
+		case K_STACK: s->stack++; continue;
+		case K_CAND: break;
+		}
+		s->cand++;
+		struct mnem_stat *ms = &G.mnem[in.mnemonic];
+		ms->cand++;
+
+		memset(&d, 0, sizeof(d));
+		int rc = mt_decode(&d, p + rip - vaddr, n, rip);
+		if (rc != 0 || d.len != in.length) {
+			s->core_err++;
+			d.family = MT_FAM_OTHER;
+			d.len = in.length;
+			memcpy(d.bytes, p + rip - vaddr, in.length);
+			d.rip = rip;
+		} else if (d.family == MT_FAM_NONE) {
+			s->core_nomem++;
+		}
+		unsigned fam = d.family < MT_FAM_COUNT ? d.family : MT_FAM_OTHER;
+		ms->fam_mask |= 1ull << fam;
+		G.fam[fam][0]++;
+		char key[96];
+		key[0] = 0;
+		for (int pr = 0; pr < NPROF; pr++) {
+			bool ok = rc == 0 && d.len == in.length &&
+				  mt_emu_supported(&d, &prof_ops[pr]);
+			if (ok) {
+				s->supp[pr]++;
+				ms->supp[pr]++;
+				G.fam[fam][1 + pr]++;
+				continue;
+			}
+			if (!key[0])
+				form_key(key, sizeof(key), &in, ops);
+			form_add(&G.forms[pr], key, &d, file, is_libc, is_libm);
+		}
+	}
+}
+
+static void sweep_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		G.skipped_err++;
+		return;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size < sizeof(Elf64_Ehdr)) {
+		close(fd);
+		G.skipped_notelf++;
+		return;
+	}
+	/* Symlinks and hard links: count each file once. */
+	static struct { dev_t dev; ino_t ino; } *seen;
+	static size_t nseen, capseen;
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino) {
+			close(fd);
+			G.skipped_dup++;
+			return;
+		}
+	if (nseen == capseen) {
+		capseen = capseen ? capseen * 2 : 256;
+		void *ns = realloc(seen, capseen * sizeof(*seen));
+		if (!ns)
+			die("%s", "out of memory");
+		seen = ns;
+	}
+	seen[nseen].dev = st.st_dev;
+	seen[nseen++].ino = st.st_ino;
+
+	uint64_t fsize = (uint64_t)st.st_size;
+	const uint8_t *m = mmap(NULL, fsize, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		G.skipped_err++;
+		return;
+	}
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64) {
+		munmap((void *)m, fsize);
+		G.skipped_notelf++;
+		return;
+	}
+
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	int is_libc = !strcmp(base, "libc.so.6");
+	int is_libm = !strcmp(base, "libm.so.6");
+
+	if (G.nfiles == G.cap_files) {
+		G.cap_files = G.cap_files ? G.cap_files * 2 : 256;
+		void *nf = realloc(G.files, G.cap_files * sizeof(*G.files));
+		if (!nf)
+			die("%s", "out of memory");
+		G.files = nf;
+	}
+	int fidx = (int)G.nfiles;
+	struct file_stat *fs = &G.files[G.nfiles++];
+	memset(fs, 0, sizeof(*fs));
+	fs->name = strdup(path);
+	if (!fs->name)
+		die("%s", "out of memory");
+
+	int nsec = 0;
+	if (eh->e_shoff && eh->e_shnum && eh->e_shentsize == sizeof(Elf64_Shdr) &&
+	    eh->e_shoff <= fsize &&
+	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) <= fsize - eh->e_shoff) {
+		const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
+		for (unsigned i = 0; i < eh->e_shnum; i++) {
+			if (!(sh[i].sh_flags & SHF_EXECINSTR) ||
+			    sh[i].sh_type == SHT_NOBITS || !sh[i].sh_size)
+				continue;
+			if (sh[i].sh_offset > fsize ||
+			    sh[i].sh_size > fsize - sh[i].sh_offset)
+				continue;
+			sweep(m + sh[i].sh_offset, sh[i].sh_size, sh[i].sh_addr,
+			      &fs->s, fidx, is_libc, is_libm);
+			nsec++;
+		}
+	} else if (eh->e_phoff && eh->e_phnum &&
+		   eh->e_phentsize == sizeof(Elf64_Phdr) && eh->e_phoff <= fsize &&
+		   (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) <=
+			   fsize - eh->e_phoff) {
+		/* No section headers: fall back to executable segments. */
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(m + eh->e_phoff);
+		for (unsigned i = 0; i < eh->e_phnum; i++) {
+			if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X) ||
+			    !ph[i].p_filesz || ph[i].p_offset > fsize ||
+			    ph[i].p_filesz > fsize - ph[i].p_offset)
+				continue;
+			sweep(m + ph[i].p_offset, ph[i].p_filesz, ph[i].p_vaddr,
+			      &fs->s, fidx, is_libc, is_libm);
+			nsec++;
+		}
+	}
+	munmap((void *)m, fsize);
+	if (!nsec)
+		G.skipped_noexec++;
+	scope_add(&G.all, &fs->s);
+	if (is_libc)
+		scope_add(&G.libc, &fs->s);
+	if (is_libm)
+		scope_add(&G.libm, &fs->s);
+}
+
+/* ---- report ---------------------------------------------------------------------- */
+
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * (double)a / (double)b : 100.0;
+}
+
+static void print_scope_row(const char *name, const struct scope *s)
+{
+	printf("| %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+	       " | %" PRIu64 " | %" PRIu64 " (%.3f%%) | %" PRIu64 " (%.3f%%) |\n",
+	       name, s->insns, s->invalid, s->stack, s->noaccess, s->cand,
+	       s->supp[PROF_USER], pct(s->supp[PROF_USER], s->cand),
+	       s->supp[PROF_KERNEL], pct(s->supp[PROF_KERNEL], s->cand));
+}
+
+static int cmp_form(const void *a, const void *b)
+{
+	const struct form *fa = *(const struct form *const *)a;
+	const struct form *fb = *(const struct form *const *)b;
+	if (fa->count != fb->count)
+		return fa->count < fb->count ? 1 : -1;
+	return strcmp(fa->key, fb->key);
+}
+
+static int cmp_mnem_unsupp(const void *a, const void *b)
+{
+	unsigned ia = *(const unsigned *)a, ib = *(const unsigned *)b;
+	uint64_t ua = G.mnem[ia].cand - G.mnem[ia].supp[PROF_USER];
+	uint64_t ub = G.mnem[ib].cand - G.mnem[ib].supp[PROF_USER];
+	uint64_t ka = G.mnem[ia].cand - G.mnem[ia].supp[PROF_KERNEL];
+	uint64_t kb = G.mnem[ib].cand - G.mnem[ib].supp[PROF_KERNEL];
+	if (ua != ub)
+		return ua < ub ? 1 : -1;
+	if (ka != kb)
+		return ka < kb ? 1 : -1;
+	if (G.mnem[ia].cand != G.mnem[ib].cand)
+		return G.mnem[ia].cand < G.mnem[ib].cand ? 1 : -1;
+	return ia < ib ? -1 : ia > ib;
+}
+
+static int cmp_file_unsupp(const void *a, const void *b)
+{
+	const struct file_stat *fa = a, *fb = b;
+	uint64_t ua = fa->s.cand - fa->s.supp[PROF_USER];
+	uint64_t ub = fb->s.cand - fb->s.supp[PROF_USER];
+	if (ua != ub)
+		return ua < ub ? 1 : -1;
+	return strcmp(fa->name, fb->name);
+}
+
+static void fam_list(char *buf, size_t sz, uint64_t mask)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned f = 0; f < MT_FAM_COUNT && n + 1 < sz; f++)
+		if (mask & (1ull << f)) {
+			int k = snprintf(buf + n, sz - n, "%s%s", n ? "," : "",
+					 mt_family_name((enum mt_family)f));
+			if (k > 0)
+				n += (size_t)k < sz - n ? (size_t)k : sz - n - 1;
+		}
+}
+
+static void print_forms(int prof)
+{
+	struct form_table *t = &G.forms[prof];
+	struct form **v = xcalloc(t->used + 1, sizeof(*v));
+	unsigned n = 0;
+	for (unsigned i = 0; i < FORM_SLOTS; i++)
+		if (t->slot[i])
+			v[n++] = t->slot[i];
+	qsort(v, n, sizeof(*v), cmp_form);
+	printf("\n## Top unsupported forms, %s profile (%u distinct%s)\n\n",
+	       prof_name[prof], n, t->dropped ? ", table full: some dropped" : "");
+	if (!n) {
+		printf("None.\n");
+		free(v);
+		return;
+	}
+	printf("| form | family | count | in libc | in libm | example (file, address: bytes) |\n");
+	printf("| --- | --- | ---: | ---: | ---: | --- |\n");
+	for (unsigned i = 0; i < n && i < (unsigned)G.top; i++) {
+		const struct form *f = v[i];
+		const char *fn = G.files[f->file].name;
+		const char *b = strrchr(fn, '/');
+		printf("| `%s` | %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+		       " | %s 0x%" PRIx64 ": `",
+		       f->key, mt_family_name((enum mt_family)f->fam), f->count,
+		       f->in_libc, f->in_libm, b ? b + 1 : fn, f->addr);
+		for (unsigned j = 0; j < f->len; j++)
+			printf("%s%02x", j ? " " : "", f->bytes[j]);
+		printf("` |\n");
+	}
+	free(v);
+}
+
+static void report(int argc, char **argv, bool all_mnem, int top_files)
+{
+	const struct scope *a = &G.all;
+
+	printf("# mmiotap instruction census\n\n");
+	printf("Command: `mmiotap-census");
+	for (int i = 1; i < argc; i++)
+		printf(" %s", argv[i]);
+	printf("`\n\n");
+	printf("Files: %zu ELF x86-64 files swept (%" PRIu64 " bytes of executable "
+	       "sections); skipped: %" PRIu64 " not ELF x86-64, %" PRIu64
+	       " duplicate links, %" PRIu64 " unreadable, %" PRIu64
+	       " without executable sections.\n\n",
+	       G.nfiles, a->bytes, G.skipped_notelf, G.skipped_dup,
+	       G.skipped_err, G.skipped_noexec);
+	printf("Profiles: **user** = vector, opmask and exec_displaced callbacks "
+	       "present (preload and ptrace tracers); **kernel** = vector and "
+	       "opmask callbacks, no exec_displaced (kernel module).\n\n");
+
+	printf("## Coverage\n\n");
+	printf("| scope | instructions | invalid bytes | stack only | no access "
+	       "(LEA/NOP/PREFETCH) | memory candidates | user supported | kernel "
+	       "supported |\n");
+	printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+	print_scope_row("all files", a);
+	if (G.libc.insns)
+		print_scope_row("libc.so.6", &G.libc);
+	if (G.libm.insns)
+		print_scope_row("libm.so.6", &G.libm);
+	if (a->core_err || a->core_nomem)
+		printf("\nCore disagreements: mt_decode() failed or gave another "
+		       "length on %" PRIu64 " instructions Zydis decoded; gave "
+		       "family none for %" PRIu64 " memory candidates.\n",
+		       a->core_err, a->core_nomem);
+
+	printf("\n## By family (memory candidates, all files)\n\n");
+	printf("| family | candidates | user supported | user %% | kernel supported | kernel %% |\n");
+	printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+	for (unsigned f = 0; f < MT_FAM_COUNT; f++) {
+		const uint64_t *c = G.fam[f];
+		if (!c[0])
+			continue;
+		printf("| %s | %" PRIu64 " | %" PRIu64 " | %.3f | %" PRIu64
+		       " | %.3f |\n",
+		       mt_family_name((enum mt_family)f), c[0], c[1 + PROF_USER],
+		       pct(c[1 + PROF_USER], c[0]), c[1 + PROF_KERNEL],
+		       pct(c[1 + PROF_KERNEL], c[0]));
+	}
+
+	unsigned *idx = xcalloc(NMNEM, sizeof(*idx));
+	unsigned n = 0;
+	for (unsigned i = 0; i < NMNEM; i++)
+		if (G.mnem[i].cand &&
+		    (all_mnem || G.mnem[i].supp[PROF_KERNEL] != G.mnem[i].cand ||
+		     G.mnem[i].supp[PROF_USER] != G.mnem[i].cand))
+			idx[n++] = i;
+	qsort(idx, n, sizeof(*idx), cmp_mnem_unsupp);
+	printf("\n## By mnemonic (%s)\n\n",
+	       all_mnem ? "all mnemonics with memory candidates" :
+			  "mnemonics with any unsupported instance; --mnemonics lists all");
+	printf("| mnemonic | family | candidates | user unsupported | kernel unsupported |\n");
+	printf("| --- | --- | ---: | ---: | ---: |\n");
+	for (unsigned i = 0; i < n; i++) {
+		const struct mnem_stat *ms = &G.mnem[idx[i]];
+		char fams[128];
+		fam_list(fams, sizeof(fams), ms->fam_mask);
+		printf("| %s | %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |\n",
+		       ZydisMnemonicGetString((ZydisMnemonic)idx[i]), fams,
+		       ms->cand, ms->cand - ms->supp[PROF_USER],
+		       ms->cand - ms->supp[PROF_KERNEL]);
+	}
+	free(idx);
+
+	print_forms(PROF_USER);
+	print_forms(PROF_KERNEL);
+
+	if (top_files && G.nfiles > 1) {
+		qsort(G.files, G.nfiles, sizeof(*G.files), cmp_file_unsupp);
+		printf("\n## Files with the most unsupported candidates (user profile)\n\n");
+		printf("| file | candidates | user unsupported | user %% |\n");
+		printf("| --- | ---: | ---: | ---: |\n");
+		for (size_t i = 0; i < G.nfiles && i < (size_t)top_files; i++) {
+			const struct scope *s = &G.files[i].s;
+			printf("| %s | %" PRIu64 " | %" PRIu64 " | %.3f |\n",
+			       G.files[i].name, s->cand, s->cand - s->supp[PROF_USER],
+			       pct(s->supp[PROF_USER], s->cand));
+		}
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmiotap-census [--mnemonics] [--top N] [--top-files N]\n"
+		"                      [--min-coverage PCT] [FILE...]\n"
+		"Decodes every executable section of each ELF x86-64 FILE (default\n"
+		"%s) and prints, as markdown, how many memory-accessing\n"
+		"instructions the mmiotap core can emulate, by family and mnemonic.\n"
+		"  --mnemonics         list every mnemonic, not only unsupported ones\n"
+		"  --top N             rows in the unsupported-forms tables (default 30)\n"
+		"  --top-files N       rows in the per-file table (default 15)\n"
+		"  --min-coverage PCT  exit 2 if user-profile coverage of all files < PCT\n",
+		DEFAULT_GLOB);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "mnemonics", no_argument, NULL, 'm' },
+		{ "top", required_argument, NULL, 't' },
+		{ "top-files", required_argument, NULL, 'f' },
+		{ "min-coverage", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool all_mnem = false;
+	int top_files = 15;
+	double min_cov = -1;
+	char *end;
+	int c;
+
+	G.top = 30;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			all_mnem = true;
+			break;
+		case 't':
+			G.top = (int)strtol(optarg, &end, 10);
+			if (*end || G.top < 0)
+				die("bad --top value: %s", optarg);
+			break;
+		case 'f':
+			top_files = (int)strtol(optarg, &end, 10);
+			if (*end || top_files < 0)
+				die("bad --top-files value: %s", optarg);
+			break;
+		case 'c':
+			min_cov = strtod(optarg, &end);
+			if (*end || min_cov < 0 || min_cov > 100)
+				die("bad --min-coverage value: %s", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+
+	if (!ZYAN_SUCCESS(ZydisDecoderInit(&zdec, ZYDIS_MACHINE_MODE_LONG_64,
+					   ZYDIS_STACK_WIDTH_64)))
+		die("%s", "cannot initialise the Zydis decoder");
+
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++) {
+			if (access(argv[i], R_OK))
+				die("cannot read %s", argv[i]);
+			sweep_file(argv[i]);
+		}
+	} else {
+		glob_t gl;
+		if (glob(DEFAULT_GLOB, 0, NULL, &gl) || !gl.gl_pathc)
+			die("no files match %s", DEFAULT_GLOB);
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			sweep_file(gl.gl_pathv[i]);
+		globfree(&gl);
+	}
+	if (!G.nfiles)
+		die("%s", "no ELF x86-64 file to sweep");
+
+	report(argc, argv, all_mnem, top_files);
+
+	double cov = pct(G.all.supp[PROF_USER], G.all.cand);
+	if (min_cov >= 0 && cov < min_cov) {
+		fflush(stdout);
+		fprintf(stderr,
+			"mmiotap-census: user-profile coverage %.3f%% is below %.3f%%\n",
+			cov, min_cov);
+		return 2;
+	}
+	return 0;
+}
