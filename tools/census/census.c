@@ -460,10 +460,15 @@ static void sweep_file(const char *path)
 		return;
 	}
 
+	/* libc/libm scopes: by the name given or the name it links to. */
+	char *real = realpath(path, NULL);
 	const char *base = strrchr(path, '/');
+	const char *rbase = real ? strrchr(real, '/') : NULL;
 	base = base ? base + 1 : path;
-	int is_libc = !strcmp(base, "libc.so.6");
-	int is_libm = !strcmp(base, "libm.so.6");
+	rbase = rbase ? rbase + 1 : base;
+	int is_libc = !strcmp(base, "libc.so.6") || !strcmp(rbase, "libc.so.6");
+	int is_libm = !strcmp(base, "libm.so.6") || !strcmp(rbase, "libm.so.6");
+	free(real);
 
 	if (G.nfiles == G.cap_files) {
 		G.cap_files = G.cap_files ? G.cap_files * 2 : 256;
@@ -701,6 +706,11 @@ static void report(int argc, char **argv, bool all_mnem, int top_files)
 		printf("| --- | ---: | ---: | ---: |\n");
 		for (size_t i = 0; i < G.nfiles && i < (size_t)top_files; i++) {
 			const struct scope *s = &G.files[i].s;
+			if (s->cand == s->supp[PROF_USER]) {
+				if (!i)
+					printf("| (none) | | | |\n");
+				break;
+			}
 			printf("| %s | %" PRIu64 " | %" PRIu64 " | %.3f |\n",
 			       G.files[i].name, s->cand, s->cand - s->supp[PROF_USER],
 			       pct(s->supp[PROF_USER], s->cand));
