@@ -488,15 +488,17 @@ static void sweep_file(const char *path)
 	if (eh->e_shoff && eh->e_shnum && eh->e_shentsize == sizeof(Elf64_Shdr) &&
 	    eh->e_shoff <= fsize &&
 	    (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) <= fsize - eh->e_shoff) {
-		const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
 		for (unsigned i = 0; i < eh->e_shnum; i++) {
-			if (!(sh[i].sh_flags & SHF_EXECINSTR) ||
-			    sh[i].sh_type == SHT_NOBITS || !sh[i].sh_size)
+			Elf64_Shdr sh[1]; /* the table may be misaligned */
+			memcpy(sh, m + eh->e_shoff + i * sizeof(Elf64_Shdr),
+			       sizeof(sh));
+			if (!(sh->sh_flags & SHF_EXECINSTR) ||
+			    sh->sh_type == SHT_NOBITS || !sh->sh_size)
 				continue;
-			if (sh[i].sh_offset > fsize ||
-			    sh[i].sh_size > fsize - sh[i].sh_offset)
+			if (sh->sh_offset > fsize ||
+			    sh->sh_size > fsize - sh->sh_offset)
 				continue;
-			sweep(m + sh[i].sh_offset, sh[i].sh_size, sh[i].sh_addr,
+			sweep(m + sh->sh_offset, sh->sh_size, sh->sh_addr,
 			      &fs->s, fidx, is_libc, is_libm);
 			nsec++;
 		}
@@ -505,13 +507,15 @@ static void sweep_file(const char *path)
 		   (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) <=
 			   fsize - eh->e_phoff) {
 		/* No section headers: fall back to executable segments. */
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(m + eh->e_phoff);
 		for (unsigned i = 0; i < eh->e_phnum; i++) {
-			if (ph[i].p_type != PT_LOAD || !(ph[i].p_flags & PF_X) ||
-			    !ph[i].p_filesz || ph[i].p_offset > fsize ||
-			    ph[i].p_filesz > fsize - ph[i].p_offset)
+			Elf64_Phdr ph[1];
+			memcpy(ph, m + eh->e_phoff + i * sizeof(Elf64_Phdr),
+			       sizeof(ph));
+			if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+			    !ph->p_filesz || ph->p_offset > fsize ||
+			    ph->p_filesz > fsize - ph->p_offset)
 				continue;
-			sweep(m + ph[i].p_offset, ph[i].p_filesz, ph[i].p_vaddr,
+			sweep(m + ph->p_offset, ph->p_filesz, ph->p_vaddr,
 			      &fs->s, fidx, is_libc, is_libm);
 			nsec++;
 		}
