@@ -19,7 +19,7 @@ $(BENCH_CORE): $(BUILD)/bench/bench_core.o $(MT_CORE_LIB)
 ifneq ($(wildcard core/core.mk),)
 ALL_TARGETS += $(CENSUS) $(BENCH_CORE)
 BENCH_PROGS += $(BENCH_CORE)
-CHECK_SCRIPTS += tests/unit/census_libc.sh
+CHECK_SCRIPTS += tests/unit/census_libc.sh tests/unit/census_malformed.sh
 endif
 
 # Test scripts find the binaries through $BUILD.
