@@ -1,0 +1,27 @@
+# tests/vm: the QEMU ground-truth harness (see docs/HOWTO_TEST.md).
+#   $(BUILD)/qemu-compare    compares an mmiotap trace with QEMU's device log
+#   make vm-check            runs every VM test (VM_SCRIPTS)
+# VM tests exit 77 with a one-line reason when QEMU cannot run here.
+
+VM_COMPARE := $(BUILD)/qemu-compare
+ALL_TARGETS += $(VM_COMPARE)
+
+$(VM_COMPARE): $(BUILD)/tests/vm/qemu-compare.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+# Host-only test of the compare tool on canned logs (no QEMU).
+CHECK_SCRIPTS += tests/vm/test-compare.sh
+# Tests that boot QEMU.
+VM_SCRIPTS += tests/vm/selftest-edu.sh
+CHECK_SCRIPTS += $(VM_SCRIPTS)
+
+# The test scripts find $(BUILD)/qemu-compare through $BUILD.
+export BUILD
+
+.PHONY: vm-check vm-prepare
+vm-check: $(VM_COMPARE)
+	@bash tests/run-tests.sh $(VM_SCRIPTS)
+
+# Install packages and build the cached initramfs without booting.
+vm-prepare:
+	@bash tests/vm/run-vm.sh --prepare
