@@ -1,8 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* mt_kmod.h - internal interfaces between the files of mmiotap.ko. */
+/* mt_kmod.h - internal interfaces between the files of mmiotap.ko.
+ * Kernel-local names use mtk_ (the kernel's maple tree owns mt_init etc.). */
 #ifndef MT_KMOD_H
 #define MT_KMOD_H
 
+#include <linux/types.h>
+#include <linux/io.h>
+#include <asm/pgtable_types.h>
+#include <mmiotap/kabi.h>
+
+#define MTK_MAX_REGIONS 64
+
+enum { MTK_R_FREE, MTK_R_SETUP, MTK_R_ARMED, MTK_R_DYING };
+
+struct mtk_region {
+	int state;              /* MTK_R_*, read locklessly by the fault probe */
+	unsigned long virt;     /* first traced byte's page, page aligned */
+	unsigned long size;     /* page multiple */
+	phys_addr_t phys;       /* physical address of virt */
+	void __iomem *alias;    /* same pages, mapped again, never armed */
+	u32 pci;
+	u8 bar;
+	u16 id;
+	unsigned int npages;
+	pte_t **ptep;           /* per page: the cleared PTE (4K) or PMD (2M, first page only) */
+	unsigned long *saved;   /* per page: saved entry value */
+	u8 *level;              /* per page: PG_LEVEL_4K / PG_LEVEL_2M / 0 (shared 2M) */
+};
+extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
+
+/* mt_decode.c */
 int mtk_decoder_selftest(void);
+
+/* mt_fault.c */
+int mtk_fault_init(void);
+void mtk_fault_exit(void);
+int mtk_fault_selftest(void);
+int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
+		   void __iomem *alias, u32 pci, u8 bar);
+void mtk_region_remove(unsigned long virt);
+void mtk_region_remove_all(void);
+extern u64 mtk_stat_faults, mtk_stat_unknown;
+
+/* mt_buf.c */
+int mtk_buf_alloc(unsigned int nrec);
+void mtk_buf_free(void);
+struct mmiotap_krec *mtk_buf_reserve(void);
+void mtk_buf_commit(struct mmiotap_krec *r);
+u64 mtk_next_seq(void);
+ssize_t mtk_buf_read(char __user *ubuf, size_t len);
+
+/* mt_select.c / mt_ioremap.c */
+int mtk_select_add(const struct mmiotap_ksel *s);
+void mtk_select_clear(void);
+bool mtk_selected(phys_addr_t phys, unsigned long size, u32 *pci, u8 *bar);
+int mtk_ioremap_hooks_init(void);
+void mtk_ioremap_hooks_exit(void);
+int mtk_attach_existing(void);
+extern bool mtk_tracing;
+
+/* mt_dev.c */
+int mtk_dev_init(void);
+void mtk_dev_exit(void);
 
 #endif

@@ -1,18 +1,95 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mt_main.c - mmiotap.ko: module init/exit.
+ *
+ * Load order: decoder self-test, fault hook, fault-hook self-test (refuse
+ * to load if this kernel's fault path does not reach us), ioremap hooks,
+ * /dev/mmiotap. Parameters allow tracing from load time (before any
+ * ioctl): phys=START-END,... selects physical ranges and starts at once.
  */
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include "mt_kmod.h"
 
+static char *phys;
+module_param(phys, charp, 0400);
+MODULE_PARM_DESC(phys, "trace these physical ranges from load: START-END[,START-END...] (hex)");
+static unsigned int buf_records;
+module_param(buf_records, uint, 0400);
+MODULE_PARM_DESC(buf_records, "per-CPU buffer size in records (power of two)");
+
+static int mtk_parse_phys(char *s)
+{
+	char *tok;
+
+	while ((tok = strsep(&s, ","))) {
+		struct mmiotap_ksel sel = { .size = sizeof(sel), .kind = MMIOTAP_KSEL_PHYS };
+		char *dash = strchr(tok, '-');
+		int ret;
+
+		if (!dash)
+			return -EINVAL;
+		*dash = 0;
+		if (kstrtoull(tok, 16, &sel.start) || kstrtoull(dash + 1, 16, &sel.end))
+			return -EINVAL;
+		ret = mtk_select_add(&sel);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int __init mtk_init(void)
 {
-	return mtk_decoder_selftest();
+	int ret = mtk_decoder_selftest();
+
+	if (ret)
+		return ret;
+	ret = mtk_fault_init();
+	if (ret)
+		goto err_fault;
+	ret = mtk_fault_selftest();
+	if (ret)
+		goto err_fault;
+	ret = mtk_ioremap_hooks_init();
+	if (ret)
+		goto err_fault;
+	ret = mtk_dev_init();
+	if (ret)
+		goto err_hooks;
+	if (phys) {
+		ret = mtk_parse_phys(phys);
+		if (!ret)
+			ret = mtk_buf_alloc(buf_records);
+		if (ret) {
+			pr_err("mmiotap: bad phys= or buf_records= parameter\n");
+			goto err_dev;
+		}
+		WRITE_ONCE(mtk_tracing, true);
+		mtk_attach_existing();
+	}
+	pr_info("mmiotap: loaded (fault hook self-test passed)\n");
+	return 0;
+err_dev:
+	mtk_dev_exit();
+err_hooks:
+	mtk_ioremap_hooks_exit();
+err_fault:
+	mtk_fault_exit();
+	mtk_buf_free();
+	return ret;
 }
 
 static void __exit mtk_exit(void)
 {
+	mtk_dev_exit();
+	WRITE_ONCE(mtk_tracing, false);
+	mtk_ioremap_hooks_exit();
+	mtk_region_remove_all();
+	mtk_fault_exit();
+	mtk_buf_free();
+	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown)\n",
+		mtk_stat_faults, mtk_stat_unknown);
 }
 
 module_init(mtk_init);

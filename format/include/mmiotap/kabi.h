@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * kabi.h - the one ABI between mmiotap.ko and user space (the CLI's
+ * `mmiotap kernel ...`). Included by both; only <linux/types.h> and
+ * <linux/ioctl.h>, which exist in the kernel and in linux-libc-dev.
+ *
+ * Device: /dev/mmiotap (misc char device, root only).
+ *   ioctl MMIOTAP_KIOC_VERSION   -> __u32 MMIOTAP_KABI_VERSION
+ *   ioctl MMIOTAP_KIOC_CONFIG    <- struct mmiotap_kcfg (before START)
+ *   ioctl MMIOTAP_KIOC_SELECT    <- struct mmiotap_ksel (repeatable; before START)
+ *   ioctl MMIOTAP_KIOC_START     arm the selection: existing mappings of the
+ *                                selected ranges are armed at once, new
+ *                                ioremaps as they happen
+ *   ioctl MMIOTAP_KIOC_STOP      disarm everything (records stay readable)
+ *   read()                       whole struct mmiotap_krec records, drained
+ *                                from the per-CPU buffers; 0 = nothing now.
+ *                                Order across CPUs: sort by seq.
+ * Structs passed by ioctl carry their size first; the module accepts
+ * smaller (older) sizes and zero-fills the rest.
+ */
+#ifndef MMIOTAP_KABI_H
+#define MMIOTAP_KABI_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define MMIOTAP_KDEV "/dev/mmiotap"
+#define MMIOTAP_KABI_VERSION 1u
+
+struct mmiotap_kcfg {
+	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
+	__u32 buf_records; /* per-CPU buffer size in records (power of two; 0 = default 65536) */
+};
+
+#define MMIOTAP_KSEL_PHYS 1u /* [start, end) physical range */
+#define MMIOTAP_KSEL_PCI 2u  /* PCI device's memory BARs (bar = 0..5, or 0xff for all) */
+
+struct mmiotap_ksel {
+	__u32 size;        /* sizeof(struct mmiotap_ksel) */
+	__u32 kind;        /* MMIOTAP_KSEL_* */
+	__u64 start, end;  /* PHYS */
+	__u32 pci_domain;  /* PCI */
+	__u8 pci_bus, pci_devfn, bar, pad;
+};
+
+/* Record types. */
+enum {
+	MMIOTAP_KREC_READ = 1,
+	MMIOTAP_KREC_WRITE = 2,
+	MMIOTAP_KREC_UNKNOWN = 3, /* insn[] = instruction bytes, width = length */
+	MMIOTAP_KREC_LOST = 4,    /* value = records lost on this CPU just here */
+	MMIOTAP_KREC_MAP = 5,     /* phys, virt, value = size, pci, width = bar (0xff none) */
+	MMIOTAP_KREC_UNMAP = 6,   /* map_id, virt */
+	MMIOTAP_KREC_MARK = 7,    /* insn[] = text (NUL padded, up to 16 bytes) */
+};
+
+/* Record flags. */
+#define MMIOTAP_KF_NMI 0x1u       /* access made in NMI context */
+#define MMIOTAP_KF_HARDIRQ 0x2u   /* access made in hardirq context */
+#define MMIOTAP_KF_SOFTIRQ 0x4u   /* access made in softirq context */
+#define MMIOTAP_KF_NESTED 0x8u    /* NMI access made while this CPU was inside an emulation */
+#define MMIOTAP_KF_INJECTED 0x10u /* value changed by an injection rule or probe */
+#define MMIOTAP_KF_LOCKED 0x20u   /* part of a locked read-modify-write */
+#define MMIOTAP_KF_STRING 0x40u   /* element of a string instruction */
+#define MMIOTAP_KF_DISARMED 0x80u /* UNKNOWN: the page was left untraced after this */
+
+/* One record, 64 bytes. */
+struct mmiotap_krec {
+	__u64 seq;    /* global order (one counter, taken with the device access) */
+	__u64 ts_ns;  /* local_clock() */
+	__u64 phys;   /* physical address accessed / mapped */
+	union {
+		struct {
+			__u64 value; /* READ/WRITE: low 8 bytes of the value */
+			__u64 virt;  /* virtual address accessed / mapped */
+		};
+		__u8 insn[16];
+	};
+	__u64 pc;     /* instruction address of the access */
+	__u32 pid;    /* current->pid (0 in NMI/irq on the idle task) */
+	__u16 cpu;
+	__u8 type;    /* MMIOTAP_KREC_* */
+	__u8 width;   /* bytes accessed */
+	__u16 map_id; /* the mapping (MAP record) the access falls in */
+	__u16 flags;  /* MMIOTAP_KF_* */
+	__u32 pci;    /* MAP: domain << 16 | bus << 8 | devfn, 0xffffffff if not PCI */
+};
+
+#define MMIOTAP_KIOC_VERSION _IOR('M', 0, __u32)
+#define MMIOTAP_KIOC_CONFIG _IOW('M', 1, struct mmiotap_kcfg)
+#define MMIOTAP_KIOC_SELECT _IOW('M', 2, struct mmiotap_ksel)
+#define MMIOTAP_KIOC_START _IO('M', 3)
+#define MMIOTAP_KIOC_STOP _IO('M', 4)
+#define MMIOTAP_KIOC_MARK _IOW('M', 5, char[16])
+
+#endif /* MMIOTAP_KABI_H */

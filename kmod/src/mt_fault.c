@@ -1,0 +1,863 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mt_fault.c - getting control of faults on traced pages, emulating the
+ * access on the alias mapping, and resuming after the instruction.
+ *
+ * Path (DESIGN.md section 6): exc_page_fault -> handle_page_fault ->
+ * trace_page_fault_kernel (our probe: emulate, write registers, record,
+ * then point regs->ip at one of our stubs and clear IF in the saved flags)
+ * -> do_kern_addr_fault -> bad_area_nosemaphore -> kernelmode_fixup_or_oops
+ * -> fixup_exception, which finds the stub in our exception table and
+ * resumes there. The stub (IF still clear, so no interrupt, preemption or
+ * migration can come in between) re-enables interrupts if they were on
+ * (STI's shadow covers the jump) and jumps through a per-CPU slot to the
+ * next instruction. No register, flag or stack byte of the interrupted
+ * context is touched. NMIs get their own slot and stubs.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/slab.h>
+#include <linux/sched.h>
+#include <linux/sched/clock.h>
+#include <linux/preempt.h>
+#include <linux/hardirq.h>
+#include <linux/smp.h>
+#include <linux/io.h>
+#include <asm/tlbflush.h>
+#include <asm/pgtable.h>
+#include <asm/asm.h>
+#include <asm/nospec-branch.h>
+#include <asm/ptrace.h>
+#include <asm/trap_pf.h>
+#include <Zydis/Zydis.h>
+#include "mt_kmod.h"
+
+struct mtk_region mtk_regions[MTK_MAX_REGIONS];
+u64 mtk_stat_faults, mtk_stat_unknown;
+
+/* ---- resume stubs ------------------------------------------------------- */
+
+DEFINE_PER_CPU(unsigned long, mtk_resume0); /* task/softirq/hardirq */
+DEFINE_PER_CPU(unsigned long, mtk_resume1); /* NMI */
+
+void mtk_stub_sti0(void);
+void mtk_stub_cli0(void);
+void mtk_stub_sti1(void);
+void mtk_stub_cli1(void);
+
+#define MTK_STUB(name, pre, slot)                                             \
+	".pushsection .text, \"ax\"\n"                                        \
+	".balign 16\n"                                                        \
+	".globl " #name "\n"                                                  \
+	".type " #name ", @function\n"                                        \
+	#name ":\n"                                                           \
+	pre                                                                   \
+	ANNOTATE_RETPOLINE_SAFE                                               \
+	"jmp *%gs:" #slot "\n"                                                \
+	"int3\n"                                                              \
+	".size " #name ", . - " #name "\n"                                    \
+	_ASM_EXTABLE(name, name)                                              \
+	".popsection\n"
+
+asm(MTK_STUB(mtk_stub_sti0, "sti\n", mtk_resume0)
+    MTK_STUB(mtk_stub_cli0, "", mtk_resume0)
+    MTK_STUB(mtk_stub_sti1, "sti\n", mtk_resume1)
+    MTK_STUB(mtk_stub_cli1, "", mtk_resume1));
+
+/* ---- ordering: one lock around "device access + sequence number" ------- */
+
+static arch_spinlock_t mtk_order_lock = __ARCH_SPIN_LOCK_UNLOCKED;
+static DEFINE_PER_CPU(int, mtk_order_held);
+static u64 mtk_seq;
+
+/* Returns true if the lock was taken (false: NMI nested in our own
+ * critical section on this CPU; the record is flagged NESTED). */
+static bool mtk_order_begin(void)
+{
+	if (this_cpu_read(mtk_order_held))
+		return false;
+	arch_spin_lock(&mtk_order_lock);
+	this_cpu_write(mtk_order_held, 1);
+	return true;
+}
+
+static void mtk_order_end(bool taken)
+{
+	if (taken) {
+		this_cpu_write(mtk_order_held, 0);
+		arch_spin_unlock(&mtk_order_lock);
+	}
+}
+
+u64 mtk_next_seq(void)
+{
+	return ++mtk_seq; /* callers hold mtk_order_lock or are the only writer */
+}
+
+/* ---- regions -------------------------------------------------------------- */
+
+static struct mtk_region *mtk_region_find(unsigned long addr)
+{
+	int i;
+
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+		int st = smp_load_acquire(&r->state);
+
+		if ((st == MTK_R_ARMED || st == MTK_R_DYING) &&
+		    addr - r->virt < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+static void mtk_flush_one(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static void mtk_flush_all(void)
+{
+	on_each_cpu(mtk_flush_one, NULL, 1);
+}
+
+/* Clear the entries mapping r; refuse 1G (and unknown) levels. */
+static int mtk_region_arm(struct mtk_region *r)
+{
+	unsigned int i, level;
+	unsigned long pmd_va = 1; /* 2M entry cleared last (1 = none) */
+
+	for (i = 0; i < r->npages; i++) {
+		unsigned long va = r->virt + (unsigned long)i * PAGE_SIZE;
+		pte_t *pte;
+
+		if ((va & PMD_MASK) == pmd_va)
+			continue; /* covered by the 2M entry cleared before */
+		pte = lookup_address(va, &level);
+		if (!pte || !(pte_flags(*pte) & _PAGE_PRESENT))
+			goto fail;
+		if (level == PG_LEVEL_4K) {
+			r->ptep[i] = pte;
+			r->saved[i] = pte_val(*pte);
+			r->level[i] = PG_LEVEL_4K;
+			pte_clear(&init_mm, va, pte);
+		} else if (level == PG_LEVEL_2M) {
+			r->ptep[i] = pte;
+			r->saved[i] = pte_val(*pte);
+			r->level[i] = PG_LEVEL_2M;
+			pmd_va = va & PMD_MASK;
+			pmd_clear((pmd_t *)pte);
+		} else {
+			pr_err("mmiotap: %#lx is mapped with a 1G page: not traced (refused)\n", va);
+			goto fail;
+		}
+	}
+	mtk_flush_all();
+	return 0;
+fail:
+	while (i--) {
+		if (r->level[i] == PG_LEVEL_4K)
+			set_pte(r->ptep[i], __pte(r->saved[i]));
+		else if (r->level[i] == PG_LEVEL_2M)
+			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+		r->level[i] = 0;
+	}
+	mtk_flush_all();
+	return -EOPNOTSUPP;
+}
+
+static void mtk_region_disarm(struct mtk_region *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->npages; i++) {
+		if (r->level[i] == PG_LEVEL_4K)
+			set_pte(r->ptep[i], __pte(r->saved[i]));
+		else if (r->level[i] == PG_LEVEL_2M)
+			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+		r->level[i] = 0;
+	}
+	mtk_flush_all();
+}
+
+static DEFINE_MUTEX(mtk_region_mutex);
+
+static void mtk_emit_map(struct mtk_region *r, bool unmap)
+{
+	struct mmiotap_krec *rec;
+	bool taken;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	taken = mtk_order_begin();
+	rec = mtk_buf_reserve();
+	if (rec) {
+		rec->seq = mtk_next_seq();
+		rec->ts_ns = local_clock();
+		rec->type = unmap ? MMIOTAP_KREC_UNMAP : MMIOTAP_KREC_MAP;
+		rec->phys = r->phys;
+		rec->virt = r->virt;
+		rec->value = r->size;
+		rec->pc = _RET_IP_;
+		rec->pid = current->pid;
+		rec->cpu = smp_processor_id();
+		rec->width = r->bar;
+		rec->map_id = r->id;
+		rec->pci = r->pci;
+		mtk_buf_commit(rec);
+	}
+	mtk_order_end(taken);
+	local_irq_restore(flags);
+}
+
+/*
+ * Trace [virt, virt+size) (page aligned), which maps phys; alias is a
+ * second mapping of the same range that the module owns from now on.
+ */
+int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
+		   void __iomem *alias, u32 pci, u8 bar)
+{
+	static u16 next_id;
+	struct mtk_region *r = NULL;
+	unsigned int n = size >> PAGE_SHIFT;
+	int i, ret;
+
+	mutex_lock(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		if (mtk_regions[i].state == MTK_R_FREE) {
+			r = &mtk_regions[i];
+			break;
+		}
+	}
+	ret = -ENOSPC;
+	if (!r)
+		goto out;
+	ret = -ENOMEM;
+	r->ptep = kcalloc(n, sizeof(*r->ptep), GFP_KERNEL);
+	r->saved = kcalloc(n, sizeof(*r->saved), GFP_KERNEL);
+	r->level = kcalloc(n, 1, GFP_KERNEL);
+	if (!r->ptep || !r->saved || !r->level)
+		goto out_free;
+	r->virt = virt;
+	r->size = size;
+	r->npages = n;
+	r->phys = phys;
+	r->alias = alias;
+	r->pci = pci;
+	r->bar = bar;
+	r->id = ++next_id;
+	/* Publish before arming: a fault can come the moment a PTE is gone. */
+	smp_store_release(&r->state, MTK_R_ARMED);
+	ret = mtk_region_arm(r);
+	if (ret) {
+		smp_store_release(&r->state, MTK_R_DYING);
+		synchronize_rcu();
+		smp_store_release(&r->state, MTK_R_FREE);
+		goto out_free;
+	}
+	mtk_emit_map(r, false);
+	mutex_unlock(&mtk_region_mutex);
+	return 0;
+out_free:
+	kfree(r->ptep);
+	kfree(r->saved);
+	kfree(r->level);
+	r->ptep = NULL;
+	r->saved = NULL;
+	r->level = NULL;
+out:
+	mutex_unlock(&mtk_region_mutex);
+	return ret;
+}
+
+static void mtk_region_teardown(struct mtk_region *r)
+{
+	/* DYING: faults already under way still find it and emulate. */
+	smp_store_release(&r->state, MTK_R_DYING);
+	mtk_region_disarm(r);
+	/* Every fault probe runs with interrupts off: an RCU reader. */
+	synchronize_rcu();
+	mtk_emit_map(r, true);
+	if (r->alias)
+		iounmap(r->alias);
+	kfree(r->ptep);
+	kfree(r->saved);
+	kfree(r->level);
+	r->ptep = NULL;
+	r->saved = NULL;
+	r->level = NULL;
+	r->alias = NULL;
+	smp_store_release(&r->state, MTK_R_FREE);
+}
+
+/* Stop tracing the mapping that contains virt (called before iounmap). */
+void mtk_region_remove(unsigned long virt)
+{
+	int i;
+
+	mutex_lock(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (r->state == MTK_R_ARMED && virt - r->virt < r->size)
+			mtk_region_teardown(r);
+	}
+	mutex_unlock(&mtk_region_mutex);
+}
+
+void mtk_region_remove_all(void)
+{
+	int i;
+
+	mutex_lock(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++)
+		if (mtk_regions[i].state == MTK_R_ARMED)
+			mtk_region_teardown(&mtk_regions[i]);
+	mutex_unlock(&mtk_region_mutex);
+}
+
+/* ---- emulation -------------------------------------------------------------- */
+
+/* pt_regs offsets of the GPRs in hardware encoding order. */
+static const unsigned short mtk_gpr_off[16] = {
+	offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
+	offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
+	offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
+	offsetof(struct pt_regs, si), offsetof(struct pt_regs, di),
+	offsetof(struct pt_regs, r8), offsetof(struct pt_regs, r9),
+	offsetof(struct pt_regs, r10), offsetof(struct pt_regs, r11),
+	offsetof(struct pt_regs, r12), offsetof(struct pt_regs, r13),
+	offsetof(struct pt_regs, r14), offsetof(struct pt_regs, r15),
+};
+
+static inline unsigned long *mtk_gpr(struct pt_regs *regs, unsigned int i)
+{
+	return (unsigned long *)((char *)regs + mtk_gpr_off[i]);
+}
+
+struct mtk_ctx {
+	struct pt_regs *regs;
+	unsigned long pc;
+	u16 flags;
+	bool taken;
+	unsigned int naccess;
+};
+
+static u16 mtk_ctx_flags(void)
+{
+	if (in_nmi())
+		return MMIOTAP_KF_NMI;
+	if (in_hardirq())
+		return MMIOTAP_KF_HARDIRQ;
+	if (in_serving_softirq())
+		return MMIOTAP_KF_SOFTIRQ;
+	return 0;
+}
+
+static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
+			  unsigned long addr, void *buf, unsigned int size,
+			  bool write)
+{
+	void __iomem *p = r->alias + (addr - r->virt);
+	struct mmiotap_krec *rec;
+	u64 v = 0;
+
+	switch (size) {
+	case 1:
+		if (write) writeb(*(u8 *)buf, p); else *(u8 *)buf = readb(p);
+		v = *(u8 *)buf;
+		break;
+	case 2:
+		if (write) writew(*(u16 *)buf, p); else *(u16 *)buf = readw(p);
+		v = *(u16 *)buf;
+		break;
+	case 4:
+		if (write) writel(*(u32 *)buf, p); else *(u32 *)buf = readl(p);
+		v = *(u32 *)buf;
+		break;
+	case 8:
+		if (write) writeq(*(u64 *)buf, p); else *(u64 *)buf = readq(p);
+		v = *(u64 *)buf;
+		break;
+	default: {
+		/* Wider (vector) accesses: 8-byte pieces, in address order. */
+		unsigned int off;
+
+		for (off = 0; off + 8 <= size; off += 8) {
+			if (write) writeq(*(u64 *)((u8 *)buf + off), p + off);
+			else *(u64 *)((u8 *)buf + off) = readq(p + off);
+		}
+		for (; off < size; off++) {
+			if (write) writeb(((u8 *)buf)[off], p + off);
+			else ((u8 *)buf)[off] = readb(p + off);
+		}
+		memcpy(&v, buf, 8);
+	}
+	}
+	rec = mtk_buf_reserve();
+	if (rec) {
+		rec->seq = mtk_next_seq();
+		rec->ts_ns = local_clock();
+		rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
+		rec->phys = r->phys + (addr - r->virt);
+		rec->value = v;
+		rec->virt = addr;
+		rec->pc = c->pc;
+		rec->pid = current->pid;
+		rec->cpu = smp_processor_id();
+		rec->width = size;
+		rec->map_id = r->id;
+		rec->flags = c->flags | (c->taken ? 0 : MMIOTAP_KF_NESTED);
+		rec->pci = r->pci;
+		mtk_buf_commit(rec);
+	}
+	c->naccess++;
+}
+
+/* copy_to_kernel_nofault() is not exported; the accessor macro is. */
+static int mtk_write_nofault(void *dst, const void *src, size_t size)
+{
+	pagefault_disable();
+	while (size >= 4) {
+		__put_kernel_nofault(dst, src, u32, Efault);
+		dst += 4; src += 4; size -= 4;
+	}
+	while (size) {
+		__put_kernel_nofault(dst, src, u8, Efault);
+		dst++; src++; size--;
+	}
+	pagefault_enable();
+	return 0;
+Efault:
+	pagefault_enable();
+	return -EFAULT;
+}
+
+static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
+		   unsigned int size, bool write)
+{
+	struct mtk_region *r = mtk_region_find(addr);
+
+	if (r) {
+		if (addr + size - r->virt > r->size)
+			return -EFAULT; /* straddles the end: not handled */
+		mtk_device_rw(c, r, addr, buf, size, write);
+		return 0;
+	}
+	/* Ordinary memory (the other side of a string op, say). */
+	if (write)
+		return mtk_write_nofault((void *)addr, buf, size);
+	return copy_from_kernel_nofault(buf, (const void *)addr, size);
+}
+
+/*
+ * Built-in minimal emulation (MOV, MOVZX, MOVSX, MOVSXD between a GPR or an
+ * immediate and memory), used while core/ is not linked in. The full
+ * emulator (core/, emu.h) takes over when it is: see mtk_emulate().
+ */
+struct mtk_dec {
+	ZydisDecodedInstruction insn;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+};
+static DEFINE_PER_CPU(struct mtk_dec, mtk_dec_slot[2]);
+static ZydisDecoder mtk_decoder;
+
+static bool mtk_reg_ref(ZydisRegister reg, unsigned int *idx, unsigned int *shift)
+{
+	ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
+
+	if (ZydisRegisterGetClass(big) != ZYDIS_REGCLASS_GPR64)
+		return false;
+	*idx = ZydisRegisterGetId(big);
+	*shift = (reg == ZYDIS_REGISTER_AH || reg == ZYDIS_REGISTER_CH ||
+		  reg == ZYDIS_REGISTER_DH || reg == ZYDIS_REGISTER_BH) ? 8 : 0;
+	return *idx < 16;
+}
+
+static u64 mtk_reg_get(struct pt_regs *regs, ZydisRegister reg)
+{
+	unsigned int i, sh;
+
+	if (reg == ZYDIS_REGISTER_NONE || !mtk_reg_ref(reg, &i, &sh))
+		return 0;
+	return *mtk_gpr(regs, i) >> sh;
+}
+
+static int mtk_ea(struct pt_regs *regs, const ZydisDecodedInstruction *in,
+		  const ZydisDecodedOperand *op, unsigned long *ea)
+{
+	u64 a = op->mem.disp.has_displacement ? (u64)op->mem.disp.value : 0;
+
+	if (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS)
+		return -EOPNOTSUPP;
+	if (op->mem.base == ZYDIS_REGISTER_RIP)
+		a += regs->ip + in->length;
+	else if (op->mem.base != ZYDIS_REGISTER_NONE)
+		a += mtk_reg_get(regs, op->mem.base);
+	if (op->mem.index != ZYDIS_REGISTER_NONE)
+		a += mtk_reg_get(regs, op->mem.index) * op->mem.scale;
+	if (in->address_width == 32)
+		a = (u32)a;
+	*ea = a;
+	return 0;
+}
+
+static void mtk_reg_set(struct pt_regs *regs, ZydisRegister reg, unsigned int bits, u64 v)
+{
+	unsigned int i, sh;
+	unsigned long *p;
+
+	if (!mtk_reg_ref(reg, &i, &sh))
+		return;
+	p = mtk_gpr(regs, i);
+	if (bits == 64)
+		*p = v;
+	else if (bits == 32)
+		*p = (u32)v;
+	else {
+		u64 mask = ((1ull << bits) - 1) << sh;
+
+		*p = (*p & ~mask) | ((v << sh) & mask);
+	}
+}
+
+static int mtk_builtin_emulate(struct mtk_ctx *c, const u8 *code, size_t n)
+{
+	struct pt_regs *regs = c->regs;
+	struct mtk_dec *d = this_cpu_ptr(&mtk_dec_slot[in_nmi() ? 1 : 0]);
+	ZydisDecodedOperand *mem, *other;
+	unsigned long ea;
+	unsigned int bytes;
+	u64 v = 0;
+	int ret;
+
+	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&mtk_decoder, code, n, &d->insn, d->ops)))
+		return -EINVAL;
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX:
+	case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD:
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (d->insn.attributes & ZYDIS_ATTRIB_HAS_LOCK)
+		return -EOPNOTSUPP;
+	if (d->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		mem = &d->ops[0];
+		other = &d->ops[1];
+	} else if (d->ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		mem = &d->ops[1];
+		other = &d->ops[0];
+	} else {
+		return -EOPNOTSUPP;
+	}
+	ret = mtk_ea(regs, &d->insn, mem, &ea);
+	if (ret)
+		return ret;
+	bytes = mem->size / 8;
+	if (mem == &d->ops[0]) { /* store */
+		if (other->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			v = other->imm.value.u;
+		else if (other->type == ZYDIS_OPERAND_TYPE_REGISTER)
+			v = mtk_reg_get(regs, other->reg.value);
+		else
+			return -EOPNOTSUPP;
+		ret = mtk_mem(c, ea, &v, bytes, true);
+	} else { /* load */
+		if (other->type != ZYDIS_OPERAND_TYPE_REGISTER)
+			return -EOPNOTSUPP;
+		ret = mtk_mem(c, ea, &v, bytes, false);
+		if (ret)
+			return ret;
+		if (d->insn.mnemonic == ZYDIS_MNEMONIC_MOVSX ||
+		    d->insn.mnemonic == ZYDIS_MNEMONIC_MOVSXD) {
+			unsigned int sh = 64 - mem->size;
+
+			v = (u64)((s64)(v << sh) >> sh);
+		}
+		mtk_reg_set(regs, other->reg.value, other->size, v);
+	}
+	if (ret)
+		return ret;
+	regs->ip += d->insn.length;
+	return 0;
+}
+
+/* The full emulator, when core/ is compiled in (weak until then). */
+#include <mmiotap/emu.h>
+#pragma weak mt_emulate
+#pragma weak mt_dcache_init
+#pragma weak mt_dcache_lookup
+#pragma weak mt_dcache_fill
+
+static int (*const mtk_core_emulate)(const struct mt_decoded *, struct mt_cpu *,
+				     const struct mt_emu_ops *, void *) = mt_emulate;
+static int (*const mtk_core_dcache_init)(struct mt_dcache *, struct mt_decoded *,
+					 uint32_t) = mt_dcache_init;
+static const struct mt_decoded *(*const mtk_core_lookup)(struct mt_dcache *, uint64_t,
+		const uint8_t *, size_t) = mt_dcache_lookup;
+static const struct mt_decoded *(*const mtk_core_fill)(struct mt_dcache *, uint64_t,
+		const uint8_t *, size_t, int *) = mt_dcache_fill;
+
+#define MTK_DCACHE_SLOTS 32
+struct mtk_core_pcpu {
+	struct mt_dcache cache;
+	struct mt_decoded *slots;
+};
+static struct mtk_core_pcpu __percpu *mtk_core;   /* [2] per CPU: normal, NMI */
+static bool mtk_use_core;
+
+static int mtk_ops_read(void *o, uint64_t addr, void *buf, unsigned size, unsigned fl)
+{
+	return mtk_mem(o, addr, buf, size, false);
+}
+
+static int mtk_ops_write(void *o, uint64_t addr, const void *buf, unsigned size, unsigned fl)
+{
+	return mtk_mem(o, addr, (void *)buf, size, true);
+}
+
+static const struct mt_emu_ops mtk_emu_ops = {
+	.mem_read = mtk_ops_read,
+	.mem_write = mtk_ops_write,
+};
+
+static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)
+{
+	struct mtk_core_pcpu *pc = this_cpu_ptr(mtk_core) + (in_nmi() ? 1 : 0);
+	const struct mt_decoded *d;
+	struct mt_cpu cpu;
+	int st, i;
+
+	d = mtk_core_lookup(&pc->cache, c->regs->ip, code, n);
+	if (!d)
+		d = mtk_core_fill(&pc->cache, c->regs->ip, code, n, &st);
+	if (!d)
+		return -EINVAL;
+	for (i = 0; i < 16; i++)
+		cpu.gpr[i] = *mtk_gpr(c->regs, i);
+	cpu.rip = c->regs->ip;
+	cpu.rflags = c->regs->flags;
+	cpu.fs_base = 0;
+	cpu.gs_base = 0;
+	st = mtk_core_emulate(d, &cpu, &mtk_emu_ops, c);
+	if (st)
+		return st == MT_EMU_MEMFAULT ? -EFAULT : -EOPNOTSUPP;
+	for (i = 0; i < 16; i++)
+		*mtk_gpr(c->regs, i) = cpu.gpr[i];
+	c->regs->ip = cpu.rip;
+	/* Arithmetic flags only; IF/TF/etc. stay the interrupted context's. */
+	c->regs->flags = (c->regs->flags & ~0x8d5ul) | (cpu.rflags & 0x8d5ul);
+	return 0;
+}
+
+static void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,
+			       unsigned long addr, const u8 *code, size_t n)
+{
+	struct mmiotap_krec *rec = mtk_buf_reserve();
+
+	if (!rec)
+		return;
+	rec->seq = mtk_next_seq();
+	rec->ts_ns = local_clock();
+	rec->type = MMIOTAP_KREC_UNKNOWN;
+	rec->phys = r->phys + (addr - r->virt);
+	memcpy(rec->insn, code, min_t(size_t, n, 16));
+	rec->pc = c->pc;
+	rec->pid = current->pid;
+	rec->cpu = smp_processor_id();
+	rec->width = n;
+	rec->map_id = r->id;
+	rec->flags = c->flags | MMIOTAP_KF_DISARMED;
+	rec->pci = r->pci;
+	mtk_buf_commit(rec);
+}
+
+/* An instruction we cannot emulate: make its page present again, for good,
+ * and let it run natively (the UNKNOWN record says so). */
+static void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
+{
+	unsigned int i = (addr - r->virt) >> PAGE_SHIFT;
+
+	if (r->level[i] == 0 && (addr & PMD_MASK) >= r->virt)
+		i = ((addr & PMD_MASK) - r->virt) >> PAGE_SHIFT;
+	if (r->level[i] == PG_LEVEL_4K)
+		set_pte(r->ptep[i], __pte(r->saved[i]));
+	else if (r->level[i] == PG_LEVEL_2M)
+		set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+	r->level[i] = 0;
+	/* Local TLB: a not-present entry is never cached, so nothing stale. */
+}
+
+static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
+		      unsigned long error_code)
+{
+	struct mtk_region *r;
+	struct mtk_ctx c;
+	u8 code[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	size_t n = sizeof(code);
+	bool nmi;
+	int ret;
+
+	if (user_mode(regs) || address < TASK_SIZE_MAX)
+		return;
+	r = mtk_region_find(address);
+	if (!r)
+		return;
+	/* Instruction fetch faults on a traced page are not ours to fix. */
+	if (error_code & X86_PF_INSTR)
+		return;
+	while (n && copy_from_kernel_nofault(code, (void *)regs->ip, n))
+		n--;
+	if (!n)
+		return;
+	c.regs = regs;
+	c.pc = regs->ip;
+	c.flags = mtk_ctx_flags();
+	c.naccess = 0;
+	nmi = in_nmi();
+	c.taken = mtk_order_begin();
+	if (mtk_use_core)
+		ret = mtk_core_run(&c, code, n);
+	else
+		ret = mtk_builtin_emulate(&c, code, n);
+	if (ret) {
+		/* Nothing emulated (or a fault part-way: its accesses stand and
+		 * are recorded; the native re-run repeats them, flagged here). */
+		mtk_record_unknown(&c, r, address, code, n);
+		mtk_disarm_page(r, address);
+		mtk_stat_unknown++;
+		mtk_order_end(c.taken);
+		return; /* regs->ip unchanged: the instruction re-runs natively */
+	}
+	mtk_order_end(c.taken);
+	mtk_stat_faults++;
+	/* Resume after the instruction through a stub (see the top). */
+	if (nmi) {
+		this_cpu_write(mtk_resume1, regs->ip);
+		regs->ip = (regs->flags & X86_EFLAGS_IF) ? (unsigned long)mtk_stub_sti1
+							 : (unsigned long)mtk_stub_cli1;
+	} else {
+		this_cpu_write(mtk_resume0, regs->ip);
+		regs->ip = (regs->flags & X86_EFLAGS_IF) ? (unsigned long)mtk_stub_sti0
+							 : (unsigned long)mtk_stub_cli0;
+	}
+	regs->flags &= ~X86_EFLAGS_IF;
+}
+
+/* ---- the tracepoint ------------------------------------------------------- */
+
+static struct tracepoint *mtk_tp;
+
+static void mtk_find_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "page_fault_kernel"))
+		mtk_tp = tp;
+}
+
+int mtk_fault_init(void)
+{
+	int ret, cpu;
+
+	if (ZYAN_FAILED(ZydisDecoderInit(&mtk_decoder, ZYDIS_MACHINE_MODE_LONG_64,
+					 ZYDIS_STACK_WIDTH_64)))
+		return -EINVAL;
+	if (mtk_core_emulate && mtk_core_dcache_init && mtk_core_lookup && mtk_core_fill) {
+		mtk_core = __alloc_percpu(2 * sizeof(struct mtk_core_pcpu), 64);
+		if (!mtk_core)
+			return -ENOMEM;
+		for_each_possible_cpu(cpu) {
+			struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
+			int k;
+
+			for (k = 0; k < 2; k++) {
+				pc[k].slots = kvcalloc(MTK_DCACHE_SLOTS, sizeof(struct mt_decoded), GFP_KERNEL);
+				if (!pc[k].slots)
+					return -ENOMEM;
+				mtk_core_dcache_init(&pc[k].cache, pc[k].slots, MTK_DCACHE_SLOTS);
+			}
+		}
+		mtk_use_core = true;
+	}
+	pr_info("mmiotap: emulator: %s\n", mtk_use_core ? "core (emu.h)" : "built-in MOV subset (core/ not linked)");
+	for_each_kernel_tracepoint(mtk_find_tp, NULL);
+	if (!mtk_tp) {
+		pr_err("mmiotap: tracepoint exceptions:page_fault_kernel not found\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(mtk_tp, mtk_probe, NULL);
+	if (ret)
+		pr_err("mmiotap: cannot attach to page_fault_kernel: %d\n", ret);
+	return ret;
+}
+
+void mtk_fault_exit(void)
+{
+	int cpu;
+
+	if (mtk_tp) {
+		tracepoint_probe_unregister(mtk_tp, mtk_probe, NULL);
+		tracepoint_synchronize_unregister();
+	}
+	if (mtk_core) {
+		for_each_possible_cpu(cpu) {
+			struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
+
+			kvfree(pc[0].slots);
+			kvfree(pc[1].slots);
+		}
+		free_percpu(mtk_core);
+		mtk_core = NULL;
+	}
+}
+
+/*
+ * Load-time self-test: trace a vmap of a private page (alias: its linear
+ * map) and touch it through the nofault accessors. If the hook does not
+ * take the fault on this kernel, the accessor's own fixup returns -EFAULT
+ * and we refuse to load, instead of leaving armed pages behind.
+ */
+int mtk_fault_selftest(void)
+{
+	struct page *pg = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	void *va;
+	u32 v = 0, w = 0x5a5aa5a5;
+	int ret;
+
+	if (!pg)
+		return -ENOMEM;
+	va = vmap(&pg, 1, VM_MAP, PAGE_KERNEL);
+	if (!va) {
+		__free_page(pg);
+		return -ENOMEM;
+	}
+	*(u32 *)page_address(pg) = 0x12345678;
+	ret = mtk_region_add((unsigned long)va, page_to_phys(pg), PAGE_SIZE,
+			     (void __iomem *)page_address(pg), 0xffffffff, 0xff);
+	if (ret)
+		goto out;
+	ret = -ENOSYS;
+	if (copy_from_kernel_nofault(&v, va, 4) || v != 0x12345678)
+		goto fail;
+	if (mtk_write_nofault(va + 8, &w, 4) ||
+	    *(u32 *)(page_address(pg) + 8) != w)
+		goto fail;
+	ret = 0;
+fail:
+	/* The alias is the linear map: not ours to iounmap. */
+	for (v = 0; v < MTK_MAX_REGIONS; v++)
+		if (mtk_regions[v].virt == (unsigned long)va &&
+		    mtk_regions[v].state == MTK_R_ARMED)
+			mtk_regions[v].alias = NULL;
+	mtk_region_remove((unsigned long)va);
+	if (ret)
+		pr_err("mmiotap: fault hook self-test failed (read %#x): this kernel's page fault path does not reach our handler; refusing to load\n", v);
+out:
+	vunmap(va);
+	__free_page(pg);
+	return ret;
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mt_select.c - what is traced (physical ranges, PCI BARs), the ftrace
+ * hooks on the ioremap family and iounmap that arm new mappings, and the
+ * vmalloc page-table walk that arms mappings made before we started.
+ */
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/ftrace.h>
+#include <linux/pci.h>
+#include <linux/io.h>
+#include <linux/vmalloc.h>
+#include <linux/mutex.h>
+#include <asm/pgtable.h>
+#include "mt_kmod.h"
+
+#define MTK_MAX_SEL 32
+struct mtk_sel {
+	phys_addr_t start, end;
+	u32 pci;
+	u8 bar;
+};
+static struct mtk_sel mtk_sels[MTK_MAX_SEL];
+static int mtk_nsel;
+bool mtk_tracing;
+
+int mtk_select_add(const struct mmiotap_ksel *s)
+{
+	struct pci_dev *pdev;
+	int bar, added = 0;
+
+	if (s->kind == MMIOTAP_KSEL_PHYS) {
+		if (s->end <= s->start || mtk_nsel >= MTK_MAX_SEL)
+			return -EINVAL;
+		mtk_sels[mtk_nsel++] = (struct mtk_sel){ s->start, s->end, 0xffffffff, 0xff };
+		return 0;
+	}
+	if (s->kind != MMIOTAP_KSEL_PCI)
+		return -EINVAL;
+	pdev = pci_get_domain_bus_and_slot(s->pci_domain, s->pci_bus, s->pci_devfn);
+	if (!pdev)
+		return -ENODEV;
+	for (bar = 0; bar < PCI_STD_NUM_BARS; bar++) {
+		if (s->bar != 0xff && s->bar != bar)
+			continue;
+		if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM) ||
+		    !pci_resource_len(pdev, bar))
+			continue;
+		if (mtk_nsel >= MTK_MAX_SEL)
+			break;
+		mtk_sels[mtk_nsel++] = (struct mtk_sel){
+			pci_resource_start(pdev, bar),
+			pci_resource_start(pdev, bar) + pci_resource_len(pdev, bar),
+			(u32)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 | pdev->devfn,
+			bar };
+		added++;
+	}
+	pci_dev_put(pdev);
+	return added ? 0 : -ENXIO;
+}
+
+void mtk_select_clear(void)
+{
+	mtk_nsel = 0;
+}
+
+bool mtk_selected(phys_addr_t phys, unsigned long size, u32 *pci, u8 *bar)
+{
+	int i;
+
+	for (i = 0; i < mtk_nsel; i++) {
+		if (phys < mtk_sels[i].end && phys + size > mtk_sels[i].start) {
+			*pci = mtk_sels[i].pci;
+			*bar = mtk_sels[i].bar;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- new mappings ---------------------------------------------------------- */
+
+enum { MTK_V_UC, MTK_V_UC2, MTK_V_WC, MTK_V_WT, MTK_V_CACHE };
+
+static void mtk_after_map(resource_size_t phys, unsigned long size,
+			  void __iomem *p, int variant)
+{
+	unsigned long off = offset_in_page(phys), len;
+	void __iomem *alias;
+	u32 pci;
+	u8 bar;
+
+	if (!p || !READ_ONCE(mtk_tracing) || !mtk_selected(phys, size, &pci, &bar))
+		return;
+	len = PAGE_ALIGN(size + off);
+	switch (variant) {
+	case MTK_V_UC2: alias = ioremap_uc(phys - off, len); break;
+	case MTK_V_WC: alias = ioremap_wc(phys - off, len); break;
+	case MTK_V_WT: alias = ioremap_wt(phys - off, len); break;
+	case MTK_V_CACHE: alias = ioremap_cache(phys - off, len); break;
+	default: alias = ioremap(phys - off, len); break;
+	}
+	if (!alias) {
+		pr_warn("mmiotap: no alias mapping for %pa: not traced\n", &phys);
+		return;
+	}
+	if (mtk_region_add((unsigned long)p & PAGE_MASK, phys - off, len, alias, pci, bar))
+		iounmap(alias);
+}
+
+static void __iomem *mtk_w_ioremap(resource_size_t phys, unsigned long size)
+{
+	void __iomem *p = ioremap(phys, size);
+
+	mtk_after_map(phys, size, p, MTK_V_UC);
+	return p;
+}
+
+static void __iomem *mtk_w_ioremap_uc(resource_size_t phys, unsigned long size)
+{
+	void __iomem *p = ioremap_uc(phys, size);
+
+	mtk_after_map(phys, size, p, MTK_V_UC2);
+	return p;
+}
+
+static void __iomem *mtk_w_ioremap_wc(resource_size_t phys, unsigned long size)
+{
+	void __iomem *p = ioremap_wc(phys, size);
+
+	mtk_after_map(phys, size, p, MTK_V_WC);
+	return p;
+}
+
+static void __iomem *mtk_w_ioremap_wt(resource_size_t phys, unsigned long size)
+{
+	void __iomem *p = ioremap_wt(phys, size);
+
+	mtk_after_map(phys, size, p, MTK_V_WT);
+	return p;
+}
+
+static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long size)
+{
+	void __iomem *p = ioremap_cache(phys, size);
+
+	mtk_after_map(phys, size, p, MTK_V_CACHE);
+	return p;
+}
+
+static void mtk_w_iounmap(volatile void __iomem *addr)
+{
+	mtk_region_remove((unsigned long)addr);
+	iounmap(addr);
+}
+
+struct mtk_hook {
+	void *func;
+	void *wrapper;
+	struct ftrace_ops ops;
+	bool on;
+};
+
+static struct mtk_hook mtk_hooks[] = {
+	{ .func = ioremap, .wrapper = mtk_w_ioremap },
+	{ .func = ioremap_uc, .wrapper = mtk_w_ioremap_uc },
+	{ .func = ioremap_wc, .wrapper = mtk_w_ioremap_wc },
+	{ .func = ioremap_wt, .wrapper = mtk_w_ioremap_wt },
+	{ .func = ioremap_cache, .wrapper = mtk_w_ioremap_cache },
+	{ .func = iounmap, .wrapper = mtk_w_iounmap },
+};
+
+static void notrace mtk_ftrace_cb(unsigned long ip, unsigned long parent_ip,
+				  struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct mtk_hook *h = container_of(op, struct mtk_hook, ops);
+	struct pt_regs *regs = ftrace_get_regs(fregs);
+
+	/* Our wrappers call the real function: let those through. */
+	if (regs && !within_module(parent_ip, THIS_MODULE))
+		regs->ip = (unsigned long)h->wrapper;
+}
+
+void mtk_ioremap_hooks_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(mtk_hooks); i++) {
+		struct mtk_hook *h = &mtk_hooks[i];
+
+		if (!h->on)
+			continue;
+		unregister_ftrace_function(&h->ops);
+		ftrace_set_filter_ip(&h->ops, (unsigned long)h->func, 1, 0);
+		h->on = false;
+	}
+}
+
+int mtk_ioremap_hooks_init(void)
+{
+	int i, ret;
+
+	for (i = 0; i < ARRAY_SIZE(mtk_hooks); i++) {
+		struct mtk_hook *h = &mtk_hooks[i];
+
+		h->ops.func = mtk_ftrace_cb;
+		h->ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_RECURSION |
+			       FTRACE_OPS_FL_IPMODIFY;
+		ret = ftrace_set_filter_ip(&h->ops, (unsigned long)h->func, 0, 0);
+		if (!ret) {
+			ret = register_ftrace_function(&h->ops);
+			if (ret)
+				ftrace_set_filter_ip(&h->ops, (unsigned long)h->func, 1, 0);
+		}
+		if (ret) {
+			pr_err("mmiotap: cannot hook %ps: %d\n", h->func, ret);
+			mtk_ioremap_hooks_exit();
+			return ret;
+		}
+		h->on = true;
+	}
+	return 0;
+}
+
+/* ---- existing mappings: walk the vmalloc area ------------------------------ */
+
+static bool mtk_is_alias(unsigned long va)
+{
+	int i;
+
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (r->state != MTK_R_FREE && r->alias &&
+		    va - ((unsigned long)r->alias & PAGE_MASK) < r->size)
+			return true;
+		if (r->state != MTK_R_FREE && va - r->virt < r->size)
+			return true;
+	}
+	return false;
+}
+
+static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
+			   unsigned long cache)
+{
+	void __iomem *alias;
+	u32 pci;
+	u8 bar;
+
+	if (!len || !mtk_selected(pa, len, &pci, &bar))
+		return;
+	alias = ioremap_prot(pa, len, cache);
+	if (!alias)
+		return;
+	if (mtk_region_add(va, pa, len, alias, pci, bar))
+		iounmap(alias);
+}
+
+/* Arm every present 4K kernel mapping, in the vmalloc area, of a selected
+ * physical page. Runs of contiguous virtual and physical pages become one
+ * region. (2M mappings made before we started are not attached.) */
+int mtk_attach_existing(void)
+{
+	unsigned long va = VMALLOC_START, run_va = 0, run_len = 0, run_cache = 0;
+	phys_addr_t run_pa = 0;
+	unsigned int level;
+
+	while (va < VMALLOC_END && va >= VMALLOC_START) {
+		pte_t *pte = lookup_address(va, &level);
+		unsigned long step = PAGE_SIZE;
+		bool take = false;
+		phys_addr_t pa = 0;
+		u32 pci;
+		u8 bar;
+
+		if (!pte) {
+			step = level == PG_LEVEL_NONE ? P4D_SIZE :
+			       level == PG_LEVEL_512G ? PUD_SIZE : PMD_SIZE;
+			step = ((va + step) & ~(step - 1)) - va;
+		} else if (level != PG_LEVEL_4K) {
+			unsigned long sz = level == PG_LEVEL_2M ? PMD_SIZE :
+					   level == PG_LEVEL_1G ? PUD_SIZE : P4D_SIZE;
+			step = ((va + sz) & ~(sz - 1)) - va;
+		} else if (pte_present(*pte)) {
+			pa = (phys_addr_t)pte_pfn(*pte) << PAGE_SHIFT;
+			take = mtk_selected(pa, PAGE_SIZE, &pci, &bar) && !mtk_is_alias(va);
+		}
+		if (take && run_len && va == run_va + run_len && pa == run_pa + run_len &&
+		    (pte_flags(*pte) & _PAGE_CACHE_MASK) == run_cache) {
+			run_len += PAGE_SIZE;
+		} else {
+			mtk_attach_run(run_va, run_pa, run_len, run_cache);
+			run_len = 0;
+			if (take) {
+				run_va = va;
+				run_pa = pa;
+				run_len = PAGE_SIZE;
+				run_cache = pte_flags(*pte) & _PAGE_CACHE_MASK;
+			}
+		}
+		va += step;
+		cond_resched();
+	}
+	mtk_attach_run(run_va, run_pa, run_len, run_cache);
+	return 0;
+}
