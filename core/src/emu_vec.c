@@ -257,6 +257,19 @@ static int displaceable(const struct mt_decoded *d, int mi)
 		return 0;
 	if (d->insn.attributes & ZYDIS_ATTRIB_IS_PRIVILEGED)
 		return 0;
+	switch (d->insn.meta.isa_ext) {
+	case ZYDIS_ISA_EXT_AMX_TILE: /* TILELOADD: rows with a stride */
+	case ZYDIS_ISA_EXT_MPX: case ZYDIS_ISA_EXT_SGX: case ZYDIS_ISA_EXT_VTX:
+	case ZYDIS_ISA_EXT_SVM: case ZYDIS_ISA_EXT_KEYLOCKER:
+	case ZYDIS_ISA_EXT_KEYLOCKER_WIDE: case ZYDIS_ISA_EXT_RTM:
+	case ZYDIS_ISA_EXT_XSAVE: case ZYDIS_ISA_EXT_XSAVEC:
+	case ZYDIS_ISA_EXT_XSAVEOPT: case ZYDIS_ISA_EXT_XSAVES:
+	case ZYDIS_ISA_EXT_ENQCMD: case ZYDIS_ISA_EXT_MOVDIR:
+	case ZYDIS_ISA_EXT_KNC: case ZYDIS_ISA_EXT_KNCE: case ZYDIS_ISA_EXT_KNCV:
+		return 0;
+	default:
+		break;
+	}
 	switch (d->insn.meta.category) {
 	case ZYDIS_CATEGORY_CALL: case ZYDIS_CATEGORY_COND_BR:
 	case ZYDIS_CATEGORY_UNCOND_BR: case ZYDIS_CATEGORY_RET:
@@ -289,6 +302,35 @@ static int displaceable(const struct mt_decoded *d, int mi)
 	return 1;
 }
 
+/* Vector/SIMD instruction sets (family VALU); x87 and integer are OTHER. */
+static int is_vector_isa(const struct mt_decoded *d)
+{
+	for (unsigned i = 0; i < d->insn.operand_count_visible; i++) {
+		const ZydisDecodedOperand *op = &d->ops[i];
+		if (op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+		    (is_vec_reg(op->reg.value) || is_kreg(op->reg.value) ||
+		     (op->reg.value >= ZYDIS_REGISTER_MM0 &&
+		      op->reg.value <= ZYDIS_REGISTER_MM7)))
+			return 1;
+	}
+	/* SSE/AVX scalar conversions to GPRs (CVTTSD2SI r, m64): FP memory
+	 * operand outside x87; CRC32/POPCNT (SSE4.2 by ISA) stay OTHER. */
+	if (d->insn.meta.isa_ext != ZYDIS_ISA_EXT_X87) {
+		int mi = find_mem(d);
+		if (mi >= 0) {
+			switch (d->ops[mi].element_type) {
+			case ZYDIS_ELEMENT_TYPE_FLOAT16:
+			case ZYDIS_ELEMENT_TYPE_FLOAT32:
+			case ZYDIS_ELEMENT_TYPE_FLOAT64:
+				return 1;
+			default:
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int mt__vec_classify(const struct mt_decoded *d, uint8_t *family,
 		     uint8_t *handler)
 {
@@ -305,18 +347,7 @@ int mt__vec_classify(const struct mt_decoded *d, uint8_t *family,
 	}
 	if (!displaceable(d, mi))
 		return 0;
-	*family = MT_FAM_OTHER;
-	if (d->insn.encoding == ZYDIS_INSTRUCTION_ENCODING_VEX ||
-	    d->insn.encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX)
-		*family = MT_FAM_VALU;
-	for (unsigned i = 0; i < d->insn.operand_count_visible; i++) {
-		const ZydisDecodedOperand *op = &d->ops[i];
-		if (op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
-		    (is_vec_reg(op->reg.value) ||
-		     (op->reg.value >= ZYDIS_REGISTER_MM0 &&
-		      op->reg.value <= ZYDIS_REGISTER_MM7)))
-			*family = MT_FAM_VALU;
-	}
+	*family = is_vector_isa(d) ? MT_FAM_VALU : MT_FAM_OTHER;
 	*handler = MT_VH_DISPLACED;
 	return 1;
 }
