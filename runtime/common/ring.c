@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/* ring.c - the shared event ring (see mmiotap/rt_ring.h). Only raw
+ * syscalls and atomics: everything here runs inside signal handlers. */
+#include "mmiotap/rt_ring.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static struct mt_ring *map_ring(int fd, size_t total)
+{
+	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out)
+{
+	if (!data_size || (data_size & (data_size - 1)) || data_size < 4 * MT_EV_MAX)
+		return -EINVAL;
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	size_t total = MT_RING_HDR_SIZE + data_size;
+	if (ftruncate(fd, (off_t)total) < 0) {
+		int e = -errno;
+		close(fd);
+		unlink(path);
+		return e;
+	}
+	struct mt_ring *r = map_ring(fd, total);
+	int e = r ? 0 : -errno;
+	close(fd);
+	if (!r) {
+		unlink(path);
+		return e;
+	}
+	memset(r, 0, MT_RING_HDR_SIZE);
+	r->data_size = data_size;
+	r->version = MT_RING_VERSION;
+	__atomic_store_n(&r->magic, MT_RING_MAGIC, __ATOMIC_RELEASE);
+	*out = r;
+	return 0;
+}
+
+int mt_ring_open(const char *path, struct mt_ring **out)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	struct mt_ring *r = NULL;
+	int e = 0;
+	if (fstat(fd, &st) < 0)
+		e = -errno;
+	else if ((size_t)st.st_size < MT_RING_HDR_SIZE + 4 * MT_EV_MAX)
+		e = -EINVAL;
+	else if (!(r = map_ring(fd, (size_t)st.st_size)))
+		e = -errno;
+	close(fd);
+	if (e)
+		return e;
+	if (r->magic != MT_RING_MAGIC || r->version != MT_RING_VERSION ||
+	    MT_RING_HDR_SIZE + r->data_size != (uint64_t)st.st_size) {
+		munmap(r, (size_t)st.st_size);
+		return -EPROTO;
+	}
+	*out = r;
+	return 0;
+}
+
+void mt_ring_close(struct mt_ring *r)
+{
+	if (r)
+		munmap(r, MT_RING_HDR_SIZE + r->data_size);
+}
+
+/* Drepper's "mutex2": 0 free, 1 locked, 2 locked with waiters. The futex is
+ * shared (no FUTEX_PRIVATE_FLAG): other processes map the same file. */
+void mt_ring_lock(struct mt_ring *r)
+{
+	uint32_t c = 0;
+	if (__atomic_compare_exchange_n(&r->lock, &c, 1, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED))
+		goto out;
+	for (int spin = 0; spin < 100; spin++) {
+		__builtin_ia32_pause();
+		c = 0;
+		if (__atomic_compare_exchange_n(&r->lock, &c, 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			goto out;
+	}
+	if (c != 2)
+		c = __atomic_exchange_n(&r->lock, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		futex(&r->lock, FUTEX_WAIT, 2, NULL);
+		c = __atomic_exchange_n(&r->lock, 2, __ATOMIC_ACQUIRE);
+	}
+out:
+	r->lock_owner = (uint32_t)syscall(SYS_gettid);
+}
+
+void mt_ring_unlock(struct mt_ring *r)
+{
+	r->lock_owner = 0;
+	if (__atomic_fetch_sub(&r->lock, 1, __ATOMIC_RELEASE) != 1) {
+		__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
+		futex(&r->lock, FUTEX_WAKE, 1, NULL);
+	}
+}
+
+static void copy_in(struct mt_ring *r, uint64_t pos, const void *src, size_t n)
+{
+	uint64_t mask = r->data_size - 1, off = pos & mask;
+	size_t first = n;
+	if (off + n > r->data_size)
+		first = (size_t)(r->data_size - off);
+	memcpy(r->data + off, src, first);
+	if (first < n)
+		memcpy(r->data, (const uint8_t *)src + first, n - first);
+}
+
+static void copy_out(struct mt_ring *r, uint64_t pos, void *dst, size_t n)
+{
+	uint64_t mask = r->data_size - 1, off = pos & mask;
+	size_t first = n;
+	if (off + n > r->data_size)
+		first = (size_t)(r->data_size - off);
+	memcpy(dst, r->data + off, first);
+	if (first < n)
+		memcpy((uint8_t *)dst + first, r->data, n - first);
+}
+
+void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev)
+{
+	size_t n = ev->size;
+	uint64_t head = r->head;
+	for (;;) {
+		if (__atomic_load_n(&r->closing, __ATOMIC_ACQUIRE)) {
+			r->ndiscarded++;
+			return;
+		}
+		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+		if (r->data_size - (head - tail) >= n)
+			break;
+		/* Full: wait for the consumer (never drop). */
+		uint32_t tf = __atomic_load_n(&r->tail_futex, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&r->producers_waiting, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) != tail)
+			continue;
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		futex(&r->tail_futex, FUTEX_WAIT, tf, &ts);
+	}
+	copy_in(r, head, ev, n);
+	__atomic_store_n(&r->head, head + n, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->consumer_waiting, __ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&r->consumer_waiting, 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&r->head_futex, 1, __ATOMIC_SEQ_CST);
+		futex(&r->head_futex, FUTEX_WAKE, 1, NULL);
+	}
+}
+
+size_t mt_ring_get(struct mt_ring *r, void *buf, size_t max, int timeout_ms)
+{
+	uint64_t tail = r->tail;
+	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	if (head == tail && timeout_ms > 0) {
+		uint32_t hf = __atomic_load_n(&r->head_futex, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&r->consumer_waiting, 1, __ATOMIC_SEQ_CST);
+		head = __atomic_load_n(&r->head, __ATOMIC_SEQ_CST);
+		if (head == tail) {
+			struct timespec ts = { timeout_ms / 1000,
+					       (timeout_ms % 1000) * 1000000L };
+			futex(&r->head_futex, FUTEX_WAIT, hf, &ts);
+			head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+		}
+	}
+	size_t got = 0;
+	uint64_t tail0 = tail;
+	while (tail + got < head) {
+		struct mt_ev h;
+		copy_out(r, tail + got, &h, sizeof(h));
+		if (h.size < sizeof(h) || h.size > MT_EV_MAX || (h.size & 7)) {
+			/* corrupt (the program scribbled on the ring): skip the
+			 * rest rather than stall every producer forever */
+			if (!got)
+				tail = head;
+			break;
+		}
+		if (got + h.size > max)
+			break;
+		copy_out(r, tail + got, (uint8_t *)buf + got, h.size);
+		got += h.size;
+	}
+	if (got || tail != tail0) {
+		__atomic_store_n(&r->tail, tail + got, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&r->producers_waiting, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&r->producers_waiting, 0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&r->tail_futex, 1, __ATOMIC_SEQ_CST);
+			futex(&r->tail_futex, FUTEX_WAKE, INT32_MAX, NULL);
+		}
+	}
+	return got;
+}
+
+int mt_ring_mark(struct mt_ring *r, const char *text, uint64_t pc)
+{
+	union {
+		struct mt_ev ev;
+		uint8_t b[MT_EV_MAX];
+	} u;
+	size_t len = strlen(text), max = MT_EV_MAX - sizeof(struct mt_ev);
+	if (len > max)
+		return -E2BIG;
+	memset(&u, 0, sizeof(struct mt_ev) + ((len + 7) & ~(size_t)7));
+	u.ev.type = MT_EV_MARK;
+	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + len + 7) & ~(size_t)7);
+	u.ev.width = (uint16_t)len;
+	u.ev.pid = (uint32_t)getpid();
+	u.ev.tid = (uint32_t)syscall(SYS_gettid);
+	u.ev.cpu = ~0u;
+	u.ev.pc = pc;
+	memcpy(u.ev.data, text, len);
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	mt_ring_lock(r);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	u.ev.ts = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	u.ev.seq = mt_ring_next_seq(r);
+	mt_ring_put(r, &u.ev);
+	mt_ring_unlock(r);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * rt_env.h - every environment variable through which `mmiotap record`
+ * configures the preloaded runtime (libmmiotap-preload.so). Nothing else
+ * crosses the boundary between the CLI and the traced process.
+ */
+#ifndef MMIOTAP_RT_ENV_H
+#define MMIOTAP_RT_ENV_H
+
+/* Path of the shared event ring file (created by `mmiotap record`). */
+#define MT_ENV_RING "MMIOTAP_RING"
+/* Extra traced path globs, separated by newlines (fnmatch(3), no flags). */
+#define MT_ENV_TRACE_FILES "MMIOTAP_TRACE_FILES"
+/* Injection rules (format/ rule language), separated by newlines. */
+#define MT_ENV_INJECT "MMIOTAP_INJECT"
+/* "0" disables the default traced set (/dev/mem, /dev/uioN, PCI resources, VFIO). */
+#define MT_ENV_DEFAULTS "MMIOTAP_DEFAULTS"
+/* Path of the preload library itself, re-added to LD_PRELOAD across execve. */
+#define MT_ENV_LIB "MMIOTAP_LIB"
+/* "1": print one line per runtime problem on stderr (off by default). */
+#define MT_ENV_DEBUG "MMIOTAP_DEBUG"
+
+#endif

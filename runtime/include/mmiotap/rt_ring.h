@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * rt_ring.h - the event ring shared by every traced process of one
+ * recording and the `mmiotap record` process that drains it to the trace
+ * file.
+ *
+ * The ring is a file in /dev/shm mapped MAP_SHARED by everyone (it survives
+ * fork and, by path in MMIOTAP_RING, exec). One futex lock in the ring
+ * header is held around "device access + event": taking the sequence number
+ * and publishing the event under the same lock makes the order of events
+ * exactly the order of device accesses, across threads and processes.
+ * Producers never drop: when the ring is full they wait for the consumer.
+ * The consumer never needs the lock.
+ *
+ * Events are variable length (multiple of 8 bytes) and self-describing.
+ */
+#ifndef MMIOTAP_RT_RING_H
+#define MMIOTAP_RT_RING_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define MT_RING_MAGIC 0x4d54524eu /* "MTRN" */
+#define MT_RING_VERSION 1u
+#define MT_RING_HDR_SIZE 4096u
+#define MT_EV_MAX 2048u /* largest single event, bytes */
+
+enum mt_ev_type {
+	MT_EV_READ = 1,
+	MT_EV_WRITE = 2,
+	MT_EV_MAP = 3,
+	MT_EV_UNMAP = 4,
+	MT_EV_MARK = 5,
+	MT_EV_UNKNOWN = 6,  /* data: instruction bytes (width = length) */
+	MT_EV_LOST = 7,     /* addr = number of events lost (consumer side) */
+};
+
+/* Event flags. */
+#define MT_EVF_INJECTED 0x0001u   /* value changed by an --inject rule */
+#define MT_EVF_LOCKED 0x0002u     /* part of a LOCK-ed / XCHG access */
+#define MT_EVF_RMW 0x0004u        /* one half of a read-modify-write */
+#define MT_EVF_STRING 0x0008u     /* element of a string instruction */
+#define MT_EVF_NT 0x0010u         /* non-temporal / direct store */
+#define MT_EVF_PARTIAL 0x0020u    /* masked vector run */
+#define MT_EVF_STEPPED 0x0040u    /* UNKNOWN: executed natively by single-step */
+#define MT_EVF_PROBE 0x0080u      /* value changed by a libmmiotap probe */
+#define MT_EVF_DROPPED 0x0100u    /* write dropped by an injection rule */
+#define MT_EVF_UNDECODED 0x0200u  /* UNKNOWN: invalid or truncated encoding */
+
+struct mt_ev {
+	uint16_t type;   /* enum mt_ev_type */
+	uint16_t size;   /* total bytes including this header, multiple of 8 */
+	uint16_t width;  /* access bytes (R/W), data bytes (UNKNOWN, MARK) */
+	uint16_t flags;  /* MT_EVF_* */
+	uint32_t pid, tid;
+	uint32_t cpu;    /* CPU at the time of the access, ~0u unknown */
+	uint32_t map_id; /* MAP id the address belongs to, 0 none */
+	uint64_t seq;    /* global sequence number (all processes) */
+	uint64_t ts;     /* CLOCK_MONOTONIC ns */
+	uint64_t pc;
+	uint64_t addr;   /* virtual address in the traced process */
+	uint8_t data[];  /* R/W: value (width bytes, little endian) ... */
+};
+
+/* Payload of MT_EV_MAP (addr = program's start address). */
+struct mt_ev_map {
+	uint64_t len;
+	uint64_t offset;   /* file offset */
+	uint64_t phys;     /* physical address if known, else 0 */
+	uint32_t prot;
+	int32_t bar;       /* PCI BAR, -1 unknown */
+	int32_t pci_domain, pci_bus, pci_dev, pci_fn; /* -1 unknown */
+	uint16_t pathlen;
+	char path[];       /* pathlen bytes, not NUL terminated */
+};
+
+struct mt_ring {
+	uint32_t magic, version;
+	uint64_t data_size;          /* power of two */
+	uint32_t lock;               /* futex: 0 free, 1 held, 2 held+waiters */
+	uint32_t lock_owner;         /* tid of holder (diagnostics) */
+	uint64_t seq;                /* next sequence number, under lock */
+	uint64_t head;               /* bytes produced, under lock */
+	uint64_t tail;               /* bytes consumed, consumer only */
+	uint32_t head_futex;         /* bumped by producers when consumer waits */
+	uint32_t consumer_waiting;
+	uint32_t tail_futex;         /* bumped by consumer when producers wait */
+	uint32_t producers_waiting;
+	uint32_t nattached;          /* processes that mapped the ring */
+	uint32_t closing;            /* consumer stopped: producers discard */
+	uint64_t ndiscarded;         /* events discarded after closing */
+	uint32_t next_map_id;        /* under lock */
+	uint32_t pad0;
+	uint8_t data[] __attribute__((aligned(64)));
+};
+
+/* Create a ring file of data_size bytes (power of two) at path, mapped. */
+int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out);
+/* Map an existing ring file. Returns 0 or negative errno. */
+int mt_ring_open(const char *path, struct mt_ring **out);
+void mt_ring_close(struct mt_ring *r);
+
+/* The order lock. Async-signal-safe; callers block signals around it. */
+void mt_ring_lock(struct mt_ring *r);
+void mt_ring_unlock(struct mt_ring *r);
+/* Sequence number for the next event; call with the lock held. */
+static inline uint64_t mt_ring_next_seq(struct mt_ring *r) { return r->seq++; }
+/* Append one event (ev->size bytes); lock held. Waits while the ring is
+ * full; never drops unless the consumer declared `closing`. */
+void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev);
+
+/* Put a MARK event with text from any process (takes the lock itself,
+ * with signals blocked). Returns 0 or negative errno. */
+int mt_ring_mark(struct mt_ring *r, const char *text, uint64_t pc);
+
+/* Consumer: copy up to max bytes of whole events into buf; returns bytes
+ * (0 = empty). Waits up to timeout_ms for data when empty. */
+size_t mt_ring_get(struct mt_ring *r, void *buf, size_t max, int timeout_ms);
+
+#endif

@@ -1,0 +1,768 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * handler.c - the SIGSEGV/SIGTRAP handlers of the preload runtime.
+ *
+ * One access, start to end: the program touches a PROT_NONE page of a traced
+ * region; on_segv() fetches the instruction bytes at RIP, decodes them
+ * through this thread's decode cache, takes the order lock, and runs
+ * mt_emulate() with callbacks that perform each access on the region's
+ * alias (and record it, probes and injection included) while the lock is
+ * held; then writes GPRs, RIP and RFLAGS back into the ucontext (vector
+ * and opmask registers were written straight into the frame's XSAVE area
+ * by the callbacks) and returns: the program continues after the
+ * instruction.
+ *
+ * Instructions the core cannot emulate are executed natively by
+ * single-stepping: the region is unprotected, TF is set, the order lock
+ * stays held (other threads' emulated accesses wait) and all asynchronous
+ * signals stay blocked until the SIGTRAP that follows the one instruction
+ * re-protects the region. Limit: during that one instruction other threads
+ * that touch the same region natively are not trapped (not traced).
+ */
+#include "internal.h"
+
+#include <cpuid.h>
+#include <sched.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <immintrin.h>
+
+#include "mmiotap/xrun.h"
+
+static __thread struct mt_tls *tls_state __attribute__((tls_model("initial-exec")));
+
+/* The program's own dispositions for the signals we take over. */
+static struct sigaction prog_act[NSIG];
+static int prog_act_valid[NSIG];
+
+/* XSAVE layout of this CPU (standard format, as in signal frames). */
+static uint32_t xoff[8], xsize[8];
+static int have_fsgsbase;
+
+#define FP_XSTATE_MAGIC1_ 0x46505853u
+
+MT_HIDDEN struct mt_tls *mt_tls_get(void)
+{
+	struct mt_tls *t = tls_state;
+	if (MT_LIKELY(t != NULL))
+		return t;
+	void *p = mt_real.mmap ? mt_real.mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+			       : MAP_FAILED;
+	if (p == MAP_FAILED)
+		p = (void *)syscall(SYS_mmap, NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	t = p;
+	mt_dcache_init(&t->dc, t->slots, MT_DCACHE_SLOTS);
+	tls_state = t;
+	return t;
+}
+
+/* After fork the child's only thread keeps the parent's cached tid. */
+MT_HIDDEN void mt_tls_after_fork(void)
+{
+	if (tls_state)
+		tls_state->tid = 0;
+}
+
+MT_HIDDEN uint32_t mt_gettid(void)
+{
+	struct mt_tls *t = tls_state;
+	if (t && t->tid)
+		return t->tid;
+	uint32_t tid = (uint32_t)syscall(SYS_gettid);
+	if (t)
+		t->tid = tid;
+	return tid;
+}
+
+/* ---- the program's view of SIGSEGV/SIGTRAP ---------------------------------- */
+
+MT_HIDDEN int mt_is_taken_signal(int sig)
+{
+	return mt_handlers_installed && (sig == SIGSEGV || sig == SIGTRAP);
+}
+
+MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
+				 struct sigaction *old)
+{
+	if (old)
+		*old = prog_act[sig];
+	if (act) {
+		prog_act[sig] = *act;
+		prog_act_valid[sig] = 1;
+	}
+}
+
+/* Deliver a signal that is not ours to the program's own handler, as the
+ * kernel would have. We run with every signal blocked. */
+static void chain(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	struct sigaction *a = &prog_act[sig];
+	void (*h)(int) = a->sa_handler;
+
+	if (h == SIG_IGN && si->si_code <= 0)
+		return; /* sent by kill(): ignored */
+	if (h == SIG_DFL || h == SIG_IGN) {
+		/* Give the signal back to the kernel: a fault re-faults after
+		 * return and kills with the right signal (and core). */
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		mt_real.sigaction(sig, &dfl, NULL);
+		if (si->si_code <= 0 || sig == SIGTRAP)
+			syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		return;
+	}
+	sigset_t m = uc->uc_sigmask;
+	for (int s = 1; s < NSIG; s++)
+		if (sigismember(&a->sa_mask, s))
+			sigaddset(&m, s);
+	if (!(a->sa_flags & SA_NODEFER))
+		sigaddset(&m, sig);
+	int flags = a->sa_flags;
+	void (*sa)(int, siginfo_t *, void *) = a->sa_sigaction;
+	if (flags & SA_RESETHAND) {
+		memset(a, 0, sizeof(*a));
+		a->sa_handler = SIG_DFL;
+	}
+	sigset_t all;
+	mt_real.pthread_sigmask(SIG_SETMASK, &m, &all);
+	if (flags & SA_SIGINFO)
+		sa(sig, si, uc);
+	else
+		h(sig);
+	mt_real.pthread_sigmask(SIG_SETMASK, &all, NULL);
+}
+
+/* ---- vector registers in the signal frame ------------------------------------ */
+
+struct ectx {
+	struct mt_tls *t;
+	ucontext_t *uc;
+	uint64_t pc;
+	uint8_t *xs;      /* XSAVE area of the frame, or NULL */
+	uint32_t xsz;     /* its size */
+	int denied;       /* a callback refused (protection): program fault */
+};
+
+static uint64_t *xbv(struct ectx *c)
+{
+	return (uint64_t *)(c->xs + 512);
+}
+
+static int comp_ok(struct ectx *c, int comp)
+{
+	if (!c->xs)
+		return 0;
+	if (comp < 2)
+		return 1;
+	return xoff[comp] && xoff[comp] + xsize[comp] <= c->xsz;
+}
+
+/* Pointer to component comp's bytes, initialising it (zero) if the header
+ * says it is in its init state and we are about to write it. */
+static uint8_t *comp_ptr(struct ectx *c, int comp, int for_write)
+{
+	uint8_t *p = comp == 1 ? c->xs + 160 : c->xs + xoff[comp];
+	uint32_t sz = comp == 1 ? 256 : xsize[comp];
+	if (!(*xbv(c) & (1ull << comp))) {
+		if (!for_write)
+			return NULL; /* init state: reads as zero */
+		memset(p, 0, sz);
+		*xbv(c) |= 1ull << comp;
+	}
+	return p;
+}
+
+static int vec_get(void *op, unsigned idx, void *buf, unsigned size)
+{
+	struct ectx *c = op;
+	uint8_t *out = buf;
+	memset(buf, 0, size);
+	if (!c->xs || idx > 31)
+		return -EINVAL;
+	if (idx < 16) {
+		uint8_t *p = comp_ptr(c, 1, 0);
+		if (p)
+			memcpy(out, p + 16 * idx, 16);
+		if (size > 16 && comp_ok(c, 2) && (p = comp_ptr(c, 2, 0)))
+			memcpy(out + 16, p + 16 * idx, 16);
+		if (size > 32 && comp_ok(c, 6) && (p = comp_ptr(c, 6, 0)))
+			memcpy(out + 32, p + 32 * idx, 32);
+		return 0;
+	}
+	if (!comp_ok(c, 7))
+		return -EINVAL;
+	uint8_t *p = comp_ptr(c, 7, 0);
+	if (p)
+		memcpy(out, p + 64 * (idx - 16), size > 64 ? 64 : size);
+	return 0;
+}
+
+static int vec_set(void *op, unsigned idx, const void *buf, unsigned size)
+{
+	struct ectx *c = op;
+	const uint8_t *in = buf;
+	if (!c->xs || idx > 31)
+		return -EINVAL;
+	if (idx < 16) {
+		memcpy(comp_ptr(c, 1, 1) + 16 * idx, in, 16);
+		if (size > 16 && comp_ok(c, 2))
+			memcpy(comp_ptr(c, 2, 1) + 16 * idx, in + 16, 16);
+		if (size > 32 && comp_ok(c, 6))
+			memcpy(comp_ptr(c, 6, 1) + 32 * idx, in + 32, 32);
+		return 0;
+	}
+	if (!comp_ok(c, 7))
+		return -EINVAL;
+	memcpy(comp_ptr(c, 7, 1) + 64 * (idx - 16), in, size > 64 ? 64 : size);
+	return 0;
+}
+
+static int kmask_get(void *op, unsigned idx, uint64_t *val)
+{
+	struct ectx *c = op;
+	*val = 0;
+	if (idx > 7 || !comp_ok(c, 5))
+		return -EINVAL;
+	uint8_t *p = comp_ptr(c, 5, 0);
+	if (p)
+		memcpy(val, p + 8 * idx, 8);
+	return 0;
+}
+
+static int kmask_set(void *op, unsigned idx, uint64_t val)
+{
+	struct ectx *c = op;
+	if (idx > 7 || !comp_ok(c, 5))
+		return -EINVAL;
+	memcpy(comp_ptr(c, 5, 1) + 8 * idx, &val, 8);
+	return 0;
+}
+
+static int exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displaced *d)
+{
+	struct ectx *c = op;
+	struct mt_xstate *stp = &c->t->xst;
+#define st (*stp)
+	unsigned nregs, bytes, nk;
+	mt_xrun_vec_shape(&nregs, &bytes, &nk);
+	memcpy(st.gpr, cpu->gpr, sizeof(st.gpr));
+	st.rflags = cpu->rflags;
+	st.mxcsr = c->xs ? *(uint32_t *)(c->xs + 24) : 0x1f80;
+	for (unsigned i = 0; i < nregs; i++)
+		vec_get(c, i, st.zmm[i], bytes);
+	for (unsigned i = 0; i < nk; i++)
+		kmask_get(c, i, &st.k[i]);
+	int rc = mt_xrun_displaced(d->code, d->len, d->scratch_reg, d->scratch, &st);
+	if (rc)
+		return rc;
+	memcpy(cpu->gpr, st.gpr, sizeof(st.gpr));
+	cpu->rflags = st.rflags;
+	if (c->xs)
+		*(uint32_t *)(c->xs + 24) = st.mxcsr;
+	/* Write back only registers that changed, so init-state components
+	 * stay init (cheaper sigreturn, and exact for untouched state). */
+	for (unsigned i = 0; i < nregs; i++) {
+		uint8_t old[64];
+		vec_get(c, i, old, bytes);
+		if (memcmp(old, st.zmm[i], bytes))
+			vec_set(c, i, st.zmm[i], bytes);
+	}
+	for (unsigned i = 0; i < nk; i++) {
+		uint64_t k;
+		kmask_get(c, i, &k);
+		if (k != st.k[i])
+			kmask_set(c, i, st.k[i]);
+	}
+	return 0;
+#undef st
+}
+
+/* ---- device access --------------------------------------------------------------- */
+
+__attribute__((target("avx"))) static void ld32(void *dst, const volatile void *src)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)src);
+	_mm256_storeu_si256((__m256i *)dst, v);
+}
+__attribute__((target("avx"))) static void st32(volatile void *dst, const void *src)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)src);
+	_mm256_storeu_si256((__m256i *)dst, v);
+}
+__attribute__((target("avx512f"))) static void ld64(void *dst, const volatile void *src)
+{
+	__m512i v = _mm512_loadu_si512((const void *)src);
+	_mm512_storeu_si512(dst, v);
+}
+__attribute__((target("avx512f"))) static void st64(volatile void *dst, const void *src)
+{
+	__m512i v = _mm512_loadu_si512(src);
+	_mm512_storeu_si512((void *)dst, v);
+}
+
+/* One access of exactly `size` bytes, with one instruction where the CPU can. */
+static void dev_read(const volatile uint8_t *a, void *buf, unsigned size)
+{
+	switch (size) {
+	case 1: *(uint8_t *)buf = *a; return;
+	case 2: { uint16_t v = *(const volatile uint16_t *)a; memcpy(buf, &v, 2); return; }
+	case 4: { uint32_t v = *(const volatile uint32_t *)a; memcpy(buf, &v, 4); return; }
+	case 8: { uint64_t v = *(const volatile uint64_t *)a; memcpy(buf, &v, 8); return; }
+	case 16: { __m128i v = _mm_loadu_si128((const __m128i *)a); memcpy(buf, &v, 16); return; }
+	case 32: ld32(buf, a); return;
+	case 64: ld64(buf, a); return;
+	}
+	for (unsigned i = 0; i < size;) { /* masked runs, m80 */
+		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
+			uint64_t v = *(const volatile uint64_t *)(a + i);
+			memcpy((uint8_t *)buf + i, &v, 8);
+			i += 8;
+		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
+			uint32_t v = *(const volatile uint32_t *)(a + i);
+			memcpy((uint8_t *)buf + i, &v, 4);
+			i += 4;
+		} else {
+			((uint8_t *)buf)[i] = a[i];
+			i++;
+		}
+	}
+}
+
+static void dev_write(volatile uint8_t *a, const void *buf, unsigned size)
+{
+	switch (size) {
+	case 1: *a = *(const uint8_t *)buf; return;
+	case 2: { uint16_t v; memcpy(&v, buf, 2); *(volatile uint16_t *)a = v; return; }
+	case 4: { uint32_t v; memcpy(&v, buf, 4); *(volatile uint32_t *)a = v; return; }
+	case 8: { uint64_t v; memcpy(&v, buf, 8); *(volatile uint64_t *)a = v; return; }
+	case 16: { __m128i v; memcpy(&v, buf, 16); _mm_storeu_si128((__m128i *)a, v); return; }
+	case 32: st32(a, buf); return;
+	case 64: st64(a, buf); return;
+	}
+	for (unsigned i = 0; i < size;) {
+		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
+			uint64_t v;
+			memcpy(&v, (const uint8_t *)buf + i, 8);
+			*(volatile uint64_t *)(a + i) = v;
+			i += 8;
+		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
+			uint32_t v;
+			memcpy(&v, (const uint8_t *)buf + i, 4);
+			*(volatile uint32_t *)(a + i) = v;
+			i += 4;
+		} else {
+			a[i] = ((const uint8_t *)buf)[i];
+			i++;
+		}
+	}
+}
+
+static unsigned acc_to_evf(unsigned f)
+{
+	unsigned r = 0;
+	if (f & MT_ACC_LOCKED) r |= MT_EVF_LOCKED;
+	if (f & MT_ACC_RMW) r |= MT_EVF_RMW;
+	if (f & MT_ACC_STRING) r |= MT_EVF_STRING;
+	if (f & MT_ACC_NT) r |= MT_EVF_NT;
+	if (f & MT_ACC_PARTIAL) r |= MT_EVF_PARTIAL;
+	return r;
+}
+
+static void run_probes(int post, uintptr_t addr, uint64_t pc, void *val,
+		       unsigned size, int is_write, unsigned *evf)
+{
+	for (int i = 0; i < mt_nprobes; i++) {
+		struct mt_probe_slot *s = &mt_probes[i];
+		if (!s->p || addr < s->start || addr >= s->end)
+			continue;
+		mmiotap_handler_t h = post ? s->p->post : s->p->pre;
+		if (!h)
+			continue;
+		struct mmiotap_access a;
+		memset(&a, 0, sizeof(a));
+		a.addr = addr;
+		a.pc = pc;
+		a.size = size;
+		a.flags = is_write ? MMIOTAP_ACCESS_WRITE : 0;
+		memcpy(a.value, val, size > 64 ? 64 : size);
+		h(s->p, &a);
+		if (memcmp(a.value, val, size > 64 ? 64 : size)) {
+			memcpy(val, a.value, size > 64 ? 64 : size);
+			*evf |= MT_EVF_PROBE;
+		}
+		if (is_write && !post && (a.flags & MMIOTAP_ACCESS_DROP))
+			*evf |= MT_EVF_DROPPED;
+	}
+}
+
+static void emit_rw(int type, const struct mt_region *r, uint64_t addr, uint64_t pc,
+		    const void *val, const void *orig, unsigned size, unsigned evf)
+{
+	if (!mt_ring || !r->map_id)
+		return;
+	union {
+		struct mt_ev ev;
+		uint8_t b[sizeof(struct mt_ev) + 2 * 64 + 8];
+	} u;
+	unsigned dlen = size > 64 ? 64 : size;
+	unsigned total = dlen * (orig ? 2 : 1);
+	u.ev.type = (uint16_t)type;
+	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + total + 7) & ~7u);
+	u.ev.width = (uint16_t)size;
+	u.ev.flags = (uint16_t)evf;
+	u.ev.pid = (uint32_t)mt_pid;
+	u.ev.tid = mt_gettid();
+	int cpu = sched_getcpu();
+	u.ev.cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
+	u.ev.map_id = r->map_id;
+	u.ev.seq = mt_ring_next_seq(mt_ring);
+	u.ev.ts = mt_now();
+	u.ev.pc = pc;
+	u.ev.addr = addr;
+	memset(u.ev.data, 0, (total + 7) & ~7u);
+	memcpy(u.ev.data, val, dlen);
+	if (orig)
+		memcpy(u.ev.data + dlen, orig, dlen);
+	mt_ring_put(mt_ring, &u.ev);
+}
+
+/* One traced access of a region (lock held). */
+static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, void *buf,
+			 unsigned size, unsigned flags, int is_write)
+{
+	if (!(r->prot & (is_write ? PROT_WRITE : PROT_READ))) {
+		c->denied = 1;
+		return -EFAULT;
+	}
+	volatile uint8_t *a = r->alias + (addr - r->start);
+	unsigned evf = acc_to_evf(flags);
+	uint8_t orig[64];
+	unsigned dlen = size > 64 ? 64 : size;
+	if (is_write) {
+		memcpy(orig, buf, dlen);
+		run_probes(0, addr, c->pc, buf, size, 1, &evf);
+		mt_inject_apply(r, 1, r->offset + (addr - r->start), buf, size, &evf);
+		if (!(evf & MT_EVF_DROPPED))
+			dev_write(a, buf, size);
+		run_probes(1, addr, c->pc, buf, size, 1, &evf);
+	} else {
+		run_probes(0, addr, c->pc, buf, size, 0, &evf);
+		dev_read(a, buf, size);
+		memcpy(orig, buf, dlen);
+		mt_inject_apply(r, 0, r->offset + (addr - r->start), buf, size, &evf);
+		run_probes(1, addr, c->pc, buf, size, 0, &evf);
+	}
+	int changed = memcmp(orig, buf, dlen) != 0;
+	if (changed)
+		evf |= MT_EVF_INJECTED;
+	emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, r, addr, c->pc, buf,
+		changed ? orig : NULL, size, evf);
+	return 0;
+}
+
+static int do_access(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags,
+		     int is_write)
+{
+	struct ectx *c = op;
+	uint8_t *b = buf;
+	while (size) {
+		struct mt_region *r = mt_region_find(addr);
+		unsigned n = size;
+		if (r) {
+			if (addr + n > r->end)
+				n = (unsigned)(r->end - addr);
+			int rc = traced_access(c, r, addr, b, n, flags, is_write);
+			if (rc)
+				return rc;
+		} else {
+			/* Not traced: up to the next traced byte, directly. */
+			for (unsigned i = 1; i < n; i++)
+				if (mt_region_find(addr + i)) {
+					n = i;
+					break;
+				}
+			if (is_write)
+				memcpy((void *)addr, b, n);
+			else
+				memcpy(b, (const void *)addr, n);
+		}
+		addr += n;
+		b += n;
+		size -= n;
+	}
+	return 0;
+}
+
+static int mem_read(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags)
+{
+	return do_access(op, addr, buf, size, flags, 0);
+}
+
+static int mem_write(void *op, uint64_t addr, const void *buf, unsigned size,
+		     unsigned flags)
+{
+	uint8_t tmp[512];
+	if (size > sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, size); /* probes/injection may change it */
+	return do_access(op, addr, tmp, size, flags, 1);
+}
+
+static const struct mt_emu_ops ops_full = {
+	.mem_read = mem_read,
+	.mem_write = mem_write,
+	.vec_get = vec_get,
+	.vec_set = vec_set,
+	.kmask_get = kmask_get,
+	.kmask_set = kmask_set,
+	.exec_displaced = exec_displaced,
+};
+
+/* ---- context ---------------------------------------------------------------- */
+
+static const int greg_of[MT_NGPR] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+static void frame_xsave(ucontext_t *uc, struct ectx *c)
+{
+	uint8_t *fp = (uint8_t *)uc->uc_mcontext.fpregs;
+	c->xs = NULL;
+	c->xsz = 0;
+	if (!fp)
+		return;
+	uint32_t magic1, xsz;
+	memcpy(&magic1, fp + 464, 4);
+	memcpy(&xsz, fp + 464 + 16, 4);
+	c->xs = fp;
+	c->xsz = magic1 == FP_XSTATE_MAGIC1_ ? xsz : 512;
+	if (c->xsz < 576) {
+		/* legacy FXSAVE only: no header; fake a permissive view */
+		c->xs = NULL;
+	}
+}
+
+__attribute__((target("fsgsbase"))) static uint64_t rdfs(void) { return _readfsbase_u64(); }
+__attribute__((target("fsgsbase"))) static uint64_t rdgs(void) { return _readgsbase_u64(); }
+
+static void load_cpu(struct mt_cpu *cpu, const ucontext_t *uc, const struct mt_decoded *d)
+{
+	for (int i = 0; i < MT_NGPR; i++)
+		cpu->gpr[i] = (uint64_t)uc->uc_mcontext.gregs[greg_of[i]];
+	cpu->rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	cpu->rflags = (uint64_t)uc->uc_mcontext.gregs[REG_EFL];
+	cpu->fs_base = cpu->gs_base = 0;
+	if (d->insn.attributes & (ZYDIS_ATTRIB_HAS_SEGMENT_FS | ZYDIS_ATTRIB_HAS_SEGMENT_GS)) {
+		if (have_fsgsbase) {
+			cpu->fs_base = rdfs();
+			cpu->gs_base = rdgs();
+		} else {
+			unsigned long v = 0;
+			syscall(SYS_arch_prctl, 0x1003 /* ARCH_GET_FS */, &v);
+			cpu->fs_base = v;
+			syscall(SYS_arch_prctl, 0x1004 /* ARCH_GET_GS */, &v);
+			cpu->gs_base = v;
+		}
+	}
+}
+
+static void store_cpu(const struct mt_cpu *cpu, ucontext_t *uc)
+{
+	for (int i = 0; i < MT_NGPR; i++)
+		uc->uc_mcontext.gregs[greg_of[i]] = (greg_t)cpu->gpr[i];
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)cpu->rip;
+	uc->uc_mcontext.gregs[REG_EFL] = (greg_t)cpu->rflags;
+}
+
+/* ---- single-step fallback ---------------------------------------------------- */
+
+#define TF_BIT 0x100
+
+static void step_begin(struct mt_tls *t, struct mt_region *r, ucontext_t *uc)
+{
+	if (t->nstep < 4)
+		t->step_regs[t->nstep++] = r;
+	mt_real.mprotect((void *)r->start, r->end - r->start, r->prot);
+	if (!t->step_active) {
+		t->step_saved_mask = uc->uc_sigmask;
+		sigfillset(&uc->uc_sigmask);
+		sigdelset(&uc->uc_sigmask, SIGSEGV);
+		sigdelset(&uc->uc_sigmask, SIGTRAP);
+		sigdelset(&uc->uc_sigmask, SIGBUS);
+		sigdelset(&uc->uc_sigmask, SIGILL);
+		sigdelset(&uc->uc_sigmask, SIGFPE);
+	}
+	t->step_active = 1;
+	uc->uc_mcontext.gregs[REG_EFL] |= TF_BIT;
+}
+
+static void step_end(struct mt_tls *t, ucontext_t *uc)
+{
+	for (int i = 0; i < t->nstep; i++) {
+		struct mt_region *r = t->step_regs[i];
+		if (r->used)
+			mt_real.mprotect((void *)r->start, r->end - r->start, PROT_NONE);
+	}
+	t->nstep = 0;
+	t->step_active = 0;
+	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
+	uc->uc_sigmask = t->step_saved_mask;
+	mt_ring_unlock(mt_lockp());
+}
+
+static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
+			 const uint8_t *bytes, unsigned n, unsigned flags)
+{
+	if (mt_ring && r->map_id)
+		mt_emit_simple(MT_EV_UNKNOWN, r->map_id, addr, pc, bytes, n, flags);
+}
+
+/* ---- handlers ------------------------------------------------------------------ */
+
+static size_t fetch(uint64_t rip, uint8_t *bytes, size_t want)
+{
+	size_t room = 4096 - (rip & 4095);
+	size_t n = want < room ? want : room;
+	memcpy(bytes, (const void *)rip, n);
+	return n;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *ucv)
+{
+	int saved_errno = errno;
+	ucontext_t *uc = ucv;
+	struct mt_tls *t = mt_tls_get();
+
+	if (t && t->step_active) {
+		uintptr_t fa = (uintptr_t)si->si_addr;
+		struct mt_region *r = si->si_code == SEGV_ACCERR ? mt_region_find(fa) : NULL;
+		if (r && t->nstep < 4 && (r->prot & (PROT_READ | PROT_WRITE))) {
+			/* the stepped instruction touches a second traced region */
+			step_begin(t, r, uc);
+			goto out;
+		}
+		step_end(t, uc);
+		chain(sig, si, uc);
+		goto out;
+	}
+	if (!t || si->si_code != SEGV_ACCERR || sig != SIGSEGV) {
+		chain(sig, si, uc);
+		goto out;
+	}
+
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+	size_t n = fetch(rip, bytes, sizeof(bytes));
+	const struct mt_decoded *d = mt_dcache_lookup(&t->dc, rip, bytes, n);
+	int st = 0;
+	if (!d) {
+		d = mt_dcache_fill(&t->dc, rip, bytes, n, &st);
+		if (!d && st == MT_EMU_NEED_BYTES && n < sizeof(bytes)) {
+			n = sizeof(bytes);
+			memcpy(bytes, (const void *)rip, n);
+			d = mt_dcache_fill(&t->dc, rip, bytes, n, &st);
+		}
+	}
+
+	struct mt_ring *L = mt_lockp();
+	mt_ring_lock(L);
+	struct mt_region *r = mt_region_find((uintptr_t)si->si_addr);
+	if (!r) {
+		mt_ring_unlock(L);
+		chain(sig, si, uc);
+		goto out;
+	}
+	if (!d || !mt_emu_supported(d, &ops_full)) {
+		if (!(r->prot & (PROT_READ | PROT_WRITE))) {
+			mt_ring_unlock(L);
+			chain(sig, si, uc);
+			goto out;
+		}
+		emit_unknown(r, (uintptr_t)si->si_addr, rip, d ? d->bytes : bytes,
+			     d ? d->len : (unsigned)n,
+			     MT_EVF_STEPPED | (d ? 0 : MT_EVF_UNDECODED));
+		step_begin(t, r, uc); /* keeps the lock until SIGTRAP */
+		goto out;
+	}
+	struct mt_cpu cpu;
+	struct ectx c = { .t = t, .uc = uc, .pc = rip };
+	frame_xsave(uc, &c);
+	load_cpu(&cpu, uc, d);
+	int rc = mt_emulate(d, &cpu, &ops_full, &c);
+	if (rc == 0) {
+		store_cpu(&cpu, uc);
+		mt_ring_unlock(L);
+	} else if (rc == MT_EMU_MEMFAULT || c.denied) {
+		/* the CPU would have faulted too: the program's business */
+		mt_ring_unlock(L);
+		chain(sig, si, uc);
+	} else {
+		emit_unknown(r, (uintptr_t)si->si_addr, rip, d->bytes, d->len, MT_EVF_STEPPED);
+		step_begin(t, r, uc);
+	}
+out:
+	errno = saved_errno;
+}
+
+static void on_trap(int sig, siginfo_t *si, void *ucv)
+{
+	int saved_errno = errno;
+	ucontext_t *uc = ucv;
+	struct mt_tls *t = tls_state;
+	if (t && t->step_active && si->si_code == TRAP_TRACE) {
+		step_end(t, uc);
+	} else {
+		if (t && t->step_active)
+			step_end(t, uc);
+		chain(sig, si, uc);
+	}
+	errno = saved_errno;
+}
+
+static void xsave_layout(void)
+{
+	unsigned a, b, c, d;
+	for (int i = 2; i < 8; i++) {
+		if (__get_cpuid_count(0xd, (unsigned)i, &a, &b, &c, &d)) {
+			xsize[i] = a;
+			xoff[i] = b;
+		}
+	}
+	have_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0;
+}
+
+MT_HIDDEN int mt_install_handlers(void)
+{
+	if (mt_handlers_installed)
+		return 0;
+	xsave_layout();
+	mt_xrun_vec_flavour();
+	mt_xrun_thread_init();
+	int sigs[2] = { SIGSEGV, SIGTRAP };
+	for (int i = 0; i < 2; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = sigs[i] == SIGSEGV ? on_segv : on_trap;
+		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+		sigfillset(&sa.sa_mask);
+		if (mt_real.sigaction(sigs[i], &sa, &old) < 0)
+			return -errno;
+		if (!prog_act_valid[sigs[i]]) {
+			prog_act[sigs[i]] = old;
+			prog_act_valid[sigs[i]] = 1;
+		}
+	}
+	mt_handlers_installed = 1;
+	return 0;
+}

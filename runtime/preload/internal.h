@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* internal.h - shared state of the preload runtime (not installed). */
+#ifndef MMIOTAP_PRELOAD_INTERNAL_H
+#define MMIOTAP_PRELOAD_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <ucontext.h>
+
+#include "mmiotap/emu.h"
+#include "mmiotap/mmiotap.h"
+#include "mmiotap/rt_ring.h"
+#include "mmiotap/xrun.h"
+
+#define MT_HIDDEN __attribute__((visibility("hidden")))
+#define MT_EXPORT __attribute__((visibility("default")))
+
+#define MT_MAX_REGIONS 256
+#define MT_MAX_PROBES 64
+#define MT_DCACHE_SLOTS 32
+
+struct mt_region {
+	uintptr_t start, end;   /* program's (PROT_NONE) range */
+	uint8_t *alias;         /* accessible alias of the same memory */
+	uint64_t offset;        /* file offset of start */
+	int prot;               /* the protection the program asked for */
+	uint32_t map_id;        /* 0: not recorded (probe-only, no recording) */
+	uint8_t probe_owned;    /* alias made for a probe (mremap dup) */
+	uint8_t used;
+};
+
+struct mt_probe_slot {
+	uintptr_t start, end;
+	struct mmiotap_probe *p;
+};
+
+struct mt_tls {
+	struct mt_dcache dc;
+	uint32_t tid;
+	int step_active;
+	int nstep;
+	struct mt_region *step_regs[4];
+	sigset_t step_saved_mask;
+	struct mt_xstate xst;
+	struct mt_decoded slots[MT_DCACHE_SLOTS];
+};
+
+/* real libc functions */
+struct mt_real {
+	void *(*mmap)(void *, size_t, int, int, int, off_t);
+	int (*munmap)(void *, size_t);
+	void *(*mremap)(void *, size_t, size_t, int, ...);
+	int (*mprotect)(void *, size_t, int);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+	int (*open)(const char *, int, ...);
+	int (*openat)(int, const char *, int, ...);
+	pid_t (*fork)(void);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+	int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+};
+
+extern MT_HIDDEN struct mt_real mt_real;
+extern MT_HIDDEN struct mt_ring *mt_ring;      /* shared ring, or NULL */
+extern MT_HIDDEN struct mt_ring mt_local_lock; /* lock when no ring */
+extern MT_HIDDEN struct mt_region mt_regions[MT_MAX_REGIONS];
+extern MT_HIDDEN int mt_nregions;              /* highest used index + 1 */
+extern MT_HIDDEN struct mt_probe_slot mt_probes[MT_MAX_PROBES];
+extern MT_HIDDEN int mt_nprobes;
+extern MT_HIDDEN pid_t mt_pid;
+extern MT_HIDDEN int mt_handlers_installed;
+
+void mt_resolve_real(void) MT_HIDDEN;
+struct mt_ring *mt_lockp(void) MT_HIDDEN;
+/* Normal context: block signals + take the order lock. */
+void mt_glock(sigset_t *old) MT_HIDDEN;
+void mt_gunlock(const sigset_t *old) MT_HIDDEN;
+uint32_t mt_gettid(void) MT_HIDDEN;
+uint64_t mt_now(void) MT_HIDDEN;
+int mt_install_handlers(void) MT_HIDDEN;
+
+/* regions (lock held) */
+struct mt_region *mt_region_find(uintptr_t addr) MT_HIDDEN;
+struct mt_region *mt_region_add(void) MT_HIDDEN;
+/* Remove [a, b) from the traced set (lock held): unmaps alias parts, emits
+ * UNMAP, splits regions. restore: give the program pages back their prot. */
+void mt_region_cut(uintptr_t a, uintptr_t b, int restore) MT_HIDDEN;
+
+/* events (lock held) */
+void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc) MT_HIDDEN;
+void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,
+		    const void *data, unsigned len, unsigned flags) MT_HIDDEN;
+
+/* injection (inject.c) */
+int mt_inject_init(const char *rules) MT_HIDDEN;
+/* Apply rules to one access; may change value, set MT_EVF_INJECTED/DROPPED. */
+void mt_inject_apply(const struct mt_region *r, int is_write, uint64_t off,
+		     void *value, unsigned size, unsigned *evflags) MT_HIDDEN;
+
+void mt_debug(const char *msg) MT_HIDDEN;
+
+#endif

@@ -1,0 +1,1050 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * preload.c - libmmiotap-preload.so: interposed libc functions, the region
+ * registry, events, and the libmmiotap API.
+ *
+ * Configuration comes only from the environment (mmiotap/rt_env.h). The
+ * region table and the event ring are guarded by one lock (the ring's
+ * order lock, shared by all processes of the recording); normal-context
+ * code blocks all signals while it holds it, so the SIGSEGV handler of the
+ * same thread can never deadlock on it.
+ */
+#include "internal.h"
+#include "mmiotap/rt_env.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+MT_HIDDEN struct mt_real mt_real;
+MT_HIDDEN struct mt_ring *mt_ring;
+MT_HIDDEN struct mt_ring mt_local_lock;
+MT_HIDDEN struct mt_region mt_regions[MT_MAX_REGIONS];
+MT_HIDDEN int mt_nregions;
+MT_HIDDEN struct mt_probe_slot mt_probes[MT_MAX_PROBES];
+MT_HIDDEN int mt_nprobes;
+MT_HIDDEN pid_t mt_pid;
+MT_HIDDEN int mt_handlers_installed;
+
+void mt_tls_after_fork(void) MT_HIDDEN;
+int mt_is_taken_signal(int sig) MT_HIDDEN;
+void mt_prog_sigaction(int sig, const struct sigaction *act, struct sigaction *old) MT_HIDDEN;
+
+static __thread int in_rt __attribute__((tls_model("initial-exec")));
+static int resolving;
+
+/* configuration */
+#define MAX_GLOBS 32
+static char *globs[MAX_GLOBS];
+static int nglobs;
+static int use_defaults = 1;
+static int debug;
+static char *saved_env[8]; /* "NAME=value" of every MMIOTAP_* variable we use */
+static int nsaved_env;
+static char *lib_path;
+
+static const char *const default_globs[] = {
+	"/dev/mem",
+	"/dev/uio[0-9]*",
+	"/sys/bus/pci/devices/*/resource[0-9]*",
+	"/sys/devices/pci*/resource[0-9]*",
+	"anon_inode:[vfio-device]",
+};
+
+/* fd -> path given to open(), for MAP records that name what the program
+ * opened (the symlinked sysfs path) rather than what /proc resolves */
+#define MAX_FDS 1024
+static struct {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+} fdtab[MAX_FDS];
+
+MT_HIDDEN void mt_debug(const char *msg)
+{
+	if (!debug)
+		return;
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "mmiotap[%d]: %s\n", (int)getpid(), msg);
+	if (n > 0)
+		(void)!write(2, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+}
+
+MT_HIDDEN void mt_resolve_real(void)
+{
+	if (mt_real.sigaction || resolving)
+		return;
+	resolving = 1;
+#define R(name) mt_real.name = (__typeof__(mt_real.name))dlsym(RTLD_NEXT, #name)
+	R(mmap);
+	R(munmap);
+	R(mremap);
+	R(mprotect);
+	R(open);
+	R(openat);
+	R(fork);
+	R(execve);
+	R(execvpe);
+	R(sigprocmask);
+	R(pthread_sigmask);
+	R(sigaction);
+#undef R
+	resolving = 0;
+}
+
+MT_HIDDEN struct mt_ring *mt_lockp(void)
+{
+	return mt_ring ? mt_ring : &mt_local_lock;
+}
+
+MT_HIDDEN void mt_glock(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	mt_real.pthread_sigmask(SIG_SETMASK, &all, old);
+	mt_ring_lock(mt_lockp());
+}
+
+MT_HIDDEN void mt_gunlock(const sigset_t *old)
+{
+	mt_ring_unlock(mt_lockp());
+	mt_real.pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
+MT_HIDDEN uint64_t mt_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- regions ------------------------------------------------------------------ */
+
+MT_HIDDEN struct mt_region *mt_region_find(uintptr_t addr)
+{
+	for (int i = 0; i < mt_nregions; i++) {
+		struct mt_region *r = &mt_regions[i];
+		if (r->used && addr >= r->start && addr < r->end)
+			return r;
+	}
+	return NULL;
+}
+
+MT_HIDDEN struct mt_region *mt_region_add(void)
+{
+	for (int i = 0; i < MT_MAX_REGIONS; i++) {
+		if (!mt_regions[i].used) {
+			memset(&mt_regions[i], 0, sizeof(mt_regions[i]));
+			mt_regions[i].used = 1;
+			if (i >= mt_nregions)
+				mt_nregions = i + 1;
+			return &mt_regions[i];
+		}
+	}
+	return NULL;
+}
+
+static int map_id_live(uint32_t id)
+{
+	for (int i = 0; i < mt_nregions; i++)
+		if (mt_regions[i].used && mt_regions[i].map_id == id)
+			return 1;
+	return 0;
+}
+
+MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
+{
+	for (int i = 0; i < mt_nregions; i++) {
+		struct mt_region *r = &mt_regions[i];
+		if (!r->used || b <= r->start || a >= r->end)
+			continue;
+		uintptr_t s = a > r->start ? a : r->start;
+		uintptr_t e = b < r->end ? b : r->end;
+		mt_real.munmap(r->alias + (s - r->start), e - s);
+		if (restore)
+			mt_real.mprotect((void *)s, e - s, r->prot);
+		if (s == r->start && e == r->end) {
+			r->used = 0;
+			if (r->map_id && !map_id_live(r->map_id))
+				mt_emit_simple(MT_EV_UNMAP, r->map_id, r->start, 0, NULL, 0, 0);
+		} else if (s == r->start) {
+			r->alias += e - r->start;
+			r->offset += e - r->start;
+			r->start = e;
+		} else if (e == r->end) {
+			r->end = s;
+		} else {
+			struct mt_region *n = mt_region_add();
+			if (n) {
+				*n = *r;
+				n->used = 1;
+				n->alias = r->alias + (e - r->start);
+				n->offset = r->offset + (e - r->start);
+				n->start = e;
+			} else {
+				/* table full: give the tail back to the program untraced */
+				mt_real.munmap(r->alias + (e - r->start), r->end - e);
+				mt_real.mprotect((void *)e, r->end - e, r->prot);
+			}
+			r->end = s;
+		}
+	}
+	while (mt_nregions && !mt_regions[mt_nregions - 1].used)
+		mt_nregions--;
+}
+
+/* ---- events -------------------------------------------------------------------- */
+
+static void ev_fill(struct mt_ev *ev, int type, uint32_t map_id, uint64_t addr, uint64_t pc)
+{
+	ev->type = (uint16_t)type;
+	ev->pid = (uint32_t)mt_pid;
+	ev->tid = mt_gettid();
+	int cpu = sched_getcpu();
+	ev->cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
+	ev->map_id = map_id;
+	ev->seq = mt_ring_next_seq(mt_ring);
+	ev->ts = mt_now();
+	ev->pc = pc;
+	ev->addr = addr;
+}
+
+MT_HIDDEN void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,
+			      const void *data, unsigned len, unsigned flags)
+{
+	if (!mt_ring)
+		return;
+	union {
+		struct mt_ev ev;
+		uint8_t b[MT_EV_MAX];
+	} u;
+	unsigned max = MT_EV_MAX - sizeof(struct mt_ev);
+	if (len > max)
+		len = max;
+	memset(&u.ev, 0, sizeof(u.ev));
+	ev_fill(&u.ev, type, map_id, addr, pc);
+	u.ev.width = (uint16_t)len;
+	u.ev.flags = (uint16_t)flags;
+	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + len + 7) & ~7u);
+	memset(u.ev.data, 0, ((len + 7) & ~7u));
+	if (len)
+		memcpy(u.ev.data, data, len);
+	mt_ring_put(mt_ring, &u.ev);
+}
+
+struct pci_info {
+	int dom, bus, dev, fn, bar;
+	uint64_t phys;
+};
+
+static int read_small(const char *path, char *buf, size_t n)
+{
+	int fd = mt_real.open ? mt_real.open(path, O_RDONLY | O_CLOEXEC)
+			      : (int)syscall(SYS_open, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t k = read(fd, buf, n - 1);
+	close(fd);
+	if (k < 0)
+		return -1;
+	buf[k] = 0;
+	return 0;
+}
+
+/* PCI BDF, BAR and physical address from a sysfs resource path, or a UIO
+ * device, or /dev/mem. */
+static void derive_pci(const char *path, uint64_t off, struct pci_info *pi)
+{
+	const char *res = strstr(path, "/resource");
+	if (res && res[9] >= '0' && res[9] <= '9') {
+		const char *comp = res;
+		while (comp > path && comp[-1] != '/')
+			comp--;
+		unsigned d, b, dv, f;
+		if (sscanf(comp, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
+			pi->dom = (int)d;
+			pi->bus = (int)b;
+			pi->dev = (int)dv;
+			pi->fn = (int)f;
+		}
+		pi->bar = res[9] - '0';
+		char rp[PATH_MAX], buf[4096];
+		snprintf(rp, sizeof(rp), "%.*s/resource", (int)(res - path), path);
+		if (!read_small(rp, buf, sizeof(buf))) {
+			char *line = buf;
+			for (int i = 0; i < pi->bar && line; i++) {
+				line = strchr(line, '\n');
+				if (line)
+					line++;
+			}
+			unsigned long long start;
+			if (line && sscanf(line, "%llx", &start) == 1 && start)
+				pi->phys = start + off;
+		}
+		return;
+	}
+	if (!strcmp(path, "/dev/mem")) {
+		pi->phys = off;
+		return;
+	}
+	unsigned uio;
+	if (sscanf(path, "/dev/uio%u", &uio) == 1) {
+		char p[128], buf[64];
+		long pg = sysconf(_SC_PAGESIZE);
+		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/maps/map%llu/addr", uio,
+			 (unsigned long long)(off / (uint64_t)pg));
+		unsigned long long a;
+		if (!read_small(p, buf, sizeof(buf)) && sscanf(buf, "%llx", &a) == 1)
+			pi->phys = a;
+		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/device", uio);
+		char link[PATH_MAX];
+		ssize_t k = readlink(p, link, sizeof(link) - 1);
+		if (k > 0) {
+			link[k] = 0;
+			const char *base = strrchr(link, '/');
+			unsigned d, b, dv, f;
+			if (base && sscanf(base + 1, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
+				pi->dom = (int)d;
+				pi->bus = (int)b;
+				pi->dev = (int)dv;
+				pi->fn = (int)f;
+			}
+		}
+		return;
+	}
+	if (!strcmp(path, "anon_inode:[vfio-device]")) {
+		uint64_t idx = off >> 40; /* VFIO_PCI_OFFSET_SHIFT */
+		if (idx <= 5)
+			pi->bar = (int)idx;
+	}
+}
+
+MT_HIDDEN void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc)
+{
+	if (!mt_ring)
+		return;
+	union {
+		struct mt_ev ev;
+		uint8_t b[MT_EV_MAX];
+	} u;
+	memset(&u, 0, sizeof(struct mt_ev) + sizeof(struct mt_ev_map));
+	ev_fill(&u.ev, MT_EV_MAP, r->map_id, r->start, pc);
+	struct mt_ev_map *m = (struct mt_ev_map *)u.ev.data;
+	struct pci_info pi = { -1, -1, -1, -1, -1, 0 };
+	derive_pci(path, r->offset, &pi);
+	m->len = r->end - r->start;
+	m->offset = r->offset;
+	m->phys = pi.phys;
+	m->prot = (uint32_t)r->prot;
+	m->bar = pi.bar;
+	m->pci_domain = pi.dom;
+	m->pci_bus = pi.bus;
+	m->pci_dev = pi.dev;
+	m->pci_fn = pi.fn;
+	size_t max = MT_EV_MAX - sizeof(struct mt_ev) - sizeof(*m);
+	size_t pl = strlen(path);
+	if (pl > max)
+		pl = max;
+	m->pathlen = (uint16_t)pl;
+	memcpy(m->path, path, pl);
+	size_t sz = sizeof(struct mt_ev) + sizeof(*m) + pl;
+	u.ev.width = 0;
+	u.ev.size = (uint16_t)((sz + 7) & ~7u);
+	memset(u.b + sz, 0, u.ev.size - sz);
+	mt_ring_put(mt_ring, &u.ev);
+}
+
+static uint32_t new_map_id(void)
+{
+	static uint32_t local;
+	uint32_t id = mt_ring ? ++mt_ring->next_map_id : ++local;
+	return id & 0xffff ? id : new_map_id();
+}
+
+/* ---- traced files --------------------------------------------------------------- */
+
+static int glob_hit(const char *name)
+{
+	if (!name || !*name)
+		return 0;
+	if (use_defaults)
+		for (size_t i = 0; i < sizeof(default_globs) / sizeof(default_globs[0]); i++)
+			if (!fnmatch(default_globs[i], name, 0))
+				return 1;
+	for (int i = 0; i < nglobs; i++)
+		if (!fnmatch(globs[i], name, 0))
+			return 1;
+	return 0;
+}
+
+/* Whether fd is a traced file; fills the name to put into MAP. */
+static int traced_fd(int fd, char *name, size_t n)
+{
+	char link[64], real[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, real, sizeof(real) - 1);
+	if (k < 0)
+		return 0;
+	real[k] = 0;
+	const char *opened = NULL;
+	if (fd < MAX_FDS && fdtab[fd].path) {
+		struct stat st;
+		if (!fstat(fd, &st) && st.st_dev == fdtab[fd].dev && st.st_ino == fdtab[fd].ino)
+			opened = fdtab[fd].path;
+	}
+	if (!glob_hit(real) && !glob_hit(opened))
+		return 0;
+	snprintf(name, n, "%s", opened && strstr(opened, "/resource") ? opened : real);
+	return 1;
+}
+
+static void note_open(int fd, const char *path)
+{
+	if (fd < 0 || fd >= MAX_FDS || !path || !mt_ring || in_rt)
+		return;
+	if (!glob_hit(path))
+		return;
+	in_rt++;
+	struct stat st;
+	if (!fstat(fd, &st)) {
+		char *old = fdtab[fd].path;
+		fdtab[fd].path = strdup(path);
+		fdtab[fd].dev = st.st_dev;
+		fdtab[fd].ino = st.st_ino;
+		free(old);
+	}
+	in_rt--;
+}
+
+/* ---- mmap and friends -------------------------------------------------------------- */
+
+static void *raw_mmap(void *a, size_t l, int p, int f, int fd, off_t o)
+{
+	if (mt_real.mmap)
+		return mt_real.mmap(a, l, p, f, fd, o);
+	return (void *)syscall(SYS_mmap, a, l, p, f, fd, o);
+}
+
+static size_t page_round(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+static void untrace_range(uintptr_t a, size_t len)
+{
+	if (!mt_nregions)
+		return;
+	sigset_t old;
+	mt_glock(&old);
+	mt_region_cut(a, a + page_round(len), 0);
+	mt_gunlock(&old);
+}
+
+/* Make [p, p+len) a traced region aliasing fd/off (or, fd < 0, a duplicate
+ * of the shared mapping itself). Lock held. */
+static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
+			     const char *name, int record)
+{
+	len = page_round(len);
+	int aprot = prot & (PROT_READ | PROT_WRITE);
+	void *alias;
+	if (fd >= 0) {
+		alias = raw_mmap(NULL, len, aprot, MAP_SHARED, fd, off);
+	} else {
+		/* mremap with old_size 0 duplicates a shared mapping */
+		alias = mt_real.mremap(p, 0, len, MREMAP_MAYMOVE);
+		if (alias != MAP_FAILED && mt_real.mprotect(alias, len, aprot) < 0) {
+			mt_real.munmap(alias, len);
+			alias = MAP_FAILED;
+		}
+	}
+	if (alias == MAP_FAILED) {
+		mt_debug("cannot create the alias mapping; not traced");
+		return NULL;
+	}
+	struct mt_region *r = mt_region_add();
+	if (!r) {
+		mt_real.munmap(alias, len);
+		mt_debug("too many traced regions; not traced");
+		return NULL;
+	}
+	r->start = (uintptr_t)p;
+	r->end = (uintptr_t)p + len;
+	r->alias = alias;
+	r->offset = (uint64_t)off;
+	r->prot = prot;
+	r->probe_owned = fd < 0;
+	if (mt_real.mprotect(p, len, PROT_NONE) < 0) {
+		mt_real.munmap(alias, len);
+		r->used = 0;
+		return NULL;
+	}
+	if (record && mt_ring) {
+		r->map_id = new_map_id();
+		mt_emit_map(r, name, (uint64_t)(uintptr_t)__builtin_return_address(0));
+	}
+	return r;
+}
+
+static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	mt_resolve_real();
+	int shared = (flags & MAP_TYPE) == MAP_SHARED || (flags & MAP_TYPE) == MAP_SHARED_VALIDATE;
+	char name[PATH_MAX];
+	if (in_rt || !mt_ring || fd < 0 || !shared || !mt_handlers_installed) {
+		void *p = raw_mmap(addr, len, prot, flags, fd, off);
+		if (p != MAP_FAILED && (flags & MAP_FIXED) && !in_rt)
+			untrace_range((uintptr_t)p, len);
+		return p;
+	}
+	in_rt++;
+	int traced = traced_fd(fd, name, sizeof(name));
+	void *p = raw_mmap(addr, len, prot, flags, fd, off);
+	if (p != MAP_FAILED) {
+		sigset_t old;
+		mt_glock(&old);
+		if (flags & MAP_FIXED)
+			mt_region_cut((uintptr_t)p, (uintptr_t)p + page_round(len), 0);
+		if (traced)
+			arm(p, len, prot, fd, off, name, 1);
+		mt_gunlock(&old);
+	}
+	in_rt--;
+	return p;
+}
+
+MT_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+MT_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return do_mmap(addr, len, prot, flags, fd, off);
+}
+
+MT_EXPORT int munmap(void *addr, size_t len)
+{
+	mt_resolve_real();
+	if (in_rt || !mt_nregions)
+		return mt_real.munmap(addr, len);
+	sigset_t old;
+	mt_glock(&old);
+	int rc = mt_real.munmap(addr, len);
+	int e = errno;
+	if (rc == 0)
+		mt_region_cut((uintptr_t)addr, (uintptr_t)addr + page_round(len), 0);
+	mt_gunlock(&old);
+	errno = e;
+	return rc;
+}
+
+MT_EXPORT int mprotect(void *addr, size_t len, int prot)
+{
+	mt_resolve_real();
+	if (in_rt || !mt_nregions)
+		return mt_real.mprotect(addr, len, prot);
+	sigset_t old;
+	mt_glock(&old);
+	uintptr_t a = (uintptr_t)addr, b = a + page_round(len);
+	int rc = 0;
+	/* untraced pieces get the protection, traced ones keep PROT_NONE and
+	 * their alias follows the program's protection */
+	uintptr_t cur = a;
+	while (cur < b && rc == 0) {
+		struct mt_region *r = mt_region_find(cur);
+		if (r) {
+			uintptr_t e = r->end < b ? r->end : b;
+			rc = mt_real.mprotect(r->alias + (cur - r->start), e - cur,
+					      prot & (PROT_READ | PROT_WRITE));
+			if (rc == 0 && cur == r->start && e == r->end)
+				r->prot = prot;
+			else if (rc == 0)
+				r->prot |= prot; /* partial: keep it permissive */
+			cur = e;
+		} else {
+			uintptr_t e = b;
+			for (int i = 0; i < mt_nregions; i++)
+				if (mt_regions[i].used && mt_regions[i].start > cur &&
+				    mt_regions[i].start < e)
+					e = mt_regions[i].start;
+			rc = mt_real.mprotect((void *)cur, e - cur, prot);
+			cur = e;
+		}
+	}
+	int e = errno;
+	mt_gunlock(&old);
+	errno = e;
+	return rc;
+}
+
+MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags, ...)
+{
+	mt_resolve_real();
+	void *new_addr = NULL;
+	if (flags & MREMAP_FIXED) {
+		va_list ap;
+		va_start(ap, flags);
+		new_addr = va_arg(ap, void *);
+		va_end(ap);
+	}
+	if (in_rt || !mt_nregions)
+		return mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
+	sigset_t old;
+	mt_glock(&old);
+	uintptr_t a = (uintptr_t)old_addr;
+	struct mt_region *r = mt_region_find(a);
+	void *p;
+	if (r && r->start == a && r->end == a + page_round(old_len) && old_len) {
+		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
+		if (p != MAP_FAILED) {
+			void *na = mt_real.mremap(r->alias, old_len, new_len, MREMAP_MAYMOVE);
+			if (na == MAP_FAILED) {
+				/* cannot follow: give the program its pages back */
+				mt_real.munmap(r->alias, old_len);
+				mt_real.mprotect(p, new_len, r->prot);
+				r->used = 0;
+				if (r->map_id)
+					mt_emit_simple(MT_EV_UNMAP, r->map_id, a, 0, NULL, 0, 0);
+			} else {
+				uint32_t oid = r->map_id;
+				r->alias = na;
+				r->start = (uintptr_t)p;
+				r->end = (uintptr_t)p + page_round(new_len);
+				mt_real.mprotect(p, new_len, PROT_NONE);
+				if (oid) {
+					mt_emit_simple(MT_EV_UNMAP, oid, a, 0, NULL, 0, 0);
+					r->map_id = new_map_id();
+					mt_emit_map(r, "mremap", 0);
+				}
+			}
+		}
+	} else {
+		/* Not a whole traced mapping: remap; traced parts are
+		 * untraced first (documented limit). */
+		if (r || mt_region_find(a + old_len - 1))
+			mt_region_cut(a, a + page_round(old_len), 1);
+		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
+	}
+	int e = errno;
+	mt_gunlock(&old);
+	errno = e;
+	return p;
+}
+
+/* ---- open ------------------------------------------------------------------------- */
+
+MT_EXPORT int open(const char *path, int flags, ...)
+{
+	mt_resolve_real();
+	mode_t mode = 0;
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	int fd = mt_real.open(path, flags, mode);
+	if (fd >= 0)
+		note_open(fd, path);
+	return fd;
+}
+
+MT_EXPORT int open64(const char *path, int flags, ...) __attribute__((alias("open")));
+
+MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mt_resolve_real();
+	mode_t mode = 0;
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	int fd = mt_real.openat(dirfd, path, flags, mode);
+	if (fd >= 0 && path[0] == '/')
+		note_open(fd, path);
+	return fd;
+}
+
+MT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+	__attribute__((alias("openat")));
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	mt_resolve_real();
+	if (sig > 0 && sig < NSIG && mt_is_taken_signal(sig)) {
+		sigset_t o;
+		mt_glock(&o);
+		mt_prog_sigaction(sig, act, old);
+		mt_gunlock(&o);
+		return 0;
+	}
+	return mt_real.sigaction(sig, act, old);
+}
+
+MT_EXPORT sighandler_t signal(int sig, sighandler_t h)
+{
+	mt_resolve_real();
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = h;
+	sa.sa_flags = SA_RESTART; /* glibc's BSD semantics */
+	sigemptyset(&sa.sa_mask);
+	if (sig > 0 && sig < NSIG)
+		sigaddset(&sa.sa_mask, sig);
+	if (sigaction(sig, &sa, &old) < 0)
+		return SIG_ERR;
+	return old.sa_handler;
+}
+
+/* A synchronous SIGSEGV/SIGTRAP that is blocked kills the process: keep
+ * them deliverable whatever mask the program sets. */
+static const sigset_t *keep_ours(int how, const sigset_t *set, sigset_t *tmp)
+{
+	if (!set || !mt_handlers_installed || how == SIG_UNBLOCK)
+		return set;
+	*tmp = *set;
+	sigdelset(tmp, SIGSEGV);
+	sigdelset(tmp, SIGTRAP);
+	return tmp;
+}
+
+MT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	mt_resolve_real();
+	sigset_t tmp;
+	return mt_real.sigprocmask(how, keep_ours(how, set, &tmp), old);
+}
+
+MT_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	mt_resolve_real();
+	sigset_t tmp;
+	return mt_real.pthread_sigmask(how, keep_ours(how, set, &tmp), old);
+}
+
+/* ---- fork and exec ------------------------------------------------------------------ */
+
+MT_EXPORT pid_t fork(void)
+{
+	mt_resolve_real();
+	if (!mt_handlers_installed)
+		return mt_real.fork();
+	/* Hold the order lock across fork so the child's copy of the region
+	 * table is consistent. Only the parent releases it (the lock word is
+	 * shared with the child, which waits for the parent's release). */
+	sigset_t old;
+	mt_glock(&old);
+	pid_t p = mt_real.fork();
+	if (p == 0) {
+		mt_pid = getpid();
+		mt_tls_after_fork();
+		if (!mt_ring)
+			mt_local_lock.lock = 0; /* process-local: the child's own copy */
+		mt_real.pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (mt_ring)
+			__atomic_fetch_add(&mt_ring->nattached, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	int e = errno;
+	mt_gunlock(&old);
+	errno = e;
+	return p;
+}
+
+/* envp plus LD_PRELOAD with this library and every MMIOTAP_* setting. */
+static char **fix_env(char *const envp[])
+{
+	size_t n = 0;
+	while (envp && envp[n])
+		n++;
+	char **e = malloc((n + nsaved_env + 2) * sizeof(*e));
+	if (!e)
+		return NULL;
+	size_t k = 0;
+	const char *preload = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(envp[i], "MMIOTAP_", 8))
+			continue;
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11)) {
+			preload = envp[i] + 11;
+			continue;
+		}
+		e[k++] = envp[i];
+	}
+	for (int i = 0; i < nsaved_env; i++)
+		e[k++] = saved_env[i];
+	if (lib_path) {
+		if (preload && strstr(preload, lib_path)) {
+			e[k++] = (char *)preload - 11;
+		} else {
+			size_t l = strlen(lib_path) + (preload ? strlen(preload) : 0) + 16;
+			char *s = malloc(l);
+			if (s) {
+				snprintf(s, l, "LD_PRELOAD=%s%s%s", lib_path, preload ? ":" : "",
+					 preload ? preload : "");
+				e[k++] = s;
+			}
+		}
+	} else if (preload) {
+		e[k++] = (char *)preload - 11;
+	}
+	e[k] = NULL;
+	return e;
+}
+
+MT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	mt_resolve_real();
+	if (!mt_ring)
+		return mt_real.execve(path, argv, envp);
+	char **e = fix_env(envp);
+	int rc = mt_real.execve(path, argv, e ? e : envp);
+	int err = errno;
+	free(e);
+	errno = err;
+	return rc;
+}
+
+MT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	mt_resolve_real();
+	if (!mt_ring || !mt_real.execvpe)
+		return mt_real.execvpe(file, argv, envp);
+	char **e = fix_env(envp);
+	int rc = mt_real.execvpe(file, argv, e ? e : envp);
+	int err = errno;
+	free(e);
+	errno = err;
+	return rc;
+}
+
+/* ---- libmmiotap API --------------------------------------------------------------- */
+
+MT_EXPORT int mmiotap_is_recording(void)
+{
+	return mt_ring != NULL;
+}
+
+MT_EXPORT int mmiotap_mark(const char *text)
+{
+	mt_resolve_real();
+	if (!mt_ring)
+		return -ENOTCONN;
+	if (!text)
+		return -EINVAL;
+	sigset_t old;
+	mt_glock(&old);
+	mt_emit_simple(MT_EV_MARK, 0, 0, (uint64_t)(uintptr_t)__builtin_return_address(0),
+		       text, (unsigned)strlen(text), 0);
+	mt_gunlock(&old);
+	return 0;
+}
+
+/* Find the mapping containing [a, a+len) in /proc/self/maps: its start,
+ * end, protection and whether it is shared. */
+static int find_mapping(uintptr_t a, size_t len, uintptr_t *ms, uintptr_t *me, int *prot,
+			int *shared)
+{
+	int fd = mt_real.open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	static char buf[65536];
+	size_t used = 0;
+	ssize_t k;
+	int found = -ENOENT;
+	while ((k = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0) {
+		used += (size_t)k;
+		buf[used] = 0;
+		char *line = buf, *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = 0;
+			unsigned long s, e;
+			char perms[8];
+			if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && a >= s &&
+			    a + len <= e) {
+				*ms = s;
+				*me = e;
+				*prot = (perms[0] == 'r' ? PROT_READ : 0) |
+					(perms[1] == 'w' ? PROT_WRITE : 0) |
+					(perms[2] == 'x' ? PROT_EXEC : 0);
+				*shared = perms[3] == 's';
+				found = 0;
+			}
+			line = nl + 1;
+		}
+		used = (size_t)(buf + used - line);
+		memmove(buf, line, used);
+	}
+	close(fd);
+	return found;
+}
+
+MT_EXPORT int mmiotap_probe_register(struct mmiotap_probe *p)
+{
+	mt_resolve_real();
+	if (!p || !p->addr || !p->len || p->struct_size < offsetof(struct mmiotap_probe, priv))
+		return -EINVAL;
+	int rc = mt_install_handlers();
+	if (rc)
+		return rc;
+	uintptr_t a = (uintptr_t)p->addr, b = a + p->len;
+	uintptr_t pa = a & ~(uintptr_t)4095, pb = (b + 4095) & ~(uintptr_t)4095;
+	sigset_t old;
+	mt_glock(&old);
+	rc = 0;
+	int slot = -1;
+	for (int i = 0; i < MT_MAX_PROBES; i++) {
+		if (mt_probes[i].p && a < mt_probes[i].end && b > mt_probes[i].start) {
+			rc = -EBUSY;
+			break;
+		}
+		if (!mt_probes[i].p && slot < 0)
+			slot = i;
+	}
+	if (!rc && slot < 0)
+		rc = -ENOSPC;
+	if (!rc) {
+		/* make every page of the range traced */
+		for (uintptr_t pg = pa; pg < pb && !rc; pg += 4096) {
+			if (mt_region_find(pg))
+				continue;
+			uintptr_t ms = 0, me = 0;
+			int prot = 0, shared = 0;
+			mt_gunlock(&old); /* reads /proc: not under the lock */
+			rc = find_mapping(pg, 4096, &ms, &me, &prot, &shared);
+			mt_glock(&old);
+			if (rc)
+				break;
+			if (!shared) {
+				rc = -ENOTSUP;
+				break;
+			}
+			uintptr_t e = me < pb ? me : pb;
+			/* the run of untraced pages from pg */
+			for (uintptr_t q = pg; q < e; q += 4096)
+				if (mt_region_find(q)) {
+					e = q;
+					break;
+				}
+			if (!arm((void *)pg, e - pg, prot, -1, 0, "probe", 1))
+				rc = -ENOTSUP;
+			pg = e - 4096;
+		}
+	}
+	if (!rc) {
+		mt_probes[slot].start = a;
+		mt_probes[slot].end = b;
+		mt_probes[slot].p = p;
+		if (slot >= mt_nprobes)
+			mt_nprobes = slot + 1;
+	}
+	mt_gunlock(&old);
+	return rc;
+}
+
+MT_EXPORT int mmiotap_probe_unregister(struct mmiotap_probe *p)
+{
+	mt_resolve_real();
+	sigset_t old;
+	mt_glock(&old);
+	int rc = -ENOENT;
+	for (int i = 0; i < mt_nprobes; i++) {
+		if (mt_probes[i].p != p)
+			continue;
+		uintptr_t pa = mt_probes[i].start & ~(uintptr_t)4095;
+		uintptr_t pb = (mt_probes[i].end + 4095) & ~(uintptr_t)4095;
+		mt_probes[i].p = NULL;
+		/* give back pages armed for probes only */
+		for (uintptr_t pg = pa; pg < pb; pg += 4096) {
+			struct mt_region *r = mt_region_find(pg);
+			if (r && r->probe_owned)
+				mt_region_cut(pg, pg + 4096, 1);
+		}
+		rc = 0;
+	}
+	while (mt_nprobes && !mt_probes[mt_nprobes - 1].p)
+		mt_nprobes--;
+	mt_gunlock(&old);
+	return rc;
+}
+
+/* ---- start-up --------------------------------------------------------------------- */
+
+static void save_env(const char *name)
+{
+	const char *v = getenv(name);
+	if (!v || nsaved_env >= (int)(sizeof(saved_env) / sizeof(saved_env[0])))
+		return;
+	size_t l = strlen(name) + strlen(v) + 2;
+	char *s = malloc(l);
+	if (!s)
+		return;
+	snprintf(s, l, "%s=%s", name, v);
+	saved_env[nsaved_env++] = s;
+}
+
+__attribute__((constructor)) static void mt_init(void)
+{
+	mt_resolve_real();
+	mt_pid = getpid();
+	const char *d = getenv(MT_ENV_DEBUG);
+	debug = d && *d == '1';
+	const char *ring = getenv(MT_ENV_RING);
+	if (!ring || !*ring)
+		return; /* not recording: probes only */
+	in_rt++;
+	save_env(MT_ENV_RING);
+	save_env(MT_ENV_TRACE_FILES);
+	save_env(MT_ENV_INJECT);
+	save_env(MT_ENV_DEFAULTS);
+	save_env(MT_ENV_LIB);
+	save_env(MT_ENV_DEBUG);
+	const char *lib = getenv(MT_ENV_LIB);
+	if (lib)
+		lib_path = strdup(lib);
+	const char *def = getenv(MT_ENV_DEFAULTS);
+	use_defaults = !(def && *def == '0');
+	const char *tf = getenv(MT_ENV_TRACE_FILES);
+	if (tf) {
+		char *copy = strdup(tf), *save = NULL;
+		for (char *g = strtok_r(copy, "\n", &save); g && nglobs < MAX_GLOBS;
+		     g = strtok_r(NULL, "\n", &save))
+			globs[nglobs++] = g;
+	}
+	const char *inj = getenv(MT_ENV_INJECT);
+	if (inj && *inj && mt_inject_init(inj) < 0) {
+		static const char m[] = "mmiotap: bad --inject rule in " MT_ENV_INJECT "; injection off\n";
+		(void)!write(2, m, sizeof(m) - 1);
+	}
+	struct mt_ring *r;
+	int rc = mt_ring_open(ring, &r);
+	if (rc) {
+		char m[256];
+		int n = snprintf(m, sizeof(m), "mmiotap: cannot open the recording ring %s: %s; not tracing\n",
+				 ring, strerror(-rc));
+		(void)!write(2, m, (size_t)n);
+		in_rt--;
+		return;
+	}
+	__atomic_fetch_add(&r->nattached, 1, __ATOMIC_RELAXED);
+	if (mt_install_handlers() == 0)
+		mt_ring = r;
+	in_rt--;
+}

@@ -1,0 +1,29 @@
+# runtime/ - the user-space tracer: libmmiotap-preload.so (LD_PRELOAD), also
+# installed as libmmiotap.so for programs that use the probe API directly.
+
+RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
+RT_CORE_SRCS = $(wildcard core/src/*.c)
+RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) runtime/common/ring.c \
+	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)
+RT_PRELOAD_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(RT_PRELOAD_SRCS))
+RT_PRELOAD_LIB := $(BUILD)/libmmiotap-preload.so
+RT_LIB := $(BUILD)/libmmiotap.so
+
+# Objects the CLI links for `record` and `mark` (cli/cli.mk adds them).
+RUNTIME_CLI_OBJS := $(BUILD)/runtime/common/ring.o
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(RT_PIC_CFLAGS) -MMD -MP -c $< -o $@
+
+$(RT_PRELOAD_LIB): $(RT_PRELOAD_OBJS)
+	$(CC) -shared -Wl,-soname,libmmiotap.so -Wl,-z,nodelete $(ALL_LDFLAGS) -o $@ $^ \
+		$(ZYDIS_LIBS) -ldl -lpthread
+
+$(RT_LIB): $(RT_PRELOAD_LIB)
+	ln -sf $(notdir $<) $@
+
+ALL_TARGETS += $(RT_PRELOAD_LIB) $(RT_LIB)
+
+-include examples/examples.mk
+-include tests/e2e/e2e.mk
