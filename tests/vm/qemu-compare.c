@@ -45,6 +45,7 @@ struct acc {
 	int cpu;		/* -1 unknown */
 	int rejected;		/* QEMU: guest_errors entry */
 	long line;		/* line number in its file */
+	uint8_t *wide;		/* trace: the value's bytes when width > 8 */
 	int matched;		/* 0, or how: 1 exact, 2 rejected, 3 split, 4 widened */
 };
 
@@ -221,61 +222,132 @@ static FILE *open_trace(const char *path, const char *argv0, int *is_pipe)
 	}
 }
 
-static long trace_unknown;
+static long trace_unknown, trace_lost, trace_dropped, trace_injected;
 
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : tolower(c) - 'a' + 10;
+}
+
+/* Parse a value of `width` bytes; wide values (FORMAT.md 2.2) go to a->wide. */
+static int parse_value(struct acc *a, const char *s)
+{
+	size_t len, i;
+	const char *d;
+
+	if (strncmp(s, "0x", 2))
+		return -1;
+	d = s + 2;
+	len = strlen(d);
+	if (!len)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isxdigit((unsigned char)d[i]))
+			return -1;
+	if (a->width <= 8) {
+		if (len > 16)
+			return -1;
+		a->value = mask(strtoull(d, NULL, 16), a->width);
+		return 0;
+	}
+	if (len > 2 * (size_t)a->width)
+		return -1;
+	a->wide = calloc(a->width, 1);
+	if (!a->wide)
+		fatal("out of memory");
+	for (i = 0; i < len; i++) { /* digit i from the right is nibble i */
+		int v = hexval((unsigned char)d[len - 1 - i]);
+		a->wide[i / 2] |= (uint8_t)(v << (4 * (i % 2)));
+	}
+	return 0;
+}
+
+/*
+ * mmiotrace text as written by `mmiotap dump` (docs/FORMAT.md section 2):
+ * R/W lines, UNKNOWN (counted: their values cannot be compared), LOST
+ * (counted), CTX <pid> <tid> <cpu> (the CPU of the following lines) and
+ * EXT after an R/W: flags=dropped (the write never reached the device: not
+ * compared), orig=0x.. (an injected read: the device returned orig).
+ */
 static void read_trace(FILE *f, struct seq *t, int *has_cpu)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	long ln = 0;
+	int cpu = -1, last_in = 0; /* last_in: the previous R/W line was kept */
 
 	*has_cpu = 1;
 	while (getline(&line, &cap, f) > 0) {
 		struct acc a = { .cpu = -1 };
-		char rw[16], valstr[64];
+		char rw[16], valstr[160], cpus[32];
 		unsigned width;
-		uint64_t addr, val;
-		int consumed = 0;
-		char *rest, *tok, *save;
+		uint64_t addr;
 
 		ln++;
-		a.line = ln;
 		if (!strncmp(line, "UNKNOWN ", 8)) {
 			uint64_t ua;
+			last_in = 0;
 			if (sscanf(line, "UNKNOWN %*s %*s %" SCNx64, &ua) == 1 && in_phys(ua, 1))
 				trace_unknown++;
 			continue;
 		}
-		if (sscanf(line, "%15s %u %*s %*s %" SCNx64 " %63s %*s %*s%n", rw, &width, &addr, valstr,
-			   &consumed) < 4 || (strcmp(rw, "R") && strcmp(rw, "W")))
+		if (!strncmp(line, "LOST ", 5)) {
+			trace_lost++;
 			continue;
-		if (!width)
-			continue;
-		if (width > 8) {
-			fprintf(stderr, "%s: trace line %ld: %u-byte access compared on address and width only\n",
-				prog, ln, width);
-			val = 0;
-		} else {
-			char *end;
-			errno = 0;
-			val = strtoull(valstr, &end, 16);
-			if (errno || *end)
-				fatal("trace line %ld: bad value '%s'", ln, valstr);
 		}
+		if (!strncmp(line, "CTX ", 4)) {
+			if (sscanf(line, "CTX %*s %*s %31s", cpus) == 1)
+				cpu = strcmp(cpus, "-") ? atoi(cpus) : -1;
+			continue;
+		}
+		if (!strncmp(line, "EXT ", 4)) {
+			struct acc *p = last_in ? &t->a[t->n - 1] : NULL;
+			char *tok, *save;
+
+			if (!p)
+				continue;
+			for (tok = strtok_r(line + 4, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+				if (!strncmp(tok, "flags=", 6) && strstr(tok, "dropped") && p->kind == 'W') {
+					trace_dropped++;
+					free(p->wide);
+					t->n--;
+					last_in = 0;
+					break;
+				}
+				if (!strncmp(tok, "flags=", 6) && strstr(tok, "injected"))
+					trace_injected++;
+				if (!strncmp(tok, "orig=", 5) && p->kind == 'R') {
+					free(p->wide);
+					p->wide = NULL;
+					if (parse_value(p, tok + 5))
+						fatal("trace line %ld: bad orig= value '%s'", ln, tok + 5);
+				}
+			}
+			continue;
+		}
+		if (!strncmp(line, "MAP ", 4) || !strncmp(line, "UNMAP ", 6) || !strncmp(line, "MARK ", 5))
+			continue;
+		last_in = 0;
+		if (sscanf(line, "%15s %u %*s %*s %" SCNx64 " %159s", rw, &width, &addr, valstr) < 4 ||
+		    (strcmp(rw, "R") && strcmp(rw, "W")))
+			continue;
+		if (!width || width > 64)
+			fatal("trace line %ld: bad width %u", ln, width);
+		a.line = ln;
 		a.kind = rw[0];
 		a.width = width;
 		a.addr = addr;
-		a.value = mask(val, width);
-		/* optional CPU: a later token "cpu=N" */
-		rest = consumed ? line + consumed : NULL;
-		for (tok = rest ? strtok_r(rest, " \t\n", &save) : NULL; tok; tok = strtok_r(NULL, " \t\n", &save))
-			if (!strncmp(tok, "cpu=", 4))
-				a.cpu = atoi(tok + 4);
+		a.cpu = cpu;
+		if (parse_value(&a, valstr))
+			fatal("trace line %ld: bad value '%s'", ln, valstr);
+		if (!in_phys(a.addr, a.width)) {
+			free(a.wide);
+			continue;
+		}
 		if (a.cpu < 0)
 			*has_cpu = 0;
-		if (!in_phys(a.addr, a.width))
-			continue;
 		seq_push(t, &a);
+		last_in = 1;
 	}
 	free(line);
 }
@@ -296,20 +368,43 @@ static void fmt_acc(char *buf, size_t len, const struct acc *a, const char *what
 		snprintf(off, sizeof(off), " +0x%" PRIx64, a->addr - base);
 	snprintf(buf, len, "%-6s line %-7ld %c %u 0x%" PRIx64 "%s %s0x%" PRIx64, what, a->line, a->kind,
 		 a->width, a->addr, off, a->rejected ? "rejected " : "", a->value);
+	if (a->wide) {
+		size_t l = strlen(buf) - 1; /* replace the "0" printed for the value */
+		int b;
+
+		for (b = (int)a->width - 1; b >= 0 && l + 3 < len; b--, l += 2)
+			snprintf(buf + l, len - l, "%02x", a->wide[b]);
+	}
 	if (a->cpu >= 0) {
 		size_t l = strlen(buf);
 		snprintf(buf + l, len - l, " cpu %d", a->cpu);
 	}
 }
 
+/* The value's bytes, little-endian. */
+static void acc_bytes(const struct acc *a, uint8_t *out)
+{
+	unsigned b;
+
+	if (a->wide) {
+		memcpy(out, a->wide, a->width);
+		return;
+	}
+	for (b = 0; b < a->width && b < 8; b++)
+		out[b] = (uint8_t)(a->value >> (8 * b));
+}
+
 /*
  * Does trace record t match q[j...]? Returns how many log entries it
  * consumes (0: no match) and sets *how.
  */
-static size_t match(const struct acc *t, const struct acc *q, size_t nq, int *how)
+/* Widths the device model was seen to implement (bit w set: w-byte entries). */
+static uint64_t model_widths;
+
+static size_t match(const struct acc *t, const struct acc *q, size_t nq, int *how, int novalue)
 {
 	const struct acc *e = &q[0];
-	uint64_t v = 0;
+	uint8_t buf[64], want[64];
 	size_t k;
 	unsigned have = 0;
 
@@ -321,27 +416,37 @@ static size_t match(const struct acc *t, const struct acc *q, size_t nq, int *ho
 	}
 	if (e->addr == t->addr && e->width == t->width) {
 		*how = 1;
-		return e->value == t->value;
+		return novalue || e->value == t->value;
 	}
+	/*
+	 * QEMU adjusts an access to the sizes a model implements: narrower ones
+	 * are widened, wider ones split. Only for widths the model never took.
+	 */
+	if (t->width <= 8 && (model_widths >> t->width) & 1)
+		return 0;
 	if (e->addr == t->addr && e->width > t->width) {
 		*how = 4;
-		return mask(e->value, t->width) == t->value;
+		return novalue || mask(e->value, t->width) == t->value;
 	}
 	/* split: consecutive entries covering [addr, addr + width) in order */
-	if (t->width > 8 || e->width >= t->width)
+	if (e->width >= t->width)
 		return 0;
 	for (k = 0; k < nq && have < t->width; k++) {
 		const struct acc *x = &q[k];
+		unsigned b;
+
 		if (x->rejected || x->kind != t->kind || x->addr != t->addr + have ||
 		    have + x->width > t->width)
 			return 0;
-		v |= x->value << (8 * have);
+		for (b = 0; b < x->width; b++)
+			buf[have + b] = (uint8_t)(x->value >> (8 * b));
 		have += x->width;
 	}
 	if (have != t->width)
 		return 0;
 	*how = 3;
-	return mask(v, t->width) == t->value ? k : 0;
+	acc_bytes(t, want);
+	return novalue || !memcmp(buf, want, t->width) ? k : 0;
 }
 
 static void print_diff(const char *title, const struct acc *t, size_t nt, size_t i, const struct acc *q,
@@ -380,9 +485,9 @@ static void compare(struct acc *t, size_t nt, struct acc *q, size_t nq, struct a
 	int how;
 
 	while (i < nt && j < nq + 1) {
-		size_t used = j < nq ? match(&t[i], &q[j], nq - j, &how) : 0;
+		size_t used = j < nq ? match(&t[i], &q[j], nq - j, &how, 0) : 0;
 
-		if (!used && rej && *rj < nrej && match(&t[i], &rej[*rj], 1, &how)) {
+		if (!used && rej && *rj < nrej && match(&t[i], &rej[*rj], 1, &how, 0)) {
 			rej[(*rj)++].matched = how;
 			n_rejected++;
 			t[i++].matched = how;
@@ -403,15 +508,16 @@ static void compare(struct acc *t, size_t nt, struct acc *q, size_t nq, struct a
 		if (j >= nq)
 			break;
 		/* same access, other value: report it as such and go on */
-		if (t[i].kind == q[j].kind && t[i].addr == q[j].addr && t[i].width == q[j].width) {
+		used = match(&t[i], &q[j], nq - j, &how, 1);
+		if (used) {
 			print_diff("different value", t, nt, i, q, nq, j, label);
 			i++;
-			j++;
+			j += used;
 			continue;
 		}
 		/* resynchronise: extra log entries, extra trace records, or one changed pair */
 		for (k = 1; k <= look && j + k < nq; k++)
-			if (match(&t[i], &q[j + k], nq - j - k, &how))
+			if (match(&t[i], &q[j + k], nq - j - k, &how, 0))
 				break;
 		if (k <= look && j + k < nq) {
 			print_diff(k == 1 ? "QEMU saw an access the trace lacks" : "QEMU saw accesses the trace lacks",
@@ -420,7 +526,7 @@ static void compare(struct acc *t, size_t nt, struct acc *q, size_t nq, struct a
 			continue;
 		}
 		for (k = 1; k <= look && i + k < nt; k++)
-			if (match(&t[i + k], &q[j], nq - j, &how))
+			if (match(&t[i + k], &q[j], nq - j, &how, 0))
 				break;
 		if (k <= look && i + k < nt) {
 			print_diff("the trace has an access QEMU did not see", t, nt, i, q, nq, j, label);
@@ -447,7 +553,7 @@ static void usage(int rc)
 		"  --region NAME   QEMU memory region name (edu-mmio, e1000-mmio, ivshmem-mmio, ...)\n"
 		"  --phys A-B|A+N  physical range (inclusive); restricts both sides\n"
 		"  --base ADDR     region base for rejected accesses (default: start of --phys)\n"
-		"  --per-cpu       order per CPU (trace records need a cpu=N token)\n"
+		"  --per-cpu       order per CPU (the trace's CTX lines give the CPU)\n"
 		"  --context N     context lines around a difference (default 3)\n"
 		"  --max-diffs N   differences to print (default 5)\n"
 		"  --allow-empty   succeed when neither side has an access\n"
@@ -494,6 +600,9 @@ int main(int argc, char **argv)
 		have_base = 1;
 	}
 	read_qemu(argv[optind], &q, &other);
+	for (i = 0; i < q.n; i++)
+		if (!q.a[i].rejected && q.a[i].width <= 8)
+			model_widths |= 1ull << q.a[i].width;
 	tf = open_trace(argv[optind + 1], argv[0], &is_pipe);
 	read_trace(tf, &t, &has_cpu);
 	if (is_pipe) {
@@ -515,7 +624,7 @@ int main(int argc, char **argv)
 		int maxcpu = -1, cpu;
 
 		if (t.n && !has_cpu)
-			fatal("--per-cpu: trace records lack a cpu=N token");
+			fatal("--per-cpu: trace records lack a CPU (CTX <pid> <tid> <cpu> lines)");
 		for (i = 0; i < q.n; i++)
 			if (q.a[i].cpu > maxcpu)
 				maxcpu = q.a[i].cpu;
@@ -553,6 +662,10 @@ int main(int argc, char **argv)
 	}
 	if (trace_unknown)
 		n_diffs++;
+	if (trace_lost) {
+		printf("%s: the trace has %ld LOST line(s): records are missing\n", prog, trace_lost);
+		n_diffs++;
+	}
 	if (n_diffs) {
 		if (n_diffs > opt_max_diffs)
 			printf("%s: ... %ld differences in all (printed %d)\n", prog, n_diffs, opt_max_diffs);
