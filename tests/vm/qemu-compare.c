@@ -573,8 +573,8 @@ int main(int argc, char **argv)
 	};
 	struct seq q = { 0 }, t = { 0 };
 	long other = 0;
-	int c, is_pipe, has_cpu;
-	size_t i, unmatched_q = 0;
+	int c, is_pipe, has_cpu, rc = 0;
+	size_t i;
 	FILE *tf;
 
 	while ((c = getopt_long(argc, argv, "qh", lo, NULL)) != -1) {
@@ -646,8 +646,6 @@ int main(int argc, char **argv)
 					seq_push(&qc, &q.a[i]);
 			snprintf(label, sizeof(label), "cpu %d", cpu);
 			compare(tc.a, tc.n, qc.a, qc.n, rej.a, rej.n, &rj, label);
-			for (i = 0; i < qc.n; i++)
-				unmatched_q += !qc.a[i].matched;
 			free(tc.a);
 			free(qc.a);
 		}
@@ -671,15 +669,12 @@ int main(int argc, char **argv)
 			printf("%s: ... %ld differences in all (printed %d)\n", prog, n_diffs, opt_max_diffs);
 		printf("%s: FAIL: %zu trace records, %zu QEMU log entries%s%s\n", prog, t.n, q.n,
 		       opt_region ? " in region " : "", opt_region ? opt_region : "");
-		return 1;
-	}
-	if (!t.n && !q.n && !opt_allow_empty) {
+		rc = 1;
+	} else if (!t.n && !q.n && !opt_allow_empty) {
 		printf("%s: FAIL: no accesses at all on either side (%ld log entries of other regions)\n", prog,
 		       other);
-		return 1;
-	}
-	(void)unmatched_q;
-	if (!opt_quiet) {
+		rc = 1;
+	} else if (!opt_quiet) {
 		printf("%s: OK: %zu accesses match (%ld exact, %ld rejected by the device, %ld split, %ld widened; "
 		       "%zu QEMU log entries)", prog, t.n, n_exact, n_rejected, n_split, n_widened, q.n);
 		if (opt_region)
@@ -688,7 +683,9 @@ int main(int argc, char **argv)
 			printf(" [0x%" PRIx64 "-0x%" PRIx64 "]", phys_lo, phys_hi);
 		printf("%s\n", opt_per_cpu ? " per CPU" : "");
 	}
+	for (i = 0; i < t.n; i++)
+		free(t.a[i].wide);
 	free(q.a);
 	free(t.a);
-	return 0;
+	return rc;
 }
