@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---- random -------------------------------------------------------------- */
 
@@ -283,7 +284,12 @@ static const struct form forms[] = {
 #define MEMOFF 384u /* operand placed in [MEMOFF, MEMOFF+256) */
 
 static uint8_t mem0[MEMSZ] __attribute__((aligned(64)));
-static uint8_t memA[MEMSZ] __attribute__((aligned(64)));
+/* The CPU's buffer: in the low 2 GiB when possible (MAP_32BIT), so that
+ * 32-bit addressing (0x67) and RIP-relative operands from the runner's stub
+ * can reach it. */
+static uint8_t *memA;
+static int memA_low;
+static unsigned amode_count[3];
 static uint8_t memA2[MEMSZ] __attribute__((aligned(64)));
 static uint8_t memB[MEMSZ] __attribute__((aligned(64)));
 static uint8_t wrote[MEMSZ];
@@ -408,6 +414,7 @@ struct gen {
 	size_t len;
 	uint64_t addr;      /* address of the memory operand in memA */
 	int write_only;     /* memory operand only written */
+	int amode;          /* 0 [b+i*s+d], 1 32-bit addressing, 2 RIP-relative */
 	int encode_failed;
 };
 
@@ -526,8 +533,26 @@ static int gen_case(const struct form *f, struct mt_xstate *st, struct gen *g)
 			off &= ~(msize - 1u);
 		g->addr = (uint64_t)(uintptr_t)memA + MEMOFF + off;
 	}
+	g->amode = 0;
 	if (hidden_rdi) {
 		st->gpr[MT_RDI] = g->addr;
+	} else if (mop && memA_low && rndn(4) == 0) {
+		/* RIP-relative: the encoder turns the absolute address into
+		 * a displacement from the runner's instruction address */
+		mop->mem.base = ZYDIS_REGISTER_RIP;
+		mop->mem.size = (ZyanU16)msize;
+		mop->mem.displacement = (ZyanI64)g->addr;
+		g->amode = 2;
+	} else if (mop && memA_low && rndn(3) == 0) {
+		/* 32-bit addressing (0x67): [ebase + disp] */
+		unsigned base = pick_gpr(&used);
+		int64_t disp = (int64_t)rndn(256) - 128;
+		mop->mem.base = gpr32(base);
+		mop->mem.size = (ZyanU16)msize;
+		mop->mem.displacement = disp;
+		st->gpr[base] = (rnd() << 32) |
+				(uint32_t)(g->addr - (uint64_t)disp);
+		g->amode = 1;
 	} else if (mop) {
 		/* [base + index*scale + disp] with random parts */
 		unsigned base = pick_gpr(&used);
@@ -554,8 +579,14 @@ static int gen_case(const struct form *f, struct mt_xstate *st, struct gen *g)
 		st->gpr[base] = rest - (uint64_t)disp;
 	}
 	g->len = sizeof(g->code);
-	if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, g->code, &g->len)))
+	if (g->amode == 2) {
+		if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstructionAbsolute(
+			    &req, g->code, &g->len, mt_xrun_code_address())))
+			return -1;
+	} else if (!ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, g->code,
+								 &g->len))) {
 		return -1;
+	}
 	return 0;
 }
 
@@ -652,6 +683,8 @@ static int run_case(const struct form *f, unsigned *nacc_total,
 			fprintf(stderr, "%s: not encodable\n", f->name);
 		return 2;
 	}
+
+	amode_count[g.amode]++;
 
 	/* native on memA */
 	stn = st0;
@@ -763,6 +796,20 @@ int main(void)
 
 	if (s && atoi(s) > 0)
 		n = (unsigned)atoi(s);
+	memA = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (memA == MAP_FAILED) {
+		memA = aligned_alloc(64, 4096);
+		if (!memA) {
+			printf("cannot allocate the operand buffer\n");
+			return 99;
+		}
+	}
+	memA_low = (uintptr_t)memA + 4096 <= 0x80000000ull &&
+		   mt_xrun_code_address() &&
+		   mt_xrun_code_address() < 0x80000000ull;
+	if (!memA_low)
+		printf("note: no low mapping, 32-bit and RIP-relative addressing not tested\n");
 	if (mt_xrun_vec_flavour() != MT_XRUN_AVX512) {
 		printf("SKIP: the CPU lacks AVX-512F/BW/VL (oracle needs zmm and k)\n");
 		return 77;
@@ -794,6 +841,8 @@ int main(void)
 		total_cases += done;
 		total_mis += mis;
 	}
+	printf("addressing: %u [base+index*scale+disp], %u 32-bit (0x67), %u rip-relative\n",
+	       amode_count[0], amode_count[1], amode_count[2]);
 	printf("vec oracle: %zu forms, %u cases, %u mismatches, %u incomplete forms\n",
 	       NFORMS, total_cases, total_mis, bad_forms);
 	return (total_mis || bad_forms) ? 1 : 0;
