@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+#ifndef MMIOTAP_FLAGS_H
+#define MMIOTAP_FLAGS_H
+#include "core_int.h"
+
+enum mt__op {
+	MT_OP_ADD, MT_OP_OR, MT_OP_ADC, MT_OP_SBB, MT_OP_AND, MT_OP_SUB,
+	MT_OP_XOR, MT_OP_CMP, MT_OP_TEST,
+	MT_OP_NOT, MT_OP_NEG, MT_OP_INC, MT_OP_DEC,
+	MT_OP_SHL, MT_OP_SHR, MT_OP_SAR, MT_OP_ROL, MT_OP_ROR, MT_OP_RCL, MT_OP_RCR,
+	MT_OP_SHLD, MT_OP_SHRD,
+	MT_OP_BT, MT_OP_BTS, MT_OP_BTR, MT_OP_BTC,
+};
+
+/*
+ * Run `a OP b` (or OP a, or a OP= b by count) natively at operand size
+ * `size` (1, 2, 4, 8) with *rflags' arithmetic flags loaded; returns the
+ * result (masked to size; for CMP/TEST/BT: a) and merges the new CF PF AF
+ * ZF SF OF into *rflags. `cnt` is the count of SHLD/SHRD (b is then the
+ * source register); shifts/rotates take their count in b.
+ */
+uint64_t mt__native_op(enum mt__op op, unsigned size, uint64_t a, uint64_t b,
+		       uint64_t cnt, uint64_t *rflags);
+#endif
