@@ -455,7 +455,7 @@ static void untrace_range(uintptr_t a, size_t len)
 /* Make [p, p+len) a traced region aliasing fd/off (or, fd < 0, a duplicate
  * of the shared mapping itself). Lock held. */
 static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
-			     const char *name, int record)
+			     const char *name, int record, uint64_t pc)
 {
 	len = page_round(len);
 	int aprot = prot & (PROT_READ | PROT_WRITE);
@@ -493,12 +493,13 @@ static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
 	}
 	if (record && mt_ring) {
 		r->map_id = new_map_id();
-		mt_emit_map(r, name, (uint64_t)(uintptr_t)__builtin_return_address(0));
+		mt_emit_map(r, name, pc);
 	}
 	return r;
 }
 
-static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off,
+		     uint64_t pc)
 {
 	mt_resolve_real();
 	int shared = (flags & MAP_TYPE) == MAP_SHARED || (flags & MAP_TYPE) == MAP_SHARED_VALIDATE;
@@ -518,7 +519,7 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 		if (flags & MAP_FIXED)
 			mt_region_cut((uintptr_t)p, (uintptr_t)p + page_round(len), 0);
 		if (traced)
-			arm(p, len, prot, fd, off, name, 1);
+			arm(p, len, prot, fd, off, name, 1, pc);
 		mt_gunlock(&old);
 	}
 	in_rt--;
@@ -527,12 +528,14 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 
 MT_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return do_mmap(addr, len, prot, flags, fd, off);
+	return do_mmap(addr, len, prot, flags, fd, off,
+		       (uint64_t)(uintptr_t)__builtin_return_address(0));
 }
 
 MT_EXPORT void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	return do_mmap(addr, len, prot, flags, fd, off);
+	return do_mmap(addr, len, prot, flags, fd, off,
+		       (uint64_t)(uintptr_t)__builtin_return_address(0));
 }
 
 MT_EXPORT int munmap(void *addr, size_t len)
@@ -943,7 +946,8 @@ MT_EXPORT int mmiotap_probe_register(struct mmiotap_probe *p)
 					e = q;
 					break;
 				}
-			if (!arm((void *)pg, e - pg, prot, -1, 0, "probe", 1))
+			if (!arm((void *)pg, e - pg, prot, -1, 0, "probe", 1,
+				 (uint64_t)(uintptr_t)__builtin_return_address(0)))
 				rc = -ENOTSUP;
 			pg = e - 4096;
 		}

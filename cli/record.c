@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * record.c - `mmiotap record [-o FILE] [--trace-file GLOB]... [--inject RULE]...
+ *            -- PROG ARGS`
+ *
+ * Creates the shared event ring (/dev/shm), runs PROG with
+ * libmmiotap-preload.so in LD_PRELOAD and the configuration in the
+ * environment (mmiotap/rt_env.h), and drains the ring into the trace file
+ * while PROG runs. The ring is drained by this process alone, so the
+ * program never blocks on file I/O; if the output fails (disk full), the
+ * rest is counted, reported on stderr and as a LOST record when possible,
+ * and the program keeps running. Exits with PROG's status and re-raises the
+ * signal that killed it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mmiotap/rt_env.h"
+#include "mmiotap/rt_ring.h"
+#include "mmiotap/trace.h"
+
+int mt_cli_record(int argc, char **argv);
+
+#define RING_SIZE_DEFAULT (16u << 20)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmiotap record [-o FILE] [--trace-file GLOB]... [--inject RULE]...\n"
+		"                      [--no-default-files] [-q] -- PROG [ARGS...]\n"
+		"Run PROG and record every access it makes to traced device mappings.\n"
+		"  -o, --output FILE      trace file (default mmiotap.trace)\n"
+		"  -t, --trace-file GLOB  also trace MAP_SHARED mappings of files matching\n"
+		"                         GLOB (fnmatch; e.g. /dev/shm/*, '/memfd:*')\n"
+		"      --no-default-files do not trace /dev/mem, /dev/uioN, PCI resourceN, VFIO\n"
+		"  -i, --inject RULE      fault injection rule (see mmiotap-record(1))\n"
+		"      --lib PATH         preload library (default: next to mmiotap)\n"
+		"  -q, --quiet            no summary line\n");
+}
+
+static pid_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+/* The preload library: --lib, $MMIOTAP_LIB, next to this executable, or
+ * ../lib/mmiotap/ relative to it. */
+static char *find_lib(const char *opt)
+{
+	if (opt)
+		return realpath(opt, NULL);
+	const char *env = getenv(MT_ENV_LIB);
+	if (env && *env)
+		return realpath(env, NULL);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	static const char *const rel[] = {
+		"/libmmiotap-preload.so",
+		"/../lib/mmiotap/libmmiotap-preload.so",
+		"/../lib/libmmiotap-preload.so",
+	};
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char p[PATH_MAX + 64];
+		snprintf(p, sizeof(p), "%s%s", exe, rel[i]);
+		if (!access(p, R_OK))
+			return realpath(p, NULL);
+	}
+	return NULL;
+}
+
+/* ---- converting ring events to trace records -------------------------------- */
+
+struct conv {
+	struct mt_writer *w;
+	const char *out;
+	struct mt_enc_stream st;
+	uint64_t virt[65536];     /* map_id -> start address */
+	uint8_t *buf;
+	size_t used, cap;
+	uint64_t nrec, nlost, last_seq, last_ts;
+	int failed;               /* output broken: count, do not write */
+	int quiet;
+};
+
+static void conv_flush(struct conv *c, uint64_t nev)
+{
+	if (!c->used && !nev)
+		return;
+	if (!c->failed) {
+		int rc = c->w ? mt_writer_append(c->w, c->buf, c->used) : -EBADF;
+		if (!rc)
+			rc = mt_writer_flush(c->w);
+		if (rc) {
+			c->failed = 1;
+			fprintf(stderr,
+				"mmiotap: writing %s: %s; records from here on are lost "
+				"(the program keeps running)\n",
+				c->out, strerror(-rc));
+		} else {
+			c->nrec += nev;
+		}
+	}
+	if (c->failed)
+		c->nlost += nev;
+	c->used = 0;
+	mt_enc_stream_reset(&c->st);
+}
+
+static uint16_t evf_to_rf(unsigned f)
+{
+	uint16_t r = 0;
+	if (f & (MT_EVF_INJECTED | MT_EVF_PROBE)) r |= MT_RF_INJECTED;
+	if (f & MT_EVF_DROPPED) r |= MT_RF_DROPPED;
+	if (f & MT_EVF_LOCKED) r |= MT_RF_LOCKED;
+	if (f & MT_EVF_RMW) r |= MT_RF_RMW;
+	if (f & MT_EVF_STRING) r |= MT_RF_STRING;
+	if (f & MT_EVF_NT) r |= MT_RF_NT;
+	if (f & MT_EVF_PARTIAL) r |= MT_RF_PARTIAL;
+	return r;
+}
+
+/* Encode one ring event; returns 1 if something was encoded. */
+static int conv_event(struct conv *c, const struct mt_ev *ev)
+{
+	if (c->cap - c->used < MT_EV_MAX * 2 + MT_ENC_MAX)
+		return -ENOSPC;
+	uint8_t *p = c->buf + c->used;
+	size_t room = c->cap - c->used;
+	int n = 0;
+	uint16_t cpu = ev->cpu == ~0u || ev->cpu > 0xfffe ? MT_CPU_UNKNOWN : (uint16_t)ev->cpu;
+	c->last_seq = ev->seq;
+	c->last_ts = ev->ts;
+	switch (ev->type) {
+	case MT_EV_READ:
+	case MT_EV_WRITE:
+	case MT_EV_UNKNOWN:
+	case MT_EV_UNMAP: {
+		struct mt_enc_event e;
+		memset(&e, 0, sizeof(e));
+		e.kind = ev->type == MT_EV_READ ? MT_REC_READ
+			 : ev->type == MT_EV_WRITE ? MT_REC_WRITE
+			 : ev->type == MT_EV_UNKNOWN ? MT_REC_UNKNOWN : MT_REC_UNMAP;
+		e.map_id = (uint16_t)ev->map_id;
+		e.cpu = cpu;
+		e.pid = ev->pid;
+		e.tid = ev->tid;
+		e.seq = ev->seq;
+		e.ts = ev->ts;
+		e.pc = ev->pc;
+		uint64_t base = c->virt[e.map_id];
+		e.offset = ev->addr >= base ? (uint32_t)(ev->addr - base) : 0;
+		if (ev->type == MT_EV_READ || ev->type == MT_EV_WRITE) {
+			unsigned dlen = ev->width > 64 ? 64 : ev->width;
+			e.width = (uint8_t)dlen;
+			e.flags = evf_to_rf(ev->flags);
+			memcpy(&e.value, ev->data, dlen < 8 ? dlen : 8);
+			if (dlen > 8)
+				e.wide = ev->data;
+			if (e.flags & MT_RF_INJECTED)
+				e.orig = ev->data + dlen;
+		} else if (ev->type == MT_EV_UNKNOWN) {
+			unsigned len = ev->width > 15 ? 15 : ev->width;
+			e.insn = ev->data;
+			e.insn_len = (uint8_t)len;
+			e.value = (len > 0 ? (uint64_t)ev->data[0] << 16 : 0) |
+				  (len > 1 ? (uint64_t)ev->data[1] << 8 : 0) |
+				  (len > 2 ? ev->data[2] : 0);
+		} else {
+			e.offset = 0;
+		}
+		n = mt_enc_event(&c->st, p, room, &e);
+		break;
+	}
+	case MT_EV_MAP: {
+		const struct mt_ev_map *m = (const struct mt_ev_map *)ev->data;
+		struct mt_enc_map em;
+		memset(&em, 0, sizeof(em));
+		em.map_id = (uint16_t)ev->map_id;
+		em.text_id = ev->map_id;
+		em.pid = ev->pid;
+		em.seq = ev->seq;
+		em.ts = ev->ts;
+		em.phys = m->phys;
+		em.virt = ev->addr;
+		em.size = m->len;
+		em.pc = ev->pc;
+		em.file_offset = m->offset;
+		em.path = m->path;
+		em.path_len = m->pathlen;
+		em.bar = m->bar >= 0 ? (uint8_t)m->bar : 0xff;
+		em.source = MT_MAPSRC_FILE;
+		if (m->pci_bus >= 0) {
+			em.source = MT_MAPSRC_PCI;
+			em.pci_domain = (uint16_t)m->pci_domain;
+			em.pci_bus = (uint8_t)m->pci_bus;
+			em.pci_devfn = (uint8_t)((m->pci_dev << 3) | m->pci_fn);
+		}
+		c->virt[em.map_id] = ev->addr;
+		n = mt_enc_map(p, room, &em);
+		break;
+	}
+	case MT_EV_MARK:
+		n = mt_enc_text(p, room, MT_REC_MARK, ev->seq, ev->ts, (const char *)ev->data,
+				ev->width);
+		break;
+	default:
+		return 0;
+	}
+	if (n < 0)
+		return n;
+	c->used += (size_t)n;
+	return 1;
+}
+
+static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz, int timeout)
+{
+	size_t got = mt_ring_get(r, tmp, tmpsz, timeout);
+	uint64_t nev = 0;
+	for (size_t off = 0; off < got;) {
+		const struct mt_ev *ev = (const struct mt_ev *)(tmp + off);
+		if (conv_event(c, ev) == -ENOSPC) {
+			conv_flush(c, nev);
+			nev = 0;
+			continue;
+		}
+		nev++;
+		off += ev->size;
+	}
+	conv_flush(c, nev);
+}
+
+static void reraise(int sig)
+{
+	struct rlimit rl = { 0, 0 };
+	setrlimit(RLIMIT_CORE, &rl); /* the program already dumped core if it could */
+	signal(sig, SIG_DFL);
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	sigprocmask(SIG_UNBLOCK, &s, NULL);
+	kill(getpid(), sig);
+	_exit(128 + sig);
+}
+
+static char *join_lines(char **v, int n)
+{
+	size_t len = 1;
+	for (int i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	char *s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		strcat(s, v[i]);
+		if (i + 1 < n)
+			strcat(s, "\n");
+	}
+	return s;
+}
+
+int mt_cli_record(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "trace-file", required_argument, NULL, 't' },
+		{ "inject", required_argument, NULL, 'i' },
+		{ "no-default-files", no_argument, NULL, 'N' },
+		{ "lib", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = "mmiotap.trace", *libopt = NULL;
+	char **globs = calloc((size_t)argc + 1, sizeof(char *));
+	char **rules = calloc((size_t)argc + 1, sizeof(char *));
+	int nglobs = 0, nrules = 0, nodef = 0, quiet = 0, c;
+	if (!globs || !rules) {
+		fprintf(stderr, "mmiotap record: out of memory\n");
+		return 1;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:t:i:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 't': globs[nglobs++] = optarg; break;
+		case 'i': rules[nrules++] = optarg; break;
+		case 'N': nodef = 1; break;
+		case 'L': libopt = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "mmiotap record: no program given (usage: mmiotap record [opts] -- PROG ARGS)\n");
+		return 2;
+	}
+	char *lib = find_lib(libopt);
+	if (!lib) {
+		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
+		return 1;
+	}
+
+	char ring_path[128];
+	snprintf(ring_path, sizeof(ring_path), "/dev/shm/mmiotap-%d.ring", (int)getpid());
+	unlink(ring_path);
+	struct mt_ring *ring;
+	int rc = mt_ring_create(ring_path, RING_SIZE_DEFAULT, &ring);
+	if (rc) {
+		fprintf(stderr, "mmiotap record: cannot create %s: %s\n", ring_path, strerror(-rc));
+		return 1;
+	}
+
+	static struct conv cv;
+	cv.out = out;
+	cv.quiet = quiet;
+	cv.cap = 4u << 20;
+	cv.buf = malloc(cv.cap);
+	size_t tmpsz = 1u << 20;
+	uint8_t *tmp = malloc(tmpsz);
+	if (!cv.buf || !tmp) {
+		fprintf(stderr, "mmiotap record: out of memory\n");
+		unlink(ring_path);
+		return 1;
+	}
+	struct mt_writer_opts wo;
+	memset(&wo, 0, sizeof(wo));
+	wo.sz = sizeof(wo);
+	wo.clock = MT_CLOCK_MONOTONIC;
+	wo.source = MT_SRC_PRELOAD;
+	wo.compat = MT_COMPAT_SORTED;
+	struct timespec rt;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	wo.start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	rc = mt_writer_open_path(&cv.w, out, &wo);
+	if (rc) {
+		fprintf(stderr,
+			"mmiotap record: cannot write %s: %s; records are lost (the program runs anyway)\n",
+			out, strerror(-rc));
+		cv.w = NULL;
+		cv.failed = 1;
+	}
+	mt_enc_stream_reset(&cv.st);
+
+	char *tf = join_lines(globs, nglobs), *inj = join_lines(rules, nrules);
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		perror("mmiotap record: pipe");
+		unlink(ring_path);
+		return 1;
+	}
+	child_pid = fork();
+	if (child_pid < 0) {
+		perror("mmiotap record: fork");
+		unlink(ring_path);
+		return 1;
+	}
+	if (child_pid == 0) {
+		close(pfd[0]);
+		setenv(MT_ENV_RING, ring_path, 1);
+		setenv(MT_ENV_LIB, lib, 1);
+		if (nglobs)
+			setenv(MT_ENV_TRACE_FILES, tf, 1);
+		if (nrules)
+			setenv(MT_ENV_INJECT, inj, 1);
+		if (nodef)
+			setenv(MT_ENV_DEFAULTS, "0", 1);
+		const char *old = getenv("LD_PRELOAD");
+		char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
+		sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+		setenv("LD_PRELOAD", pre, 1);
+		execvp(argv[optind], argv + optind);
+		int e = errno;
+		(void)!write(pfd[1], &e, sizeof(e));
+		_exit(127);
+	}
+	close(pfd[1]);
+	int exec_errno = 0;
+	if (read(pfd[0], &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno))
+		fprintf(stderr, "mmiotap record: cannot run %s: %s\n", argv[optind],
+			strerror(exec_errno));
+	close(pfd[0]);
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTERM, forward);
+	signal(SIGHUP, forward);
+
+	int status = 0, done = 0;
+	while (!done) {
+		drain(&cv, ring, tmp, tmpsz, 50);
+		pid_t w = waitpid(child_pid, &status, WNOHANG);
+		if (w == child_pid)
+			done = 1;
+	}
+	/* Descendants (forked children) may still produce: drain until the
+	 * ring has been quiet for a while. */
+	for (int quiet_ms = 0; quiet_ms < 200;) {
+		uint64_t before = ring->head;
+		drain(&cv, ring, tmp, tmpsz, 50);
+		quiet_ms = ring->head == before ? quiet_ms + 50 : 0;
+	}
+	__atomic_store_n(&ring->closing, 1, __ATOMIC_SEQ_CST);
+	drain(&cv, ring, tmp, tmpsz, 0);
+	unlink(ring_path);
+
+	if (cv.nlost && cv.w) {
+		/* a LOST record, if the output works again */
+		struct mt_event le;
+		memset(&le, 0, sizeof(le));
+		le.kind = MT_REC_LOST;
+		le.value = cv.nlost;
+		le.seq = cv.last_seq + 1;
+		le.ts = cv.last_ts;
+		le.cpu = MT_CPU_UNKNOWN;
+		le.tid = MT_TID_UNKNOWN;
+		le.pid = (uint32_t)child_pid;
+		mt_writer_event(cv.w, &le);
+	}
+	if (cv.w) {
+		rc = mt_writer_close(cv.w);
+		if (rc && !cv.failed) {
+			fprintf(stderr, "mmiotap record: writing %s: %s\n", out, strerror(-rc));
+			cv.failed = 1;
+		}
+	}
+	if (cv.failed)
+		fprintf(stderr, "mmiotap record: %llu records lost (output %s failed)\n",
+			(unsigned long long)cv.nlost, out);
+	else if (!quiet)
+		fprintf(stderr, "mmiotap record: %llu records written to %s\n",
+			(unsigned long long)cv.nrec, out);
+	if (ring->ndiscarded)
+		fprintf(stderr, "mmiotap record: %llu records of processes still running after the program exited were not recorded\n",
+			(unsigned long long)ring->ndiscarded);
+
+	if (WIFSIGNALED(status))
+		reraise(WTERMSIG(status));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}

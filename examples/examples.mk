@@ -1,0 +1,10 @@
+# examples/ - programs to try mmiotap on (built by `make`).
+EXAMPLES := $(BUILD)/examples/mmio_demo $(BUILD)/examples/probe_demo
+
+$(BUILD)/examples/mmio_demo: $(BUILD)/examples/mmio_demo.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/examples/probe_demo: $(BUILD)/examples/probe_demo.o $(RT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -lmmiotap -Wl,-rpath,'$$ORIGIN/..'
+
+ALL_TARGETS += $(EXAMPLES)
