@@ -795,6 +795,63 @@ mismatch:
 	return 1;
 }
 
+/*
+ * Backends without some callbacks (the kernel has no exec_displaced):
+ * displaced forms must then be unsupported and refused, explicit moves
+ * still supported; without vec_get/vec_set nothing here is supported;
+ * without kmask_get only unmasked forms are. Returns mismatches.
+ */
+static unsigned check_support_matrix(void)
+{
+	struct mt_emu_ops nodisp = ops, novec = ops, nok = ops;
+	static struct mt_xstate st;
+	unsigned bad = 0;
+
+	nodisp.exec_displaced = NULL;
+	novec.vec_get = NULL;
+	novec.vec_set = NULL;
+	nok.kmask_get = NULL;
+	for (unsigned fi = 0; fi < NFORMS; fi++) {
+		const struct form *f = &forms[fi];
+		struct mt_decoded d;
+		struct mt_cpu cpu = {0};
+		struct gen g;
+		struct ctx c = {.st = &st};
+		int explicit_mov = f->expect_family == MT_FAM_VMOV;
+		int masked, rc;
+
+		if (gen_case(f, &st, &g) || mt_decode(&d, g.code, g.len, 0))
+			continue;
+		masked = d.insn.encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX &&
+			 d.insn.avx.mask.reg >= ZYDIS_REGISTER_K1 &&
+			 d.insn.avx.mask.reg <= ZYDIS_REGISTER_K7;
+		if (mt_emu_supported(&d, &nodisp) != explicit_mov) {
+			fprintf(stderr, "%s: supported without exec_displaced: %d\n",
+				f->name, !explicit_mov);
+			bad++;
+		}
+		if (!explicit_mov) {
+			rc = mt_emulate(&d, &cpu, &nodisp, &c);
+			if (rc != MT_EMU_UNSUPPORTED || c.nacc) {
+				fprintf(stderr, "%s: emulate without exec_displaced: %s, %u accesses\n",
+					f->name, mt_emu_strerror(rc), c.nacc);
+				bad++;
+			}
+		}
+		if (explicit_mov && mt_emu_supported(&d, &novec)) {
+			fprintf(stderr, "%s: supported without vec_get/vec_set\n", f->name);
+			bad++;
+		}
+		if (explicit_mov && mt_emu_supported(&d, &nok) == masked) {
+			fprintf(stderr, "%s: kmask_get NULL, masked %d, supported %d\n",
+				f->name, masked, !masked);
+			bad++;
+		}
+	}
+	printf("support matrix (no exec_displaced / no vec / no kmask): %u mismatches\n", bad);
+	return bad;
+}
+
 int main(void)
 {
 	unsigned n = 1000, total_cases = 0, total_mis = 0, bad_forms = 0;
@@ -847,6 +904,7 @@ int main(void)
 		total_cases += done;
 		total_mis += mis;
 	}
+	total_mis += check_support_matrix();
 	printf("addressing: %u [base+index*scale+disp], %u 32-bit (0x67), %u rip-relative\n",
 	       amode_count[0], amode_count[1], amode_count[2]);
 	printf("vec oracle: %zu forms, %u cases, %u mismatches, %u incomplete forms\n",
