@@ -51,7 +51,4 @@ freestanding:
 		$(FREE_CC) $(FREE_FLAGS) -c $$f -o build-free/$$(basename $$f .c).o; \
 	done
 
-# The vector oracle (its own program; owner: emu_vec).
--include tests/oracle/vec.mk
-
 -include tests/oracle/vec.mk
