@@ -227,6 +227,8 @@ int or_gen_generic(struct or_ctx *x, const struct or_form *f, struct or_case *c)
 		}
 		if (or_range(x, 3) == 0)
 			ix = pick_gpr(x, avoid);
+		if (ix == b && (f->flags & (OF_ALIGN16 | OF_ALIGN)))
+			ix = -1;
 		c->memaddr = t;
 		if (mode == 1) { /* RIP-relative */
 			o->mem.base = ZYDIS_REGISTER_RIP;
