@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * cli.h - helpers shared by the mmiotap subcommands (cli/<command>.c).
+ *
+ * Only CLI code prints errors: one clear line on stderr, prefixed with
+ * "mmiotap[ CMD]: ", and a non-zero exit (strace error_prints.h style).
+ * A subcommand is `int mt_cli_NAME(int argc, char **argv)` (argv[0] is the
+ * command name, getopt-ready) registered in the table in cli/main.c.
+ */
+#ifndef MMIOTAP_CLI_H
+#define MMIOTAP_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* "mmiotap" or "mmiotap dump" once a subcommand runs (set by main.c). */
+extern const char *mt_cli_prog;
+
+#define MT_CLI_ATTR_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* "PROG: message\n" */
+void error_msg(const char *fmt, ...) MT_CLI_ATTR_PRINTF(1, 2);
+/* "PROG: message: strerror(errno)\n" */
+void perror_msg(const char *fmt, ...) MT_CLI_ATTR_PRINTF(1, 2);
+/* ... and exit(1). */
+void error_msg_and_die(const char *fmt, ...) MT_CLI_ATTR_PRINTF(1, 2)
+	__attribute__((noreturn));
+void perror_msg_and_die(const char *fmt, ...) MT_CLI_ATTR_PRINTF(1, 2)
+	__attribute__((noreturn));
+/* "PROG: message\nTry 'PROG --help' for more information.\n", exit(2). */
+void error_msg_and_help(const char *fmt, ...) MT_CLI_ATTR_PRINTF(1, 2)
+	__attribute__((noreturn));
+/* "PROG: message: strerror(-err)\n" for a library's negative errno. */
+void errno_msg(int err, const char *fmt, ...) MT_CLI_ATTR_PRINTF(2, 3);
+void errno_msg_and_die(int err, const char *fmt, ...) MT_CLI_ATTR_PRINTF(2, 3)
+	__attribute__((noreturn));
+
+/* Numbers: decimal, 0x hex or 0 octal, whole string, no overflow. 0 / -1. */
+int mt_cli_parse_u64(const char *s, uint64_t *v);
+/* Same, with a K/M/G (binary) suffix allowed. */
+int mt_cli_parse_size(const char *s, uint64_t *v);
+/* Open FILE for reading, "-" is stdin; dies with a clear message. */
+int mt_cli_open_input(const char *path);
+
+/* Version string, e.g. "0.1". */
+extern const char mt_cli_version[];
+
+#endif

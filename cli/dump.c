@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * dump.c - `mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT] FILE|-`
+ *
+ * Reads a binary trace or mmiotrace text (detected by the first byte) and
+ * prints it as mmiotrace text (default; a kernel log comes out unchanged),
+ * JSON lines, or writes it as a binary trace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mmiotap/trace.h"
+
+int mt_cli_dump(int argc, char **argv);
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT] [--file-order] FILE|-\n"
+		"Print a trace (binary, or mmiotrace text) as mmiotrace text.\n"
+		"  -f, --format FMT   mmiotrace (default), jsonl, or binary (needs -o or a\n"
+		"                     non-terminal stdout)\n"
+		"  -o, --output OUT   write to OUT instead of stdout\n"
+		"      --file-order   records in file order, not sequence order\n"
+		"  FILE               trace file, or - for standard input\n");
+}
+
+enum { FMT_TEXT, FMT_JSONL, FMT_BINARY };
+
+int mt_cli_dump(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "file-order", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	const char *out = NULL, *in;
+	int fmt = FMT_TEXT, c, fd, rc, outfd = STDOUT_FILENO;
+	struct mt_reader *r;
+	struct mt_writer *w = NULL;
+	struct mt_text_state st;
+	struct mt_event ev;
+	FILE *of = stdout;
+	char *buf;
+	uint64_t n = 0;
+
+	while ((c = getopt_long(argc, argv, "f:o:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "mmiotrace") || !strcmp(optarg, "text"))
+				fmt = FMT_TEXT;
+			else if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
+				fmt = FMT_JSONL;
+			else if (!strcmp(optarg, "binary"))
+				fmt = FMT_BINARY;
+			else
+				error_msg_and_help("unknown format '%s' (mmiotrace, jsonl, binary)",
+						   optarg);
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'F':
+			ro.sorted = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			error_msg_and_help("bad option");
+		}
+	}
+	if (optind != argc - 1)
+		error_msg_and_help(optind == argc ? "missing FILE (or - for stdin)"
+						  : "more than one FILE");
+	in = argv[optind];
+	fd = mt_cli_open_input(in);
+	rc = mt_reader_open_fd(&r, fd, &ro);
+	if (rc)
+		errno_msg_and_die(rc, "%s", in);
+	if (out && strcmp(out, "-")) {
+		outfd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (outfd < 0)
+			perror_msg_and_die("%s", out);
+	}
+	if (fmt == FMT_BINARY) {
+		const struct mt_file_header *h;
+		struct mt_writer_opts wo = { .sz = sizeof(wo) };
+
+		if (outfd == STDOUT_FILENO && isatty(outfd))
+			error_msg_and_die("refusing to write a binary trace to a terminal (use -o)");
+		/* First record decides the format; header comes from the reader. */
+		rc = mt_reader_next(r, &ev);
+		h = mt_reader_header(r);
+		if (h) {
+			wo.clock = h->clock;
+			wo.source = h->source;
+			wo.pid = h->pid;
+			wo.start_realtime_ns = h->start_realtime_ns;
+		} else {
+			wo.clock = MT_CLOCK_TEXT;
+			wo.source = MT_SRC_TEXT;
+		}
+		wo.compat = ro.sorted ? MT_COMPAT_SORTED : 0;
+		if (rc >= 0) {
+			int wrc = mt_writer_open_fd(&w, outfd, &wo);
+
+			if (wrc)
+				errno_msg_and_die(wrc, "%s", out ? out : "stdout");
+		}
+		while (rc > 0) {
+			int wrc = mt_writer_event(w, &ev);
+
+			if (wrc)
+				errno_msg_and_die(wrc, "%s: record %llu (seq %llu)",
+						  out ? out : "stdout", (unsigned long long)n,
+						  (unsigned long long)ev.seq);
+			n++;
+			rc = mt_reader_next(r, &ev);
+		}
+		if (rc < 0)
+			error_msg_and_die("%s: %s", in, mt_reader_errmsg(r));
+		rc = mt_writer_close(w);
+		if (rc)
+			errno_msg_and_die(rc, "%s", out ? out : "stdout");
+		mt_reader_close(r);
+		if (outfd != STDOUT_FILENO && close(outfd))
+			perror_msg_and_die("%s", out);
+		return 0;
+	}
+	if (outfd != STDOUT_FILENO) {
+		of = fdopen(outfd, "w");
+		if (!of)
+			perror_msg_and_die("%s", out);
+	}
+	setvbuf(of, NULL, _IOFBF, 1 << 16);
+	buf = malloc(MT_TEXT_MAX);
+	if (!buf)
+		error_msg_and_die("out of memory");
+	mt_text_state_init(&st);
+	while ((rc = mt_reader_next(r, &ev)) > 0) {
+		int k = fmt == FMT_JSONL ? mt_jsonl_format(&ev, buf, MT_TEXT_MAX)
+					 : mt_text_format(&st, &ev, buf, MT_TEXT_MAX);
+
+		if (k < 0)
+			errno_msg_and_die(k, "%s: formatting record seq %llu", in,
+					  (unsigned long long)ev.seq);
+		if (k && fwrite(buf, 1, (size_t)k, of) != (size_t)k)
+			break;
+		n++;
+	}
+	if (rc < 0) {
+		fflush(of);
+		error_msg_and_die("%s: %s", in, mt_reader_errmsg(r));
+	}
+	if (fflush(of) || ferror(of))
+		perror_msg_and_die("%s", out ? out : "write error on stdout");
+	if (of != stdout && fclose(of))
+		perror_msg_and_die("%s", out);
+	free(buf);
+	mt_reader_close(r);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+}
