@@ -59,10 +59,10 @@ $(BUILD)/%.o: %.c
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 check: all
-	@bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
+	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
 
 check-unit: $(CHECK_UNIT)
-	@bash tests/run-tests.sh $(CHECK_UNIT)
+	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT)
 
 bench: $(BENCH_PROGS)
 	@set -e; for b in $(BENCH_PROGS); do echo "== $$b"; $$b; done

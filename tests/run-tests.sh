@@ -4,6 +4,8 @@
 # A failed test's output is kept in $TEST_LOGDIR (default build/test-logs).
 # Ends with the line "N passed, N failed, N skipped".
 set -u
+# Tests may run make themselves: do not hand them our jobserver.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 pass=0 fail=0 skip=0 failed=()
