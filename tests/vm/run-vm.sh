@@ -128,7 +128,8 @@ kver=$(kernel_version)
 [ -n "$kver" ] || skip "cannot resolve the kernel of linux-image-amd64 (apt-cache depends failed)"
 apt_install qemu-system-x86 busybox-static "linux-headers-$kver" ||
 	echo "run-vm: warning: apt-get install failed, see $workdir/apt.log" >&2
-qemu=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 missing after trying to install qemu-system-x86"
+qemu=${VM_QEMU:-$(command -v qemu-system-x86_64)}
+[ -n "$qemu" ] && [ -x "$qemu" ] || skip "no QEMU: qemu-system-x86_64 missing after trying to install qemu-system-x86"
 bbstatic=/bin/busybox
 dpkg -s busybox-static >/dev/null 2>&1 || skip "busybox-static missing after trying to install it"
 fetch_unpack "linux-image-$kver" "$cache/linux-image-$kver" ||

@@ -12,7 +12,7 @@ $(VM_COMPARE): $(BUILD)/tests/vm/qemu-compare.o
 # Host-only test of the compare tool on canned logs (no QEMU).
 CHECK_SCRIPTS += tests/vm/test-compare.sh
 # Tests that boot QEMU.
-VM_SCRIPTS += tests/vm/selftest-edu.sh
+VM_SCRIPTS += tests/vm/selftest-edu.sh tests/vm/selftest-runner.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
