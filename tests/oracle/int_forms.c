@@ -268,7 +268,7 @@ static int gen_string(struct or_ctx *x, const struct or_form *f, struct or_case 
 			int64_t d = df ? -(int64_t)(e * w) : (int64_t)(e * w);
 			uint8_t *dp = x->buf + (di + (uint64_t)d - x->bufaddr);
 			if (op == 0xa6)
-				memcpy(dp, x->buf + (si + (uint64_t)d - x->bufaddr), w);
+				memmove(dp, x->buf + (si + (uint64_t)d - x->bufaddr), w);
 			else
 				memcpy(dp, &c->st.gpr[0], w);
 		}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * core_emu.c - unit tests of the core that the CPU oracle cannot do:
+ * decoder statuses, the decode cache, effective addresses, the access
+ * sequence (order, sizes, flags), forms this CPU lacks (MOVDIRI,
+ * MOVDIR64B) against hand-written expectations, and fault semantics.
+ */
+#include "mmiotap/emu.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			failures++;                                        \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
+			printf(__VA_ARGS__);                               \
+			printf("\n");                                      \
+		}                                                          \
+	} while (0)
+
+/* A flat memory of 4 KiB at MEMBASE and an access log. */
+#define MEMBASE 0x100000ull
+static uint8_t mem[4096];
+struct acc { char dir; uint64_t addr; unsigned size, flags; };
+static struct acc log_[64];
+static unsigned nlog;
+static uint64_t fail_at = ~0ull; /* access number that fails */
+
+static int rd(void *o, uint64_t a, void *b, unsigned n, unsigned fl)
+{
+	(void)o;
+	if (nlog == fail_at || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
+		return -14;
+	if (nlog < 64)
+		log_[nlog] = (struct acc){ 'R', a, n, fl };
+	nlog++;
+	memcpy(b, mem + (a - MEMBASE), n);
+	return 0;
+}
+
+static int wr(void *o, uint64_t a, const void *b, unsigned n, unsigned fl)
+{
+	(void)o;
+	if (nlog == fail_at || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
+		return -14;
+	if (nlog < 64)
+		log_[nlog] = (struct acc){ 'W', a, n, fl };
+	nlog++;
+	memcpy(mem + (a - MEMBASE), b, n);
+	return 0;
+}
+
+static const struct mt_emu_ops ops = { .mem_read = rd, .mem_write = wr };
+
+static int emu(const uint8_t *code, size_t len, struct mt_cpu *cpu)
+{
+	struct mt_decoded d;
+	int rc = mt_decode(&d, code, len, cpu->rip);
+	nlog = 0;
+	if (rc)
+		return rc;
+	return mt_emulate(&d, cpu, &ops, NULL);
+}
+
+static void test_statuses(void)
+{
+	struct mt_decoded d;
+	struct mt_cpu cpu = { .rip = 0x1000 };
+	static const uint8_t trunc[] = { 0x48, 0x8b }; /* mov rax, [..  */
+	static const uint8_t inval[] = { 0x06 };       /* push es: invalid in 64-bit */
+	static const uint8_t badlock[] = { 0xf0, 0x8b, 0x00 }; /* lock mov */
+	static const uint8_t fld[] = { 0xd9, 0x00 };   /* fld dword [rax] */
+	static const uint8_t addrr[] = { 0x48, 0x01, 0xd8 }; /* add rax, rbx */
+	static const uint8_t movsreg[] = { 0x8c, 0x18 }; /* mov [rax], ds */
+
+	CHECK(mt_decode(&d, trunc, sizeof(trunc), 0) == MT_EMU_NEED_BYTES, "truncated -> NEED_BYTES");
+	CHECK(mt_decode(&d, inval, sizeof(inval), 0) == MT_EMU_INVALID, "0x06 -> INVALID");
+	CHECK(mt_decode(&d, badlock, sizeof(badlock), 0) == MT_EMU_INVALID, "lock mov -> INVALID");
+
+	CHECK(mt_decode(&d, fld, sizeof(fld), 0) == 0, "fld decodes");
+	CHECK(d.family == MT_FAM_OTHER && !mt_emu_supported(&d, &ops), "fld: other, unsupported");
+	cpu.gpr[MT_RAX] = MEMBASE;
+	CHECK(mt_emulate(&d, &cpu, &ops, NULL) == MT_EMU_UNSUPPORTED, "fld -> UNSUPPORTED");
+	CHECK(cpu.rip == 0x1000, "unsupported leaves rip");
+
+	CHECK(mt_decode(&d, addrr, sizeof(addrr), 0) == 0 && d.family == MT_FAM_NONE, "add r,r: none");
+	CHECK(mt_emulate(&d, &cpu, &ops, NULL) == MT_EMU_NOMEM_OPERAND, "add r,r -> NOMEM_OPERAND");
+	CHECK(mt_decode(&d, movsreg, sizeof(movsreg), 0) == 0 &&
+	      mt_emulate(&d, &cpu, &ops, NULL) == MT_EMU_UNSUPPORTED, "mov m,sreg -> UNSUPPORTED");
+	CHECK(!strcmp(mt_emu_strerror(MT_EMU_UNSUPPORTED), "unsupported"), "strerror");
+	CHECK(!strcmp(mt_family_name(MT_FAM_STRING), "string"), "family name");
+	CHECK(mt_emulate(NULL, &cpu, &ops, NULL) == MT_EMU_BADARG, "NULL -> BADARG");
+}
+
+static void test_dcache(void)
+{
+	static struct mt_decoded slots[8];
+	struct mt_dcache c;
+	const struct mt_decoded *d;
+	uint8_t code[] = { 0x8b, 0x03, 0x90, 0x90 }; /* mov eax, [rbx] */
+	int st = 1;
+
+	CHECK(mt_dcache_init(&c, slots, 6) == MT_EMU_BADARG, "non power of two");
+	CHECK(mt_dcache_init(&c, slots, 8) == 0, "init");
+	CHECK(mt_dcache_lookup(&c, 0x4000, code, sizeof(code)) == NULL, "cold miss");
+	d = mt_dcache_fill(&c, 0x4000, code, sizeof(code), &st);
+	CHECK(d && st == 0 && d->len == 2 && d->family == MT_FAM_MOV, "fill");
+	CHECK(mt_dcache_lookup(&c, 0x4000, code, sizeof(code)) == d, "hit");
+	CHECK(mt_dcache_lookup(&c, 0x4000, code, 1) == NULL, "too few bytes: miss");
+	code[1] = 0x0b; /* mov ecx, [rbx]: same rip, new bytes (code rewritten) */
+	CHECK(mt_dcache_lookup(&c, 0x4000, code, sizeof(code)) == NULL, "changed bytes: miss");
+	CHECK(mt_dcache_lookup(&c, 0x4001, code, sizeof(code)) == NULL, "other rip: miss");
+	CHECK(c.hits == 1 && c.misses == 4, "counters %llu/%llu", (unsigned long long)c.hits,
+	      (unsigned long long)c.misses);
+	CHECK(mt_dcache_fill(&c, 0x5000, (const uint8_t[]){ 0x06 }, 1, &st) == NULL &&
+	      st == MT_EMU_INVALID, "fill invalid");
+}
+
+static void test_addresses(void)
+{
+	struct mt_decoded d;
+	struct mt_cpu cpu = { .rip = 0x400000, .fs_base = 0x7000000000ull, .gs_base = 0x10000 };
+	uint64_t a = 0;
+	/* mov eax, [rax+rbx*4+0x10] */
+	static const uint8_t sib[] = { 0x8b, 0x44, 0x98, 0x10 };
+	/* mov eax, [rip+0x100] */
+	static const uint8_t riprel[] = { 0x8b, 0x05, 0x00, 0x01, 0x00, 0x00 };
+	/* mov eax, fs:[rax] */
+	static const uint8_t fs[] = { 0x64, 0x8b, 0x00 };
+	/* mov eax, gs:[rax-8] */
+	static const uint8_t gs[] = { 0x65, 0x8b, 0x40, 0xf8 };
+	/* mov eax, [eax+ebx*2-1] (addr32) */
+	static const uint8_t a32[] = { 0x67, 0x8b, 0x44, 0x58, 0xff };
+	/* mov eax, [0x1122334455667788] (moffs64) */
+	static const uint8_t moffs[] = { 0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+
+	cpu.gpr[MT_RAX] = 0x1000;
+	cpu.gpr[MT_RBX] = 3;
+	CHECK(!mt_decode(&d, sib, sizeof(sib), cpu.rip) && !mt_operand_address(&d, d.mem_op, &cpu, &a) &&
+	      a == 0x1000 + 12 + 0x10, "sib %#llx", (unsigned long long)a);
+	CHECK(!mt_decode(&d, riprel, sizeof(riprel), cpu.rip) &&
+	      !mt_operand_address(&d, d.mem_op, &cpu, &a) && a == 0x400000 + 6 + 0x100,
+	      "rip-relative %#llx", (unsigned long long)a);
+	CHECK(!mt_decode(&d, fs, sizeof(fs), cpu.rip) && !mt_operand_address(&d, d.mem_op, &cpu, &a) &&
+	      a == 0x7000001000ull, "fs %#llx", (unsigned long long)a);
+	CHECK(!mt_decode(&d, gs, sizeof(gs), cpu.rip) && !mt_operand_address(&d, d.mem_op, &cpu, &a) &&
+	      a == 0x10000 + 0x1000 - 8, "gs %#llx", (unsigned long long)a);
+	cpu.gpr[MT_RAX] = 0xdeadbeef00000000ull; /* high half ignored, wraps at 4 GiB */
+	cpu.gpr[MT_RBX] = 0xffffffff00000010ull;
+	CHECK(!mt_decode(&d, a32, sizeof(a32), cpu.rip) && !mt_operand_address(&d, d.mem_op, &cpu, &a) &&
+	      a == 0x1f, "addr32 %#llx", (unsigned long long)a);
+	cpu.gpr[MT_RAX] = 0;
+	cpu.gpr[MT_RBX] = 0;
+	CHECK(!mt_decode(&d, a32, sizeof(a32), cpu.rip) && !mt_operand_address(&d, d.mem_op, &cpu, &a) &&
+	      a == 0xffffffffull, "addr32 wrap %#llx", (unsigned long long)a);
+	CHECK(!mt_decode(&d, moffs, sizeof(moffs), cpu.rip) &&
+	      !mt_operand_address(&d, d.mem_op, &cpu, &a) && a == 0x1122334455667788ull,
+	      "moffs %#llx", (unsigned long long)a);
+}
+
+static void test_sequences(void)
+{
+	struct mt_cpu cpu = { .rip = 0x2000 };
+	uint32_t v;
+	int rc;
+
+	/* lock add [rax], ebx: one locked RMW read then write, same size */
+	static const uint8_t lockadd[] = { 0xf0, 0x01, 0x18 };
+	cpu.gpr[MT_RAX] = MEMBASE + 0x10;
+	cpu.gpr[MT_RBX] = 5;
+	memcpy(mem + 0x10, &(uint32_t){ 7 }, 4);
+	rc = emu(lockadd, sizeof(lockadd), &cpu);
+	memcpy(&v, mem + 0x10, 4);
+	CHECK(rc == 0 && v == 12 && nlog == 2 && log_[0].dir == 'R' && log_[1].dir == 'W' &&
+	      log_[0].size == 4 && log_[1].size == 4 &&
+	      log_[0].flags == (MT_ACC_LOCKED | MT_ACC_RMW) && log_[1].flags == log_[0].flags &&
+	      cpu.rip == 0x2003, "lock add: rc %d v %u nlog %u", rc, v, nlog);
+
+	/* cmpxchg [rax], ecx failing: one read, no write, eax loaded */
+	static const uint8_t cx[] = { 0x0f, 0xb1, 0x08 };
+	cpu.rip = 0x2000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x10; /* eax != memory */
+	rc = emu(cx, sizeof(cx), &cpu);
+	CHECK(rc == 0 && nlog == 1 && log_[0].dir == 'R' && cpu.gpr[MT_RAX] == 12 &&
+	      !(cpu.rflags & 0x40), "cmpxchg fail: rc %d nlog %u rax %#llx", rc, nlog,
+	      (unsigned long long)cpu.gpr[MT_RAX]);
+
+	/* bt [rax], rcx with rcx = -1: the access moves to rax-8 (64-bit) */
+	static const uint8_t bt[] = { 0x48, 0x0f, 0xa3, 0x08 };
+	cpu.gpr[MT_RAX] = MEMBASE + 0x100;
+	cpu.gpr[MT_RCX] = ~0ull;
+	mem[0xff] = 0x80;
+	rc = emu(bt, sizeof(bt), &cpu);
+	CHECK(rc == 0 && nlog == 1 && log_[0].addr == MEMBASE + 0xf8 && log_[0].size == 8 &&
+	      (cpu.rflags & 1), "bt negative offset: addr %#llx", (unsigned long long)log_[0].addr);
+
+	/* cmovz eax, [rax] with ZF clear: reads anyway, clears rax[63:32] */
+	static const uint8_t cmov[] = { 0x0f, 0x44, 0x00 };
+	cpu.gpr[MT_RAX] = 0xabcd000000000000ull | (MEMBASE + 0x10);
+	cpu.rflags = 0x202;
+	rc = emu(cmov, sizeof(cmov), &cpu);
+	CHECK(rc == MT_EMU_MEMFAULT, "cmov: address with high bits is outside memory");
+	cpu.gpr[MT_RAX] = 0xffffffff00000000ull;
+	cpu.gpr[MT_RBX] = MEMBASE + 0x10;
+	static const uint8_t cmov2[] = { 0x0f, 0x44, 0x03 }; /* cmovz eax, [rbx] */
+	rc = emu(cmov2, sizeof(cmov2), &cpu);
+	CHECK(rc == 0 && nlog == 1 && cpu.gpr[MT_RAX] == 0, "cmov false: rax %#llx",
+	      (unsigned long long)cpu.gpr[MT_RAX]);
+
+	/* rep movsb, 3 elements, the 4th access (2nd write) fails: the
+	 * CPU's state after one element, rip unchanged */
+	static const uint8_t repmovsb[] = { 0xf3, 0xa4 };
+	cpu.rip = 0x3000;
+	cpu.rflags = 0x202;
+	cpu.gpr[MT_RCX] = 3;
+	cpu.gpr[MT_RSI] = MEMBASE + 0x200;
+	cpu.gpr[MT_RDI] = MEMBASE + 0x300;
+	fail_at = 3;
+	{
+		struct mt_decoded d;
+		nlog = 0;
+		rc = mt_decode(&d, repmovsb, sizeof(repmovsb), cpu.rip);
+		if (!rc)
+			rc = mt_emulate(&d, &cpu, &ops, NULL);
+	}
+	fail_at = ~0ull;
+	CHECK(rc == MT_EMU_MEMFAULT && cpu.gpr[MT_RCX] == 2 && cpu.gpr[MT_RSI] == MEMBASE + 0x201 &&
+	      cpu.gpr[MT_RDI] == MEMBASE + 0x301 && cpu.rip == 0x3000,
+	      "rep movsb fault: rc %d rcx %llu", rc, (unsigned long long)cpu.gpr[MT_RCX]);
+	rc = emu(repmovsb, sizeof(repmovsb), &cpu); /* resume */
+	CHECK(rc == 0 && nlog == 4 && cpu.gpr[MT_RCX] == 0 && cpu.rip == 0x3002 &&
+	      log_[0].flags == MT_ACC_STRING, "rep movsb resume: rc %d nlog %u", rc, nlog);
+}
+
+/* Forms this CPU lacks: hand-written expectations. */
+static void test_movdir(void)
+{
+	struct mt_cpu cpu = { .rip = 0x5000 };
+	uint64_t q;
+	int rc, i, ok = 1;
+
+	/* movdiri [rdi], eax */
+	static const uint8_t movdiri32[] = { 0x0f, 0x38, 0xf9, 0x07 };
+	/* movdiri [rdi+8], rax */
+	static const uint8_t movdiri64[] = { 0x48, 0x0f, 0x38, 0xf9, 0x47, 0x08 };
+	cpu.gpr[MT_RAX] = 0x1122334455667788ull;
+	cpu.gpr[MT_RDI] = MEMBASE + 0x400;
+	memset(mem + 0x400, 0xee, 32);
+	rc = emu(movdiri32, sizeof(movdiri32), &cpu);
+	memcpy(&q, mem + 0x400, 8);
+	CHECK(rc == 0 && q == 0xeeeeeeee55667788ull && nlog == 1 && log_[0].dir == 'W' &&
+	      log_[0].size == 4 && log_[0].flags == MT_ACC_NT && cpu.rip == 0x5004,
+	      "movdiri32: rc %d %#llx", rc, (unsigned long long)q);
+	rc = emu(movdiri64, sizeof(movdiri64), &cpu);
+	memcpy(&q, mem + 0x408, 8);
+	CHECK(rc == 0 && q == 0x1122334455667788ull && nlog == 1 && log_[0].size == 8 &&
+	      log_[0].addr == MEMBASE + 0x408, "movdiri64: rc %d", rc);
+
+	/* movdir64b rax, [rsi]: 64 bytes from [rsi] to [rax], one read, one NT write */
+	static const uint8_t m64b[] = { 0x66, 0x0f, 0x38, 0xf8, 0x06 };
+	/* movdir64b eax, [esi] (0x67): 32-bit addresses */
+	static const uint8_t m64b32[] = { 0x67, 0x66, 0x0f, 0x38, 0xf8, 0x06 };
+	for (i = 0; i < 64; i++)
+		mem[0x500 + i] = (uint8_t)(i * 7 + 1);
+	memset(mem + 0x600, 0, 128);
+	cpu.rip = 0x5000;
+	cpu.gpr[MT_RSI] = MEMBASE + 0x500;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x600;
+	rc = emu(m64b, sizeof(m64b), &cpu);
+	for (i = 0; i < 64; i++)
+		ok &= mem[0x600 + i] == (uint8_t)(i * 7 + 1);
+	CHECK(rc == 0 && ok && nlog == 2 && log_[0].dir == 'R' && log_[0].size == 64 &&
+	      log_[0].addr == MEMBASE + 0x500 && log_[1].dir == 'W' && log_[1].size == 64 &&
+	      log_[1].addr == MEMBASE + 0x600 && (log_[1].flags & MT_ACC_NT) && cpu.rip == 0x5005,
+	      "movdir64b: rc %d ok %d nlog %u", rc, ok, nlog);
+	cpu.gpr[MT_RSI] = 0xffff000000000000ull | (MEMBASE + 0x500);
+	cpu.gpr[MT_RAX] = 0xffff000000000000ull | (MEMBASE + 0x640);
+	rc = emu(m64b32, sizeof(m64b32), &cpu);
+	CHECK(rc == 0 && nlog == 2 && log_[0].addr == MEMBASE + 0x500 &&
+	      log_[1].addr == MEMBASE + 0x640 && mem[0x640] == 1,
+	      "movdir64b addr32: rc %d read %#llx write %#llx", rc,
+	      (unsigned long long)log_[0].addr, (unsigned long long)log_[1].addr);
+}
+
+int main(void)
+{
+	test_statuses();
+	test_dcache();
+	test_addresses();
+	test_sequences();
+	test_movdir();
+	if (failures) {
+		printf("%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("core_emu: all checks passed\n");
+	return 0;
+}
