@@ -36,7 +36,7 @@ struct window {
 
 struct mt_text_parser {
 	uint64_t next_seq;
-	uint32_t tid;
+	uint32_t pid, tid;
 	uint16_t cpu;
 	uint64_t line;          /* current line number, 1-based */
 	uint64_t line_off;      /* file offset of the current line */
@@ -579,6 +579,7 @@ static int parse_lost(struct mt_reader *r, const char *s, size_t len)
 	e->ev.seq = t->next_seq;
 	e->ev.ts = ts;
 	e->ev.value = n;
+	e->ev.pid = t->pid;
 	e->ev.tid = t->tid;
 	e->ev.cpu = t->cpu;
 	t->next_seq += n ? n : 1;
@@ -605,6 +606,7 @@ static int parse_ctx(struct mt_reader *r, const char *s, size_t len)
 		return perr(r, c.i, "bad CPU in CTX line");
 	if (!at_end(&c))
 		return perr(r, c.i, "unexpected text in CTX line");
+	t->pid = (uint32_t)pid;
 	t->tid = (uint32_t)tid;
 	t->cpu = (uint16_t)cpu;
 	return 0;
