@@ -15,12 +15,6 @@ BENCH_CORE := $(BUILD)/bench_core
 $(BENCH_CORE): $(BUILD)/bench/bench_core.o $(MT_CORE_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ZYDIS_LIBS)
 
-# Only once core/ builds its library: until then nothing here can link.
-ifneq ($(wildcard core/core.mk),)
 ALL_TARGETS += $(CENSUS) $(BENCH_CORE)
 BENCH_PROGS += $(BENCH_CORE)
 CHECK_SCRIPTS += tests/unit/census_libc.sh tests/unit/census_malformed.sh
-endif
-
-# Test scripts find the binaries through $BUILD.
-export BUILD
