@@ -87,11 +87,11 @@ apt_install() {
 	[ ${#need[@]} -eq 0 ] && return 0
 	[ "$(id -u)" = 0 ] || return 1
 	say "installing ${need[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >"$workdir/apt.log" 2>&1 && return 0
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 "${need[@]}" >"$workdir/apt.log" 2>&1 && return 0
 	[ $apt_updated = 1 ] && return 1
 	apt_updated=1
 	apt-get update -q >>"$workdir/apt.log" 2>&1
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >>"$workdir/apt.log" 2>&1
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=300 "${need[@]}" >>"$workdir/apt.log" 2>&1
 }
 
 kernel_version() {
@@ -123,6 +123,8 @@ fetch_unpack() {
 }
 
 mkdir -p "$workdir" "$cache" || die "cannot create $workdir or $cache"
+# One preparation at a time: several tests may start at once on a fresh cache.
+exec 9>"$cache/.lock" && flock 9 || die "cannot lock $cache/.lock"
 command -v apt-get >/dev/null || skip "not a Debian system (no apt-get)"
 kver=$(kernel_version)
 [ -n "$kver" ] || skip "cannot resolve the kernel of linux-image-amd64 (apt-cache depends failed)"
@@ -149,7 +151,7 @@ modindex=$cache/linux-image-$kver/modindex
 if [ ! -s "$modindex" ]; then
 	(cd "$moddir" && find kernel -name '*.ko*' | while read -r f; do
 		b=${f##*/}; b=${b%%.ko*}; echo "${b//-/_} $f"
-	done) >"$modindex.tmp" && mv "$modindex.tmp" "$modindex"
+	done) >"$modindex.tmp.$$" && mv "$modindex.tmp.$$" "$modindex"
 fi
 declare -A modseen=()
 modorder=()
@@ -183,12 +185,13 @@ if [ ! -s "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; t
 	for p in "${modorder[@]}"; do
 		cp "$moddir/$p" "$d/lib/modules/"; echo "${p##*/}" >>"$d/lib/modules/order"
 	done
-	(cd "$d" && find . | busybox cpio -o -H newc 2>/dev/null) >"$initrd.tmp" || die "cpio failed"
+	(cd "$d" && find . | busybox cpio -o -H newc 2>/dev/null) >"$initrd.tmp.$$" || die "cpio failed"
 	cp "$d/lib/modules/order" "$initrd.mods"
-	mv "$initrd.tmp" "$initrd" && echo "$stamp" >"$initrd.stamp"
+	mv "$initrd.tmp.$$" "$initrd" && echo "$stamp" >"$initrd.stamp"
 	rm -rf "$d"
 fi
 [ "$prepare" = 1 ] && { echo "run-vm: prepared: kernel $kver, $initrd"; exit 0; }
+exec 9>&-
 
 # ---- per-run initramfs: script, config, extra modules and files ---------------
 
