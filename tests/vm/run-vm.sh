@@ -128,7 +128,7 @@ exec 9>"$cache/.lock" && flock 9 || die "cannot lock $cache/.lock"
 command -v apt-get >/dev/null || skip "not a Debian system (no apt-get)"
 kver=$(kernel_version)
 [ -n "$kver" ] || skip "cannot resolve the kernel of linux-image-amd64 (apt-cache depends failed)"
-apt_install qemu-system-x86 busybox-static "linux-headers-$kver" ||
+apt_install qemu-system-x86 busybox-static kmod "linux-headers-$kver" ||
 	echo "run-vm: warning: apt-get install failed, see $workdir/apt.log" >&2
 qemu=${VM_QEMU:-$(command -v qemu-system-x86_64)}
 [ -n "$qemu" ] && [ -x "$qemu" ] || skip "no QEMU: qemu-system-x86_64 missing after trying to install qemu-system-x86"
