@@ -43,6 +43,7 @@ all: all-targets
 -include core/core.mk
 -include format/format.mk
 -include runtime/runtime.mk
+-include runtime/ptrace/ptrace.mk
 -include cli/cli.mk
 -include tests/tests.mk
 -include bench/bench.mk

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * dev.c - device accesses through the tracer's alias mapping (exactly one
+ * access of the program's width where the CPU has an instruction for it),
+ * the traced-file globs and PCI/physical address derivation. The same rules
+ * as the LD_PRELOAD runtime (runtime/preload/), so both backends trace the
+ * same files and name them the same way in MAP records.
+ */
+#include <fnmatch.h>
+#include <immintrin.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "pt_int.h"
+
+__attribute__((target("avx"))) static void ld32(void *dst, const volatile void *src)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)src);
+	_mm256_storeu_si256((__m256i *)dst, v);
+}
+__attribute__((target("avx"))) static void st32(volatile void *dst, const void *src)
+{
+	__m256i v = _mm256_loadu_si256((const __m256i *)src);
+	_mm256_storeu_si256((__m256i *)dst, v);
+}
+__attribute__((target("avx512f"))) static void ld64(void *dst, const volatile void *src)
+{
+	__m512i v = _mm512_loadu_si512((const void *)src);
+	_mm512_storeu_si512(dst, v);
+}
+__attribute__((target("avx512f"))) static void st64(volatile void *dst, const void *src)
+{
+	__m512i v = _mm512_loadu_si512(src);
+	_mm512_storeu_si512((void *)dst, v);
+}
+
+void pt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
+{
+	switch (size) {
+	case 1: *(uint8_t *)buf = *a; return;
+	case 2: { uint16_t v = *(const volatile uint16_t *)a; memcpy(buf, &v, 2); return; }
+	case 4: { uint32_t v = *(const volatile uint32_t *)a; memcpy(buf, &v, 4); return; }
+	case 8: { uint64_t v = *(const volatile uint64_t *)a; memcpy(buf, &v, 8); return; }
+	case 16: { __m128i v = _mm_loadu_si128((const __m128i *)a); memcpy(buf, &v, 16); return; }
+	case 32: ld32(buf, a); return;
+	case 64: ld64(buf, a); return;
+	}
+	for (unsigned i = 0; i < size;) { /* masked runs, m80 */
+		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
+			uint64_t v = *(const volatile uint64_t *)(a + i);
+			memcpy((uint8_t *)buf + i, &v, 8);
+			i += 8;
+		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
+			uint32_t v = *(const volatile uint32_t *)(a + i);
+			memcpy((uint8_t *)buf + i, &v, 4);
+			i += 4;
+		} else {
+			((uint8_t *)buf)[i] = a[i];
+			i++;
+		}
+	}
+}
+
+void pt_dev_write(volatile uint8_t *a, const void *buf, unsigned size)
+{
+	switch (size) {
+	case 1: *a = *(const uint8_t *)buf; return;
+	case 2: { uint16_t v; memcpy(&v, buf, 2); *(volatile uint16_t *)a = v; return; }
+	case 4: { uint32_t v; memcpy(&v, buf, 4); *(volatile uint32_t *)a = v; return; }
+	case 8: { uint64_t v; memcpy(&v, buf, 8); *(volatile uint64_t *)a = v; return; }
+	case 16: { __m128i v; memcpy(&v, buf, 16); _mm_storeu_si128((__m128i *)a, v); return; }
+	case 32: st32(a, buf); return;
+	case 64: st64(a, buf); return;
+	}
+	for (unsigned i = 0; i < size;) {
+		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
+			uint64_t v;
+			memcpy(&v, (const uint8_t *)buf + i, 8);
+			*(volatile uint64_t *)(a + i) = v;
+			i += 8;
+		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
+			uint32_t v;
+			memcpy(&v, (const uint8_t *)buf + i, 4);
+			*(volatile uint32_t *)(a + i) = v;
+			i += 4;
+		} else {
+			a[i] = ((const uint8_t *)buf)[i];
+			i++;
+		}
+	}
+}
+
+/* Same default set as the preload runtime. Paths are what the kernel shows
+ * in /proc/PID/maps and /proc/PID/fd (sysfs resources resolve to
+ * /sys/devices/pci...). */
+static const char *const default_globs[] = {
+	"/dev/mem",
+	"/dev/uio[0-9]*",
+	"/sys/bus/pci/devices/*/resource[0-9]*",
+	"/sys/devices/pci*/resource[0-9]*",
+	"anon_inode:[vfio-device]",
+};
+
+int pt_glob_hit(const char *path, int defaults, const char *const *globs, size_t n)
+{
+	if (!path || !*path)
+		return 0;
+	if (defaults)
+		for (size_t i = 0; i < sizeof(default_globs) / sizeof(default_globs[0]); i++)
+			if (!fnmatch(default_globs[i], path, 0))
+				return 1;
+	for (size_t i = 0; i < n; i++)
+		if (!fnmatch(globs[i], path, 0))
+			return 1;
+	return 0;
+}
+
+static int read_small(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t k = read(fd, buf, n - 1);
+	close(fd);
+	if (k < 0)
+		return -1;
+	buf[k] = 0;
+	return 0;
+}
+
+static void parse_bdf(const char *s, struct pt_pci *pi)
+{
+	unsigned d, b, dv, f;
+	if (sscanf(s, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
+		pi->dom = (int)d;
+		pi->bus = (int)b;
+		pi->dev = (int)dv;
+		pi->fn = (int)f;
+	}
+}
+
+/* PCI BDF, BAR and physical address (of file offset off) from a sysfs
+ * resource path, a UIO device, /dev/mem or a VFIO region offset. */
+void pt_derive_pci(const char *path, uint64_t off, struct pt_pci *pi)
+{
+	pi->dom = pi->bus = pi->dev = pi->fn = pi->bar = -1;
+	pi->phys = 0;
+	const char *res = strstr(path, "/resource");
+	if (res && res[9] >= '0' && res[9] <= '9') {
+		const char *comp = res;
+		while (comp > path && comp[-1] != '/')
+			comp--;
+		parse_bdf(comp, pi);
+		pi->bar = res[9] - '0';
+		char rp[PATH_MAX], buf[4096];
+		snprintf(rp, sizeof(rp), "%.*s/resource", (int)(res - path), path);
+		if (!read_small(rp, buf, sizeof(buf))) {
+			char *line = buf;
+			for (int i = 0; i < pi->bar && line; i++) {
+				line = strchr(line, '\n');
+				if (line)
+					line++;
+			}
+			unsigned long long start;
+			if (line && sscanf(line, "%llx", &start) == 1 && start)
+				pi->phys = start + off;
+		}
+		return;
+	}
+	if (!strcmp(path, "/dev/mem")) {
+		pi->phys = off;
+		return;
+	}
+	unsigned uio;
+	if (sscanf(path, "/dev/uio%u", &uio) == 1) {
+		char p[128], buf[64];
+		long pg = sysconf(_SC_PAGESIZE);
+		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/maps/map%llu/addr", uio,
+			 (unsigned long long)(off / (uint64_t)pg));
+		unsigned long long a;
+		if (!read_small(p, buf, sizeof(buf)) && sscanf(buf, "%llx", &a) == 1)
+			pi->phys = a;
+		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/device", uio);
+		char link[PATH_MAX];
+		ssize_t k = readlink(p, link, sizeof(link) - 1);
+		if (k > 0) {
+			link[k] = 0;
+			const char *base = strrchr(link, '/');
+			if (base)
+				parse_bdf(base + 1, pi);
+		}
+		return;
+	}
+	if (!strcmp(path, "anon_inode:[vfio-device]")) {
+		uint64_t idx = off >> 40; /* VFIO_PCI_OFFSET_SHIFT */
+		if (idx <= 5)
+			pi->bar = (int)idx;
+	}
+}

@@ -1,0 +1,38 @@
+# runtime/ptrace/ - the out-of-process tracer (libmtptrace.a), its tests and
+# benchmark. `mmiotap record --ptrace` / `--pid` reach it through
+# cli/ptrace_record.c.
+
+PT_SRCS := runtime/ptrace/tracer.c runtime/ptrace/dev.c
+PT_LIB := $(BUILD)/libmtptrace.a
+# What a program using the tracer links (after its own objects).
+PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/ring.o \
+	$(BUILD)/libmtcore.a
+PT_LIBS := $(ZYDIS_LIBS) -lpthread
+
+$(PT_LIB): $(PT_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# Test helpers: a runner printing events as text, static target programs.
+PT_RUN := $(BUILD)/tests/ptrace/pt-run
+$(PT_RUN): $(BUILD)/tests/ptrace/pt-run.o $(PT_LINK)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PT_LIBS)
+$(BUILD)/tests/ptrace/pt-run.o: CFLAGS += -Iruntime/ptrace
+
+# Static test programs (no libc preload possible: exactly the case).
+$(BUILD)/tests/ptrace/pt-families: tests/ptrace/pt-families.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+$(BUILD)/tests/ptrace/pt-threads: tests/ptrace/pt-threads.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o $@ $<
+
+PT_TEST_BINS := $(PT_RUN) $(BUILD)/tests/ptrace/pt-families $(BUILD)/tests/ptrace/pt-threads
+ALL_TARGETS += $(PT_LIB) $(PT_TEST_BINS)
+CHECK_SCRIPTS += $(wildcard tests/ptrace/test-*.sh)
+VM_SCRIPTS += $(wildcard tests/vm/test-ptrace-*.sh)
+
+$(BUILD)/bench/bench_ptrace: $(BUILD)/bench/bench_ptrace.o $(PT_LINK)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PT_LIBS)
+$(BUILD)/bench/bench_ptrace.o: CFLAGS += -Iruntime/ptrace
+BENCH_PROGS += $(BUILD)/bench/bench_ptrace
