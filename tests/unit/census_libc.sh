@@ -3,7 +3,9 @@
 # run to the end without crashing and find the core able to emulate at least
 # 99.9% of their memory-accessing instructions (user-space profile: vector,
 # opmask and displaced-execution callbacks present). The coverage threshold
-# is the issue's acceptance criterion; override with CENSUS_MIN_COVERAGE.
+# is the issue's acceptance criterion (issue 2); override with
+# CENSUS_MIN_COVERAGE. On failure the log lists the unsupported forms: they
+# are gaps in core/, not in this test.
 set -u
 build=${BUILD:-build}
 census=$build/mmiotap-census
@@ -32,7 +34,8 @@ for lib in "${libs[@]}"; do
 	case $rc in
 	0) echo "ok: $lib coverage >= $min%" ;;
 	2) echo "FAIL: $lib: $(tail -n 1 "$out")"
-	   awk '/^## Top unsupported forms, user/ { p = 1 } p && n++ < 16' "$out"
+	   awk '/^## Top unsupported forms, kernel/ { exit }
+		/^## Top unsupported forms, user/ { p = 1 } p && n++ < 16' "$out"
 	   status=1 ;;
 	*) echo "FAIL: census crashed or failed on $lib (exit $rc)"
 	   tail -n 5 "$out"
