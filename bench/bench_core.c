@@ -283,6 +283,11 @@ int main(int argc, char **argv)
 			unsupported++;
 			continue;
 		}
+		if (cpu.rip != rip + bc->len) {
+			fprintf(stderr, "bench_core: %s: rip not advanced past the "
+				"instruction\n", bc->name);
+			return 1;
+		}
 		TIME_LOOP(ns, it_fast / 2, {
 			cpu.rip = rip;
 			mt_emulate(&d, &cpu, &ops, NULL);
