@@ -11,7 +11,8 @@ cmp=${QEMU_COMPARE:-$top/${BUILD:-build}/qemu-compare}
 res=$top/${BUILD:-build}/vm/selftest-edu
 rm -rf "$res" && mkdir -p "$res" || exit 99
 
-bash "$here/run-vm.sh" --dev edu --results "$res" --timeout 120 "$here/guest/edu-devmem.sh"
+bash "$here/run-vm.sh" --dev edu --dev e1000 --dev ivshmem --results "$res" --timeout 120 \
+	"$here/guest/edu-devmem.sh" adjust
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || { echo "FAIL: the VM run failed (exit $rc)"; exit 1; }
@@ -29,6 +30,17 @@ echo "$out"
 # exactly: every access, 2 of them rejected by edu (1- and 2-byte)
 echo "$out" | grep -q "OK: $n accesses match ($((n - 2)) exact, 2 rejected by the device, 0 split, 0 widened; $n QEMU log entries)" ||
 	{ echo "FAIL: unexpected counts (want $n accesses, 2 rejected)"; exit 1; }
+
+# QEMU's size adjustment: split 8-byte e1000 accesses, widened narrow ones
+for dev in e1000:e1000-mmio:2:2 ivshmem:ivshmem-mmio:0:2; do
+	IFS=: read -r name region split widened <<<"$dev"
+	out=$("$cmp" --region "$region" --phys "$(cat "$res/$name-bar")" "$res/qemu.log" "$res/expected-$name.txt")
+	rc=$?
+	echo "$out"
+	[ $rc = 0 ] || { echo "FAIL: qemu-compare disagrees on $name"; exit 1; }
+	echo "$out" | grep -q " $split split, $widened widened;" ||
+		{ echo "FAIL: want $split split and $widened widened accesses on $name"; exit 1; }
+done
 
 # Each alteration must be caught, with the right diagnosis.
 fails=0
