@@ -29,6 +29,7 @@
 #include "mmiotap/rt_env.h"
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/trace.h"
+#include "ptrace_record.h"
 
 int mt_cli_record(int argc, char **argv);
 
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmiotap record [-o FILE] [--trace-file GLOB]... [--inject RULE]...\n"
-		"                      [--no-default-files] [-q] -- PROG [ARGS...]\n"
+		"                      [--no-default-files] [-q] [--ptrace] -- PROG [ARGS...]\n"
+		"       mmiotap record --pid PID [opts]\n"
 		"Run PROG and record every access it makes to traced device mappings.\n"
 		"  -o, --output FILE      trace file (default mmiotap.trace)\n"
 		"  -t, --trace-file GLOB  also trace MAP_SHARED mappings of files matching\n"
@@ -46,7 +48,12 @@ static void usage(FILE *f)
 		"      --no-default-files do not trace /dev/mem, /dev/uioN, PCI resourceN, VFIO\n"
 		"  -i, --inject RULE      fault injection rule (see mmiotap-record(1))\n"
 		"      --lib PATH         preload library (default: next to mmiotap)\n"
-		"  -q, --quiet            no summary line\n");
+		"  -q, --quiet            no summary line\n"
+		"      --ptrace           trace from outside with ptrace (any binary, static too)\n"
+		"      --pid PID          attach to running process PID (ptrace); Ctrl-C or\n"
+		"                         `mmiotap stop PID` detaches, PID keeps running\n"
+		"      --syscall-stops    ptrace: stop at every syscall instead of using a\n"
+		"                         seccomp filter for the mmap family\n");
 }
 
 static pid_t child_pid;
@@ -288,6 +295,9 @@ int mt_cli_record(int argc, char **argv)
 		{ "no-default-files", no_argument, NULL, 'N' },
 		{ "lib", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ptrace", no_argument, NULL, 'P' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "syscall-stops", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -295,6 +305,8 @@ int mt_cli_record(int argc, char **argv)
 	char **globs = calloc((size_t)argc + 1, sizeof(char *));
 	char **rules = calloc((size_t)argc + 1, sizeof(char *));
 	int nglobs = 0, nrules = 0, nodef = 0, quiet = 0, c;
+	int use_ptrace = 0, sysstops = 0; /* --ptrace / --pid: cli/ptrace_record.c */
+	pid_t attach_pid = 0;
 	if (!globs || !rules) {
 		fprintf(stderr, "mmiotap record: out of memory\n");
 		return 1;
@@ -308,16 +320,26 @@ int mt_cli_record(int argc, char **argv)
 		case 'N': nodef = 1; break;
 		case 'L': libopt = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'P': use_ptrace = 1; break;
+		case 'p':
+			attach_pid = (pid_t)atoi(optarg);
+			use_ptrace = 1;
+			if (attach_pid <= 0) {
+				fprintf(stderr, "mmiotap record: --pid wants a process id\n");
+				return 2;
+			}
+			break;
+		case 'S': sysstops = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !attach_pid) {
 		fprintf(stderr, "mmiotap record: no program given (usage: mmiotap record [opts] -- PROG ARGS)\n");
 		return 2;
 	}
-	char *lib = find_lib(libopt);
-	if (!lib) {
+	char *lib = use_ptrace ? NULL : find_lib(libopt);
+	if (!lib && !use_ptrace) {
 		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
 		return 1;
 	}
@@ -348,7 +370,7 @@ int mt_cli_record(int argc, char **argv)
 	memset(&wo, 0, sizeof(wo));
 	wo.sz = sizeof(wo);
 	wo.clock = MT_CLOCK_MONOTONIC;
-	wo.source = MT_SRC_PRELOAD;
+	wo.source = use_ptrace ? MT_SRC_PTRACE : MT_SRC_PRELOAD;
 	wo.compat = MT_COMPAT_SORTED;
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -363,6 +385,26 @@ int mt_cli_record(int argc, char **argv)
 	}
 	mt_enc_stream_reset(&cv.st);
 
+	if (use_ptrace) {
+		struct mt_record_ptrace_args pa = {
+			.argv = attach_pid ? NULL : argv + optind,
+			.pid = attach_pid,
+			.globs = (const char *const *)globs,
+			.nglobs = (unsigned)nglobs,
+			.rules = (const char *const *)rules,
+			.nrules = (unsigned)nrules,
+			.no_defaults = nodef,
+			.no_seccomp = sysstops,
+			.verbose = getenv(MT_ENV_DEBUG) != NULL,
+			.ring = ring,
+		};
+		child_pid = attach_pid;
+		if (mt_record_ptrace_start(&pa) < 0) {
+			unlink(ring_path);
+			return 1;
+		}
+		goto traced;
+	}
 	char *tf = join_lines(globs, nglobs), *inj = join_lines(rules, nrules);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -407,9 +449,14 @@ int mt_cli_record(int argc, char **argv)
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
 
+traced:;
 	int status = 0, done = 0;
 	while (!done) {
 		drain(&cv, ring, tmp, tmpsz, 50);
+		if (use_ptrace) {
+			done = mt_record_ptrace_poll(&status, 0);
+			continue;
+		}
 		pid_t w = waitpid(child_pid, &status, WNOHANG);
 		if (w == child_pid)
 			done = 1;

@@ -29,8 +29,11 @@ extern "C" {
 /* What an --inject hook sees about the region of an access. */
 struct mt_ptrace_map {
 	uint32_t map_id;
+	uint64_t map_offset;      /* offset of the access within the MAP record's range */
+	uint64_t map_size;        /* bytes of the MAP */
+	uint64_t map_phys;        /* physical address of the MAP's byte 0, 0 unknown */
 	uint64_t file_offset;     /* file offset of the access */
-	uint64_t phys;            /* physical address of the access, 0 unknown */
+	int pci_domain, pci_bus, pci_dev, pci_fn; /* -1 unknown */
 	int bar;                  /* PCI BAR, -1 unknown */
 	const char *path;
 };

@@ -36,3 +36,8 @@ $(BUILD)/bench/bench_ptrace: $(BUILD)/bench/bench_ptrace.o $(PT_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PT_LIBS)
 $(BUILD)/bench/bench_ptrace.o: CFLAGS += -Iruntime/ptrace
 BENCH_PROGS += $(BUILD)/bench/bench_ptrace
+
+# The CLI's record --ptrace/--pid (cli/ptrace_record.c) links the tracer.
+CLI_EXTRA_OBJS += $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/libmtcore.a
+CLI_LIBS += $(ZYDIS_LIBS) -lpthread
+$(BUILD)/cli/ptrace_record.o: CFLAGS += -Iruntime/ptrace

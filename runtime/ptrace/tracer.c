@@ -676,6 +676,9 @@ static int region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t 
 	pt_derive_pci(path, offset, &pi);
 	r->phys = pi.phys;
 	r->bar = pi.bar;
+	r->pci = pi;
+	r->map_start = start;
+	r->map_size = len;
 	r->map_id = new_map_id();
 	int rc = remote_mprotect(t, start, len, PROT_NONE);
 	if (rc) {
@@ -1111,8 +1114,14 @@ static int traced_access(struct ectx *c, struct pt_region *r, uint64_t addr, voi
 	unsigned dlen = size > 64 ? 64 : size;
 	struct mt_ptrace_map m = {
 		.map_id = r->map_id,
+		.map_offset = addr - r->map_start,
+		.map_size = r->map_size,
+		.map_phys = r->pci.phys,
 		.file_offset = r->offset + (addr - r->start),
-		.phys = r->phys ? r->phys + (addr - r->start) : 0,
+		.pci_domain = r->pci.dom,
+		.pci_bus = r->pci.bus,
+		.pci_dev = r->pci.dev,
+		.pci_fn = r->pci.fn,
 		.bar = r->bar,
 		.path = r->path,
 	};

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * ptrace_record.c - the ptrace backend of `mmiotap record`:
+ *   mmiotap record --ptrace [opts] -- PROG ARGS   (any binary, static too)
+ *   mmiotap record --pid PID [opts]               (attach to a running process)
+ *
+ * cli/record.c owns the options, the ring and the trace file; it calls
+ * mt_record_ptrace_start() instead of starting PROG with LD_PRELOAD, and
+ * mt_record_ptrace_poll() instead of waitpid(). The tracer (libmtptrace.a)
+ * runs in its own thread (every ptrace request must come from the thread
+ * that attached) and puts its events into the same ring, so record.c's
+ * drain loop, `mmiotap mark` and the trace format are shared unchanged.
+ * --inject rules are applied with format/'s rule engine (mmiotap/inject.h).
+ *
+ * Signals: SIGINT, SIGTERM and SIGHUP detach from everything (the traced
+ * program keeps running untraced); SIGUSR1 carrying a pid in si_value
+ * (sent by `mmiotap stop PID`) detaches from that process only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mmiotap/inject.h"
+#include "mt_ptrace.h"
+#include "ptrace_record.h"
+
+static struct {
+	struct mt_ptrace_opts o;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int started, finished, rc, status;
+	/* --inject */
+	struct mt_inject_rule *rules;
+	unsigned nrules;
+	uint64_t *counters;
+	/* per map id: matching rule indexes (computed at the first access) */
+	struct pt_map_rules {
+		uint32_t map_id;
+		unsigned n;
+		unsigned *idx;
+	} *maps;
+	unsigned nmaps;
+} R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void log_cb(void *arg, const char *msg)
+{
+	(void)arg;
+	error_msg("ptrace: %s", msg);
+}
+
+static void started_cb(void *arg, pid_t pid)
+{
+	(void)arg;
+	(void)pid;
+	pthread_mutex_lock(&R.mu);
+	R.started = 1;
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+}
+
+static struct pt_map_rules *rules_of(const struct mt_ptrace_map *m)
+{
+	for (unsigned i = 0; i < R.nmaps; i++)
+		if (R.maps[i].map_id == m->map_id)
+			return &R.maps[i];
+	struct pt_map_rules *n = realloc(R.maps, (R.nmaps + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	R.maps = n;
+	struct pt_map_rules *e = &R.maps[R.nmaps++];
+	e->map_id = m->map_id;
+	e->n = 0;
+	e->idx = calloc(R.nrules, sizeof(unsigned));
+	struct mt_region_id id = {
+		.path = m->path,
+		.has_pci = m->pci_bus >= 0,
+		.pci_domain = (uint16_t)(m->pci_domain < 0 ? 0 : m->pci_domain),
+		.pci_bus = (uint8_t)(m->pci_bus < 0 ? 0 : m->pci_bus),
+		.pci_devfn = (uint8_t)(m->pci_dev < 0 ? 0 : (m->pci_dev << 3) | (m->pci_fn & 7)),
+		.bar = m->bar,
+		.has_phys = m->map_phys != 0,
+		.phys = m->map_phys,
+		.size = m->map_size,
+	};
+	for (unsigned i = 0; e->idx && i < R.nrules; i++)
+		if (mt_rule_match_region(&R.rules[i], &id))
+			e->idx[e->n++] = i;
+	return e;
+}
+
+/* Runs in the tracer thread, with the traced thread stopped. */
+static void inject_cb(void *arg, const struct mt_ptrace_map *m, int is_write, void *value,
+		      unsigned size, unsigned *evflags)
+{
+	(void)arg;
+	struct pt_map_rules *mr = rules_of(m);
+	if (!mr || !mr->n)
+		return;
+	for (unsigned k = 0; k < mr->n; k++) {
+		unsigned i = mr->idx[k];
+		struct mt_inject_result res;
+		memset(&res, 0, sizeof(res));
+		if (!mt_inject_apply(&R.rules[i], 1, &R.counters[i], m->map_phys, m->map_offset,
+				     size, is_write, value, &res))
+			continue;
+		if (res.drop)
+			*evflags |= MT_EVF_DROPPED;
+		if (res.delay_ns) {
+			struct timespec ts = { (time_t)(res.delay_ns / 1000000000ull),
+					       (long)(res.delay_ns % 1000000000ull) };
+			nanosleep(&ts, NULL);
+		}
+		*evflags |= MT_EVF_INJECTED;
+	}
+}
+
+static void on_detach_sig(int sig)
+{
+	(void)sig;
+	mt_ptrace_request_detach(0);
+}
+
+static void on_stop_sig(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	if (si->si_code == SI_QUEUE)
+		mt_ptrace_request_detach((pid_t)si->si_value.sival_int);
+	else
+		mt_ptrace_request_detach(0);
+}
+
+static void *tracer_thread(void *arg)
+{
+	(void)arg;
+	int status = 0;
+	int rc = mt_ptrace_run(&R.o, &status, NULL);
+	pthread_mutex_lock(&R.mu);
+	R.rc = rc;
+	R.status = status;
+	R.finished = 1;
+	pthread_cond_broadcast(&R.cv);
+	pthread_mutex_unlock(&R.mu);
+	return NULL;
+}
+
+int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
+{
+	memset(&R.o, 0, sizeof(R.o));
+	R.o.sz = sizeof(R.o);
+	R.o.argv = a->pid > 0 ? NULL : a->argv;
+	R.o.pid = a->pid;
+	R.o.globs = a->globs;
+	R.o.nglobs = a->nglobs;
+	R.o.flags = (a->no_defaults ? MT_PTRACE_NO_DEFAULTS : 0) |
+		    (a->no_seccomp ? MT_PTRACE_NO_SECCOMP : 0);
+	R.o.ring = a->ring;
+	R.o.log = a->verbose ? log_cb : NULL;
+	R.o.started = started_cb;
+	R.o.exec_errfd = -1;
+
+	if (a->nrules) {
+		R.rules = calloc(a->nrules, sizeof(*R.rules));
+		R.counters = calloc(a->nrules, sizeof(*R.counters));
+		if (!R.rules || !R.counters) {
+			error_msg("out of memory");
+			return -ENOMEM;
+		}
+		for (unsigned i = 0; i < a->nrules; i++) {
+			struct mt_rule_error e;
+			if (mt_rule_parse(a->rules[i], &R.rules[i], &e)) {
+				error_msg("--inject '%s': column %u: %s", a->rules[i], e.column, e.msg);
+				return -EINVAL;
+			}
+		}
+		R.nrules = a->nrules;
+		R.o.inject = inject_cb;
+	}
+
+	int pfd[2] = { -1, -1 };
+	if (R.o.argv) {
+		if (pipe2(pfd, O_CLOEXEC) < 0) {
+			perror_msg("pipe");
+			return -errno;
+		}
+		R.o.exec_errfd = pfd[1];
+	}
+	/* ptrace stops raise SIGCHLD, which the tracer waits for: no thread of
+	 * this process may take it */
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &chld, NULL);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_detach_sig;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = on_stop_sig;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	int rc = pthread_create(&R.th, NULL, tracer_thread, NULL);
+	if (rc) {
+		errno_msg(-rc, "cannot start the tracer thread");
+		return -rc;
+	}
+	pthread_mutex_lock(&R.mu);
+	while (!R.started && !R.finished)
+		pthread_cond_wait(&R.cv, &R.mu);
+	int failed = R.finished && R.rc;
+	rc = R.rc;
+	pthread_mutex_unlock(&R.mu);
+	if (failed) {
+		if (pfd[0] >= 0)
+			close(pfd[0]);
+		if (a->pid > 0)
+			errno_msg(-rc, "cannot attach to process %d%s", (int)a->pid,
+				  rc == -EPERM ? " (need root or CAP_SYS_PTRACE; "
+						 "see /proc/sys/kernel/yama/ptrace_scope)" : "");
+		else
+			errno_msg(-rc, "cannot start %s under ptrace", a->argv[0]);
+		pthread_join(R.th, NULL);
+		return rc;
+	}
+	if (pfd[0] >= 0) {
+		int e = 0;
+		if (read(pfd[0], &e, sizeof(e)) == sizeof(e))
+			errno_msg(-e, "cannot run %s", a->argv[0]);
+		close(pfd[0]);
+	}
+	return 0;
+}
+
+int mt_record_ptrace_poll(int *status, int timeout_ms)
+{
+	pthread_mutex_lock(&R.mu);
+	if (!R.finished && timeout_ms > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		ts.tv_sec += timeout_ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		pthread_cond_timedwait(&R.cv, &R.mu, &ts);
+	}
+	int fin = R.finished;
+	if (fin)
+		*status = R.status;
+	pthread_mutex_unlock(&R.mu);
+	if (fin)
+		pthread_join(R.th, NULL);
+	return fin;
+}
