@@ -272,6 +272,19 @@ static int bin_header(struct mt_reader *r)
 	return 0;
 }
 
+/* TEXT records hold only lines that are not mmiotrace/mmiotap keywords. */
+static int text_is_keyword(const char *s, size_t len)
+{
+	static const char *const kw[] = { "R ", "W ", "MAP ", "UNMAP ", "MARK ", "UNKNOWN ",
+					   "LOST ", "CTX ", "SEQ ", "EXT " };
+	unsigned i;
+
+	for (i = 0; i < sizeof(kw) / sizeof(kw[0]); i++)
+		if (len >= strlen(kw[i]) && !memcmp(s, kw[i], strlen(kw[i])))
+			return 1;
+	return 0;
+}
+
 /* Read the DATA records that follow an access; fills ev's pointers. */
 static int bin_data(struct mt_reader *r, struct mt_event *ev, uint64_t rec_off)
 {
@@ -472,6 +485,10 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 						off, size, len);
 					return r->err;
 				}
+				if (p[1] > MT_MAPSRC_PCI) {
+					set_err(r, -EINVAL, "offset %" PRIu64 ": unknown MAP source %u", off, p[1]);
+					return r->err;
+				}
 				ev->kind = MT_REC_MAP;
 				m->source = p[1];
 				m->path_len = len;
@@ -492,8 +509,8 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 				m->mflags = p[77];
 				memcpy(r->path, p + MT_REC_MAP_FIXED, len);
 				r->path[len] = 0;
-				if (memchr(r->path, 0, len)) {
-					set_err(r, -EINVAL, "offset %" PRIu64 ": NUL byte in MAP path", off);
+				if (memchr(r->path, 0, len) || memchr(r->path, '\n', len)) {
+					set_err(r, -EINVAL, "offset %" PRIu64 ": NUL or newline in MAP path", off);
 					return r->err;
 				}
 				m->path = r->path;
@@ -511,9 +528,15 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 						off, mt_kind_name(kind), size, len);
 					return r->err;
 				}
-				if (memchr(p + MT_REC_TEXT_FIXED, '\n', len)) {
-					set_err(r, -EINVAL, "offset %" PRIu64 ": newline inside %s text", off,
-						mt_kind_name(kind));
+				if (memchr(p + MT_REC_TEXT_FIXED, '\n', len) ||
+				    memchr(p + MT_REC_TEXT_FIXED, 0, len)) {
+					set_err(r, -EINVAL, "offset %" PRIu64 ": newline or NUL inside %s text",
+						off, mt_kind_name(kind));
+					return r->err;
+				}
+				if (kind == MT_REC_TEXT && text_is_keyword((const char *)p + MT_REC_TEXT_FIXED, len)) {
+					set_err(r, -EINVAL,
+						"offset %" PRIu64 ": TEXT record holds a keyword line", off);
 					return r->err;
 				}
 				ev->kind = kind;

@@ -374,7 +374,9 @@ int mt_rule_format(const struct mt_inject_rule *r, char *buf, size_t room)
 			P(",when=%" PRIu64 "..%" PRIu64, r->first, r->last);
 	}
 	if (r->prob != 0xffffffffu)
-		P(",prob=%.6f,seed=%" PRIu64, r->prob / 4294967296.0, r->seed);
+		P(",prob=%.17g", r->prob / 4294967296.0);
+	if (r->seed)
+		P(",seed=%" PRIu64, r->seed);
 #undef P
 	return (int)n;
 }

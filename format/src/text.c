@@ -181,9 +181,14 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		return 0; /* hidden window: consumes no seq on the text side either */
 	if (!st->started) {
 		st->started = 1;
-		if (!(ev->kind == MT_REC_TEXT && ev->text_len >= 8 &&
-		      !memcmp(ev->text, "VERSION ", 8)))
-			put(&o, "VERSION 20070824\n");
+		if (ev->kind == MT_REC_TEXT && ev->text_len >= 8 && !memcmp(ev->text, "VERSION ", 8)) {
+			/* a leading VERSION line takes no sequence number (the parser agrees) */
+			put_bytes(&o, ev->text, ev->text_len);
+			put(&o, "\n");
+			st->next_seq = ev->seq;
+			return o.over ? -ENOSPC : (int)o.n;
+		}
+		put(&o, "VERSION 20070824\n");
 	}
 	if (ev->seq != st->next_seq)
 		put(&o, "SEQ %" PRIu64 "\n", ev->seq);

@@ -292,7 +292,7 @@ static int tstamp(struct cur *c, uint64_t *ns)
 	uint64_t secs, us = 0;
 	unsigned k;
 
-	if (dec(c, &secs, UINT64_MAX / 1000000000ull - 1))
+	if (dec(c, &secs, UINT64_MAX / 1000000000ull))
 		return -1;
 	if (c->i >= c->len || c->s[c->i] != '.')
 		return -1;
@@ -304,6 +304,8 @@ static int tstamp(struct cur *c, uint64_t *ns)
 		c->i++;
 	}
 	if (c->i < c->len && c->s[c->i] >= '0' && c->s[c->i] <= '9')
+		return -1;
+	if (secs * 1000000000ull > UINT64_MAX - us * 1000ull)
 		return -1;
 	*ns = secs * 1000000000ull + us * 1000ull;
 	return 0;
@@ -570,7 +572,7 @@ static int parse_lost(struct mt_reader *r, const char *s, size_t len)
 
 	if (tstamp(&c, &ts))
 		return perr(r, c.i, "bad timestamp in LOST line");
-	if (sp(&c) || dec(&c, &n, UINT64_MAX / 2))
+	if (sp(&c) || dec(&c, &n, UINT64_MAX))
 		return perr(r, c.i, "bad count in LOST line");
 	if (!at_end(&c))
 		return perr(r, c.i, "unexpected text after the LOST count");
@@ -617,7 +619,7 @@ static int parse_seq(struct mt_reader *r, const char *s, size_t len)
 	struct cur c = { s, len, 4 };
 	uint64_t n;
 
-	if (dec(&c, &n, UINT64_MAX / 2) || !at_end(&c))
+	if (dec(&c, &n, UINT64_MAX) || !at_end(&c))
 		return perr(r, c.i, "bad SEQ line");
 	r->tp->next_seq = n;
 	return 0;
@@ -767,7 +769,11 @@ static int parse_text_line(struct mt_reader *r, const char *s, size_t len)
 	struct tq *e = q_push(r->tp);
 
 	e->ev.kind = MT_REC_TEXT;
-	e->ev.seq = take_seq(r->tp);
+	/* a leading VERSION line takes no sequence number (the formatter agrees) */
+	if (r->tp->line == 1 && len >= 8 && !memcmp(s, "VERSION ", 8))
+		e->ev.seq = r->tp->next_seq;
+	else
+		e->ev.seq = take_seq(r->tp);
 	if (len > MT_REC_VAR_MAX - MT_REC_TEXT_FIXED)
 		return perr(r, 0, "line too long");
 	if (set_text(e, s, len))
