@@ -25,8 +25,20 @@
  *                   implicit (string instructions, XLAT, moffs, gathers,
  *                   CALL/JMP through memory, x87, XSAVE ...).
  *
- * Output is markdown on stdout. Exit 0, or 1 on usage/IO errors, or 2 when
- * --min-coverage is given and user-profile coverage is below it.
+ * Unless --no-exercise is given, every instruction the core says it supports
+ * is then actually run through mt_emulate() against fake callbacks (memory
+ * reads return a pattern, writes are dropped, vector/mask registers live in
+ * arrays, exec_displaced only checks the re-encoded instruction and runs
+ * nothing), with pattern registers and RCX = 3. Reported as anomalies:
+ * mt_emulate() failing on an instruction mt_emu_supported() accepted, an
+ * access of an impossible size, RIP not left after the instruction (or on it,
+ * for an unfinished REP), and a displaced re-encoding that does not decode to
+ * the same mnemonic and registers with its memory operand at [scratch_reg].
+ * That makes the census a fuzzer of the core over real-world forms too.
+ *
+ * Output is markdown on stdout. Exit 0, or 1 on usage/IO errors, or 3 when
+ * the emulation check found an anomaly, else 2 when --min-coverage is given
+ * and user-profile coverage is below it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -337,6 +349,205 @@ static void scope_add(struct scope *dst, const struct scope *src)
 	dst->core_nomem += src->core_nomem;
 }
 
+/* ---- exercising mt_emulate() ----------------------------------------------------- */
+
+enum xanom { XA_FAIL, XA_SIZE, XA_RIP, XA_REENC, XA_COUNT };
+static const char *const xanom_name[XA_COUNT] = {
+	"mt_emulate() failed", "impossible access size", "RIP not advanced",
+	"bad displaced re-encoding",
+};
+
+struct xctx {
+	const struct mt_decoded *d;
+	unsigned accesses;
+	unsigned bad_size;
+	unsigned bad_reenc;
+	unsigned disp_calls;
+	uint8_t vregs[32][64];
+	uint64_t kregs[8];
+};
+
+static struct {
+	bool on;
+	uint64_t runs[NPROF], accesses[NPROF], noaccess[NPROF];
+	uint64_t displaced[NPROF]; /* exec_displaced calls checked */
+	uint64_t bad_insns[NPROF]; /* instructions with any anomaly */
+	uint64_t anom[NPROF][XA_COUNT];
+	struct form_table forms[NPROF]; /* forms with any anomaly */
+	struct form_table quiet[NPROF]; /* forms that made no access */
+	uint64_t rc_hist[NPROF][8];    /* by -rc - 1000, for MT_EMU_* failures */
+} X;
+
+static bool size_ok(unsigned size, unsigned flags)
+{
+	if (flags & MT_ACC_PARTIAL)
+		return size >= 1 && size <= 64;
+	switch (size) {
+	case 1: case 2: case 4: case 8: case 10: case 16: case 32: case 64:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int x_read(void *o, uint64_t addr, void *buf, unsigned size,
+		  unsigned flags)
+{
+	struct xctx *x = o;
+	x->accesses++;
+	if (!size_ok(size, flags)) {
+		x->bad_size++;
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < size; i++)
+		((uint8_t *)buf)[i] = (uint8_t)((addr + i) * 0x9d + 0x31);
+	return 0;
+}
+
+static int x_write(void *o, uint64_t addr, const void *buf, unsigned size,
+		   unsigned flags)
+{
+	struct xctx *x = o;
+	x->accesses++;
+	if (!size_ok(size, flags)) {
+		x->bad_size++;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int x_vget(void *o, unsigned idx, void *buf, unsigned size)
+{
+	struct xctx *x = o;
+	if (idx >= 32 || size > 64)
+		return -EINVAL;
+	memcpy(buf, x->vregs[idx], size);
+	return 0;
+}
+
+static int x_vset(void *o, unsigned idx, const void *buf, unsigned size)
+{
+	struct xctx *x = o;
+	if (idx >= 32 || size > 64)
+		return -EINVAL;
+	memcpy(x->vregs[idx], buf, size);
+	return 0;
+}
+
+static int x_kget(void *o, unsigned idx, uint64_t *v)
+{
+	struct xctx *x = o;
+	if (idx >= 8)
+		return -EINVAL;
+	*v = x->kregs[idx];
+	return 0;
+}
+
+static int x_kset(void *o, unsigned idx, uint64_t v)
+{
+	struct xctx *x = o;
+	if (idx >= 8)
+		return -EINVAL;
+	x->kregs[idx] = v;
+	return 0;
+}
+
+/* Check the re-encoded instruction: same mnemonic, same register operands,
+ * the memory operand exactly [scratch_reg]. Runs nothing. */
+static int x_disp(void *o, struct mt_cpu *cpu, const struct mt_displaced *xd)
+{
+	struct xctx *x = o;
+	const struct mt_decoded *d = x->d;
+	ZydisDecodedInstruction in;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	x->disp_calls++;
+	bool ok = xd->len >= 1 && xd->len <= sizeof(xd->code) &&
+		  xd->scratch_reg < MT_NGPR && xd->scratch && xd->size &&
+		  ZYAN_SUCCESS(ZydisDecoderDecodeFull(&zdec, xd->code, xd->len,
+						      &in, ops)) &&
+		  in.length == xd->len && in.mnemonic == d->insn.mnemonic &&
+		  in.operand_count_visible == d->insn.operand_count_visible;
+	for (unsigned i = 0; ok && i < in.operand_count_visible; i++) {
+		const ZydisDecodedOperand *a = &ops[i], *b = &d->ops[i];
+		if (a->type != b->type)
+			ok = false;
+		else if (a->type == ZYDIS_OPERAND_TYPE_REGISTER)
+			ok = a->reg.value == b->reg.value;
+		else if (a->type == ZYDIS_OPERAND_TYPE_MEMORY)
+			ok = a->mem.base == (ZydisRegister)(ZYDIS_REGISTER_RAX + xd->scratch_reg) &&
+			     a->mem.index == ZYDIS_REGISTER_NONE &&
+			     (!a->mem.disp.has_displacement || !a->mem.disp.value) &&
+			     a->size == b->size;
+		else if (a->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			ok = a->imm.value.u == b->imm.value.u;
+	}
+	if (!ok)
+		x->bad_reenc++;
+	return 0;
+}
+
+static const struct mt_emu_ops xops[NPROF] = {
+	[PROF_USER] = { x_read, x_write, x_vget, x_vset, x_kget, x_kset, x_disp },
+	[PROF_KERNEL] = { x_read, x_write, x_vget, x_vset, x_kget, x_kset, NULL },
+};
+
+/* Returns 1 if the run showed an anomaly, 2 if it made no memory access
+ * (not an error in itself: REP with a zero count, a masked-off store, a
+ * displaced masked store whose fake run wrote nothing), else 0. */
+static int exercise(const struct mt_decoded *d, int pr)
+{
+	static struct xctx x;
+	struct mt_cpu cpu;
+	bool anom = false;
+
+	x.d = d;
+	x.accesses = x.bad_size = x.bad_reenc = x.disp_calls = 0;
+	for (unsigned i = 0; i < 32; i++)
+		memset(x.vregs[i], 0x80 | (0x11 * i + 1), 64); /* sign bits set:
+							       * VMASKMOV masks all on */
+	for (unsigned i = 0; i < 8; i++)
+		x.kregs[i] = ~0ull;
+	memset(&cpu, 0, sizeof(cpu));
+	for (unsigned i = 0; i < MT_NGPR; i++)
+		cpu.gpr[i] = 0x10000ull * (i + 1) + 0x40;
+	cpu.gpr[MT_RCX] = 3;
+	cpu.gpr[MT_RSP] = 0x7ffc0000f000ull;
+	cpu.rip = d->rip;
+	cpu.rflags = 0x202;
+	cpu.fs_base = 0x7f0000000000ull;
+	cpu.gs_base = 0;
+
+	int rc = mt_emulate(d, &cpu, &xops[pr], &x);
+	X.runs[pr]++;
+	X.accesses[pr] += x.accesses;
+	X.displaced[pr] += x.disp_calls;
+	if (!x.accesses)
+		X.noaccess[pr]++;
+	if (rc) {
+		X.anom[pr][XA_FAIL]++;
+		unsigned h = (unsigned)(-rc - 1000);
+		X.rc_hist[pr][h < 8 ? h : 7]++;
+		anom = true;
+	}
+	if (x.bad_size) {
+		X.anom[pr][XA_SIZE]++;
+		anom = true;
+	}
+	if (x.bad_reenc) {
+		X.anom[pr][XA_REENC]++;
+		anom = true;
+	}
+	bool rep = d->insn.attributes & (ZYDIS_ATTRIB_HAS_REP |
+					 ZYDIS_ATTRIB_HAS_REPE |
+					 ZYDIS_ATTRIB_HAS_REPNE);
+	if (!rc && cpu.rip != d->rip + d->len && !(rep && cpu.rip == d->rip)) {
+		X.anom[pr][XA_RIP]++;
+		anom = true;
+	}
+	X.bad_insns[pr] += anom;
+	return anom ? 1 : !x.accesses ? 2 : 0;
+}
+
 /* ---- the sweep ------------------------------------------------------------------ */
 
 static void sweep(const uint8_t *p, uint64_t size, uint64_t vaddr,
@@ -403,6 +614,13 @@ static void sweep(const uint8_t *p, uint64_t size, uint64_t vaddr,
 				s->supp[pr]++;
 				ms->supp[pr]++;
 				G.fam[fam][1 + pr]++;
+				int xr = X.on ? exercise(&d, pr) : 0;
+				if (!xr)
+					continue;
+				if (!key[0])
+					form_key(key, sizeof(key), &in, ops);
+				form_add(xr == 1 ? &X.forms[pr] : &X.quiet[pr], key,
+					 &d, file, is_libc, is_libm);
 				continue;
 			}
 			if (!key[0])
@@ -594,17 +812,16 @@ static void fam_list(char *buf, size_t sz, uint64_t mask)
 		}
 }
 
-static void print_forms(int prof)
+static void print_forms(struct form_table *t, const char *title)
 {
-	struct form_table *t = &G.forms[prof];
 	struct form **v = xcalloc(t->used + 1, sizeof(*v));
 	unsigned n = 0;
 	for (unsigned i = 0; i < FORM_SLOTS; i++)
 		if (t->slot[i])
 			v[n++] = t->slot[i];
 	qsort(v, n, sizeof(*v), cmp_form);
-	printf("\n## Top unsupported forms, %s profile (%u distinct%s)\n\n",
-	       prof_name[prof], n, t->dropped ? ", table full: some dropped" : "");
+	printf("\n%s (%u distinct%s)\n\n", title, n,
+	       t->dropped ? ", table full: some dropped" : "");
 	if (!n) {
 		printf("None.\n");
 		free(v);
@@ -700,8 +917,59 @@ static void report(int argc, char **argv, bool all_mnem, int top_files)
 	}
 	free(idx);
 
-	print_forms(PROF_USER);
-	print_forms(PROF_KERNEL);
+	print_forms(&G.forms[PROF_USER], "## Top unsupported forms, user profile");
+	print_forms(&G.forms[PROF_KERNEL], "## Top unsupported forms, kernel profile");
+
+	if (X.on) {
+		printf("\n## Emulation check\n\n");
+		printf("Every supported candidate was run once through mt_emulate() "
+		       "with fake callbacks (pattern memory, RCX = 3, all opmask "
+		       "bits and vector sign bits set; exec_displaced checks the "
+		       "re-encoding and runs nothing, so displaced masked stores "
+		       "make no access).\n\n");
+		printf("| profile | runs | accesses | runs without access | "
+		       "displaced runs checked |");
+		for (int a = 0; a < XA_COUNT; a++)
+			printf(" %s |", xanom_name[a]);
+		printf("\n| --- | ---: | ---: | ---: | ---: |");
+		for (int a = 0; a < XA_COUNT; a++)
+			printf(" ---: |");
+		printf("\n");
+		for (int pr = 0; pr < NPROF; pr++) {
+			printf("| %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64
+			       " | %" PRIu64 " |",
+			       prof_name[pr], X.runs[pr], X.accesses[pr],
+			       X.noaccess[pr], X.displaced[pr]);
+			for (int a = 0; a < XA_COUNT; a++)
+				printf(" %" PRIu64 " |", X.anom[pr][a]);
+			printf("\n");
+		}
+		for (int pr = 0; pr < NPROF; pr++) {
+			char title[96];
+			if (!X.forms[pr].used)
+				continue;
+			snprintf(title, sizeof(title),
+				 "### Forms with emulation anomalies, %s profile",
+				 prof_name[pr]);
+			print_forms(&X.forms[pr], title);
+			printf("\nmt_emulate() failures by status:");
+			for (int h = 0; h < 8; h++)
+				if (X.rc_hist[pr][h])
+					printf(" %s %" PRIu64 ";",
+					       mt_emu_strerror(-1000 - h),
+					       X.rc_hist[pr][h]);
+			printf("\n");
+		}
+		for (int pr = 0; pr < NPROF; pr++) {
+			char title[128];
+			if (!X.quiet[pr].used)
+				continue;
+			snprintf(title, sizeof(title),
+				 "### Forms whose run made no memory access, %s "
+				 "profile (informational)", prof_name[pr]);
+			print_forms(&X.quiet[pr], title);
+		}
+	}
 
 	if (top_files && G.nfiles > 1) {
 		qsort(G.files, G.nfiles, sizeof(*G.files), cmp_file_unsupp);
@@ -726,14 +994,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmiotap-census [--mnemonics] [--top N] [--top-files N]\n"
-		"                      [--min-coverage PCT] [FILE...]\n"
+		"                      [--min-coverage PCT] [--no-exercise] [FILE...]\n"
 		"Decodes every executable section of each ELF x86-64 FILE (default\n"
 		"%s) and prints, as markdown, how many memory-accessing\n"
 		"instructions the mmiotap core can emulate, by family and mnemonic.\n"
 		"  --mnemonics         list every mnemonic, not only unsupported ones\n"
 		"  --top N             rows in the unsupported-forms tables (default 30)\n"
 		"  --top-files N       rows in the per-file table (default 15)\n"
-		"  --min-coverage PCT  exit 2 if user-profile coverage of all files < PCT\n",
+		"  --min-coverage PCT  exit 2 if user-profile coverage of all files < PCT\n"
+		"  --no-exercise       do not run supported instructions through\n"
+		"                      mt_emulate() with fake callbacks\n"
+		"Exit 3 if the exercise found an anomaly (see the report).\n",
 		DEFAULT_GLOB);
 }
 
@@ -744,6 +1015,7 @@ int main(int argc, char **argv)
 		{ "top", required_argument, NULL, 't' },
 		{ "top-files", required_argument, NULL, 'f' },
 		{ "min-coverage", required_argument, NULL, 'c' },
+		{ "no-exercise", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -754,6 +1026,7 @@ int main(int argc, char **argv)
 	int c;
 
 	G.top = 30;
+	X.on = true;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -773,6 +1046,9 @@ int main(int argc, char **argv)
 			min_cov = strtod(optarg, &end);
 			if (*end || min_cov < 0 || min_cov > 100)
 				die("bad --min-coverage value: %s", optarg);
+			break;
+		case 'n':
+			X.on = false;
 			break;
 		case 'h':
 			usage(stdout);
@@ -806,13 +1082,23 @@ int main(int argc, char **argv)
 
 	report(argc, argv, all_mnem, top_files);
 
+	int status = 0;
 	double cov = pct(G.all.supp[PROF_USER], G.all.cand);
+	fflush(stdout);
 	if (min_cov >= 0 && cov < min_cov) {
-		fflush(stdout);
 		fprintf(stderr,
 			"mmiotap-census: user-profile coverage %.3f%% is below %.3f%%\n",
 			cov, min_cov);
-		return 2;
+		status = 2;
 	}
-	return 0;
+	uint64_t nanom = X.bad_insns[PROF_USER] + X.bad_insns[PROF_KERNEL];
+	if (nanom) {
+		fprintf(stderr,
+			"mmiotap-census: emulation anomalies on %" PRIu64 " user and %"
+			PRIu64 " kernel runs of supported instructions (see "
+			"\"Emulation check\")\n", X.bad_insns[PROF_USER],
+			X.bad_insns[PROF_KERNEL]);
+		status = 3;
+	}
+	return status;
 }
