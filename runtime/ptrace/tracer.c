@@ -81,6 +81,12 @@ static struct {
 } S;
 
 static volatile pid_t g_tracer_tid;
+/* Wakes the tracer thread out of waitpid: empty handler, no SA_RESTART. */
+#define MT_WAKE_SIG SIGURG
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
 #define MAX_DETACH_REQ 16
 static volatile sig_atomic_t g_detach_n;
 static volatile pid_t g_detach_pid[MAX_DETACH_REQ];
@@ -110,8 +116,11 @@ void mt_ptrace_request_detach(pid_t pid)
 		else
 			g_detach_all = 1;
 	}
-	/* wake the tracer out of sigtimedwait (SIGCHLD is blocked everywhere) */
-	kill(getpid(), SIGCHLD);
+	/* interrupt the tracer's waitpid (a periodic timer covers the case
+	 * where this lands just before it blocks) */
+	pid_t t = g_tracer_tid;
+	if (t > 0)
+		syscall(SYS_tgkill, getpid(), t, MT_WAKE_SIG);
 }
 
 pid_t mt_ptrace_tracer_tid(void)
@@ -1822,16 +1831,35 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 	g_detach_n = 0;
 	g_tracer_tid = (pid_t)syscall(SYS_gettid);
 
-	/* ptrace stops raise SIGCHLD: block it and wait for it with a timeout
-	 * (mt_ptrace_request_detach() raises it too). */
-	sigset_t chld, oldmask;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &chld, &oldmask);
+	/* Detach requests interrupt waitpid with MT_WAKE_SIG; a per-thread
+	 * timer repeats it every 100 ms so that a request landing between the
+	 * check and waitpid is never lost. */
+	sigset_t wake, oldmask;
+	sigemptyset(&wake);
+	sigaddset(&wake, MT_WAKE_SIG);
+	struct sigaction sa, oldsa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sigaction(MT_WAKE_SIG, &sa, &oldsa);
+	pthread_sigmask(SIG_UNBLOCK, &wake, &oldmask);
+	timer_t tm;
+	struct sigevent sev;
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = MT_WAKE_SIG;
+	sev._sigev_un._tid = g_tracer_tid;
+	int have_timer = timer_create(CLOCK_MONOTONIC, &sev, &tm) == 0;
+	if (have_timer) {
+		struct itimerspec its = { { 0, 100 * 1000 * 1000 }, { 0, 100 * 1000 * 1000 } };
+		timer_settime(tm, 0, &its, NULL);
+	}
 
 	int rc = o->argv ? spawn() : attach(o->pid);
 	if (rc) {
+		if (have_timer)
+			timer_delete(tm);
 		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+		sigaction(MT_WAKE_SIG, &oldsa, NULL);
 		g_tracer_tid = 0;
 		free(S.xs_buf);
 		return rc;
@@ -1853,22 +1881,21 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 			continue;
 		}
 		int st;
-		pid_t w = waitpid(-1, &st, __WALL | WNOHANG);
+		pid_t w = waitpid(-1, &st, __WALL);
 		if (w > 0) {
 			handle_status(w, st);
 			continue;
 		}
-		if (w < 0 && errno == ECHILD)
-			break;
 		if (w < 0 && errno != EINTR)
 			break;
-		struct timespec to = { 0, 100 * 1000 * 1000 };
-		sigtimedwait(&chld, NULL, &to);
 	}
 	/* tasks left only if waitpid failed */
 	while (S.tasks)
 		task_del(S.tasks);
+	if (have_timer)
+		timer_delete(tm);
 	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	sigaction(MT_WAKE_SIG, &oldsa, NULL);
 	if (status)
 		*status = S.main_status;
 	if (stats)
