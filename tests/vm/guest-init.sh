@@ -54,9 +54,10 @@ export VM_LIB=$VM_TOPDIR/tests/vm/guest-lib.sh
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb
 echo "mmiotap-vm: running the guest script"
-chroot $R /bin/sh -c 'cd /run/vm && exec /bin/sh /run/vm/script "$@"' script "$@"
+chroot $R /bin/sh -c 'cd /run/vm && exec /bin/sh /run/vm/script "$@"' script "$@" </dev/null
 rc=$?
 chroot $R /bin/sh -c 'dmesg >/run/vm/results/dmesg.txt' 2>/dev/null
+echo
 echo "mmiotap-vm: exit status $rc"
 sync
 umount $R/run/vm/results 2>/dev/null

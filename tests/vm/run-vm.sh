@@ -204,7 +204,7 @@ mkdir -p "$results" || die "cannot create $results"
 results=$(cd "$results" && pwd)
 [ -n "$log" ] || log=$results/qemu.log
 console=$results/console.log
-rm -f "$console" "$log" "$results/exit-status"
+rm -f "$console" "$log" "$results/dmesg.txt" "$results/roundtrip-ms"
 
 x=$run/extra
 mkdir -p "$x/vm/mod" "$x/vm/files" "$x/vm/hostmod"
@@ -233,6 +233,7 @@ for f in "${files[@]}"; do cp -r "$f" "$x/vm/files/" || die "--file: cannot copy
 } >"$x/vm/config"
 (cd "$x" && find . | busybox cpio -o -H newc 2>/dev/null) >"$run/extra.cpio" || die "cpio failed"
 cat "$initrd" "$run/extra.cpio" >"$run/initrd.cpio"
+rm -rf "$x" "$run/extra.cpio"
 
 # ---- devices ---------------------------------------------------------------
 
@@ -275,15 +276,17 @@ ms=$((($(date +%s%N) - start) / 1000000))
 cat "$run/qemu.out" >&2
 say "qemu exited $qrc after $((ms / 1000)).$(printf %03d $((ms % 1000)))s"
 echo "$ms" >"$results/roundtrip-ms"
+rm -f "$run/initrd.cpio"
+tail_console() { [ "$quiet" = 1 ] && tail -n 20 "$console" 2>/dev/null | sed 's/\r$//; s/^/run-vm: console: /' >&2; }
 
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	echo "run-vm: TIMEOUT after ${timeout}s (console: $console)" >&2; exit 124
+	tail_console; echo "run-vm: TIMEOUT after ${timeout}s (console: $console)" >&2; exit 124
 fi
 bad=$(grep -E -m3 'BUG:|Oops|WARNING:|Call Trace|Kernel panic' "$console" "$results/dmesg.txt" 2>/dev/null)
 if [ -n "$bad" ]; then
-	echo "run-vm: kernel trouble on the console:" >&2; echo "$bad" >&2; exit 125
+	tail_console; echo "run-vm: kernel trouble on the console:" >&2; echo "$bad" >&2; exit 125
 fi
 rc=$(sed -n 's/^mmiotap-vm: exit status \([0-9]*\).*/\1/p' "$console" | tail -n1)
-[ -n "$rc" ] || { echo "run-vm: the guest never reported the script's exit status (console: $console)" >&2; exit 125; }
+[ -n "$rc" ] || { tail_console; echo "run-vm: the guest never reported the script's exit status (console: $console)" >&2; exit 125; }
 [ "$qrc" = 0 ] || echo "run-vm: warning: qemu exited $qrc" >&2
 exit "$rc"
