@@ -41,3 +41,8 @@ BENCH_PROGS += $(BUILD)/bench/bench_ptrace
 CLI_EXTRA_OBJS += $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/libmtcore.a
 CLI_LIBS += $(ZYDIS_LIBS) -lpthread
 $(BUILD)/cli/ptrace_record.o: CFLAGS += -Iruntime/ptrace
+
+$(BUILD)/tests/ptrace/pt-edu: tests/ptrace/pt-edu.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+ALL_TARGETS += $(BUILD)/tests/ptrace/pt-edu
