@@ -712,8 +712,15 @@ static int reader_start(struct mt_reader *r)
 		return r->err;
 	if (r->format == MT_INPUT_AUTO)
 		r->format = (n && r->buf[r->pos] == 0x89) ? MT_INPUT_BINARY : MT_INPUT_TEXT;
-	if (r->format == MT_INPUT_BINARY)
-		return bin_header(r);
+	if (r->format == MT_INPUT_BINARY) {
+		int rc = bin_header(r);
+
+		/* the writer promised file order is the order */
+		if (!rc && (r->hdr.compat & MT_COMPAT_SORTED))
+			r->sorted_mode = 0;
+		return rc;
+	}
+	r->sorted_mode = 0; /* text: the order of the lines is the order */
 	return mt__text_init(r);
 }
 
