@@ -1,0 +1,5 @@
+# bench/ - benchmarks (make bench). Other fragments append to BENCH_PROGS.
+$(BUILD)/bench/bench_format: $(BUILD)/bench/bench_format.o $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+BENCH_PROGS += $(BUILD)/bench/bench_format
+ALL_TARGETS += $(BUILD)/bench/bench_format
