@@ -1314,6 +1314,33 @@ static void step_native(struct pt_task *t, uint64_t fault_addr)
 		resume(t, 0);
 }
 
+/* Instructions whose state the displaced runner (mt_xrun) does not carry:
+ * x87/MMX stack and registers, FXSAVE/XSAVE images. Run in the tracer they
+ * would use the tracer's FPU state: single-step them in the tracee instead. */
+static int needs_own_fpu(const struct mt_decoded *d)
+{
+	switch (d->insn.meta.isa_ext) {
+	case ZYDIS_ISA_EXT_X87:
+	case ZYDIS_ISA_EXT_MMX:
+	case ZYDIS_ISA_EXT_XSAVE:
+	case ZYDIS_ISA_EXT_XSAVEC:
+	case ZYDIS_ISA_EXT_XSAVEOPT:
+	case ZYDIS_ISA_EXT_XSAVES:
+		return 1;
+	default:
+		break;
+	}
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_FXSAVE:
+	case ZYDIS_MNEMONIC_FXSAVE64:
+	case ZYDIS_MNEMONIC_FXRSTOR:
+	case ZYDIS_MNEMONIC_FXRSTOR64:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* A SIGSEGV stop: 1 if it was ours (handled, task resumed). */
 static int handle_fault(struct pt_task *t)
 {
@@ -1341,7 +1368,8 @@ static int handle_fault(struct pt_task *t)
 	if (!d && n)
 		d = mt_dcache_fill(&mm->dc, u.rip, bytes, n, &status);
 	struct ectx c = { .t = t, .mm = mm, .pc = u.rip };
-	int rc = d ? mt_emulate(d, &cpu, &emu_ops, &c) : status;
+	int rc = d ? (needs_own_fpu(d) ? MT_EMU_UNSUPPORTED : mt_emulate(d, &cpu, &emu_ops, &c))
+		   : status;
 	if (rc == 0) {
 		cpu_to_regs(&cpu, &u);
 		ptrace(PTRACE_SETREGS, t->tid, 0, &u);

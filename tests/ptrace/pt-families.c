@@ -289,6 +289,16 @@ int main(int argc, char **argv)
 		CHECK(be == 0x78563412, "movbe");
 	}
 
+	/* x87 load: the core may not emulate it; then the tracer records
+	 * UNKNOWN and single-steps it natively (EXPECT-X: R or UNKNOWN) */
+	{
+		int32_t iv = -12345, ov = 0;
+		file_put(0x400, &iv, 4);
+		__asm__ volatile("fildl (%1); fistpl %0" : "=m"(ov) : "r"(dev + 0x400) : "memory", "st");
+		printf("EXPECT-X R 4 +0x400 %#x\n", (uint32_t)iv);
+		CHECK(ov == iv, "fild/fistp %d", ov);
+	}
+
 	/* an access in the second page */
 	__asm__ volatile("movl $0xfeedf00d, (%0)" : : "r"(dev + 4096 + 0x44) : "memory");
 	expect('W', 4, 4096 + 0x44, 0xfeedf00d);
