@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (binary reader, text parser, rule parser) with
 # clang + ASan/UBSan, replays the regression corpora in tests/fuzz/corpus-*,
-# then fuzzes each for FUZZ_SECONDS (default 12). A crash leaves its input in
+# then fuzzes each for FUZZ_SECONDS (default 10). A crash leaves its input in
 # $BUILD/fuzz/artifacts: add it to the matching corpus as a regression case.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 b=$top/${BUILD:-build}/fuzz
-secs=${FUZZ_SECONDS:-12}
+secs=${FUZZ_SECONDS:-10}
 command -v clang >/dev/null || { echo "SKIP: clang not installed"; exit 77; }
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' >/tmp/mt_fz_probe.$$.c
 if ! clang -fsanitize=fuzzer /tmp/mt_fz_probe.$$.c -o /tmp/mt_fz_probe.$$ 2>/dev/null; then

@@ -59,7 +59,7 @@ int main(void)
 	parse_ok("file=/dev/uio*,width=4,and=0xff,or=0x100,when=5",
 		 "file=/dev/uio*,width=4,dir=rw,and=0xff,or=0x100,when=5..5");
 	parse_ok("delay=5ms,when=2+", "dir=rw,delay=5000000ns,when=2+1");
-	parse_ok("dir=r,value=1,prob=50%,seed=9", "dir=r,value=0x1,prob=0.500000,seed=9");
+	parse_ok("dir=r,value=1,prob=50%,seed=9", "dir=r,value=0x1,prob=0.5,seed=9");
 
 	parse_bad("pci=00:03.0,dir=r,valeu=3", 19, "valeu");
 	parse_bad("phys=0x10-0x5,xor=1", 1, "phys=0x10-0x5");
