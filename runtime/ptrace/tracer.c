@@ -1425,6 +1425,7 @@ static struct pt_mm *mm_copy(struct pt_mm *src, pid_t tgid)
 		r->path = strdup(src->reg[i].path);
 	}
 	mm->sys_insn = src->sys_insn;
+	mm->untraced = src->untraced;
 	return mm;
 }
 
@@ -1486,6 +1487,7 @@ static void on_exec(struct pt_task *t)
 	if (!nm)
 		return;
 	nm->refs = 1;
+	nm->untraced = t->mm && t->mm->untraced;
 	mm_put(t->mm);
 	t->mm = nm;
 	t->tgid = t->tid;
@@ -1541,6 +1543,14 @@ static void detach_mm(struct pt_mm *mm)
 				sig = WSTOPSIG(u->pending_status);
 			ptrace(PTRACE_DETACH, u->tid, 0, (void *)(long)sig);
 			task_del(u);
+		}
+		/* new threads whose creator's event we will not see any more */
+		for (struct pt_task *u = S.tasks, *next; u; u = next) {
+			next = u->next;
+			if (!u->mm && u->initial == 2 && read_tgid(u->tid) == mm->tgid) {
+				ptrace(PTRACE_DETACH, u->tid, 0, 0);
+				task_del(u);
+			}
 		}
 	}
 	mm_put(mm);
