@@ -46,3 +46,25 @@ $(BUILD)/tests/ptrace/pt-edu: tests/ptrace/pt-edu.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 ALL_TARGETS += $(BUILD)/tests/ptrace/pt-edu
+
+# The runtime's self-describing e2e program, built STATIC (LD_PRELOAD could
+# not see it), several ways: the compiler picks the instructions.
+PT_E2E_SRC := $(wildcard tests/e2e/e2e_families.c)
+ifneq ($(PT_E2E_SRC),)
+PT_E2E_DIR := $(BUILD)/tests/ptrace/e2e
+PT_E2E := $(PT_E2E_DIR)/gcc-O0 $(PT_E2E_DIR)/gcc-O2 $(PT_E2E_DIR)/gcc-O3-native \
+	$(PT_E2E_DIR)/clang-O2
+$(PT_E2E_DIR)/gcc-O0: $(PT_E2E_SRC)
+	@mkdir -p $(dir $@)
+	gcc -static -O0 -D_GNU_SOURCE -o $@ $<
+$(PT_E2E_DIR)/gcc-O2: $(PT_E2E_SRC)
+	@mkdir -p $(dir $@)
+	gcc -static -O2 -D_GNU_SOURCE -o $@ $<
+$(PT_E2E_DIR)/gcc-O3-native: $(PT_E2E_SRC)
+	@mkdir -p $(dir $@)
+	gcc -static -O3 -march=native -D_GNU_SOURCE -o $@ $<
+$(PT_E2E_DIR)/clang-O2: $(PT_E2E_SRC)
+	@mkdir -p $(dir $@)
+	clang -static -O2 -D_GNU_SOURCE -o $@ $<
+ALL_TARGETS += $(PT_E2E)
+endif
