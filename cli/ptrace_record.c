@@ -193,13 +193,6 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 		}
 		R.o.exec_errfd = pfd[1];
 	}
-	/* ptrace stops raise SIGCHLD, which the tracer waits for: no thread of
-	 * this process may take it */
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &chld, NULL);
-
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_detach_sig;

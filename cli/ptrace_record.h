@@ -22,9 +22,9 @@ struct mt_record_ptrace_args {
 
 /*
  * Start the tracer thread: spawn argv under ptrace or attach to pid. Prints
- * its own error line and returns a negative errno on failure. Blocks
- * SIGCHLD in the calling thread and installs handlers for SIGINT, SIGTERM,
- * SIGHUP (detach everything) and SIGUSR1 (`mmiotap stop PID`).
+ * its own error line and returns a negative errno on failure. Installs
+ * handlers for SIGINT, SIGTERM, SIGHUP (detach everything) and SIGUSR1
+ * (`mmiotap stop PID`).
  */
 int mt_record_ptrace_start(const struct mt_record_ptrace_args *a);
 /* 1 when tracing has ended (*status: wait status of PROG / the attached

@@ -144,10 +144,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	o.ring = ring;
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	pthread_sigmask(SIG_BLOCK, &chld, NULL); /* inherited by the drain thread */
 	signal(SIGINT, on_sig);
 	signal(SIGTERM, on_sig);
 	pthread_t th;
