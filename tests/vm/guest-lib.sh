@@ -5,7 +5,9 @@
 #   vm_expect_start FILE             start an mmiotrace text file of expected accesses
 #   vm_expect R|W WIDTH ADDR VALUE   append one access to it (WIDTH in bytes)
 #   vm_devmem ADDR BITS [VALUE]      busybox devmem (dynamic build) + vm_expect;
-#                                    prints the value read (reads only)
+#                                    prints the value read (reads only); runs
+#                                    on CPU $VM_CPU when set (taskset), and
+#                                    vm_expect then writes "CTX 0 0 CPU" lines
 #   vm_die MSG                       print "FAIL: MSG" and exit 1
 
 vm_die() { echo "FAIL: $*" >&2; exit 1; }
@@ -35,6 +37,10 @@ vm_expect_start() {
 }
 
 vm_expect() {
+	if [ -n "${VM_CPU:-}" ] && [ "${VM_CPU}" != "${_vm_ctx:-}" ]; then
+		echo "CTX 0 0 $VM_CPU" >>"$VM_EXPECT"
+		_vm_ctx=$VM_CPU
+	fi
 	# the value as a string: 64-bit values overflow the shell's arithmetic
 	_x=$(echo "$4" | tr 'A-F' 'a-f' | sed 's/^0x//; s/^0*//')
 	printf '%s %d 0.000000 0 0x%x 0x%s 0x0 0\n' "$1" "$2" $(($3)) "${_x:-0}" >>"$VM_EXPECT"
@@ -42,11 +48,13 @@ vm_expect() {
 
 VM_BUSYBOX=${VM_BUSYBOX_DYN:-busybox}
 vm_devmem() {
+	_pin=
+	[ -n "${VM_CPU:-}" ] && _pin="taskset -c $VM_CPU"
 	if [ $# -ge 3 ]; then
-		"$VM_BUSYBOX" devmem "$1" "$2" "$3" || vm_die "devmem $*"
+		$_pin "$VM_BUSYBOX" devmem "$1" "$2" "$3" || vm_die "devmem $*"
 		vm_expect W $(($2 / 8)) "$1" "$(printf '0x%x' $(($3)))"
 	else
-		_v=$("$VM_BUSYBOX" devmem "$1" "$2") || vm_die "devmem $*"
+		_v=$($_pin "$VM_BUSYBOX" devmem "$1" "$2") || vm_die "devmem $*"
 		vm_expect R $(($2 / 8)) "$1" "$_v"
 		echo "$_v"
 	fi

@@ -9,6 +9,7 @@
 #                       ivshmem-file=PATH[,SIZE] (file backend, share=on),
 #                       virtio-NAME (e.g. virtio-rng: -device virtio-rng-pci)
 #   --qemu-arg ARG      pass ARG to qemu verbatim (repeatable)
+#   --append ARGS       add ARGS to the kernel command line
 #   --modules M1,M2     load these modules of the image package (dependencies
 #                       are resolved from each .ko's depends= field)
 #   --insmod PATH[:ARGS] insmod a host-built .ko before the script runs
@@ -48,11 +49,12 @@ skip() { echo "SKIP: run-vm: $*"; exit 77; }
 say() { [ "$quiet" = 1 ] || echo "run-vm: $*"; }
 
 devs=() qargs=() mods=() insmods=() files=() envs=()
-results= log= timeout=120 mem=512M smp=2 trace=1 prepare=0 quiet=0
+append= results= log= timeout=120 mem=512M smp=2 trace=1 prepare=0 quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dev) devs+=("$2"); shift 2 ;;
 	--qemu-arg) qargs+=("$2"); shift 2 ;;
+	--append) append+=" $2"; shift 2 ;;
 	--modules) IFS=, read -r -a m <<<"$2"; mods+=("${m[@]}"); shift 2 ;;
 	--insmod) insmods+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
@@ -266,7 +268,7 @@ timeout -k 5 "$timeout" "$qemu" -accel tcg -cpu max -smp "$smp" -m "$mem" \
 	-nodefaults -no-user-config -no-reboot -display none -monitor none \
 	-serial "file:$console" \
 	-kernel "$vmlinuz" -initrd "$run/initrd.cpio" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init tsc=reliable no_timer_check" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init tsc=reliable no_timer_check$append" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
 	"${targs[@]}" "${dargs[@]}" "${qargs[@]}" </dev/null >"$run/qemu.out" 2>&1

@@ -21,7 +21,7 @@ echo "round trip: $(cat "$res/roundtrip-ms") ms"
 bar=$(cat "$res/edu-bar") || exit 1
 exp=$res/expected.txt
 n=$(grep -c '^[RW] ' "$exp")
-[ "$n" -ge 10 ] || { echo "FAIL: only $n expected accesses"; exit 1; }
+[ "$n" -ge 16 ] || { echo "FAIL: only $n expected accesses"; exit 1; }
 
 out=$("$cmp" --region edu-mmio --phys "$bar" "$res/qemu.log" "$exp")
 rc=$?
@@ -30,6 +30,17 @@ echo "$out"
 # exactly: every access, 2 of them rejected by edu (1- and 2-byte)
 echo "$out" | grep -q "OK: $n accesses match ($((n - 2)) exact, 2 rejected by the device, 0 split, 0 widened; $n QEMU log entries)" ||
 	{ echo "FAIL: unexpected counts (want $n accesses, 2 rejected)"; exit 1; }
+
+# the same per CPU: QEMU's cpu index is the guest's CPU number
+out=$("$cmp" --per-cpu --region edu-mmio --phys "$bar" "$res/qemu.log" "$exp")
+rc=$?
+echo "$out"
+[ $rc = 0 ] || { echo "FAIL: qemu-compare --per-cpu disagrees"; exit 1; }
+grep -q '^CTX 0 0 1' "$exp" || { echo "FAIL: nothing ran on CPU 1"; exit 1; }
+sed '0,/^CTX 0 0 1/s//CTX 0 0 0/' "$exp" >"$res/mut-cpu.txt"
+"$cmp" --per-cpu --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/mut-cpu.txt" >"$res/mut-cpu.out"
+[ $? = 1 ] || { echo "FAIL: a CPU-1 access moved to CPU 0 was not rejected"; cat "$res/mut-cpu.out"; exit 1; }
+echo "ok: a CPU-1 access moved to CPU 0 rejected: $(grep -m1 MISMATCH "$res/mut-cpu.out")"
 
 # QEMU's size adjustment: split 8-byte e1000 accesses, widened narrow ones
 for dev in e1000:e1000-mmio:2:2 ivshmem:ivshmem-mmio:0:2; do

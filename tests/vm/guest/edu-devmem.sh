@@ -12,6 +12,7 @@ bar=$1
 echo "$1-$2" >"$VM_RESULTS/edu-bar"
 echo "edu at $bdf, BAR0 $1-$2"
 vm_expect_start "$VM_RESULTS/expected.txt"
+VM_CPU=0        # pinned: the expected trace carries CTX lines for --per-cpu
 reg() { printf '0x%x' $((bar + $1)); }
 
 id=$(vm_devmem "$(reg 0x00)" 32)
@@ -32,6 +33,14 @@ vm_devmem "$(reg 0x00)" 8 >/dev/null
 vm_devmem "$(reg 0x04)" 16 0xbeef
 live=$(vm_devmem "$(reg 0x04)" 32)
 [ $((live)) -eq $((0xedcba987)) ] || vm_die "a rejected 2-byte write changed liveness to $live"
+# per CPU: edu's DMA source address register (0x80) holds 8 bytes; QEMU's
+# cpu index must be the guest's CPU number
+for c in 1 0 1; do
+	VM_CPU=$c
+	vm_devmem "$(reg 0x80)" 64 "0x1000$c"
+	v=$(vm_devmem "$(reg 0x80)" 64)
+	[ $((v)) -eq $((0x1000$c)) ] || vm_die "edu 0x80 read $v on CPU $c"
+done
 echo "edu: $(grep -c '^[RW] ' "$VM_EXPECT") accesses made"
 [ "$mode" = adjust ] && . "$VM_TOPDIR/tests/vm/guest/adjust-devmem.sh"
 exit 0
