@@ -103,6 +103,11 @@ User-profile coverage: $libs (target: at least 99.9%).
   does not recognise as memory instructions: family *none*), and rare forms
   found in data swept as code (\`INS/OUTS\`, \`XLAT\`, segment-register moves,
   far pointers), mostly from libcrypto's and LLVM's data in text.
+- Emulation check: no crash (also run under ASan+UBSan over all files), RIP
+  always correct, no bad displaced re-encoding; the only anomaly is
+  \`FLDENV\`/\`FNSTENV m224\` in the user profile, whose displaced path hands
+  the memory callbacks one 28-byte access, a size outside the contract
+  (1/2/4/8/10/16/32/64), and fails when the callback refuses it.
 
 ## Results
 
