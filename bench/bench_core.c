@@ -25,7 +25,7 @@
 
 #include "mmiotap/emu.h"
 
-#define REPS 5
+#define REPS 15
 
 static uint8_t dev[256] __attribute__((aligned(64)));
 static uint8_t vregs[32][64] __attribute__((aligned(64)));
@@ -169,7 +169,7 @@ static const struct bcase cases[] = {
 
 int main(int argc, char **argv)
 {
-	long it_fast = 2000000, it_slow = 200000;
+	long it_fast = 600000, it_slow = 60000;
 	static struct mt_decoded slots[1024];
 	struct mt_dcache cache;
 	struct mt_decoded d;
@@ -197,16 +197,22 @@ int main(int argc, char **argv)
 	/* ---- decode, cold and hit --------------------------------------------- */
 	const struct bcase *c0 = &cases[0];
 	base = plain_copy(c0->width, it_fast);
-	if ((rc = mt_decode(&d, c0->bytes, c0->len, rip0))) {
-		fprintf(stderr, "bench_core: mt_decode(%s): %s\n", c0->name,
-			mt_emu_strerror(rc));
-		return 1;
+	/* Cold decode of a plain, an ALU and an EVEX form. */
+	static const unsigned cold[] = { 0, 5, 9 };
+	for (unsigned k = 0; k < sizeof(cold) / sizeof(cold[0]); k++) {
+		const struct bcase *bc = &cases[cold[k]];
+		if ((rc = mt_decode(&d, bc->bytes, bc->len, rip0))) {
+			fprintf(stderr, "bench_core: mt_decode(%s): %s\n",
+				bc->name, mt_emu_strerror(rc));
+			return 1;
+		}
+		double b = k ? plain_copy(bc->width, it_fast) : base;
+		TIME_LOOP(ns, it_slow, {
+			mt_decode(&d, bc->bytes, bc->len, rip0 + (uint64_t)i);
+			__asm__ volatile("" : : "r"(&d) : "memory");
+		});
+		row("decode (mt_decode)", bc->name, bc->width, ns, b);
 	}
-	TIME_LOOP(ns, it_slow, {
-		mt_decode(&d, c0->bytes, c0->len, rip0 + (uint64_t)i);
-		__asm__ volatile("" : : "r"(&d) : "memory");
-	});
-	row("decode (mt_decode)", c0->name, c0->width, ns, base);
 
 	if ((rc = mt_dcache_init(&cache, slots, 1024))) {
 		fprintf(stderr, "bench_core: mt_dcache_init: %s\n",
