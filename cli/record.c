@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mmiotap/inject.h"
 #include "mmiotap/rt_env.h"
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/trace.h"
@@ -337,6 +338,16 @@ int mt_cli_record(int argc, char **argv)
 	if (optind >= argc && !attach_pid) {
 		fprintf(stderr, "mmiotap record: no program given (usage: mmiotap record [opts] -- PROG ARGS)\n");
 		return 2;
+	}
+	for (int i = 0; i < nrules; i++) {
+		struct mt_inject_rule rule;
+		struct mt_rule_error err;
+		memset(&err, 0, sizeof(err));
+		if (mt_rule_parse(rules[i], &rule, &err) < 0) {
+			fprintf(stderr, "mmiotap record: --inject '%s': column %u: %s%s%s\n", rules[i],
+				err.column, err.msg, err.token[0] ? " near " : "", err.token);
+			return 2;
+		}
 	}
 	char *lib = use_ptrace ? NULL : find_lib(libopt);
 	if (!lib && !use_ptrace) {

@@ -451,7 +451,8 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 	if (is_write) {
 		memcpy(orig, buf, dlen);
 		run_probes(0, addr, c->pc, buf, size, 1, &evf);
-		mt_inject_apply(r, 1, r->offset + (addr - r->start), buf, size, &evf);
+		if (r->rule_mask)
+			mt_rt_inject_apply(r, 1, addr - r->map_start, buf, size, &evf);
 		if (!(evf & MT_EVF_DROPPED))
 			dev_write(a, buf, size);
 		run_probes(1, addr, c->pc, buf, size, 1, &evf);
@@ -459,14 +460,15 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 		run_probes(0, addr, c->pc, buf, size, 0, &evf);
 		dev_read(a, buf, size);
 		memcpy(orig, buf, dlen);
-		mt_inject_apply(r, 0, r->offset + (addr - r->start), buf, size, &evf);
+		if (r->rule_mask)
+			mt_rt_inject_apply(r, 0, addr - r->map_start, buf, size, &evf);
 		run_probes(1, addr, c->pc, buf, size, 0, &evf);
 	}
 	int changed = memcmp(orig, buf, dlen) != 0;
-	if (changed)
+	if (changed && !(evf & MT_EVF_PROBE))
 		evf |= MT_EVF_INJECTED;
 	emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, r, addr, c->pc, buf,
-		changed ? orig : NULL, size, evf);
+		(evf & (MT_EVF_INJECTED | MT_EVF_PROBE)) ? orig : NULL, size, evf);
 	return 0;
 }
 

@@ -26,6 +26,9 @@ struct mt_region {
 	uint64_t offset;        /* file offset of start */
 	int prot;               /* the protection the program asked for */
 	uint32_t map_id;        /* 0: not recorded (probe-only, no recording) */
+	uintptr_t map_start;    /* program address of the whole mapping's byte 0 */
+	uint64_t map_phys;      /* physical address of map_start, 0 unknown */
+	uint64_t rule_mask;     /* --inject rules that target this mapping */
 	uint8_t probe_owned;    /* alias made for a probe (mremap dup) */
 	uint8_t used;
 };
@@ -94,10 +97,18 @@ void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,
 		    const void *data, unsigned len, unsigned flags) MT_HIDDEN;
 
 /* injection (inject.c) */
-int mt_inject_init(const char *rules) MT_HIDDEN;
-/* Apply rules to one access; may change value, set MT_EVF_INJECTED/DROPPED. */
-void mt_inject_apply(const struct mt_region *r, int is_write, uint64_t off,
-		     void *value, unsigned size, unsigned *evflags) MT_HIDDEN;
+struct mt_pci_info {
+	int dom, bus, dev, fn, bar;
+	uint64_t phys;
+};
+int mt_rt_inject_init(const char *rules) MT_HIDDEN;
+/* Which rules target a mapping (bit i = rule i). */
+uint64_t mt_rt_inject_match(const char *path, const struct mt_pci_info *pi,
+			    uint64_t size) MT_HIDDEN;
+/* Apply the region's rules to one access (lock held); may change value;
+ * sets MT_EVF_INJECTED / MT_EVF_DROPPED in *evflags. off: within the map. */
+void mt_rt_inject_apply(const struct mt_region *r, int is_write, uint64_t off,
+			void *value, unsigned size, unsigned *evflags) MT_HIDDEN;
 
 void mt_debug(const char *msg) MT_HIDDEN;
 

@@ -244,10 +244,9 @@ MT_HIDDEN void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t
 	mt_ring_put(mt_ring, &u.ev);
 }
 
-struct pci_info {
-	int dom, bus, dev, fn, bar;
-	uint64_t phys;
-};
+
+static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t pc,
+			   const struct mt_pci_info *pip);
 
 static int read_small(const char *path, char *buf, size_t n)
 {
@@ -265,7 +264,7 @@ static int read_small(const char *path, char *buf, size_t n)
 
 /* PCI BDF, BAR and physical address from a sysfs resource path, or a UIO
  * device, or /dev/mem. */
-static void derive_pci(const char *path, uint64_t off, struct pci_info *pi)
+static void derive_pci(const char *path, uint64_t off, struct mt_pci_info *pi)
 {
 	const char *res = strstr(path, "/resource");
 	if (res && res[9] >= '0' && res[9] <= '9') {
@@ -333,6 +332,14 @@ static void derive_pci(const char *path, uint64_t off, struct pci_info *pi)
 
 MT_HIDDEN void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc)
 {
+	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
+	derive_pci(path, r->offset, &pi);
+	mt_emit_map_pi(r, path, pc, &pi);
+}
+
+static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t pc,
+			   const struct mt_pci_info *pip)
+{
 	if (!mt_ring)
 		return;
 	union {
@@ -342,8 +349,7 @@ MT_HIDDEN void mt_emit_map(const struct mt_region *r, const char *path, uint64_t
 	memset(&u, 0, sizeof(struct mt_ev) + sizeof(struct mt_ev_map));
 	ev_fill(&u.ev, MT_EV_MAP, r->map_id, r->start, pc);
 	struct mt_ev_map *m = (struct mt_ev_map *)u.ev.data;
-	struct pci_info pi = { -1, -1, -1, -1, -1, 0 };
-	derive_pci(path, r->offset, &pi);
+	struct mt_pci_info pi = *pip;
 	m->len = r->end - r->start;
 	m->offset = r->offset;
 	m->phys = pi.phys;
@@ -491,9 +497,14 @@ static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
 		r->used = 0;
 		return NULL;
 	}
+	r->map_start = r->start;
+	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
 	if (record && mt_ring) {
+		derive_pci(name, r->offset, &pi);
+		r->map_phys = pi.phys;
+		r->rule_mask = mt_rt_inject_match(name, &pi, len);
 		r->map_id = new_map_id();
-		mt_emit_map(r, name, pc);
+		mt_emit_map_pi(r, name, pc, &pi);
 	}
 	return r;
 }
@@ -626,6 +637,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 				r->alias = na;
 				r->start = (uintptr_t)p;
 				r->end = (uintptr_t)p + page_round(new_len);
+				r->map_start = r->start;
 				mt_real.mprotect(p, new_len, PROT_NONE);
 				if (oid) {
 					mt_emit_simple(MT_EV_UNMAP, oid, a, 0, NULL, 0, 0);
@@ -1033,7 +1045,7 @@ __attribute__((constructor)) static void mt_init(void)
 			globs[nglobs++] = g;
 	}
 	const char *inj = getenv(MT_ENV_INJECT);
-	if (inj && *inj && mt_inject_init(inj) < 0) {
+	if (inj && *inj && mt_rt_inject_init(inj) < 0) {
 		static const char m[] = "mmiotap: bad --inject rule in " MT_ENV_INJECT "; injection off\n";
 		(void)!write(2, m, sizeof(m) - 1);
 	}
