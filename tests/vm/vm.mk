@@ -22,7 +22,7 @@ CHECK_SCRIPTS += $(VM_SCRIPTS)
 export BUILD
 
 .PHONY: vm-check vm-prepare
-vm-check: $(VM_COMPARE)
+vm-check: all
 	@bash tests/run-tests.sh $(VM_SCRIPTS)
 
 # Install packages and build the cached initramfs without booting.
