@@ -148,10 +148,17 @@ static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long siz
 	return p;
 }
 
+/*
+ * The wrappers must really *call* the hooked function: a sibling call (jmp)
+ * would leave the original caller's return address as parent_ip, the ftrace
+ * callback would redirect to the wrapper again, forever. barrier() after
+ * the call keeps it out of tail position (checked: objdump shows call).
+ */
 static void mtk_w_iounmap(volatile void __iomem *addr)
 {
 	mtk_region_remove((unsigned long)addr);
 	iounmap(addr);
+	barrier();
 }
 
 struct mtk_hook {
