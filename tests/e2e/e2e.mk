@@ -1,0 +1,6 @@
+# tests/e2e - end-to-end tests of `mmiotap record` (user-space preload
+# backend). The scripts build their self-describing programs themselves
+# (the families test over a gcc/clang x -O0..-O3 x -march=native matrix)
+# and find the build through $BUILD.
+CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh))
+export BUILD
