@@ -28,3 +28,10 @@ ALL_TARGETS += $(RT_PRELOAD_LIB) $(RT_LIB)
 
 -include examples/examples.mk
 -include tests/e2e/e2e.mk
+
+# bench/bench_record: traced access vs untraced, fault floor, single-step.
+BENCH_RECORD := $(BUILD)/bench/bench_record
+$(BENCH_RECORD): $(BUILD)/bench/bench_record.o $(BUILD)/runtime/common/ring.o | $(RT_PRELOAD_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+ALL_TARGETS += $(BENCH_RECORD)
+BENCH_PROGS += $(BENCH_RECORD)

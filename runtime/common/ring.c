@@ -109,12 +109,11 @@ void mt_ring_lock(struct mt_ring *r)
 		c = __atomic_exchange_n(&r->lock, 2, __ATOMIC_ACQUIRE);
 	}
 out:
-	r->lock_owner = (uint32_t)syscall(SYS_gettid);
+	return;
 }
 
 void mt_ring_unlock(struct mt_ring *r)
 {
-	r->lock_owner = 0;
 	if (__atomic_fetch_sub(&r->lock, 1, __ATOMIC_RELEASE) != 1) {
 		__atomic_store_n(&r->lock, 0, __ATOMIC_RELEASE);
 		futex(&r->lock, FUTEX_WAKE, 1, NULL);
@@ -165,7 +164,11 @@ void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev)
 	}
 	copy_in(r, head, ev, n);
 	__atomic_store_n(&r->head, head + n, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&r->consumer_waiting, __ATOMIC_SEQ_CST)) {
+	/* Wake a sleeping consumer only once a quarter of the ring is used:
+	 * a wake-up per event would cost a context switch per access. The
+	 * consumer also polls with a timeout. */
+	if (__atomic_load_n(&r->consumer_waiting, __ATOMIC_SEQ_CST) &&
+	    head + n - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > r->data_size / 4) {
 		__atomic_store_n(&r->consumer_waiting, 0, __ATOMIC_RELAXED);
 		__atomic_fetch_add(&r->head_futex, 1, __ATOMIC_SEQ_CST);
 		futex(&r->head_futex, FUTEX_WAKE, 1, NULL);
