@@ -15,7 +15,7 @@ CHECK_SCRIPTS += tests/vm/test-compare.sh
 VM_SCRIPTS += tests/vm/selftest-edu.sh tests/vm/selftest-runner.sh
 # issue 5 item 9: the LD_PRELOAD tracer on real programs, against QEMU's log
 VM_SCRIPTS += tests/vm/test-userspace-devmem.sh tests/vm/test-userspace-python.sh \
-	tests/vm/test-userspace-memtester.sh
+	tests/vm/test-userspace-memtester.sh tests/vm/test-userspace-dpdk.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
