@@ -22,6 +22,7 @@
 #include "internal.h"
 
 #include <cpuid.h>
+#include <pthread.h>
 #include <sched.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -35,6 +36,18 @@
 #include "mmiotap/xrun.h"
 
 static __thread struct mt_tls *tls_state __attribute__((tls_model("initial-exec")));
+static pthread_key_t tls_key;
+static int tls_key_ok;
+
+/* Thread exit: release the per-thread block (decode cache, xrun state). */
+static void tls_release(void *p)
+{
+	if (p == tls_state)
+		tls_state = NULL;
+	mt_xrun_thread_fini();
+	if (mt_real.munmap)
+		mt_real.munmap(p, sizeof(struct mt_tls));
+}
 
 /* The program's own dispositions for the signals we take over. */
 static struct sigaction prog_act[NSIG];
@@ -62,6 +75,9 @@ MT_HIDDEN struct mt_tls *mt_tls_get(void)
 	t = p;
 	mt_dcache_init(&t->dc, t->slots, MT_DCACHE_SLOTS);
 	tls_state = t;
+	/* a low key lives in the thread's static block: no allocation here */
+	if (tls_key_ok)
+		pthread_setspecific(tls_key, t);
 	return t;
 }
 
@@ -251,40 +267,59 @@ static int kmask_set(void *op, unsigned idx, uint64_t val)
 static int exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displaced *d)
 {
 	struct ectx *c = op;
-	struct mt_xstate *stp = &c->t->xst;
-#define st (*stp)
+	struct mt_xstate *xs = &c->t->xst;
 	unsigned nregs, bytes, nk;
 	mt_xrun_vec_shape(&nregs, &bytes, &nk);
-	memcpy(st.gpr, cpu->gpr, sizeof(st.gpr));
-	st.rflags = cpu->rflags;
-	st.mxcsr = c->xs ? *(uint32_t *)(c->xs + 24) : 0x1f80;
+	if (!c->xs)
+		return -EOPNOTSUPP; /* no XSAVE frame: vector/x87 state not reachable */
+	memcpy(xs->gpr, cpu->gpr, sizeof(xs->gpr));
+	xs->rflags = cpu->rflags;
+	xs->mxcsr = *(uint32_t *)(c->xs + 24);
+	/* x87/MMX state: bytes 0..159 of the frame's legacy region, or the
+	 * init state when XSTATE_BV[0] says so */
+	xs->xflags = MT_XSTATE_X87;
+	struct mt_x87 x87_in;
+	if (*xbv(c) & 1) {
+		memcpy(&x87_in, c->xs, sizeof(x87_in));
+	} else {
+		memset(&x87_in, 0, sizeof(x87_in));
+		x87_in.fcw = 0x37f;
+	}
+	xs->x87 = x87_in;
 	for (unsigned i = 0; i < nregs; i++)
-		vec_get(c, i, st.zmm[i], bytes);
+		vec_get(c, i, xs->zmm[i], bytes);
 	for (unsigned i = 0; i < nk; i++)
-		kmask_get(c, i, &st.k[i]);
-	int rc = mt_xrun_displaced(d->code, d->len, d->scratch_reg, d->scratch, &st);
+		kmask_get(c, i, &xs->k[i]);
+	int rc = mt_xrun_displaced(d->code, d->len, d->scratch_reg, d->scratch, xs);
 	if (rc)
 		return rc;
-	memcpy(cpu->gpr, st.gpr, sizeof(st.gpr));
-	cpu->rflags = st.rflags;
-	if (c->xs)
-		*(uint32_t *)(c->xs + 24) = st.mxcsr;
+	mt_xrun_x87_fixup(xs, cpu->rip, d->scratch, d->fdp, d->fop);
+	memcpy(cpu->gpr, xs->gpr, sizeof(xs->gpr));
+	cpu->rflags = xs->rflags;
+	*(uint32_t *)(c->xs + 24) = xs->mxcsr;
+	{	/* FCW..FDP at 0..23, ST0-7 at 32..159 */
+		const uint8_t *a = (const uint8_t *)&x87_in, *b = (const uint8_t *)&xs->x87;
+		if (memcmp(a, b, 24) || memcmp(a + 32, b + 32, 128)) {
+			memcpy(c->xs, b, 24); /* MXCSR at 24 kept */
+			memcpy(c->xs + 32, b + 32, 128);
+			*xbv(c) |= 1;
+		}
+	}
 	/* Write back only registers that changed, so init-state components
 	 * stay init (cheaper sigreturn, and exact for untouched state). */
 	for (unsigned i = 0; i < nregs; i++) {
 		uint8_t old[64];
 		vec_get(c, i, old, bytes);
-		if (memcmp(old, st.zmm[i], bytes))
-			vec_set(c, i, st.zmm[i], bytes);
+		if (memcmp(old, xs->zmm[i], bytes))
+			vec_set(c, i, xs->zmm[i], bytes);
 	}
 	for (unsigned i = 0; i < nk; i++) {
 		uint64_t k;
 		kmask_get(c, i, &k);
-		if (k != st.k[i])
-			kmask_set(c, i, st.k[i]);
+		if (k != xs->k[i])
+			kmask_set(c, i, xs->k[i]);
 	}
 	return 0;
-#undef st
 }
 
 /* ---- device access --------------------------------------------------------------- */
@@ -749,6 +784,8 @@ MT_HIDDEN int mt_install_handlers(void)
 	if (mt_handlers_installed)
 		return 0;
 	xsave_layout();
+	if (!tls_key_ok && pthread_key_create(&tls_key, tls_release) == 0)
+		tls_key_ok = 1;
 	mt_xrun_vec_flavour();
 	mt_xrun_thread_init();
 	int sigs[2] = { SIGSEGV, SIGTRAP };

@@ -1001,6 +1001,42 @@ MT_EXPORT int mmiotap_probe_unregister(struct mmiotap_probe *p)
 	return rc;
 }
 
+/* ---- raw-syscall mappings -------------------------------------------------------- */
+
+/* A traced file mapped with syscall(SYS_mmap) bypasses the interposed
+ * mmap and cannot be traced; say so at exit for every such mapping still
+ * present (the only place it can be seen without seccomp). */
+__attribute__((destructor)) static void mt_fini(void)
+{
+	if (!mt_ring)
+		return;
+	in_rt++;
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[PATH_MAX + 128];
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		char perms[8];
+		int pos = 0;
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &s, &e, perms, &pos) < 3 || !pos)
+			continue;
+		char *path = line + pos;
+		path[strcspn(path, "\n")] = 0;
+		if (perms[3] != 's' || !glob_hit(path))
+			continue;
+		int known = 0;
+		for (int i = 0; i < mt_nregions && !known; i++)
+			known = mt_regions[i].used && ((mt_regions[i].start < e && mt_regions[i].end > s) ||
+				((uintptr_t)mt_regions[i].alias < e &&
+				 (uintptr_t)mt_regions[i].alias + (mt_regions[i].end - mt_regions[i].start) > s));
+		if (!known)
+			fprintf(stderr, "mmiotap: %s is mapped at %#lx without libc's mmap (raw syscall?): its accesses were not traced\n",
+				path, s);
+	}
+	if (f)
+		fclose(f);
+	in_rt--;
+}
+
 /* ---- start-up --------------------------------------------------------------------- */
 
 static void save_env(const char *name)
