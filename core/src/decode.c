@@ -17,6 +17,7 @@ const char *mt_emu_strerror(int status)
 	case MT_EMU_REGFAULT: return "regfault";
 	case MT_EMU_NOMEM_OPERAND: return "no-memory-operand";
 	case MT_EMU_BADARG: return "bad-argument";
+	case MT_EMU_DIVIDE_ERROR: return "divide-error";
 	default: return "unknown-status";
 	}
 }

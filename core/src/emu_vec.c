@@ -826,6 +826,18 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 	if (rc)
 		return rc;
 	x.scratch = scratch;
+	x.fdp = addr;
+	if (m->mem.segment == ZYDIS_REGISTER_FS)
+		x.fdp -= cpu->fs_base;
+	else if (m->mem.segment == ZYDIS_REGISTER_GS)
+		x.fdp -= cpu->gs_base;
+	x.fop = 0;
+	if (d->insn.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+	    (d->insn.opcode & 0xf8) == 0xd8)
+		x.fop = (uint16_t)(((d->insn.opcode & 7u) << 8) |
+				   ((unsigned)d->insn.raw.modrm.mod << 6) |
+				   ((unsigned)d->insn.raw.modrm.reg << 3) |
+				   d->insn.raw.modrm.rm);
 	mt_memset(scratch, 0, VEC_MAXB);
 	if (rd && ops->mem_read(opaque, addr, scratch, x.size, 0))
 		return MT_EMU_MEMFAULT;

@@ -23,15 +23,24 @@
 #define XR_OFF_MXCSR 136
 #define XR_OFF_K 144
 #define XR_OFF_ZMM 256
-#define XR_OFF_HOSTRSP 2304
-#define XR_OFF_HOSTMXCSR 2312
+#define XR_OFF_XFLAGS 140
+#define XR_OFF_X87 2304
+#define XR_OFF_HOSTRSP 2496
+#define XR_OFF_HOSTMXCSR 2504
+#define XR_OFF_GUESTFX 2560 /* FXSAVE64 image of the instruction's x87 state */
+#define XR_OFF_HOSTFX 3072  /* ... and of the caller's */
 #define XR_SLOT 32
 
 _Static_assert(offsetof(struct mt_xstate, rflags) == XR_OFF_RFLAGS, "layout");
 _Static_assert(offsetof(struct mt_xstate, mxcsr) == XR_OFF_MXCSR, "layout");
 _Static_assert(offsetof(struct mt_xstate, k) == XR_OFF_K, "layout");
 _Static_assert(offsetof(struct mt_xstate, zmm) == XR_OFF_ZMM, "layout");
-_Static_assert(sizeof(struct mt_xstate) == XR_OFF_HOSTRSP, "layout");
+_Static_assert(offsetof(struct mt_xstate, xflags) == XR_OFF_XFLAGS, "layout");
+_Static_assert(offsetof(struct mt_xstate, x87) == XR_OFF_X87, "layout");
+_Static_assert(sizeof(struct mt_x87) == 160, "layout");
+_Static_assert(offsetof(struct mt_x87, st) == 32, "layout");
+_Static_assert(sizeof(struct mt_xstate) <= XR_OFF_HOSTRSP, "layout");
+_Static_assert(XR_OFF_HOSTFX + 512 <= 4096, "layout");
 
 #define XS_(x) #x
 #define XS(x) XS_(x)
@@ -78,12 +87,27 @@ _Static_assert(sizeof(struct mt_xstate) == XR_OFF_HOSTRSP, "layout");
 #define KST(i) "kmovq %k" #i "," M("mt__xr3", KO(i)) "\n\t"
 #define K8(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
 
+/* x87/MMX state (MT_XSTATE_X87): the caller's saved and the instruction's
+ * loaded before everything else (FXRSTOR also loads MXCSR and xmm0-15,
+ * which the vector loads then overwrite); after the run the instruction's
+ * saved and the caller's restored. Relative jumps only: the template is
+ * copied. */
+#define X87_LD(T)                                                         \
+	"testl $1," M(T, XS(XR_OFF_XFLAGS)) "\n\tjz 1f\n\t"                 \
+	"fxsave64 " M(T, XS(XR_OFF_HOSTFX)) "\n\t"                          \
+	"fxrstor64 " M(T, XS(XR_OFF_GUESTFX)) "\n1:\n\t"
+#define X87_ST(T)                                                         \
+	"testl $1," M(T, XS(XR_OFF_XFLAGS)) "\n\tjz 2f\n\t"                 \
+	"fxsave64 " M(T, XS(XR_OFF_GUESTFX)) "\n\t"                         \
+	"fxrstor64 " M(T, XS(XR_OFF_HOSTFX)) "\n2:\n\t"
+
 #define TEMPLATE(T, VECLOAD, VECSTORE, VZU)                                \
 	".p2align 6\n" T "_start:\n\t"                                     \
 	"push %rbx\n\tpush %rbp\n\tpush %r12\n\t"                          \
 	"push %r13\n\tpush %r14\n\tpush %r15\n\t"                          \
 	"mov %rsp," M(T, XS(XR_OFF_HOSTRSP)) "\n\t"                        \
 	"stmxcsr " M(T, XS(XR_OFF_HOSTMXCSR)) "\n\t"                       \
+	X87_LD(T)                                                          \
 	"ldmxcsr " M(T, XS(XR_OFF_MXCSR)) "\n\t"                           \
 	VECLOAD                                                           \
 	"pushq " M(T, XS(XR_OFF_RFLAGS)) "\n\tpopfq\n\t"                   \
@@ -94,6 +118,7 @@ _Static_assert(sizeof(struct mt_xstate) == XR_OFF_HOSTRSP, "layout");
 	"pushfq\n\tpopq " M(T, XS(XR_OFF_RFLAGS)) "\n\t"                   \
 	"stmxcsr " M(T, XS(XR_OFF_MXCSR)) "\n\t"                           \
 	VECSTORE                                                          \
+	X87_ST(T)                                                          \
 	"ldmxcsr " M(T, XS(XR_OFF_HOSTMXCSR)) "\n\t"                       \
 	"mov " M(T, XS(XR_OFF_HOSTRSP)) ",%rsp\n\t"                        \
 	"pop %r15\n\tpop %r14\n\tpop %r13\n\t"                             \
@@ -231,7 +256,7 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 {
 	struct xr_ctx *c = &xr_tls;
 	struct mt_xstate *save;
-	unsigned char *slot;
+	unsigned char *slot, *fx;
 	uint64_t rsp, rflags;
 	int32_t rel;
 	int rc;
@@ -246,19 +271,61 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 	rel = (int32_t)((long)c->post_off - (long)(c->slot_off + len + 5));
 	memcpy(slot + len + 1, &rel, 4);
 
+	/* A floating-point exception must happen at the program's
+	 * instruction, never inside the stub: refuse states that allow one. */
+	if ((st->mxcsr & 0x1f80) != 0x1f80)
+		return -EDOM;
+	if ((st->xflags & MT_XSTATE_X87) &&
+	    ((st->x87.fsw & 0x80) || (st->x87.fcw & 0x3f) != 0x3f))
+		return -EDOM;
 	save = (struct mt_xstate *)(void *)(c->page + XR_SAVE);
+	fx = c->page + XR_SAVE + XR_OFF_GUESTFX;
 	rsp = st->gpr[MT_XRUN_RSP];
 	rflags = st->rflags;
 	memcpy(save, st, sizeof(*st));
 	save->rflags = (rflags & MT_XRUN_FLAGS_MASK) | 0x202;
 	save->mxcsr = st->mxcsr & 0xffff;
+	save->xflags = st->xflags & MT_XSTATE_X87;
+	if (save->xflags) {
+		uint32_t mx = save->mxcsr;
+		memset(fx, 0, 512);
+		memcpy(fx, &st->x87, sizeof(st->x87));
+		memcpy(fx + 24, &mx, 4);
+	}
 	__asm__ volatile("" ::: "memory");
 	((void (*)(void))(void *)c->page)();
 	__asm__ volatile("" ::: "memory");
-	memcpy(st, save, sizeof(*st));
+	memcpy(st, save, offsetof(struct mt_xstate, x87));
+	if (save->xflags) {
+		uint64_t fip;
+		memcpy(&fip, fx + 8, 8);
+		if (fip == (uint64_t)(uintptr_t)slot) {
+			memcpy(&st->x87, fx, sizeof(st->x87));
+		} else {
+			/* not an x87 data instruction: pointers as given */
+			uint16_t fop = st->x87.fop;
+			uint64_t ofip = st->x87.fip, ofdp = st->x87.fdp;
+			memcpy(&st->x87, fx, sizeof(st->x87));
+			st->x87.fop = fop;
+			st->x87.fip = ofip;
+			st->x87.fdp = ofdp;
+		}
+	}
 	st->gpr[MT_XRUN_RSP] = rsp;
 	st->rflags = (rflags & ~MT_XRUN_FLAGS_MASK) | (save->rflags & MT_XRUN_FLAGS_MASK);
 	return 0;
+}
+
+void mt_xrun_x87_fixup(struct mt_xstate *st, uint64_t rip, const void *scratch,
+		       uint64_t fdp, uint16_t fop)
+{
+	if (!st || !(st->xflags & MT_XSTATE_X87) || !xr_tls.page ||
+	    st->x87.fip != (uint64_t)(uintptr_t)(xr_tls.page + xr_tls.slot_off))
+		return;
+	st->x87.fip = rip;
+	st->x87.fop = fop & 0x7ff;
+	if (st->x87.fdp == (uint64_t)(uintptr_t)scratch)
+		st->x87.fdp = fdp;
 }
 
 int mt_xrun_displaced(const uint8_t *code, size_t len, unsigned scratch_reg,

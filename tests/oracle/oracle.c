@@ -195,9 +195,13 @@ int or_gen_generic(struct or_ctx *x, const struct or_form *f, struct or_case *c)
 			o->type = ZYDIS_OPERAND_TYPE_REGISTER;
 			o->reg.value = (ZydisRegister)(ZYDIS_REGISTER_K1 + or_range(x, 7));
 			break;
+		case OK_MM:
+			o->type = ZYDIS_OPERAND_TYPE_REGISTER;
+			o->reg.value = (ZydisRegister)(ZYDIS_REGISTER_MM0 + or_range(x, 8));
+			break;
 		case OK_M:
 			o->type = ZYDIS_OPERAND_TYPE_MEMORY;
-			o->mem.size = (ZyanU16)w;
+			o->mem.size = (ZyanU16)((f->flags & OF_MEMSIZE_ARG) ? f->arg : w);
 			memi = (int)i;
 			break;
 		default:
@@ -379,6 +383,7 @@ static int em_displaced(void *op, struct mt_cpu *cpu, const struct mt_displaced 
 	rc = mt_xrun_displaced(d->code, d->len, d->scratch_reg, d->scratch, e->vs);
 	if (rc)
 		return rc;
+	mt_xrun_x87_fixup(e->vs, cpu->rip, d->scratch, d->fdp, d->fop);
 	memcpy(cpu->gpr, e->vs->gpr, sizeof(cpu->gpr));
 	cpu->rflags = (cpu->rflags & ~MT_XRUN_FLAGS_MASK) | (e->vs->rflags & MT_XRUN_FLAGS_MASK);
 	return 0;
@@ -463,6 +468,53 @@ static void report(const struct or_form *f, struct form_stats *s, const struct o
 static uint8_t *ebuf;
 static struct mt_xstate nst, est, ist;
 
+/* An 80-bit value of a random class: normal near 1.0 or anywhere, zero,
+ * denormal, infinity, NaN, unnormal/garbage, integer-valued. */
+static void random_f80(struct or_ctx *x, uint8_t *p)
+{
+	uint64_t m = or_rand(x);
+	uint16_t se = (uint16_t)(or_rand(x) & 0x8000);
+
+	switch (or_range(x, 10)) {
+	case 0: m = 0; break;                                        /* zero */
+	case 1: m >>= 1 + or_range(x, 62); break;                    /* denormal */
+	case 2: m = 1ull << 63; se |= 0x7fff; break;                 /* infinity */
+	case 3: m |= 1ull << 63; se |= 0x7fff; break;                /* NaN */
+	case 4: se |= (uint16_t)(or_rand(x) & 0x7fff); break;        /* anything */
+	case 5: /* a small integer: exactly representable */
+		m = (or_value(x) & 0xffff) | 1;
+		se |= (uint16_t)(0x3fff + 63);
+		while (!(m >> 63)) {
+			m <<= 1;
+			se--;
+		}
+		break;
+	case 6: m |= 1ull << 63; se |= (uint16_t)(0x3fff + 20 + or_range(x, 60)); break;
+	default: m |= 1ull << 63; se |= (uint16_t)(0x3fff - 8 + or_range(x, 16)); break;
+	}
+	memcpy(p, &m, 8);
+	memcpy(p + 8, &se, 2);
+}
+
+static void random_x87(struct or_ctx *x, struct mt_xstate *st)
+{
+	struct mt_x87 *f = &st->x87;
+
+	memset(f, 0, sizeof(*f));
+	st->xflags = MT_XSTATE_X87;
+	/* rounding and precision control random, exceptions masked (the
+	 * runner refuses unmasked ones: tests/unit/core_xrun.c) */
+	f->fcw = (uint16_t)(0x0040 | 0x3f | (or_rand(x) & 0x0f00));
+	/* TOP and C0-C3 random; no exception pending */
+	f->fsw = (uint16_t)(or_rand(x) & 0x7f00);
+	f->ftw = (uint8_t)(or_range(x, 4) == 0 ? 0xff : or_range(x, 4) == 0 ? 0 : or_rand(x));
+	f->fop = (uint16_t)(or_rand(x) & 0x7ff);
+	f->fip = or_rand(x);
+	f->fdp = or_rand(x);
+	for (unsigned i = 0; i < 8; i++)
+		random_f80(x, f->st[i]);
+}
+
 static void random_state(struct or_ctx *x, struct or_case *c)
 {
 	unsigned i;
@@ -478,6 +530,7 @@ static void random_state(struct or_ctx *x, struct or_case *c)
 			uint64_t v = or_rand(x);
 			memcpy(&c->st.zmm[i][j], &v, 8);
 		}
+	random_x87(x, &c->st);
 	if (x->kregs == 0)
 		memset(c->st.k, 0, sizeof(c->st.k));
 	for (i = x->vregs; i < 32; i++)
@@ -578,6 +631,33 @@ static void run_case(struct or_ctx *x, const struct or_form *f, struct form_stat
 		snprintf(what, sizeof(what), "mxcsr: native %#x emulated %#x", nst.mxcsr, est.mxcsr);
 		report(f, s, &c, x, what);
 		return;
+	}
+	{
+		const struct mt_x87 *a = &nst.x87, *b = &est.x87;
+		const char *fld = NULL;
+		uint64_t nv = 0, ev = 0;
+		if (a->fcw != b->fcw) fld = "fcw", nv = a->fcw, ev = b->fcw;
+		else if (a->fsw != b->fsw) fld = "fsw", nv = a->fsw, ev = b->fsw;
+		else if (a->ftw != b->ftw) fld = "ftw", nv = a->ftw, ev = b->ftw;
+		else if (a->fop != b->fop) fld = "fop", nv = a->fop, ev = b->fop;
+		else if (a->fip != b->fip) fld = "fip", nv = a->fip, ev = b->fip;
+		else if (a->fdp != b->fdp) fld = "fdp", nv = a->fdp, ev = b->fdp;
+		if (fld) {
+			snprintf(what, sizeof(what), "x87 %s: native %#llx emulated %#llx", fld,
+				 (unsigned long long)nv, (unsigned long long)ev);
+			report(f, s, &c, x, what);
+			return;
+		}
+		for (i = 0; i < 8; i++)
+			if (memcmp(a->st[i], b->st[i], 10)) {
+				snprintf(what, sizeof(what), "x87 st%u: native %04x:%016llx emulated %04x:%016llx",
+					 i, *(const uint16_t *)(a->st[i] + 8),
+					 (unsigned long long)*(const uint64_t *)a->st[i],
+					 *(const uint16_t *)(b->st[i] + 8),
+					 (unsigned long long)*(const uint64_t *)b->st[i]);
+				report(f, s, &c, x, what);
+				return;
+			}
 	}
 	for (i = 0; i < x->kregs; i++)
 		if (nst.k[i] != est.k[i]) {

@@ -6,12 +6,15 @@
  * each random case the framework builds the instruction with Zydis's
  * encoder (random registers, widths, immediates, addressing modes), makes a
  * random machine state (GPRs, flags, MXCSR, vector and mask registers) and a
- * random data buffer, then:
+ * random data buffer, then (x87/MMX state included, random: control word with
+ * any rounding/precision and sometimes unmasked exceptions, TOP, condition
+ * codes, tags, ST0-7 values of every class):
  *   - runs it natively with mt_xrun() on the real buffer,
  *   - emulates it with mt_decode()+mt_emulate() on a copy of the buffer
  *     (the memory callbacks translate the same addresses to the copy),
  * and compares every GPR (but RSP), the arithmetic flags and DF, RIP,
- * MXCSR, every vector and mask register and every buffer byte.
+ * MXCSR, every vector and mask register, the x87 state (FCW FSW FTW FOP
+ * FIP FDP ST0-7) and every buffer byte.
  *
  * Form tables live in tests/oracle/<name>_forms.c (or vec_*.c) and register
  * themselves with ORACLE_FORMS(table); all files in tests/oracle/ are linked
@@ -39,6 +42,7 @@ enum or_kind {
 	OK_YMM,
 	OK_ZMM,
 	OK_K,     /* opmask k1-k7 (written after the destination, as Zydis wants) */
+	OK_MM,    /* MMX register mm0-7 */
 };
 
 /* Widths as a bit mask of operand byte sizes. */
@@ -63,6 +67,7 @@ struct or_opspec {
 #define OF_EVEX 0x0008      /* vector registers 0-31 allowed */
 #define OF_ALIGN16 0x0010   /* memory operand aligned to its size (16) */
 #define OF_ALIGN 0x0020     /* memory operand aligned to its size */
+#define OF_MEMSIZE_ARG 0x0040 /* memory operand of form->arg bytes (m80, m28) */
 
 struct or_ctx;
 struct or_case;

@@ -43,6 +43,8 @@ enum mt_emu_status {
 	MT_EMU_REGFAULT = -1004,   /* a register accessor returned an error   */
 	MT_EMU_NOMEM_OPERAND = -1005, /* instruction does not access memory   */
 	MT_EMU_BADARG = -1006,     /* caller error (NULL, bad size, ...)       */
+	MT_EMU_DIVIDE_ERROR = -1007, /* the CPU raises #DE (DIV/IDIV): nothing
+				      * written; the operand read stands */
 };
 
 /* Short stable name of a status ("unsupported", ...); never NULL. */
@@ -95,6 +97,9 @@ struct mt_displaced {
 	uint8_t scratch_reg; /* enum mt_gpr */
 	uint16_t size;       /* bytes of the memory operand */
 	uint8_t *scratch;    /* 64-byte aligned, at least 64 bytes */
+	uint64_t fdp;        /* x87 FDP of the original: the operand's
+			      * offset (address without the FS/GS base) */
+	uint16_t fop;        /* x87 FOP of the original (opcode bits), else 0 */
 };
 
 struct mt_emu_ops {
@@ -124,7 +129,10 @@ struct mt_emu_ops {
 	int (*kmask_set)(void *opaque, unsigned idx, uint64_t val);
 
 	/* Optional: run a displaced instruction (see struct mt_displaced).
-	 * NULL means forms that need it are MT_EMU_UNSUPPORTED. */
+	 * NULL means forms that need it are MT_EMU_UNSUPPORTED. It must carry
+	 * the x87/MMX state too (x87 and MMX forms are displaced), e.g. with
+	 * mt_xrun() and MT_XSTATE_X87. Return 0 or a negative errno (the core
+	 * then returns MT_EMU_REGFAULT with nothing written to memory). */
 	int (*exec_displaced)(void *opaque, struct mt_cpu *cpu,
 			      const struct mt_displaced *d);
 };

@@ -16,6 +16,24 @@
  * bits of st->rflags are preserved. MXCSR is loaded as given (reserved bits
  * are cleared to avoid #GP) and the caller's MXCSR is restored afterwards.
  *
+ * x87/MMX: with MT_XSTATE_X87 in st->xflags the runner also loads the whole
+ * x87 state (control, status and tag words, ST0-7/MM0-7, FOP/FIP/FDP) from
+ * st->x87 with FXRSTOR and stores it back with FXSAVE, restoring the
+ * caller's own x87 state afterwards. Without the flag an x87 or MMX
+ * instruction would run on the caller's x87 state: backends that run
+ * displaced instructions must carry it (the core sends x87/MMX forms).
+ * The runner refuses (-EDOM, nothing run) a state in which the instruction
+ * could raise a floating-point exception inside the stub instead of at the
+ * program's instruction, or behave differently because of one: any SIMD
+ * exception unmasked in MXCSR (#XM), and with MT_XSTATE_X87 any x87
+ * exception unmasked in FCW or already pending (FSW.ES): an unmasked x87
+ * exception suppresses a store to memory, which the displaced copy-back
+ * could not see. The caller then falls back (e.g. single step).
+ * After an x87 instruction FIP is the stub's address and FDP the scratch
+ * buffer's: mt_xrun_x87_fixup() maps them back. When the instruction did
+ * not update them (FIP does not name the stub), FOP/FIP/FDP are returned as
+ * given (FXRSTOR does not load FOP on every CPU).
+ *
  * Users: the oracle tests (native side of each case) and the user-space
  * backend's displaced execution (mt_xrun_displaced()). Async-signal-safe
  * once the thread's stub exists: call mt_xrun_thread_init() at thread start
@@ -35,13 +53,35 @@ extern "C" {
 #define MT_XRUN_RSP 4
 #define MT_XRUN_FLAGS_MASK 0xcd5ull /* CF PF AF ZF SF OF DF */
 
+/*
+ * x87/MMX state, laid out exactly as bytes 0..159 of an FXSAVE64 image (and
+ * so of the legacy region of an XSAVE area, e.g. a signal frame's fpregs):
+ * a backend can copy those 160 bytes in and out. The two MXCSR words at
+ * offset 24 are ignored here (struct mt_xstate.mxcsr is authoritative).
+ * ftw is the abridged tag word (one bit per register, 1 = valid); st[i]
+ * holds ST(i) (80 bits, MMi in its low 64 bits) in a 16-byte slot.
+ */
+struct mt_x87 {
+	uint16_t fcw, fsw;
+	uint8_t ftw, rsvd0;
+	uint16_t fop;
+	uint64_t fip, fdp;
+	uint32_t mxcsr_ignored, mxcsr_mask_ignored;
+	uint8_t st[8][16];
+};
+
+/* struct mt_xstate.xflags */
+#define MT_XSTATE_X87 0x1u /* x87 holds valid state: load it, store it back */
+
 struct mt_xstate {
 	uint64_t gpr[16];   /* hardware order: rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
 	uint64_t rflags;
 	uint32_t mxcsr;
-	uint32_t pad0;
+	uint32_t xflags;    /* MT_XSTATE_*; was padding (0: no x87 state given) */
 	uint64_t k[8];
 	uint8_t zmm[32][64] __attribute__((aligned(64)));
+	/* Added later; used only with MT_XSTATE_X87. */
+	struct mt_x87 x87 __attribute__((aligned(16)));
 } __attribute__((aligned(64)));
 
 /* Vector flavour the runner uses on this machine. */
@@ -84,6 +124,17 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st);
  */
 int mt_xrun_displaced(const uint8_t *code, size_t len, unsigned scratch_reg,
 		      void *scratch, struct mt_xstate *st);
+
+/*
+ * After a displaced run with MT_XSTATE_X87 of an x87 instruction, the
+ * last-instruction pointers name the stub, the scratch buffer and the
+ * re-encoded ModRM. If FIP equals mt_xrun_code_address(), set FIP to rip
+ * (the program's instruction), FOP to fop (the original's opcode, struct
+ * mt_displaced.fop) and an FDP equal to scratch to fdp (struct
+ * mt_displaced.fdp: the original operand's offset).
+ */
+void mt_xrun_x87_fixup(struct mt_xstate *st, uint64_t rip, const void *scratch,
+		       uint64_t fdp, uint16_t fop);
 
 #ifdef __cplusplus
 }
