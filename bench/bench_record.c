@@ -163,7 +163,7 @@ static int run_traced(long n, double *traced, double thr[3])
 		return -1;
 	}
 	char ring_path[64];
-	snprintf(ring_path, sizeof(ring_path), "/dev/shm/mmiotap-bench-%d.ring", (int)getpid());
+	snprintf(ring_path, sizeof(ring_path), "/dev/shm/mt-bench-%d.ring", (int)getpid());
 	struct mt_ring *r;
 	int rc = mt_ring_create(ring_path, 16u << 20, &r);
 	if (rc) {
