@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "mmiotap/rt_ring.h"
 
 int mt_cli_mark(int argc, char **argv);
+int mt_cli_kernel_mark_args(int argc, char **argv) __attribute__((weak));
 
 int mt_cli_mark(int argc, char **argv)
 {
@@ -54,9 +56,29 @@ int mt_cli_mark(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	if (!ring_path || !*ring_path) {
 		if (glob("/dev/shm/mmiotap-*.ring", 0, NULL, &g) || g.gl_pathc == 0) {
+			/* No user-space recording: a kernel one (cli/kernel.c)? */
+			if (mt_cli_kernel_mark_args && mt_cli_kernel_mark_args(argc - optind, argv + optind) == 0)
+				return 0;
 			fprintf(stderr, "mmiotap mark: no recording is running\n");
 			return 1;
 		}
+		/* keep only rings whose `mmiotap record` is alive (a killed
+		 * recorder leaves its ring behind) */
+		size_t live = 0;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			int pid = 0;
+			if (sscanf(g.gl_pathv[i], "/dev/shm/mmiotap-%d.ring", &pid) == 1 && pid > 0 &&
+			    (kill(pid, 0) == 0 || errno == EPERM))
+				g.gl_pathv[live++] = g.gl_pathv[i];
+		}
+		if (live == 0) {
+			globfree(&g);
+			if (mt_cli_kernel_mark_args && mt_cli_kernel_mark_args(argc - optind, argv + optind) == 0)
+				return 0;
+			fprintf(stderr, "mmiotap mark: no recording is running\n");
+			return 1;
+		}
+		g.gl_pathc = live;
 		if (g.gl_pathc > 1) {
 			fprintf(stderr, "mmiotap mark: %zu recordings are running; choose one with -p PID of `mmiotap record`\n",
 				g.gl_pathc);
