@@ -27,6 +27,7 @@ struct mtk_ring {
 
 static DEFINE_PER_CPU(struct mtk_ring, mtk_rings);
 static bool mtk_buf_ready;
+atomic64_t mtk_lost_total = ATOMIC64_INIT(0);
 static DEFINE_MUTEX(mtk_read_mutex);
 
 static struct mmiotap_krec *mtk_ring_take(struct mtk_ring *rg, unsigned int need)
@@ -57,6 +58,7 @@ struct mmiotap_krec *mtk_buf_reserve(void)
 		r = mtk_ring_take(rg, 2);
 		if (!r) {
 			local_inc(&rg->lost);
+			atomic64_inc(&mtk_lost_total);
 			return NULL;
 		}
 		local_sub(lost, &rg->lost);
@@ -69,8 +71,10 @@ struct mmiotap_krec *mtk_buf_reserve(void)
 		mtk_buf_commit(r);
 	}
 	r = mtk_ring_take(rg, 1);
-	if (!r)
+	if (!r) {
 		local_inc(&rg->lost);
+		atomic64_inc(&mtk_lost_total);
+	}
 	return r;
 }
 
@@ -120,6 +124,7 @@ int mtk_buf_alloc(unsigned int nrec)
 		rg->tail = 0;
 		local_set(&rg->lost, 0);
 	}
+	atomic64_set(&mtk_lost_total, 0);
 	WRITE_ONCE(mtk_buf_ready, true);
 	return 0;
 }

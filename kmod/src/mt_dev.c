@@ -85,27 +85,32 @@ static long mtk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		mtk_select_clear();
 		break;
 	case MMIOTAP_KIOC_MARK: {
-		char text[16];
-		struct mmiotap_krec *r;
-		unsigned long flags;
+		struct mmiotap_kmark m;
 
-		if (copy_from_user(text, uarg, sizeof(text))) {
-			ret = -EFAULT;
+		ret = mtk_copy_opts(&m, sizeof(m), uarg);
+		if (!ret && (!m.len || m.len > MMIOTAP_KMARK_MAX))
+			ret = -EINVAL;
+		if (!ret && !mtk_tracing)
+			ret = -ENODATA;
+		if (!ret)
+			ret = mtk_mark(m.text, m.len);
+		break;
+	}
+	case MMIOTAP_KIOC_STATUS: {
+		struct mmiotap_kstatus st;
+
+		ret = mtk_copy_opts(&st, sizeof(st), uarg);
+		if (ret)
 			break;
-		}
-		local_irq_save(flags);
-		r = mtk_buf_reserve();
-		if (r) {
-			r->seq = mtk_next_seq();
-			r->ts_ns = local_clock();
-			r->type = MMIOTAP_KREC_MARK;
-			memcpy(r->insn, text, sizeof(text));
-			r->pid = current->pid;
-			r->cpu = smp_processor_id();
-			mtk_buf_commit(r);
-		}
-		local_irq_restore(flags);
-		ret = r ? 0 : -ENOSPC;
+		st.tracing = READ_ONCE(mtk_tracing);
+		st.last_seq = mtk_last_seq();
+		st.emulated = READ_ONCE(mtk_stat_faults);
+		st.unknown = READ_ONCE(mtk_stat_unknown);
+		st.lost = atomic64_read(&mtk_lost_total);
+		st.regions = mtk_regions_armed();
+		/* Write back no more than the caller's size. */
+		if (copy_to_user(uarg, &st, min_t(u32, st.size, sizeof(st))))
+			ret = -EFAULT;
 		break;
 	}
 	default:

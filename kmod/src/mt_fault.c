@@ -72,7 +72,7 @@ asm(MTK_STUB(mtk_stub_sti0, "sti\n", mtk_resume0)
 
 static arch_spinlock_t mtk_order_lock = __ARCH_SPIN_LOCK_UNLOCKED;
 static DEFINE_PER_CPU(int, mtk_order_held);
-static u64 mtk_seq;
+static atomic64_t mtk_seq = ATOMIC64_INIT(0);
 
 /* Returns true if the lock was taken (false: NMI nested in our own
  * critical section on this CPU; the record is flagged NESTED). */
@@ -80,22 +80,86 @@ static bool mtk_order_begin(void)
 {
 	if (this_cpu_read(mtk_order_held))
 		return false;
-	arch_spin_lock(&mtk_order_lock);
+	/* Mark first: an NMI between the two must not spin on a lock this
+	 * CPU is about to hold. */
 	this_cpu_write(mtk_order_held, 1);
+	barrier();
+	arch_spin_lock(&mtk_order_lock);
 	return true;
 }
 
 static void mtk_order_end(bool taken)
 {
 	if (taken) {
-		this_cpu_write(mtk_order_held, 0);
 		arch_spin_unlock(&mtk_order_lock);
+		barrier();
+		this_cpu_write(mtk_order_held, 0);
 	}
 }
 
+/* Atomic: a nested NMI takes numbers without the lock. */
 u64 mtk_next_seq(void)
 {
-	return ++mtk_seq; /* callers hold mtk_order_lock or are the only writer */
+	return atomic64_inc_return(&mtk_seq);
+}
+
+/* The last number handed out; every record numbered up to it is committed
+ * (records are numbered and committed inside the order lock). */
+u64 mtk_last_seq(void)
+{
+	unsigned long flags;
+	bool taken;
+	u64 v;
+
+	local_irq_save(flags);
+	taken = mtk_order_begin();
+	v = atomic64_read(&mtk_seq);
+	mtk_order_end(taken);
+	local_irq_restore(flags);
+	return v;
+}
+
+unsigned int mtk_regions_armed(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < MTK_MAX_REGIONS; i++)
+		n += READ_ONCE(mtk_regions[i].state) == MTK_R_ARMED;
+	return n;
+}
+
+/* A MARK, split into 16-byte records with consecutive numbers. */
+int mtk_mark(const char *text, unsigned int len)
+{
+	unsigned long flags;
+	unsigned int off = 0;
+	bool taken;
+	int ret = 0;
+
+	local_irq_save(flags);
+	taken = mtk_order_begin();
+	do {
+		struct mmiotap_krec *r = mtk_buf_reserve();
+		unsigned int n = min(len - off, 16u);
+
+		if (!r) {
+			ret = -ENOSPC;
+			break;
+		}
+		r->seq = mtk_next_seq();
+		r->ts_ns = local_clock();
+		r->type = MMIOTAP_KREC_MARK;
+		memcpy(r->insn, text + off, n);
+		r->width = n;
+		r->pid = current->pid;
+		r->cpu = smp_processor_id();
+		off += n;
+		r->flags = off < len ? MMIOTAP_KF_MORE : 0;
+		mtk_buf_commit(r);
+	} while (off < len);
+	mtk_order_end(taken);
+	local_irq_restore(flags);
+	return ret;
 }
 
 /* ---- regions -------------------------------------------------------------- */
@@ -734,8 +798,8 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		mtk_order_end(c.taken);
 		return; /* regs->ip unchanged: the instruction re-runs natively */
 	}
-	mtk_order_end(c.taken);
 	mtk_stat_faults++;
+	mtk_order_end(c.taken);
 	/* Resume after the instruction through a stub (see the top). */
 	if (nmi) {
 		this_cpu_write(mtk_resume1, regs->ip);

@@ -41,6 +41,9 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 void mtk_region_remove(unsigned long virt);
 void mtk_region_remove_all(void);
 extern u64 mtk_stat_faults, mtk_stat_unknown;
+u64 mtk_last_seq(void);
+unsigned int mtk_regions_armed(void);
+int mtk_mark(const char *text, unsigned int len);
 
 /* mt_buf.c */
 int mtk_buf_alloc(unsigned int nrec);
@@ -49,6 +52,7 @@ struct mmiotap_krec *mtk_buf_reserve(void);
 void mtk_buf_commit(struct mmiotap_krec *r);
 u64 mtk_next_seq(void);
 ssize_t mtk_buf_read(char __user *ubuf, size_t len);
+extern atomic64_t mtk_lost_total;
 
 /* mt_select.c / mt_ioremap.c */
 int mtk_select_add(const struct mmiotap_ksel *s);

@@ -1,20 +1,17 @@
-# Guest side of tests/vm/test-kmod-edu.sh: load mmiotap.ko tracing edu's
-# BAR0, run the edu test driver (2 CPUs), drain the records.
+# Guest side of tests/vm/test-kmod-edu.sh: `mmiotap kernel record` (which
+# loads mmiotap.ko) traces edu's BAR0 while the edu test driver runs its
+# two CPUs at once; a marker goes in between load and unload.
 set -e
 . "$VM_LIB"
-KO=$MTK_KODIR
 echo 8 >/proc/sys/kernel/printk
 bdf=$(vm_pci_find 1234 11e8)
 set -- $(vm_bar "$bdf" 0)
 echo "$1-$2" >"$VM_RESULTS/edu-bar"
-end=$(printf '%x' $(($2 + 1)))
-insmod "$KO/mmiotap.ko" phys="${1#0x}-$end" || vm_die "insmod mmiotap.ko failed"
-insmod "$KO/mtk_edutest.ko" iters="${MTK_ITERS:-100}" || vm_die "edu test driver saw wrong values"
-rmmod mtk_edutest
-"$MTK_READ" >"$VM_RESULTS/trace.txt"
-rmmod mmiotap
+echo "$bdf" >"$VM_RESULTS/edu-bdf"
+"$MMIOTAP" kernel record --pci "$bdf,bar=0" -o "$VM_RESULTS/edu.trace" -- \
+	sh -c 'insmod "$1" iters="$2" && "$3" mark edu test loaded && rmmod mtk_edutest' sh \
+	"$MTK_KODIR/mtk_edutest.ko" "${MTK_ITERS:-100}" "$MMIOTAP" ||
+	vm_die "mmiotap kernel record or the edu test driver failed"
+[ ! -e /sys/module/mmiotap ] || vm_die "mmiotap.ko still loaded after the recording"
 dmesg | grep -E 'mmiotap|mtk_edutest' >"$VM_RESULTS/dmesg.txt" || true
-# untraced baseline, same VM
-insmod "$KO/mtk_edutest.ko" iters="${MTK_ITERS:-100}" && rmmod mtk_edutest
-dmesg | grep 'mtk_edutest' | tail -n1 >>"$VM_RESULTS/dmesg.txt"
 cat "$VM_RESULTS/dmesg.txt"

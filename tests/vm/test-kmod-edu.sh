@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
-# mmiotap.ko on QEMU's edu: the test driver (kmod/tests/mtk_edutest.c)
-# ioremaps BAR0 and accesses it from 2 CPUs at once while mmiotap.ko traces
-# it from load time; the trace must equal QEMU's memory_region_ops log,
-# access by access, in order, with values; no BUG/Oops/WARNING (run-vm).
+# mmiotap.ko on QEMU's edu through `mmiotap kernel record`: the test driver
+# (kmod/tests/mtk_edutest.c) ioremaps BAR0 and accesses it from 2 CPUs at
+# once (CPU 0 liveness write/read, CPU 1 4- and 8-byte id reads) and checks
+# every value; the trace must equal QEMU's memory_region_ops log access by
+# access, per CPU, in order, with values; MAP/UNMAP carry the PCI identity,
+# the marker is in the trace; no BUG/Oops/WARNING on the console (run-vm).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 B=${BUILD:-build}
+ITERS=${MTK_ITERS:-100}
 cd "$top"
-make -s kmod BUILD="$B" >/dev/null 2>"$top/$B/kmod-build.err" || { echo "FAIL: make kmod"; cat "$top/$B/kmod-build.err"; exit 1; }
-make -s BUILD="$B" "$B/kmod-tools/mtk-read" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
+mkdir -p "$B"
+make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
+make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 res=$top/$B/vm/test-kmod-edu
 rm -rf "$res" && mkdir -p "$res" || exit 99
 bash "$here/run-vm.sh" --dev edu --results "$res" --timeout 300 \
-	--env MTK_KODIR="$top/$B/kmod" --env MTK_READ="$top/$B/kmod-tools/mtk-read" \
-	--env MTK_ITERS="${MTK_ITERS:-100}" "$top/kmod/tests/guest-edu.sh"
+	--env MTK_KODIR="$top/$B/kmod" --env MMIOTAP="$top/$B/mmiotap" \
+	--env MTK_ITERS="$ITERS" "$top/kmod/tests/guest-edu.sh"
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || { echo "FAIL: the VM run failed (exit $rc)"; exit 1; }
 bar=$(cat "$res/edu-bar")
-n=$(grep -c '^[RW] ' "$res/trace.txt")
-want=$((4 * ${MTK_ITERS:-100}))
+bdf=$(cat "$res/edu-bdf")
+"$top/$B/mmiotap" dump "$res/edu.trace" >"$res/edu.txt" || { echo "FAIL: mmiotap dump"; exit 1; }
+n=$(grep -c '^[RW] ' "$res/edu.txt")
+want=$((4 * ITERS))
 [ "$n" -eq "$want" ] || { echo "FAIL: $n traced accesses, want $want"; exit 1; }
-"$top/$B/qemu-compare" --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/trace.txt" || { echo "FAIL: trace differs from QEMU's log"; exit 1; }
-echo "PASS: $n accesses from 2 CPUs matched QEMU's log"
+for cpu in 0 1; do
+	c=$(awk -v c="$cpu" '/^CTX / { cur = $4 } /^[RW] / && cur == c { n++ } END { print n + 0 }' "$res/edu.txt")
+	[ "$c" -eq $((2 * ITERS)) ] || { echo "FAIL: $c accesses on CPU $cpu, want $((2 * ITERS))"; exit 1; }
+done
+grep -q '^MARK .*edu test loaded' "$res/edu.txt" || { echo "FAIL: the marker is not in the trace"; exit 1; }
+grep -q "^MAP .*" "$res/edu.txt" && grep -q "^UNMAP " "$res/edu.txt" || { echo "FAIL: MAP/UNMAP missing"; exit 1; }
+grep -q "pci=$bdf" "$res/edu.txt" || { echo "FAIL: no MAP info with pci=$bdf"; exit 1; }
+MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" --per-cpu --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
+	{ echo "FAIL: trace differs from QEMU's log (per CPU)"; exit 1; }
+MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" -q --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
+	{ echo "FAIL: trace differs from QEMU's log (global order)"; exit 1; }
+echo "PASS: $n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest:' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //')"

@@ -12,6 +12,15 @@
  *                                selected ranges are armed at once, new
  *                                ioremaps as they happen
  *   ioctl MMIOTAP_KIOC_STOP      disarm everything (records stay readable)
+ *   ioctl MMIOTAP_KIOC_STATUS    -> struct mmiotap_kstatus: whether tracing,
+ *                                and the last sequence number handed out
+ *                                (taken under the order lock: once read()
+ *                                returns 0 after this call, every record with
+ *                                seq <= last_seq has been read, or counted in
+ *                                a LOST record)
+ *   ioctl MMIOTAP_KIOC_MARK      <- struct mmiotap_kmark: a MARK, split into
+ *                                16-byte MARK records with consecutive seq,
+ *                                MMIOTAP_KF_MORE on all but the last
  *   read()                       whole struct mmiotap_krec records, drained
  *                                from the per-CPU buffers; 0 = nothing now.
  *                                Order across CPUs: sort by seq.
@@ -25,7 +34,7 @@
 #include <linux/ioctl.h>
 
 #define MMIOTAP_KDEV "/dev/mmiotap"
-#define MMIOTAP_KABI_VERSION 1u
+#define MMIOTAP_KABI_VERSION 2u
 
 struct mmiotap_kcfg {
 	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
@@ -63,6 +72,7 @@ enum {
 #define MMIOTAP_KF_LOCKED 0x20u   /* part of a locked read-modify-write */
 #define MMIOTAP_KF_STRING 0x40u   /* element of a string instruction */
 #define MMIOTAP_KF_DISARMED 0x80u /* UNKNOWN: the page was left untraced after this */
+#define MMIOTAP_KF_MORE 0x100u    /* MARK: the text continues in the next record (seq + 1) */
 
 /* One record, 64 bytes. */
 struct mmiotap_krec {
@@ -86,11 +96,30 @@ struct mmiotap_krec {
 	__u32 pci;    /* MAP: domain << 16 | bus << 8 | devfn, 0xffffffff if not PCI */
 };
 
+struct mmiotap_kstatus {
+	__u32 size;        /* sizeof(struct mmiotap_kstatus), set by the caller */
+	__u32 tracing;     /* 1 between START and STOP */
+	__u64 last_seq;    /* last sequence number handed out */
+	__u64 emulated;    /* accesses emulated since load */
+	__u64 unknown;     /* UNKNOWN records since load */
+	__u64 lost;        /* records lost since START (all CPUs) */
+	__u32 regions;     /* mappings armed now */
+	__u32 pad;
+};
+
+#define MMIOTAP_KMARK_MAX 128
+struct mmiotap_kmark {
+	__u32 size;        /* sizeof(struct mmiotap_kmark) */
+	__u32 len;         /* bytes of text used (<= MMIOTAP_KMARK_MAX) */
+	char text[MMIOTAP_KMARK_MAX];
+};
+
 #define MMIOTAP_KIOC_VERSION _IOR('M', 0, __u32)
 #define MMIOTAP_KIOC_CONFIG _IOW('M', 1, struct mmiotap_kcfg)
 #define MMIOTAP_KIOC_SELECT _IOW('M', 2, struct mmiotap_ksel)
 #define MMIOTAP_KIOC_START _IO('M', 3)
 #define MMIOTAP_KIOC_STOP _IO('M', 4)
-#define MMIOTAP_KIOC_MARK _IOW('M', 5, char[16])
+#define MMIOTAP_KIOC_MARK _IOW('M', 5, struct mmiotap_kmark)
+#define MMIOTAP_KIOC_STATUS _IOWR('M', 6, struct mmiotap_kstatus)
 
 #endif /* MMIOTAP_KABI_H */
