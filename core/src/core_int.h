@@ -26,9 +26,19 @@ enum mt__handler {
 	MT_H_NTSTORE,    /* MOVNTI MOVDIRI */
 	MT_H_MOVDIR64B,
 	MT_H_STRING,     /* MOVS STOS LODS CMPS SCAS */
+	MT_H_MULDIV,     /* MUL IMUL DIV IDIV r/m (one operand: rDX:rAX) */
+	MT_H_XLAT,
+	MT_H_PUSHM,      /* PUSH m (not in the kernel: see below) */
+	MT_H_POPM,       /* POP m */
 	MT_H_INT_COUNT,
 	MT_H_VEC_FIRST = 128,
 };
+
+/* PUSH m / POP m write or read the interrupted stack. In the kernel the
+ * exception frame sits right below the interrupted RSP: never there. */
+#if defined(__KERNEL__) && !defined(MT_NO_STACK_OPS)
+#define MT_NO_STACK_OPS 1
+#endif
 
 #define MT_ARITH_FLAGS 0x8d5ull /* CF PF AF ZF SF OF */
 #define MT_FL_CF 0x001ull

@@ -205,6 +205,26 @@ int mt__int_classify(const struct mt_decoded *d, uint8_t *family, uint8_t *handl
 		fam = MT_FAM_NT, h = MT_H_NTSTORE; break;
 	case ZYDIS_MNEMONIC_MOVDIR64B:
 		fam = MT_FAM_NT, h = MT_H_MOVDIR64B; break;
+	case ZYDIS_MNEMONIC_MUL: case ZYDIS_MNEMONIC_IMUL:
+	case ZYDIS_MNEMONIC_DIV: case ZYDIS_MNEMONIC_IDIV:
+		/* one-operand forms (F6/F7 /4-/7); IMUL r, m[, imm] is
+		 * displaced (emu_vec.c) */
+		if (in->opcode_map != ZYDIS_OPCODE_MAP_DEFAULT ||
+		    (in->opcode != 0xf6 && in->opcode != 0xf7) || d->mem_op != 0)
+			return 0;
+		fam = MT_FAM_ALU, h = MT_H_MULDIV; break;
+	case ZYDIS_MNEMONIC_XLAT:
+		fam = MT_FAM_MOV, h = MT_H_XLAT; break;
+#ifndef MT_NO_STACK_OPS
+	case ZYDIS_MNEMONIC_PUSH:
+		if (d->mem_op != 0)
+			return 0;
+		fam = MT_FAM_MOV, h = MT_H_PUSHM; break;
+	case ZYDIS_MNEMONIC_POP:
+		if (d->mem_op != 0)
+			return 0;
+		fam = MT_FAM_MOV, h = MT_H_POPM; break;
+#endif
 	default:
 		return 0;
 	}
@@ -529,6 +549,87 @@ static int h_movdir64b(struct ectx *e)
 	return mwrite(e, dst, buf, 64, MT_ACC_NT);
 }
 
+/* MUL IMUL DIV IDIV r/m: one read; #DE is a distinct status (nothing
+ * written, the read stands, as on the CPU). */
+static int h_muldiv(struct ectx *e)
+{
+	struct mt_cpu *c = e->cpu;
+	unsigned size = opsize(&e->d->ops[0]);
+	uint64_t src, a = c->gpr[MT_RAX], dx = c->gpr[MT_RDX], f = c->rflags;
+	enum mt__mdop op;
+	int rc;
+
+	switch (e->d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_MUL: op = MT_MD_MUL; break;
+	case ZYDIS_MNEMONIC_IMUL: op = MT_MD_IMUL; break;
+	case ZYDIS_MNEMONIC_DIV: op = MT_MD_DIV; break;
+	default: op = MT_MD_IDIV; break;
+	}
+	if ((rc = oread(e, 0, 0, &src)))
+		return rc;
+	if ((rc = mt__native_muldiv(op, size, &a, &dx, src, &f)))
+		return rc;
+	c->gpr[MT_RAX] = a;
+	c->gpr[MT_RDX] = dx;
+	set_rflags(e, f);
+	return 0;
+}
+
+/* XLAT: AL = [seg: rBX + AL] (Zydis shows only the base). */
+static int h_xlat(struct ectx *e)
+{
+	const struct mt_decoded *d = e->d;
+	const ZydisDecodedOperand *m = &d->ops[d->mem_op];
+	uint64_t a, v;
+	int rc;
+
+	if ((rc = mt__reg_read(e->cpu, m->mem.base, &a)))
+		return rc;
+	a += e->cpu->gpr[MT_RAX] & 0xff;
+	if (d->insn.address_width == 32)
+		a &= 0xffffffffull;
+	if (m->mem.segment == ZYDIS_REGISTER_FS)
+		a += e->cpu->fs_base;
+	else if (m->mem.segment == ZYDIS_REGISTER_GS)
+		a += e->cpu->gs_base;
+	if ((rc = mread_val(e, a, 1, 0, &v)))
+		return rc;
+	return mt__reg_write(e->cpu, ZYDIS_REGISTER_AL, v);
+}
+
+#ifndef MT_NO_STACK_OPS
+/* PUSH m: read the operand, then write it below RSP. */
+static int h_pushm(struct ectx *e)
+{
+	struct mt_cpu *c = e->cpu;
+	unsigned size = opsize(&e->d->ops[0]); /* 8, or 2 with 66 */
+	uint64_t v, sp = c->gpr[MT_RSP] - size;
+	int rc;
+
+	if ((rc = oread(e, 0, 0, &v)) || (rc = mwrite_val(e, sp, size, 0, v)))
+		return rc;
+	c->gpr[MT_RSP] = sp;
+	return 0;
+}
+
+/* POP m: read [RSP], RSP += size, then the operand's address (with the
+ * new RSP if RSP is the base, as the CPU computes it) is written. */
+static int h_popm(struct ectx *e)
+{
+	struct mt_cpu *c = e->cpu;
+	unsigned size = opsize(&e->d->ops[0]);
+	uint64_t v, sp = c->gpr[MT_RSP];
+	int rc;
+
+	if ((rc = mread_val(e, sp, size, 0, &v)))
+		return rc;
+	c->gpr[MT_RSP] = sp + size;
+	if ((rc = mt_operand_address(e->d, e->d->mem_op, c, &e->addr)))
+		return rc;
+	return mwrite_val(e, e->addr, size, 0, v);
+}
+#endif
+
 static void set_areg(struct mt_cpu *c, unsigned r, uint64_t v, unsigned asz)
 {
 	c->gpr[r] = asz == 4 ? (v & 0xffffffffull) : v;
@@ -615,6 +716,7 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	if (d->insn.attributes & ZYDIS_ATTRIB_HAS_LOCK)
 		e.accfl = MT_ACC_LOCKED;
 	if (d->mem_op != 0xff && d->handler != MT_H_STRING && d->handler != MT_H_MOVDIR64B &&
+	    d->handler != MT_H_XLAT && d->handler != MT_H_POPM &&
 	    (rc = mt_operand_address(d, d->mem_op, cpu, &e.addr)))
 		return rc;
 	switch (d->handler) {
@@ -635,6 +737,12 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	case MT_H_NTSTORE: rc = h_ntstore(&e); break;
 	case MT_H_MOVDIR64B: rc = h_movdir64b(&e); break;
 	case MT_H_STRING: rc = h_string(&e); break;
+	case MT_H_MULDIV: rc = h_muldiv(&e); break;
+	case MT_H_XLAT: rc = h_xlat(&e); break;
+#ifndef MT_NO_STACK_OPS
+	case MT_H_PUSHM: rc = h_pushm(&e); break;
+	case MT_H_POPM: rc = h_popm(&e); break;
+#endif
 	default: rc = MT_EMU_UNSUPPORTED; break;
 	}
 	if (rc) {

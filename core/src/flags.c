@@ -118,3 +118,77 @@ uint64_t mt__native_op(enum mt__op op, unsigned size, uint64_t a, uint64_t b,
 	*rflags = (*rflags & ~MT_ARITH_FLAGS) | (f & MT_ARITH_FLAGS);
 	return r & mt__mask(size);
 }
+
+/* ---- MUL IMUL DIV IDIV (one operand) ---------------------------------------- */
+
+#define NATMD(INS, T)                                                        \
+	do {                                                                 \
+		T s_ = (T)src;                                               \
+		__asm__ volatile(FL_PRE INS " %[s]" FL_POST                  \
+				 : "+a"(a), "+d"(dx), [f] "+r"(f)            \
+				 : [s] "r"(s_)                               \
+				 : "cc", "memory");                          \
+	} while (0)
+
+/* Unsigned 128/64 division whose quotient is known to fit (hi < d). */
+static uint64_t udiv128(uint64_t hi, uint64_t lo, uint64_t d)
+{
+	uint64_t q, r;
+	__asm__("divq %[d]" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), [d] "r"(d) : "cc");
+	(void)r;
+	return q;
+}
+
+/* Would DIV/IDIV of (hi:lo, 2*size bytes) by d (size bytes) raise #DE? */
+static bool div_faults(bool sgn, unsigned size, uint64_t hi, uint64_t lo, uint64_t d)
+{
+	unsigned bits = size * 8;
+	uint64_t m = mt__mask(size);
+	bool nneg, dneg;
+	uint64_t q;
+
+	hi &= m, lo &= m, d &= m;
+	if (d == 0)
+		return true;
+	if (!sgn)
+		return hi >= d;
+	nneg = (hi >> (bits - 1)) & 1;
+	dneg = (d >> (bits - 1)) & 1;
+	if (dneg)
+		d = (0 - d) & m;
+	if (nneg) { /* negate the 2*bits dividend */
+		lo = (0 - lo) & m;
+		hi = (~hi + (lo == 0)) & m;
+	}
+	if (hi >= d)
+		return true; /* even the magnitude of the quotient does not fit */
+	if (size == 8)
+		q = udiv128(hi, lo, d);
+	else
+		q = ((hi << bits) | lo) / d;
+	/* |q| <= 2^(bits-1) - 1, or 2^(bits-1) for a negative quotient */
+	return q > ((1ull << (bits - 1)) - (nneg == dneg ? 1 : 0));
+}
+
+int mt__native_muldiv(enum mt__mdop op, unsigned size, uint64_t *rax,
+		      uint64_t *rdx, uint64_t src, uint64_t *rflags)
+{
+	uint64_t f = *rflags & MT_ARITH_FLAGS;
+	uint64_t a = *rax, dx = *rdx;
+
+	if (op == MT_MD_DIV || op == MT_MD_IDIV) {
+		uint64_t hi = size == 1 ? a >> 8 : dx, lo = a;
+		if (div_faults(op == MT_MD_IDIV, size, hi, lo, src))
+			return MT_EMU_DIVIDE_ERROR;
+	}
+	switch (op) {
+	case MT_MD_MUL: SIZES(NATMD, "mul"); break;
+	case MT_MD_IMUL: SIZES(NATMD, "imul"); break;
+	case MT_MD_DIV: SIZES(NATMD, "div"); break;
+	case MT_MD_IDIV: SIZES(NATMD, "idiv"); break;
+	}
+	*rax = a;
+	*rdx = dx;
+	*rflags = (*rflags & ~MT_ARITH_FLAGS) | (f & MT_ARITH_FLAGS);
+	return 0;
+}

@@ -21,4 +21,17 @@ enum mt__op {
  */
 uint64_t mt__native_op(enum mt__op op, unsigned size, uint64_t a, uint64_t b,
 		       uint64_t cnt, uint64_t *rflags);
+
+/*
+ * One-operand MUL/IMUL/DIV/IDIV of `size` bytes with source src on the
+ * accumulator pair rax/rdx (full 64-bit register values: the CPU's own
+ * merging and zero-extension apply), run natively with *rflags' arithmetic
+ * flags loaded: bit-exact results and flags, "undefined" ones included.
+ * For DIV/IDIV a zero divisor or a quotient that does not fit is detected
+ * first and returns MT_EMU_DIVIDE_ERROR with nothing changed (the CPU would
+ * raise #DE); the division never runs on such inputs. Returns 0 otherwise.
+ */
+enum mt__mdop { MT_MD_MUL, MT_MD_IMUL, MT_MD_DIV, MT_MD_IDIV };
+int mt__native_muldiv(enum mt__mdop op, unsigned size, uint64_t *rax,
+		      uint64_t *rdx, uint64_t src, uint64_t *rflags);
 #endif

@@ -55,7 +55,7 @@ _Static_assert(XR_OFF_HOSTFX + 512 <= 4096, "layout");
 	"mov " M(T, "72") ",%r9\n\tmov " M(T, "80") ",%r10\n\t"           \
 	"mov " M(T, "88") ",%r11\n\tmov " M(T, "96") ",%r12\n\t"          \
 	"mov " M(T, "104") ",%r13\n\tmov " M(T, "112") ",%r14\n\t"        \
-	"mov " M(T, "120") ",%r15\n\t"
+	"mov " M(T, "120") ",%r15\n\tmov " M(T, "32") ",%rsp\n\t"
 #define GPR_ST(T)                                                        \
 	"mov %rax," M(T, "0") "\n\tmov %rcx," M(T, "8") "\n\t"            \
 	"mov %rdx," M(T, "16") "\n\tmov %rbx," M(T, "24") "\n\t"          \
@@ -64,7 +64,7 @@ _Static_assert(XR_OFF_HOSTFX + 512 <= 4096, "layout");
 	"mov %r9," M(T, "72") "\n\tmov %r10," M(T, "80") "\n\t"           \
 	"mov %r11," M(T, "88") "\n\tmov %r12," M(T, "96") "\n\t"          \
 	"mov %r13," M(T, "104") "\n\tmov %r14," M(T, "112") "\n\t"        \
-	"mov %r15," M(T, "120") "\n\t"
+	"mov %r15," M(T, "120") "\n\tmov %rsp," M(T, "32") "\n\t"
 
 #define ZO(i) XS(XR_OFF_ZMM) "+" #i "*64"
 #define VLD(T, ins, reg, i) ins " " M(T, ZO(i)) ",%" reg #i "\n\t"
@@ -110,11 +110,14 @@ _Static_assert(XR_OFF_HOSTFX + 512 <= 4096, "layout");
 	X87_LD(T)                                                          \
 	"ldmxcsr " M(T, XS(XR_OFF_MXCSR)) "\n\t"                           \
 	VECLOAD                                                           \
+	"testl $2," M(T, XS(XR_OFF_XFLAGS)) "\n\tjnz 3f\n\t"                \
+	"mov %rsp," M(T, "32") "\n3:\n\t"                                  \
 	"pushq " M(T, XS(XR_OFF_RFLAGS)) "\n\tpopfq\n\t"                   \
 	GPR_LD(T)                                                          \
 	"\n" T "_slot:\n\t.fill " XS(XR_SLOT) ",1,0xcc\n"                 \
 	T "_post:\n\t"                                                     \
 	GPR_ST(T)                                                          \
+	"mov " M(T, XS(XR_OFF_HOSTRSP)) ",%rsp\n\t"                        \
 	"pushfq\n\tpopq " M(T, XS(XR_OFF_RFLAGS)) "\n\t"                   \
 	"stmxcsr " M(T, XS(XR_OFF_MXCSR)) "\n\t"                           \
 	VECSTORE                                                          \
@@ -257,6 +260,7 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 	struct xr_ctx *c = &xr_tls;
 	struct mt_xstate *save;
 	unsigned char *slot, *fx;
+	uint32_t xflags;
 	uint64_t rsp, rflags;
 	int32_t rel;
 	int rc;
@@ -285,8 +289,8 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 	memcpy(save, st, sizeof(*st));
 	save->rflags = (rflags & MT_XRUN_FLAGS_MASK) | 0x202;
 	save->mxcsr = st->mxcsr & 0xffff;
-	save->xflags = st->xflags & MT_XSTATE_X87;
-	if (save->xflags) {
+	save->xflags = st->xflags & (MT_XSTATE_X87 | MT_XSTATE_RSP);
+	if (save->xflags & MT_XSTATE_X87) {
 		uint32_t mx = save->mxcsr;
 		memset(fx, 0, 512);
 		memcpy(fx, &st->x87, sizeof(st->x87));
@@ -295,8 +299,10 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 	__asm__ volatile("" ::: "memory");
 	((void (*)(void))(void *)c->page)();
 	__asm__ volatile("" ::: "memory");
+	xflags = st->xflags;
 	memcpy(st, save, offsetof(struct mt_xstate, x87));
-	if (save->xflags) {
+	st->xflags = xflags;
+	if (save->xflags & MT_XSTATE_X87) {
 		uint64_t fip;
 		memcpy(&fip, fx + 8, 8);
 		if (fip == (uint64_t)(uintptr_t)slot) {
@@ -311,7 +317,8 @@ int mt_xrun(const uint8_t *code, size_t len, struct mt_xstate *st)
 			st->x87.fdp = ofdp;
 		}
 	}
-	st->gpr[MT_XRUN_RSP] = rsp;
+	if (!(save->xflags & MT_XSTATE_RSP))
+		st->gpr[MT_XRUN_RSP] = rsp;
 	st->rflags = (rflags & ~MT_XRUN_FLAGS_MASK) | (save->rflags & MT_XRUN_FLAGS_MASK);
 	return 0;
 }

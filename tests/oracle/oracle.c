@@ -418,7 +418,7 @@ static int run_native(const struct or_case *c, struct mt_xstate *st)
 	if (sigsetjmp(native_jmp, 1)) {
 		unsigned m = 0x1f80;
 		__asm__ volatile("ldmxcsr %0" ::"m"(m));
-		__asm__ volatile("cld");
+		__asm__ volatile("cld; fninit; emms");
 		return -native_sig;
 	}
 	native_armed = 1;
@@ -430,7 +430,7 @@ static int run_native(const struct or_case *c, struct mt_xstate *st)
 /* ---- one case ---- */
 
 struct form_stats {
-	unsigned long cases, mismatches, genfail, printed;
+	unsigned long cases, mismatches, genfail, printed, de;
 };
 
 static unsigned max_print = 3;
@@ -593,6 +593,16 @@ static void run_case(struct or_ctx *x, const struct or_form *f, struct form_stat
 	nst = c.st;
 	int nrc = run_native(&c, &nst);
 
+	if (nrc == -SIGFPE && rc == MT_EMU_DIVIDE_ERROR) {
+		/* #DE on both sides: the emulated context must be untouched */
+		if (memcmp(cpu.gpr, ist.gpr, sizeof(cpu.gpr)) || cpu.rflags != ist.rflags ||
+		    cpu.rip != x->code_addr || memcmp(x->buf, ebuf, x->bufsize)) {
+			snprintf(what, sizeof(what), "divide error: emulated state changed");
+			report(f, s, &c, x, what);
+		}
+		s->de++;
+		return;
+	}
 	if (nrc) {
 		snprintf(what, sizeof(what), "native run failed (%d): generator error", nrc);
 		report(f, s, &c, x, what);
@@ -605,7 +615,7 @@ static void run_case(struct or_ctx *x, const struct or_form *f, struct form_stat
 		return;
 	}
 	for (i = 0; i < 16; i++) {
-		if (i == 4 || cpu.gpr[i] == nst.gpr[i])
+		if ((i == 4 && !(c.st.xflags & MT_XSTATE_RSP)) || cpu.gpr[i] == nst.gpr[i])
 			continue;
 		snprintf(what, sizeof(what), "gpr %u: native %#llx emulated %#llx (was %#llx)", i,
 			 (unsigned long long)nst.gpr[i], (unsigned long long)cpu.gpr[i],
@@ -763,7 +773,7 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < nforms; i++) {
 		const struct or_form *f = forms[i];
-		struct form_stats s = { 0, 0, 0, 0 };
+		struct form_stats s = { 0, 0, 0, 0, 0 };
 		const char *fam = f->family;
 		unsigned r;
 		int skipped = 0;
@@ -804,6 +814,9 @@ int main(int argc, char **argv)
 		total_mis += s.mismatches;
 		if (s.genfail)
 			printf("NOTE %s: %lu cases could not be generated\n", f->name, s.genfail);
+		if (s.de)
+			printf("NOTE %s: %lu cases raised #DE natively and returned divide-error emulated\n",
+			       f->name, s.de);
 		if (!skipped && s.cases < ncases / 2) {
 			printf("FAIL %s: only %lu of %lu cases generated\n", f->name, s.cases, ncases);
 			total_genfail++;

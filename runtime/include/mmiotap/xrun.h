@@ -9,8 +9,9 @@
  * once, at the first call, with CPUID/XGETBV) and the opmask registers k0-7
  * (AVX-512 only), executes the instruction once, and stores all of them back.
  *
- * RSP is not loaded: the instruction runs on the caller's stack (with the
- * caller's RSP), and st->gpr[MT_XRUN_RSP] is left as it was. Instructions
+ * RSP is not loaded (unless MT_XSTATE_RSP): the instruction runs on the
+ * caller's stack (with the caller's RSP), and st->gpr[MT_XRUN_RSP] is left
+ * as it was. Instructions
  * that use RSP, the stack, or branch are not meant to be run this way.
  * Only RFLAGS bits CF PF AF ZF SF OF and DF are loaded and stored; the other
  * bits of st->rflags are preserved. MXCSR is loaded as given (reserved bits
@@ -72,6 +73,9 @@ struct mt_x87 {
 
 /* struct mt_xstate.xflags */
 #define MT_XSTATE_X87 0x1u /* x87 holds valid state: load it, store it back */
+#define MT_XSTATE_RSP 0x2u /* load and store RSP too (tests: PUSH/POP m); the
+			    * instruction then runs on that stack, so it must
+			    * be writable and no signal may arrive meanwhile */
 
 struct mt_xstate {
 	uint64_t gpr[16];   /* hardware order: rax rcx rdx rbx rsp rbp rsi rdi r8..r15 */
