@@ -518,154 +518,8 @@ static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 	return copy_from_kernel_nofault(buf, (const void *)addr, size);
 }
 
-/*
- * Built-in minimal emulation (MOV, MOVZX, MOVSX, MOVSXD between a GPR or an
- * immediate and memory), used while core/ is not linked in. The full
- * emulator (core/, emu.h) takes over when it is: see mtk_emulate().
- */
-struct mtk_dec {
-	ZydisDecodedInstruction insn;
-	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-};
-static DEFINE_PER_CPU(struct mtk_dec, mtk_dec_slot[2]);
-static ZydisDecoder mtk_decoder;
-
-static bool mtk_reg_ref(ZydisRegister reg, unsigned int *idx, unsigned int *shift)
-{
-	ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
-
-	if (ZydisRegisterGetClass(big) != ZYDIS_REGCLASS_GPR64)
-		return false;
-	*idx = ZydisRegisterGetId(big);
-	*shift = (reg == ZYDIS_REGISTER_AH || reg == ZYDIS_REGISTER_CH ||
-		  reg == ZYDIS_REGISTER_DH || reg == ZYDIS_REGISTER_BH) ? 8 : 0;
-	return *idx < 16;
-}
-
-static u64 mtk_reg_get(struct pt_regs *regs, ZydisRegister reg)
-{
-	unsigned int i, sh;
-
-	if (reg == ZYDIS_REGISTER_NONE || !mtk_reg_ref(reg, &i, &sh))
-		return 0;
-	return *mtk_gpr(regs, i) >> sh;
-}
-
-static int mtk_ea(struct pt_regs *regs, const ZydisDecodedInstruction *in,
-		  const ZydisDecodedOperand *op, unsigned long *ea)
-{
-	u64 a = op->mem.disp.has_displacement ? (u64)op->mem.disp.value : 0;
-
-	if (op->mem.segment == ZYDIS_REGISTER_FS || op->mem.segment == ZYDIS_REGISTER_GS)
-		return -EOPNOTSUPP;
-	if (op->mem.base == ZYDIS_REGISTER_RIP)
-		a += regs->ip + in->length;
-	else if (op->mem.base != ZYDIS_REGISTER_NONE)
-		a += mtk_reg_get(regs, op->mem.base);
-	if (op->mem.index != ZYDIS_REGISTER_NONE)
-		a += mtk_reg_get(regs, op->mem.index) * op->mem.scale;
-	if (in->address_width == 32)
-		a = (u32)a;
-	*ea = a;
-	return 0;
-}
-
-static void mtk_reg_set(struct pt_regs *regs, ZydisRegister reg, unsigned int bits, u64 v)
-{
-	unsigned int i, sh;
-	unsigned long *p;
-
-	if (!mtk_reg_ref(reg, &i, &sh))
-		return;
-	p = mtk_gpr(regs, i);
-	if (bits == 64)
-		*p = v;
-	else if (bits == 32)
-		*p = (u32)v;
-	else {
-		u64 mask = ((1ull << bits) - 1) << sh;
-
-		*p = (*p & ~mask) | ((v << sh) & mask);
-	}
-}
-
-static int mtk_builtin_emulate(struct mtk_ctx *c, const u8 *code, size_t n)
-{
-	struct pt_regs *regs = c->regs;
-	struct mtk_dec *d = this_cpu_ptr(&mtk_dec_slot[in_nmi() ? 1 : 0]);
-	ZydisDecodedOperand *mem, *other;
-	unsigned long ea;
-	unsigned int bytes;
-	u64 v = 0;
-	int ret;
-
-	if (ZYAN_FAILED(ZydisDecoderDecodeFull(&mtk_decoder, code, n, &d->insn, d->ops)))
-		return -EINVAL;
-	switch (d->insn.mnemonic) {
-	case ZYDIS_MNEMONIC_MOV: case ZYDIS_MNEMONIC_MOVZX:
-	case ZYDIS_MNEMONIC_MOVSX: case ZYDIS_MNEMONIC_MOVSXD:
-		break;
-	default:
-		return -EOPNOTSUPP;
-	}
-	if (d->insn.attributes & ZYDIS_ATTRIB_HAS_LOCK)
-		return -EOPNOTSUPP;
-	if (d->ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-		mem = &d->ops[0];
-		other = &d->ops[1];
-	} else if (d->ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY) {
-		mem = &d->ops[1];
-		other = &d->ops[0];
-	} else {
-		return -EOPNOTSUPP;
-	}
-	ret = mtk_ea(regs, &d->insn, mem, &ea);
-	if (ret)
-		return ret;
-	bytes = mem->size / 8;
-	if (mem == &d->ops[0]) { /* store */
-		if (other->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-			v = other->imm.value.u;
-		else if (other->type == ZYDIS_OPERAND_TYPE_REGISTER)
-			v = mtk_reg_get(regs, other->reg.value);
-		else
-			return -EOPNOTSUPP;
-		ret = mtk_mem(c, ea, &v, bytes, true);
-	} else { /* load */
-		if (other->type != ZYDIS_OPERAND_TYPE_REGISTER)
-			return -EOPNOTSUPP;
-		ret = mtk_mem(c, ea, &v, bytes, false);
-		if (ret)
-			return ret;
-		if (d->insn.mnemonic == ZYDIS_MNEMONIC_MOVSX ||
-		    d->insn.mnemonic == ZYDIS_MNEMONIC_MOVSXD) {
-			unsigned int sh = 64 - mem->size;
-
-			v = (u64)((s64)(v << sh) >> sh);
-		}
-		mtk_reg_set(regs, other->reg.value, other->size, v);
-	}
-	if (ret)
-		return ret;
-	regs->ip += d->insn.length;
-	return 0;
-}
-
-/* The full emulator, when core/ is compiled in (weak until then). */
+/* The emulator: core/ (emu.h), compiled into the module. */
 #include <mmiotap/emu.h>
-#pragma weak mt_emulate
-#pragma weak mt_dcache_init
-#pragma weak mt_dcache_lookup
-#pragma weak mt_dcache_fill
-
-static int (*const mtk_core_emulate)(const struct mt_decoded *, struct mt_cpu *,
-				     const struct mt_emu_ops *, void *) = mt_emulate;
-static int (*const mtk_core_dcache_init)(struct mt_dcache *, struct mt_decoded *,
-					 uint32_t) = mt_dcache_init;
-static const struct mt_decoded *(*const mtk_core_lookup)(struct mt_dcache *, uint64_t,
-		const uint8_t *, size_t) = mt_dcache_lookup;
-static const struct mt_decoded *(*const mtk_core_fill)(struct mt_dcache *, uint64_t,
-		const uint8_t *, size_t, int *) = mt_dcache_fill;
 
 #define MTK_DCACHE_SLOTS 32
 struct mtk_core_pcpu {
@@ -673,7 +527,6 @@ struct mtk_core_pcpu {
 	struct mt_decoded *slots;
 };
 static struct mtk_core_pcpu __percpu *mtk_core;   /* [2] per CPU: normal, NMI */
-static bool mtk_use_core;
 
 static int mtk_ops_read(void *o, uint64_t addr, void *buf, unsigned size, unsigned fl)
 {
@@ -697,9 +550,9 @@ static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)
 	struct mt_cpu cpu;
 	int st, i;
 
-	d = mtk_core_lookup(&pc->cache, c->regs->ip, code, n);
+	d = mt_dcache_lookup(&pc->cache, c->regs->ip, code, n);
 	if (!d)
-		d = mtk_core_fill(&pc->cache, c->regs->ip, code, n, &st);
+		d = mt_dcache_fill(&pc->cache, c->regs->ip, code, n, &st);
 	if (!d)
 		return -EINVAL;
 	for (i = 0; i < 16; i++)
@@ -708,7 +561,7 @@ static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)
 	cpu.rflags = c->regs->flags;
 	cpu.fs_base = 0;
 	cpu.gs_base = 0;
-	st = mtk_core_emulate(d, &cpu, &mtk_emu_ops, c);
+	st = mt_emulate(d, &cpu, &mtk_emu_ops, c);
 	if (st)
 		return st == MT_EMU_MEMFAULT ? -EFAULT : -EOPNOTSUPP;
 	for (i = 0; i < 16; i++)
@@ -785,10 +638,7 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 	c.naccess = 0;
 	nmi = in_nmi();
 	c.taken = mtk_order_begin();
-	if (mtk_use_core)
-		ret = mtk_core_run(&c, code, n);
-	else
-		ret = mtk_builtin_emulate(&c, code, n);
+	ret = mtk_core_run(&c, code, n);
 	if (ret) {
 		/* Nothing emulated (or a fault part-way: its accesses stand and
 		 * are recorded; the native re-run repeats them, flagged here). */
@@ -827,27 +677,20 @@ int mtk_fault_init(void)
 {
 	int ret, cpu;
 
-	if (ZYAN_FAILED(ZydisDecoderInit(&mtk_decoder, ZYDIS_MACHINE_MODE_LONG_64,
-					 ZYDIS_STACK_WIDTH_64)))
-		return -EINVAL;
-	if (mtk_core_emulate && mtk_core_dcache_init && mtk_core_lookup && mtk_core_fill) {
-		mtk_core = __alloc_percpu(2 * sizeof(struct mtk_core_pcpu), 64);
-		if (!mtk_core)
-			return -ENOMEM;
-		for_each_possible_cpu(cpu) {
-			struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
-			int k;
+	mtk_core = __alloc_percpu(2 * sizeof(struct mtk_core_pcpu), 64);
+	if (!mtk_core)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
+		int k;
 
-			for (k = 0; k < 2; k++) {
-				pc[k].slots = kvcalloc(MTK_DCACHE_SLOTS, sizeof(struct mt_decoded), GFP_KERNEL);
-				if (!pc[k].slots)
-					return -ENOMEM;
-				mtk_core_dcache_init(&pc[k].cache, pc[k].slots, MTK_DCACHE_SLOTS);
-			}
+		for (k = 0; k < 2; k++) {
+			pc[k].slots = kvcalloc(MTK_DCACHE_SLOTS, sizeof(struct mt_decoded), GFP_KERNEL);
+			if (!pc[k].slots)
+				return -ENOMEM; /* mtk_fault_exit() frees what was allocated */
+			mt_dcache_init(&pc[k].cache, pc[k].slots, MTK_DCACHE_SLOTS);
 		}
-		mtk_use_core = true;
 	}
-	pr_info("mmiotap: emulator: %s\n", mtk_use_core ? "core (emu.h)" : "built-in MOV subset (core/ not linked)");
 	for_each_kernel_tracepoint(mtk_find_tp, NULL);
 	if (!mtk_tp) {
 		pr_err("mmiotap: tracepoint exceptions:page_fault_kernel not found\n");
