@@ -807,6 +807,49 @@ static int writes_registers(const struct mt_decoded *d)
 	return 0;
 }
 
+/*
+ * Masked EVEX memory source with fault suppression (every exception class
+ * but the *NF ones): memory element i belongs to destination element i.
+ * Gives the memory element size and count (count 1 with a broadcast) and
+ * the destination's element count; 0 when the correspondence is not that
+ * simple (then the whole operand is read, as before).
+ */
+static int masked_read_elems(const struct mt_decoded *d, int mi, unsigned *es,
+			     unsigned *n, unsigned *ndst)
+{
+	const ZydisDecodedOperand *m = &d->ops[mi], *dst = &d->ops[0];
+	unsigned size = m->size / 8u, des;
+
+	switch (d->insn.meta.exception_class) {
+	case ZYDIS_EXCEPTION_CLASS_E1: case ZYDIS_EXCEPTION_CLASS_E2:
+	case ZYDIS_EXCEPTION_CLASS_E3: case ZYDIS_EXCEPTION_CLASS_E4:
+	case ZYDIS_EXCEPTION_CLASS_E5: case ZYDIS_EXCEPTION_CLASS_E6:
+		break;
+	default:
+		return 0;
+	}
+	if (dst->type == ZYDIS_OPERAND_TYPE_REGISTER && is_kreg(dst->reg.value)) {
+		/* compare into an opmask: elements of the vector source */
+		for (unsigned i = 1; i < d->insn.operand_count_visible; i++)
+			if (d->ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    is_vec_reg(d->ops[i].reg.value)) {
+				dst = &d->ops[i];
+				break;
+			}
+	}
+	if (dst->type != ZYDIS_OPERAND_TYPE_REGISTER || !is_vec_reg(dst->reg.value))
+		return 0;
+	*es = m->element_size / 8u;
+	des = dst->element_size / 8u;
+	if (!*es || !des || size % *es || (dst->size / 8u) % des)
+		return 0;
+	*n = size / *es;
+	*ndst = (dst->size / 8u) / des;
+	if (d->insn.avx.broadcast.mode != ZYDIS_BROADCAST_MODE_INVALID)
+		return *n == 1 && *ndst <= 64;
+	return *n == *ndst && *n <= 64;
+}
+
 static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 		       struct mt_cpu *cpu, const struct mt_emu_ops *ops,
 		       void *opaque)
@@ -818,6 +861,8 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 	struct mt_displaced x;
 	int rd = !!(m->actions & ZYDIS_OPERAND_ACTION_MASK_READ);
 	int wr = !!(m->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE);
+	unsigned es = 0, n = 0, ndst = 0;
+	uint64_t sel = 0;
 	int rc;
 
 	if (!ops->exec_displaced)
@@ -839,8 +884,25 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 				   ((unsigned)d->insn.raw.modrm.reg << 3) |
 				   d->insn.raw.modrm.rm);
 	mt_memset(scratch, 0, VEC_MAXB);
-	if (rd && ops->mem_read(opaque, addr, scratch, x.size, 0))
+	if (rd && !wr && evex_masked(d) && masked_read_elems(d, mi, &es, &n, &ndst)) {
+		/*
+		 * EVEX fault suppression: a masked load reads only the selected
+		 * elements (one access per run, MT_ACC_PARTIAL), a masked
+		 * broadcast its one element if any is selected. The rest of
+		 * scratch stays zero; the instruction does not use it.
+		 */
+		rc = get_sel(d, ops, opaque, ndst, &sel);
+		if (rc)
+			return rc;
+		if (n == 1 && ndst > 1) {
+			if (sel && ops->mem_read(opaque, addr, scratch, x.size, 0))
+				return MT_EMU_MEMFAULT;
+		} else if ((rc = access_runs(ops, opaque, addr, scratch, es, n, sel, 0, 0))) {
+			return rc;
+		}
+	} else if (rd && ops->mem_read(opaque, addr, scratch, x.size, 0)) {
 		return MT_EMU_MEMFAULT;
+	}
 
 	if (wr && !rd && (evex_masked(d) ||
 			  (m->actions & ZYDIS_OPERAND_ACTION_CONDWRITE))) {

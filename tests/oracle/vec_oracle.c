@@ -264,6 +264,10 @@ static const struct form forms[] = {
 	{"vaddps y{k}{z},y,m/b", MN(VADDPS), E_E, "y kz y b", 32, 0, 4, VA},
 	{"vpandq z{k}{z},z,m/b", MN(VPANDQ), E_E, "z kz z b", 64, 0, 8, VA},
 	{"vpermd z{k}{z},z,m", MN(VPERMD), E_E, "z kz z m", 64, 0, 0, VA},
+	{"vpmovzxbd z{k}{z},m128", MN(VPMOVZXBD), E_E, "z kz m", 16, 0, 0, VA},
+	{"vcvtps2pd z{k}{z},m256", MN(VCVTPS2PD), E_E, "z kz m", 32, 0, 0, VA},
+	{"vpaddb y{k}{z},y,m", MN(VPADDB), E_E, "y kz y m", 32, 0, 0, VA},
+	{"vmulpd z{k}{z},z,m/b", MN(VMULPD), E_E, "z kz z b", 64, 0, 8, VA},
 	{"vpcmpeqd K{k},z,m/b", MN(VPCMPEQD), E_E, "K k z b", 64, 0, 4, VA},
 	{"vpcmpub K{k},y,m,i", MN(VPCMPUB), E_E, "K k y m i", 32, 0, 0, VA},
 	{"vpcompressd m{k},z", MN(VPCOMPRESSD), E_E, "m k z", 64, 0, 0, VA},
@@ -299,6 +303,7 @@ static unsigned amode_count[3];
 static uint8_t memA2[MEMSZ] __attribute__((aligned(64)));
 static uint8_t memB[MEMSZ] __attribute__((aligned(64)));
 static uint8_t wrote[MEMSZ];
+static uint8_t readb[MEMSZ]; /* bytes the emulator read */
 
 struct ctx {
 	struct mt_xstate *st;
@@ -326,6 +331,7 @@ static int cb_read(void *o, uint64_t addr, void *buf, unsigned size,
 	if (!p)
 		return -14;
 	memcpy(buf, p, size);
+	memset(readb + (p - memB), 1, size);
 	c->nacc++;
 	return 0;
 }
@@ -703,6 +709,7 @@ static int run_case(const struct form *f, unsigned *nacc_total,
 	/* emulated on memB */
 	memcpy(memB, mem0, MEMSZ);
 	memset(wrote, 0, sizeof(wrote));
+	memset(readb, 0, sizeof(readb));
 	ste = st0;
 	c.st = &ste;
 	memset(&cpu, 0, sizeof(cpu));
@@ -742,8 +749,53 @@ static int run_case(const struct form *f, unsigned *nacc_total,
 	if (compare(f, &stn, &ste, why, sizeof(why)))
 		goto mismatch;
 
-	/* write-only memory operand: emulator's written bytes == CPU's */
 	mi = mem_operand(&d);
+	/* masked EVEX memory source with fault suppression (SDM: exception
+	 * classes E1-E6 without NF): exactly the selected elements are read,
+	 * a broadcast element iff any is selected; other classes read all */
+	if (mi >= 0 && f->expect_family == VA &&
+	    d.insn.encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX &&
+	    (d.ops[mi].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
+	    !(d.ops[mi].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+	    d.ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+		unsigned size = d.ops[mi].size / 8u, es = d.ops[mi].element_size / 8u;
+		/* elements: of the destination, or of the vector source when
+		 * the destination is an opmask (compares) */
+		const ZydisDecodedOperand *ev = &d.ops[0];
+		for (unsigned i = 1; ev->reg.value >= ZYDIS_REGISTER_K0 &&
+				     ev->reg.value <= ZYDIS_REGISTER_K7 && i < d.insn.operand_count_visible; i++)
+			if (d.ops[i].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    d.ops[i].reg.value >= ZYDIS_REGISTER_XMM0 && d.ops[i].reg.value <= ZYDIS_REGISTER_ZMM31)
+				ev = &d.ops[i];
+		unsigned ndst = ev->element_size ? ev->size / ev->element_size : 1;
+		int bc = d.insn.avx.broadcast.mode != ZYDIS_BROADCAST_MODE_INVALID;
+		int nf = 1;
+		uint64_t k = ~0ull;
+		size_t off = (size_t)(g.addr - (uint64_t)(uintptr_t)memA);
+
+		switch (d.insn.meta.exception_class) {
+		case ZYDIS_EXCEPTION_CLASS_E1: case ZYDIS_EXCEPTION_CLASS_E2:
+		case ZYDIS_EXCEPTION_CLASS_E3: case ZYDIS_EXCEPTION_CLASS_E4:
+		case ZYDIS_EXCEPTION_CLASS_E5: case ZYDIS_EXCEPTION_CLASS_E6:
+			nf = 0;
+			break;
+		default:
+			break;
+		}
+		if (d.insn.avx.mask.reg >= ZYDIS_REGISTER_K1 && d.insn.avx.mask.reg <= ZYDIS_REGISTER_K7)
+			k = st0.k[d.insn.avx.mask.reg - ZYDIS_REGISTER_K0];
+		if (ndst < 64)
+			k &= (1ull << ndst) - 1;
+		for (unsigned b = 0; b < size && off + b < MEMSZ; b++) {
+			int want = nf ? 1 : bc ? k != 0 : (int)((k >> (b / (es ? es : 1))) & 1);
+			if (readb[off + b] != want) {
+				snprintf(why, sizeof(why), "operand byte %u %sread (mask %#llx, es %u)",
+					 b, want ? "not " : "", (unsigned long long)k, es);
+				goto mismatch;
+			}
+		}
+	}
+	/* write-only memory operand: emulator's written bytes == CPU's */
 	if (mi >= 0 &&
 	    (d.ops[mi].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
 	    !(d.ops[mi].actions & ZYDIS_OPERAND_ACTION_MASK_READ)) {
