@@ -95,14 +95,17 @@ User-profile coverage: $libs (target: at least 99.9%).
   instructions and vector moves are covered in both profiles. Vector ALU and
   x87/MXCSR forms are covered only where displaced execution is available (user
   profile).
-- The remaining gap in libc and libm is control transfer and pushes through
-  memory: \`CALL m64\`, \`JMP m64\` (PLT and \`-fno-plt\` calls through the GOT) and
-  \`PUSH m64\` (PLT0). In libc.so.6 and libm.so.6 these are the only
-  unsupported forms of the user profile (see "Top unsupported forms" below).
-  Machine-wide they dominate too, followed by gathers/scatters (which the core
-  does not recognise as memory instructions: family *none*), and rare forms
-  found in data swept as code (\`INS/OUTS\`, \`XLAT\`, segment-register moves,
-  far pointers), mostly from libcrypto's and LLVM's data in text.
+- The remaining gap in libc and libm is control transfer through memory:
+  \`CALL m64\` and \`JMP m64\` (PLT entries and \`-fno-plt\` calls through the
+  GOT). In libc.so.6 and libm.so.6 they are the only unsupported forms of the
+  user profile besides the FLDENV/FNSTENV anomaly below; supporting them
+  (read 8 bytes, push the return address through mem_write, set RIP) would
+  bring both to 100%. \`PUSH m\`/\`POP m\` are emulated in user space only.
+  Machine-wide CALL/JMP m64 dominate too, followed by gathers/scatters (which
+  the core does not recognise as memory instructions: family *none*), and
+  rare forms found in data swept as code (\`INS/OUTS\`, segment-register
+  moves, far pointers, three-operand \`IMUL\`), mostly in libcrypto's and
+  LLVM's data in text.
 - Emulation check: no crash (also run under ASan+UBSan over all files), RIP
   always correct, no bad displaced re-encoding; the only anomaly is
   \`FLDENV\`/\`FNSTENV m224\` in the user profile, whose displaced path hands
