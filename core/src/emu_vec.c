@@ -266,6 +266,22 @@ static int displaceable(const struct mt_decoded *d, int mi)
 	case ZYDIS_ISA_EXT_XSAVEOPT: case ZYDIS_ISA_EXT_XSAVES:
 	case ZYDIS_ISA_EXT_ENQCMD: case ZYDIS_ISA_EXT_MOVDIR:
 	case ZYDIS_ISA_EXT_KNC: case ZYDIS_ISA_EXT_KNCE: case ZYDIS_ISA_EXT_KNCV:
+	case ZYDIS_ISA_EXT_CET: /* WRSS/RSTORSSP: shadow-stack pages only */
+		return 0;
+	default:
+		break;
+	}
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_UD0: case ZYDIS_MNEMONIC_UD1: /* #UD in the stub */
+	/* cache-line operations and hints act on the mapping itself (a copy
+	 * would flush or prefetch the scratch buffer) and read no data: the
+	 * backend must run them on the real page */
+	case ZYDIS_MNEMONIC_CLFLUSH: case ZYDIS_MNEMONIC_CLFLUSHOPT:
+	case ZYDIS_MNEMONIC_CLWB: case ZYDIS_MNEMONIC_CLDEMOTE:
+	case ZYDIS_MNEMONIC_PREFETCH: case ZYDIS_MNEMONIC_PREFETCHW:
+	case ZYDIS_MNEMONIC_PREFETCHWT1: case ZYDIS_MNEMONIC_PREFETCHNTA:
+	case ZYDIS_MNEMONIC_PREFETCHT0: case ZYDIS_MNEMONIC_PREFETCHT1:
+	case ZYDIS_MNEMONIC_PREFETCHT2: case ZYDIS_MNEMONIC_NOP:
 		return 0;
 	default:
 		break;
@@ -807,6 +823,30 @@ static int writes_registers(const struct mt_decoded *d)
 	return 0;
 }
 
+/* Legacy SSE with a 16-byte memory operand of exception types 1, 2 and 4
+ * requires alignment (#GP otherwise); the scratch copy is always aligned,
+ * so a misaligned original must not run displaced. */
+static int legacy_sse_misaligned(const struct mt_decoded *d,
+				 const ZydisDecodedOperand *m, uint64_t addr)
+{
+	if (!is_legacy(d) || m->size != 128 || !(addr & 15))
+		return 0;
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_PCMPESTRI: case ZYDIS_MNEMONIC_PCMPESTRM:
+	case ZYDIS_MNEMONIC_PCMPISTRI: case ZYDIS_MNEMONIC_PCMPISTRM:
+		return 0;
+	default:
+		break;
+	}
+	switch (d->insn.meta.exception_class) {
+	case ZYDIS_EXCEPTION_CLASS_SSE1: case ZYDIS_EXCEPTION_CLASS_SSE2:
+	case ZYDIS_EXCEPTION_CLASS_SSE4:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Masked EVEX memory source with fault suppression (every exception class
  * but the *NF ones): memory element i belongs to destination element i.
@@ -867,6 +907,8 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 
 	if (!ops->exec_displaced)
 		return MT_EMU_UNSUPPORTED;
+	if (legacy_sse_misaligned(d, m, addr))
+		return MT_EMU_UNSUPPORTED; /* the CPU raises #GP: run it there */
 	rc = build_displaced(d, mi, &x);
 	if (rc)
 		return rc;
@@ -933,6 +975,10 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 				   1, 0);
 	}
 
+	if ((d->insn.mnemonic == ZYDIS_MNEMONIC_LDMXCSR ||
+	     d->insn.mnemonic == ZYDIS_MNEMONIC_VLDMXCSR) &&
+	    (scratch[2] | scratch[3]))
+		return MT_EMU_UNSUPPORTED; /* reserved MXCSR bits: #GP on the CPU */
 	if (ops->exec_displaced(opaque, cpu, &x))
 		return MT_EMU_REGFAULT;
 	if (wr && ops->mem_write(opaque, addr, scratch, x.size,

@@ -697,6 +697,48 @@ static void run_case(struct or_ctx *x, const struct or_form *f, struct form_stat
 	}
 }
 
+/* ---- the runner's refusals and x87 round trip ---- */
+
+/* States in which an FP exception could be raised inside the stub are
+ * refused (-EDOM, nothing run); a carried x87 state reaches the
+ * instruction (fild) and comes back. Returns the number of failures. */
+static int xrun_selftest(struct or_ctx *x)
+{
+	static struct mt_xstate st;
+	static const uint8_t fild[] = { 0xdb, 0x00 };     /* fild dword [rax] */
+	static const uint8_t nop[] = { 0x90 };
+	int32_t v = -12345;
+	int bad = 0, rc;
+
+	memset(&st, 0, sizeof(st));
+	st.mxcsr = 0x1f80 & ~0x0200u; /* divide-by-zero unmasked */
+	rc = mt_xrun(nop, 1, &st);
+	bad += rc != -EDOM;
+	st.mxcsr = 0x1f80;
+	st.xflags = MT_XSTATE_X87;
+	st.x87.fcw = 0x37e; /* invalid operation unmasked */
+	rc = mt_xrun(nop, 1, &st);
+	bad += rc != -EDOM;
+	st.x87.fcw = 0x37f;
+	st.x87.fsw = 0x80; /* exception pending */
+	rc = mt_xrun(nop, 1, &st);
+	bad += rc != -EDOM;
+	st.x87.fsw = 0x3800; /* TOP 7, nothing pending; all empty */
+	memcpy(x->buf, &v, 4);
+	st.gpr[0] = x->bufaddr;
+	rc = mt_xrun(fild, sizeof(fild), &st);
+	/* loaded into ST0 = physical 6: TOP 6, tag of register 6 valid,
+	 * value -12345 = -0x3039 = -1.1000000111001b * 2^13 */
+	bad += rc != 0 || ((st.x87.fsw >> 11) & 7) != 6 || st.x87.ftw != 0x40 ||
+	       *(uint64_t *)st.x87.st[0] != 0xc0e4000000000000ull ||
+	       *(uint16_t *)(st.x87.st[0] + 8) != 0xc00c;
+	if (bad)
+		printf("FAIL xrun self-test: %d check(s) (refusals of unmasked FP exceptions, x87 round trip)\n", bad);
+	else
+		printf("xrun self-test: FP-exception refusals and x87 round trip ok\n");
+	return bad;
+}
+
 /* ---- main ---- */
 
 struct fam_row {
@@ -768,6 +810,8 @@ int main(int argc, char **argv)
 	signal(SIGBUS, on_fault);
 	signal(SIGILL, on_fault);
 	signal(SIGFPE, on_fault);
+	if (xrun_selftest(&x))
+		return 1;
 	printf("oracle: %zu forms registered, %lu cases per form, seed %#lx, vector shape %ux%u bytes, %u k regs\n",
 	       nforms, ncases, seed, x.vregs, x.vbytes, x.kregs);
 

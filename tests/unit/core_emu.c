@@ -285,6 +285,127 @@ static void test_movdir(void)
 	      (unsigned long long)log_[0].addr, (unsigned long long)log_[1].addr);
 }
 
+/* ---- DIV/IDIV #DE, PUSH/POP m, displaced refusals ---- */
+
+static unsigned ndisp;
+static int fake_disp(void *o, struct mt_cpu *c, const struct mt_displaced *d)
+{
+	(void)o, (void)c, (void)d;
+	ndisp++;
+	return 0;
+}
+
+static void test_muldiv_stack(void)
+{
+	static const uint8_t div32[] = { 0xf7, 0x30 };        /* div dword [rax] */
+	static const uint8_t idiv64[] = { 0x48, 0xf7, 0x38 }; /* idiv qword [rax] */
+	static const uint8_t pushm[] = { 0xff, 0x30 };        /* push qword [rax] */
+	static const uint8_t popm[] = { 0x8f, 0x44, 0x24, 0x08 }; /* pop qword [rsp+8] */
+	struct mt_cpu cpu, before;
+	uint64_t v;
+	int rc;
+
+	/* zero divisor: #DE status, one read, context unchanged */
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x100;
+	cpu.gpr[MT_RDX] = 5;
+	memset(mem + 0x100, 0, 8);
+	before = cpu;
+	rc = emu(div32, sizeof(div32), &cpu);
+	CHECK(rc == MT_EMU_DIVIDE_ERROR, "div by 0 -> %s", mt_emu_strerror(rc));
+	CHECK(nlog == 1 && log_[0].dir == 'R' && log_[0].size == 4, "div: one 4-byte read (%u)", nlog);
+	CHECK(!memcmp(&cpu, &before, sizeof(cpu)), "div #DE: context unchanged");
+	/* quotient overflow: EDX >= divisor */
+	v = 5;
+	memcpy(mem + 0x100, &v, 4);
+	rc = emu(div32, sizeof(div32), &cpu);
+	CHECK(rc == MT_EMU_DIVIDE_ERROR, "div overflow -> %s", mt_emu_strerror(rc));
+	/* idiv64: x / -1 fits; (2^64 + x) / 2 does not */
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x200; /* base; also the dividend's low half */
+	cpu.gpr[MT_RDX] = 0;
+	v = (uint64_t)-1;
+	memcpy(mem + 0x200, &v, 8);
+	rc = emu(idiv64, sizeof(idiv64), &cpu);
+	CHECK(rc == 0 && cpu.gpr[MT_RAX] == (uint64_t)-(int64_t)(MEMBASE + 0x200) && cpu.gpr[MT_RDX] == 0,
+	      "idiv64 x/-1 -> %s rax %#llx", mt_emu_strerror(rc), (unsigned long long)cpu.gpr[MT_RAX]);
+	v = 2;
+	memcpy(mem + 0x200, &v, 8);
+	cpu.gpr[MT_RAX] = MEMBASE + 0x200;
+	cpu.gpr[MT_RDX] = 1; /* 2^64 + x over 2: 2^63 + x/2 does not fit */
+	rc = emu(idiv64, sizeof(idiv64), &cpu);
+	CHECK(rc == MT_EMU_DIVIDE_ERROR, "idiv64 overflow -> %s", mt_emu_strerror(rc));
+
+	/* PUSH m: read the operand, then write the stack; POP m: read the
+	 * stack, then write [rsp+8] computed with the incremented RSP */
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x300;
+	cpu.gpr[MT_RSP] = MEMBASE + 0x800;
+	v = 0x1122334455667788ull;
+	memcpy(mem + 0x300, &v, 8);
+	rc = emu(pushm, sizeof(pushm), &cpu);
+	CHECK(rc == 0 && nlog == 2 && log_[0].dir == 'R' && log_[0].addr == MEMBASE + 0x300 &&
+	      log_[1].dir == 'W' && log_[1].addr == MEMBASE + 0x7f8 && cpu.gpr[MT_RSP] == MEMBASE + 0x7f8,
+	      "push m: %s, %u accesses", mt_emu_strerror(rc), nlog);
+	rc = emu(popm, sizeof(popm), &cpu);
+	CHECK(rc == 0 && nlog == 2 && log_[0].dir == 'R' && log_[0].addr == MEMBASE + 0x7f8 &&
+	      log_[1].dir == 'W' && log_[1].addr == MEMBASE + 0x808 && cpu.gpr[MT_RSP] == MEMBASE + 0x800 &&
+	      !memcmp(mem + 0x808, &v, 8), "pop [rsp+8]: %s, %u accesses", mt_emu_strerror(rc), nlog);
+}
+
+static void test_displaced_refusals(void)
+{
+	static const struct mt_emu_ops dops = { .mem_read = rd, .mem_write = wr,
+						.exec_displaced = fake_disp };
+	static const uint8_t ldmxcsr[] = { 0x0f, 0xae, 0x10 };    /* ldmxcsr [rax] */
+	static const uint8_t paddd[] = { 0x66, 0x0f, 0xfe, 0x00 }; /* paddd xmm0, [rax] */
+	static const uint8_t vpaddd[] = { 0xc5, 0xf9, 0xfe, 0x00 }; /* vpaddd xmm0, xmm0, [rax] */
+	static const uint8_t ud1[] = { 0x0f, 0xb9, 0x00 };
+	static const uint8_t clflush[] = { 0x0f, 0xae, 0x38 };
+	struct mt_decoded d;
+	struct mt_cpu cpu;
+	uint32_t mx;
+	int rc;
+
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x400;
+	/* LDMXCSR with a reserved bit: the CPU raises #GP; never run it */
+	mx = 0x11f80;
+	memcpy(mem + 0x400, &mx, 4);
+	ndisp = 0;
+	CHECK(mt_decode(&d, ldmxcsr, sizeof(ldmxcsr), cpu.rip) == 0, "decode ldmxcsr");
+	rc = mt_emulate(&d, &cpu, &dops, NULL);
+	CHECK(rc == MT_EMU_UNSUPPORTED && ndisp == 0, "ldmxcsr reserved bits: %s, %u runs", mt_emu_strerror(rc), ndisp);
+	mx = 0x1f80;
+	memcpy(mem + 0x400, &mx, 4);
+	rc = mt_emulate(&d, &cpu, &dops, NULL);
+	CHECK(rc == 0 && ndisp == 1, "ldmxcsr valid: %s, %u runs", mt_emu_strerror(rc), ndisp);
+	/* legacy SSE m128 misaligned: #GP on the CPU, unsupported here, no access;
+	 * aligned runs; the VEX form has no alignment rule */
+	cpu.gpr[MT_RAX] = MEMBASE + 0x408;
+	ndisp = 0;
+	nlog = 0;
+	mt_decode(&d, paddd, sizeof(paddd), cpu.rip);
+	rc = mt_emulate(&d, &cpu, &dops, NULL);
+	CHECK(rc == MT_EMU_UNSUPPORTED && ndisp == 0 && nlog == 0, "paddd misaligned: %s", mt_emu_strerror(rc));
+	cpu.gpr[MT_RAX] = MEMBASE + 0x410;
+	rc = mt_emulate(&d, &cpu, &dops, NULL);
+	CHECK(rc == 0 && ndisp == 1, "paddd aligned: %s", mt_emu_strerror(rc));
+	cpu.gpr[MT_RAX] = MEMBASE + 0x408;
+	mt_decode(&d, vpaddd, sizeof(vpaddd), cpu.rip);
+	rc = mt_emulate(&d, &cpu, &dops, NULL);
+	CHECK(rc == 0 && ndisp == 2, "vpaddd misaligned: %s", mt_emu_strerror(rc));
+	/* never displaced: #UD, cache-line operations */
+	mt_decode(&d, ud1, sizeof(ud1), 0);
+	CHECK(!mt_emu_supported(&d, &dops), "ud1 unsupported");
+	mt_decode(&d, clflush, sizeof(clflush), 0);
+	CHECK(!mt_emu_supported(&d, &dops), "clflush unsupported");
+}
+
 int main(void)
 {
 	test_statuses();
@@ -292,6 +413,8 @@ int main(void)
 	test_addresses();
 	test_sequences();
 	test_movdir();
+	test_muldiv_stack();
+	test_displaced_refusals();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;
