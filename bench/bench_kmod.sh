@@ -14,13 +14,13 @@ make -s kmod BUILD="$B" >"$B/kmod-build.log" 2>&1 || { echo "bench_kmod: make km
 make -s BUILD="$B" "$B/mmiotap" >/dev/null || exit 1
 res=$top/$B/vm/bench-kmod
 rm -rf "$res" && mkdir -p "$res" || exit 99
-nice bash tests/vm/run-vm.sh -q --no-trace --dev edu --results "$res" --timeout 400 \
+nice bash tests/vm/run-vm.sh --no-trace --dev edu --results "$res" --timeout 400 \
 	--env MTK_KODIR="$top/$B/kmod" --env MMIOTAP="$top/$B/mmiotap" \
 	--env BENCH_ITERS="${BENCH_ITERS:-5000}" "$here/bench_kmod_guest.sh" >"$res/out.txt" 2>&1
 rc=$?
 [ $rc = 77 ] && { tail -n1 "$res/out.txt"; exit 77; }
 [ $rc = 0 ] || { cat "$res/out.txt"; echo "bench_kmod: VM run failed ($rc)"; exit 1; }
-grep -E '^(RESULT|RECORDS|mmiotrace:|after)' "$res/out.txt"
+grep -aE "^(RESULT|RECORDS|PROBE|mmiotrace:|after)" "$res/out.txt"
 awk '/^RESULT/ { v[$2] = $3; w[$2] = $4 }
 END {
 	printf "per access (CPU 0, ns): untraced %d, mmiotap %d (1 CPU) / %d+%d (2 CPUs at once), mmiotrace %d (1 CPU, others offline)\n",

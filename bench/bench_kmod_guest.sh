@@ -16,6 +16,7 @@ for c in 1 2; do
 	"$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
 		sh -c 'insmod "$1" iters="$2" cpus="$3" && rmmod mtk_edutest' sh "$KO" "$ITERS" "$c"
 	set -- $(ns); echo "RESULT mmiotap-${c}cpu $1 $2"
+	echo "PROBE mmiotap-${c}cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*unknown, //")"
 	echo "RECORDS mmiotap-${c}cpu $("$MMIOTAP" dump /tmp/k.trace | grep -c '^[RW] ')"
 done
 T=/sys/kernel/tracing

@@ -38,6 +38,7 @@
 
 struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 u64 mtk_stat_faults, mtk_stat_unknown;
+u64 mtk_stat_probe_ns; /* time spent inside the probe (emulation + record) */
 
 /* ---- resume stubs ------------------------------------------------------- */
 
@@ -617,6 +618,7 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 	struct mtk_ctx c;
 	u8 code[ZYDIS_MAX_INSTRUCTION_LENGTH];
 	size_t n = sizeof(code);
+	u64 t0;
 	bool nmi;
 	int ret;
 
@@ -632,6 +634,7 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		n--;
 	if (!n)
 		return;
+	t0 = local_clock();
 	c.regs = regs;
 	c.pc = regs->ip;
 	c.flags = mtk_ctx_flags();
@@ -649,6 +652,7 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		return; /* regs->ip unchanged: the instruction re-runs natively */
 	}
 	mtk_stat_faults++;
+	mtk_stat_probe_ns += local_clock() - t0;
 	mtk_order_end(c.taken);
 	/* Resume after the instruction through a stub (see the top). */
 	if (nmi) {

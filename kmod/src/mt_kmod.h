@@ -40,7 +40,7 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 		   void __iomem *alias, u32 pci, u8 bar);
 void mtk_region_remove(unsigned long virt);
 void mtk_region_remove_all(void);
-extern u64 mtk_stat_faults, mtk_stat_unknown;
+extern u64 mtk_stat_faults, mtk_stat_unknown, mtk_stat_probe_ns;
 u64 mtk_last_seq(void);
 unsigned int mtk_regions_armed(void);
 int mtk_mark(const char *text, unsigned int len);
