@@ -30,6 +30,8 @@ enum mt__handler {
 	MT_H_XLAT,
 	MT_H_PUSHM,      /* PUSH m (not in the kernel: see below) */
 	MT_H_POPM,       /* POP m */
+	MT_H_JMPM,       /* JMP m64 (near, indirect) */
+	MT_H_CALLM,      /* CALL m64 (near, indirect; not in the kernel) */
 	MT_H_INT_COUNT,
 	MT_H_VEC_FIRST = 128,
 };

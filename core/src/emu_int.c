@@ -215,7 +215,18 @@ int mt__int_classify(const struct mt_decoded *d, uint8_t *family, uint8_t *handl
 		fam = MT_FAM_ALU, h = MT_H_MULDIV; break;
 	case ZYDIS_MNEMONIC_XLAT:
 		fam = MT_FAM_MOV, h = MT_H_XLAT; break;
+	case ZYDIS_MNEMONIC_JMP:
+		/* near indirect FF /4 with a 64-bit pointer; far forms load CS */
+		if (in->opcode != 0xff || in->raw.modrm.reg != 4 || d->mem_op != 0 ||
+		    d->ops[0].size != 64)
+			return 0;
+		fam = MT_FAM_OTHER, h = MT_H_JMPM; break;
 #ifndef MT_NO_STACK_OPS
+	case ZYDIS_MNEMONIC_CALL:
+		if (in->opcode != 0xff || in->raw.modrm.reg != 2 || d->mem_op != 0 ||
+		    d->ops[0].size != 64)
+			return 0;
+		fam = MT_FAM_OTHER, h = MT_H_CALLM; break;
 	case ZYDIS_MNEMONIC_PUSH:
 		if (d->mem_op != 0)
 			return 0;
@@ -597,7 +608,33 @@ static int h_xlat(struct ectx *e)
 	return mt__reg_write(e->cpu, ZYDIS_REGISTER_AL, v);
 }
 
+/* JMP m64: the target is read from memory. Sets RIP itself. */
+static int h_jmpm(struct ectx *e)
+{
+	uint64_t t;
+	int rc = mread_val(e, e->addr, 8, 0, &t);
+	if (!rc)
+		e->cpu->rip = t;
+	return rc;
+}
+
 #ifndef MT_NO_STACK_OPS
+/* CALL m64: read the target (address computed with the old RSP), push
+ * the return address, jump. Sets RIP itself. */
+static int h_callm(struct ectx *e)
+{
+	struct mt_cpu *c = e->cpu;
+	uint64_t t, sp = c->gpr[MT_RSP] - 8;
+	int rc;
+
+	if ((rc = mread_val(e, e->addr, 8, 0, &t)) ||
+	    (rc = mwrite_val(e, sp, 8, 0, e->d->rip + e->d->len)))
+		return rc;
+	c->gpr[MT_RSP] = sp;
+	c->rip = t;
+	return 0;
+}
+
 /* PUSH m: read the operand, then write it below RSP. */
 static int h_pushm(struct ectx *e)
 {
@@ -739,7 +776,9 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	case MT_H_STRING: rc = h_string(&e); break;
 	case MT_H_MULDIV: rc = h_muldiv(&e); break;
 	case MT_H_XLAT: rc = h_xlat(&e); break;
+	case MT_H_JMPM: rc = h_jmpm(&e); break;
 #ifndef MT_NO_STACK_OPS
+	case MT_H_CALLM: rc = h_callm(&e); break;
 	case MT_H_PUSHM: rc = h_pushm(&e); break;
 	case MT_H_POPM: rc = h_popm(&e); break;
 #endif
@@ -752,6 +791,7 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 			*cpu = saved;
 		return rc;
 	}
-	cpu->rip = d->rip + d->len;
+	if (d->handler != MT_H_JMPM && d->handler != MT_H_CALLM)
+		cpu->rip = d->rip + d->len;
 	return 0;
 }

@@ -350,6 +350,24 @@ static void test_muldiv_stack(void)
 	CHECK(rc == 0 && nlog == 2 && log_[0].dir == 'R' && log_[0].addr == MEMBASE + 0x300 &&
 	      log_[1].dir == 'W' && log_[1].addr == MEMBASE + 0x7f8 && cpu.gpr[MT_RSP] == MEMBASE + 0x7f8,
 	      "push m: %s, %u accesses", mt_emu_strerror(rc), nlog);
+	{	/* JMP m64 / CALL m64: target read from memory */
+		static const uint8_t jmpm[] = { 0xff, 0x60, 0x10 };  /* jmp [rax+0x10] */
+		static const uint8_t callm[] = { 0xff, 0x50, 0x10 }; /* call [rax+0x10] */
+		uint64_t t = 0xdeadbeef00ull, ret = 0;
+		struct mt_cpu c2 = cpu;
+		memcpy(mem + 0x310, &t, 8);
+		rc = emu(jmpm, sizeof(jmpm), &c2);
+		CHECK(rc == 0 && c2.rip == t && nlog == 1 && log_[0].addr == MEMBASE + 0x310 &&
+		      c2.gpr[MT_RSP] == cpu.gpr[MT_RSP], "jmp m64: %s rip %#llx", mt_emu_strerror(rc),
+		      (unsigned long long)c2.rip);
+		c2 = cpu;
+		rc = emu(callm, sizeof(callm), &c2);
+		memcpy(&ret, mem + (cpu.gpr[MT_RSP] - 8 - MEMBASE), 8);
+		CHECK(rc == 0 && c2.rip == t && nlog == 2 && log_[1].dir == 'W' &&
+		      c2.gpr[MT_RSP] == cpu.gpr[MT_RSP] - 8 && ret == cpu.rip + sizeof(callm),
+		      "call m64: %s rip %#llx ret %#llx", mt_emu_strerror(rc), (unsigned long long)c2.rip,
+		      (unsigned long long)ret);
+	}
 	rc = emu(popm, sizeof(popm), &cpu);
 	CHECK(rc == 0 && nlog == 2 && log_[0].dir == 'R' && log_[0].addr == MEMBASE + 0x7f8 &&
 	      log_[1].dir == 'W' && log_[1].addr == MEMBASE + 0x808 && cpu.gpr[MT_RSP] == MEMBASE + 0x800 &&
