@@ -4,13 +4,15 @@
 set -euo pipefail
 pkgs=(
 	# build
-	make gcc clang pkg-config libzydis-dev libzycore-dev
+	make gcc libc6-dev clang pkg-config libzydis-dev libzycore-dev
 	# fuzzing (libFuzzer runtime for clang 14) and sanitizers
 	libclang-rt-14-dev
 	# kernel module build (compile only on the host) and Zydis sources for it
 	linux-headers-amd64 dpkg-dev
 	# QEMU ground-truth harness
-	qemu-system-x86 busybox-static cpio kmod
+	qemu-system-x86 busybox-static cpio kmod util-linux iproute2
+	# real programs traced in the VM tests
+	python3 memtester dpdk-dev librte-net-e1000-23
 )
 if [ -n "${MMIOTAP_EXTRA_PKGS:-}" ]; then
 	read -r -a extra <<<"$MMIOTAP_EXTRA_PKGS"
