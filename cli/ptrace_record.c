@@ -10,7 +10,8 @@
  * runs in its own thread (every ptrace request must come from the thread
  * that attached) and puts its events into the same ring, so record.c's
  * drain loop, `mmiotap mark` and the trace format are shared unchanged.
- * --inject rules are applied with format/'s rule engine (mmiotap/inject.h).
+ * --inject rules are applied by the rule engine the preload runtime uses
+ * (mmiotap/rt_inject.h over format's mt_inject_apply()).
  *
  * Signals: SIGINT, SIGTERM and SIGHUP detach from everything (the traced
  * program keeps running untraced); SIGUSR1 carrying a pid in si_value
@@ -27,7 +28,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "mmiotap/inject.h"
+#include "mmiotap/rt_inject.h"
 #include "mt_ptrace.h"
 #include "ptrace_record.h"
 
@@ -37,15 +38,12 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int started, finished, rc, status;
-	/* --inject */
-	struct mt_inject_rule *rules;
-	unsigned nrules;
-	uint64_t *counters;
-	/* per map id: matching rule indexes (computed at the first access) */
+	/* --inject: the rule engine shared with the preload runtime */
+	struct mt_rt_rules *rules;
+	/* per map id: mask of the rules that target it (computed at its first access) */
 	struct pt_map_rules {
 		uint32_t map_id;
-		unsigned n;
-		unsigned *idx;
+		uint64_t mask;
 	} *maps;
 	unsigned nmaps;
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
@@ -76,23 +74,12 @@ static struct pt_map_rules *rules_of(const struct mt_ptrace_map *m)
 		return NULL;
 	R.maps = n;
 	struct pt_map_rules *e = &R.maps[R.nmaps++];
-	e->map_id = m->map_id;
-	e->n = 0;
-	e->idx = calloc(R.nrules, sizeof(unsigned));
-	struct mt_region_id id = {
-		.path = m->path,
-		.has_pci = m->pci_bus >= 0,
-		.pci_domain = (uint16_t)(m->pci_domain < 0 ? 0 : m->pci_domain),
-		.pci_bus = (uint8_t)(m->pci_bus < 0 ? 0 : m->pci_bus),
-		.pci_devfn = (uint8_t)(m->pci_dev < 0 ? 0 : (m->pci_dev << 3) | (m->pci_fn & 7)),
-		.bar = m->bar,
-		.has_phys = m->map_phys != 0,
-		.phys = m->map_phys,
-		.size = m->map_size,
+	struct mt_pci_info pi = {
+		.dom = m->pci_domain, .bus = m->pci_bus, .dev = m->pci_dev, .fn = m->pci_fn,
+		.bar = m->bar, .phys = m->map_phys,
 	};
-	for (unsigned i = 0; e->idx && i < R.nrules; i++)
-		if (mt_rule_match_region(&R.rules[i], &id))
-			e->idx[e->n++] = i;
+	e->map_id = m->map_id;
+	e->mask = mt_rt_rules_match(R.rules, m->path, &pi, m->map_size);
 	return e;
 }
 
@@ -102,24 +89,9 @@ static void inject_cb(void *arg, const struct mt_ptrace_map *m, int is_write, vo
 {
 	(void)arg;
 	struct pt_map_rules *mr = rules_of(m);
-	if (!mr || !mr->n)
-		return;
-	for (unsigned k = 0; k < mr->n; k++) {
-		unsigned i = mr->idx[k];
-		struct mt_inject_result res;
-		memset(&res, 0, sizeof(res));
-		if (!mt_inject_apply(&R.rules[i], 1, &R.counters[i], m->map_phys, m->map_offset,
-				     size, is_write, value, &res))
-			continue;
-		if (res.drop)
-			*evflags |= MT_EVF_DROPPED;
-		if (res.delay_ns) {
-			struct timespec ts = { (time_t)(res.delay_ns / 1000000000ull),
-					       (long)(res.delay_ns % 1000000000ull) };
-			nanosleep(&ts, NULL);
-		}
-		*evflags |= MT_EVF_INJECTED;
-	}
+	if (mr && mr->mask)
+		*evflags |= mt_rt_rules_apply(R.rules, mr->mask, m->map_phys, m->map_offset,
+					      is_write, value, size);
 }
 
 static void on_detach_sig(int sig)
@@ -168,20 +140,24 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 	R.o.exec_errfd = -1;
 
 	if (a->nrules) {
-		R.rules = calloc(a->nrules, sizeof(*R.rules));
-		R.counters = calloc(a->nrules, sizeof(*R.counters));
-		if (!R.rules || !R.counters) {
+		R.rules = calloc(1, sizeof(*R.rules));
+		if (!R.rules) {
 			error_msg("out of memory");
 			return -ENOMEM;
 		}
 		for (unsigned i = 0; i < a->nrules; i++) {
 			struct mt_rule_error e;
-			if (mt_rule_parse(a->rules[i], &R.rules[i], &e)) {
+			memset(&e, 0, sizeof(e));
+			int rc = mt_rt_rules_add(R.rules, a->rules[i], &e);
+			if (rc == -E2BIG) {
+				error_msg("--inject: at most %d rules", MT_RT_MAX_RULES);
+				return rc;
+			}
+			if (rc) {
 				error_msg("--inject '%s': column %u: %s", a->rules[i], e.column, e.msg);
-				return -EINVAL;
+				return rc;
 			}
 		}
-		R.nrules = a->nrules;
 		R.o.inject = inject_cb;
 	}
 

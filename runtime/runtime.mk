@@ -3,7 +3,8 @@
 
 RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
 RT_CORE_SRCS = $(wildcard core/src/*.c)
-RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) runtime/common/ring.c \
+RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) runtime/common/ring.c runtime/common/devfile.c \
+	runtime/common/rt_inject.c \
 	format/src/rule.c format/src/inject_apply.c \
 	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)
 RT_PRELOAD_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(RT_PRELOAD_SRCS))

@@ -324,84 +324,6 @@ static int exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displace
 
 /* ---- device access --------------------------------------------------------------- */
 
-__attribute__((target("avx"))) static void ld32(void *dst, const volatile void *src)
-{
-	__m256i v = _mm256_loadu_si256((const __m256i *)src);
-	_mm256_storeu_si256((__m256i *)dst, v);
-}
-__attribute__((target("avx"))) static void st32(volatile void *dst, const void *src)
-{
-	__m256i v = _mm256_loadu_si256((const __m256i *)src);
-	_mm256_storeu_si256((__m256i *)dst, v);
-}
-__attribute__((target("avx512f"))) static void ld64(void *dst, const volatile void *src)
-{
-	__m512i v = _mm512_loadu_si512((const void *)src);
-	_mm512_storeu_si512(dst, v);
-}
-__attribute__((target("avx512f"))) static void st64(volatile void *dst, const void *src)
-{
-	__m512i v = _mm512_loadu_si512(src);
-	_mm512_storeu_si512((void *)dst, v);
-}
-
-/* One access of exactly `size` bytes, with one instruction where the CPU can. */
-static void dev_read(const volatile uint8_t *a, void *buf, unsigned size)
-{
-	switch (size) {
-	case 1: *(uint8_t *)buf = *a; return;
-	case 2: { uint16_t v = *(const volatile uint16_t *)a; memcpy(buf, &v, 2); return; }
-	case 4: { uint32_t v = *(const volatile uint32_t *)a; memcpy(buf, &v, 4); return; }
-	case 8: { uint64_t v = *(const volatile uint64_t *)a; memcpy(buf, &v, 8); return; }
-	case 16: { __m128i v = _mm_loadu_si128((const __m128i *)a); memcpy(buf, &v, 16); return; }
-	case 32: ld32(buf, a); return;
-	case 64: ld64(buf, a); return;
-	}
-	for (unsigned i = 0; i < size;) { /* masked runs, m80 */
-		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
-			uint64_t v = *(const volatile uint64_t *)(a + i);
-			memcpy((uint8_t *)buf + i, &v, 8);
-			i += 8;
-		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
-			uint32_t v = *(const volatile uint32_t *)(a + i);
-			memcpy((uint8_t *)buf + i, &v, 4);
-			i += 4;
-		} else {
-			((uint8_t *)buf)[i] = a[i];
-			i++;
-		}
-	}
-}
-
-static void dev_write(volatile uint8_t *a, const void *buf, unsigned size)
-{
-	switch (size) {
-	case 1: *a = *(const uint8_t *)buf; return;
-	case 2: { uint16_t v; memcpy(&v, buf, 2); *(volatile uint16_t *)a = v; return; }
-	case 4: { uint32_t v; memcpy(&v, buf, 4); *(volatile uint32_t *)a = v; return; }
-	case 8: { uint64_t v; memcpy(&v, buf, 8); *(volatile uint64_t *)a = v; return; }
-	case 16: { __m128i v; memcpy(&v, buf, 16); _mm_storeu_si128((__m128i *)a, v); return; }
-	case 32: st32(a, buf); return;
-	case 64: st64(a, buf); return;
-	}
-	for (unsigned i = 0; i < size;) {
-		if (size - i >= 8 && !((uintptr_t)(a + i) & 7)) {
-			uint64_t v;
-			memcpy(&v, (const uint8_t *)buf + i, 8);
-			*(volatile uint64_t *)(a + i) = v;
-			i += 8;
-		} else if (size - i >= 4 && !((uintptr_t)(a + i) & 3)) {
-			uint32_t v;
-			memcpy(&v, (const uint8_t *)buf + i, 4);
-			*(volatile uint32_t *)(a + i) = v;
-			i += 4;
-		} else {
-			a[i] = ((const uint8_t *)buf)[i];
-			i++;
-		}
-	}
-}
-
 static unsigned acc_to_evf(unsigned f)
 {
 	unsigned r = 0;
@@ -489,11 +411,11 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 		if (r->rule_mask)
 			mt_rt_inject_apply(r, 1, addr - r->map_start, buf, size, &evf);
 		if (!(evf & MT_EVF_DROPPED))
-			dev_write(a, buf, size);
+			mt_dev_write(a, buf, size);
 		run_probes(1, addr, c->pc, buf, size, 1, &evf);
 	} else {
 		run_probes(0, addr, c->pc, buf, size, 0, &evf);
-		dev_read(a, buf, size);
+		mt_dev_read(a, buf, size);
 		memcpy(orig, buf, dlen);
 		if (r->rule_mask)
 			mt_rt_inject_apply(r, 0, addr - r->map_start, buf, size, &evf);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <ucontext.h>
 
+#include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
 #include "mmiotap/mmiotap.h"
 #include "mmiotap/rt_ring.h"
@@ -97,10 +98,6 @@ void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,
 		    const void *data, unsigned len, unsigned flags) MT_HIDDEN;
 
 /* injection (inject.c) */
-struct mt_pci_info {
-	int dom, bus, dev, fn, bar;
-	uint64_t phys;
-};
 int mt_rt_inject_init(const char *rules) MT_HIDDEN;
 /* Which rules target a mapping (bit i = rule i). */
 uint64_t mt_rt_inject_match(const char *path, const struct mt_pci_info *pi,

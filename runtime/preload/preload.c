@@ -55,13 +55,6 @@ static char *saved_env[8]; /* "NAME=value" of every MMIOTAP_* variable we use */
 static int nsaved_env;
 static char *lib_path;
 
-static const char *const default_globs[] = {
-	"/dev/mem",
-	"/dev/uio[0-9]*",
-	"/sys/bus/pci/devices/*/resource[0-9]*",
-	"/sys/devices/pci*/resource[0-9]*",
-	"anon_inode:[vfio-device]",
-};
 
 /* fd -> path given to open(), for MAP records that name what the program
  * opened (the symlinked sysfs path) rather than what /proc resolves */
@@ -248,92 +241,10 @@ MT_HIDDEN void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t
 static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t pc,
 			   const struct mt_pci_info *pip);
 
-static int read_small(const char *path, char *buf, size_t n)
-{
-	int fd = mt_real.open ? mt_real.open(path, O_RDONLY | O_CLOEXEC)
-			      : (int)syscall(SYS_open, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t k = read(fd, buf, n - 1);
-	close(fd);
-	if (k < 0)
-		return -1;
-	buf[k] = 0;
-	return 0;
-}
-
-/* PCI BDF, BAR and physical address from a sysfs resource path, or a UIO
- * device, or /dev/mem. */
-static void derive_pci(const char *path, uint64_t off, struct mt_pci_info *pi)
-{
-	const char *res = strstr(path, "/resource");
-	if (res && res[9] >= '0' && res[9] <= '9') {
-		const char *comp = res;
-		while (comp > path && comp[-1] != '/')
-			comp--;
-		unsigned d, b, dv, f;
-		if (sscanf(comp, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
-			pi->dom = (int)d;
-			pi->bus = (int)b;
-			pi->dev = (int)dv;
-			pi->fn = (int)f;
-		}
-		pi->bar = res[9] - '0';
-		char rp[PATH_MAX], buf[4096];
-		snprintf(rp, sizeof(rp), "%.*s/resource", (int)(res - path), path);
-		if (!read_small(rp, buf, sizeof(buf))) {
-			char *line = buf;
-			for (int i = 0; i < pi->bar && line; i++) {
-				line = strchr(line, '\n');
-				if (line)
-					line++;
-			}
-			unsigned long long start;
-			if (line && sscanf(line, "%llx", &start) == 1 && start)
-				pi->phys = start + off;
-		}
-		return;
-	}
-	if (!strcmp(path, "/dev/mem")) {
-		pi->phys = off;
-		return;
-	}
-	unsigned uio;
-	if (sscanf(path, "/dev/uio%u", &uio) == 1) {
-		char p[128], buf[64];
-		long pg = sysconf(_SC_PAGESIZE);
-		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/maps/map%llu/addr", uio,
-			 (unsigned long long)(off / (uint64_t)pg));
-		unsigned long long a;
-		if (!read_small(p, buf, sizeof(buf)) && sscanf(buf, "%llx", &a) == 1)
-			pi->phys = a;
-		snprintf(p, sizeof(p), "/sys/class/uio/uio%u/device", uio);
-		char link[PATH_MAX];
-		ssize_t k = readlink(p, link, sizeof(link) - 1);
-		if (k > 0) {
-			link[k] = 0;
-			const char *base = strrchr(link, '/');
-			unsigned d, b, dv, f;
-			if (base && sscanf(base + 1, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
-				pi->dom = (int)d;
-				pi->bus = (int)b;
-				pi->dev = (int)dv;
-				pi->fn = (int)f;
-			}
-		}
-		return;
-	}
-	if (!strcmp(path, "anon_inode:[vfio-device]")) {
-		uint64_t idx = off >> 40; /* VFIO_PCI_OFFSET_SHIFT */
-		if (idx <= 5)
-			pi->bar = (int)idx;
-	}
-}
-
 MT_HIDDEN void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc)
 {
-	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
-	derive_pci(path, r->offset, &pi);
+	struct mt_pci_info pi;
+	mt_devfile_identify(path, r->offset, &pi);
 	mt_emit_map_pi(r, path, pc, &pi);
 }
 
@@ -383,16 +294,7 @@ static uint32_t new_map_id(void)
 
 static int glob_hit(const char *name)
 {
-	if (!name || !*name)
-		return 0;
-	if (use_defaults)
-		for (size_t i = 0; i < sizeof(default_globs) / sizeof(default_globs[0]); i++)
-			if (!fnmatch(default_globs[i], name, 0))
-				return 1;
-	for (int i = 0; i < nglobs; i++)
-		if (!fnmatch(globs[i], name, 0))
-			return 1;
-	return 0;
+	return mt_devfile_traced(name, use_defaults, (const char *const *)globs, (size_t)nglobs);
 }
 
 /* Whether fd is a traced file; fills the name to put into MAP. */
@@ -500,7 +402,7 @@ static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
 	r->map_start = r->start;
 	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
 	if (record && mt_ring) {
-		derive_pci(name, r->offset, &pi);
+		mt_devfile_identify(name, r->offset, &pi);
 		r->map_phys = pi.phys;
 		r->rule_mask = mt_rt_inject_match(name, &pi, len);
 		r->map_id = new_map_id();

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
 #include "mt_ptrace.h"
 
@@ -20,11 +21,6 @@ struct pt_alias {
 	size_t len;
 };
 
-struct pt_pci {
-	int dom, bus, dev, fn, bar;
-	uint64_t phys;
-};
-
 struct pt_region {
 	uint64_t start, end;     /* tracee's range (kept PROT_NONE) */
 	struct pt_alias *al;
@@ -36,7 +32,7 @@ struct pt_region {
 	uint32_t map_id;
 	uint64_t map_start;      /* start of the range its MAP record described */
 	uint64_t map_size;
-	struct pt_pci pci;       /* of the MAP (phys = MAP's byte 0) */
+	struct mt_pci_info pci;       /* of the MAP (phys = MAP's byte 0) */
 	char *path;
 };
 
@@ -79,11 +75,5 @@ struct pt_task {
 	int ndeferred;
 	struct pt_task *next;
 };
-
-/* dev.c */
-void pt_dev_read(const volatile uint8_t *a, void *buf, unsigned size);
-void pt_dev_write(volatile uint8_t *a, const void *buf, unsigned size);
-void pt_derive_pci(const char *path, uint64_t off, struct pt_pci *pi);
-int pt_glob_hit(const char *path, int defaults, const char *const *globs, size_t n);
 
 #endif

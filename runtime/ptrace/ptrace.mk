@@ -2,7 +2,7 @@
 # benchmark. `mmiotap record --ptrace` / `--pid` reach it through
 # cli/ptrace_record.c.
 
-PT_SRCS := runtime/ptrace/tracer.c runtime/ptrace/dev.c
+PT_SRCS := runtime/ptrace/tracer.c runtime/common/devfile.c
 PT_LIB := $(BUILD)/libmtptrace.a
 # What a program using the tracer links (after its own objects).
 PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/ring.o \
@@ -38,7 +38,8 @@ $(BUILD)/bench/bench_ptrace.o: CFLAGS += -Iruntime/ptrace
 BENCH_PROGS += $(BUILD)/bench/bench_ptrace
 
 # The CLI's record --ptrace/--pid (cli/ptrace_record.c) links the tracer.
-CLI_EXTRA_OBJS += $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/libmtcore.a
+CLI_EXTRA_OBJS += $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/rt_inject.o \
+	$(BUILD)/libmtcore.a
 CLI_LIBS += $(ZYDIS_LIBS) -lpthread
 $(BUILD)/cli/ptrace_record.o: CFLAGS += -Iruntime/ptrace
 

@@ -11,8 +11,8 @@
  *     same file range (never PEEK/POKE: the tracee's page is PROT_NONE and
  *     PEEKDATA would split 8-byte device reads), normal memory through
  *     process_vm_readv/writev, vectors through NT_X86_XSTATE, displaced
- *     vector ALU forms run in the tracer itself (mt_xrun) on the tracee's
- *     register values
+ *     vector ALU, x87 and MMX forms run in the tracer itself (mt_xrun) on
+ *     the tracee's register and x87 state
  *   PTRACE_SETREGS (+ SETREGSET if vectors changed), resume with signal 0.
  *
  * Protections are changed by making the tracee itself run mprotect: its
@@ -561,7 +561,7 @@ static void ev_head(struct mt_ev *ev, int type, struct pt_task *t, uint32_t map_
 	ev->flags = 0;
 }
 
-static void emit_map(struct pt_task *t, const struct pt_region *r, const struct pt_pci *pi)
+static void emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi)
 {
 	union {
 		struct mt_ev ev;
@@ -681,8 +681,8 @@ static int region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t 
 	r->offset = offset;
 	r->prot = prot;
 	r->path = p;
-	struct pt_pci pi;
-	pt_derive_pci(path, offset, &pi);
+	struct mt_pci_info pi;
+	mt_devfile_identify(path, offset, &pi);
 	r->phys = pi.phys;
 	r->bar = pi.bar;
 	r->pci = pi;
@@ -803,7 +803,7 @@ static void scan_maps(struct pt_task *t, uint64_t lo, uint64_t hi)
 			continue;
 		char *name = line + pos;
 		name[strcspn(name, "\n")] = 0;
-		if (!pt_glob_hit(name, S.defaults, S.o->globs, S.o->nglobs))
+		if (!mt_devfile_traced(name, S.defaults, S.o->globs, S.o->nglobs))
 			continue;
 		if (region_find(t->mm, a))
 			continue;
@@ -875,7 +875,7 @@ static void sc_exit(struct pt_task *t, int64_t rval, int is_error)
 		if (k <= 0)
 			return;
 		name[k] = 0;
-		if (!pt_glob_hit(name, S.defaults, S.o->globs, S.o->nglobs))
+		if (!mt_devfile_traced(name, S.defaults, S.o->globs, S.o->nglobs))
 			return;
 		char mf[128];
 		snprintf(mf, sizeof(mf), "/proc/%d/map_files/%llx-%llx", (int)t->tgid,
@@ -1053,9 +1053,11 @@ static int op_kmask_set(void *op, unsigned idx, uint64_t val)
 	return 0;
 }
 
-/* Displaced vector ALU forms run here, in the tracer, on the tracee's
- * register values: the instruction only touches registers and the scratch
- * operand, and tracer and tracee run on the same CPU model. */
+/* Displaced forms (vector ALU, x87, MMX) run here, in the tracer, on the
+ * tracee's register and x87 state: the instruction only touches registers
+ * and the scratch operand, and tracer and tracee run on the same CPU. If
+ * the state could raise an FP exception in the stub (unmasked in MXCSR or
+ * FCW, or pending), mt_xrun refuses (-EDOM) and the caller single-steps. */
 static int op_exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displaced *d)
 {
 	struct ectx *c = op;
@@ -1069,6 +1071,19 @@ static int op_exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displ
 	memcpy(st.gpr, cpu->gpr, sizeof(st.gpr));
 	st.rflags = cpu->rflags;
 	memcpy(&st.mxcsr, S.xs_buf + 24, 4);
+	/* x87/MMX state: bytes 0..159 of the tracee's XSAVE image (FXSAVE
+	 * layout), or the init state when XSTATE_BV[0] says so */
+	struct mt_x87 x87_in;
+	uint64_t bv;
+	memcpy(&bv, S.xs_buf + 512, 8);
+	if (c->xs_len >= 512 + 64 && (bv & 1)) {
+		memcpy(&x87_in, S.xs_buf, sizeof(x87_in));
+	} else {
+		memset(&x87_in, 0, sizeof(x87_in));
+		x87_in.fcw = 0x37f;
+	}
+	st.x87 = x87_in;
+	st.xflags = MT_XSTATE_X87;
 	for (unsigned i = 0; i < nregs; i++)
 		vec_io(c, i, st.zmm[i], bytes, 0);
 	for (unsigned i = 0; i < nk; i++)
@@ -1076,8 +1091,20 @@ static int op_exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displ
 	rc = mt_xrun_displaced(d->code, d->len, d->scratch_reg, d->scratch, &st);
 	if (rc)
 		return rc;
+	/* FIP/FDP/FOP name the stub and the scratch buffer: the program's */
+	mt_xrun_x87_fixup(&st, cpu->rip, d->scratch, d->fdp, d->fop);
 	memcpy(cpu->gpr, st.gpr, sizeof(st.gpr));
 	cpu->rflags = st.rflags;
+	{	/* FCW..FDP at 0..23, ST0-7 at 32..159; MXCSR at 24 below */
+		const uint8_t *a = (const uint8_t *)&x87_in, *b = (const uint8_t *)&st.x87;
+		if (memcmp(a, b, 24) || memcmp(a + 32, b + 32, 128)) {
+			memcpy(S.xs_buf, b, 24);
+			memcpy(S.xs_buf + 32, b + 32, 128);
+			bv |= 1;
+			memcpy(S.xs_buf + 512, &bv, 8);
+			c->xs_dirty = 1;
+		}
+	}
 	uint32_t oldmx;
 	memcpy(&oldmx, S.xs_buf + 24, 4);
 	if (oldmx != st.mxcsr) {
@@ -1139,9 +1166,9 @@ static int traced_access(struct ectx *c, struct pt_region *r, uint64_t addr, voi
 		if (S.o->inject)
 			S.o->inject(S.o->inject_arg, &m, 1, buf, size, &evf);
 		if (!(evf & MT_EVF_DROPPED))
-			pt_dev_write(a, buf, size);
+			mt_dev_write(a, buf, size);
 	} else {
-		pt_dev_read(a, buf, size);
+		mt_dev_read(a, buf, size);
 		memcpy(orig, buf, dlen);
 		if (S.o->inject)
 			S.o->inject(S.o->inject_arg, &m, 0, buf, size, &evf);
@@ -1314,14 +1341,13 @@ static void step_native(struct pt_task *t, uint64_t fault_addr)
 		resume(t, 0);
 }
 
-/* Instructions whose state the displaced runner (mt_xrun) does not carry:
- * x87/MMX stack and registers, FXSAVE/XSAVE images. Run in the tracer they
- * would use the tracer's FPU state: single-step them in the tracee instead. */
+/* Instructions whose state the displaced runner (mt_xrun) does not carry
+ * whole: FXSAVE/XSAVE images (they would also store the tracer's view of
+ * the other components). Single-step them in the tracee instead. x87 and
+ * MMX forms are displaced with the tracee's x87 state (MT_XSTATE_X87). */
 static int needs_own_fpu(const struct mt_decoded *d)
 {
 	switch (d->insn.meta.isa_ext) {
-	case ZYDIS_ISA_EXT_X87:
-	case ZYDIS_ISA_EXT_MMX:
 	case ZYDIS_ISA_EXT_XSAVE:
 	case ZYDIS_ISA_EXT_XSAVEC:
 	case ZYDIS_ISA_EXT_XSAVEOPT:

@@ -289,14 +289,39 @@ int main(int argc, char **argv)
 		CHECK(be == 0x78563412, "movbe");
 	}
 
-	/* x87 load: the core may not emulate it; then the tracer records
-	 * UNKNOWN and single-steps it natively (EXPECT-X: R or UNKNOWN) */
+	/* x87 and MMX forms: displaced with the tracee's own x87 state (a
+	 * result computed on the tracer's FPU state would be wrong below) */
 	{
 		int32_t iv = -12345, ov = 0;
 		file_put(0x400, &iv, 4);
 		__asm__ volatile("fildl (%1); fistpl %0" : "=m"(ov) : "r"(dev + 0x400) : "memory", "st");
-		printf("EXPECT-X R 4 +0x400 %#x\n", (uint32_t)iv);
+		expect('R', 4, 0x400, (uint32_t)iv);
 		CHECK(ov == iv, "fild/fistp %d", ov);
+
+		double dv = 2.5, sum = 0, want = 1.0 + 2.5 + 2.5;
+		uint64_t db, wb;
+		memcpy(&db, &dv, 8);
+		memcpy(&wb, &want, 8);
+		file_put(0x408, &dv, 8);
+		/* ST0 = 1 + 2.5 natively, then faddl from the device, fstpl to it */
+		__asm__ volatile("fld1; faddl %1; faddl (%2); fstpl (%3); fldl (%3); fstpl %0"
+				 : "=m"(sum) : "m"(dv), "r"(dev + 0x408), "r"(dev + 0x410)
+				 : "memory", "st");
+		expect('R', 8, 0x408, db);
+		expect('W', 8, 0x410, wb);
+		expect('R', 8, 0x410, wb);
+		CHECK(sum == want, "fadd/fstp %g", sum);
+		CHECK(file_u64(0x410) == wb, "fstpl to the device");
+
+		uint64_t m = 0x0001000200030004ull, mo = 0, add = 0x0010001000100010ull;
+		file_put(0x418, &m, 8);
+		__asm__ volatile("movq %2, %%mm1; movq (%1), %%mm0; paddw %%mm1, %%mm0;"
+				 "movq %%mm0, (%1); movq (%1), %%mm2; movq %%mm2, %0; emms"
+				 : "=m"(mo) : "r"(dev + 0x418), "m"(add) : "memory", "mm0", "mm1", "mm2");
+		expect('R', 8, 0x418, m);
+		expect('W', 8, 0x418, m + add);
+		expect('R', 8, 0x418, m + add);
+		CHECK(mo == m + add, "mmx movq/paddw %#llx", (unsigned long long)mo);
 	}
 
 	/* an access in the second page */

@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * dev.c - device accesses through the tracer's alias mapping (exactly one
- * access of the program's width where the CPU has an instruction for it),
- * the traced-file globs and PCI/physical address derivation. The same rules
- * as the LD_PRELOAD runtime (runtime/preload/), so both backends trace the
- * same files and name them the same way in MAP records.
+ * devfile.c - device accesses on an alias mapping, the traced-file globs and
+ * PCI/physical address derivation, shared by the LD_PRELOAD runtime and the
+ * ptrace tracer (see mmiotap/devfile.h), so that both trace the same files
+ * and name them the same way in MAP records.
  */
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <immintrin.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-#include <fcntl.h>
 
-#include "pt_int.h"
+#include "mmiotap/devfile.h"
 
 __attribute__((target("avx"))) static void ld32(void *dst, const volatile void *src)
 {
@@ -37,7 +37,7 @@ __attribute__((target("avx512f"))) static void st64(volatile void *dst, const vo
 	_mm512_storeu_si512((void *)dst, v);
 }
 
-void pt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
+void mt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
 {
 	switch (size) {
 	case 1: *(uint8_t *)buf = *a; return;
@@ -64,7 +64,7 @@ void pt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
 	}
 }
 
-void pt_dev_write(volatile uint8_t *a, const void *buf, unsigned size)
+void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size)
 {
 	switch (size) {
 	case 1: *a = *(const uint8_t *)buf; return;
@@ -93,9 +93,9 @@ void pt_dev_write(volatile uint8_t *a, const void *buf, unsigned size)
 	}
 }
 
-/* Same default set as the preload runtime. Paths are what the kernel shows
- * in /proc/PID/maps and /proc/PID/fd (sysfs resources resolve to
- * /sys/devices/pci...). */
+/* Paths are what the kernel shows in /proc/PID/maps and /proc/PID/fd
+ * (sysfs resources resolve to /sys/devices/pci...), or what the program
+ * passed to open(). */
 static const char *const default_globs[] = {
 	"/dev/mem",
 	"/dev/uio[0-9]*",
@@ -104,7 +104,7 @@ static const char *const default_globs[] = {
 	"anon_inode:[vfio-device]",
 };
 
-int pt_glob_hit(const char *path, int defaults, const char *const *globs, size_t n)
+int mt_devfile_traced(const char *path, int defaults, const char *const *globs, size_t nglobs)
 {
 	if (!path || !*path)
 		return 0;
@@ -112,7 +112,7 @@ int pt_glob_hit(const char *path, int defaults, const char *const *globs, size_t
 		for (size_t i = 0; i < sizeof(default_globs) / sizeof(default_globs[0]); i++)
 			if (!fnmatch(default_globs[i], path, 0))
 				return 1;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < nglobs; i++)
 		if (!fnmatch(globs[i], path, 0))
 			return 1;
 	return 0;
@@ -120,7 +120,7 @@ int pt_glob_hit(const char *path, int defaults, const char *const *globs, size_t
 
 static int read_small(const char *path, char *buf, size_t n)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	ssize_t k = read(fd, buf, n - 1);
@@ -131,7 +131,7 @@ static int read_small(const char *path, char *buf, size_t n)
 	return 0;
 }
 
-static void parse_bdf(const char *s, struct pt_pci *pi)
+static void parse_bdf(const char *s, struct mt_pci_info *pi)
 {
 	unsigned d, b, dv, f;
 	if (sscanf(s, "%x:%x:%x.%x", &d, &b, &dv, &f) == 4) {
@@ -144,10 +144,12 @@ static void parse_bdf(const char *s, struct pt_pci *pi)
 
 /* PCI BDF, BAR and physical address (of file offset off) from a sysfs
  * resource path, a UIO device, /dev/mem or a VFIO region offset. */
-void pt_derive_pci(const char *path, uint64_t off, struct pt_pci *pi)
+void mt_devfile_identify(const char *path, uint64_t off, struct mt_pci_info *pi)
 {
 	pi->dom = pi->bus = pi->dev = pi->fn = pi->bar = -1;
 	pi->phys = 0;
+	if (!path)
+		return;
 	const char *res = strstr(path, "/resource");
 	if (res && res[9] >= '0' && res[9] <= '9') {
 		const char *comp = res;
