@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 
 #include "cli.h"
+#include "mmiotap/inject.h"
 #include "mmiotap/kabi.h"
 #include "mmiotap/trace.h"
 
@@ -45,7 +46,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmiotap kernel record [--pci BDF[,bar=N]]... [--phys A-B|A+N]... [-o FILE]\n"
-		"                             [--buf-records N] [--module PATH] [--keep-module] [-q]\n"
+		"                             [--inject RULE]... [--buf-records N] [--module PATH]\n"
+		"                             [--keep-module] [-q]\n"
 		"                             [-- CMD [ARGS...]]\n"
 		"       mmiotap kernel stop       stop the running kernel recording\n"
 		"       mmiotap kernel mark TEXT  put a marker into it (also: mmiotap mark TEXT)\n"
@@ -55,6 +57,8 @@ static void usage(FILE *f)
 		"  --pci BDF[,bar=N]   a PCI function's memory BARs ([DDDD:]BB:DD.F), or one BAR\n"
 		"  --phys A-B|A+N      physical range (inclusive end, or start and length)\n"
 		"  -o, --output FILE   trace file (default mmiotap-kernel.trace)\n"
+		"  --inject RULE       fault injection rule, applied in the kernel (pci=, phys=\n"
+		"                      or no target; see mmiotap-kernel(1)); repeatable\n"
 		"  --buf-records N     per-CPU buffer, in records (power of two, default 65536)\n"
 		"  --module PATH       mmiotap.ko to load when the module is not loaded\n"
 		"  --keep-module       do not unload a module this command loaded\n"
@@ -260,6 +264,8 @@ static uint16_t conv_flags(uint16_t kf)
 	if (kf & MMIOTAP_KF_NMI) f |= MT_RF_NMI;
 	if (kf & MMIOTAP_KF_NESTED) f |= MT_RF_NESTED;
 	if (kf & MMIOTAP_KF_INJECTED) f |= MT_RF_INJECTED;
+	if (kf & MMIOTAP_KF_DROPPED) f |= MT_RF_DROPPED;
+	if (kf & MMIOTAP_KF_DELAYED) f |= MT_RF_DELAYED;
 	if (kf & MMIOTAP_KF_LOCKED) f |= MT_RF_LOCKED;
 	if (kf & MMIOTAP_KF_STRING) f |= MT_RF_STRING;
 	return f;
@@ -285,6 +291,12 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 	case MMIOTAP_KREC_WRITE:
 		ev.kind = r->type == MMIOTAP_KREC_READ ? MT_REC_READ : MT_REC_WRITE;
 		ev.value = r->value;
+		if (r->flags & MMIOTAP_KF_INJECTED) {
+			/* orig: the value before injection, as many bytes as
+			 * the record carries (the low 8) */
+			ev.orig = (const uint8_t *)&r->orig;
+			ev.orig_len = r->width > 8 ? 8 : r->width;
+		}
 		ev.phys = r->phys;
 		ev.offset = r->phys - d->maps[r->map_id].phys;
 		d->naccess++;
@@ -449,6 +461,8 @@ static int kernel_record(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mmiotap_ksel sel[MAX_SEL];
+	struct mt_inject_rule rules[MMIOTAP_KINJECT_MAX];
+	int nrules = 0;
 	int nsel = 0, c, quiet = 0, keep = 0, loaded, rc, status = 0;
 	const char *out = "mmiotap-kernel.trace", *module = NULL;
 	uint64_t bufrec = 0;
@@ -475,8 +489,21 @@ static int kernel_record(int argc, char **argv)
 			break;
 		case 'M': module = optarg; break;
 		case 'K': keep = 1; break;
-		case 'I':
-			error_msg_and_die("--inject is not implemented in the kernel module yet");
+		case 'I': {
+			struct mt_rule_error err;
+
+			if (nrules == MMIOTAP_KINJECT_MAX)
+				error_msg_and_die("at most %d --inject rules", MMIOTAP_KINJECT_MAX);
+			memset(&err, 0, sizeof(err));
+			if (mt_rule_parse(optarg, &rules[nrules], &err) < 0)
+				error_msg_and_die("--inject '%s': column %u: %s%s%s", optarg, err.column,
+						  err.msg, err.token[0] ? " near " : "", err.token);
+			if (rules[nrules].target == MT_TGT_FILE)
+				error_msg_and_die("--inject '%s': file= targets have no meaning in the kernel (use pci= or phys=)",
+						  optarg);
+			nrules++;
+			break;
+		}
 		case 'q': quiet = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -508,6 +535,17 @@ static int kernel_record(int argc, char **argv)
 					   errno == ENODEV ? " (no such device)" :
 					   errno == ENXIO ? " (no such memory BAR)" : "");
 		perror_msg_and_die("--phys selection");
+	}
+	if (nrules) {
+		struct mmiotap_kinject k = {
+			.size = sizeof(k),
+			.nrules = (__u32)nrules,
+			.rule_size = sizeof(struct mt_inject_rule),
+			.rules = (__u64)(uintptr_t)rules,
+		};
+
+		if (ioctl(d->fd, MMIOTAP_KIOC_INJECT, &k))
+			perror_msg_and_die("sending the --inject rules to the module");
 	}
 	wo.clock = MT_CLOCK_KERNEL;
 	wo.source = MT_SRC_KERNEL;

@@ -21,12 +21,13 @@ $(ZYDIS_SRC)/src/Decoder.c:
 kmod-layout: $(ZYDIS_SRC)/src/Decoder.c
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "make kmod: no kernel headers (KDIR=$(KDIR)); apt-get install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
 	@test -d $(ZYCORE_INC) || { echo "make kmod: $(ZYCORE_INC) missing: apt-get install libzycore-dev" >&2; exit 1; }
-	@mkdir -p $(KMOD_DIR)/tests $(KMOD_DIR)/src $(KMOD_DIR)/core $(KMOD_DIR)/zydis $(KMOD_DIR)/inc
+	@mkdir -p $(KMOD_DIR)/tests $(KMOD_DIR)/src $(KMOD_DIR)/core $(KMOD_DIR)/zydis $(KMOD_DIR)/inc $(KMOD_DIR)/format
 	@find $(KMOD_DIR)/src $(KMOD_DIR)/core $(KMOD_DIR)/zydis -maxdepth 1 -type l -delete
 	@ln -sf $(abspath kmod/Kbuild) $(KMOD_DIR)/Kbuild
 	@ln -sfn $(ZYCORE_INC) $(KMOD_DIR)/inc/Zycore
 	@for f in kmod/src/*.c; do [ -e "$$f" ] && ln -sf $(abspath .)/$$f $(KMOD_DIR)/src/; done; true
 	@ln -sf $(abspath kmod/tests/mtk_edutest.c) $(KMOD_DIR)/tests/
+	@ln -sf $(abspath format/src/inject_apply.c) $(KMOD_DIR)/format/
 	@for f in core/src/*.c; do [ -e "$$f" ] && ln -sf $(abspath .)/$$f $(KMOD_DIR)/core/; done; true
 	@for f in $(ZYDIS_SRC)/src/*.c; do ln -sf $(abspath .)/$$f $(KMOD_DIR)/zydis/; done
 

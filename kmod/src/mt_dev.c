@@ -83,6 +83,7 @@ static long mtk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		WRITE_ONCE(mtk_tracing, false);
 		mtk_region_remove_all();
 		mtk_select_clear();
+		mtk_inject_clear();
 		break;
 	case MMIOTAP_KIOC_MARK: {
 		struct mmiotap_kmark m;
@@ -94,6 +95,16 @@ static long mtk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 			ret = -ENODATA;
 		if (!ret)
 			ret = mtk_mark(m.text, m.len);
+		break;
+	}
+	case MMIOTAP_KIOC_INJECT: {
+		struct mmiotap_kinject k;
+
+		ret = mtk_copy_opts(&k, sizeof(k), uarg);
+		if (!ret && mtk_tracing)
+			ret = -EBUSY;
+		if (!ret)
+			ret = mtk_inject_set(&k);
 		break;
 	}
 	case MMIOTAP_KIOC_STATUS: {

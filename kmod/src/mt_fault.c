@@ -315,6 +315,7 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 	r->pci = pci;
 	r->bar = bar;
 	r->id = ++next_id;
+	r->inject_mask = mtk_inject_match(phys, size, pci, bar);
 	/* Publish before arming: a fault can come the moment a PTE is gone. */
 	smp_store_release(&r->state, MTK_R_ARMED);
 	ret = mtk_region_arm(r);
@@ -429,8 +430,22 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 {
 	void __iomem *p = r->alias + (addr - r->virt);
 	struct mmiotap_krec *rec;
-	u64 v = 0;
+	u8 tmp[64];
+	u64 v = 0, orig = 0;
+	u16 ifl = 0;
 
+	/* Injection on a write: change a copy (buf is the driver's value). */
+	if (unlikely(r->inject_mask) && write && size <= sizeof(tmp)) {
+		memcpy(tmp, buf, size);
+		memcpy(&orig, buf, min(size, 8u));
+		ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, true, tmp);
+		if (ifl & MMIOTAP_KF_INJECTED)
+			buf = tmp;
+		if (ifl & MMIOTAP_KF_DROPPED) {
+			memcpy(&v, buf, min(size, 8u));
+			goto record;
+		}
+	}
 	switch (size) {
 	case 1:
 		if (write) writeb(*(u8 *)buf, p); else *(u8 *)buf = readb(p);
@@ -463,6 +478,14 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 		memcpy(&v, buf, 8);
 	}
 	}
+	/* Injection on a read: the driver sees the changed value. */
+	if (unlikely(r->inject_mask) && !write) {
+		orig = v;
+		ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, false, buf);
+		if (ifl)
+			memcpy(&v, buf, min(size, 8u));
+	}
+record:
 	rec = mtk_buf_reserve();
 	if (rec) {
 		rec->seq = mtk_next_seq();
@@ -470,13 +493,13 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 		rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
 		rec->phys = r->phys + (addr - r->virt);
 		rec->value = v;
-		rec->virt = addr;
+		rec->virt = ifl & MMIOTAP_KF_INJECTED ? orig : addr;
 		rec->pc = c->pc;
 		rec->pid = current->pid;
 		rec->cpu = smp_processor_id();
 		rec->width = size;
 		rec->map_id = r->id;
-		rec->flags = c->flags | (c->taken ? 0 : MMIOTAP_KF_NESTED);
+		rec->flags = c->flags | ifl | (c->taken ? 0 : MMIOTAP_KF_NESTED);
 		rec->pci = r->pci;
 		mtk_buf_commit(rec);
 	}
@@ -542,6 +565,7 @@ static int mtk_ops_write(void *o, uint64_t addr, const void *buf, unsigned size,
 static const struct mt_emu_ops mtk_emu_ops = {
 	.mem_read = mtk_ops_read,
 	.mem_write = mtk_ops_write,
+	.flags = MT_OPS_NO_STACK, /* never push onto the interrupted kernel stack */
 };
 
 static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)

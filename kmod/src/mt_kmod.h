@@ -26,6 +26,7 @@ struct mtk_region {
 	pte_t **ptep;           /* per page: the cleared PTE (4K) or PMD (2M, first page only) */
 	unsigned long *saved;   /* per page: saved entry value */
 	u8 *level;              /* per page: PG_LEVEL_4K / PG_LEVEL_2M / 0 (shared 2M) */
+	u32 inject_mask;        /* injection rules targeting this mapping */
 };
 extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 
@@ -62,6 +63,13 @@ int mtk_ioremap_hooks_init(void);
 void mtk_ioremap_hooks_exit(void);
 int mtk_attach_existing(void);
 extern bool mtk_tracing;
+
+/* mt_inject.c */
+int mtk_inject_set(const struct mmiotap_kinject *k);
+void mtk_inject_clear(void);
+u32 mtk_inject_match(phys_addr_t phys, unsigned long size, u32 pci, u8 bar);
+u16 mtk_inject_access(u32 mask, u64 map_phys, u64 offset, unsigned int width,
+		      bool write, u8 *value);
 
 /* mt_dev.c */
 int mtk_dev_init(void);

@@ -86,6 +86,7 @@ static void __exit mtk_exit(void)
 	WRITE_ONCE(mtk_tracing, false);
 	mtk_ioremap_hooks_exit();
 	mtk_region_remove_all();
+	mtk_inject_clear();
 	mtk_fault_exit();
 	mtk_buf_free();
 	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown, %llu ns per access in the fault probe)\n",

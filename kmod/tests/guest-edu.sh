@@ -8,9 +8,18 @@ bdf=$(vm_pci_find 1234 11e8)
 set -- $(vm_bar "$bdf" 0)
 echo "$1-$2" >"$VM_RESULTS/edu-bar"
 echo "$bdf" >"$VM_RESULTS/edu-bdf"
-"$MMIOTAP" kernel record --pci "$bdf,bar=0" -o "$VM_RESULTS/edu.trace" -- \
-	sh -c 'insmod "$1" iters="$2" && "$3" mark edu test loaded && rmmod mtk_edutest' sh \
-	"$MTK_KODIR/mtk_edutest.ko" "${MTK_ITERS:-100}" "$MMIOTAP" ||
+# MTK_INJECT: --inject rules separated by ';' ("@BDF@" stands for edu's
+# address); MTK_EDU_ARGS: extra test-driver parameters (expected values).
+set --
+oldifs=$IFS
+IFS=';'
+for rule in ${MTK_INJECT:-}; do
+	[ -n "$rule" ] && set -- "$@" --inject "$(echo "$rule" | sed "s/@BDF@/$bdf/g")"
+done
+IFS=$oldifs
+"$MMIOTAP" kernel record --pci "$bdf,bar=0" "$@" -o "$VM_RESULTS/edu.trace" -- \
+	sh -c 'insmod "$1" iters="$2" $4 && "$3" mark edu test loaded && rmmod mtk_edutest' sh \
+	"$MTK_KODIR/mtk_edutest.ko" "${MTK_ITERS:-100}" "$MMIOTAP" "${MTK_EDU_ARGS:-}" ||
 	vm_die "mmiotap kernel record or the edu test driver failed"
 [ ! -e /sys/module/mmiotap ] || vm_die "mmiotap.ko still loaded after the recording"
 dmesg | grep -E 'mmiotap|mtk_edutest' >"$VM_RESULTS/dmesg.txt" || true

@@ -19,6 +19,13 @@ module_param(iters, int, 0444);
 static int cpus = 2;
 module_param(cpus, int, 0444);
 MODULE_PARM_DESC(cpus, "1: only CPU 0's liveness loop; 2: both loops at once");
+/* What to expect when mmiotap injects (the injection test sets these). */
+static uint id_want = 0x010000ed;
+module_param(id_want, uint, 0444);
+MODULE_PARM_DESC(id_want, "value the 4-byte id read must return");
+static uint live_xor;
+module_param(live_xor, uint, 0444);
+MODULE_PARM_DESC(live_xor, "the liveness read must return ~(written ^ live_xor)");
 
 static void __iomem *bar;
 static struct pci_dev *pdev;
@@ -48,9 +55,9 @@ static int worker(void *arg)
 			u32 v = 0x1000u * i + 0x5a;
 
 			writel(v, bar + 4);
-			check(cpu, i, "readl(liveness)", (u32)~v, readl(bar + 4));
+			check(cpu, i, "readl(liveness)", (u32)~(v ^ live_xor), readl(bar + 4));
 		} else {
-			check(cpu, i, "readl(id)", 0x010000ed, readl(bar));
+			check(cpu, i, "readl(id)", id_want, readl(bar));
 			/* edu answers ~0 to any 8-byte access below 0x80 */
 			check(cpu, i, "readq(id)", ~0ull, readq(bar));
 		}

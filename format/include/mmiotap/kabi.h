@@ -21,6 +21,8 @@
  *   ioctl MMIOTAP_KIOC_MARK      <- struct mmiotap_kmark: a MARK, split into
  *                                16-byte MARK records with consecutive seq,
  *                                MMIOTAP_KF_MORE on all but the last
+ *   ioctl MMIOTAP_KIOC_INJECT    <- struct mmiotap_kinject: the injection
+ *                                rules (replacing earlier ones; before START)
  *   read()                       whole struct mmiotap_krec records, drained
  *                                from the per-CPU buffers; 0 = nothing now.
  *                                Order across CPUs: sort by seq.
@@ -34,7 +36,7 @@
 #include <linux/ioctl.h>
 
 #define MMIOTAP_KDEV "/dev/mmiotap"
-#define MMIOTAP_KABI_VERSION 2u
+#define MMIOTAP_KABI_VERSION 3u
 
 struct mmiotap_kcfg {
 	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
@@ -73,6 +75,8 @@ enum {
 #define MMIOTAP_KF_STRING 0x40u   /* element of a string instruction */
 #define MMIOTAP_KF_DISARMED 0x80u /* UNKNOWN: the page was left untraced after this */
 #define MMIOTAP_KF_MORE 0x100u    /* MARK: the text continues in the next record (seq + 1) */
+#define MMIOTAP_KF_DROPPED 0x200u /* WRITE: not performed on the device (injection) */
+#define MMIOTAP_KF_DELAYED 0x400u /* access delayed by an injection rule */
 
 /* One record, 64 bytes. */
 struct mmiotap_krec {
@@ -81,8 +85,13 @@ struct mmiotap_krec {
 	__u64 phys;   /* physical address accessed / mapped */
 	union {
 		struct {
-			__u64 value; /* READ/WRITE: low 8 bytes of the value */
-			__u64 virt;  /* virtual address accessed / mapped */
+			__u64 value; /* READ/WRITE: low 8 bytes of the value (READ: what
+				      * the driver saw; WRITE: what the device got) */
+			union {
+				__u64 virt; /* virtual address accessed / mapped */
+				__u64 orig; /* READ/WRITE with MMIOTAP_KF_INJECTED: low 8
+					     * bytes of the value before injection */
+			};
 		};
 		__u8 insn[16];
 	};
@@ -114,6 +123,26 @@ struct mmiotap_kmark {
 	char text[MMIOTAP_KMARK_MAX];
 };
 
+/*
+ * Injection rules: an array of nrules struct mt_inject_rule
+ * (mmiotap/inject.h, compiled by mt_rule_parse()), rule_size =
+ * sizeof(struct mt_inject_rule). Targets: any, pci=, phys= (file= has no
+ * meaning in the kernel: -EINVAL). Each mapping armed after START is matched
+ * once against every rule; rule i's occurrence counter counts the accesses
+ * it selects, in the global order. Delays are capped at
+ * MMIOTAP_KINJECT_DELAY_MAX_NS per access (the fault path runs with
+ * interrupts off). nrules = 0 clears.
+ */
+#define MMIOTAP_KINJECT_MAX 32
+#define MMIOTAP_KINJECT_DELAY_MAX_NS 1000000ull
+struct mmiotap_kinject {
+	__u32 size;        /* sizeof(struct mmiotap_kinject) */
+	__u32 nrules;      /* <= MMIOTAP_KINJECT_MAX */
+	__u32 rule_size;   /* sizeof(struct mt_inject_rule) */
+	__u32 pad;
+	__u64 rules;       /* user pointer to the array */
+};
+
 #define MMIOTAP_KIOC_VERSION _IOR('M', 0, __u32)
 #define MMIOTAP_KIOC_CONFIG _IOW('M', 1, struct mmiotap_kcfg)
 #define MMIOTAP_KIOC_SELECT _IOW('M', 2, struct mmiotap_ksel)
@@ -121,5 +150,6 @@ struct mmiotap_kmark {
 #define MMIOTAP_KIOC_STOP _IO('M', 4)
 #define MMIOTAP_KIOC_MARK _IOW('M', 5, struct mmiotap_kmark)
 #define MMIOTAP_KIOC_STATUS _IOWR('M', 6, struct mmiotap_kstatus)
+#define MMIOTAP_KIOC_INJECT _IOW('M', 7, struct mmiotap_kinject)
 
 #endif /* MMIOTAP_KABI_H */
