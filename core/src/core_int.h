@@ -36,11 +36,33 @@ enum mt__handler {
 	MT_H_VEC_FIRST = 128,
 };
 
-/* PUSH m / POP m write or read the interrupted stack. In the kernel the
- * exception frame sits right below the interrupted RSP: never there. */
+/* PUSH m / POP m / CALL m64 write or read the interrupted stack. In the
+ * kernel the exception frame sits right below the interrupted RSP: never
+ * there (their handlers are compiled out). Elsewhere a backend refuses
+ * them with MT_OPS_NO_STACK. They are classified either way, so the
+ * family is the same in both worlds. */
 #if defined(__KERNEL__) && !defined(MT_NO_STACK_OPS)
 #define MT_NO_STACK_OPS 1
 #endif
+
+static inline bool mt__stack_handler(unsigned h)
+{
+	return h == MT_H_PUSHM || h == MT_H_POPM || h == MT_H_CALLM;
+}
+
+/* Whether ops may run handler h (stack forms only without MT_OPS_NO_STACK,
+ * and never in the kernel). */
+static inline bool mt__stack_ok(unsigned h, const struct mt_emu_ops *ops)
+{
+	if (!mt__stack_handler(h))
+		return true;
+#ifdef MT_NO_STACK_OPS
+	(void)ops;
+	return false;
+#else
+	return !(ops->flags & MT_OPS_NO_STACK);
+#endif
+}
 
 #define MT_ARITH_FLAGS 0x8d5ull /* CF PF AF ZF SF OF */
 #define MT_FL_CF 0x001ull

@@ -30,7 +30,8 @@ const char *mt_family_name(enum mt_family fam)
 		[MT_FAM_BIT] = "bit",       [MT_FAM_ATOMIC] = "atomic",
 		[MT_FAM_COND] = "cond",     [MT_FAM_NT] = "nt-store",
 		[MT_FAM_STRING] = "string", [MT_FAM_VMOV] = "vmov",
-		[MT_FAM_VALU] = "valu",     [MT_FAM_OTHER] = "other",
+		[MT_FAM_VALU] = "valu",     [MT_FAM_GATHER] = "gather",
+		[MT_FAM_OTHER] = "other",
 	};
 	if ((unsigned)fam >= MT_FAM_COUNT)
 		return "?";
@@ -75,6 +76,17 @@ int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len, uint64_t r
 	if (!mt__int_classify(d, &fam, &h) && !mt__vec_classify(d, &fam, &h)) {
 		fam = d->mem_op == 0xff ? MT_FAM_NONE : MT_FAM_OTHER;
 		h = MT_H_NONE;
+		/* Memory operands that are not plain: VSIB (gathers and
+		 * scatters) and MIB (MPX BNDLDX/BNDSTX, bound tables). */
+		for (i = 0; fam == MT_FAM_NONE && i < d->insn.operand_count; i++) {
+			const ZydisDecodedOperand *op = &d->ops[i];
+			if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
+				continue;
+			if (op->mem.type == ZYDIS_MEMOP_TYPE_VSIB)
+				fam = MT_FAM_GATHER;
+			else if (op->mem.type == ZYDIS_MEMOP_TYPE_MIB)
+				fam = MT_FAM_OTHER;
+		}
 	}
 	d->family = fam;
 	d->handler = h;
@@ -87,7 +99,7 @@ bool mt_emu_supported(const struct mt_decoded *d, const struct mt_emu_ops *ops)
 		return false;
 	if (d->handler >= MT_H_VEC_FIRST)
 		return mt__vec_supported(d, ops);
-	return true;
+	return mt__stack_ok(d->handler, ops);
 }
 
 /* ---- decode cache ---- */

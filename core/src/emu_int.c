@@ -221,7 +221,6 @@ int mt__int_classify(const struct mt_decoded *d, uint8_t *family, uint8_t *handl
 		    d->ops[0].size != 64)
 			return 0;
 		fam = MT_FAM_OTHER, h = MT_H_JMPM; break;
-#ifndef MT_NO_STACK_OPS
 	case ZYDIS_MNEMONIC_CALL:
 		if (in->opcode != 0xff || in->raw.modrm.reg != 2 || d->mem_op != 0 ||
 		    d->ops[0].size != 64)
@@ -235,7 +234,6 @@ int mt__int_classify(const struct mt_decoded *d, uint8_t *family, uint8_t *handl
 		if (d->mem_op != 0)
 			return 0;
 		fam = MT_FAM_MOV, h = MT_H_POPM; break;
-#endif
 	default:
 		return 0;
 	}
@@ -750,6 +748,8 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	struct mt_cpu saved = *cpu;
 	int rc;
 
+	if (!mt__stack_ok(d->handler, ops))
+		return MT_EMU_UNSUPPORTED;
 	if (d->insn.attributes & ZYDIS_ATTRIB_HAS_LOCK)
 		e.accfl = MT_ACC_LOCKED;
 	if (d->mem_op != 0xff && d->handler != MT_H_STRING && d->handler != MT_H_MOVDIR64B &&

@@ -823,30 +823,6 @@ static int writes_registers(const struct mt_decoded *d)
 	return 0;
 }
 
-/* Legacy SSE with a 16-byte memory operand of exception types 1, 2 and 4
- * requires alignment (#GP otherwise); the scratch copy is always aligned,
- * so a misaligned original must not run displaced. */
-static int legacy_sse_misaligned(const struct mt_decoded *d,
-				 const ZydisDecodedOperand *m, uint64_t addr)
-{
-	if (!is_legacy(d) || m->size != 128 || !(addr & 15))
-		return 0;
-	switch (d->insn.mnemonic) {
-	case ZYDIS_MNEMONIC_PCMPESTRI: case ZYDIS_MNEMONIC_PCMPESTRM:
-	case ZYDIS_MNEMONIC_PCMPISTRI: case ZYDIS_MNEMONIC_PCMPISTRM:
-		return 0;
-	default:
-		break;
-	}
-	switch (d->insn.meta.exception_class) {
-	case ZYDIS_EXCEPTION_CLASS_SSE1: case ZYDIS_EXCEPTION_CLASS_SSE2:
-	case ZYDIS_EXCEPTION_CLASS_SSE4:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 /*
  * Masked EVEX memory source with fault suppression (every exception class
  * but the *NF ones): memory element i belongs to destination element i.
@@ -907,8 +883,6 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 
 	if (!ops->exec_displaced)
 		return MT_EMU_UNSUPPORTED;
-	if (legacy_sse_misaligned(d, m, addr))
-		return MT_EMU_UNSUPPORTED; /* the CPU raises #GP: run it there */
 	rc = build_displaced(d, mi, &x);
 	if (rc)
 		return rc;
@@ -990,6 +964,55 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 
 /* ---- entry ----------------------------------------------------------------------- */
 
+/* Legacy SSE with a 16-byte memory operand of exception types 1, 2 and 4
+ * requires alignment (#GP otherwise); the scratch copy is always aligned,
+ * so a misaligned original must not run displaced. */
+static int legacy_sse_misaligned(const struct mt_decoded *d,
+				 const ZydisDecodedOperand *m, uint64_t addr)
+{
+	if (!is_legacy(d) || m->size != 128 || !(addr & 15))
+		return 0;
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_PCMPESTRI: case ZYDIS_MNEMONIC_PCMPESTRM:
+	case ZYDIS_MNEMONIC_PCMPISTRI: case ZYDIS_MNEMONIC_PCMPISTRM:
+		return 0;
+	default:
+		break;
+	}
+	switch (d->insn.meta.exception_class) {
+	case ZYDIS_EXCEPTION_CLASS_SSE1: case ZYDIS_EXCEPTION_CLASS_SSE2:
+	case ZYDIS_EXCEPTION_CLASS_SSE4:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The aligned moves, in every encoding: the memory operand must be aligned
+ * to its size (16, 32 or 64 bytes), #GP otherwise, even when masked. */
+static int aligned_move_misaligned(const struct mt_decoded *d,
+				   const ZydisDecodedOperand *m, uint64_t addr)
+{
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVAPS:
+	case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVNTDQ:
+	case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_MOVNTPD:
+	case ZYDIS_MNEMONIC_MOVNTDQA:
+	case ZYDIS_MNEMONIC_VMOVDQA: case ZYDIS_MNEMONIC_VMOVDQA32:
+	case ZYDIS_MNEMONIC_VMOVDQA64: case ZYDIS_MNEMONIC_VMOVAPS:
+	case ZYDIS_MNEMONIC_VMOVAPD: case ZYDIS_MNEMONIC_VMOVNTDQ:
+	case ZYDIS_MNEMONIC_VMOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPD:
+	case ZYDIS_MNEMONIC_VMOVNTDQA:
+		return m->size >= 128 && (addr & (m->size / 8u - 1u)) != 0;
+	default:
+		/* explicit handlers cover no other alignment-checked form
+		 * (MOVUPS, MOVDQU, LDDQU, MASKMOVDQU ... are unaligned) */
+		return d->handler == MT_VH_DISPLACED &&
+		       legacy_sse_misaligned(d, m, addr);
+	}
+}
+
+
 int mt__vec_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 		    const struct mt_emu_ops *ops, void *opaque)
 {
@@ -1004,6 +1027,8 @@ int mt__vec_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 		return MT_EMU_UNSUPPORTED;
 	if (mt_operand_address(d, (unsigned)mi, cpu, &addr))
 		return MT_EMU_UNSUPPORTED;
+	if (aligned_move_misaligned(d, &d->ops[mi], addr))
+		return MT_EMU_UNSUPPORTED; /* the CPU raises #GP: run it there */
 
 	switch (d->handler) {
 	case MT_VH_LOAD:

@@ -424,6 +424,107 @@ static void test_displaced_refusals(void)
 	CHECK(!mt_emu_supported(&d, &dops), "clflush unsupported");
 }
 
+/* ---- ops flags, aligned moves, gathers, operand-sized x87 accesses ---- */
+
+static uint8_t vregs[32][64];
+static int vget(void *o, unsigned i, void *b, unsigned n)
+{
+	(void)o;
+	memcpy(b, vregs[i & 31], n);
+	return 0;
+}
+static int vset(void *o, unsigned i, const void *b, unsigned n)
+{
+	(void)o;
+	memcpy(vregs[i & 31], b, n);
+	return 0;
+}
+
+static void test_contract(void)
+{
+	static const struct mt_emu_ops nostack = { .mem_read = rd, .mem_write = wr,
+						   .flags = MT_OPS_NO_STACK };
+	static const struct mt_emu_ops vops = { .mem_read = rd, .mem_write = wr,
+						.vec_get = vget, .vec_set = vset,
+						.exec_displaced = fake_disp };
+	static const struct { const char *name; uint8_t b[4]; unsigned n; } stackf[] = {
+		{ "push m", { 0xff, 0x30 }, 2 },  /* push qword [rax] */
+		{ "pop m", { 0x8f, 0x00 }, 2 },   /* pop qword [rax] */
+		{ "call m", { 0xff, 0x10 }, 2 },  /* call [rax] */
+	};
+	static const uint8_t jmpm[] = { 0xff, 0x20 };             /* jmp [rax] */
+	static const uint8_t movdqa[] = { 0x66, 0x0f, 0x6f, 0x00 }; /* movdqa xmm0, [rax] */
+	static const uint8_t vmovdqa[] = { 0xc5, 0xfd, 0x7f, 0x00 }; /* vmovdqa [rax], ymm0 */
+	static const uint8_t movdqu[] = { 0xf3, 0x0f, 0x6f, 0x00 }; /* movdqu xmm0, [rax] */
+	static const uint8_t gather[] = { 0xc4, 0xe2, 0x5d, 0x90, 0x04, 0x96 }; /* vpgatherdd */
+	static const uint8_t fnstenv[] = { 0xd9, 0x30 };          /* fnstenv [rax] (m28) */
+	static const uint8_t fldenv16[] = { 0x66, 0xd9, 0x20 };   /* fldenv [rax] (m14) */
+	struct mt_decoded d;
+	struct mt_cpu cpu, before;
+	int rc;
+
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x500;
+	cpu.gpr[MT_RSP] = MEMBASE + 0x800;
+	/* MT_OPS_NO_STACK: stack forms refused before any access */
+	for (unsigned i = 0; i < sizeof(stackf) / sizeof(stackf[0]); i++) {
+		CHECK(mt_decode(&d, stackf[i].b, stackf[i].n, cpu.rip) == 0, "decode %s", stackf[i].name);
+		CHECK(mt_emu_supported(&d, &ops) && !mt_emu_supported(&d, &nostack),
+		      "%s: supported without MT_OPS_NO_STACK only", stackf[i].name);
+		before = cpu;
+		nlog = 0;
+		rc = mt_emulate(&d, &cpu, &nostack, NULL);
+		CHECK(rc == MT_EMU_UNSUPPORTED && nlog == 0 && !memcmp(&cpu, &before, sizeof(cpu)),
+		      "%s with MT_OPS_NO_STACK: %s, %u accesses", stackf[i].name, mt_emu_strerror(rc), nlog);
+	}
+	mt_decode(&d, jmpm, sizeof(jmpm), cpu.rip);
+	CHECK(mt_emu_supported(&d, &nostack), "jmp m64 needs no stack");
+
+	/* aligned moves: misaligned -> UNSUPPORTED (the CPU raises #GP), no access */
+	cpu.gpr[MT_RAX] = MEMBASE + 0x508;
+	mt_decode(&d, movdqa, sizeof(movdqa), cpu.rip);
+	nlog = 0;
+	rc = mt_emulate(&d, &cpu, &vops, NULL);
+	CHECK(rc == MT_EMU_UNSUPPORTED && nlog == 0, "movdqa misaligned: %s", mt_emu_strerror(rc));
+	cpu.rip = 0x1000;
+	mt_decode(&d, movdqu, sizeof(movdqu), cpu.rip);
+	nlog = 0;
+	CHECK(mt_emulate(&d, &cpu, &vops, NULL) == 0 && nlog == 1 && log_[0].size == 16,
+	      "movdqu misaligned: emulated");
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x510; /* 16- but not 32-aligned */
+	mt_decode(&d, vmovdqa, sizeof(vmovdqa), cpu.rip);
+	nlog = 0;
+	CHECK(mt_emulate(&d, &cpu, &vops, NULL) == MT_EMU_UNSUPPORTED && nlog == 0,
+	      "vmovdqa m256 on a 16-byte boundary: unsupported");
+	cpu.gpr[MT_RAX] = MEMBASE + 0x520;
+	rc = mt_emulate(&d, &cpu, &vops, NULL);
+	CHECK(rc == 0 && nlog == 1 && log_[0].dir == 'W' && log_[0].size == 32,
+	      "vmovdqa aligned: %s", mt_emu_strerror(rc));
+
+	/* gathers: a memory family of their own, unsupported (never a silent 0) */
+	CHECK(mt_decode(&d, gather, sizeof(gather), 0) == 0 && d.family == MT_FAM_GATHER &&
+	      !mt_emu_supported(&d, &vops) && !strcmp(mt_family_name(MT_FAM_GATHER), "gather"),
+	      "vpgatherdd: family %s", mt_family_name((enum mt_family)d.family));
+	CHECK(mt_emulate(&d, &cpu, &vops, NULL) == MT_EMU_UNSUPPORTED, "vpgatherdd -> UNSUPPORTED");
+
+	/* x87 environment: one access of the operand's size, 28 or 14 bytes */
+	cpu.rip = 0x1000;
+	cpu.gpr[MT_RAX] = MEMBASE + 0x600;
+	mt_decode(&d, fnstenv, sizeof(fnstenv), cpu.rip);
+	nlog = 0;
+	rc = mt_emulate(&d, &cpu, &vops, NULL);
+	CHECK(rc == 0 && nlog == 1 && log_[0].dir == 'W' && log_[0].size == 28,
+	      "fnstenv: %s, %u accesses, size %u", mt_emu_strerror(rc), nlog, nlog ? log_[0].size : 0);
+	cpu.rip = 0x1000;
+	mt_decode(&d, fldenv16, sizeof(fldenv16), cpu.rip);
+	nlog = 0;
+	rc = mt_emulate(&d, &cpu, &vops, NULL);
+	CHECK(rc == 0 && nlog == 1 && log_[0].dir == 'R' && log_[0].size == 14,
+	      "fldenv m14: %s, %u accesses, size %u", mt_emu_strerror(rc), nlog, nlog ? log_[0].size : 0);
+}
+
 int main(void)
 {
 	test_statuses();
@@ -433,6 +534,7 @@ int main(void)
 	test_movdir();
 	test_muldiv_stack();
 	test_displaced_refusals();
+	test_contract();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;

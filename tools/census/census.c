@@ -11,8 +11,9 @@
  *
  *   user   - vector, opmask and displaced-execution callbacks all present
  *            (the LD_PRELOAD and ptrace tracers);
- *   kernel - vector and opmask callbacks present, no exec_displaced
- *            (the kernel module).
+ *   kernel - memory callbacks only and MT_OPS_NO_STACK, like the kernel
+ *            module's ops (kmod/src/mt_fault.c): no vector or opmask
+ *            accessors, no exec_displaced, no PUSH/POP/CALL m.
  *
  * Classification of each decoded instruction (see docs/CENSUS.md):
  *   no memory     - no memory operand at all;
@@ -28,13 +29,23 @@
  * Unless --no-exercise is given, every instruction the core says it supports
  * is then actually run through mt_emulate() against fake callbacks (memory
  * reads return a pattern, writes are dropped, vector/mask registers live in
- * arrays, exec_displaced only checks the re-encoded instruction and runs
- * nothing), with pattern registers and RCX = 3. Reported as anomalies:
+ * arrays, exec_displaced checks the re-encoded instruction and, instead of
+ * running it, writes every other 4-byte chunk of a written operand's
+ * scratch copy), with pattern registers and RCX = 3. Reported as anomalies:
  * mt_emulate() failing on an instruction mt_emu_supported() accepted, an
- * access of an impossible size, RIP not left after the instruction (or on it,
- * for an unfinished REP), and a displaced re-encoding that does not decode to
- * the same mnemonic and registers with its memory operand at [scratch_reg].
- * That makes the census a fuzzer of the core over real-world forms too.
+ * access whose size is not the byte size of one of the instruction's memory
+ * operands (emu.h's contract; MT_ACC_PARTIAL runs: within the largest),
+ * RIP not left after the instruction (JMP/CALL m64: not the target read),
+ * a wrong stack effect of CALL/PUSH/POP m (RSP, the one write and its
+ * value), a displaced re-encoding that does not decode to the same
+ * mnemonic and registers with its memory operand at [scratch_reg], and
+ * an emulation of inputs on which the CPU raises #GP. A refusal
+ * (MT_EMU_UNSUPPORTED) on such inputs - LDMXCSR of reserved bits, a
+ * misaligned operand of an aligned move or of a legacy SSE m128 form - is by
+ * design: it is counted apart and the instruction is run again on valid
+ * inputs (a valid MXCSR, the operand moved to its alignment), where
+ * it must succeed. That makes the census a fuzzer of the core over
+ * real-world forms too.
  *
  * Output is markdown on stdout. Exit 0, or 1 on usage/IO errors, or 3 when
  * the emulation check found an anomaly, else 2 when --min-coverage is given
@@ -148,11 +159,16 @@ static int nop_disp(void *o, struct mt_cpu *c, const struct mt_displaced *d)
 	return -EOPNOTSUPP;
 }
 
+/* user: the LD_PRELOAD and ptrace tracers (runtime/preload/handler.c,
+ * runtime/ptrace/tracer.c); kernel: the kernel module's ops
+ * (kmod/src/mt_fault.c): memory callbacks only, no access to the stack. */
 static struct mt_emu_ops prof_ops[NPROF] = {
-	[PROF_USER] = { nop_read, nop_write, nop_vget, nop_vset, nop_kget,
-			nop_kset, nop_disp },
-	[PROF_KERNEL] = { nop_read, nop_write, nop_vget, nop_vset, nop_kget,
-			  nop_kset, NULL },
+	[PROF_USER] = { .mem_read = nop_read, .mem_write = nop_write,
+			.vec_get = nop_vget, .vec_set = nop_vset,
+			.kmask_get = nop_kget, .kmask_set = nop_kset,
+			.exec_displaced = nop_disp },
+	[PROF_KERNEL] = { .mem_read = nop_read, .mem_write = nop_write,
+			  .flags = MT_OPS_NO_STACK },
 };
 
 static void die(const char *fmt, const char *arg)
@@ -351,18 +367,39 @@ static void scope_add(struct scope *dst, const struct scope *src)
 
 /* ---- exercising mt_emulate() ----------------------------------------------------- */
 
-enum xanom { XA_FAIL, XA_SIZE, XA_RIP, XA_REENC, XA_COUNT };
+enum xanom {
+	XA_FAIL, XA_SIZE, XA_RIP, XA_STACK, XA_REENC, XA_NOGP, XA_COUNT
+};
 static const char *const xanom_name[XA_COUNT] = {
-	"mt_emulate() failed", "impossible access size", "RIP not advanced",
-	"bad displaced re-encoding",
+	"mt_emulate() failed", "access size not the operand's",
+	"wrong RIP", "wrong stack effect", "bad displaced re-encoding",
+	"accepted a #GP input",
 };
 
+/* Why mt_emulate() may refuse a supported instruction at run time: inputs
+ * on which the CPU raises #GP (emu.h). The census predicts these from the
+ * instruction and the inputs it gave, by its own reading of the SDM. */
+enum xrefuse { XR_NONE, XR_MXCSR, XR_ALIGN, XR_COUNT };
+static const char *const xrefuse_name[XR_COUNT] = {
+	"", "LDMXCSR with reserved MXCSR bits",
+	"misaligned operand of an aligned move or legacy SSE m128 form",
+};
+
+#define XW_MAX 8
 struct xctx {
 	const struct mt_decoded *d;
 	unsigned accesses;
 	unsigned bad_size;
 	unsigned bad_reenc;
 	unsigned disp_calls;
+	unsigned max_op;          /* largest memory operand, bytes */
+	uint64_t opsz_mask[2];    /* memory operand byte sizes 1..64 allowed */
+	bool valid_mxcsr;         /* reads of 4 bytes return a valid MXCSR */
+	bool have_read;
+	uint64_t read0;           /* first read: low 8 bytes, and its size */
+	unsigned read0_size;
+	unsigned nw;
+	struct { uint64_t addr, val; unsigned size; } w[XW_MAX];
 	uint8_t vregs[32][64];
 	uint64_t kregs[8];
 };
@@ -373,21 +410,35 @@ static struct {
 	uint64_t displaced[NPROF]; /* exec_displaced calls checked */
 	uint64_t bad_insns[NPROF]; /* instructions with any anomaly */
 	uint64_t anom[NPROF][XA_COUNT];
+	uint64_t refused[NPROF][XR_COUNT]; /* refused by design, then rerun */
+	uint64_t branches[NPROF];  /* JMP/CALL m64 runs with RIP = target */
+	uint64_t stackops[NPROF];  /* CALL/PUSH/POP m runs, stack checked */
+	uint64_t sizes[NPROF][65]; /* accesses by size (not MT_ACC_PARTIAL) */
+	uint64_t partial[NPROF];   /* MT_ACC_PARTIAL accesses */
 	struct form_table forms[NPROF]; /* forms with any anomaly */
 	struct form_table quiet[NPROF]; /* forms that made no access */
 	uint64_t rc_hist[NPROF][8];    /* by -rc - 1000, for MT_EMU_* failures */
 } X;
 
-static bool size_ok(unsigned size, unsigned flags)
+static int xprof; /* profile of the current run, for the size histogram */
+
+/* The new contract (emu.h): one call per operand, of the operand's byte
+ * size (1..64), or a MT_ACC_PARTIAL run within the largest operand. */
+static bool size_ok(const struct xctx *x, unsigned size, unsigned flags)
+{
+	if (size < 1 || size > 64)
+		return false;
+	if (flags & MT_ACC_PARTIAL)
+		return size <= x->max_op;
+	return (x->opsz_mask[(size - 1) / 64] >> ((size - 1) % 64)) & 1;
+}
+
+static void note_size(unsigned size, unsigned flags)
 {
 	if (flags & MT_ACC_PARTIAL)
-		return size >= 1 && size <= 64;
-	switch (size) {
-	case 1: case 2: case 4: case 8: case 10: case 16: case 32: case 64:
-		return true;
-	default:
-		return false;
-	}
+		X.partial[xprof]++;
+	else if (size <= 64)
+		X.sizes[xprof][size]++;
 }
 
 static int x_read(void *o, uint64_t addr, void *buf, unsigned size,
@@ -395,12 +446,23 @@ static int x_read(void *o, uint64_t addr, void *buf, unsigned size,
 {
 	struct xctx *x = o;
 	x->accesses++;
-	if (!size_ok(size, flags)) {
+	note_size(size, flags);
+	if (!size_ok(x, size, flags)) {
 		x->bad_size++;
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < size; i++)
 		((uint8_t *)buf)[i] = (uint8_t)((addr + i) * 0x9d + 0x31);
+	if (x->valid_mxcsr && size == 4) {
+		uint32_t v = 0x1f80; /* the power-on MXCSR */
+		memcpy(buf, &v, 4);
+	}
+	if (!x->have_read) {
+		x->have_read = true;
+		x->read0 = 0;
+		memcpy(&x->read0, buf, size < 8 ? size : 8);
+		x->read0_size = size;
+	}
 	return 0;
 }
 
@@ -409,10 +471,18 @@ static int x_write(void *o, uint64_t addr, const void *buf, unsigned size,
 {
 	struct xctx *x = o;
 	x->accesses++;
-	if (!size_ok(size, flags)) {
+	note_size(size, flags);
+	if (!size_ok(x, size, flags)) {
 		x->bad_size++;
 		return -EINVAL;
 	}
+	if (x->nw < XW_MAX) {
+		x->w[x->nw].addr = addr;
+		x->w[x->nw].size = size;
+		x->w[x->nw].val = 0;
+		memcpy(&x->w[x->nw].val, buf, size < 8 ? size : 8);
+	}
+	x->nw++;
 	return 0;
 }
 
@@ -483,41 +553,198 @@ static int x_disp(void *o, struct mt_cpu *cpu, const struct mt_displaced *xd)
 	}
 	if (!ok)
 		x->bad_reenc++;
+	/* "Run" it: a written operand gets bytes in every other 4-byte chunk,
+	 * so the core's masked-store probe (two runs, over 0x00 and 0xff)
+	 * finds partial runs to write back. */
+	if (ok && d->mem_op != 0xff &&
+	    (d->ops[d->mem_op].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+		for (unsigned i = 0; i < xd->size && i < 64; i++)
+			if (!((i / 4) & 1))
+				xd->scratch[i] = (uint8_t)(0x5a + i);
 	return 0;
 }
 
+
 static const struct mt_emu_ops xops[NPROF] = {
-	[PROF_USER] = { x_read, x_write, x_vget, x_vset, x_kget, x_kset, x_disp },
-	[PROF_KERNEL] = { x_read, x_write, x_vget, x_vset, x_kget, x_kset, NULL },
+	[PROF_USER] = { .mem_read = x_read, .mem_write = x_write,
+			.vec_get = x_vget, .vec_set = x_vset,
+			.kmask_get = x_kget, .kmask_set = x_kset,
+			.exec_displaced = x_disp },
+	[PROF_KERNEL] = { .mem_read = x_read, .mem_write = x_write,
+			  .flags = MT_OPS_NO_STACK },
 };
+
+/* Alignment the CPU checks on the memory operand m of d (0: none):
+ * the aligned moves in every encoding (MOVDQA MOVAPS MOVAPD MOVNT*
+ * VMOVDQA32/64 ...: the operand's size, even when masked), and legacy SSE
+ * (no VEX/EVEX) with a 16-byte operand of SDM exception types 1, 2 and 4
+ * (PAND, PTEST, ADDPD m128 ...), except the forms documented or measured
+ * as unaligned (MOVUPS MOVUPD MOVDQU LDDQU MASKMOVDQU, PCMPxSTRx). */
+static unsigned align_needed(const struct mt_decoded *d, const ZydisDecodedOperand *m)
+{
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_MOVDQA: case ZYDIS_MNEMONIC_MOVAPS:
+	case ZYDIS_MNEMONIC_MOVAPD: case ZYDIS_MNEMONIC_MOVNTDQ:
+	case ZYDIS_MNEMONIC_MOVNTPS: case ZYDIS_MNEMONIC_MOVNTPD:
+	case ZYDIS_MNEMONIC_MOVNTDQA:
+	case ZYDIS_MNEMONIC_VMOVDQA: case ZYDIS_MNEMONIC_VMOVDQA32:
+	case ZYDIS_MNEMONIC_VMOVDQA64: case ZYDIS_MNEMONIC_VMOVAPS:
+	case ZYDIS_MNEMONIC_VMOVAPD: case ZYDIS_MNEMONIC_VMOVNTDQ:
+	case ZYDIS_MNEMONIC_VMOVNTPS: case ZYDIS_MNEMONIC_VMOVNTPD:
+	case ZYDIS_MNEMONIC_VMOVNTDQA:
+		return m->size >= 128 ? m->size / 8 : 0;
+	case ZYDIS_MNEMONIC_MOVUPS: case ZYDIS_MNEMONIC_MOVUPD:
+	case ZYDIS_MNEMONIC_MOVDQU: case ZYDIS_MNEMONIC_LDDQU:
+	case ZYDIS_MNEMONIC_MASKMOVDQU:
+	case ZYDIS_MNEMONIC_PCMPESTRI: case ZYDIS_MNEMONIC_PCMPESTRM:
+	case ZYDIS_MNEMONIC_PCMPISTRI: case ZYDIS_MNEMONIC_PCMPISTRM:
+		return 0;
+	default:
+		break;
+	}
+	if (d->insn.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY ||
+	    m->size != 128)
+		return 0;
+	switch (d->insn.meta.exception_class) {
+	case ZYDIS_EXCEPTION_CLASS_SSE1: case ZYDIS_EXCEPTION_CLASS_SSE2:
+	case ZYDIS_EXCEPTION_CLASS_SSE4:
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+/* Would the CPU raise #GP on these inputs? (x: after a run, for the data
+ * read; addr: the operand's address.) */
+static enum xrefuse gp_reason(const struct mt_decoded *d, const struct xctx *x,
+			      bool have_addr, uint64_t addr)
+{
+	ZydisMnemonic mn = d->insn.mnemonic;
+	if ((mn == ZYDIS_MNEMONIC_LDMXCSR || mn == ZYDIS_MNEMONIC_VLDMXCSR) &&
+	    x->have_read && x->read0_size == 4 && (x->read0 >> 16))
+		return XR_MXCSR;
+	unsigned al = have_addr ? align_needed(d, &d->ops[d->mem_op]) : 0;
+	if (al && (addr & (al - 1)))
+		return XR_ALIGN;
+	return XR_NONE;
+}
+
+static void x_setup(struct xctx *x, struct mt_cpu *cpu, const struct mt_decoded *d)
+{
+	x->d = d;
+	x->accesses = x->bad_size = x->bad_reenc = x->disp_calls = 0;
+	x->have_read = false;
+	x->nw = 0;
+	for (unsigned i = 0; i < 32; i++)
+		memset(x->vregs[i], 0x80 | (0x11 * i + 1), 64); /* sign bits set:
+							       * VMASKMOV masks all on */
+	for (unsigned i = 0; i < 8; i++)
+		x->kregs[i] = ~0ull;
+	memset(cpu, 0, sizeof(*cpu));
+	for (unsigned i = 0; i < MT_NGPR; i++)
+		cpu->gpr[i] = 0x10000ull * (i + 1) + 0x40;
+	cpu->gpr[MT_RCX] = 3;
+	cpu->gpr[MT_RSP] = 0x7ffc0000f000ull;
+	cpu->rip = d->rip;
+	cpu->rflags = 0x202;
+	cpu->fs_base = 0x7f0000000000ull;
+	cpu->gs_base = 0;
+}
+
+/* Move the memory operand of d to the boundary it needs by changing its
+ * base register (or, RIP-relative, the instruction's address in *d2). */
+static bool realign(struct mt_decoded *d2, struct mt_cpu *cpu, uint64_t addr)
+{
+	const ZydisDecodedOperand *m = &d2->ops[d2->mem_op];
+	uint64_t al = align_needed(d2, m), mis = addr & (al - 1), a;
+
+	if (m->mem.base == ZYDIS_REGISTER_RIP) {
+		d2->rip -= mis;
+		cpu->rip = d2->rip;
+	} else if (ZydisRegisterGetClass(m->mem.base) == ZYDIS_REGCLASS_GPR64) {
+		cpu->gpr[ZydisRegisterGetId(m->mem.base)] -= mis;
+	} else if (ZydisRegisterGetClass(m->mem.index) == ZYDIS_REGCLASS_GPR64 &&
+		   m->mem.scale <= 1) {
+		cpu->gpr[ZydisRegisterGetId(m->mem.index)] -= mis;
+	} else {
+		return false;
+	}
+	return !mt_operand_address(d2, d2->mem_op, cpu, &a) && !(a & (al - 1));
+}
+
+static bool is_stack_form(const struct mt_decoded *d, unsigned *push)
+{
+	if (d->mem_op != 0 || d->insn.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+		return false;
+	switch (d->insn.mnemonic) {
+	case ZYDIS_MNEMONIC_CALL: *push = 8; return true;
+	case ZYDIS_MNEMONIC_PUSH: *push = d->ops[0].size / 8; return true;
+	case ZYDIS_MNEMONIC_POP: *push = 0; return true;
+	default: return false;
+	}
+}
 
 /* Returns 1 if the run showed an anomaly, 2 if it made no memory access
  * (not an error in itself: REP with a zero count, a masked-off store, a
  * displaced masked store whose fake run wrote nothing), else 0. */
-static int exercise(const struct mt_decoded *d, int pr)
+static int exercise(const struct mt_decoded *d0, int pr)
 {
 	static struct xctx x;
-	struct mt_cpu cpu;
-	bool anom = false;
+	static struct mt_decoded d2;
+	const struct mt_decoded *d = d0;
+	struct mt_cpu cpu, in;
+	uint64_t addr = 0;
+	bool anom = false, have_addr;
+	unsigned push = 0;
 
-	x.d = d;
-	x.accesses = x.bad_size = x.bad_reenc = x.disp_calls = 0;
-	for (unsigned i = 0; i < 32; i++)
-		memset(x.vregs[i], 0x80 | (0x11 * i + 1), 64); /* sign bits set:
-							       * VMASKMOV masks all on */
-	for (unsigned i = 0; i < 8; i++)
-		x.kregs[i] = ~0ull;
-	memset(&cpu, 0, sizeof(cpu));
-	for (unsigned i = 0; i < MT_NGPR; i++)
-		cpu.gpr[i] = 0x10000ull * (i + 1) + 0x40;
-	cpu.gpr[MT_RCX] = 3;
-	cpu.gpr[MT_RSP] = 0x7ffc0000f000ull;
-	cpu.rip = d->rip;
-	cpu.rflags = 0x202;
-	cpu.fs_base = 0x7f0000000000ull;
-	cpu.gs_base = 0;
+	/* Byte sizes of the instruction's memory operands (the contract). */
+	x.max_op = 0;
+	x.opsz_mask[0] = x.opsz_mask[1] = 0;
+	for (unsigned i = 0; i < d->insn.operand_count; i++) {
+		const ZydisDecodedOperand *op = &d->ops[i];
+		unsigned b = op->size / 8;
+		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY ||
+		    op->mem.type == ZYDIS_MEMOP_TYPE_AGEN || !b || b > 64)
+			continue;
+		x.opsz_mask[(b - 1) / 64] |= 1ull << ((b - 1) % 64);
+		if (b > x.max_op)
+			x.max_op = b;
+	}
+	xprof = pr;
+	x.valid_mxcsr = false;
+	x_setup(&x, &cpu, d);
+	in = cpu;
+	have_addr = d->mem_op != 0xff &&
+		    !mt_operand_address(d, d->mem_op, &in, &addr);
 
 	int rc = mt_emulate(d, &cpu, &xops[pr], &x);
+	enum xrefuse why = gp_reason(d, &x, have_addr, addr);
+	if (rc == MT_EMU_UNSUPPORTED && why != XR_NONE) {
+		/* Refused by design: the CPU would fault. Count it, then run
+		 * again on inputs the CPU accepts, which must succeed. */
+		X.refused[pr][why]++;
+		X.runs[pr]++;
+		X.accesses[pr] += x.accesses;
+		x_setup(&x, &cpu, d);
+		if (why == XR_MXCSR) {
+			x.valid_mxcsr = true;
+		} else {
+			d2 = *d;
+			d = &d2;
+			x.d = d;
+			if (!realign(&d2, &cpu, addr)) {
+				X.anom[pr][XA_FAIL]++; /* cannot make the input valid */
+				X.bad_insns[pr]++;
+				return 1;
+			}
+		}
+		in = cpu;
+		rc = mt_emulate(d, &cpu, &xops[pr], &x);
+		why = XR_NONE;
+	} else if (rc == 0 && why != XR_NONE) {
+		X.anom[pr][XA_NOGP]++;
+		anom = true;
+	}
 	X.runs[pr]++;
 	X.accesses[pr] += x.accesses;
 	X.displaced[pr] += x.disp_calls;
@@ -537,12 +764,46 @@ static int exercise(const struct mt_decoded *d, int pr)
 		X.anom[pr][XA_REENC]++;
 		anom = true;
 	}
+	uint64_t next = d->rip + d->len, want_rip = next;
+	bool branch = d->mem_op == 0 && d->ops[0].size == 64 &&
+		      d->insn.opcode_map == ZYDIS_OPCODE_MAP_DEFAULT &&
+		      d->insn.opcode == 0xff &&
+		      (d->insn.mnemonic == ZYDIS_MNEMONIC_JMP ||
+		       d->insn.mnemonic == ZYDIS_MNEMONIC_CALL);
+	if (branch) {
+		/* RIP = the 8 bytes the first (the only) read returned */
+		want_rip = x.have_read && x.read0_size == 8 ? x.read0 : ~next;
+		if (!rc)
+			X.branches[pr]++;
+	}
 	bool rep = d->insn.attributes & (ZYDIS_ATTRIB_HAS_REP |
 					 ZYDIS_ATTRIB_HAS_REPE |
 					 ZYDIS_ATTRIB_HAS_REPNE);
-	if (!rc && cpu.rip != d->rip + d->len && !(rep && cpu.rip == d->rip)) {
+	if (!rc && cpu.rip != want_rip && !(rep && !branch && cpu.rip == d->rip)) {
 		X.anom[pr][XA_RIP]++;
 		anom = true;
+	}
+	if (!rc && is_stack_form(d, &push)) {
+		/* CALL m64 / PUSH m: RSP -= size, one write there (CALL: of
+		 * the return address, PUSH: of the value read). POP m:
+		 * RSP += size, the value read from the old RSP written. */
+		uint64_t rsp = in.gpr[MT_RSP];
+		bool ok;
+		X.stackops[pr]++;
+		if (push) {
+			ok = cpu.gpr[MT_RSP] == rsp - push && x.nw == 1 &&
+			     x.w[0].addr == rsp - push && x.w[0].size == push &&
+			     x.w[0].val == (d->insn.mnemonic == ZYDIS_MNEMONIC_CALL ?
+						    next : x.read0);
+		} else {
+			unsigned sz = d->ops[0].size / 8;
+			ok = cpu.gpr[MT_RSP] == rsp + sz && x.nw == 1 &&
+			     x.w[0].size == sz && x.w[0].val == x.read0;
+		}
+		if (!ok) {
+			X.anom[pr][XA_STACK]++;
+			anom = true;
+		}
 	}
 	X.bad_insns[pr] += anom;
 	return anom ? 1 : !x.accesses ? 2 : 0;
@@ -860,8 +1121,10 @@ static void report(int argc, char **argv, bool all_mnem, int top_files)
 	       G.nfiles, a->bytes, G.skipped_notelf, G.skipped_dup,
 	       G.skipped_err, G.skipped_noexec);
 	printf("Profiles: **user** = vector, opmask and exec_displaced callbacks "
-	       "present (preload and ptrace tracers); **kernel** = vector and "
-	       "opmask callbacks, no exec_displaced (kernel module).\n\n");
+	       "present (preload and ptrace tracers); **kernel** = memory "
+	       "callbacks only, with MT_OPS_NO_STACK, as the kernel module's "
+	       "ops (no vector/opmask accessors, no exec_displaced, no "
+	       "PUSH/POP/CALL m).\n\n");
 
 	printf("## Coverage\n\n");
 	printf("| scope | instructions | invalid bytes | stack only | no access "
@@ -922,27 +1185,55 @@ static void report(int argc, char **argv, bool all_mnem, int top_files)
 
 	if (X.on) {
 		printf("\n## Emulation check\n\n");
-		printf("Every supported candidate was run once through mt_emulate() "
+		printf("Every supported candidate was run through mt_emulate() "
 		       "with fake callbacks (pattern memory, RCX = 3, all opmask "
 		       "bits and vector sign bits set; exec_displaced checks the "
-		       "re-encoding and runs nothing, so displaced masked stores "
-		       "make no access).\n\n");
+		       "re-encoding and, for a written operand, writes every "
+		       "other 4-byte chunk of the scratch copy). A run refused by design (the CPU would "
+		       "raise #GP on the inputs) is counted under *refused* and "
+		       "run again on valid inputs; both runs are counted.\n\n");
 		printf("| profile | runs | accesses | runs without access | "
-		       "displaced runs checked |");
+		       "displaced runs checked | JMP/CALL m64 to the target | "
+		       "CALL/PUSH/POP m stack checked |");
 		for (int a = 0; a < XA_COUNT; a++)
 			printf(" %s |", xanom_name[a]);
-		printf("\n| --- | ---: | ---: | ---: | ---: |");
+		printf("\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 		for (int a = 0; a < XA_COUNT; a++)
 			printf(" ---: |");
 		printf("\n");
 		for (int pr = 0; pr < NPROF; pr++) {
 			printf("| %s | %" PRIu64 " | %" PRIu64 " | %" PRIu64
-			       " | %" PRIu64 " |",
+			       " | %" PRIu64 " | %" PRIu64 " | %" PRIu64 " |",
 			       prof_name[pr], X.runs[pr], X.accesses[pr],
-			       X.noaccess[pr], X.displaced[pr]);
+			       X.noaccess[pr], X.displaced[pr], X.branches[pr],
+			       X.stackops[pr]);
 			for (int a = 0; a < XA_COUNT; a++)
 				printf(" %" PRIu64 " |", X.anom[pr][a]);
 			printf("\n");
+		}
+		printf("\nRefused at run time by design (MT_EMU_UNSUPPORTED on "
+		       "inputs the CPU faults on; each then passed on valid "
+		       "inputs):\n\n| profile |");
+		for (int r = 1; r < XR_COUNT; r++)
+			printf(" %s |", xrefuse_name[r]);
+		printf("\n| --- |");
+		for (int r = 1; r < XR_COUNT; r++)
+			printf(" ---: |");
+		printf("\n");
+		for (int pr = 0; pr < NPROF; pr++) {
+			printf("| %s |", prof_name[pr]);
+			for (int r = 1; r < XR_COUNT; r++)
+				printf(" %" PRIu64 " |", X.refused[pr][r]);
+			printf("\n");
+		}
+		printf("\nAccess sizes passed to the memory callbacks (bytes: "
+		       "count; MT_ACC_PARTIAL runs apart):\n\n");
+		for (int pr = 0; pr < NPROF; pr++) {
+			printf("- %s:", prof_name[pr]);
+			for (int sz = 1; sz <= 64; sz++)
+				if (X.sizes[pr][sz])
+					printf(" %d: %" PRIu64 ";", sz, X.sizes[pr][sz]);
+			printf(" partial runs: %" PRIu64 "\n", X.partial[pr]);
 		}
 		for (int pr = 0; pr < NPROF; pr++) {
 			char title[96];

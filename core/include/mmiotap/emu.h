@@ -18,7 +18,8 @@
  *     struct mt_decoded *d = mt_dcache_lookup(cache, rip, bytes, n);
  *     if (!d) { d = mt_dcache_slot(cache, rip); rc = mt_decode(d, bytes, n, rip); }
  *     rc = mt_emulate(d, &cpu, &ops, backend_state);
- *     // rc == 0: cpu.rip now points past the instruction; copy cpu back.
+ *     // rc == 0: cpu.rip now points past the instruction (at the
+ *     //   target for JMP/CALL m64); copy cpu back.
  *     // rc == MT_EMU_UNSUPPORTED: record UNKNOWN with d->bytes, fall back.
  */
 #ifndef MMIOTAP_EMU_H
@@ -63,7 +64,8 @@ enum mt_gpr {
  * The integer part of the context, copied in and out by the backend (from
  * ucontext's gregs, ptrace's user_regs_struct or the kernel's pt_regs).
  * rip is the address of the faulting instruction on entry and the address of
- * the next instruction after a successful mt_emulate().
+ * the next instruction after a successful mt_emulate() (for JMP m64 and
+ * CALL m64: the target read from memory).
  */
 struct mt_cpu {
 	uint64_t gpr[MT_NGPR];
@@ -106,9 +108,16 @@ struct mt_emu_ops {
 	/*
 	 * Memory. Called for every memory access of the instruction, in program
 	 * order, device memory or not: the backend decides what is traced.
-	 * size is 1, 2, 4, 8, 10, 16, 32 or 64 (or a partial run, see
-	 * MT_ACC_PARTIAL). A read may return different bytes than the device
-	 * holds (injection). Return 0 or a negative errno.
+	 * One call per memory operand (or per string element, or per run of
+	 * selected elements, see MT_ACC_PARTIAL): size is the byte size of the
+	 * operand as the instruction defines it, 1..64. Besides 1, 2, 4, 8,
+	 * 16, 32 and 64, the x87 forms give sizes that are not powers of two:
+	 * 10 (FLD/FSTP m80, FBLD/FBSTP m80) and 28 or 14 (FLDENV/FNSTENV
+	 * m28, or m14 with a 66 prefix); a MT_ACC_PARTIAL run is any size
+	 * 1..64. A backend that can only make power-of-two device accesses
+	 * splits the call itself (and says so in its trace). A read may
+	 * return different bytes than the device holds (injection).
+	 * Return 0 or a negative errno.
 	 */
 	int (*mem_read)(void *opaque, uint64_t addr, void *buf, unsigned size,
 			unsigned flags);
@@ -135,7 +144,19 @@ struct mt_emu_ops {
 	 * then returns MT_EMU_REGFAULT with nothing written to memory). */
 	int (*exec_displaced)(void *opaque, struct mt_cpu *cpu,
 			      const struct mt_displaced *d);
+
+	/* MT_OPS_* below; 0 for an ordinary user-space backend. */
+	unsigned flags;
 };
+
+/*
+ * The backend cannot take accesses to the interrupted context's stack
+ * (PUSH m, POP m, CALL m64): the kernel module, where the exception frame
+ * sits right below the interrupted RSP. mt_emu_supported() is then false
+ * and mt_emulate() returns MT_EMU_UNSUPPORTED for them. Core compiled with
+ * __KERNEL__ behaves so whatever the flag.
+ */
+#define MT_OPS_NO_STACK 0x1u
 
 /* ---- decoding and the decode cache ------------------------------------------ */
 
@@ -152,6 +173,7 @@ enum mt_family {
 	MT_FAM_STRING,        /* MOVS STOS LODS CMPS SCAS, REP/REPE/REPNE */
 	MT_FAM_VMOV,          /* SSE/AVX/AVX-512 moves, PINSR/PEXTR */
 	MT_FAM_VALU,          /* vector ALU with a memory operand (displaced) */
+	MT_FAM_GATHER,        /* gathers and scatters (VSIB memory operand) */
 	MT_FAM_OTHER,         /* anything else with a memory operand */
 	MT_FAM_COUNT
 };
@@ -164,7 +186,8 @@ struct mt_decoded {
 	uint8_t len;
 	uint8_t family;               /* enum mt_family */
 	uint8_t handler;              /* core-internal dispatch index; 0 = unsupported */
-	uint8_t mem_op;               /* index in ops[] of the explicit memory operand, 0xff if none */
+	uint8_t mem_op;               /* index in ops[] of the explicit memory operand
+				       * (plain, not VSIB or MIB), 0xff if none */
 	ZydisDecodedInstruction insn;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 };
@@ -178,7 +201,12 @@ int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len,
 	      uint64_t rip);
 
 /* True if mt_emulate() has semantics for this instruction (given the ops
- * the backend provides: vector/displaced forms need those callbacks). */
+ * the backend provides: vector/displaced forms need those callbacks, stack
+ * forms need ops->flags without MT_OPS_NO_STACK). mt_emulate() may still
+ * refuse an instruction it supports with MT_EMU_UNSUPPORTED, for inputs on
+ * which the CPU raises #GP (reserved MXCSR bits for LDMXCSR, a misaligned
+ * operand of a legacy SSE form that requires 16-byte alignment): the
+ * backend lets the CPU fault. */
 bool mt_emu_supported(const struct mt_decoded *d, const struct mt_emu_ops *ops);
 
 /*
@@ -213,7 +241,8 @@ int mt_operand_address(const struct mt_decoded *d, unsigned opidx,
 /*
  * Emulate d against cpu. All memory accesses go through ops; registers other
  * than the integer context go through ops' accessors. On success returns 0
- * and cpu->rip points past the instruction. On failure the context and
+ * and cpu->rip points past the instruction (at the branch target for JMP
+ * m64 and CALL m64). On failure the context and
  * memory are unchanged unless the status is MT_EMU_MEMFAULT, in which case
  * accesses already made stand (as they would on the CPU).
  */
