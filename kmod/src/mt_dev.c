@@ -81,7 +81,7 @@ static long mtk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		break;
 	case MMIOTAP_KIOC_STOP:
 		WRITE_ONCE(mtk_tracing, false);
-		mtk_region_remove_all();
+		mtk_region_remove_all(false);
 		mtk_select_clear();
 		mtk_inject_clear();
 		break;

@@ -34,6 +34,7 @@
 #include <asm/ptrace.h>
 #include <asm/trap_pf.h>
 #include <Zydis/Zydis.h>
+#include <mmiotap_probe.h>
 #include "mt_kmod.h"
 
 struct mtk_region mtk_regions[MTK_MAX_REGIONS];
@@ -165,7 +166,7 @@ int mtk_mark(const char *text, unsigned int len)
 
 /* ---- regions -------------------------------------------------------------- */
 
-static struct mtk_region *mtk_region_find(unsigned long addr)
+struct mtk_region *mtk_region_find(unsigned long addr)
 {
 	int i;
 
@@ -249,7 +250,7 @@ static void mtk_region_disarm(struct mtk_region *r)
 	mtk_flush_all();
 }
 
-static DEFINE_MUTEX(mtk_region_mutex);
+DEFINE_MUTEX(mtk_region_mutex);
 
 static void mtk_emit_map(struct mtk_region *r, bool unmap)
 {
@@ -280,27 +281,62 @@ static void mtk_emit_map(struct mtk_region *r, bool unmap)
 }
 
 /*
- * Trace [virt, virt+size) (page aligned), which maps phys; alias is a
- * second mapping of the same range that the module owns from now on.
+ * The start of the vmalloc area that holds va: areas are separated by a
+ * guard page, so walk back while the previous page is mapped or armed.
+ * Called with mtk_region_mutex held.
  */
-int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
-		   void __iomem *alias, u32 pci, u8 bar)
+static unsigned long mtk_map_start(unsigned long va)
+{
+	unsigned int level;
+
+	for (;;) {
+		unsigned long prev = va - PAGE_SIZE;
+		struct mtk_region *r = mtk_region_find(prev);
+		pte_t *pte;
+
+		if (r) {
+			va = r->map_start;
+			continue;
+		}
+		if (prev < VMALLOC_START)
+			return va;
+		pte = lookup_address(prev, &level);
+		if (!pte || !(pte_flags(*pte) & _PAGE_PRESENT))
+			return va;
+		va = level == PG_LEVEL_4K ? prev : prev & PMD_MASK;
+	}
+}
+
+/*
+ * Arm [virt, virt+size) (page aligned), which maps phys; alias is a second
+ * mapping of the same range that the module owns from now on. record: the
+ * recording selected it (MAP record, accesses recorded); else it is held
+ * only by probes (refs). Caller holds mtk_region_mutex.
+ */
+int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			  void __iomem *alias, u32 pci, u8 bar, bool record,
+			  struct mtk_region **out)
 {
 	static u16 next_id;
 	struct mtk_region *r = NULL;
 	unsigned int n = size >> PAGE_SHIFT;
+	unsigned long va;
 	int i, ret;
 
-	mutex_lock(&mtk_region_mutex);
+	lockdep_assert_held(&mtk_region_mutex);
+	/* Never two regions on one page: a cleared PTE would be saved as the
+	 * page's entry. */
+	for (va = virt; va - virt < size; va += PAGE_SIZE)
+		if (mtk_region_find(va))
+			return -EBUSY;
 	for (i = 0; i < MTK_MAX_REGIONS; i++) {
 		if (mtk_regions[i].state == MTK_R_FREE) {
 			r = &mtk_regions[i];
 			break;
 		}
 	}
-	ret = -ENOSPC;
 	if (!r)
-		goto out;
+		return -ENOSPC;
 	ret = -ENOMEM;
 	r->ptep = kcalloc(n, sizeof(*r->ptep), GFP_KERNEL);
 	r->saved = kcalloc(n, sizeof(*r->saved), GFP_KERNEL);
@@ -315,7 +351,10 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 	r->pci = pci;
 	r->bar = bar;
 	r->id = ++next_id;
-	r->inject_mask = mtk_inject_match(phys, size, pci, bar);
+	r->map_start = mtk_map_start(virt);
+	r->refs = 0;
+	WRITE_ONCE(r->record, record);
+	r->inject_mask = record ? mtk_inject_match(phys, size, pci, bar) : 0;
 	/* Publish before arming: a fault can come the moment a PTE is gone. */
 	smp_store_release(&r->state, MTK_R_ARMED);
 	ret = mtk_region_arm(r);
@@ -325,8 +364,10 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 		smp_store_release(&r->state, MTK_R_FREE);
 		goto out_free;
 	}
-	mtk_emit_map(r, false);
-	mutex_unlock(&mtk_region_mutex);
+	if (record)
+		mtk_emit_map(r, false);
+	if (out)
+		*out = r;
 	return 0;
 out_free:
 	kfree(r->ptep);
@@ -335,7 +376,16 @@ out_free:
 	r->ptep = NULL;
 	r->saved = NULL;
 	r->level = NULL;
-out:
+	return ret;
+}
+
+int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
+		   void __iomem *alias, u32 pci, u8 bar)
+{
+	int ret;
+
+	mutex_lock(&mtk_region_mutex);
+	ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, NULL);
 	mutex_unlock(&mtk_region_mutex);
 	return ret;
 }
@@ -347,7 +397,8 @@ static void mtk_region_teardown(struct mtk_region *r)
 	mtk_region_disarm(r);
 	/* Every fault probe runs with interrupts off: an RCU reader. */
 	synchronize_rcu();
-	mtk_emit_map(r, true);
+	if (r->record)
+		mtk_emit_map(r, true);
 	if (r->alias)
 		iounmap(r->alias);
 	kfree(r->ptep);
@@ -360,8 +411,40 @@ static void mtk_region_teardown(struct mtk_region *r)
 	smp_store_release(&r->state, MTK_R_FREE);
 }
 
-/* Stop tracing the mapping that contains virt (called before iounmap). */
+/* A probe lets go of r (caller holds mtk_region_mutex). */
+void mtk_region_put_locked(struct mtk_region *r)
+{
+	lockdep_assert_held(&mtk_region_mutex);
+	if (r->refs)
+		r->refs--;
+	if (!r->refs && !r->record)
+		mtk_region_teardown(r);
+}
+
+/* The mapping that starts at virt goes away (called before iounmap): every
+ * region in it, probes on it included (those probes are made inert). */
 void mtk_region_remove(unsigned long virt)
+{
+	int i;
+
+	virt &= PAGE_MASK;
+	mutex_lock(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (r->state == MTK_R_ARMED &&
+		    (r->map_start == virt || virt - r->virt < r->size)) {
+			if (r->refs)
+				mtk_probes_kill(r->virt, r->size);
+			mtk_region_teardown(r);
+		}
+	}
+	mutex_unlock(&mtk_region_mutex);
+}
+
+/* End of a recording (all = false: regions that probes hold stay armed,
+ * unrecorded) or of the module (all = true). */
+void mtk_region_remove_all(bool all)
 {
 	int i;
 
@@ -369,20 +452,41 @@ void mtk_region_remove(unsigned long virt)
 	for (i = 0; i < MTK_MAX_REGIONS; i++) {
 		struct mtk_region *r = &mtk_regions[i];
 
-		if (r->state == MTK_R_ARMED && virt - r->virt < r->size)
-			mtk_region_teardown(r);
+		if (r->state != MTK_R_ARMED)
+			continue;
+		if (!all && r->refs) {
+			if (r->record) {
+				r->inject_mask = 0;
+				mtk_emit_map(r, true);
+				WRITE_ONCE(r->record, false);
+			}
+			continue;
+		}
+		mtk_region_teardown(r);
 	}
 	mutex_unlock(&mtk_region_mutex);
 }
 
-void mtk_region_remove_all(void)
+/* START: regions that probes armed before are recorded too if selected. */
+void mtk_region_select_existing(void)
 {
 	int i;
 
 	mutex_lock(&mtk_region_mutex);
-	for (i = 0; i < MTK_MAX_REGIONS; i++)
-		if (mtk_regions[i].state == MTK_R_ARMED)
-			mtk_region_teardown(&mtk_regions[i]);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+		u32 pci;
+		u8 bar;
+
+		if (r->state != MTK_R_ARMED || r->record ||
+		    !mtk_selected(r->phys, r->size, &pci, &bar))
+			continue;
+		r->pci = pci;
+		r->bar = bar;
+		r->inject_mask = mtk_inject_match(r->phys, r->size, pci, bar);
+		WRITE_ONCE(r->record, true);
+		mtk_emit_map(r, false);
+	}
 	mutex_unlock(&mtk_region_mutex);
 }
 
@@ -429,22 +533,46 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 			  bool write)
 {
 	void __iomem *p = r->alias + (addr - r->virt);
+	struct mmiotap_probe *pr = NULL;
+	struct mmiotap_access acc;
 	struct mmiotap_krec *rec;
 	u8 tmp[64];
 	u64 v = 0, orig = 0;
 	u16 ifl = 0;
 
-	/* Injection on a write: change a copy (buf is the driver's value). */
-	if (unlikely(r->inject_mask) && write && size <= sizeof(tmp)) {
+	if (unlikely(r->refs) && size <= sizeof(tmp)) {
+		pr = mtk_probe_find(addr, size);
+		if (pr) {
+			atomic64_inc(&pr->hits);
+			acc = (struct mmiotap_access){
+				.addr = addr, .phys = r->phys + (addr - r->virt),
+				.pc = c->pc, .regs = c->regs, .width = size,
+				.write = write, .value = tmp,
+			};
+		}
+	}
+	/* A write: probe's pre handler, then injection, on a copy (buf is
+	 * the driver's value). */
+	if (write && size <= sizeof(tmp) && (pr || unlikely(r->inject_mask))) {
 		memcpy(tmp, buf, size);
 		memcpy(&orig, buf, min(size, 8u));
-		ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, true, tmp);
-		if (ifl & MMIOTAP_KF_INJECTED)
-			buf = tmp;
+		if (pr && pr->pre) {
+			pr->pre(pr, &acc);
+			if (memcmp(tmp, buf, size))
+				ifl |= MMIOTAP_KF_INJECTED;
+			if (acc.drop)
+				ifl |= MMIOTAP_KF_INJECTED | MMIOTAP_KF_DROPPED;
+		}
+		if (r->inject_mask)
+			ifl |= mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, true, tmp);
+		buf = tmp;
 		if (ifl & MMIOTAP_KF_DROPPED) {
 			memcpy(&v, buf, min(size, 8u));
-			goto record;
+			goto post;
 		}
+	} else if (pr && pr->pre) {
+		memset(tmp, 0, size);
+		pr->pre(pr, &acc);
 	}
 	switch (size) {
 	case 1:
@@ -478,14 +606,32 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 		memcpy(&v, buf, 8);
 	}
 	}
-	/* Injection on a read: the driver sees the changed value. */
-	if (unlikely(r->inject_mask) && !write) {
+	/* A read: injection, then the probe's post handler; the driver sees
+	 * the result. */
+	if (!write && (unlikely(r->inject_mask) || pr)) {
 		orig = v;
-		ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, false, buf);
+		if (r->inject_mask)
+			ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, false, buf);
+		if (pr && pr->post) {
+			memcpy(tmp, buf, size);
+			pr->post(pr, &acc);
+			if (memcmp(tmp, buf, size)) {
+				memcpy(buf, tmp, size);
+				ifl |= MMIOTAP_KF_INJECTED;
+			}
+		}
 		if (ifl)
 			memcpy(&v, buf, min(size, 8u));
 	}
-record:
+post:
+	if (write && pr && pr->post) {
+		if (buf != tmp)
+			memcpy(tmp, buf, size);
+		pr->post(pr, &acc);
+	}
+	c->naccess++;
+	if (!READ_ONCE(r->record))
+		return;
 	rec = mtk_buf_reserve();
 	if (rec) {
 		rec->seq = mtk_next_seq();
@@ -503,7 +649,6 @@ record:
 		rec->pci = r->pci;
 		mtk_buf_commit(rec);
 	}
-	c->naccess++;
 }
 
 /* copy_to_kernel_nofault() is not exported; the accessor macro is. */

@@ -6,6 +6,7 @@
 
 #include <linux/types.h>
 #include <linux/io.h>
+#include <linux/mutex.h>
 #include <asm/pgtable_types.h>
 #include <mmiotap/kabi.h>
 
@@ -27,6 +28,9 @@ struct mtk_region {
 	unsigned long *saved;   /* per page: saved entry value */
 	u8 *level;              /* per page: PG_LEVEL_4K / PG_LEVEL_2M / 0 (shared 2M) */
 	u32 inject_mask;        /* injection rules targeting this mapping */
+	unsigned long map_start;/* start of the vmalloc area (the ioremap) holding it */
+	unsigned int refs;      /* pages of registered probes in it (mt_probe.c) */
+	bool record;            /* selected by the recording: MAP and R/W records */
 };
 extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 
@@ -40,7 +44,19 @@ int mtk_fault_selftest(void);
 int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 		   void __iomem *alias, u32 pci, u8 bar);
 void mtk_region_remove(unsigned long virt);
-void mtk_region_remove_all(void);
+void mtk_region_remove_all(bool all);
+void mtk_region_select_existing(void);
+extern struct mutex mtk_region_mutex;
+struct mtk_region *mtk_region_find(unsigned long addr);
+int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			  void __iomem *alias, u32 pci, u8 bar, bool record,
+			  struct mtk_region **out);
+void mtk_region_put_locked(struct mtk_region *r);
+
+/* mt_probe.c (the exported probe API: include/mmiotap_probe.h) */
+struct mmiotap_probe;
+struct mmiotap_probe *mtk_probe_find(unsigned long addr, unsigned int size);
+void mtk_probes_kill(unsigned long virt, unsigned long size);
 extern u64 mtk_stat_faults, mtk_stat_unknown, mtk_stat_probe_ns;
 u64 mtk_last_seq(void);
 unsigned int mtk_regions_armed(void);

@@ -85,7 +85,7 @@ static void __exit mtk_exit(void)
 	mtk_dev_exit();
 	WRITE_ONCE(mtk_tracing, false);
 	mtk_ioremap_hooks_exit();
-	mtk_region_remove_all();
+	mtk_region_remove_all(true);
 	mtk_inject_clear();
 	mtk_fault_exit();
 	mtk_buf_free();

@@ -272,6 +272,9 @@ int mtk_attach_existing(void)
 	phys_addr_t run_pa = 0;
 	unsigned int level;
 
+	/* Pages probes armed before (their own regions) are recorded if selected. */
+	mtk_region_select_existing();
+
 	while (va < VMALLOC_END && va >= VMALLOC_START) {
 		pte_t *pte = lookup_address(va, &level);
 		unsigned long step = PAGE_SIZE;
