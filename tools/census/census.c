@@ -48,8 +48,10 @@
  * real-world forms too.
  *
  * Output is markdown on stdout. Exit 0, or 1 on usage/IO errors, or 3 when
- * the emulation check found an anomaly, else 2 when --min-coverage is given
- * and user-profile coverage is below it.
+ * the emulation check found an anomaly or the core disagrees with the sweep
+ * (mt_decode() fails, gives another length, or family none for a memory
+ * candidate), else 2 when --min-coverage is given and user-profile coverage
+ * is below it.
  */
 #include <elf.h>
 #include <errno.h>
@@ -1295,7 +1297,8 @@ static void usage(FILE *f)
 		"  --min-coverage PCT  exit 2 if user-profile coverage of all files < PCT\n"
 		"  --no-exercise       do not run supported instructions through\n"
 		"                      mt_emulate() with fake callbacks\n"
-		"Exit 3 if the exercise found an anomaly (see the report).\n",
+		"Exit 3 if the exercise found an anomaly or the core disagrees\n"
+		"with the sweep (see the report).\n",
 		DEFAULT_GLOB);
 }
 
@@ -1389,6 +1392,13 @@ int main(int argc, char **argv)
 			PRIu64 " kernel runs of supported instructions (see "
 			"\"Emulation check\")\n", X.bad_insns[PROF_USER],
 			X.bad_insns[PROF_KERNEL]);
+		status = 3;
+	}
+	if (G.all.core_err || G.all.core_nomem) {
+		fprintf(stderr,
+			"mmiotap-census: the core disagrees with the sweep on %" PRIu64
+			" instructions (see \"Core disagreements\")\n",
+			G.all.core_err + G.all.core_nomem);
 		status = 3;
 	}
 	return status;

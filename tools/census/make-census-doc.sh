@@ -69,48 +69,67 @@ User-profile coverage: $libs (target: at least 99.9%).
     \`LDMXCSR\`, \`XRSTOR\`), \`CLFLUSH\`, and also \`CALL/JMP/PUSH/POP\` with an
     explicit memory operand (a pointer or value fetched from memory that could
     be device memory). FS/GS-relative accesses (TLS) count as candidates too.
-- **Emulation check**: every candidate the core accepts is then run once
-  through \`mt_emulate()\` with fake callbacks: reads return a pattern, writes
-  are dropped, vector and mask registers live in arrays (all mask bits and
-  vector sign bits set), GPRs hold pattern values with RCX = 3, and
-  \`exec_displaced\` decodes the re-encoded instruction and checks it (same
-  mnemonic, registers and immediates; memory operand exactly [scratch_reg])
-  without running it. Anomalies: \`mt_emulate()\` failing, an access size
-  outside 1/2/4/8/10/16/32/64 (unless \`MT_ACC_PARTIAL\`), RIP not after the
-  instruction, a bad re-encoding. Forms whose run made no access are listed
-  for information (displaced masked stores write nothing under the fake).
+- **Emulation check**: every candidate the core accepts is then run
+  through \`mt_emulate()\` with fake callbacks: reads return a pattern,
+  writes are logged and dropped, vector and mask registers live in arrays
+  (all mask bits and vector sign bits set), GPRs hold pattern values with
+  RCX = 3, and \`exec_displaced\` decodes the re-encoded instruction and
+  checks it (same mnemonic, registers and immediates; memory operand
+  exactly [scratch_reg]); instead of running it, it writes every other
+  4-byte chunk of a written operand's scratch copy, so masked-store probes
+  find partial runs. Anomalies: \`mt_emulate()\` failing; an access whose
+  size is not the byte size of one of the instruction's memory operands
+  (the contract of \`emu.h\`: 1..64, including 10, 14 and 28 for x87
+  operands; a \`MT_ACC_PARTIAL\` run within the largest operand); RIP not
+  after the instruction, or for \`JMP/CALL m64\` not the 8 bytes read; a
+  wrong stack effect of \`CALL m64\`, \`PUSH m\`, \`POP m\` (RSP moved by
+  the operand size, exactly one write there, of the return address or the
+  value read); a bad re-encoding; emulating inputs on which the CPU raises
+  #GP. A refusal (\`MT_EMU_UNSUPPORTED\`) on such inputs is by design (the
+  backend then lets the CPU run the instruction, and fault): \`LDMXCSR\` of
+  reserved MXCSR bits, and a misaligned operand of an aligned move
+  (\`MOVDQA\`, \`MOVAPS\`, \`VMOVDQA32\`, \`MOVNT*\` ...: the operand's
+  size, in every encoding) or of a legacy SSE m128 form of SDM exception
+  types 1, 2, 4 (\`PAND\`, \`PTEST\`, \`ADDPD\` ...; not \`MOVUPS\`,
+  \`MOVDQU\`, \`LDDQU\`, \`MASKMOVDQU\`, \`PCMPxSTRx\`, as measured on
+  this CPU). The census predicts these from the inputs it gave, counts them
+  apart, and runs the instruction again on valid inputs (MXCSR 0x1f80, the
+  base register moved to the boundary), where it must succeed. The test
+  fails on any anomaly.
 - **Verdict**: each candidate goes through \`mt_decode()\` and
   \`mt_emu_supported()\` with two sets of callbacks:
   - **user** (LD_PRELOAD and ptrace tracers): memory, vector, opmask and
     \`exec_displaced\` all present;
-  - **kernel** (kernel module): memory, vector and opmask present, no
-    \`exec_displaced\`.
+  - **kernel** (the kernel module's \`mt_emu_ops\`, kmod/src/mt_fault.c):
+    memory callbacks only, and \`MT_OPS_NO_STACK\`: no vector or opmask
+    accessors, no displaced execution, and no \`PUSH m\`/\`POP m\`/\`CALL m64\`
+    (the exception frame sits right below the interrupted kernel RSP; core
+    compiled with \`__KERNEL__\` refuses them whatever the flag). Vector
+    moves and every displaced form are therefore unsupported there.
   The census also reports where the core disagrees with the sweep: an
   instruction \`mt_decode()\` fails to decode or decodes to another length, or a
-  candidate the core classifies as family *none*.
+  candidate the core classifies as family *none*; that fails the test too.
 
 ## Findings
 
-- Plain moves, ALU, shifts, bit tests, atomics, SETcc/CMOVcc, NT stores, string
-  instructions and vector moves are covered in both profiles. Vector ALU and
-  x87/MXCSR forms are covered only where displaced execution is available (user
-  profile).
-- The remaining gap in libc and libm is control transfer through memory:
-  \`CALL m64\` and \`JMP m64\` (PLT entries and \`-fno-plt\` calls through the
-  GOT). In libc.so.6 and libm.so.6 they are the only unsupported forms of the
-  user profile besides the FLDENV/FNSTENV anomaly below; supporting them
-  (read 8 bytes, push the return address through mem_write, set RIP) would
-  bring both to 100%. \`PUSH m\`/\`POP m\` are emulated in user space only.
-  Machine-wide CALL/JMP m64 dominate too, followed by gathers/scatters (which
-  the core does not recognise as memory instructions: family *none*), and
-  rare forms found in data swept as code (\`INS/OUTS\`, segment-register
-  moves, far pointers, three-operand \`IMUL\`), mostly in libcrypto's and
-  LLVM's data in text.
-- Emulation check: no crash (also run under ASan+UBSan over all files), RIP
-  always correct, no bad displaced re-encoding; the only anomaly is
-  \`FLDENV\`/\`FNSTENV m224\` in the user profile, whose displaced path hands
-  the memory callbacks one 28-byte access, a size outside the contract
-  (1/2/4/8/10/16/32/64), and fails when the callback refuses it.
+- User profile: libc.so.6 and libm.so.6 are covered completely; machine-wide
+  the gap is gathers/scatters (family *gather*: VSIB operands, not emulated;
+  mostly video codecs and libmvec), cache-line operations (\`CLFLUSH\`,
+  \`CLFLUSHOPT\`, \`CLWB\`: they act on the mapping itself, so the backend
+  must run them on the real page) and rare forms found in data swept as code
+  (\`INS/OUTS\`, segment-register moves, far pointers \`m48\`, three-operand
+  \`IMUL\`, \`FNSAVE/FRSTOR\` whose 108-byte operand exceeds the 64-byte
+  scratch), mostly in libcrypto's and libIPSec_MB's data in text.
+- Kernel profile: plain moves, ALU, shifts, bit tests, atomics, SETcc/CMOVcc,
+  NT stores, string instructions and \`JMP m64\` are covered; vector moves
+  would need vector accessors in the module, and vector ALU and x87 need
+  displaced execution, which the module does not have. Kernel drivers use
+  the integer forms (readl/writel, memcpy_toio): the user-space libraries
+  are only a proxy for what the module meets.
+- Emulation check: no crash (also run under ASan+UBSan), no anomaly in
+  either profile over every file; the sizes passed to the memory callbacks
+  are listed under the check (10 bytes: \`FLD/FSTP m80\`; 28:
+  \`FLDENV/FNSTENV\`).
 
 ## Results
 
