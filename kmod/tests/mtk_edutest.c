@@ -13,6 +13,7 @@
 #include <linux/completion.h>
 #include <linux/sched/clock.h>
 #include <linux/io.h>
+#include <linux/delay.h>
 
 static int iters = 100;
 module_param(iters, int, 0444);
@@ -23,6 +24,9 @@ MODULE_PARM_DESC(cpus, "1: only CPU 0's liveness loop; 2: both loops at once");
 static uint id_want = 0x010000ed;
 module_param(id_want, uint, 0444);
 MODULE_PARM_DESC(id_want, "value the 4-byte id read must return");
+static bool resched;
+module_param(resched, bool, 0444);
+MODULE_PARM_DESC(resched, "sleep briefly every 64 iterations, as real drivers do: unregistering mmiotap's ftrace hooks waits (RCU Tasks) until every task switched voluntarily");
 static uint live_xor;
 module_param(live_xor, uint, 0444);
 MODULE_PARM_DESC(live_xor, "the liveness read must return ~(written ^ live_xor)");
@@ -51,6 +55,8 @@ static int worker(void *arg)
 	int i;
 
 	for (i = 0; i < iters; i++) {
+		if (resched && !(i % 64))
+			usleep_range(20, 50);
 		if (cpu == 0) {
 			u32 v = 0x1000u * i + 0x5a;
 
