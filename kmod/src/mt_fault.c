@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
+#include <linux/ftrace.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/slab.h>
@@ -780,8 +781,14 @@ static void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
 	/* Local TLB: a not-present entry is never cached, so nothing stale. */
 }
 
-static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
-		      unsigned long error_code)
+/*
+ * Emulate the access that faulted at address. Returns true if the fault is
+ * dealt with: either emulated (regs->ip advanced; via_stub: through a
+ * resume stub, see the top) or, for an instruction we cannot emulate, the
+ * page disarmed so that it re-runs natively (regs->ip unchanged).
+ */
+static bool mtk_handle(struct pt_regs *regs, unsigned long address,
+		       unsigned long error_code, bool via_stub)
 {
 	struct mtk_region *r;
 	struct mtk_ctx c;
@@ -792,17 +799,17 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 	int ret;
 
 	if (user_mode(regs) || address < TASK_SIZE_MAX)
-		return;
+		return false;
 	r = mtk_region_find(address);
 	if (!r)
-		return;
+		return false;
 	/* Instruction fetch faults on a traced page are not ours to fix. */
 	if (error_code & X86_PF_INSTR)
-		return;
+		return false;
 	while (n && copy_from_kernel_nofault(code, (void *)regs->ip, n))
 		n--;
 	if (!n)
-		return;
+		return false;
 	t0 = local_clock();
 	c.regs = regs;
 	c.pc = regs->ip;
@@ -818,11 +825,13 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		mtk_disarm_page(r, address);
 		mtk_stat_unknown++;
 		mtk_order_end(c.taken);
-		return; /* regs->ip unchanged: the instruction re-runs natively */
+		return true; /* regs->ip unchanged: the instruction re-runs natively */
 	}
 	mtk_stat_faults++;
 	mtk_stat_probe_ns += local_clock() - t0;
 	mtk_order_end(c.taken);
+	if (!via_stub)
+		return true; /* straight back to the next instruction */
 	/* Resume after the instruction through a stub (see the top). */
 	if (nmi) {
 		this_cpu_write(mtk_resume1, regs->ip);
@@ -834,6 +843,85 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 							 : (unsigned long)mtk_stub_cli0;
 	}
 	regs->flags &= ~X86_EFLAGS_IF;
+	return true;
+}
+
+/* Primary hook: the exceptions:page_fault_kernel tracepoint. An instruction
+ * we could not emulate re-runs natively: the fault path finds its page
+ * present again (a spurious fault) and returns to it. */
+static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
+		      unsigned long error_code)
+{
+	mtk_handle(regs, address, error_code, true);
+}
+
+/*
+ * Fallback hook: an ftrace_ops (IPMODIFY) on kernelmode_fixup_or_oops(regs,
+ * error_code, address, ...) (6.1: kernelmode_fixup_or_oops.constprop.0),
+ * which a kernel-mode fault on a not-present vmalloc page reaches through
+ * bad_area_nosemaphore(). If we deal with the fault, the function is
+ * skipped (it returns at once) and the exception returns to regs->ip: the
+ * next instruction, or the same one on a page made present again. The
+ * arguments are checked: address must equal CR2.
+ */
+static void notrace noinline mtk_fixup_skip(void)
+{
+	barrier();
+}
+
+static bool mtk_ftrace_on;
+static struct ftrace_ops mtk_fixup_ops;
+
+static void notrace mtk_fixup_cb(unsigned long ip, unsigned long parent_ip,
+				 struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	struct pt_regs *fr = ftrace_get_regs(fregs);
+	struct pt_regs *regs;
+	unsigned long address;
+
+	if (!fr)
+		return;
+	regs = (struct pt_regs *)fr->di;
+	address = fr->dx;
+	/* Only if the arguments are what we expect (a clone with other
+	 * parameters would not pass): the fault address is CR2, the saved
+	 * registers are in kernel memory (a stack). */
+	if (address != read_cr2() || (unsigned long)regs < PAGE_OFFSET)
+		return;
+	if (mtk_handle(regs, address, fr->si, false))
+		fr->ip = (unsigned long)mtk_fixup_skip;
+}
+
+static int mtk_fixup_hook_init(void)
+{
+	/* Writable: the filter parser edits the glob in place. */
+	static char glob[] = "kernelmode_fixup_or_oops*";
+	int ret;
+
+	mtk_fixup_ops.func = mtk_fixup_cb;
+	mtk_fixup_ops.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY;
+	ret = ftrace_set_filter(&mtk_fixup_ops, glob, strlen(glob), 1);
+	if (ret) {
+		pr_err("mmiotap: kernelmode_fixup_or_oops not found for the ftrace fault hook: %d\n", ret);
+		return ret;
+	}
+	ret = register_ftrace_function(&mtk_fixup_ops);
+	if (ret) {
+		pr_err("mmiotap: cannot hook kernelmode_fixup_or_oops: %d\n", ret);
+		ftrace_free_filter(&mtk_fixup_ops);
+		return ret;
+	}
+	mtk_ftrace_on = true;
+	return 0;
+}
+
+static void mtk_fixup_hook_exit(void)
+{
+	if (!mtk_ftrace_on)
+		return;
+	unregister_ftrace_function(&mtk_fixup_ops);
+	ftrace_free_filter(&mtk_fixup_ops);
+	mtk_ftrace_on = false;
 }
 
 /* ---- the tracepoint ------------------------------------------------------- */
@@ -846,7 +934,9 @@ static void mtk_find_tp(struct tracepoint *tp, void *priv)
 		mtk_tp = tp;
 }
 
-int mtk_fault_init(void)
+const char *mtk_fault_hook_name = "none";
+
+int mtk_fault_init(bool use_ftrace)
 {
 	int ret, cpu;
 
@@ -864,14 +954,23 @@ int mtk_fault_init(void)
 			mt_dcache_init(&pc[k].cache, pc[k].slots, MTK_DCACHE_SLOTS);
 		}
 	}
-	for_each_kernel_tracepoint(mtk_find_tp, NULL);
-	if (!mtk_tp) {
-		pr_err("mmiotap: tracepoint exceptions:page_fault_kernel not found\n");
-		return -ENOENT;
+	if (!use_ftrace) {
+		for_each_kernel_tracepoint(mtk_find_tp, NULL);
+		if (!mtk_tp) {
+			pr_warn("mmiotap: tracepoint exceptions:page_fault_kernel not found: using the ftrace fallback\n");
+		} else {
+			ret = tracepoint_probe_register(mtk_tp, mtk_probe, NULL);
+			if (!ret) {
+				mtk_fault_hook_name = "tracepoint page_fault_kernel";
+				return 0;
+			}
+			pr_warn("mmiotap: cannot attach to page_fault_kernel (%d): using the ftrace fallback\n", ret);
+			mtk_tp = NULL;
+		}
 	}
-	ret = tracepoint_probe_register(mtk_tp, mtk_probe, NULL);
-	if (ret)
-		pr_err("mmiotap: cannot attach to page_fault_kernel: %d\n", ret);
+	ret = mtk_fixup_hook_init();
+	if (!ret)
+		mtk_fault_hook_name = "ftrace on kernelmode_fixup_or_oops";
 	return ret;
 }
 
@@ -882,7 +981,9 @@ void mtk_fault_exit(void)
 	if (mtk_tp) {
 		tracepoint_probe_unregister(mtk_tp, mtk_probe, NULL);
 		tracepoint_synchronize_unregister();
+		mtk_tp = NULL;
 	}
+	mtk_fixup_hook_exit();
 	if (mtk_core) {
 		for_each_possible_cpu(cpu) {
 			struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);

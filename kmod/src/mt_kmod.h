@@ -38,7 +38,8 @@ extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 int mtk_decoder_selftest(void);
 
 /* mt_fault.c */
-int mtk_fault_init(void);
+int mtk_fault_init(bool use_ftrace);
+extern const char *mtk_fault_hook_name;
 void mtk_fault_exit(void);
 int mtk_fault_selftest(void);
 int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,

@@ -14,6 +14,9 @@
 static char *phys;
 module_param(phys, charp, 0400);
 MODULE_PARM_DESC(phys, "trace these physical ranges from load: START-END[,START-END...] (hex)");
+static char *fault_hook = "auto";
+module_param(fault_hook, charp, 0400);
+MODULE_PARM_DESC(fault_hook, "auto (tracepoint page_fault_kernel, else ftrace), tracepoint, or ftrace (the fallback on kernelmode_fixup_or_oops)");
 static unsigned int buf_records;
 module_param(buf_records, uint, 0400);
 MODULE_PARM_DESC(buf_records, "per-CPU buffer size in records (power of two)");
@@ -45,7 +48,12 @@ static int __init mtk_init(void)
 
 	if (ret)
 		return ret;
-	ret = mtk_fault_init();
+	if (strcmp(fault_hook, "auto") && strcmp(fault_hook, "tracepoint") &&
+	    strcmp(fault_hook, "ftrace")) {
+		pr_err("mmiotap: fault_hook=%s: want auto, tracepoint or ftrace\n", fault_hook);
+		return -EINVAL;
+	}
+	ret = mtk_fault_init(!strcmp(fault_hook, "ftrace"));
 	if (ret)
 		goto err_fault;
 	ret = mtk_fault_selftest();
@@ -68,7 +76,12 @@ static int __init mtk_init(void)
 		WRITE_ONCE(mtk_tracing, true);
 		mtk_attach_existing();
 	}
-	pr_info("mmiotap: loaded (fault hook self-test passed)\n");
+	if (!strcmp(fault_hook, "tracepoint") && strcmp(mtk_fault_hook_name, "tracepoint page_fault_kernel")) {
+		pr_err("mmiotap: fault_hook=tracepoint: the tracepoint is not usable\n");
+		ret = -ENOENT;
+		goto err_dev;
+	}
+	pr_info("mmiotap: loaded (fault hook: %s; self-test passed)\n", mtk_fault_hook_name);
 	return 0;
 err_dev:
 	mtk_dev_exit();

@@ -14,11 +14,13 @@ cd "$top"
 mkdir -p "$B"
 make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
 make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
-res=$top/$B/vm/test-kmod-edu
+# MTK_FAULT_HOOK=ftrace (test-kmod-ftrace.sh): the module's fallback hook.
+hook=${MTK_FAULT_HOOK:-}
+res=$top/$B/vm/test-kmod-edu${hook:+-$hook}
 rm -rf "$res" && mkdir -p "$res" || exit 99
 bash "$here/run-vm.sh" --dev edu --results "$res" --timeout 300 \
 	--env MTK_KODIR="$top/$B/kmod" --env MMIOTAP="$top/$B/mmiotap" \
-	--env MTK_ITERS="$ITERS" "$top/kmod/tests/guest-edu.sh"
+	--env MTK_ITERS="$ITERS" --env MTK_FAULT_HOOK="$hook" "$top/kmod/tests/guest-edu.sh"
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || { echo "FAIL: the VM run failed (exit $rc)"; exit 1; }
@@ -39,4 +41,4 @@ MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" --per-cpu --region edu-mmio --p
 	{ echo "FAIL: trace differs from QEMU's log (per CPU)"; exit 1; }
 MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" -q --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
 	{ echo "FAIL: trace differs from QEMU's log (global order)"; exit 1; }
-echo "PASS: $n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest:' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //')"
+echo "PASS: ${hook:+fault hook $hook: }$n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest:' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //')"
