@@ -29,6 +29,9 @@ END {
 		printf "ratio mmiotrace/mmiotap (1 CPU): %.2fx; mmiotap/untraced: %.1fx; overhead per access: mmiotap %d ns, mmiotrace %d ns\n",
 			v["mmiotrace-1cpu"] / v["mmiotap-1cpu"], v["mmiotap-1cpu"] / v["untraced-1cpu"],
 			v["mmiotap-1cpu"] - v["untraced-1cpu"], v["mmiotrace-1cpu"] - v["untraced-1cpu"]
+	if (v["mmiotap-ftrace-1cpu"] > 0)
+		printf "fallback fault hook (ftrace): mmiotap %d ns per access (1 CPU), ratio mmiotrace/mmiotap %.2fx\n",
+			v["mmiotap-ftrace-1cpu"], v["mmiotrace-1cpu"] / v["mmiotap-ftrace-1cpu"]
 	if (v["mmiotrace-1cpu"] > v["untraced-1cpu"] && v["mmiotap-1cpu"] > v["untraced-1cpu"])
 		printf "ratio of added cost mmiotrace/mmiotap: %.2fx\n",
 			(v["mmiotrace-1cpu"] - v["untraced-1cpu"]) / (v["mmiotap-1cpu"] - v["untraced-1cpu"])

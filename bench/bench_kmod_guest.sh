@@ -19,6 +19,13 @@ for c in 1 2; do
 	echo "PROBE mmiotap-${c}cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*unknown, //")"
 	echo "RECORDS mmiotap-${c}cpu $("$MMIOTAP" dump /tmp/k.trace | grep -c '^[RW] ')"
 done
+# The fallback fault hook (ftrace on kernelmode_fixup_or_oops), 1 CPU.
+insmod "$MTK_KODIR/mmiotap.ko" fault_hook=ftrace
+"$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
+	sh -c 'insmod "$1" iters="$2" cpus=1 && rmmod mtk_edutest' sh "$KO" "$ITERS"
+set -- $(ns); echo "RESULT mmiotap-ftrace-1cpu $1 $2"
+rmmod mmiotap
+echo "PROBE mmiotap-ftrace-1cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*unknown, //")"
 T=/sys/kernel/tracing
 mountpoint -q $T || mount -t tracefs nodev $T
 echo 16384 >$T/buffer_size_kb

@@ -167,11 +167,15 @@ int mtk_mark(const char *text, unsigned int len)
 
 /* ---- regions -------------------------------------------------------------- */
 
+/* Regions in use are below this index (it only grows): the fault path's
+ * scan stops there. */
+static unsigned int mtk_regions_hw;
+
 struct mtk_region *mtk_region_find(unsigned long addr)
 {
-	int i;
+	unsigned int i, hw = READ_ONCE(mtk_regions_hw);
 
-	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+	for (i = 0; i < hw; i++) {
 		struct mtk_region *r = &mtk_regions[i];
 		int st = smp_load_acquire(&r->state);
 
@@ -338,6 +342,8 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 	}
 	if (!r)
 		return -ENOSPC;
+	if (i + 1 > mtk_regions_hw)
+		WRITE_ONCE(mtk_regions_hw, i + 1); /* before the state is published */
 	ret = -ENOMEM;
 	r->ptep = kcalloc(n, sizeof(*r->ptep), GFP_KERNEL);
 	r->saved = kcalloc(n, sizeof(*r->saved), GFP_KERNEL);
@@ -512,7 +518,9 @@ static inline unsigned long *mtk_gpr(struct pt_regs *regs, unsigned int i)
 
 struct mtk_ctx {
 	struct pt_regs *regs;
+	struct mtk_region *r;   /* the faulting access's region (first guess) */
 	unsigned long pc;
+	u64 ts;                 /* local_clock() at the fault: records' time */
 	u16 flags;
 	bool taken;
 	unsigned int naccess;
@@ -636,7 +644,7 @@ post:
 	rec = mtk_buf_reserve();
 	if (rec) {
 		rec->seq = mtk_next_seq();
-		rec->ts_ns = local_clock();
+		rec->ts_ns = c->ts;
 		rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
 		rec->phys = r->phys + (addr - r->virt);
 		rec->value = v;
@@ -674,8 +682,10 @@ Efault:
 static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 		   unsigned int size, bool write)
 {
-	struct mtk_region *r = mtk_region_find(addr);
+	struct mtk_region *r = c->r;
 
+	if (addr - r->virt >= r->size)
+		r = mtk_region_find(addr);
 	if (r) {
 		if (addr + size - r->virt > r->size)
 			return -EFAULT; /* straddles the end: not handled */
@@ -751,7 +761,7 @@ static void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,
 	if (!rec)
 		return;
 	rec->seq = mtk_next_seq();
-	rec->ts_ns = local_clock();
+	rec->ts_ns = c->ts;
 	rec->type = MMIOTAP_KREC_UNKNOWN;
 	rec->phys = r->phys + (addr - r->virt);
 	memcpy(rec->insn, code, min_t(size_t, n, 16));
@@ -781,6 +791,18 @@ static void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
 	/* Local TLB: a not-present entry is never cached, so nothing stale. */
 }
 
+static int mtk_fetch16(u8 *code, unsigned long ip)
+{
+	pagefault_disable();
+	__get_kernel_nofault(code, (void *)ip, u64, Efault);
+	__get_kernel_nofault(code + 8, (void *)(ip + 8), u64, Efault);
+	pagefault_enable();
+	return 0;
+Efault:
+	pagefault_enable();
+	return -EFAULT;
+}
+
 /*
  * Emulate the access that faulted at address. Returns true if the fault is
  * dealt with: either emulated (regs->ip advanced; via_stub: through a
@@ -792,8 +814,8 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 {
 	struct mtk_region *r;
 	struct mtk_ctx c;
-	u8 code[ZYDIS_MAX_INSTRUCTION_LENGTH];
-	size_t n = sizeof(code);
+	u8 code[16];
+	size_t n = ZYDIS_MAX_INSTRUCTION_LENGTH;
 	u64 t0;
 	bool nmi;
 	int ret;
@@ -806,11 +828,18 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 	/* Instruction fetch faults on a traced page are not ours to fix. */
 	if (error_code & X86_PF_INSTR)
 		return false;
-	while (n && copy_from_kernel_nofault(code, (void *)regs->ip, n))
-		n--;
-	if (!n)
-		return false;
+	/* Instruction bytes: two 8-byte loads (the common case), else byte
+	 * by byte as far as the text is mapped. */
+	if (mtk_fetch16(code, regs->ip)) {
+		n = ZYDIS_MAX_INSTRUCTION_LENGTH;
+		while (n && copy_from_kernel_nofault(code, (void *)regs->ip, n))
+			n--;
+		if (!n)
+			return false;
+	}
 	t0 = local_clock();
+	c.ts = t0;
+	c.r = r;
 	c.regs = regs;
 	c.pc = regs->ip;
 	c.flags = mtk_ctx_flags();
