@@ -597,6 +597,36 @@ static size_t fetch(uint64_t rip, uint8_t *bytes, size_t want)
 	return n;
 }
 
+/*
+ * The instruction raises #DE (DIV/IDIV by zero or overflow, found after its
+ * operand was read from the device): give the program the SIGFPE the CPU
+ * would have, instead of single-stepping (a second device read). The signal
+ * is queued to this thread with FPE_INTDIV and si_addr = RIP; it is
+ * delivered as soon as this handler returns (synchronous signals first),
+ * with the context still at the instruction, so a handler that returns
+ * re-executes it, as on the CPU. Like the kernel's force_sig_fault(), a
+ * blocked or ignored SIGFPE is reset to the default action (kills).
+ */
+static void raise_divide_error(ucontext_t *uc, uint64_t rip)
+{
+	struct sigaction cur;
+	if (sigismember(&uc->uc_sigmask, SIGFPE) ||
+	    (mt_real.sigaction(SIGFPE, NULL, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+	     cur.sa_handler == SIG_IGN)) {
+		struct sigaction dfl;
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		mt_real.sigaction(SIGFPE, &dfl, NULL);
+		sigdelset(&uc->uc_sigmask, SIGFPE);
+	}
+	siginfo_t fi;
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = SIGFPE;
+	fi.si_code = FPE_INTDIV;
+	fi.si_addr = (void *)(uintptr_t)rip;
+	syscall(SYS_rt_tgsigqueueinfo, (int)syscall(SYS_getpid), (int)mt_gettid(), SIGFPE, &fi);
+}
+
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
 	int saved_errno = errno;
@@ -666,6 +696,10 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		/* the CPU would have faulted too: the program's business */
 		mt_ring_unlock(L);
 		chain(sig, si, uc);
+	} else if (rc == MT_EMU_DIVIDE_ERROR) {
+		/* the divisor was read (and recorded) once; nothing written */
+		mt_ring_unlock(L);
+		raise_divide_error(uc, rip);
 	} else {
 		emit_unknown(r, (uintptr_t)si->si_addr, rip, d->bytes, d->len, MT_EVF_STEPPED);
 		step_begin(t, r, uc);

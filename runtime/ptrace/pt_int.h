@@ -73,6 +73,10 @@ struct pt_task {
 	uint64_t sc_args[6];
 	int deferred_sig[4];     /* signals caught during an injection */
 	int ndeferred;
+	int stat_fd;             /* /proc/TID/stat + 1; 0 not open, -1 unusable */
+	int cpu;                 /* CPU it last ran on, -1 unknown */
+	int cpu_stale;           /* resumed since cpu was read */
+	uint64_t rseq_cpu;       /* address of its rseq area's cpu_id, 0 none */
 	struct pt_task *next;
 };
 

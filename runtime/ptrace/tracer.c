@@ -164,9 +164,69 @@ static struct pt_task *task_new(pid_t tid, struct pt_mm *mm, pid_t tgid)
 	if (mm)
 		mm->refs++;
 	t->stop = PT_RUNNING;
+	t->cpu = -1;
+	t->cpu_stale = 1;
 	t->next = S.tasks;
 	S.tasks = t;
 	return t;
+}
+
+static int rmem_read(pid_t pid, uint64_t addr, void *buf, size_t n);
+
+/*
+ * CPU the stopped task last ran on (where the access it stopped for was
+ * made), read once per stop. Cheap way: the cpu_id field of the thread's
+ * rseq area (glibc 2.35+ registers one for every thread; the kernel
+ * updates it before every return to user space on a new CPU), located once
+ * with PTRACE_GET_RSEQ_CONFIGURATION and read with process_vm_readv
+ * (~0.3 us). Otherwise field 39 (processor) of /proc/TID/stat, with one
+ * pread on a descriptor kept per task (~4 us: the kernel formats the whole
+ * line). -1 if unknown.
+ */
+static int task_cpu(struct pt_task *t)
+{
+	if (!t->cpu_stale)
+		return t->cpu;
+	t->cpu_stale = 0;
+	t->cpu = -1;
+	if (!t->rseq_cpu) {
+		struct __ptrace_rseq_configuration rc;
+		memset(&rc, 0, sizeof(rc));
+		if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, t->tid, (void *)sizeof(rc), &rc) > 0 &&
+		    rc.rseq_abi_pointer)
+			t->rseq_cpu = rc.rseq_abi_pointer + 4; /* struct rseq.cpu_id */
+	}
+	if (t->rseq_cpu) {
+		int32_t id;
+		if (rmem_read(t->tid, t->rseq_cpu, &id, sizeof(id)) == 0 && id >= 0)
+			return t->cpu = id;
+		t->rseq_cpu = 0;
+	}
+	if (t->stat_fd == 0) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/stat", (int)t->tid);
+		int fd = open(p, O_RDONLY | O_CLOEXEC);
+		t->stat_fd = fd < 0 ? -1 : fd + 1;
+	}
+	if (t->stat_fd < 0)
+		return -1;
+	char buf[1024];
+	ssize_t n = pread(t->stat_fd - 1, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *q = strrchr(buf, ')'); /* the command name may hold spaces */
+	if (!q)
+		return -1;
+	q++;
+	for (int field = 2; field < 39; field++) {
+		q = strchr(q, ' ');
+		if (!q)
+			return -1;
+		q++;
+	}
+	t->cpu = atoi(q);
+	return t->cpu;
 }
 
 static struct pt_mm *mm_new(pid_t tgid)
@@ -212,6 +272,8 @@ static void task_del(struct pt_task *t)
 		}
 	}
 	mm_put(t->mm);
+	if (t->stat_fd > 0)
+		close(t->stat_fd - 1);
 	free(t);
 }
 
@@ -356,6 +418,7 @@ static int resume(struct pt_task *t, int sig)
 	if (ptrace(req, t->tid, 0, (void *)(long)sig) < 0)
 		return -errno;
 	t->stop = PT_RUNNING;
+	t->cpu_stale = 1;
 	return 0;
 }
 
@@ -463,6 +526,7 @@ static long inject(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_
 			*err = -errno;
 			return -1;
 		}
+		t->cpu_stale = 1;
 		int st = wait_task(t->tid);
 		if (st < 0 || !WIFSTOPPED(st)) {
 			t->stop = PT_DEAD;
@@ -553,7 +617,8 @@ static void ev_head(struct mt_ev *ev, int type, struct pt_task *t, uint32_t map_
 	ev->type = (uint16_t)type;
 	ev->pid = (uint32_t)t->tgid;
 	ev->tid = (uint32_t)t->tid;
-	ev->cpu = ~0u;
+	int cpu = task_cpu(t);
+	ev->cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
 	ev->map_id = map_id;
 	ev->pc = pc;
 	ev->addr = addr;
@@ -1297,6 +1362,7 @@ static void step_native(struct pt_task *t, uint64_t fault_addr)
 			remote_mprotect(t, pages[np - 1], PAGE, r->prot);
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			break;
+		t->cpu_stale = 1;
 		int st = wait_task(t->tid);
 		if (st < 0 || !WIFSTOPPED(st)) {
 			t->stop = PT_DEAD;
@@ -1367,6 +1433,63 @@ static int needs_own_fpu(const struct mt_decoded *d)
 	}
 }
 
+/* Bit of sig in the mask named `key` ("SigBlk:", "SigIgn:") of
+ * /proc/TID/status; 0 when it cannot be read. */
+static int proc_sigmask_has(pid_t tid, const char *key, int sig)
+{
+	char p[64], line[256];
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return 0;
+	unsigned long long m = 0;
+	size_t kl = strlen(key);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl)) {
+			m = strtoull(line + kl, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return (int)((m >> (sig - 1)) & 1);
+}
+
+/*
+ * The instruction raises #DE (DIV/IDIV; the core found it after reading the
+ * operand, which is recorded once): deliver the SIGFPE the CPU would have
+ * raised (FPE_INTDIV, si_addr = RIP, context at the instruction) instead of
+ * single-stepping, which would read the device a second time. Like the
+ * kernel's force_sig_fault(), a blocked or ignored SIGFPE is first reset to
+ * the default action and unblocked (syscalls run in the tracee).
+ */
+static void deliver_divide_error(struct pt_task *t, uint64_t rip, uint64_t rsp)
+{
+	if (proc_sigmask_has(t->tid, "SigBlk:", SIGFPE) ||
+	    proc_sigmask_has(t->tid, "SigIgn:", SIGFPE)) {
+		/* kernel struct sigaction {handler, flags, restorer, mask} (all
+		 * zero: SIG_DFL) and a sigset with SIGFPE, below the red zone */
+		uint64_t buf[5] = { 0, 0, 0, 0, 1ull << (SIGFPE - 1) }, saved[5];
+		uint64_t at = (rsp - 256) & ~15ull;
+		int err;
+		if (rmem_read(t->tid, at, saved, sizeof(saved)) == 0 &&
+		    rmem_write(t->tid, at, buf, sizeof(buf)) == 0) {
+			inject(t, SYS_rt_sigaction, SIGFPE, at, 0, 8, &err);
+			if (!err)
+				inject(t, SYS_rt_sigprocmask, SIG_UNBLOCK, at + 32, 0, 8, &err);
+			rmem_write(t->tid, at, saved, sizeof(saved));
+		}
+		if (t->stop == PT_DEAD)
+			return;
+	}
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGFPE;
+	si.si_code = FPE_INTDIV;
+	si.si_addr = (void *)(uintptr_t)rip;
+	ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si);
+	S.st.signals++;
+	resume(t, SIGFPE);
+}
+
 /* A SIGSEGV stop: 1 if it was ours (handled, task resumed). */
 static int handle_fault(struct pt_task *t)
 {
@@ -1408,6 +1531,10 @@ static int handle_fault(struct pt_task *t)
 	}
 	if (c.denied || rc == MT_EMU_MEMFAULT)
 		return 0; /* the program's own fault: deliver SIGSEGV */
+	if (rc == MT_EMU_DIVIDE_ERROR) {
+		deliver_divide_error(t, u.rip, u.rsp);
+		return 1;
+	}
 	/* not emulated: record UNKNOWN and run it natively */
 	struct pt_region *r = region_find(mm, fa);
 	unsigned evf = MT_EVF_STEPPED | (rc == MT_EMU_INVALID || rc == MT_EMU_NEED_BYTES
@@ -1518,6 +1645,10 @@ static void on_exec(struct pt_task *t)
 	t->mm = nm;
 	t->tgid = t->tid;
 	t->sc_pending = 0;
+	t->rseq_cpu = 0; /* the new image registers its own rseq area */
+	if (t->stat_fd > 0)
+		close(t->stat_fd - 1);
+	t->stat_fd = 0;
 	scan_maps(t, 0, 0);
 }
 
