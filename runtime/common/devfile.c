@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "mmiotap/devfile.h"
+#include "mmiotap/emu.h"
+#include "mmiotap/rt_ring.h"
 
 __attribute__((target("avx"))) static void ld32(void *dst, const volatile void *src)
 {
@@ -201,4 +203,15 @@ void mt_devfile_identify(const char *path, uint64_t off, struct mt_pci_info *pi)
 		if (idx <= 5)
 			pi->bar = (int)idx;
 	}
+}
+
+unsigned mt_devfile_evflags(unsigned f)
+{
+	unsigned r = 0;
+	if (f & MT_ACC_LOCKED) r |= MT_EVF_LOCKED;
+	if (f & MT_ACC_RMW) r |= MT_EVF_RMW;
+	if (f & MT_ACC_STRING) r |= MT_EVF_STRING;
+	if (f & MT_ACC_NT) r |= MT_EVF_NT;
+	if (f & MT_ACC_PARTIAL) r |= MT_EVF_PARTIAL;
+	return r;
 }

@@ -324,17 +324,6 @@ static int exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displace
 
 /* ---- device access --------------------------------------------------------------- */
 
-static unsigned acc_to_evf(unsigned f)
-{
-	unsigned r = 0;
-	if (f & MT_ACC_LOCKED) r |= MT_EVF_LOCKED;
-	if (f & MT_ACC_RMW) r |= MT_EVF_RMW;
-	if (f & MT_ACC_STRING) r |= MT_EVF_STRING;
-	if (f & MT_ACC_NT) r |= MT_EVF_NT;
-	if (f & MT_ACC_PARTIAL) r |= MT_EVF_PARTIAL;
-	return r;
-}
-
 static void run_probes(int post, uintptr_t addr, uint64_t pc, void *val,
 		       unsigned size, int is_write, unsigned *evf)
 {
@@ -402,7 +391,7 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 		return -EFAULT;
 	}
 	volatile uint8_t *a = r->alias + (addr - r->start);
-	unsigned evf = acc_to_evf(flags);
+	unsigned evf = mt_devfile_evflags(flags);
 	uint8_t orig[64];
 	unsigned dlen = size > 64 ? 64 : size;
 	if (is_write) {

@@ -367,18 +367,10 @@ static void requeue_deferred(struct pt_task *t)
 	t->ndeferred = 0;
 }
 
-/* Stop every running task of mm except `except`; their stops are kept as
- * pending statuses for the main loop (the PTRACE_INTERRUPT stop is dropped
- * by resume_others). */
-static void stop_others(struct pt_mm *mm, struct pt_task *except)
+/* Wait for the PTRACE_INTERRUPT stop of every task marked interrupted and
+ * keep it as its pending status for the main loop. */
+static void collect_interrupt_stops(void)
 {
-	for (struct pt_task *u = S.tasks; u; u = u->next) {
-		u->interrupted = 0;
-		if (u->mm != mm || u == except || u->stop != PT_RUNNING || u->have_pending)
-			continue;
-		if (ptrace(PTRACE_INTERRUPT, u->tid, 0, 0) == 0)
-			u->interrupted = 1;
-	}
 	for (struct pt_task *u = S.tasks; u; u = u->next) {
 		if (!u->interrupted)
 			continue;
@@ -391,6 +383,21 @@ static void stop_others(struct pt_mm *mm, struct pt_task *except)
 		u->pending_status = st;
 		classify(u, st);
 	}
+}
+
+/* Stop every running task of mm except `except`; their stops are kept as
+ * pending statuses for the main loop (the PTRACE_INTERRUPT stop is dropped
+ * by resume_others). */
+static void stop_others(struct pt_mm *mm, struct pt_task *except)
+{
+	for (struct pt_task *u = S.tasks; u; u = u->next) {
+		u->interrupted = 0;
+		if (u->mm != mm || u == except || u->stop != PT_RUNNING || u->have_pending)
+			continue;
+		if (ptrace(PTRACE_INTERRUPT, u->tid, 0, 0) == 0)
+			u->interrupted = 1;
+	}
+	collect_interrupt_stops();
 }
 
 static int resume(struct pt_task *t, int sig);
@@ -1191,17 +1198,6 @@ static int op_exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displ
 	return 0;
 }
 
-static unsigned acc_to_evf(unsigned f)
-{
-	unsigned r = 0;
-	if (f & MT_ACC_LOCKED) r |= MT_EVF_LOCKED;
-	if (f & MT_ACC_RMW) r |= MT_EVF_RMW;
-	if (f & MT_ACC_STRING) r |= MT_EVF_STRING;
-	if (f & MT_ACC_NT) r |= MT_EVF_NT;
-	if (f & MT_ACC_PARTIAL) r |= MT_EVF_PARTIAL;
-	return r;
-}
-
 static int traced_access(struct ectx *c, struct pt_region *r, uint64_t addr, void *buf,
 			 unsigned size, unsigned flags, int is_write)
 {
@@ -1210,7 +1206,7 @@ static int traced_access(struct ectx *c, struct pt_region *r, uint64_t addr, voi
 		return -EFAULT;
 	}
 	volatile uint8_t *a = r->al->base + r->al_off + (addr - r->start);
-	unsigned evf = acc_to_evf(flags);
+	unsigned evf = mt_devfile_evflags(flags);
 	uint8_t orig[64];
 	unsigned dlen = size > 64 ? 64 : size;
 	struct mt_ptrace_map m = {
@@ -1988,19 +1984,7 @@ static int attach(pid_t pid)
 		closedir(d);
 		first = 0;
 	} while (added);
-	/* collect the interrupt stops */
-	for (struct pt_task *t = S.tasks; t; t = t->next) {
-		if (!t->interrupted)
-			continue;
-		int st = wait_task(t->tid);
-		if (st < 0) {
-			t->stop = PT_DEAD;
-			continue;
-		}
-		t->have_pending = 1;
-		t->pending_status = st;
-		classify(t, st);
-	}
+	collect_interrupt_stops();
 	struct pt_task *inj = NULL;
 	for (struct pt_task *t = S.tasks; t; t = t->next)
 		if (t->stop != PT_RUNNING && t->stop != PT_DEAD &&

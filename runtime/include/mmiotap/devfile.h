@@ -41,6 +41,10 @@ void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size);
  * to /sys/devices/pci...). */
 int mt_devfile_traced(const char *path, int defaults, const char *const *globs, size_t nglobs);
 
+/* Record flags (MT_EVF_LOCKED, _RMW, _STRING, _NT, _PARTIAL) of the core's
+ * access flags (MT_ACC_*). */
+unsigned mt_devfile_evflags(unsigned acc_flags);
+
 /* Fill *pi for a mapping of path at file offset off (every field set). */
 void mt_devfile_identify(const char *path, uint64_t off, struct mt_pci_info *pi);
 
