@@ -97,6 +97,12 @@ static int worker(void *arg)
 		while (!atomic_read(&stop)) {
 			u32 got = readl(bar);
 
+			/* A voluntary preemption point, as real driver loops
+			 * have: without one, a non-preemptible kernel never
+			 * runs ksoftirqd here once it is woken, RCU softirq
+			 * work stops on this CPU, and CPU 0's synchronize_rcu()
+			 * (in unregister) waits forever (seen once: RCU stall). */
+			cond_resched();
 			if (got == 0x010000ed)
 				continue;
 			if ((got & 0xffff0000u) == 0x5a5a0000u && (got & 0xffff) < NCYCLE) {
@@ -136,7 +142,7 @@ static int __init probetest_init(void)
 	struct mmiotap_probe span = { .len = 0x10, .post = id_post };
 	struct mmiotap_probe c = { .len = 4, .post = id_post };
 	void *vbuf;
-	int ret, k;
+	int ret, k, t;
 
 	pdev = pci_get_device(0x1234, 0x11e8, NULL);
 	if (!pdev)
@@ -210,7 +216,10 @@ static int __init probetest_init(void)
 			FAIL("cycle %d: register %d", k, ret);
 			break;
 		}
-		udelay(200);
+		/* Let CPU 1 hit it a few times (up to 200 ms), then unregister
+		 * while it keeps hitting. */
+		for (t = 0; t < 1000 && atomic64_read(&pcyc[k].hits) < 3; t++)
+			usleep_range(100, 200);
 		mmiotap_unregister_probe(&pcyc[k]);
 		atomic_set(&cyc_state[k], 2);
 	}
