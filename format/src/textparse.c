@@ -325,6 +325,11 @@ static uint64_t take_seq(struct mt_text_parser *t)
 	return t->next_seq++;
 }
 
+static int win_err(struct mt_reader *r, int rc)
+{
+	return perr(r, 0, rc == -ENOSPC ? "more than 65536 live maps" : "out of memory");
+}
+
 /* Map (text_id, phys) to (map_id, offset), pushing an implicit MAP if needed. */
 static int locate(struct mt_reader *r, uint32_t text_id, uint64_t phys, uint64_t seq,
 		  uint64_t ts, int any, uint16_t *map_id, uint64_t *offset)
@@ -338,7 +343,7 @@ static int locate(struct mt_reader *r, uint32_t text_id, uint64_t phys, uint64_t
 		int rc = add_window(t, text_id, base, 1, map_id);
 
 		if (rc)
-			return perr(r, 0, rc == -ENOSPC ? "more than 65536 live maps" : "out of memory");
+			return win_err(r, rc);
 		e = q_push(t);
 		e->ev.kind = MT_REC_MAP;
 		e->ev.seq = e->ev.map.seq = seq; /* same seq as the access: sorts first */
@@ -356,38 +361,20 @@ static int locate(struct mt_reader *r, uint32_t text_id, uint64_t phys, uint64_t
 	return 0;
 }
 
-static int parse_rw(struct mt_reader *r, const char *s, size_t len)
+/* Queue an R/W, UNKNOWN or UNMAP record of the current context at the map
+ * window of (text_id, phys), or at any window of text_id when any. */
+static struct tq *push_access(struct mt_reader *r, uint8_t kind, uint64_t text_id, uint64_t phys,
+			      int any, uint64_t ts, uint64_t pc, uint64_t pid)
 {
 	struct mt_text_parser *t = r->tp;
-	struct cur c = { s, len, 2 };
-	uint64_t width, ts, id, phys, value = 0, pc, pid, off;
-	uint8_t wide[256];
+	uint64_t seq = take_seq(t), off = 0;
 	uint16_t map_id;
 	struct tq *e;
-	uint64_t seq;
 
-	if (dec(&c, &width, 255) || width == 0)
-		return perr(r, c.i, "bad width in R/W line");
-	if (sp(&c) || tstamp(&c, &ts))
-		return perr(r, c.i, "bad timestamp in R/W line");
-	if (sp(&c) || dec(&c, &id, UINT32_MAX))
-		return perr(r, c.i, "bad map id in R/W line");
-	if (sp(&c) || hex64(&c, &phys))
-		return perr(r, c.i, "bad physical address in R/W line");
-	if (sp(&c) || (width > 8 ? hexwide(&c, wide, (unsigned)width) : hex64(&c, &value)))
-		return perr(r, c.i, "bad value in R/W line");
-	if (sp(&c) || hex64(&c, &pc))
-		return perr(r, c.i, "bad PC in R/W line");
-	if (sp(&c) || dec(&c, &pid, UINT32_MAX))
-		return perr(r, c.i, "bad PID in R/W line");
-	if (!at_end(&c))
-		return perr(r, c.i, "unexpected text after the PID in R/W line");
-	seq = take_seq(t);
-	if (locate(r, (uint32_t)id, phys, seq, ts, 0, &map_id, &off))
-		return r->err;
+	if (locate(r, (uint32_t)text_id, phys, seq, ts, any, &map_id, &off))
+		return NULL;
 	e = q_push(t);
-	e->ev.kind = s[0] == 'R' ? MT_REC_READ : MT_REC_WRITE;
-	e->ev.width = (uint8_t)width;
+	e->ev.kind = kind;
 	e->ev.seq = seq;
 	e->ev.ts = ts;
 	e->ev.map_id = map_id;
@@ -396,6 +383,67 @@ static int parse_rw(struct mt_reader *r, const char *s, size_t len)
 	e->ev.pid = (uint32_t)pid;
 	e->ev.tid = t->tid;
 	e->ev.cpu = t->cpu;
+	return e;
+}
+
+/* "bad WHAT in KW line" at the cursor */
+static int bad_field(struct mt_reader *r, const struct cur *c, const char *what, const char *kw)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "bad %s in %s line", what, kw);
+	return perr(r, c->i, msg);
+}
+
+/* The fields of record lines, each after one space. */
+static int f_id(struct mt_reader *r, struct cur *c, uint64_t *id, const char *kw)
+{
+	return sp(c) || dec(c, id, UINT32_MAX) ? bad_field(r, c, "map id", kw) : 0;
+}
+
+static int f_hex(struct mt_reader *r, struct cur *c, uint64_t *v, const char *what, const char *kw)
+{
+	return sp(c) || hex64(c, v) ? bad_field(r, c, what, kw) : 0;
+}
+
+/* " PC PID" that ends every record line */
+static int f_pc_pid_end(struct mt_reader *r, struct cur *c, uint64_t *pc, uint64_t *pid,
+			const char *kw)
+{
+	char msg[96];
+
+	if (f_hex(r, c, pc, "PC", kw))
+		return r->err;
+	if (sp(c) || dec(c, pid, UINT32_MAX))
+		return bad_field(r, c, "PID", kw);
+	if (!at_end(c)) {
+		snprintf(msg, sizeof(msg), "unexpected text after the PID in %s line", kw);
+		return perr(r, c->i, msg);
+	}
+	return 0;
+}
+
+static int parse_rw(struct mt_reader *r, const char *s, size_t len)
+{
+	struct cur c = { s, len, 2 };
+	uint64_t width, ts, id, phys, value = 0, pc, pid;
+	uint8_t wide[256];
+	struct tq *e;
+
+	if (dec(&c, &width, 255) || width == 0)
+		return perr(r, c.i, "bad width in R/W line");
+	if (sp(&c) || tstamp(&c, &ts))
+		return perr(r, c.i, "bad timestamp in R/W line");
+	if (f_id(r, &c, &id, "R/W") || f_hex(r, &c, &phys, "physical address", "R/W"))
+		return r->err;
+	if (sp(&c) || (width > 8 ? hexwide(&c, wide, (unsigned)width) : hex64(&c, &value)))
+		return perr(r, c.i, "bad value in R/W line");
+	if (f_pc_pid_end(r, &c, &pc, &pid, "R/W"))
+		return r->err;
+	e = push_access(r, s[0] == 'R' ? MT_REC_READ : MT_REC_WRITE, id, phys, 0, ts, pc, pid);
+	if (!e)
+		return r->err;
+	e->ev.width = (uint8_t)width;
 	if (width > 8) {
 		memcpy(e->wide, wide, width);
 		e->ev.wide = e->wide;
@@ -408,20 +456,15 @@ static int parse_rw(struct mt_reader *r, const char *s, size_t len)
 
 static int parse_unknown(struct mt_reader *r, const char *s, size_t len)
 {
-	struct mt_text_parser *t = r->tp;
 	struct cur c = { s, len, 8 };
-	uint64_t ts, id, phys, pc, pid, off, v = 0;
-	uint16_t map_id;
+	uint64_t ts, id, phys, pc, pid, v = 0;
 	struct tq *e;
-	uint64_t seq;
 	int k;
 
 	if (tstamp(&c, &ts))
 		return perr(r, c.i, "bad timestamp in UNKNOWN line");
-	if (sp(&c) || dec(&c, &id, UINT32_MAX))
-		return perr(r, c.i, "bad map id in UNKNOWN line");
-	if (sp(&c) || hex64(&c, &phys))
-		return perr(r, c.i, "bad physical address in UNKNOWN line");
+	if (f_id(r, &c, &id, "UNKNOWN") || f_hex(r, &c, &phys, "physical address", "UNKNOWN"))
+		return r->err;
 	if (sp(&c))
 		return perr(r, c.i, "bad UNKNOWN line");
 	for (k = 0; k < 3; k++) {
@@ -441,25 +484,11 @@ static int parse_unknown(struct mt_reader *r, const char *s, size_t len)
 			c.i++;
 		}
 	}
-	if (sp(&c) || hex64(&c, &pc))
-		return perr(r, c.i, "bad PC in UNKNOWN line");
-	if (sp(&c) || dec(&c, &pid, UINT32_MAX))
-		return perr(r, c.i, "bad PID in UNKNOWN line");
-	if (!at_end(&c))
-		return perr(r, c.i, "unexpected text after the PID in UNKNOWN line");
-	seq = take_seq(t);
-	if (locate(r, (uint32_t)id, phys, seq, ts, 0, &map_id, &off))
+	if (f_pc_pid_end(r, &c, &pc, &pid, "UNKNOWN"))
 		return r->err;
-	e = q_push(t);
-	e->ev.kind = MT_REC_UNKNOWN;
-	e->ev.seq = seq;
-	e->ev.ts = ts;
-	e->ev.map_id = map_id;
-	e->ev.offset = off;
-	e->ev.pc = pc;
-	e->ev.pid = (uint32_t)pid;
-	e->ev.tid = t->tid;
-	e->ev.cpu = t->cpu;
+	e = push_access(r, MT_REC_UNKNOWN, id, phys, 0, ts, pc, pid);
+	if (!e)
+		return r->err;
 	e->ev.value = v;
 	return 0;
 }
@@ -475,24 +504,14 @@ static int parse_map(struct mt_reader *r, const char *s, size_t len)
 
 	if (tstamp(&c, &ts))
 		return perr(r, c.i, "bad timestamp in MAP line");
-	if (sp(&c) || dec(&c, &id, UINT32_MAX))
-		return perr(r, c.i, "bad map id in MAP line");
-	if (sp(&c) || hex64(&c, &phys))
-		return perr(r, c.i, "bad physical address in MAP line");
-	if (sp(&c) || hex64(&c, &virt))
-		return perr(r, c.i, "bad virtual address in MAP line");
-	if (sp(&c) || hex64(&c, &size))
-		return perr(r, c.i, "bad length in MAP line");
-	if (sp(&c) || hex64(&c, &pc))
-		return perr(r, c.i, "bad PC in MAP line");
-	if (sp(&c) || dec(&c, &pid, UINT32_MAX))
-		return perr(r, c.i, "bad PID in MAP line");
-	if (!at_end(&c))
-		return perr(r, c.i, "unexpected text after the PID in MAP line");
+	if (f_id(r, &c, &id, "MAP") || f_hex(r, &c, &phys, "physical address", "MAP") ||
+	    f_hex(r, &c, &virt, "virtual address", "MAP") || f_hex(r, &c, &size, "length", "MAP") ||
+	    f_pc_pid_end(r, &c, &pc, &pid, "MAP"))
+		return r->err;
 	drop_windows(t, (uint32_t)id);
 	rc = add_window(t, (uint32_t)id, phys, 0, &map_id);
 	if (rc)
-		return perr(r, 0, rc == -ENOSPC ? "more than 65536 live maps" : "out of memory");
+		return win_err(r, rc);
 	e = q_push(t);
 	e->ev.kind = MT_REC_MAP;
 	e->ev.seq = e->ev.map.seq = take_seq(t);
@@ -510,35 +529,16 @@ static int parse_map(struct mt_reader *r, const char *s, size_t len)
 
 static int parse_unmap(struct mt_reader *r, const char *s, size_t len)
 {
-	struct mt_text_parser *t = r->tp;
 	struct cur c = { s, len, 6 };
-	uint64_t ts, id, pc, pid, off, seq;
-	uint16_t map_id;
-	struct tq *e;
+	uint64_t ts, id, pc, pid;
 
 	if (tstamp(&c, &ts))
 		return perr(r, c.i, "bad timestamp in UNMAP line");
-	if (sp(&c) || dec(&c, &id, UINT32_MAX))
-		return perr(r, c.i, "bad map id in UNMAP line");
-	if (sp(&c) || hex64(&c, &pc))
-		return perr(r, c.i, "bad PC in UNMAP line");
-	if (sp(&c) || dec(&c, &pid, UINT32_MAX))
-		return perr(r, c.i, "bad PID in UNMAP line");
-	if (!at_end(&c))
-		return perr(r, c.i, "unexpected text after the PID in UNMAP line");
-	seq = take_seq(t);
-	if (locate(r, (uint32_t)id, 0, seq, ts, 1, &map_id, &off))
+	if (f_id(r, &c, &id, "UNMAP") || f_pc_pid_end(r, &c, &pc, &pid, "UNMAP"))
 		return r->err;
-	e = q_push(t);
-	e->ev.kind = MT_REC_UNMAP;
-	e->ev.seq = seq;
-	e->ev.ts = ts;
-	e->ev.map_id = map_id;
-	e->ev.pc = pc;
-	e->ev.pid = (uint32_t)pid;
-	e->ev.tid = t->tid;
-	e->ev.cpu = t->cpu;
-	drop_windows(t, (uint32_t)id);
+	if (!push_access(r, MT_REC_UNMAP, id, 0, 1, ts, pc, pid))
+		return r->err;
+	drop_windows(r->tp, (uint32_t)id);
 	return 0;
 }
 
