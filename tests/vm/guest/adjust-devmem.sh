@@ -6,9 +6,8 @@
 set -e
 . "$VM_LIB"
 bdf=$(vm_pci_find 8086 100e)
-set -- $(vm_bar "$bdf" 0)
-e=$1
-echo "$1-$2" >"$VM_RESULTS/e1000-bar"
+vm_bar_save "$bdf" 0 e1000-bar
+e=$VM_BAR_START
 vm_expect_start "$VM_RESULTS/expected-e1000.txt"
 vm_devmem $((e + 0x2800)) 64 0x1234567800abcde0      # RDBAL/RDBAH
 lo=$(vm_devmem $((e + 0x2800)) 32)
@@ -20,9 +19,8 @@ vm_devmem $((e + 0x8)) 16 >/dev/null
 vm_devmem $((e + 0x2800)) 64 >/dev/null               # split read
 
 bdf=$(vm_pci_find 1af4 1110)
-set -- $(vm_bar "$bdf" 0)
-v=$1
-echo "$1-$2" >"$VM_RESULTS/ivshmem-bar"
+vm_bar_save "$bdf" 0 ivshmem-bar
+v=$VM_BAR_START
 vm_expect_start "$VM_RESULTS/expected-ivshmem.txt"
 vm_devmem $((v + 0x0)) 32 0xffff                      # IntrMask
 vm_devmem $((v + 0x0)) 32 >/dev/null

@@ -7,10 +7,9 @@ mode=${1:-}
 set -e
 . "$VM_LIB"
 bdf=$(vm_pci_find 1234 11e8)
-set -- $(vm_bar "$bdf" 0)
-bar=$1
-echo "$1-$2" >"$VM_RESULTS/edu-bar"
-echo "edu at $bdf, BAR0 $1-$2"
+vm_bar_save "$bdf" 0 edu-bar
+bar=$VM_BAR_START
+echo "edu at $bdf, BAR0 $VM_BAR_START-$VM_BAR_END"
 vm_expect_start "$VM_RESULTS/expected.txt"
 VM_CPU=0        # pinned: the expected trace carries CTX lines for --per-cpu
 reg() { printf '0x%x' $((bar + $1)); }

@@ -16,9 +16,8 @@ bdf=$(vm_pci_find 8086 100e)
 echo "8086 100e" >/sys/bus/pci/drivers/uio_pci_generic/new_id
 [ "$(basename "$(readlink "/sys/bus/pci/devices/$bdf/driver")")" = uio_pci_generic ] ||
 	vm_die "$bdf is not bound to uio_pci_generic"
-set -- $(vm_bar "$bdf" 0)
-echo "$1-$2" >"$VM_RESULTS/e1000-bar"
-echo "e1000 at $bdf (uio_pci_generic), BAR0 $1-$2"
+vm_bar_save "$bdf" 0 e1000-bar
+echo "e1000 at $bdf (uio_pci_generic), BAR0 $VM_BAR_START-$VM_BAR_END"
 set +e
 # testpmd waits for a line on stdin ("Press enter to exit") while the lcore
 # forwards: send it $secs seconds after forwarding started.

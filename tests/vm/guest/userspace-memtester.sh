@@ -11,11 +11,10 @@ size=${MEMTESTER_SIZE:?}
 export MEMTESTER_TEST_MASK=${MEMTESTER_TEST_MASK:?}
 command -v memtester >/dev/null || vm_die "memtester not installed"
 bdf=$(vm_pci_find 1af4 1110)
-set -- $(vm_bar "$bdf" 2)
-echo "$1-$2" >"$VM_RESULTS/bar2"
-echo "ivshmem at $bdf, BAR2 $1-$2; memtester -p $1 ${size}B 1"
+vm_bar_save "$bdf" 2 bar2
+echo "ivshmem at $bdf, BAR2 $VM_BAR_START-$VM_BAR_END; memtester -p $VM_BAR_START ${size}B 1"
 set +e
-"$mt" record -o /tmp/trace.mt -- memtester -p "$1" "${size}B" 1 >/tmp/memtester.out 2>&1
+"$mt" record -o /tmp/trace.mt -- memtester -p "$VM_BAR_START" "${size}B" 1 >/tmp/memtester.out 2>&1
 echo $? >"$VM_RESULTS/rc"
 set -e
 # memtester draws progress with backspaces: keep one line per test result

@@ -9,10 +9,9 @@ mt=${MT_BIN:?MT_BIN not set}
 py=/usr/bin/python3
 [ -x "$py" ] || vm_die "no $py (Debian package python3)"
 bdf=$(vm_pci_find 1234 11e8)
-set -- $(vm_bar "$bdf" 0)
-echo "$1-$2" >"$VM_RESULTS/edu-bar"
+vm_bar_save "$bdf" 0 edu-bar
 res=/sys/bus/pci/devices/$bdf/resource0
-echo "edu at $bdf, BAR0 $1-$2, $res"
+echo "edu at $bdf, BAR0 $VM_BAR_START-$VM_BAR_END, $res"
 echo 1 >"/sys/bus/pci/devices/$bdf/enable" 2>/dev/null || true
 
 cat >/tmp/edu.py <<'EOS'
