@@ -435,24 +435,26 @@ static bool size_ok(const struct xctx *x, unsigned size, unsigned flags)
 	return (x->opsz_mask[(size - 1) / 64] >> ((size - 1) % 64)) & 1;
 }
 
-static void note_size(unsigned size, unsigned flags)
+/* Every memory callback: count the access (by size) and check its size. */
+static int note_access(struct xctx *x, unsigned size, unsigned flags)
 {
+	x->accesses++;
 	if (flags & MT_ACC_PARTIAL)
 		X.partial[xprof]++;
 	else if (size <= 64)
 		X.sizes[xprof][size]++;
+	if (size_ok(x, size, flags))
+		return 0;
+	x->bad_size++;
+	return -EINVAL;
 }
 
 static int x_read(void *o, uint64_t addr, void *buf, unsigned size,
 		  unsigned flags)
 {
 	struct xctx *x = o;
-	x->accesses++;
-	note_size(size, flags);
-	if (!size_ok(x, size, flags)) {
-		x->bad_size++;
+	if (note_access(x, size, flags))
 		return -EINVAL;
-	}
 	for (unsigned i = 0; i < size; i++)
 		((uint8_t *)buf)[i] = (uint8_t)((addr + i) * 0x9d + 0x31);
 	if (x->valid_mxcsr && size == 4) {
@@ -472,12 +474,8 @@ static int x_write(void *o, uint64_t addr, const void *buf, unsigned size,
 		   unsigned flags)
 {
 	struct xctx *x = o;
-	x->accesses++;
-	note_size(size, flags);
-	if (!size_ok(x, size, flags)) {
-		x->bad_size++;
+	if (note_access(x, size, flags))
 		return -EINVAL;
-	}
 	if (x->nw < XW_MAX) {
 		x->w[x->nw].addr = addr;
 		x->w[x->nw].size = size;
