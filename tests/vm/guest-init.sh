@@ -32,8 +32,20 @@ mount -t devtmpfs devtmpfs $R/dev || fail "mount dev"
 mkdir -p $R/dev/pts $R/dev/shm 2>/dev/null
 mount -t devpts devpts $R/dev/pts 2>/dev/null
 mount -t tmpfs tmpfs $R/dev/shm 2>/dev/null
+# A checkout under /tmp or /run (CI may clone there) would be hidden by the
+# tmpfs mounts below: hold it with a bind mount and put it back after them.
+keep=
+case "$VM_TOPDIR" in
+/tmp/* | /run/*)
+	mkdir -p /keep && mount -o bind "$R$VM_TOPDIR" /keep && keep=1 ||
+		fail "cannot bind $VM_TOPDIR"
+	;;
+esac
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || fail "mount tmp"
 mount -t tmpfs -o mode=755 tmpfs $R/run || fail "mount run"
+if [ -n "$keep" ]; then
+	mkdir -p "$R$VM_TOPDIR" && mount -o bind /keep "$R$VM_TOPDIR" || fail "cannot restore $VM_TOPDIR"
+fi
 [ -d $R/sys/kernel/debug ] && mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 [ -d $R/sys/kernel/tracing ] && mount -t tracefs tracefs $R/sys/kernel/tracing 2>/dev/null
 mkdir -p $R/run/vm/results $R/run/vm/files
