@@ -246,6 +246,12 @@ struct drain {
 	char mark[4096];
 	size_t mark_len;
 	uint64_t mark_seq, mark_ts;
+	/* A READ/WRITE wider than 8 bytes, waiting for its DATA records. */
+	struct mt_event wide_ev;
+	uint8_t wide[64];
+	uint64_t wide_orig;
+	size_t wide_len;
+	int wide_pending;
 	uint64_t nrec, naccess, nlost, nunknown;
 	int werr;
 };
@@ -271,11 +277,44 @@ static uint16_t conv_flags(uint16_t kf)
 	return f;
 }
 
+static void write_event(struct drain *d, const struct mt_event *ev)
+{
+	int rc = mt_writer_event(d->w, ev);
+
+	if (rc && !d->werr)
+		d->werr = rc;
+	d->nrec++;
+}
+
+/* The pending wide access, with what its DATA records gave (the rest, lost
+ * with the DATA records, zero). */
+static void flush_wide(struct drain *d)
+{
+	if (!d->wide_pending)
+		return;
+	d->wide_pending = 0;
+	d->wide_ev.wide = d->wide;
+	write_event(d, &d->wide_ev);
+}
+
 static void emit(struct drain *d, const struct mmiotap_krec *r)
 {
 	struct mt_event ev;
-	int rc;
 
+	if (r->type == MMIOTAP_KREC_DATA) {
+		size_t n = r->width > 16 ? 16 : r->width;
+
+		if (!d->wide_pending || r->seq != d->wide_ev.seq + (d->wide_len - 8) / 16 + 1)
+			return; /* no wide access waiting for it: skipped */
+		if (d->wide_len + n > d->wide_ev.width)
+			n = d->wide_ev.width - d->wide_len;
+		memcpy(d->wide + d->wide_len, r->insn, n);
+		d->wide_len += 16;
+		if (!(r->flags & MMIOTAP_KF_MORE) || d->wide_len >= d->wide_ev.width)
+			flush_wide(d);
+		return;
+	}
+	flush_wide(d);
 	memset(&ev, 0, sizeof(ev));
 	ev.seq = r->seq;
 	ev.ts = r->ts_ns;
@@ -300,6 +339,21 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 		ev.phys = r->phys;
 		ev.offset = r->phys - d->maps[r->map_id].phys;
 		d->naccess++;
+		if (r->width > 8 && r->width <= sizeof(d->wide)) {
+			/* DATA records with bytes 8.. follow (seq + 1, ...). */
+			memset(d->wide, 0, sizeof(d->wide));
+			memcpy(d->wide, &r->value, 8);
+			d->wide_len = 8;
+			d->wide_ev = ev;
+			if (ev.orig) {
+				d->wide_orig = r->orig;
+				d->wide_ev.orig = (const uint8_t *)&d->wide_orig;
+			}
+			d->wide_pending = 1;
+			if (!(r->flags & MMIOTAP_KF_MORE))
+				flush_wide(d);
+			return;
+		}
 		break;
 	case MMIOTAP_KREC_UNKNOWN:
 		ev.kind = MT_REC_UNKNOWN;
@@ -376,10 +430,7 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 	default:
 		return; /* a newer module's record kind: skipped */
 	}
-	rc = mt_writer_event(d->w, &ev);
-	if (rc && !d->werr)
-		d->werr = rc;
-	d->nrec++;
+	write_event(d, &ev);
 }
 
 /* Read everything the module has now into d->pend. */
@@ -427,6 +478,9 @@ static int round_trip(struct drain *d, int final)
 	qsort(d->pend, d->npend, sizeof(*d->pend), by_seq);
 	for (i = 0; i < d->npend && (final || d->pend[i].seq <= st.last_seq); i++)
 		emit(d, &d->pend[i]);
+	/* A wide access's DATA records are numbered and committed with it:
+	 * none is left pending here unless its DATA records were lost. */
+	flush_wide(d);
 	if (i) {
 		uint64_t ts = d->pend[i - 1].ts_ns;
 

@@ -34,6 +34,8 @@
 #include <asm/nospec-branch.h>
 #include <asm/ptrace.h>
 #include <asm/trap_pf.h>
+#include <asm/debugreg.h>
+#include <linux/kdebug.h>
 #include <Zydis/Zydis.h>
 #include <mmiotap_probe.h>
 #include "mt_kmod.h"
@@ -104,6 +106,12 @@ static void mtk_order_end(bool taken)
 u64 mtk_next_seq(void)
 {
 	return atomic64_inc_return(&mtk_seq);
+}
+
+/* n consecutive numbers (an access and its DATA records); the first. */
+static u64 mtk_next_seqs(unsigned int n)
+{
+	return atomic64_add_return(n, &mtk_seq) - n + 1;
 }
 
 /* The last number handed out; every record numbered up to it is committed
@@ -243,8 +251,15 @@ fail:
 
 static void mtk_region_disarm(struct mtk_region *r)
 {
+	unsigned long flags;
 	unsigned int i;
+	bool taken;
 
+	/* Under the order lock: a CPU single-stepping an instruction on one
+	 * of these pages (mtk_step) holds it until the page is cleared
+	 * again, so the entries restored here stay restored. */
+	local_irq_save(flags);
+	taken = mtk_order_begin();
 	for (i = 0; i < r->npages; i++) {
 		if (r->level[i] == PG_LEVEL_4K)
 			set_pte(r->ptep[i], __pte(r->saved[i]));
@@ -252,6 +267,8 @@ static void mtk_region_disarm(struct mtk_region *r)
 			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
 		r->level[i] = 0;
 	}
+	mtk_order_end(taken);
+	local_irq_restore(flags);
 	mtk_flush_all();
 }
 
@@ -643,7 +660,12 @@ post:
 		return;
 	rec = mtk_buf_reserve();
 	if (rec) {
-		rec->seq = mtk_next_seq();
+		/* Wider than 8 bytes: DATA records with the bytes above the
+		 * first 8 follow, numbered right after (kabi.h). */
+		unsigned int ndata = size > 8 ? (size - 8 + 15) / 16 : 0, k;
+		u64 seq = ndata ? mtk_next_seqs(1 + ndata) : mtk_next_seq();
+
+		rec->seq = seq;
 		rec->ts_ns = c->ts;
 		rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
 		rec->phys = r->phys + (addr - r->virt);
@@ -654,9 +676,28 @@ post:
 		rec->cpu = smp_processor_id();
 		rec->width = size;
 		rec->map_id = r->id;
-		rec->flags = c->flags | ifl | (c->taken ? 0 : MMIOTAP_KF_NESTED);
+		rec->flags = c->flags | ifl | (c->taken ? 0 : MMIOTAP_KF_NESTED) |
+			     (ndata ? MMIOTAP_KF_MORE : 0);
 		rec->pci = r->pci;
 		mtk_buf_commit(rec);
+		for (k = 0; k < ndata; k++) {
+			unsigned int off = 8 + 16 * k, len = min(size - off, 16u);
+			struct mmiotap_krec *dr = mtk_buf_reserve();
+
+			if (!dr)
+				break; /* counted lost; the reader zero-fills */
+			dr->seq = seq + 1 + k;
+			dr->ts_ns = c->ts;
+			dr->type = MMIOTAP_KREC_DATA;
+			memcpy(dr->insn, (u8 *)buf + off, len);
+			dr->pc = c->pc;
+			dr->pid = current->pid;
+			dr->cpu = smp_processor_id();
+			dr->width = len;
+			dr->map_id = r->id;
+			dr->flags = k + 1 < ndata ? MMIOTAP_KF_MORE : 0;
+			mtk_buf_commit(dr);
+		}
 	}
 }
 
@@ -718,9 +759,13 @@ static int mtk_ops_write(void *o, uint64_t addr, const void *buf, unsigned size,
 	return mtk_mem(o, addr, (void *)buf, size, true);
 }
 
-static const struct mt_emu_ops mtk_emu_ops = {
+/* Vector and opmask callbacks (mt_vec.c) are filled in at load, after the
+ * CPU features are known. */
+static struct mt_emu_ops mtk_emu_ops __ro_after_init = {
 	.mem_read = mtk_ops_read,
 	.mem_write = mtk_ops_write,
+	.vec_get = mtk_vec_get,
+	.vec_set = mtk_vec_set,
 	.flags = MT_OPS_NO_STACK, /* never push onto the interrupted kernel stack */
 };
 
@@ -754,7 +799,8 @@ static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)
 }
 
 static void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,
-			       unsigned long addr, const u8 *code, size_t n)
+			       unsigned long addr, const u8 *code, size_t n,
+			       u16 flags)
 {
 	struct mmiotap_krec *rec = mtk_buf_reserve();
 
@@ -770,25 +816,128 @@ static void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,
 	rec->cpu = smp_processor_id();
 	rec->width = n;
 	rec->map_id = r->id;
-	rec->flags = c->flags | MMIOTAP_KF_DISARMED;
+	rec->flags = c->flags | flags;
 	rec->pci = r->pci;
 	mtk_buf_commit(rec);
 }
 
-/* An instruction we cannot emulate: make its page present again, for good,
- * and let it run natively (the UNKNOWN record says so). */
-static void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
+/* Index of the entry (4K, or the 2M entry's first page) mapping addr in r;
+ * its level is 0 when the page is not armed. */
+static unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
 {
 	unsigned int i = (addr - r->virt) >> PAGE_SHIFT;
 
-	if (r->level[i] == 0 && (addr & PMD_MASK) >= r->virt)
+	if (r->level[i] == 0 && (addr & PMD_MASK) >= r->virt &&
+	    r->level[((addr & PMD_MASK) - r->virt) >> PAGE_SHIFT] == PG_LEVEL_2M)
 		i = ((addr & PMD_MASK) - r->virt) >> PAGE_SHIFT;
+	return i;
+}
+
+static void mtk_page_present(struct mtk_region *r, unsigned int i)
+{
 	if (r->level[i] == PG_LEVEL_4K)
 		set_pte(r->ptep[i], __pte(r->saved[i]));
 	else if (r->level[i] == PG_LEVEL_2M)
 		set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+}
+
+/* An instruction we cannot emulate, and cannot single-step (NMI, or nested
+ * in our own critical section): make its page present again, for good, and
+ * let it run natively (the UNKNOWN record says so: MMIOTAP_KF_DISARMED). */
+static void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
+{
+	unsigned int i = mtk_page_idx(r, addr);
+
+	mtk_page_present(r, i);
 	r->level[i] = 0;
 	/* Local TLB: a not-present entry is never cached, so nothing stale. */
+}
+
+/*
+ * Single-stepping an instruction core/ cannot emulate, keeping the page
+ * traced. The fault path (order lock held, interrupts off in the saved
+ * flags) makes the page present, sets TF and resumes at the instruction
+ * (through the no-STI stub when the tracepoint hook is used: the stub's JMP
+ * traps first, phase 1 -> 2). The #DB after the instruction (die notifier,
+ * DIE_DEBUG with DR_STEP) clears the entry again, flushes it from this
+ * CPU's TLB, restores TF and IF and releases the order lock.
+ *
+ * Race window (as mmiotrace's): while the page is present, another CPU
+ * that touches it natively is not traced, and it may keep the entry in
+ * its TLB afterwards until the next flush. Faults on other traced pages
+ * meanwhile wait for the order lock (NMIs go nested), and a region being
+ * torn down waits too (mtk_region_disarm takes the lock), so the entry is
+ * never cleared after the region's teardown restored it.
+ */
+struct mtk_step {
+	struct mtk_region *r;
+	unsigned long addr;     /* the faulting address */
+	unsigned long target;   /* the instruction */
+	unsigned long flags;    /* TF and IF of the interrupted context */
+	unsigned int idx;       /* entry made present for the step */
+	int phase;              /* 0 idle, 1 the stub's JMP, 2 the instruction */
+};
+static DEFINE_PER_CPU(struct mtk_step, mtk_step);
+u64 mtk_stat_stepped;
+
+static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
+{
+	struct mtk_region *r = s->r;
+	unsigned int i = s->idx;
+
+	if (r->level[i] == PG_LEVEL_4K)
+		pte_clear(&init_mm, s->addr, r->ptep[i]);
+	else if (r->level[i] == PG_LEVEL_2M)
+		pmd_clear((pmd_t *)r->ptep[i]);
+	asm volatile("invlpg (%0)" : : "r"(s->addr) : "memory");
+	regs->flags = (regs->flags & ~(X86_EFLAGS_TF | X86_EFLAGS_IF)) | s->flags;
+	s->phase = 0;
+	mtk_order_end(true);
+}
+
+static int notrace mtk_die_cb(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	struct mtk_step *s = this_cpu_ptr(&mtk_step);
+	unsigned long *dr6;
+
+	if (val != DIE_DEBUG || !s->phase || user_mode(args->regs))
+		return NOTIFY_DONE;
+	dr6 = (unsigned long *)args->err;
+	if (!(*dr6 & DR_STEP))
+		return NOTIFY_DONE;
+	*dr6 &= ~DR_STEP;
+	if (s->phase == 1 && args->regs->ip == s->target) {
+		s->phase = 2; /* the stub jumped to the instruction: step it */
+		return NOTIFY_STOP;
+	}
+	mtk_step_finish(s, args->regs);
+	return NOTIFY_STOP;
+}
+
+static struct notifier_block mtk_die_nb = { .notifier_call = mtk_die_cb };
+static bool mtk_die_on;
+
+/* Set up the step of the instruction at regs->ip (order lock held:
+ * c->taken, not in NMI). Returns false if the page is not armed (a region
+ * being torn down): it then runs natively, nothing to step. */
+static bool mtk_step_begin(struct mtk_region *r, unsigned long addr,
+			   struct pt_regs *regs, bool via_stub)
+{
+	struct mtk_step *s = this_cpu_ptr(&mtk_step);
+	unsigned int i = mtk_page_idx(r, addr);
+
+	if (!r->level[i])
+		return false;
+	s->r = r;
+	s->addr = addr;
+	s->idx = i;
+	s->target = regs->ip;
+	s->flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
+	s->phase = via_stub ? 1 : 2;
+	mtk_page_present(r, i);
+	regs->flags = (regs->flags & ~X86_EFLAGS_IF) | X86_EFLAGS_TF;
+	return true;
 }
 
 static int mtk_fetch16(u8 *code, unsigned long ip)
@@ -849,18 +998,33 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 	ret = mtk_core_run(&c, code, n);
 	if (ret) {
 		/* Nothing emulated (or a fault part-way: its accesses stand and
-		 * are recorded; the native re-run repeats them, flagged here). */
-		mtk_record_unknown(&c, r, address, code, n);
-		mtk_disarm_page(r, address);
+		 * are recorded; the native run repeats them). The instruction
+		 * runs natively, single-stepped with its page present (the lock
+		 * stays held until the #DB after it), or, where a step cannot
+		 * be taken (NMI, nested), with its page disarmed for good. */
+		bool step = c.taken && !nmi && mtk_die_on;
+
+		mtk_record_unknown(&c, r, address, code, n, step ? 0 : MMIOTAP_KF_DISARMED);
 		mtk_stat_unknown++;
+		if (step && mtk_step_begin(r, address, regs, via_stub)) {
+			mtk_stat_stepped++;
+			if (!via_stub)
+				return true; /* regs->ip unchanged, TF set */
+			this_cpu_write(mtk_resume0, regs->ip);
+			regs->ip = (unsigned long)mtk_stub_cli0;
+			return true;
+		}
+		if (!step)
+			mtk_disarm_page(r, address);
 		mtk_order_end(c.taken);
-		return true; /* regs->ip unchanged: the instruction re-runs natively */
+		/* regs->ip unchanged: resume at the instruction itself. */
+	} else {
+		mtk_stat_faults++;
+		mtk_stat_probe_ns += local_clock() - t0;
+		mtk_order_end(c.taken);
 	}
-	mtk_stat_faults++;
-	mtk_stat_probe_ns += local_clock() - t0;
-	mtk_order_end(c.taken);
 	if (!via_stub)
-		return true; /* straight back to the next instruction */
+		return true; /* straight back to regs->ip */
 	/* Resume after the instruction through a stub (see the top). */
 	if (nmi) {
 		this_cpu_write(mtk_resume1, regs->ip);
@@ -983,6 +1147,16 @@ int mtk_fault_init(bool use_ftrace)
 			mt_dcache_init(&pc[k].cache, pc[k].slots, MTK_DCACHE_SLOTS);
 		}
 	}
+	mtk_vec_init();
+	if (mtk_have_avx512) {
+		mtk_emu_ops.kmask_get = mtk_kmask_get;
+		mtk_emu_ops.kmask_set = mtk_kmask_set;
+	}
+	ret = register_die_notifier(&mtk_die_nb);
+	if (ret)
+		pr_warn("mmiotap: cannot register a die notifier (%d): instructions that cannot be emulated disarm their page\n", ret);
+	else
+		mtk_die_on = true;
 	if (!use_ftrace) {
 		for_each_kernel_tracepoint(mtk_find_tp, NULL);
 		if (!mtk_tp) {
@@ -1013,6 +1187,12 @@ void mtk_fault_exit(void)
 		mtk_tp = NULL;
 	}
 	mtk_fixup_hook_exit();
+	if (mtk_die_on) {
+		/* No step is in flight: the regions are gone (their teardown
+		 * waited for the order lock). */
+		unregister_die_notifier(&mtk_die_nb);
+		mtk_die_on = false;
+	}
 	if (mtk_core) {
 		for_each_possible_cpu(cpu) {
 			struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);

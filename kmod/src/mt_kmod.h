@@ -58,7 +58,7 @@ void mtk_region_put_locked(struct mtk_region *r);
 struct mmiotap_probe;
 struct mmiotap_probe *mtk_probe_find(unsigned long addr, unsigned int size);
 void mtk_probes_kill(unsigned long virt, unsigned long size);
-extern u64 mtk_stat_faults, mtk_stat_unknown, mtk_stat_probe_ns;
+extern u64 mtk_stat_faults, mtk_stat_unknown, mtk_stat_probe_ns, mtk_stat_stepped;
 u64 mtk_last_seq(void);
 unsigned int mtk_regions_armed(void);
 int mtk_mark(const char *text, unsigned int len);
@@ -87,6 +87,15 @@ void mtk_inject_clear(void);
 u32 mtk_inject_match(phys_addr_t phys, unsigned long size, u32 pci, u8 bar);
 u16 mtk_inject_access(u32 mask, u64 map_phys, u64 offset, unsigned int width,
 		      bool write, u8 *value);
+
+/* mt_vec.c: the live vector and opmask registers (the faulting kernel code
+ * is inside kernel_fpu_begin(); the fault path does not touch them) */
+extern bool mtk_have_avx, mtk_have_avx512;
+void mtk_vec_init(void);
+int mtk_vec_get(void *opaque, unsigned int idx, void *buf, unsigned int size);
+int mtk_vec_set(void *opaque, unsigned int idx, const void *buf, unsigned int size);
+int mtk_kmask_get(void *opaque, unsigned int idx, u64 *val);
+int mtk_kmask_set(void *opaque, unsigned int idx, u64 val);
 
 /* mt_dev.c */
 int mtk_dev_init(void);

@@ -102,8 +102,8 @@ static void __exit mtk_exit(void)
 	mtk_inject_clear();
 	mtk_fault_exit();
 	mtk_buf_free();
-	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown, %llu ns per access in the fault probe)\n",
-		mtk_stat_faults, mtk_stat_unknown,
+	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown (%llu single-stepped), %llu ns per access in the fault probe)\n",
+		mtk_stat_faults, mtk_stat_unknown, mtk_stat_stepped,
 		mtk_stat_faults ? mtk_stat_probe_ns / mtk_stat_faults : 0);
 }
 

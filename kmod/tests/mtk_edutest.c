@@ -14,6 +14,7 @@
 #include <linux/sched/clock.h>
 #include <linux/io.h>
 #include <linux/delay.h>
+#include <asm/fpu/api.h>
 
 static int iters = 100;
 module_param(iters, int, 0444);
@@ -30,6 +31,10 @@ MODULE_PARM_DESC(resched, "sleep briefly every 64 iterations, as real drivers do
 static uint live_xor;
 module_param(live_xor, uint, 0444);
 MODULE_PARM_DESC(live_xor, "the liveness read must return ~(written ^ live_xor)");
+
+static bool extra;
+module_param(extra, bool, 0444);
+MODULE_PARM_DESC(extra, "after the loops, on one CPU: an instruction mmiotap cannot emulate (CRC32 m32 on BAR0+8, single-stepped), then vector moves (SSE MOVD/MOVDQU/MOVNTDQA) on BAR0 inside kernel_fpu_begin/end, each checked");
 
 static void __iomem *bar;
 static struct pci_dev *pdev;
@@ -73,6 +78,72 @@ static int worker(void *arg)
 	return 0;
 }
 
+typedef struct { u8 b[16]; } v16;
+
+/*
+ * extra=1. The accesses, in order (the VM test compares them with QEMU's
+ * log; the CRC32 is the trace's only UNKNOWN, the first read at +8):
+ *   crc32l 8(bar)          R4 +8   UNKNOWN: runs natively, single-stepped
+ *   readl(bar + 8)         R4 +8   traced: the CRC32 used the same value
+ *   writel(v, bar + 4)     W4 +4
+ *   movd 4(bar), %xmm3     R4 +4   vector load: ~v
+ *   movd %xmm4, 4(bar)     W4 +4   vector store of w
+ *   readl(bar + 4)         R4 +4   ~w
+ *   movdqu (bar), %xmm0    R16 +0  (QEMU: two 8-byte reads, all ones)
+ *   movntdqa (bar), %xmm1  R16 +0  (same)
+ *   movdqu %xmm2, 16(bar)  W16 +16 (edu ignores 8-byte writes there)
+ * Returns the number of wrong values.
+ */
+static int edutest_extra(void)
+{
+	u32 c1 = ~0u, c2 = ~0u, f, v = 0x13572468, w = 0x0badf00d, got;
+	v16 x0, x1, ones, pat;
+	int bad = 0;
+
+	asm volatile("crc32l 8(%1), %0" : "+r"(c1) : "r"(bar) : "memory");
+	f = readl(bar + 8);
+	asm volatile("crc32l %1, %0" : "+r"(c2) : "m"(f));
+	if (c1 != c2) {
+		pr_err("mtk_edutest: crc32 of BAR0+8 = %#x, want %#x (register %#x)\n", c1, c2, f);
+		bad++;
+	}
+	memset(&ones, 0xff, sizeof(ones));
+	memset(&pat, 0xa5, sizeof(pat));
+	writel(v, bar + 4);
+	kernel_fpu_begin();
+	asm volatile("pxor %%xmm3, %%xmm3\n\t"
+		     "movd 4(%1), %%xmm3\n\t"
+		     "movd %%xmm3, %0" : "=r"(got) : "r"(bar) : "memory");
+	asm volatile("movd %0, %%xmm4\n\t"
+		     "movd %%xmm4, 4(%1)" : : "r"(w), "r"(bar) : "memory");
+	kernel_fpu_end();
+	if (got != ~v) {
+		pr_err("mtk_edutest: movd from liveness = %#x, want %#x\n", got, ~v);
+		bad++;
+	}
+	got = readl(bar + 4);
+	if (got != ~w) {
+		pr_err("mtk_edutest: liveness after movd store = %#x, want %#x\n", got, ~w);
+		bad++;
+	}
+	kernel_fpu_begin();
+	asm volatile("pxor %%xmm0, %%xmm0\n\t"
+		     "pxor %%xmm1, %%xmm1\n\t"
+		     "movdqu (%2), %%xmm0\n\t"
+		     "movntdqa (%2), %%xmm1\n\t"
+		     "movdqu %%xmm0, %0\n\t"
+		     "movdqu %%xmm1, %1" : "=m"(x0), "=m"(x1) : "r"(bar) : "memory");
+	asm volatile("movdqu %0, %%xmm2\n\t"
+		     "movdqu %%xmm2, 16(%1)" : : "m"(pat), "r"(bar) : "memory");
+	kernel_fpu_end();
+	if (memcmp(&x0, &ones, 16) || memcmp(&x1, &ones, 16)) {
+		pr_err("mtk_edutest: movdqu/movntdqa from BAR0: %16phN / %16phN, want all ones\n", &x0, &x1);
+		bad++;
+	}
+	pr_info("mtk_edutest: extra: crc32 %#x over %#x, vector moves %s\n", c1, f, bad ? "WRONG" : "right");
+	return bad;
+}
+
 static int __init edutest_init(void)
 {
 	struct task_struct *t[2];
@@ -110,6 +181,8 @@ static int __init edutest_init(void)
 	pr_info("mtk_edutest: %d iterations, errors %d, ns/access cpu0 %llu cpu1 %llu\n",
 		iters, atomic_read(&errors), elapsed[0] / (2 * iters),
 		cpus > 1 ? elapsed[1] / (2 * iters) : 0);
+	if (extra)
+		atomic_add(edutest_extra(), &errors);
 	for (c = 0; c < 2; c++)
 		if (bad[c].what)
 			pr_err("mtk_edutest: cpu%ld iteration %d: %s = %#llx, want %#llx\n",

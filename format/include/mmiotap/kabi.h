@@ -36,7 +36,7 @@
 #include <linux/ioctl.h>
 
 #define MMIOTAP_KDEV "/dev/mmiotap"
-#define MMIOTAP_KABI_VERSION 3u
+#define MMIOTAP_KABI_VERSION 4u /* 4: DATA records of wide accesses */
 
 struct mmiotap_kcfg {
 	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
@@ -63,6 +63,10 @@ enum {
 	MMIOTAP_KREC_MAP = 5,     /* phys, virt, value = size, pci, width = bar (0xff none) */
 	MMIOTAP_KREC_UNMAP = 6,   /* map_id, virt */
 	MMIOTAP_KREC_MARK = 7,    /* insn[] = text (NUL padded, up to 16 bytes) */
+	MMIOTAP_KREC_DATA = 8,    /* insn[] = the next up to 16 bytes (width) of the
+				   * value of the READ/WRITE numbered just before
+				   * (seq - 1, or the DATA before); that record and
+				   * every DATA but the last carry MMIOTAP_KF_MORE */
 };
 
 /* Record flags. */
@@ -74,7 +78,8 @@ enum {
 #define MMIOTAP_KF_LOCKED 0x20u   /* part of a locked read-modify-write */
 #define MMIOTAP_KF_STRING 0x40u   /* element of a string instruction */
 #define MMIOTAP_KF_DISARMED 0x80u /* UNKNOWN: the page was left untraced after this */
-#define MMIOTAP_KF_MORE 0x100u    /* MARK: the text continues in the next record (seq + 1) */
+#define MMIOTAP_KF_MORE 0x100u    /* MARK: the text continues in the next record (seq + 1);
+				    * READ/WRITE wider than 8 bytes, DATA: DATA follows (seq + 1) */
 #define MMIOTAP_KF_DROPPED 0x200u /* WRITE: not performed on the device (injection) */
 #define MMIOTAP_KF_DELAYED 0x400u /* access delayed by an injection rule */
 
