@@ -92,6 +92,9 @@ typedef struct { u8 b[16]; } v16;
  *   movdqu (bar), %xmm0    R16 +0  (QEMU: two 8-byte reads, all ones)
  *   movntdqa (bar), %xmm1  R16 +0  (same)
  *   movdqu %xmm2, 16(bar)  W16 +16 (edu ignores 8-byte writes there)
+ * and with AVX:
+ *   vmovdqu (bar), %ymm5   R32 +0  (QEMU: four 8-byte reads)
+ *   vmovdqu %ymm6, 32(bar) W32 +32
  * Returns the number of wrong values.
  */
 static int edutest_extra(void)
@@ -140,7 +143,25 @@ static int edutest_extra(void)
 		pr_err("mtk_edutest: movdqu/movntdqa from BAR0: %16phN / %16phN, want all ones\n", &x0, &x1);
 		bad++;
 	}
-	pr_info("mtk_edutest: extra: crc32 %#x over %#x, vector moves %s\n", c1, f, bad ? "WRONG" : "right");
+	if (boot_cpu_has(X86_FEATURE_AVX)) {
+		/* AVX: vmovdqu ymm load (R32 +0) and store (W32 +32). */
+		struct { u8 b[32]; } y, yp;
+
+		memset(&yp, 0x3c, sizeof(yp));
+		kernel_fpu_begin();
+		asm volatile("vpxor %%ymm5, %%ymm5, %%ymm5\n\t"
+			     "vmovdqu (%1), %%ymm5\n\t"
+			     "vmovdqu %%ymm5, %0" : "=m"(y) : "r"(bar) : "memory");
+		asm volatile("vmovdqu %0, %%ymm6\n\t"
+			     "vmovdqu %%ymm6, 32(%1)" : : "m"(yp), "r"(bar) : "memory");
+		kernel_fpu_end();
+		if (memchr_inv(&y, 0xff, sizeof(y))) {
+			pr_err("mtk_edutest: vmovdqu ymm from BAR0: %32phN, want all ones\n", &y);
+			bad++;
+		}
+	}
+	pr_info("mtk_edutest: extra: crc32 %#x over %#x, avx %d, vector moves %s\n", c1, f,
+		boot_cpu_has(X86_FEATURE_AVX) ? 1 : 0, bad ? "WRONG" : "right");
 	return bad;
 }
 
