@@ -36,6 +36,10 @@ static bool extra;
 module_param(extra, bool, 0444);
 MODULE_PARM_DESC(extra, "after the loops, on one CPU: an instruction mmiotap cannot emulate (CRC32 m32 on BAR0+8, single-stepped), then vector moves (SSE MOVD/MOVDQU/MOVNTDQA) on BAR0 inside kernel_fpu_begin/end, each checked");
 
+static int step_iters;
+module_param(step_iters, int, 0444);
+MODULE_PARM_DESC(step_iters, "with extra=1: then time this many CRC32 m32 (single-stepped) and MOVDQU m128 (emulated) reads of BAR0+8 / BAR0 (benchmark; prints ns per instruction)");
+
 static void __iomem *bar;
 static struct pci_dev *pdev;
 static atomic_t errors;
@@ -159,6 +163,22 @@ static int edutest_extra(void)
 			pr_err("mtk_edutest: vmovdqu ymm from BAR0: %32phN, want all ones\n", &y);
 			bad++;
 		}
+	}
+	if (step_iters > 0) {
+		u64 t0, t1, t2;
+		int i;
+
+		t0 = local_clock();
+		for (i = 0; i < step_iters; i++)
+			asm volatile("crc32l 8(%1), %0" : "+r"(c1) : "r"(bar) : "memory");
+		t1 = local_clock();
+		kernel_fpu_begin();
+		for (i = 0; i < step_iters; i++)
+			asm volatile("movdqu (%1), %%xmm0\n\tmovdqu %%xmm0, %0" : "=m"(x0) : "r"(bar) : "memory");
+		kernel_fpu_end();
+		t2 = local_clock();
+		pr_info("mtk_edutest: %d iterations: crc32 (single-stepped) %llu ns, movdqu m128 (emulated) %llu ns per instruction\n",
+			step_iters, (t1 - t0) / step_iters, (t2 - t1) / step_iters);
 	}
 	pr_info("mtk_edutest: extra: crc32 %#x over %#x, avx %d, vector moves %s\n", c1, f,
 		boot_cpu_has(X86_FEATURE_AVX) ? 1 : 0, bad ? "WRONG" : "right");
