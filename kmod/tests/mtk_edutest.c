@@ -40,7 +40,12 @@ static int step_iters;
 module_param(step_iters, int, 0444);
 MODULE_PARM_DESC(step_iters, "with extra=1: then time this many CRC32 m32 (single-stepped) and MOVDQU m128 (emulated) reads of BAR0+8 / BAR0 (benchmark; prints ns per instruction)");
 
+static bool stepper;
+module_param(stepper, bool, 0444);
+MODULE_PARM_DESC(stepper, "CPU 1 also runs a CRC32 m32 on BAR0+8 (single-stepped by mmiotap) every iteration, concurrently with CPU 0's accesses to the same page; its result is checked");
+
 static void __iomem *bar;
+static u32 crc_want; /* crc32l(~0, BAR0+8) as read with readl at load */
 static struct pci_dev *pdev;
 static atomic_t errors;
 /* First wrong value per CPU, printed so a failure says what went wrong. */
@@ -75,6 +80,12 @@ static int worker(void *arg)
 			check(cpu, i, "readl(id)", id_want, readl(bar));
 			/* edu answers ~0 to any 8-byte access below 0x80 */
 			check(cpu, i, "readq(id)", ~0ull, readq(bar));
+			if (stepper) {
+				u32 c = ~0u;
+
+				asm volatile("crc32l 8(%1), %0" : "+r"(c) : "r"(bar) : "memory");
+				check(cpu, i, "crc32l(BAR0+8)", crc_want, c);
+			}
 		}
 	}
 	elapsed[cpu] = local_clock() - t0;
@@ -205,6 +216,12 @@ static int __init edutest_init(void)
 	if (cpus != 1 && cpus != 2) {
 		ret = -EINVAL;
 		goto unmap;
+	}
+	if (stepper) {
+		u32 f = readl(bar + 8);
+
+		crc_want = ~0u;
+		asm volatile("crc32l %1, %0" : "+r"(crc_want) : "m"(f));
 	}
 	for (c = 0; c < cpus; c++) {
 		init_completion(&done[c]);
