@@ -41,6 +41,7 @@ struct pt_mm {
 	int refs;
 	pid_t tgid;
 	int untraced;            /* detached in seccomp mode: only pass through */
+	int detached;            /* detach_mm() ran: never again for this mm */
 	uint64_t sys_insn;       /* address of a `syscall` instruction, 0 unknown */
 	struct pt_region *reg;
 	int nreg, capreg;

@@ -27,7 +27,12 @@ $(BUILD)/tests/ptrace/pt-threads: tests/ptrace/pt-threads.c
 	@mkdir -p $(dir $@)
 	$(CC) -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o $@ $<
 
-PT_TEST_BINS := $(PT_RUN) $(BUILD)/tests/ptrace/pt-families $(BUILD)/tests/ptrace/pt-threads
+$(BUILD)/tests/ptrace/pt-churn: tests/ptrace/pt-churn.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread -o $@ $<
+
+PT_TEST_BINS := $(PT_RUN) $(BUILD)/tests/ptrace/pt-families $(BUILD)/tests/ptrace/pt-threads \
+	$(BUILD)/tests/ptrace/pt-churn
 ALL_TARGETS += $(PT_LIB) $(PT_TEST_BINS)
 CHECK_SCRIPTS += $(wildcard tests/ptrace/test-*.sh)
 VM_SCRIPTS += $(wildcard tests/vm/test-ptrace-*.sh)

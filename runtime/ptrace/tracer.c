@@ -367,13 +367,15 @@ static void requeue_deferred(struct pt_task *t)
 	t->ndeferred = 0;
 }
 
-/* Wait for the PTRACE_INTERRUPT stop of every task marked interrupted and
- * keep it as its pending status for the main loop. */
+/* Wait for the PTRACE_INTERRUPT stop of every task marked interrupted (1)
+ * and keep it as its pending status for the main loop; the task is then
+ * marked 2 (collected, still "interrupted" for resume_others). */
 static void collect_interrupt_stops(void)
 {
 	for (struct pt_task *u = S.tasks; u; u = u->next) {
-		if (!u->interrupted)
+		if (u->interrupted != 1)
 			continue;
+		u->interrupted = 2;
 		int st = wait_task(u->tid);
 		if (st < 0) {
 			u->stop = PT_DEAD;
@@ -486,6 +488,46 @@ static int find_sys_insn(struct pt_mm *mm, pid_t tid)
 	return -ENOENT;
 }
 
+
+/* Task t is in the delivery stop of a SIGSEGV that a traced page raised (a
+ * fault queued before we stopped it). Such a signal can simply be dropped:
+ * the faulting instruction runs again when the task resumes at it, faults
+ * again while its page is armed, and works once the page is restored.
+ * Re-queueing it with tgkill instead would give the program an SI_TKILL
+ * SIGSEGV that is no longer recognised as ours. */
+static int own_fault(struct pt_task *t)
+{
+	siginfo_t si;
+	return t->mm && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && si.si_code > 0 &&
+	       region_find(t->mm, (uint64_t)(uintptr_t)si.si_addr) != NULL;
+}
+
+/* The ptrace event stopped task tid reports (PTRACE_EVENT_*): 0 for a
+ * signal-delivery or syscall stop, -1 if unknown. */
+static int stop_event(pid_t tid)
+{
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) < 0)
+		return -1;
+	if (si.si_signo != SIGTRAP || si.si_code <= 0 || (si.si_code & 0xff) != SIGTRAP)
+		return 0;
+	return si.si_code >> 8;
+}
+
+/* 1 if a system call can be run in stopped task t. Not at the events that
+ * the kernel reports from inside a system call (clone, fork, vfork,
+ * vfork-done, exec, exit): it writes that call's result into RAX after the
+ * stop, over the number of the injected call, and the interrupted call
+ * would return our call's result (a clone that "failed" with -ENOSYS while
+ * its thread runs, for one). */
+static int inject_safe(const struct pt_task *t)
+{
+	if (t->stop == PT_RUNNING || t->stop == PT_DEAD)
+		return 0;
+	int ev = stop_event(t->tid);
+	return ev == 0 || ev == PTRACE_EVENT_STOP || ev == PTRACE_EVENT_SECCOMP;
+}
+
 /*
  * Run syscall nr(a...) inside stopped task t and return its result (or
  * -errno of our own failure in *err). The task's registers are restored.
@@ -497,6 +539,10 @@ static long inject(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_
 	*err = 0;
 	if (t->stop == PT_RUNNING || t->stop == PT_DEAD) {
 		*err = -ESRCH;
+		return -1;
+	}
+	if (!inject_safe(t)) {
+		*err = -EBUSY;
 		return -1;
 	}
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &saved) < 0) {
@@ -555,6 +601,8 @@ static long inject(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_
 				break;
 			continue;
 		}
+		if (sig == SIGSEGV && own_fault(t))
+			continue; /* dropped: the instruction faults again (or works) */
 		defer_signal(t, sig);
 	}
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0) {
@@ -1650,15 +1698,143 @@ static void on_exec(struct pt_task *t)
 
 /* ---- detach --------------------------------------------------------------------------------------- */
 
+static int pending_event(const struct pt_task *u);
+
+/*
+ * A stopped task of mm (all of them stopped) in which system calls can be
+ * run (inject_safe), preferring one that is not at a syscall-entry stop.
+ * If every one is inside clone or fork (its event stop), one of them is
+ * first taken on to that call's syscall-exit stop (its event is handled
+ * here if still pending). NULL if none.
+ */
+static struct pt_task *pick_inj(struct pt_mm *mm)
+{
+	struct pt_task *inj = NULL;
+	for (struct pt_task *u = S.tasks; u; u = u->next)
+		if (u->mm == mm && !u->initial && (!inj || inj->stop == PT_STOP_SC_ENTRY) &&
+		    inject_safe(u))
+			inj = u;
+	if (inj)
+		return inj;
+	for (struct pt_task *u = S.tasks; u; u = u->next) {
+		if (u->mm != mm || u->initial || u->stop == PT_RUNNING || u->stop == PT_DEAD)
+			continue;
+		int ev = stop_event(u->tid);
+		if (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK)
+			continue; /* (vfork: its call returns only when the child execs) */
+		if (pending_event(u) == ev) {
+			on_new_child(u, ev);
+			u->have_pending = 0;
+		}
+		if (ptrace(PTRACE_SYSCALL, u->tid, 0, 0) < 0)
+			continue;
+		u->stop = PT_RUNNING;
+		u->cpu_stale = 1;
+		int st = wait_task(u->tid);
+		if (st < 0) {
+			u->stop = PT_DEAD;
+			continue;
+		}
+		u->have_pending = 1;
+		u->pending_status = st;
+		classify(u, st);
+		if (u->mm == mm && inject_safe(u))
+			return u;
+	}
+	return NULL;
+}
+
+/* 1 if a SIGSEGV of a traced page of mm waits in the private signal queue
+ * of stopped task u (PTRACE_PEEKSIGINFO: the queue is left alone). */
+static int queued_fault(struct pt_task *u, struct pt_mm *mm)
+{
+	struct __ptrace_peeksiginfo_args a = { .off = 0, .flags = 0, .nr = 8 };
+	siginfo_t si[8];
+	int n = (int)ptrace(PTRACE_PEEKSIGINFO, u->tid, &a, si);
+	for (int i = 0; i < n; i++)
+		if (si[i].si_signo == SIGSEGV && si[i].si_code > 0 &&
+		    region_find(mm, (uint64_t)(uintptr_t)si[i].si_addr))
+			return 1;
+	return 0;
+}
+
+static int pending_event(const struct pt_task *u)
+{
+	return u->have_pending && WIFSTOPPED(u->pending_status) ?
+		       (int)((unsigned)u->pending_status >> 16) : 0;
+}
+
+/*
+ * Bring every task of mm to a stop whose status is kept pending, such that
+ * detaching it loses nothing:
+ *  - running tasks are interrupted (stop_others);
+ *  - a pending clone/fork/vfork event is taken now (detach: `events`), so
+ *    that the new task is known, then stopped (its first stop) and detached
+ *    with its creator if it shares mm;
+ *  - a task stopped by the interrupt may already have a SIGSEGV of a traced
+ *    page queued: it faulted just before, and the kernel reports the
+ *    interrupt trap before it dequeues signals. Detached, that SIGSEGV would
+ *    kill the program although its page works again. It is resumed once to
+ *    take the signal into a signal-delivery-stop, which detach_mm drops.
+ * Repeated until nothing changes.
+ */
+static void stop_all_for_detach(struct pt_mm *mm, int events)
+{
+	for (int round = 0; round < 64; round++) {
+		int again = 0;
+		stop_others(mm, NULL);
+		for (struct pt_task *u = S.tasks; u; u = u->next) {
+			if (u->mm != mm || !u->have_pending || u->stop == PT_DEAD)
+				continue;
+			int ev = pending_event(u);
+			if (events && (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK ||
+				       ev == PTRACE_EVENT_VFORK)) {
+				/* the task stays in its event stop, the event is
+				 * taken: its new task is now in S.tasks, still to
+				 * be stopped if it shares mm */
+				on_new_child(u, ev);
+				u->pending_status = (SIGTRAP << 8) | 0x7f |
+						    (PTRACE_EVENT_STOP << 16);
+				again = 1;
+				continue;
+			}
+			if (ev == PTRACE_EVENT_STOP && !is_stop_signal(WSTOPSIG(u->pending_status)) &&
+			    queued_fault(u, mm)) {
+				u->have_pending = 0;
+				if (resume(u, 0) < 0)
+					continue;
+				int st = wait_task(u->tid);
+				if (st < 0) {
+					u->stop = PT_DEAD;
+					continue;
+				}
+				u->have_pending = 1;
+				u->pending_status = st;
+				classify(u, st);
+				again = 1;
+			}
+		}
+		/* tasks of mm not stopped yet (new ones, or resumed by
+		 * on_new_child) */
+		for (struct pt_task *u = S.tasks; u; u = u->next)
+			if (u->mm == mm && u->stop == PT_RUNNING && !u->have_pending)
+				again = 1;
+		if (!again)
+			break;
+	}
+}
+
+static void handle_status(pid_t pid, int status);
+
 static void detach_mm(struct pt_mm *mm)
 {
 	mm->refs++; /* keep it while tasks go */
-	stop_others(mm, NULL);
-	struct pt_task *inj = NULL;
-	for (struct pt_task *u = S.tasks; u; u = u->next)
-		if (u->mm == mm && u->stop != PT_RUNNING && u->stop != PT_DEAD && !u->initial &&
-		    (!inj || inj->stop == PT_STOP_SC_ENTRY))
-			inj = u;
+	mm->detached = 1;
+	stop_all_for_detach(mm, !S.seccomp);
+	struct pt_task *inj = pick_inj(mm);
+	if (!inj)
+		logmsg("process %d: no thread can run mprotect; traced pages stay protected",
+		       (int)mm->tgid);
 	/* which pending SIGSEGVs are ours: the restored page will just work */
 	for (struct pt_task *u = S.tasks; u; u = u->next) {
 		u->drop_sig = 0;
@@ -1687,8 +1863,13 @@ static void detach_mm(struct pt_mm *mm)
 			next = u->next;
 			if (u->mm != mm)
 				continue;
-			if (u->stop == PT_DEAD && u->have_pending)
-				continue; /* the main loop reaps it */
+			if (u->stop == PT_DEAD && u->have_pending) {
+				/* exited (threads end all the time): reap it
+				 * now, the loop below must not see it again */
+				u->have_pending = 0;
+				handle_status(u->tid, u->pending_status);
+				continue;
+			}
 			int sig = 0;
 			if (u->have_pending && WIFSTOPPED(u->pending_status) &&
 			    !((unsigned)u->pending_status >> 16) && !u->drop_sig &&
@@ -1718,7 +1899,7 @@ static void process_detach(void)
 	for (;;) {
 		struct pt_mm *target = NULL;
 		for (struct pt_task *t = S.tasks; t && !target; t = t->next) {
-			if (!t->mm || (S.seccomp && t->mm->untraced))
+			if (!t->mm || t->mm->detached || (S.seccomp && t->mm->untraced))
 				continue;
 			if (all)
 				target = t->mm;
@@ -1983,15 +2164,18 @@ static int attach(pid_t pid)
 		}
 		closedir(d);
 		first = 0;
+		/* Once every thread seized so far is stopped, no clone of theirs
+		 * is half done: a thread created just before its creator was
+		 * seized (so not traced along) is in the list by now, and the
+		 * next pass must find it. Else it would run untraced and die on
+		 * the first armed page. */
+		collect_interrupt_stops();
 	} while (added);
-	collect_interrupt_stops();
-	struct pt_task *inj = NULL;
-	for (struct pt_task *t = S.tasks; t; t = t->next)
-		if (t->stop != PT_RUNNING && t->stop != PT_DEAD &&
-		    (!inj || inj->stop == PT_STOP_SC_ENTRY))
-			inj = t;
+	struct pt_task *inj = pick_inj(mm);
 	if (inj)
 		scan_maps(inj, 0, 0);
+	else
+		logmsg("process %d: no thread can run mprotect; nothing armed", (int)tgid);
 	resume_others(mm);
 	return 0;
 }
