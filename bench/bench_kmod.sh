@@ -20,7 +20,7 @@ nice bash tests/vm/run-vm.sh --no-trace --dev edu --results "$res" --timeout 400
 rc=$?
 [ $rc = 77 ] && { tail -n1 "$res/out.txt"; exit 77; }
 [ $rc = 0 ] || { cat "$res/out.txt"; echo "bench_kmod: VM run failed ($rc)"; exit 1; }
-grep -aE "^(RESULT|RECORDS|PROBE|mmiotrace:|after)" "$res/out.txt"
+grep -aE "^(RESULT|RECORDS|PROBE|STEP|mmiotrace:|after)" "$res/out.txt"
 awk '/^RESULT/ { v[$2] = $3; w[$2] = $4 }
 END {
 	printf "per access (CPU 0, ns): untraced %d, mmiotap %d (1 CPU) / %d+%d (2 CPUs at once), mmiotrace %d (1 CPU, others offline)\n",

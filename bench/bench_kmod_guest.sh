@@ -16,16 +16,24 @@ for c in 1 2; do
 	"$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
 		sh -c 'insmod "$1" iters="$2" cpus="$3" && rmmod mtk_edutest' sh "$KO" "$ITERS" "$c"
 	set -- $(ns); echo "RESULT mmiotap-${c}cpu $1 $2"
-	echo "PROBE mmiotap-${c}cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*unknown, //")"
+	echo "PROBE mmiotap-${c}cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*single-stepped), //")"
 	echo "RECORDS mmiotap-${c}cpu $("$MMIOTAP" dump /tmp/k.trace | grep -c '^[RW] ')"
 done
+# Instructions core/ cannot emulate (CRC32 m32: single-stepped) against an
+# emulated vector load (MOVDQU m128), 1 CPU, untraced and traced.
+step() { dmesg | grep 'mtk_edutest: .*single-stepped' | tail -n1 | sed 's/.*iterations: //'; }
+insmod "$KO" iters=10 cpus=1 extra=1 step_iters="$ITERS" && rmmod mtk_edutest
+echo "STEP untraced: $(step)"
+"$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
+	sh -c 'insmod "$1" iters=10 cpus=1 extra=1 step_iters="$2" && rmmod mtk_edutest' sh "$KO" "$ITERS"
+echo "STEP mmiotap: $(step)"
 # The fallback fault hook (ftrace on kernelmode_fixup_or_oops), 1 CPU.
 insmod "$MTK_KODIR/mmiotap.ko" fault_hook=ftrace
 "$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
 	sh -c 'insmod "$1" iters="$2" cpus=1 && rmmod mtk_edutest' sh "$KO" "$ITERS"
 set -- $(ns); echo "RESULT mmiotap-ftrace-1cpu $1 $2"
 rmmod mmiotap
-echo "PROBE mmiotap-ftrace-1cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*unknown, //")"
+echo "PROBE mmiotap-ftrace-1cpu $(dmesg | grep "mmiotap: unloaded" | tail -n1 | sed "s/.*single-stepped), //")"
 T=/sys/kernel/tracing
 mountpoint -q $T || mount -t tracefs nodev $T
 echo 16384 >$T/buffer_size_kb
