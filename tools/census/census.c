@@ -11,9 +11,10 @@
  *
  *   user   - vector, opmask and displaced-execution callbacks all present
  *            (the LD_PRELOAD and ptrace tracers);
- *   kernel - memory callbacks only and MT_OPS_NO_STACK, like the kernel
- *            module's ops (kmod/src/mt_fault.c): no vector or opmask
- *            accessors, no exec_displaced, no PUSH/POP/CALL m.
+ *   kernel - memory, vector and opmask callbacks with MT_OPS_NO_STACK,
+ *            like the kernel module's ops on an AVX-512 machine
+ *            (kmod/src/mt_fault.c, mt_vec.c: live registers): no
+ *            exec_displaced, no PUSH/POP/CALL m.
  *
  * Classification of each decoded instruction (see docs/CENSUS.md):
  *   no memory     - no memory operand at all;
@@ -163,13 +164,16 @@ static int nop_disp(void *o, struct mt_cpu *c, const struct mt_displaced *d)
 
 /* user: the LD_PRELOAD and ptrace tracers (runtime/preload/handler.c,
  * runtime/ptrace/tracer.c); kernel: the kernel module's ops
- * (kmod/src/mt_fault.c): memory callbacks only, no access to the stack. */
+ * (kmod/src/mt_fault.c, mt_vec.c): memory and live vector/opmask registers,
+ * no displaced execution, no access to the stack. */
 static struct mt_emu_ops prof_ops[NPROF] = {
 	[PROF_USER] = { .mem_read = nop_read, .mem_write = nop_write,
 			.vec_get = nop_vget, .vec_set = nop_vset,
 			.kmask_get = nop_kget, .kmask_set = nop_kset,
 			.exec_displaced = nop_disp },
 	[PROF_KERNEL] = { .mem_read = nop_read, .mem_write = nop_write,
+			  .vec_get = nop_vget, .vec_set = nop_vset,
+			  .kmask_get = nop_kget, .kmask_set = nop_kset,
 			  .flags = MT_OPS_NO_STACK },
 };
 
@@ -571,6 +575,8 @@ static const struct mt_emu_ops xops[NPROF] = {
 			.kmask_get = x_kget, .kmask_set = x_kset,
 			.exec_displaced = x_disp },
 	[PROF_KERNEL] = { .mem_read = x_read, .mem_write = x_write,
+			  .vec_get = x_vget, .vec_set = x_vset,
+			  .kmask_get = x_kget, .kmask_set = x_kset,
 			  .flags = MT_OPS_NO_STACK },
 };
 
@@ -1121,10 +1127,10 @@ static void report(int argc, char **argv, bool all_mnem, int top_files)
 	       G.nfiles, a->bytes, G.skipped_notelf, G.skipped_dup,
 	       G.skipped_err, G.skipped_noexec);
 	printf("Profiles: **user** = vector, opmask and exec_displaced callbacks "
-	       "present (preload and ptrace tracers); **kernel** = memory "
-	       "callbacks only, with MT_OPS_NO_STACK, as the kernel module's "
-	       "ops (no vector/opmask accessors, no exec_displaced, no "
-	       "PUSH/POP/CALL m).\n\n");
+	       "present (preload and ptrace tracers); **kernel** = memory, "
+	       "vector and opmask callbacks with MT_OPS_NO_STACK, as the "
+	       "kernel module's ops on an AVX-512 machine (live registers; no "
+	       "exec_displaced, no PUSH/POP/CALL m).\n\n");
 
 	printf("## Coverage\n\n");
 	printf("| scope | instructions | invalid bytes | stack only | no access "

@@ -100,12 +100,14 @@ User-profile coverage: $libs (target: at least 99.9%).
   \`mt_emu_supported()\` with two sets of callbacks:
   - **user** (LD_PRELOAD and ptrace tracers): memory, vector, opmask and
     \`exec_displaced\` all present;
-  - **kernel** (the kernel module's \`mt_emu_ops\`, kmod/src/mt_fault.c):
-    memory callbacks only, and \`MT_OPS_NO_STACK\`: no vector or opmask
-    accessors, no displaced execution, and no \`PUSH m\`/\`POP m\`/\`CALL m64\`
-    (the exception frame sits right below the interrupted kernel RSP; core
-    compiled with \`__KERNEL__\` refuses them whatever the flag). Vector
-    moves and every displaced form are therefore unsupported there.
+  - **kernel** (the kernel module's \`mt_emu_ops\`, kmod/src/mt_fault.c and
+    mt_vec.c, on an AVX-512 machine): memory callbacks, vector and opmask
+    accessors on the live registers, and \`MT_OPS_NO_STACK\`: no displaced
+    execution, and no \`PUSH m\`/\`POP m\`/\`CALL m64\` (the exception frame
+    sits right below the interrupted kernel RSP; core compiled with
+    \`__KERNEL__\` refuses them whatever the flag). Every displaced form
+    (vector ALU, x87, ...) is therefore unsupported there; the module
+    single-steps those.
   The census also reports where the core disagrees with the sweep: an
   instruction \`mt_decode()\` fails to decode or decodes to another length, or a
   candidate the core classifies as family *none*; that fails the test too.
