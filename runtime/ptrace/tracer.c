@@ -488,7 +488,6 @@ static int find_sys_insn(struct pt_mm *mm, pid_t tid)
 	return -ENOENT;
 }
 
-
 /* Task t is in the delivery stop of a SIGSEGV that a traced page raised (a
  * fault queued before we stopped it). Such a signal can simply be dropped:
  * the faulting instruction runs again when the task resumes at it, faults
@@ -1711,13 +1710,12 @@ static struct pt_task *pick_inj(struct pt_mm *mm)
 {
 	struct pt_task *inj = NULL;
 	for (struct pt_task *u = S.tasks; u; u = u->next)
-		if (u->mm == mm && !u->initial && (!inj || inj->stop == PT_STOP_SC_ENTRY) &&
-		    inject_safe(u))
+		if (u->mm == mm && (!inj || inj->stop == PT_STOP_SC_ENTRY) && inject_safe(u))
 			inj = u;
 	if (inj)
 		return inj;
 	for (struct pt_task *u = S.tasks; u; u = u->next) {
-		if (u->mm != mm || u->initial || u->stop == PT_RUNNING || u->stop == PT_DEAD)
+		if (u->mm != mm || u->stop == PT_RUNNING || u->stop == PT_DEAD)
 			continue;
 		int ev = stop_event(u->tid);
 		if (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -61,7 +62,11 @@ int main(int argc, char **argv)
 		close(open(argv[4], O_WRONLY | O_CREAT, 0600));
 	pthread_t th[64];
 	for (long i = 0; i < n; i++) {
-		pthread_create(&th[i], NULL, worker, (void *)i);
+		int rc = pthread_create(&th[i], NULL, worker, (void *)i);
+		if (rc) {
+			fprintf(stderr, "pt-threads: pthread_create: %s\n", strerror(rc));
+			return 1;
+		}
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
