@@ -5,7 +5,9 @@
 # through `mmiotap record --pid` + `mmiotap stop`. After every cycle the
 # program must still run and be untraced, each trace must be consistent
 # (every read returns the slot's last write), and at the end the program's
-# output must equal an untraced run's. Catches: a SIGSEGV of a traced page
+# output must equal an untraced run's. Then once with `record --ptrace` +
+# `mmiotap stop` (seccomp mode: the tracer stays attached, untraced).
+# Catches: a SIGSEGV of a traced page
 # queued behind the detach's interrupt stop, a syscall injected into a
 # thread stopped inside clone(), a thread created during the attach left
 # untraced.
@@ -76,4 +78,28 @@ cmp -s "$w/plain.out" "$w/prog.out" || { diff "$w/plain.out" "$w/prog.out"; fail
 [ $traced -ge $((CYCLES * 3 / 4)) ] || fail "only $traced of $CYCLES cycles traced accesses"
 [ $checked -ge $((total / 4)) ] || fail "only $checked of $total accesses were reads checked against a write"
 echo "$CYCLES attach/detach cycles: $traced traced ($total accesses in all, $checked reads checked), program output unchanged"
+
+# the same program started by `record --ptrace` (seccomp filter), then
+# `mmiotap stop`: tracing stops, the tracer stays attached for the filter,
+# the program goes on and ends with the untraced run's output
+rm -f "$w/ready" "$w/stop"
+"$M" record -q --ptrace -o "$w/sc.trace" -t "$dev" -- "$prog" $dev $NT "$w/ready" "$w/stop" \
+	>"$w/sc.out" 2>"$w/sc.err" &
+rp=$!
+pid=
+for i in $(seq 200); do [ -e "$w/ready" ] && break; sleep 0.05; done
+sleep 0.2
+pid=$(pgrep -P $rp)
+[ -n "$pid" ] || fail "record --ptrace: no program"
+"$M" stop -q $pid || fail "mmiotap stop of a --ptrace program"
+sleep 0.3
+kill -0 $pid 2>/dev/null || fail "program died after stop"
+touch "$w/stop"
+wait $rp; rrc=$?
+pid=
+[ $rrc -eq 0 ] || fail "record --ptrace + stop: exit $rrc: $(cat "$w/sc.err" "$w/sc.out")"
+cmp -s "$w/plain.out" "$w/sc.out" || { diff "$w/plain.out" "$w/sc.out"; fail "--ptrace + stop: output differs"; }
+n=$("$M" dump "$w/sc.trace" | grep -cE '^[RW] 8 ')
+[ "$n" -gt 0 ] || fail "--ptrace + stop: nothing traced before the stop"
+echo "record --ptrace + stop: $n accesses, program output unchanged"
 rm -rf "$w" $dev.plain
