@@ -95,7 +95,9 @@ int mt_ptrace_run(const struct mt_ptrace_opts *opts, int *status,
  * Ask the running tracer to detach from process pid (its whole thread
  * group), or from everything when pid is 0: traced pages get their
  * protection back and the process continues untraced. Async-signal-safe;
- * callable from any thread of the tracer's process.
+ * callable from any thread of the tracer's process. A request made before
+ * mt_ptrace_run() has started (a Ctrl-C while the caller sets up) is
+ * served as soon as it has; requests are cleared when the run ends.
  */
 void mt_ptrace_request_detach(pid_t pid);
 

@@ -2188,8 +2188,9 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 	S.defaults = !(o->flags & MT_PTRACE_NO_DEFAULTS);
 	S.seccomp = o->argv && !(o->flags & MT_PTRACE_NO_SECCOMP);
 	xs_layout();
-	g_detach_all = 0;
-	g_detach_n = 0;
+	/* g_detach_*: a request made before this point (Ctrl-C while the
+	 * caller set up) is kept and served right after the start; they are
+	 * cleared when the run ends */
 	g_tracer_tid = (pid_t)syscall(SYS_gettid);
 
 	/* Detach requests interrupt waitpid with MT_WAKE_SIG; a per-thread
@@ -2222,6 +2223,8 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
 		sigaction(MT_WAKE_SIG, &oldsa, NULL);
 		g_tracer_tid = 0;
+		g_detach_all = 0;
+		g_detach_n = 0;
 		free(S.xs_buf);
 		return rc;
 	}
@@ -2262,6 +2265,8 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 	if (stats)
 		*stats = S.st;
 	g_tracer_tid = 0;
+	g_detach_all = 0;
+	g_detach_n = 0;
 	free(S.xs_buf);
 	S.xs_buf = NULL;
 	return 0;
