@@ -367,6 +367,21 @@ static void requeue_deferred(struct pt_task *t)
 	t->ndeferred = 0;
 }
 
+/* Wait for u's next stop and keep it, classified, as u's pending status;
+ * -1 (u marked PT_DEAD) when u is gone. */
+static int take_stop(struct pt_task *u)
+{
+	int st = wait_task(u->tid);
+	if (st < 0) {
+		u->stop = PT_DEAD;
+		return -1;
+	}
+	u->have_pending = 1;
+	u->pending_status = st;
+	classify(u, st);
+	return 0;
+}
+
 /* Wait for the PTRACE_INTERRUPT stop of every task marked interrupted (1)
  * and keep it as its pending status for the main loop; the task is then
  * marked 2 (collected, still "interrupted" for resume_others). */
@@ -376,14 +391,7 @@ static void collect_interrupt_stops(void)
 		if (u->interrupted != 1)
 			continue;
 		u->interrupted = 2;
-		int st = wait_task(u->tid);
-		if (st < 0) {
-			u->stop = PT_DEAD;
-			continue;
-		}
-		u->have_pending = 1;
-		u->pending_status = st;
-		classify(u, st);
+		take_stop(u);
 	}
 }
 
@@ -1728,14 +1736,8 @@ static struct pt_task *pick_inj(struct pt_mm *mm)
 			continue;
 		u->stop = PT_RUNNING;
 		u->cpu_stale = 1;
-		int st = wait_task(u->tid);
-		if (st < 0) {
-			u->stop = PT_DEAD;
+		if (take_stop(u) < 0)
 			continue;
-		}
-		u->have_pending = 1;
-		u->pending_status = st;
-		classify(u, st);
 		if (u->mm == mm && inject_safe(u))
 			return u;
 	}
@@ -1801,14 +1803,8 @@ static void stop_all_for_detach(struct pt_mm *mm, int events)
 				u->have_pending = 0;
 				if (resume(u, 0) < 0)
 					continue;
-				int st = wait_task(u->tid);
-				if (st < 0) {
-					u->stop = PT_DEAD;
+				if (take_stop(u) < 0)
 					continue;
-				}
-				u->have_pending = 1;
-				u->pending_status = st;
-				classify(u, st);
 				again = 1;
 			}
 		}
