@@ -38,6 +38,93 @@ const char *mt_family_name(enum mt_family fam)
 	return names[fam];
 }
 
+/* enum mt_gpr of a 64-bit GPR, else MT_PLAIN_NOREG. */
+static uint8_t gpr64(ZydisRegister r)
+{
+	if (r >= ZYDIS_REGISTER_RAX && r <= ZYDIS_REGISTER_R15)
+		return (uint8_t)(r - ZYDIS_REGISTER_RAX);
+	return MT_PLAIN_NOREG;
+}
+
+/* Fill d->plain if d is a plain move (see struct mt_plain). */
+static void plain_classify(struct mt_decoded *d)
+{
+	const ZydisDecodedOperand *m, *o;
+	struct mt_plain *p = &d->plain;
+	ZydisRegister r;
+	unsigned i;
+
+	mt_memset(p, 0, sizeof(*p));
+	if ((d->handler != MT_H_MOV && d->handler != MT_H_MOVX) || d->mem_op > 1 ||
+	    d->insn.operand_count_visible != 2 || d->insn.address_width != 64)
+		return;
+	m = &d->ops[d->mem_op];
+	o = &d->ops[d->mem_op ^ 1];
+	if (m->mem.segment == ZYDIS_REGISTER_FS || m->mem.segment == ZYDIS_REGISTER_GS)
+		return;
+	if (m->size != 8 && m->size != 16 && m->size != 32 && m->size != 64)
+		return;
+	p->size = (uint8_t)(m->size / 8);
+	p->base = MT_PLAIN_NOREG;
+	p->index = MT_PLAIN_NOREG;
+	p->scale = 1;
+	if (m->mem.base == ZYDIS_REGISTER_RIP) {
+		p->flags |= MT_PLAIN_RIPREL;
+	} else if (m->mem.base != ZYDIS_REGISTER_NONE) {
+		p->base = gpr64(m->mem.base);
+		if (p->base == MT_PLAIN_NOREG)
+			return;
+	}
+	if (m->mem.index != ZYDIS_REGISTER_NONE) {
+		p->index = gpr64(m->mem.index);
+		if (p->index == MT_PLAIN_NOREG)
+			return;
+		p->scale = m->mem.scale ? m->mem.scale : 1;
+	}
+	p->disp = m->mem.disp.has_displacement ? m->mem.disp.value : 0;
+	if (o->type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		if (d->mem_op != 0)
+			return;
+		p->flags |= MT_PLAIN_IMM;
+		p->imm = o->imm.is_signed ? (uint64_t)o->imm.value.s : o->imm.value.u;
+		p->kind = MT_PLAIN_STORE;
+		return;
+	}
+	if (o->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return;
+	r = o->reg.value;
+	if (r >= ZYDIS_REGISTER_AL && r <= ZYDIS_REGISTER_R15B) {
+		i = r - ZYDIS_REGISTER_AL;
+		if (i >= 4 && i < 8) {
+			p->flags |= MT_PLAIN_HI8;
+			i -= 4;
+		} else if (i >= 8) {
+			i -= 4;
+		}
+		p->reg_size = 1;
+	} else if (r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_R15W) {
+		i = r - ZYDIS_REGISTER_AX, p->reg_size = 2;
+	} else if (r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_R15D) {
+		i = r - ZYDIS_REGISTER_EAX, p->reg_size = 4;
+	} else if (r >= ZYDIS_REGISTER_RAX && r <= ZYDIS_REGISTER_R15) {
+		i = r - ZYDIS_REGISTER_RAX, p->reg_size = 8;
+	} else {
+		return;
+	}
+	p->reg = (uint8_t)i;
+	if (d->mem_op == 0) {
+		if (d->handler != MT_H_MOV || p->reg_size != p->size)
+			return;
+		p->kind = MT_PLAIN_STORE;
+		return;
+	}
+	if (d->handler == MT_H_MOV ? p->reg_size != p->size : p->reg_size <= p->size)
+		return;
+	if (d->insn.mnemonic != ZYDIS_MNEMONIC_MOV && d->insn.mnemonic != ZYDIS_MNEMONIC_MOVZX)
+		p->flags |= MT_PLAIN_SX;
+	p->kind = MT_PLAIN_LOAD;
+}
+
 int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len, uint64_t rip)
 {
 	ZydisDecoder dec;
@@ -56,6 +143,7 @@ int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len, uint64_t r
 	if (!ZYAN_SUCCESS(zs)) {
 		d->len = 0;
 		d->rip = ~0ull;
+		d->plain.kind = MT_PLAIN_NONE;
 		if (zs == ZYDIS_STATUS_NO_MORE_DATA && len < ZYDIS_MAX_INSTRUCTION_LENGTH)
 			return MT_EMU_NEED_BYTES;
 		return MT_EMU_INVALID;
@@ -90,6 +178,7 @@ int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len, uint64_t r
 	}
 	d->family = fam;
 	d->handler = h;
+	plain_classify(d);
 	return 0;
 }
 

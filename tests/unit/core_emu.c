@@ -525,6 +525,57 @@ static void test_contract(void)
 	      "fldenv m14: %s, %u accesses, size %u", mt_emu_strerror(rc), nlog, nlog ? log_[0].size : 0);
 }
 
+/* Plain moves are described for backends' fast paths (struct mt_plain):
+ * the forms driver code uses are, the others are not, and the helpers
+ * work on a register file laid out unlike struct mt_cpu. */
+static void test_plain(void)
+{
+	static const struct { const char *what; uint8_t code[12]; size_t len; int kind; } f[] = {
+		{ "mov eax,[rdi]", { 0x8b, 0x07 }, 2, MT_PLAIN_LOAD },
+		{ "mov [rdx+0x10],ecx", { 0x89, 0x4a, 0x10 }, 3, MT_PLAIN_STORE },
+		{ "movzx eax,word [rsi+rcx*2]", { 0x0f, 0xb7, 0x04, 0x4e }, 4, MT_PLAIN_LOAD },
+		{ "mov qword [rdi],-1", { 0x48, 0xc7, 0x07, 0xff, 0xff, 0xff, 0xff }, 7, MT_PLAIN_STORE },
+		{ "mov ah,[rbx]", { 0x8a, 0x23 }, 2, MT_PLAIN_LOAD },
+		{ "mov eax,fs:[rdi]", { 0x64, 0x8b, 0x07 }, 3, MT_PLAIN_NONE },
+		{ "mov eax,[edi]", { 0x67, 0x8b, 0x07 }, 3, MT_PLAIN_NONE },
+		{ "add eax,[rdi]", { 0x03, 0x07 }, 2, MT_PLAIN_NONE },
+		{ "movbe eax,[rdi]", { 0x0f, 0x38, 0xf0, 0x07 }, 4, MT_PLAIN_NONE },
+		{ "mov es,[rdi]", { 0x8e, 0x07 }, 2, MT_PLAIN_NONE },
+	};
+	/* A pt_regs-like file: registers in a scrambled order. */
+	static const uint16_t off[MT_NGPR] = { 80, 88, 96, 40, 152, 32, 104, 112,
+					       72, 64, 56, 48, 24, 16, 8, 0 };
+	uint64_t regs[20];
+	struct mt_decoded d;
+	unsigned i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		CHECK(mt_decode(&d, f[i].code, f[i].len, 0x1000) == 0, "%s: decodes", f[i].what);
+		CHECK(d.plain.kind == f[i].kind, "%s: plain kind %d, want %d", f[i].what,
+		      d.plain.kind, f[i].kind);
+	}
+	/* movzx eax,word [rsi+rcx*2]: rsi, rcx through off[]; eax zero-extends. */
+	mt_decode(&d, f[2].code, f[2].len, 0x1000);
+	memset(regs, 0, sizeof(regs));
+	regs[off[MT_RSI] / 8] = 0x5000;
+	regs[off[MT_RCX] / 8] = 3;
+	regs[off[MT_RAX] / 8] = ~0ull;
+	CHECK(mt_plain_addr(&d, regs, off) == 0x5006, "movzx address %#llx",
+	      (unsigned long long)mt_plain_addr(&d, regs, off));
+	mt_plain_load(&d, regs, off, 0xdeadbeef);
+	CHECK(regs[off[MT_RAX] / 8] == 0xbeef, "movzx result %#llx", (unsigned long long)regs[0]);
+	/* mov ah,[rbx]: merges into bits 15:8 only. */
+	mt_decode(&d, f[4].code, f[4].len, 0x1000);
+	regs[off[MT_RAX] / 8] = 0x1111111111111111ull;
+	mt_plain_load(&d, regs, off, 0xab);
+	CHECK(regs[off[MT_RAX] / 8] == 0x111111111111ab11ull, "mov ah result %#llx",
+	      (unsigned long long)regs[off[MT_RAX] / 8]);
+	/* mov qword [rdi],-1: the immediate is sign-extended. */
+	mt_decode(&d, f[3].code, f[3].len, 0x1000);
+	CHECK(mt_plain_store_value(&d, regs, off) == ~0ull && d.plain.size == 8,
+	      "mov m64,imm32 value");
+}
+
 int main(void)
 {
 	test_statuses();
@@ -535,6 +586,7 @@ int main(void)
 	test_muldiv_stack();
 	test_displaced_refusals();
 	test_contract();
+	test_plain();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;

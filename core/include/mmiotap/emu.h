@@ -179,6 +179,35 @@ enum mt_family {
 };
 const char *mt_family_name(enum mt_family fam);
 
+/*
+ * Plain moves between a general purpose register (or an immediate) and
+ * memory: MOV r,m / MOV m,r / MOV m,imm / MOVZX, MOVSX, MOVSXD r,m, with a
+ * base + index*scale + disp (or RIP-relative) address, 64-bit addressing and
+ * no FS/GS override. They are what readl()/writel() and most driver code
+ * compile to. mt_decode() describes them here so that a backend can perform
+ * them on its own register file with the mt_plain_*() helpers below, without
+ * the struct mt_cpu round trip; mt_emulate() takes the same path, which is
+ * how the oracle tests cover it. None of them changes RFLAGS.
+ */
+enum mt_plain_kind { MT_PLAIN_NONE = 0, MT_PLAIN_LOAD, MT_PLAIN_STORE };
+#define MT_PLAIN_NOREG 0xff
+#define MT_PLAIN_HI8 0x1u    /* the register is AH, CH, DH or BH (reg 0-3) */
+#define MT_PLAIN_SX 0x2u     /* load: sign-extend the memory value */
+#define MT_PLAIN_IMM 0x4u    /* store: of imm, not of a register */
+#define MT_PLAIN_RIPREL 0x8u /* address: next instruction's RIP + disp */
+struct mt_plain {
+	uint8_t kind;       /* enum mt_plain_kind */
+	uint8_t size;       /* memory operand bytes: 1, 2, 4 or 8 */
+	uint8_t reg;        /* enum mt_gpr: load destination / store source */
+	uint8_t reg_size;   /* load: destination register bytes 1, 2, 4 or 8 */
+	uint8_t flags;      /* MT_PLAIN_* */
+	uint8_t base;       /* enum mt_gpr or MT_PLAIN_NOREG */
+	uint8_t index;      /* enum mt_gpr or MT_PLAIN_NOREG */
+	uint8_t scale;      /* 1, 2, 4 or 8 */
+	int64_t disp;
+	uint64_t imm;       /* store of an immediate: the value (sign-extended) */
+};
+
 /* One decoded instruction, as cached. Treat as read-only outside core/. */
 struct mt_decoded {
 	uint64_t rip;                 /* cache key */
@@ -188,6 +217,7 @@ struct mt_decoded {
 	uint8_t handler;              /* core-internal dispatch index; 0 = unsupported */
 	uint8_t mem_op;               /* index in ops[] of the explicit memory operand
 				       * (plain, not VSIB or MIB), 0xff if none */
+	struct mt_plain plain;        /* kind MT_PLAIN_NONE unless a plain move */
 	ZydisDecodedInstruction insn;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 };
@@ -230,6 +260,72 @@ const struct mt_decoded *mt_dcache_fill(struct mt_dcache *c, uint64_t rip,
 					const uint8_t *bytes, size_t n, int *status);
 
 /* ---- emulation ------------------------------------------------------------ */
+
+/*
+ * Plain moves on a backend's own register file: register i (enum mt_gpr) is
+ * the uint64_t at (char *)regs + off[i] (for struct mt_cpu: off[i] = 8 * i;
+ * for the kernel's pt_regs: offsetof(struct pt_regs, ax), ...). The backend
+ * computes the address, makes the access of d->plain.size bytes itself, then
+ * (a load) hands the value read to mt_plain_load() or (a store) writes
+ * mt_plain_store_value(), and moves RIP to d->rip + d->len.
+ */
+#define MT_PLAIN_REG(regs, off, i) (*(uint64_t *)((char *)(regs) + (off)[i]))
+
+static inline uint64_t mt_plain_addr(const struct mt_decoded *d, const void *regs,
+				     const uint16_t *off)
+{
+	const struct mt_plain *p = &d->plain;
+	uint64_t a = (uint64_t)p->disp;
+
+	if (p->base != MT_PLAIN_NOREG)
+		a += MT_PLAIN_REG(regs, off, p->base);
+	else if (p->flags & MT_PLAIN_RIPREL)
+		a += d->rip + d->len;
+	if (p->index != MT_PLAIN_NOREG)
+		a += MT_PLAIN_REG(regs, off, p->index) * p->scale;
+	return a;
+}
+
+/* The bytes a plain store writes (the low d->plain.size bytes count). */
+static inline uint64_t mt_plain_store_value(const struct mt_decoded *d, const void *regs,
+					    const uint16_t *off)
+{
+	const struct mt_plain *p = &d->plain;
+
+	if (p->flags & MT_PLAIN_IMM)
+		return p->imm;
+	if (p->flags & MT_PLAIN_HI8)
+		return MT_PLAIN_REG(regs, off, p->reg) >> 8;
+	return MT_PLAIN_REG(regs, off, p->reg);
+}
+
+/* Complete a plain load: v holds the d->plain.size bytes read (above them:
+ * anything). Writes the destination register as the CPU does (32-bit
+ * destinations zero the upper half, 8- and 16-bit ones merge). */
+static inline void mt_plain_load(const struct mt_decoded *d, void *regs,
+				 const uint16_t *off, uint64_t v)
+{
+	const struct mt_plain *p = &d->plain;
+	uint64_t *r = &MT_PLAIN_REG(regs, off, p->reg);
+
+	switch (p->size) {
+	case 1: v = p->flags & MT_PLAIN_SX ? (uint64_t)(int64_t)(int8_t)v : (uint8_t)v; break;
+	case 2: v = p->flags & MT_PLAIN_SX ? (uint64_t)(int64_t)(int16_t)v : (uint16_t)v; break;
+	case 4: v = p->flags & MT_PLAIN_SX ? (uint64_t)(int64_t)(int32_t)v : (uint32_t)v; break;
+	default: break;
+	}
+	switch (p->reg_size) {
+	case 1:
+		if (p->flags & MT_PLAIN_HI8)
+			*r = (*r & ~0xff00ull) | ((v & 0xff) << 8);
+		else
+			*r = (*r & ~0xffull) | (v & 0xff);
+		break;
+	case 2: *r = (*r & ~0xffffull) | (v & 0xffff); break;
+	case 4: *r = v & 0xffffffffull; break;
+	default: *r = v; break;
+	}
+}
 
 /*
  * Compute the effective (linear) address of operand `opidx` of d with the
