@@ -109,14 +109,16 @@ static long mtk_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	}
 	case MMIOTAP_KIOC_STATUS: {
 		struct mmiotap_kstatus st;
+		struct mtk_stats sum;
 
 		ret = mtk_copy_opts(&st, sizeof(st), uarg);
 		if (ret)
 			break;
 		st.tracing = READ_ONCE(mtk_tracing);
 		st.last_seq = mtk_last_seq();
-		st.emulated = READ_ONCE(mtk_stat_faults);
-		st.unknown = READ_ONCE(mtk_stat_unknown);
+		mtk_stats_sum(&sum);
+		st.emulated = sum.faults;
+		st.unknown = sum.unknown;
 		st.lost = atomic64_read(&mtk_lost_total);
 		st.regions = mtk_regions_armed();
 		/* Write back no more than the caller's size. */

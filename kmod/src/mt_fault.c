@@ -41,8 +41,26 @@
 #include "mt_kmod.h"
 
 struct mtk_region mtk_regions[MTK_MAX_REGIONS];
-u64 mtk_stat_faults, mtk_stat_unknown;
-u64 mtk_stat_probe_ns; /* time spent inside the probe (emulation + record) */
+/* Per CPU, summed by mtk_stats_sum(); probe_ns is timed on every 16th fault
+ * (probe_timed of them): a second clock read per access would cost more
+ * than the statistic is worth. */
+static DEFINE_PER_CPU(struct mtk_stats, mtk_stats);
+
+void mtk_stats_sum(struct mtk_stats *sum)
+{
+	int cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct mtk_stats *s = per_cpu_ptr(&mtk_stats, cpu);
+
+		sum->faults += READ_ONCE(s->faults);
+		sum->unknown += READ_ONCE(s->unknown);
+		sum->stepped += READ_ONCE(s->stepped);
+		sum->probe_ns += READ_ONCE(s->probe_ns);
+		sum->probe_timed += READ_ONCE(s->probe_timed);
+	}
+}
 
 /* ---- resume stubs ------------------------------------------------------- */
 
@@ -517,7 +535,7 @@ void mtk_region_select_existing(void)
 /* ---- emulation -------------------------------------------------------------- */
 
 /* pt_regs offsets of the GPRs in hardware encoding order. */
-static const unsigned short mtk_gpr_off[16] = {
+static const u16 mtk_gpr_off[16] = {
 	offsetof(struct pt_regs, ax), offsetof(struct pt_regs, cx),
 	offsetof(struct pt_regs, dx), offsetof(struct pt_regs, bx),
 	offsetof(struct pt_regs, sp), offsetof(struct pt_regs, bp),
@@ -554,14 +572,102 @@ static u16 mtk_ctx_flags(void)
 	return 0;
 }
 
-static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
-			  unsigned long addr, void *buf, unsigned int size,
-			  bool write)
+/* The device access itself, on the alias; returns the first 8 bytes. */
+static __always_inline u64 mtk_io(void __iomem *p, void *buf, unsigned int size, bool write)
+{
+	u64 v = 0;
+
+	switch (size) {
+	case 1:
+		if (write) writeb(*(u8 *)buf, p); else *(u8 *)buf = readb(p);
+		return *(u8 *)buf;
+	case 2:
+		if (write) writew(*(u16 *)buf, p); else *(u16 *)buf = readw(p);
+		return *(u16 *)buf;
+	case 4:
+		if (write) writel(*(u32 *)buf, p); else *(u32 *)buf = readl(p);
+		return *(u32 *)buf;
+	case 8:
+		if (write) writeq(*(u64 *)buf, p); else *(u64 *)buf = readq(p);
+		return *(u64 *)buf;
+	default: {
+		/* Wider (vector) accesses: 8-byte pieces, in address order. */
+		unsigned int off;
+
+		for (off = 0; off + 8 <= size; off += 8) {
+			if (write) writeq(*(u64 *)((u8 *)buf + off), p + off);
+			else *(u64 *)((u8 *)buf + off) = readq(p + off);
+		}
+		for (; off < size; off++) {
+			if (write) writeb(((u8 *)buf)[off], p + off);
+			else ((u8 *)buf)[off] = readb(p + off);
+		}
+		memcpy(&v, buf, 8);
+		return v;
+	}
+	}
+}
+
+/* The access's record (and, wider than 8 bytes, its DATA records). v: the
+ * value (first 8 bytes); orig: the value before injection (ifl has
+ * MMIOTAP_KF_INJECTED). */
+static void mtk_record_access(struct mtk_ctx *c, struct mtk_region *r, unsigned long addr,
+			      const void *buf, unsigned int size, bool write, u64 v,
+			      u64 orig, u16 ifl)
+{
+	struct mmiotap_krec *rec = mtk_buf_reserve();
+	unsigned int ndata, k;
+	u64 seq;
+
+	if (!rec)
+		return;
+	/* Wider than 8 bytes: DATA records with the bytes above the first 8
+	 * follow, numbered right after (kabi.h). */
+	ndata = size > 8 ? (size - 8 + 15) / 16 : 0;
+	seq = ndata ? mtk_next_seqs(1 + ndata) : mtk_next_seq();
+	rec->seq = seq;
+	rec->ts_ns = c->ts;
+	rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
+	rec->phys = r->phys + (addr - r->virt);
+	rec->value = v;
+	rec->virt = ifl & MMIOTAP_KF_INJECTED ? orig : addr;
+	rec->pc = c->pc;
+	rec->pid = current->pid;
+	rec->cpu = smp_processor_id();
+	rec->width = size;
+	rec->map_id = r->id;
+	rec->flags = c->flags | ifl | (c->taken ? 0 : MMIOTAP_KF_NESTED) |
+		     (ndata ? MMIOTAP_KF_MORE : 0);
+	rec->pci = r->pci;
+	mtk_buf_commit(rec);
+	for (k = 0; k < ndata; k++) {
+		unsigned int off = 8 + 16 * k, len = min(size - off, 16u);
+		struct mmiotap_krec *dr = mtk_buf_reserve();
+
+		if (!dr)
+			break; /* counted lost; the reader zero-fills */
+		dr->seq = seq + 1 + k;
+		dr->ts_ns = c->ts;
+		dr->type = MMIOTAP_KREC_DATA;
+		memcpy(dr->insn, (const u8 *)buf + off, len);
+		dr->pc = c->pc;
+		dr->pid = current->pid;
+		dr->cpu = smp_processor_id();
+		dr->width = len;
+		dr->map_id = r->id;
+		dr->flags = k + 1 < ndata ? MMIOTAP_KF_MORE : 0;
+		mtk_buf_commit(dr);
+	}
+}
+
+/* An access to a region with probes or injection rules on it. */
+static noinline void mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r,
+					  unsigned long addr, void *buf, unsigned int size,
+					  bool write)
 {
 	void __iomem *p = r->alias + (addr - r->virt);
 	struct mmiotap_probe *pr = NULL;
 	struct mmiotap_access acc;
-	struct mmiotap_krec *rec;
 	u8 tmp[64];
 	u64 v = 0, orig = 0;
 	u16 ifl = 0;
@@ -600,38 +706,7 @@ static void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 		memset(tmp, 0, size);
 		pr->pre(pr, &acc);
 	}
-	switch (size) {
-	case 1:
-		if (write) writeb(*(u8 *)buf, p); else *(u8 *)buf = readb(p);
-		v = *(u8 *)buf;
-		break;
-	case 2:
-		if (write) writew(*(u16 *)buf, p); else *(u16 *)buf = readw(p);
-		v = *(u16 *)buf;
-		break;
-	case 4:
-		if (write) writel(*(u32 *)buf, p); else *(u32 *)buf = readl(p);
-		v = *(u32 *)buf;
-		break;
-	case 8:
-		if (write) writeq(*(u64 *)buf, p); else *(u64 *)buf = readq(p);
-		v = *(u64 *)buf;
-		break;
-	default: {
-		/* Wider (vector) accesses: 8-byte pieces, in address order. */
-		unsigned int off;
-
-		for (off = 0; off + 8 <= size; off += 8) {
-			if (write) writeq(*(u64 *)((u8 *)buf + off), p + off);
-			else *(u64 *)((u8 *)buf + off) = readq(p + off);
-		}
-		for (; off < size; off++) {
-			if (write) writeb(((u8 *)buf)[off], p + off);
-			else ((u8 *)buf)[off] = readb(p + off);
-		}
-		memcpy(&v, buf, 8);
-	}
-	}
+	v = mtk_io(p, buf, size, write);
 	/* A read: injection, then the probe's post handler; the driver sees
 	 * the result. */
 	if (!write && (unlikely(r->inject_mask) || pr)) {
@@ -656,49 +731,26 @@ post:
 		pr->post(pr, &acc);
 	}
 	c->naccess++;
-	if (!READ_ONCE(r->record))
+	if (READ_ONCE(r->record))
+		mtk_record_access(c, r, addr, buf, size, write, v, orig, ifl);
+}
+
+/* One device access on the emulated instruction's behalf: buf holds the
+ * value to write, or receives the value read. */
+static inline void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
+				 unsigned long addr, void *buf, unsigned int size,
+				 bool write)
+{
+	u64 v;
+
+	if (unlikely(r->refs || r->inject_mask)) {
+		mtk_device_rw_hooked(c, r, addr, buf, size, write);
 		return;
-	rec = mtk_buf_reserve();
-	if (rec) {
-		/* Wider than 8 bytes: DATA records with the bytes above the
-		 * first 8 follow, numbered right after (kabi.h). */
-		unsigned int ndata = size > 8 ? (size - 8 + 15) / 16 : 0, k;
-		u64 seq = ndata ? mtk_next_seqs(1 + ndata) : mtk_next_seq();
-
-		rec->seq = seq;
-		rec->ts_ns = c->ts;
-		rec->type = write ? MMIOTAP_KREC_WRITE : MMIOTAP_KREC_READ;
-		rec->phys = r->phys + (addr - r->virt);
-		rec->value = v;
-		rec->virt = ifl & MMIOTAP_KF_INJECTED ? orig : addr;
-		rec->pc = c->pc;
-		rec->pid = current->pid;
-		rec->cpu = smp_processor_id();
-		rec->width = size;
-		rec->map_id = r->id;
-		rec->flags = c->flags | ifl | (c->taken ? 0 : MMIOTAP_KF_NESTED) |
-			     (ndata ? MMIOTAP_KF_MORE : 0);
-		rec->pci = r->pci;
-		mtk_buf_commit(rec);
-		for (k = 0; k < ndata; k++) {
-			unsigned int off = 8 + 16 * k, len = min(size - off, 16u);
-			struct mmiotap_krec *dr = mtk_buf_reserve();
-
-			if (!dr)
-				break; /* counted lost; the reader zero-fills */
-			dr->seq = seq + 1 + k;
-			dr->ts_ns = c->ts;
-			dr->type = MMIOTAP_KREC_DATA;
-			memcpy(dr->insn, (u8 *)buf + off, len);
-			dr->pc = c->pc;
-			dr->pid = current->pid;
-			dr->cpu = smp_processor_id();
-			dr->width = len;
-			dr->map_id = r->id;
-			dr->flags = k + 1 < ndata ? MMIOTAP_KF_MORE : 0;
-			mtk_buf_commit(dr);
-		}
 	}
+	v = mtk_io(r->alias + (addr - r->virt), buf, size, write);
+	c->naccess++;
+	if (READ_ONCE(r->record))
+		mtk_record_access(c, r, addr, buf, size, write, v, 0, 0);
 }
 
 /* copy_to_kernel_nofault() is not exported; the accessor macro is. */
@@ -769,18 +821,39 @@ static struct mt_emu_ops mtk_emu_ops __ro_after_init = {
 	.flags = MT_OPS_NO_STACK, /* never push onto the interrupted kernel stack */
 };
 
-static int mtk_core_run(struct mtk_ctx *c, const u8 *code, size_t n)
+/*
+ * Plain moves (struct mt_plain: what readl()/writel() compile to) straight
+ * on pt_regs: no struct mt_cpu round trip, no callbacks. -EAGAIN: the access
+ * is not inside r (another region, or ordinary memory): nothing was done,
+ * the general path takes it.
+ */
+static int mtk_plain(struct mtk_ctx *c, const struct mt_decoded *d)
 {
-	struct mtk_core_pcpu *pc = this_cpu_ptr(mtk_core) + (in_nmi() ? 1 : 0);
-	const struct mt_decoded *d;
+	unsigned long a = mt_plain_addr(d, c->regs, mtk_gpr_off);
+	unsigned int size = d->plain.size;
+	struct mtk_region *r = c->r;
+	u64 v = 0;
+
+	if (a - r->virt >= r->size || a + size - r->virt > r->size)
+		return -EAGAIN;
+	if (d->plain.kind == MT_PLAIN_LOAD) {
+		mtk_device_rw(c, r, a, &v, size, false);
+		mt_plain_load(d, c->regs, mtk_gpr_off, v);
+	} else {
+		v = mt_plain_store_value(d, c->regs, mtk_gpr_off);
+		mtk_device_rw(c, r, a, &v, size, true);
+	}
+	c->regs->ip = d->rip + d->len;
+	return 0;
+}
+
+static int mtk_core_run(struct mtk_ctx *c, const struct mt_decoded *d)
+{
 	struct mt_cpu cpu;
 	int st, i;
 
-	d = mt_dcache_lookup(&pc->cache, c->regs->ip, code, n);
-	if (!d)
-		d = mt_dcache_fill(&pc->cache, c->regs->ip, code, n, &st);
-	if (!d)
-		return -EINVAL;
+	if (d->plain.kind != MT_PLAIN_NONE && mtk_plain(c, d) == 0)
+		return 0;
 	for (i = 0; i < 16; i++)
 		cpu.gpr[i] = *mtk_gpr(c->regs, i);
 	cpu.rip = c->regs->ip;
@@ -878,7 +951,6 @@ struct mtk_step {
 	int phase;              /* 0 idle, 1 the stub's JMP, 2 the instruction */
 };
 static DEFINE_PER_CPU(struct mtk_step, mtk_step);
-u64 mtk_stat_stepped;
 
 static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
 {
@@ -961,12 +1033,14 @@ Efault:
 static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 		       unsigned long error_code, bool via_stub)
 {
+	const struct mt_decoded *d;
+	struct mtk_core_pcpu *pc;
 	struct mtk_region *r;
 	struct mtk_ctx c;
 	u8 code[16];
 	size_t n = ZYDIS_MAX_INSTRUCTION_LENGTH;
 	u64 t0;
-	bool nmi;
+	bool nmi, timed;
 	int ret;
 
 	if (user_mode(regs) || address < TASK_SIZE_MAX)
@@ -986,16 +1060,23 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 		if (!n)
 			return false;
 	}
+	nmi = in_nmi();
+	/* The decode cache: per CPU, a second one for NMIs (an NMI may
+	 * arrive while this CPU's normal context is filling a slot). */
+	pc = this_cpu_ptr(mtk_core) + (nmi ? 1 : 0);
+	d = mt_dcache_lookup(&pc->cache, regs->ip, code, n);
+	if (!d)
+		d = mt_dcache_fill(&pc->cache, regs->ip, code, n, &ret);
 	t0 = local_clock();
+	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
 	c.ts = t0;
 	c.r = r;
 	c.regs = regs;
 	c.pc = regs->ip;
 	c.flags = mtk_ctx_flags();
 	c.naccess = 0;
-	nmi = in_nmi();
 	c.taken = mtk_order_begin();
-	ret = mtk_core_run(&c, code, n);
+	ret = d ? mtk_core_run(&c, d) : -EINVAL;
 	if (ret) {
 		/* Nothing emulated (or a fault part-way: its accesses stand and
 		 * are recorded; the native run repeats them). The instruction
@@ -1005,9 +1086,10 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 		bool step = c.taken && !nmi && mtk_die_on;
 
 		mtk_record_unknown(&c, r, address, code, n, step ? 0 : MMIOTAP_KF_DISARMED);
-		mtk_stat_unknown++;
+		this_cpu_dec(mtk_stats.faults);
+		this_cpu_inc(mtk_stats.unknown);
 		if (step && mtk_step_begin(r, address, regs, via_stub)) {
-			mtk_stat_stepped++;
+			this_cpu_inc(mtk_stats.stepped);
 			if (!via_stub)
 				return true; /* regs->ip unchanged, TF set */
 			this_cpu_write(mtk_resume0, regs->ip);
@@ -1019,9 +1101,11 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 		mtk_order_end(c.taken);
 		/* regs->ip unchanged: resume at the instruction itself. */
 	} else {
-		mtk_stat_faults++;
-		mtk_stat_probe_ns += local_clock() - t0;
 		mtk_order_end(c.taken);
+		if (timed) {
+			this_cpu_add(mtk_stats.probe_ns, local_clock() - t0);
+			this_cpu_inc(mtk_stats.probe_timed);
+		}
 	}
 	if (!via_stub)
 		return true; /* straight back to regs->ip */

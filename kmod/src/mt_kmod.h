@@ -58,7 +58,15 @@ void mtk_region_put_locked(struct mtk_region *r);
 struct mmiotap_probe;
 struct mmiotap_probe *mtk_probe_find(unsigned long addr, unsigned int size);
 void mtk_probes_kill(unsigned long virt, unsigned long size);
-extern u64 mtk_stat_faults, mtk_stat_unknown, mtk_stat_probe_ns, mtk_stat_stepped;
+/* Fault statistics (per CPU inside; mtk_stats_sum() adds them up). */
+struct mtk_stats {
+	u64 faults;       /* accesses emulated */
+	u64 unknown;      /* instructions not emulated (UNKNOWN records) */
+	u64 stepped;      /* of those, single-stepped */
+	u64 probe_ns;     /* time inside the fault probe, over probe_timed faults */
+	u64 probe_timed;
+};
+void mtk_stats_sum(struct mtk_stats *sum);
 u64 mtk_last_seq(void);
 unsigned int mtk_regions_armed(void);
 int mtk_mark(const char *text, unsigned int len);

@@ -95,6 +95,8 @@ err_fault:
 
 static void __exit mtk_exit(void)
 {
+	struct mtk_stats st;
+
 	mtk_dev_exit();
 	WRITE_ONCE(mtk_tracing, false);
 	mtk_ioremap_hooks_exit();
@@ -102,9 +104,10 @@ static void __exit mtk_exit(void)
 	mtk_inject_clear();
 	mtk_fault_exit();
 	mtk_buf_free();
+	mtk_stats_sum(&st);
 	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown (%llu single-stepped), %llu ns per access in the fault probe)\n",
-		mtk_stat_faults, mtk_stat_unknown, mtk_stat_stepped,
-		mtk_stat_faults ? mtk_stat_probe_ns / mtk_stat_faults : 0);
+		st.faults, st.unknown, st.stepped,
+		st.probe_timed ? st.probe_ns / st.probe_timed : 0);
 }
 
 module_init(mtk_init);
