@@ -13,6 +13,8 @@
 #include <linux/completion.h>
 #include <linux/sched/clock.h>
 #include <linux/io.h>
+#include <linux/vmalloc.h>
+#include <linux/uaccess.h>
 #include <linux/delay.h>
 #include <asm/fpu/api.h>
 
@@ -39,6 +41,10 @@ MODULE_PARM_DESC(extra, "after the loops, on one CPU: an instruction mmiotap can
 static int step_iters;
 module_param(step_iters, int, 0444);
 MODULE_PARM_DESC(step_iters, "with extra=1: then time this many CRC32 m32 (single-stepped) and MOVDQU m128 (emulated) reads of BAR0+8 / BAR0 (benchmark; prints ns per instruction)");
+
+static int floor_iters;
+module_param(floor_iters, int, 0444);
+MODULE_PARM_DESC(floor_iters, "first time this many 4-byte copy_from_kernel_nofault() reads of a not-present kernel page (a vmalloc guard page): a kernel page fault fixed up through the exception table, the floor under any fault-based tracer (benchmark; prints ns per fault)");
 
 static bool stepper;
 module_param(stepper, bool, 0444);
@@ -196,6 +202,24 @@ static int edutest_extra(void)
 	return bad;
 }
 
+static void edutest_floor(void)
+{
+	char *p = vmalloc(PAGE_SIZE);
+	int i, refused = 0;
+	u64 t0, t1;
+	u32 v;
+
+	if (!p)
+		return;
+	t0 = local_clock();
+	for (i = 0; i < floor_iters; i++)
+		refused += copy_from_kernel_nofault(&v, p + PAGE_SIZE, sizeof(v)) != 0;
+	t1 = local_clock();
+	vfree(p);
+	pr_info("mtk_edutest: %d faults (%d fixed up): %llu ns per kernel page fault fixed up\n",
+		floor_iters, refused, (t1 - t0) / floor_iters);
+}
+
 static int __init edutest_init(void)
 {
 	struct task_struct *t[2];
@@ -223,6 +247,8 @@ static int __init edutest_init(void)
 		crc_want = ~0u;
 		asm volatile("crc32l %1, %0" : "+r"(crc_want) : "m"(f));
 	}
+	if (floor_iters > 0)
+		edutest_floor();
 	for (c = 0; c < cpus; c++) {
 		init_completion(&done[c]);
 		t[c] = kthread_create(worker, (void *)c, "mtk_edutest/%ld", c);
