@@ -33,12 +33,15 @@ END {
 			v["mmiotrace-1cpu"] / v["mmiotap-1cpu"], v["mmiotap-1cpu"] / v["untraced-1cpu"],
 			v["mmiotap-1cpu"] - v["untraced-1cpu"], v["mmiotrace-1cpu"] - v["untraced-1cpu"]
 	if (v["fault-floor"] > 0)
-		printf "fault floor (kernel page fault + exception-table fixup, no tracer): %d ns; mmiotap adds %d ns (tracepoint hook), %d ns (ftrace hook) to it; mmiotrace/floor %.1fx\n",
-			v["fault-floor"], v["mmiotap-1cpu"] - v["fault-floor"], v["mmiotap-ftrace-1cpu"] - v["fault-floor"],
+		printf "fault floor (kernel page fault + exception-table fixup, no tracer): %d ns; mmiotap adds %d ns (default ftrace hook), %d ns (tracepoint hook) to it; mmiotrace/floor %.1fx\n",
+			v["fault-floor"], v["mmiotap-1cpu"] - v["fault-floor"], v["mmiotap-tracepoint-1cpu"] - v["fault-floor"],
 			v["mmiotrace-1cpu"] / v["fault-floor"]
-	if (v["mmiotap-ftrace-1cpu"] > 0)
-		printf "fallback fault hook (ftrace): mmiotap %d ns per access (1 CPU), ratio mmiotrace/mmiotap %.2fx\n",
-			v["mmiotap-ftrace-1cpu"], v["mmiotrace-1cpu"] / v["mmiotap-ftrace-1cpu"]
+	if (v["mmiotap-tracepoint-1cpu"] > 0)
+		printf "tracepoint fault hook: mmiotap %d ns per access (1 CPU), ratio mmiotrace/mmiotap %.2fx\n",
+			v["mmiotap-tracepoint-1cpu"], v["mmiotrace-1cpu"] / v["mmiotap-tracepoint-1cpu"]
+	if (v["mmiotap-1cpu"] > 0 && v["mmiotap-2cpu"] > 0)
+		printf "throughput, 2 CPUs tracing at once vs 1: %.2fx\n",
+			(1e9 / v["mmiotap-2cpu"] + 1e9 / w["mmiotap-2cpu"]) / (1e9 / v["mmiotap-1cpu"])
 	if (v["mmiotrace-1cpu"] > v["untraced-1cpu"] && v["mmiotap-1cpu"] > v["untraced-1cpu"])
 		printf "ratio of added cost mmiotrace/mmiotap: %.2fx\n",
 			(v["mmiotrace-1cpu"] - v["untraced-1cpu"]) / (v["mmiotap-1cpu"] - v["untraced-1cpu"])

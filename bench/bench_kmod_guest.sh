@@ -1,6 +1,7 @@
 # Guest side of bench/bench_kmod.sh: per-access cost of the edu test driver
 # (kmod/tests/mtk_edutest.c) untraced, traced by mmiotap.ko (1 and 2 CPUs
-# making accesses at once; the tracepoint hook and the ftrace fallback), and
+# making accesses at once; the default ftrace fault hook and the tracepoint
+# one), and
 # traced by the kernel's own mmiotrace (which offlines every CPU but one), in
 # this one VM; and the floor under any fault-based tracer: a kernel page fault
 # fixed up through the exception table. Each figure is the best of
@@ -45,11 +46,11 @@ echo "STEP untraced: $(step)"
 "$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o /tmp/k.trace -- \
 	sh -c 'insmod "$1" iters=10 cpus=1 extra=1 step_iters="$2" && rmmod mtk_edutest' sh "$KO" "$ITERS"
 echo "STEP mmiotap: $(step)"
-# The fallback fault hook (ftrace on kernelmode_fixup_or_oops), 1 CPU.
-insmod "$MTK_KODIR/mmiotap.ko" fault_hook=ftrace
-record 1; echo "RESULT mmiotap-ftrace-1cpu $(best access)"
+# The other fault hook (the page_fault_kernel tracepoint + resume stubs), 1 CPU.
+insmod "$MTK_KODIR/mmiotap.ko" fault_hook=tracepoint
+record 1; echo "RESULT mmiotap-tracepoint-1cpu $(best access)"
 rmmod mmiotap
-probe mmiotap-ftrace-1cpu
+probe mmiotap-tracepoint-1cpu
 T=/sys/kernel/tracing
 mountpoint -q $T || mount -t tracefs nodev $T
 echo 16384 >$T/buffer_size_kb

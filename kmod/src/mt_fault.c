@@ -1213,7 +1213,7 @@ static void mtk_find_tp(struct tracepoint *tp, void *priv)
 
 const char *mtk_fault_hook_name = "none";
 
-int mtk_fault_init(bool use_ftrace)
+int mtk_fault_init(void)
 {
 	int ret, cpu;
 
@@ -1241,36 +1241,60 @@ int mtk_fault_init(bool use_ftrace)
 		pr_warn("mmiotap: cannot register a die notifier (%d): instructions that cannot be emulated disarm their page\n", ret);
 	else
 		mtk_die_on = true;
-	if (!use_ftrace) {
-		for_each_kernel_tracepoint(mtk_find_tp, NULL);
-		if (!mtk_tp) {
-			pr_warn("mmiotap: tracepoint exceptions:page_fault_kernel not found: using the ftrace fallback\n");
-		} else {
-			ret = tracepoint_probe_register(mtk_tp, mtk_probe, NULL);
-			if (!ret) {
-				mtk_fault_hook_name = "tracepoint page_fault_kernel";
-				return 0;
-			}
-			pr_warn("mmiotap: cannot attach to page_fault_kernel (%d): using the ftrace fallback\n", ret);
-			mtk_tp = NULL;
-		}
-	}
-	ret = mtk_fixup_hook_init();
-	if (!ret)
-		mtk_fault_hook_name = "ftrace on kernelmode_fixup_or_oops";
-	return ret;
+	return 0;
 }
 
-void mtk_fault_exit(void)
+/*
+ * Attach the fault hook: MTK_HOOK_FTRACE (an ftrace_ops on
+ * kernelmode_fixup_or_oops) or MTK_HOOK_TRACEPOINT (exceptions:
+ * page_fault_kernel + the resume stubs). Both are checked by
+ * mtk_fault_selftest() afterwards; mt_main.c tries ftrace first under
+ * fault_hook=auto because it ends the fault earlier: the tracepoint path
+ * goes on through fixup_exception(), whose two exception-table searches
+ * (the kernel's, then the module's) cost as much as the emulation itself
+ * (docs/INTERNALS.md, bench/bench_kmod.sh).
+ */
+int mtk_fault_hook_attach(enum mtk_fault_hook_kind kind)
 {
-	int cpu;
+	int ret;
 
+	if (kind == MTK_HOOK_FTRACE) {
+		ret = mtk_fixup_hook_init();
+		if (!ret)
+			mtk_fault_hook_name = "ftrace on kernelmode_fixup_or_oops";
+		return ret;
+	}
+	for_each_kernel_tracepoint(mtk_find_tp, NULL);
+	if (!mtk_tp) {
+		pr_warn("mmiotap: tracepoint exceptions:page_fault_kernel not found\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(mtk_tp, mtk_probe, NULL);
+	if (ret) {
+		pr_warn("mmiotap: cannot attach to page_fault_kernel: %d\n", ret);
+		mtk_tp = NULL;
+		return ret;
+	}
+	mtk_fault_hook_name = "tracepoint page_fault_kernel";
+	return 0;
+}
+
+void mtk_fault_hook_detach(void)
+{
 	if (mtk_tp) {
 		tracepoint_probe_unregister(mtk_tp, mtk_probe, NULL);
 		tracepoint_synchronize_unregister();
 		mtk_tp = NULL;
 	}
 	mtk_fixup_hook_exit();
+	mtk_fault_hook_name = "none";
+}
+
+void mtk_fault_exit(void)
+{
+	int cpu;
+
+	mtk_fault_hook_detach();
 	if (mtk_die_on) {
 		/* No step is in flight: the regions are gone (their teardown
 		 * waited for the order lock). */
@@ -1329,7 +1353,8 @@ fail:
 			mtk_regions[v].alias = NULL;
 	mtk_region_remove((unsigned long)va);
 	if (ret)
-		pr_err("mmiotap: fault hook self-test failed (read %#x): this kernel's page fault path does not reach our handler; refusing to load\n", v);
+		pr_warn("mmiotap: fault hook %s: self-test failed (read %#x): this kernel's page fault path does not reach our handler\n",
+			mtk_fault_hook_name, v);
 out:
 	vunmap(va);
 	__free_page(pg);

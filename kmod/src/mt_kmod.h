@@ -38,7 +38,10 @@ extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 int mtk_decoder_selftest(void);
 
 /* mt_fault.c */
-int mtk_fault_init(bool use_ftrace);
+enum mtk_fault_hook_kind { MTK_HOOK_FTRACE, MTK_HOOK_TRACEPOINT };
+int mtk_fault_init(void);
+int mtk_fault_hook_attach(enum mtk_fault_hook_kind kind);
+void mtk_fault_hook_detach(void);
 extern const char *mtk_fault_hook_name;
 void mtk_fault_exit(void);
 int mtk_fault_selftest(void);

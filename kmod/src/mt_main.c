@@ -16,7 +16,7 @@ module_param(phys, charp, 0400);
 MODULE_PARM_DESC(phys, "trace these physical ranges from load: START-END[,START-END...] (hex)");
 static char *fault_hook = "auto";
 module_param(fault_hook, charp, 0400);
-MODULE_PARM_DESC(fault_hook, "auto (tracepoint page_fault_kernel, else ftrace), tracepoint, or ftrace (the fallback on kernelmode_fixup_or_oops)");
+MODULE_PARM_DESC(fault_hook, "auto (ftrace on kernelmode_fixup_or_oops, else the page_fault_kernel tracepoint: the first that passes the self-test), ftrace, or tracepoint");
 static unsigned int buf_records;
 module_param(buf_records, uint, 0400);
 MODULE_PARM_DESC(buf_records, "per-CPU buffer size in records (power of two)");
@@ -42,9 +42,15 @@ static int mtk_parse_phys(char *s)
 	return 0;
 }
 
+static const struct { const char *name; enum mtk_fault_hook_kind kind; } hooks[] = {
+	{ "ftrace", MTK_HOOK_FTRACE },
+	{ "tracepoint", MTK_HOOK_TRACEPOINT },
+};
+
 static int __init mtk_init(void)
 {
 	int ret = mtk_decoder_selftest();
+	unsigned int i;
 
 	if (ret)
 		return ret;
@@ -53,12 +59,27 @@ static int __init mtk_init(void)
 		pr_err("mmiotap: fault_hook=%s: want auto, tracepoint or ftrace\n", fault_hook);
 		return -EINVAL;
 	}
-	ret = mtk_fault_init(!strcmp(fault_hook, "ftrace"));
+	ret = mtk_fault_init();
 	if (ret)
 		goto err_fault;
-	ret = mtk_fault_selftest();
-	if (ret)
+	/* auto: the cheaper hook first (mtk_fault_hook_attach()); each must
+	 * pass the self-test, else the next is tried. */
+	for (i = 0; i < ARRAY_SIZE(hooks); i++) {
+		if (strcmp(fault_hook, "auto") && strcmp(fault_hook, hooks[i].name))
+			continue;
+		ret = mtk_fault_hook_attach(hooks[i].kind);
+		if (!ret) {
+			ret = mtk_fault_selftest();
+			if (!ret)
+				break;
+			mtk_fault_hook_detach();
+		}
+	}
+	if (ret) {
+		pr_err("mmiotap: no fault hook works on this kernel (fault_hook=%s): refusing to load\n",
+		       fault_hook);
 		goto err_fault;
+	}
 	ret = mtk_ioremap_hooks_init();
 	if (ret)
 		goto err_fault;
@@ -75,11 +96,6 @@ static int __init mtk_init(void)
 		}
 		WRITE_ONCE(mtk_tracing, true);
 		mtk_attach_existing();
-	}
-	if (!strcmp(fault_hook, "tracepoint") && strcmp(mtk_fault_hook_name, "tracepoint page_fault_kernel")) {
-		pr_err("mmiotap: fault_hook=tracepoint: the tracepoint is not usable\n");
-		ret = -ENOENT;
-		goto err_dev;
 	}
 	pr_info("mmiotap: loaded (fault hook: %s; self-test passed)\n", mtk_fault_hook_name);
 	return 0;

@@ -14,7 +14,7 @@ cd "$top"
 mkdir -p "$B"
 make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
 make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
-# MTK_FAULT_HOOK=ftrace (test-kmod-ftrace.sh): the module's fallback hook.
+# MTK_FAULT_HOOK=tracepoint (test-kmod-tracepoint.sh): the second fault hook.
 hook=${MTK_FAULT_HOOK:-}
 res=$top/$B/vm/test-kmod-edu${hook:+-$hook}
 rm -rf "$res" && mkdir -p "$res" || exit 99
