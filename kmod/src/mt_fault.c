@@ -292,7 +292,9 @@ static void mtk_region_disarm(struct mtk_region *r)
 
 DEFINE_MUTEX(mtk_region_mutex);
 
-static void mtk_emit_map(struct mtk_region *r, bool unmap)
+/* MAP (pc: r->map_pc, the caller of the ioremap) or UNMAP (pc: the caller
+ * of iounmap, 0 at the end of a recording). */
+static void mtk_emit_map(struct mtk_region *r, bool unmap, unsigned long pc)
 {
 	struct mmiotap_krec *rec;
 	bool taken;
@@ -308,7 +310,7 @@ static void mtk_emit_map(struct mtk_region *r, bool unmap)
 		rec->phys = r->phys;
 		rec->virt = r->virt;
 		rec->value = r->size;
-		rec->pc = _RET_IP_;
+		rec->pc = unmap ? pc : r->map_pc;
 		rec->pid = current->pid;
 		rec->cpu = smp_processor_id();
 		rec->width = r->bar;
@@ -394,6 +396,7 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 	r->bar = bar;
 	r->id = ++next_id;
 	r->map_start = mtk_map_start(virt);
+	r->map_pc = 0;
 	r->refs = 0;
 	WRITE_ONCE(r->record, record);
 	r->inject_mask = record ? mtk_inject_match(phys, size, pci, bar) : 0;
@@ -406,8 +409,6 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 		smp_store_release(&r->state, MTK_R_FREE);
 		goto out_free;
 	}
-	if (record)
-		mtk_emit_map(r, false);
 	if (out)
 		*out = r;
 	return 0;
@@ -421,18 +422,31 @@ out_free:
 	return ret;
 }
 
-int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
-		   void __iomem *alias, u32 pci, u8 bar)
+/* A recorded region (MAP record); pc: the caller of the ioremap that made
+ * the mapping (0: found by the page-table walk). */
+int mtk_region_add_pc(unsigned long virt, phys_addr_t phys, unsigned long size,
+		      void __iomem *alias, u32 pci, u8 bar, unsigned long pc)
 {
+	struct mtk_region *r;
 	int ret;
 
 	mutex_lock(&mtk_region_mutex);
-	ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, NULL);
+	ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, &r);
+	if (!ret) {
+		r->map_pc = pc;
+		mtk_emit_map(r, false, 0);
+	}
 	mutex_unlock(&mtk_region_mutex);
 	return ret;
 }
 
-static void mtk_region_teardown(struct mtk_region *r)
+int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
+		   void __iomem *alias, u32 pci, u8 bar)
+{
+	return mtk_region_add_pc(virt, phys, size, alias, pci, bar, 0);
+}
+
+static void mtk_region_teardown(struct mtk_region *r, unsigned long pc)
 {
 	/* DYING: faults already under way still find it and emulate. */
 	smp_store_release(&r->state, MTK_R_DYING);
@@ -440,7 +454,7 @@ static void mtk_region_teardown(struct mtk_region *r)
 	/* Every fault probe runs with interrupts off: an RCU reader. */
 	synchronize_rcu();
 	if (r->record)
-		mtk_emit_map(r, true);
+		mtk_emit_map(r, true, pc);
 	if (r->alias)
 		iounmap(r->alias);
 	kfree(r->ptep);
@@ -460,12 +474,13 @@ void mtk_region_put_locked(struct mtk_region *r)
 	if (r->refs)
 		r->refs--;
 	if (!r->refs && !r->record)
-		mtk_region_teardown(r);
+		mtk_region_teardown(r, 0);
 }
 
 /* The mapping that starts at virt goes away (called before iounmap): every
- * region in it, probes on it included (those probes are made inert). */
-void mtk_region_remove(unsigned long virt)
+ * region in it, probes on it included (those probes are made inert). pc:
+ * the caller of iounmap, for the UNMAP record. */
+void mtk_region_remove_pc(unsigned long virt, unsigned long pc)
 {
 	int i;
 
@@ -478,10 +493,15 @@ void mtk_region_remove(unsigned long virt)
 		    (r->map_start == virt || virt - r->virt < r->size)) {
 			if (r->refs)
 				mtk_probes_kill(r->virt, r->size);
-			mtk_region_teardown(r);
+			mtk_region_teardown(r, pc);
 		}
 	}
 	mutex_unlock(&mtk_region_mutex);
+}
+
+void mtk_region_remove(unsigned long virt)
+{
+	mtk_region_remove_pc(virt, 0);
 }
 
 /* End of a recording (all = false: regions that probes hold stay armed,
@@ -499,12 +519,12 @@ void mtk_region_remove_all(bool all)
 		if (!all && r->refs) {
 			if (r->record) {
 				r->inject_mask = 0;
-				mtk_emit_map(r, true);
+				mtk_emit_map(r, true, 0);
 				WRITE_ONCE(r->record, false);
 			}
 			continue;
 		}
-		mtk_region_teardown(r);
+		mtk_region_teardown(r, 0);
 	}
 	mutex_unlock(&mtk_region_mutex);
 }
@@ -527,7 +547,7 @@ void mtk_region_select_existing(void)
 		r->bar = bar;
 		r->inject_mask = mtk_inject_match(r->phys, r->size, pci, bar);
 		WRITE_ONCE(r->record, true);
-		mtk_emit_map(r, false);
+		mtk_emit_map(r, false, 0);
 	}
 	mutex_unlock(&mtk_region_mutex);
 }

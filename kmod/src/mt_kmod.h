@@ -31,6 +31,7 @@ struct mtk_region {
 	unsigned long map_start;/* start of the vmalloc area (the ioremap) holding it */
 	unsigned int refs;      /* pages of registered probes in it (mt_probe.c) */
 	bool record;            /* selected by the recording: MAP and R/W records */
+	unsigned long map_pc;   /* caller of the ioremap (MAP record's PC), or 0 */
 };
 extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 
@@ -48,6 +49,9 @@ int mtk_fault_selftest(void);
 int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 		   void __iomem *alias, u32 pci, u8 bar);
 void mtk_region_remove(unsigned long virt);
+int mtk_region_add_pc(unsigned long virt, phys_addr_t phys, unsigned long size,
+		      void __iomem *alias, u32 pci, u8 bar, unsigned long pc);
+void mtk_region_remove_pc(unsigned long virt, unsigned long pc);
 void mtk_region_remove_all(bool all);
 void mtk_region_select_existing(void);
 extern struct mutex mtk_region_mutex;

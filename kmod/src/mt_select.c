@@ -82,8 +82,10 @@ bool mtk_selected(phys_addr_t phys, unsigned long size, u32 *pci, u8 *bar)
 
 enum { MTK_V_UC, MTK_V_UC2, MTK_V_WC, MTK_V_WT, MTK_V_CACHE };
 
+/* pc: the caller of the ioremap (the wrapper's return address: ftrace
+ * redirected the call, so it returns straight to the caller). */
 static void mtk_after_map(resource_size_t phys, unsigned long size,
-			  void __iomem *p, int variant)
+			  void __iomem *p, int variant, unsigned long pc)
 {
 	unsigned long off = offset_in_page(phys), len;
 	void __iomem *alias;
@@ -104,7 +106,7 @@ static void mtk_after_map(resource_size_t phys, unsigned long size,
 		pr_warn("mmiotap: no alias mapping for %pa: not traced\n", &phys);
 		return;
 	}
-	if (mtk_region_add((unsigned long)p & PAGE_MASK, phys - off, len, alias, pci, bar))
+	if (mtk_region_add_pc((unsigned long)p & PAGE_MASK, phys - off, len, alias, pci, bar, pc))
 		iounmap(alias);
 }
 
@@ -112,7 +114,7 @@ static void __iomem *mtk_w_ioremap(resource_size_t phys, unsigned long size)
 {
 	void __iomem *p = ioremap(phys, size);
 
-	mtk_after_map(phys, size, p, MTK_V_UC);
+	mtk_after_map(phys, size, p, MTK_V_UC, _RET_IP_);
 	return p;
 }
 
@@ -120,7 +122,7 @@ static void __iomem *mtk_w_ioremap_uc(resource_size_t phys, unsigned long size)
 {
 	void __iomem *p = ioremap_uc(phys, size);
 
-	mtk_after_map(phys, size, p, MTK_V_UC2);
+	mtk_after_map(phys, size, p, MTK_V_UC2, _RET_IP_);
 	return p;
 }
 
@@ -128,7 +130,7 @@ static void __iomem *mtk_w_ioremap_wc(resource_size_t phys, unsigned long size)
 {
 	void __iomem *p = ioremap_wc(phys, size);
 
-	mtk_after_map(phys, size, p, MTK_V_WC);
+	mtk_after_map(phys, size, p, MTK_V_WC, _RET_IP_);
 	return p;
 }
 
@@ -136,7 +138,7 @@ static void __iomem *mtk_w_ioremap_wt(resource_size_t phys, unsigned long size)
 {
 	void __iomem *p = ioremap_wt(phys, size);
 
-	mtk_after_map(phys, size, p, MTK_V_WT);
+	mtk_after_map(phys, size, p, MTK_V_WT, _RET_IP_);
 	return p;
 }
 
@@ -144,7 +146,7 @@ static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long siz
 {
 	void __iomem *p = ioremap_cache(phys, size);
 
-	mtk_after_map(phys, size, p, MTK_V_CACHE);
+	mtk_after_map(phys, size, p, MTK_V_CACHE, _RET_IP_);
 	return p;
 }
 
@@ -156,7 +158,7 @@ static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long siz
  */
 static void mtk_w_iounmap(volatile void __iomem *addr)
 {
-	mtk_region_remove((unsigned long)addr);
+	mtk_region_remove_pc((unsigned long)addr, _RET_IP_);
 	iounmap(addr);
 	barrier();
 }

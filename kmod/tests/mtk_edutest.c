@@ -232,6 +232,8 @@ static int __init edutest_init(void)
 	ret = pci_enable_device(pdev);
 	if (ret)
 		goto put;
+	/* Where the mapping is made from (the test checks MAP's PC). */
+	pr_info("mtk_edutest: init at %px\n", edutest_init);
 	bar = pci_iomap(pdev, 0, 0);
 	if (!bar) {
 		ret = -ENOMEM;
@@ -287,6 +289,7 @@ put:
 
 static void __exit edutest_exit(void)
 {
+	pr_info("mtk_edutest: exit at %px\n", edutest_exit);
 	pci_iounmap(pdev, bar);
 	pci_disable_device(pdev);
 	pci_dev_put(pdev);

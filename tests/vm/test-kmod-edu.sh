@@ -37,8 +37,31 @@ done
 grep -q '^MARK .*edu test loaded' "$res/edu.txt" || { echo "FAIL: the marker is not in the trace"; exit 1; }
 grep -q "^MAP .*" "$res/edu.txt" && grep -q "^UNMAP " "$res/edu.txt" || { echo "FAIL: MAP/UNMAP missing"; exit 1; }
 grep -q "pci=$bdf" "$res/edu.txt" || { echo "FAIL: no MAP info with pci=$bdf"; exit 1; }
+# MAP and UNMAP carry the PC of the call into the ioremap / iounmap family
+# (pci_iomap and pci_iounmap tail-call them: the driver's init and exit
+# functions, which print where they are), not one of mmiotap.ko's.
+pcs=$(python3 - "$res/dmesg.txt" "$res/edu.txt" <<'EOP'
+import re, sys
+at = dict(re.findall(r"mtk_edutest: (init|exit) at ([0-9a-f]+)", open(sys.argv[1]).read()))
+def where(pc):
+    for k, v in at.items():
+        if 0 <= pc - int(v, 16) < 0x1000:
+            return k
+    return "%#x" % pc
+out = []
+for l in open(sys.argv[2]):
+    f = l.split()
+    if f and f[0] == "MAP":
+        out.append("MAP:" + where(int(f[6], 16)))
+    elif f and f[0] == "UNMAP":
+        out.append("UNMAP:" + where(int(f[3], 16)))
+print(" ".join(out))
+EOP
+)
+[ "$pcs" = "MAP:init UNMAP:exit" ] ||
+	{ echo "FAIL: MAP/UNMAP PCs are '$pcs', want MAP:init UNMAP:exit (in the driver's init/exit functions)"; exit 1; }
 MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" --per-cpu --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
 	{ echo "FAIL: trace differs from QEMU's log (per CPU)"; exit 1; }
 MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" -q --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
 	{ echo "FAIL: trace differs from QEMU's log (global order)"; exit 1; }
-echo "PASS: ${hook:+fault hook $hook: }$n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest:' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //')"
+echo "PASS: ${hook:+fault hook $hook: }$n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest: .*iterations' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //'); MAP/UNMAP PCs in the driver's init/exit"
