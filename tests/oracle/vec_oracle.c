@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * vec_oracle.c - the CPU as the oracle for the vector part of the core:
- * SSE/AVX/AVX-512 moves (explicit semantics in core/src/emu_vec.c) and
- * displaced execution (vector ALU, compares into k, masked down-converting
- * stores, integer leftovers).
+ * SSE/AVX/AVX-512 moves and gathers/scatters (explicit semantics in
+ * core/src/emu_vec.c) and displaced execution (vector ALU, compares into k,
+ * masked down-converting stores, integer leftovers).
  *
  * For every form in the table below, N random cases (default 1000,
  * VEC_ORACLE_N to change): random registers (xmm/ymm/zmm 0-31 where the
@@ -17,6 +17,13 @@
  * operand is only written, the set of bytes the emulator wrote must equal
  * the set the CPU wrote (found by running natively over memory and over its
  * complement): masked stores write exactly the selected elements.
+ *
+ * Gathers and scatters (VSIB, AVX2 and AVX-512: the second table) get their
+ * own case generator (indices inside the buffer, see below), the check that
+ * each selected element is one access in element order, and N more cases
+ * each with a fault: element k on a PROT_NONE page, the CPU's registers at
+ * the fault taken from the signal frame, compared with the emulator's after
+ * MT_EMU_MEMFAULT.
  *
  * Prints one line per form and "vec oracle: N forms, C cases, M mismatches".
  * Exit 0 if no mismatch, 1 otherwise, 77 if the CPU lacks AVX-512.
@@ -1420,9 +1427,14 @@ static void on_guard_segv(int sig, siginfo_t *si, void *ucv)
 	uint64_t a = (uint64_t)(uintptr_t)si->si_addr, bv;
 	uint64_t guard = (uint64_t)(uintptr_t)fbuf + MEMSZ;
 
+	uint32_t magic1 = 0;
+
 	(void)sig;
-	if (a < guard || a >= guard + 4096 || !xs || f_faults) {
-		static const char msg[] = "vec_oracle: unexpected SIGSEGV\n";
+	if (xs)
+		memcpy(&magic1, xs + 464, 4); /* fpstate.sw_reserved.magic1 */
+	if (a < guard || a >= guard + 4096 || !xs || magic1 != 0x46505853u || f_faults) {
+		static const char msg[] =
+			"vec_oracle: SIGSEGV not on the guard page, or no XSAVE signal frame\n";
 		if (write(2, msg, sizeof(msg) - 1) < 0) {}
 		_exit(99);
 	}
@@ -1448,6 +1460,8 @@ static void on_guard_segv(int sig, siginfo_t *si, void *ucv)
 	mprotect((void *)guard, 4096, PROT_READ | PROT_WRITE);
 }
 
+static struct sigaction f_oldsa;
+
 static int fault_setup(void)
 {
 	unsigned a, b, c, d;
@@ -1469,7 +1483,7 @@ static int fault_setup(void)
 	sa.sa_sigaction = on_guard_segv;
 	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
-	return sigaction(SIGSEGV, &sa, NULL);
+	return sigaction(SIGSEGV, &sa, &f_oldsa);
 }
 
 static int run_gfault(const struct gform *gf)
@@ -1663,7 +1677,9 @@ static void run_gathers(unsigned n, unsigned *total_cases, unsigned *total_mis,
 		*total_cases += done + fdone;
 		*total_mis += mis + fmis;
 	}
-	if (!fault_ok)
+	if (fault_ok)
+		sigaction(SIGSEGV, &f_oldsa, NULL);
+	else
 		(*bad_forms)++;
 	*total_mis += check_gather_support();
 	printf("gather addressing: %u [base+vindex*scale+disp], %u 32-bit (0x67), %u no base\n",
