@@ -12,9 +12,18 @@
  * clears them; masked memory accesses touch only the selected elements,
  * one access per contiguous run (flag MT_ACC_PARTIAL), none if the mask is
  * empty.
+ * Gathers and scatters (VSIB operands; AVX2 with a vector mask, AVX-512
+ * with an opmask): one access per selected element, in element order,
+ * see "gathers and scatters" below.
+ *
+ * Not emulated here (family/handler 0, the backend single-steps them):
+ * the AVX-512PF gather/scatter prefetches (VGATHERPF0DPS ...: hints that
+ * never fault), Knights Corner forms, and forms the CPU rejects with #UD
+ * (which Zydis already refuses to decode).
  *
  * No libc, no floating point, no allocation, no mutable globals.
  */
+#include "core_int.h"
 #include "emu_vec.h"
 
 #define VEC_MAXB 64u
@@ -347,6 +356,125 @@ static int is_vector_isa(const struct mt_decoded *d)
 	return 0;
 }
 
+/* ---- gathers and scatters: operand layout ----------------------------------- */
+
+/*
+ * The VSIB forms, as the SDM defines them (vol. 2, VPGATHERDD/VPGATHERQD,
+ * VPGATHERDQ/VPGATHERQQ, VGATHERDPS/VGATHERQPS, VGATHERDPD/VGATHERQPD,
+ * VPSCATTERDD/DQ/QD/QQ, VSCATTERDPS/DPD/QPS/QPD):
+ *   AVX2 (VEX)      gather  dst, [base + vindex*scale + disp], vmask
+ *   AVX-512 (EVEX)  gather  dst{k}, [base + vindex*scale + disp]
+ *                   scatter [base + vindex*scale + disp]{k}, src
+ * Element size 4 or 8 (the memory operand's size), index elements dword
+ * (D forms) or qword (Q forms); the element count is the smaller of what
+ * the data register and the index register hold (VPGATHERQD xmm, [ymm]:
+ * 4; VPGATHERDQ ymm, [xmm]: 4; VPGATHERQD xmm, [xmm]: 2).
+ */
+struct vsib {
+	const ZydisDecodedOperand *m;
+	unsigned data, index, vmask; /* vector register numbers (vmask: AVX2) */
+	unsigned kreg;               /* AVX-512: opmask number (1..7) */
+	unsigned es, isz, n;         /* element, index element bytes; count */
+	int scatter, evex;
+};
+
+static unsigned vec_reg_bytes(ZydisRegister r)
+{
+	if (r >= ZYDIS_REGISTER_XMM0 && r <= ZYDIS_REGISTER_XMM31)
+		return 16;
+	if (r >= ZYDIS_REGISTER_YMM0 && r <= ZYDIS_REGISTER_YMM31)
+		return 32;
+	if (r >= ZYDIS_REGISTER_ZMM0 && r <= ZYDIS_REGISTER_ZMM31)
+		return 64;
+	return 0;
+}
+
+static int vsib_kind(ZydisMnemonic mn, unsigned *isz, int *scatter)
+{
+	switch (mn) {
+	case ZYDIS_MNEMONIC_VPGATHERDD: case ZYDIS_MNEMONIC_VPGATHERDQ:
+	case ZYDIS_MNEMONIC_VGATHERDPS: case ZYDIS_MNEMONIC_VGATHERDPD:
+		*isz = 4, *scatter = 0;
+		return 1;
+	case ZYDIS_MNEMONIC_VPGATHERQD: case ZYDIS_MNEMONIC_VPGATHERQQ:
+	case ZYDIS_MNEMONIC_VGATHERQPS: case ZYDIS_MNEMONIC_VGATHERQPD:
+		*isz = 8, *scatter = 0;
+		return 1;
+	case ZYDIS_MNEMONIC_VPSCATTERDD: case ZYDIS_MNEMONIC_VPSCATTERDQ:
+	case ZYDIS_MNEMONIC_VSCATTERDPS: case ZYDIS_MNEMONIC_VSCATTERDPD:
+		*isz = 4, *scatter = 1;
+		return 1;
+	case ZYDIS_MNEMONIC_VPSCATTERQD: case ZYDIS_MNEMONIC_VPSCATTERQQ:
+	case ZYDIS_MNEMONIC_VSCATTERQPS: case ZYDIS_MNEMONIC_VSCATTERQPD:
+		*isz = 8, *scatter = 1;
+		return 1;
+	default:
+		return 0; /* VGATHERPF*, VSCATTERPF* (prefetch hints), ... */
+	}
+}
+
+/*
+ * Fill *v for the VSIB operand d->ops[mi]; 0 if d is a form emulated here,
+ * else MT_EMU_UNSUPPORTED. The CPU raises #UD (Zydis does not even decode
+ * them) when an AVX2 gather's destination, index and mask registers are
+ * not all different, when an AVX-512 gather's destination is its index,
+ * for k0 or zeroing-masking: refused here too, whoever decoded them.
+ */
+static int vsib_layout(const struct mt_decoded *d, int mi, struct vsib *v)
+{
+	const ZydisDecodedOperand *m = &d->ops[mi];
+	ZydisRegister base = m->mem.base;
+	unsigned db, ib;
+	int vi[4], nv;
+
+	if (!vsib_kind(d->insn.mnemonic, &v->isz, &v->scatter) ||
+	    m->mem.type != ZYDIS_MEMOP_TYPE_VSIB ||
+	    !reg_vec_index(m->mem.index, &v->index))
+		return MT_EMU_UNSUPPORTED;
+	if (base != ZYDIS_REGISTER_NONE &&
+	    !(base >= ZYDIS_REGISTER_EAX && base <= ZYDIS_REGISTER_R15D) &&
+	    !(base >= ZYDIS_REGISTER_RAX && base <= ZYDIS_REGISTER_R15))
+		return MT_EMU_UNSUPPORTED;
+	v->m = m;
+	v->es = m->size / 8u;
+	if (v->es != 4 && v->es != 8)
+		return MT_EMU_UNSUPPORTED;
+	v->evex = d->insn.encoding == ZYDIS_INSTRUCTION_ENCODING_EVEX;
+	if (!v->evex && (d->insn.encoding != ZYDIS_INSTRUCTION_ENCODING_VEX ||
+			 v->scatter))
+		return MT_EMU_UNSUPPORTED;
+	nv = (int)vec_operands(d, vi);
+	if (nv != (v->evex ? 1 : 2) ||
+	    !reg_vec_index(d->ops[vi[0]].reg.value, &v->data))
+		return MT_EMU_UNSUPPORTED;
+	db = vec_reg_bytes(d->ops[vi[0]].reg.value);
+	ib = vec_reg_bytes(m->mem.index);
+	v->n = db / v->es < ib / v->isz ? db / v->es : ib / v->isz;
+	if (!v->n)
+		return MT_EMU_UNSUPPORTED;
+	if (v->evex) {
+		if (!evex_masked(d) || d->insn.avx.mask.mode == ZYDIS_MASK_MODE_ZEROING)
+			return MT_EMU_UNSUPPORTED;
+		v->kreg = (unsigned)(d->insn.avx.mask.reg - ZYDIS_REGISTER_K0);
+		if (!v->scatter && v->data == v->index)
+			return MT_EMU_UNSUPPORTED;
+		return 0;
+	}
+	if (!reg_vec_index(d->ops[vi[1]].reg.value, &v->vmask) ||
+	    v->data == v->index || v->data == v->vmask || v->index == v->vmask)
+		return MT_EMU_UNSUPPORTED;
+	return 0;
+}
+
+static uint8_t vsib_handler(const struct mt_decoded *d, int mi)
+{
+	struct vsib v;
+
+	if (vsib_layout(d, mi, &v))
+		return 0;
+	return v.scatter ? MT_VH_SCATTER : MT_VH_GATHER;
+}
+
 int mt__vec_classify(const struct mt_decoded *d, uint8_t *family,
 		     uint8_t *handler)
 {
@@ -355,6 +483,11 @@ int mt__vec_classify(const struct mt_decoded *d, uint8_t *family,
 
 	if (mi < 0)
 		return 0;
+	if (d->ops[mi].mem.type == ZYDIS_MEMOP_TYPE_VSIB) {
+		*family = MT_FAM_GATHER;
+		*handler = vsib_handler(d, mi);
+		return 1;
+	}
 	h = explicit_handler(d, mi);
 	if (h) {
 		*family = MT_FAM_VMOV;
@@ -379,10 +512,14 @@ bool mt__vec_supported(const struct mt_decoded *d, const struct mt_emu_ops *ops)
 		return ops->exec_displaced != NULL;
 #endif
 	}
-	if (d->handler < MT_VH_BASE || d->handler > MT_VH_MASKMOVDQU)
+	if (d->handler < MT_VH_BASE || d->handler > MT_VH_SCATTER)
 		return false;
 	if (!ops->vec_get || !ops->vec_set)
 		return false;
+	if (d->handler == MT_VH_GATHER || d->handler == MT_VH_SCATTER)
+		/* AVX-512 forms read and clear the opmask */
+		return d->insn.encoding != ZYDIS_INSTRUCTION_ENCODING_EVEX ||
+		       (ops->kmask_get && ops->kmask_set);
 	if (evex_masked(d) && !ops->kmask_get)
 		return false;
 	return true;
@@ -735,6 +872,121 @@ static int h_maskmovdqu(const struct mt_decoded *d, uint64_t addr,
 			   1, MT_ACC_NT);
 }
 
+/* ---- gathers and scatters --------------------------------------------------- */
+
+/*
+ * Element j (j = 0 .. n-1, lowest first) is selected by the most
+ * significant bit of mask element j (AVX2: the vector mask has the data's
+ * element size) or by bit j of the opmask (AVX-512). A selected element is
+ * read from / written to base + SignExtend(index[j]) * scale + disp
+ * (truncated to 32 bits with a 0x67 prefix, plus the FS/GS base): one
+ * access of the element size per element, flagged MT_ACC_PARTIAL, so
+ * repeated or overlapping addresses are accessed again and a scatter's
+ * later element wins. After element j, selected or not, its mask element
+ * (AVX2) or opmask bit is cleared.
+ *
+ * On completion (Intel SDM): a gather's destination keeps its unselected
+ * elements and is zeroed above the n elements (VEX and EVEX alike; e.g.
+ * VPGATHERQD xmm, [xmm]: bits 64 and up); the AVX2 mask register becomes
+ * all zero, the opmask too (all 64 bits).
+ * When the memory callback fails on element j, the instruction stops
+ * there as the CPU does when element j faults: elements 0..j-1 are done
+ * (destination elements written, their mask elements or bits cleared,
+ * unselected ones too), element j and the ones above are untouched, and
+ * nothing is zeroed above the n elements yet; except that an AVX-512
+ * gather which has written at least one element has its destination
+ * zeroed above the vector length (EVEX.L'L), as any EVEX register write.
+ * The SDM leaves the state at a fault partly open (elements above j "may
+ * or may not" be done, the unused upper parts "may" be zeroed); this is
+ * what the CPU the oracle ran on does (AMD family 1Ah;
+ * tests/oracle/vec_oracle.c puts element j on a PROT_NONE page and
+ * compares the registers in the signal frame). The registers are written
+ * back and MT_EMU_MEMFAULT returned: restarting the instruction then does
+ * only the remaining elements, as after a real fault.
+ */
+static int h_vsib(const struct mt_decoded *d, int mi, const struct mt_cpu *cpu,
+		  const struct mt_emu_ops *ops, void *opaque)
+{
+	struct vsib v;
+	uint8_t data[VEC_MAXB], index[VEC_MAXB], vmask[VEC_MAXB];
+	uint64_t base = 0, disp, k = 0;
+	unsigned scale, j, done = 0;
+	int rc, mrc = 0;
+
+	rc = vsib_layout(d, mi, &v);
+	if (rc)
+		return rc;
+	if (v.m->mem.base != ZYDIS_REGISTER_NONE &&
+	    mt__reg_read(cpu, v.m->mem.base, &base))
+		return MT_EMU_UNSUPPORTED;
+	disp = v.m->mem.disp.has_displacement ? (uint64_t)v.m->mem.disp.value : 0;
+	scale = v.m->mem.scale ? v.m->mem.scale : 1;
+	if (ops->vec_get(opaque, v.data, data, VEC_MAXB) ||
+	    ops->vec_get(opaque, v.index, index, VEC_MAXB))
+		return MT_EMU_REGFAULT;
+	if (v.evex ? ops->kmask_get(opaque, v.kreg, &k)
+		   : ops->vec_get(opaque, v.vmask, vmask, VEC_MAXB))
+		return MT_EMU_REGFAULT;
+
+	for (j = 0; j < v.n; j++) {
+		int sel = v.evex ? (int)((k >> j) & 1)
+				 : !!(vmask[j * v.es + v.es - 1] & 0x80);
+		if (sel) {
+			uint8_t *e = data + j * v.es;
+			uint8_t tmp[8];
+			int64_t ix;
+			uint64_t a;
+
+			if (v.isz == 4) {
+				int32_t i32;
+				mt_memcpy(&i32, index + 4 * j, 4);
+				ix = i32;
+			} else {
+				mt_memcpy(&ix, index + 8 * j, 8);
+			}
+			a = base + (uint64_t)ix * scale + disp;
+			if (d->insn.address_width == 32)
+				a &= 0xffffffffull;
+			if (v.m->mem.segment == ZYDIS_REGISTER_FS)
+				a += cpu->fs_base;
+			else if (v.m->mem.segment == ZYDIS_REGISTER_GS)
+				a += cpu->gs_base;
+			if (v.scatter) {
+				rc = ops->mem_write(opaque, a, e, v.es, MT_ACC_PARTIAL);
+			} else {
+				rc = ops->mem_read(opaque, a, tmp, v.es, MT_ACC_PARTIAL);
+				if (!rc)
+					mt_memcpy(e, tmp, v.es);
+			}
+			if (rc) {
+				mrc = MT_EMU_MEMFAULT;
+				break;
+			}
+			done++;
+		}
+		if (v.evex)
+			k &= ~(1ull << j);
+		else
+			mt_memset(vmask + j * v.es, 0, v.es);
+	}
+	if (!mrc) {
+		if (!v.scatter)
+			mt_memset(data + v.n * v.es, 0, VEC_MAXB - v.n * v.es);
+		k = 0;
+		mt_memset(vmask, 0, sizeof(vmask));
+	} else if (v.evex && done) {
+		/* an EVEX gather that wrote its destination before the fault
+		 * wrote it the EVEX way: zeros above the vector length */
+		mt_memset(data + vlen(d), 0, VEC_MAXB - vlen(d));
+	}
+	if (!v.scatter && ops->vec_set(opaque, v.data, data, VEC_MAXB))
+		return MT_EMU_REGFAULT;
+	if (v.evex ? ops->kmask_set(opaque, v.kreg, k)
+		   : ops->vec_set(opaque, v.vmask, vmask, VEC_MAXB))
+		return MT_EMU_REGFAULT;
+	return mrc;
+}
+
 /* ---- displaced execution ---------------------------------------------------- */
 
 #ifndef MT_NO_ENCODER
@@ -1025,6 +1277,8 @@ int mt__vec_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 		return MT_EMU_NOMEM_OPERAND;
 	if (!mt__vec_supported(d, ops))
 		return MT_EMU_UNSUPPORTED;
+	if (d->handler == MT_VH_GATHER || d->handler == MT_VH_SCATTER)
+		return h_vsib(d, mi, cpu, ops, opaque);
 	if (mt_operand_address(d, (unsigned)mi, cpu, &addr))
 		return MT_EMU_UNSUPPORTED;
 	if (aligned_move_misaligned(d, &d->ops[mi], addr))

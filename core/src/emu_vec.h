@@ -8,8 +8,9 @@
  * to this file and are run by mt__vec_emulate(). mt__vec_supported() says
  * whether a given backend (its ops) can run a classified instruction:
  * explicit vector moves need vec_get/vec_set (and kmask_get when an EVEX
- * opmask is used), displaced forms need exec_displaced, which the kernel
- * module does not provide.
+ * opmask is used), gathers and scatters vec_get/vec_set (AVX-512 ones also
+ * kmask_get/kmask_set: they clear the opmask), displaced forms need
+ * exec_displaced, which the kernel module does not provide.
  *
  * In the kernel (__KERNEL__) or with MT_NO_ENCODER defined the displaced
  * path is compiled out (no Zydis encoder needed); such instructions are
@@ -34,6 +35,8 @@ enum mt_vec_handler {
 	MT_VH_MASKMOV_LOAD,     /* VMASKMOVPS/PD, VPMASKMOVD/Q loads */
 	MT_VH_MASKMOV_STORE,    /* ... stores */
 	MT_VH_MASKMOVDQU,       /* (V)MASKMOVDQU: byte-masked store to [rdi] */
+	MT_VH_GATHER,           /* VSIB loads: AVX2 (vector mask), AVX-512 (opmask) */
+	MT_VH_SCATTER,          /* VSIB stores: AVX-512 (opmask) */
 	MT_VH_DISPLACED = 160,  /* anything else: re-encode, run on a scratch copy */
 };
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * vec_oracle.c - the CPU as the oracle for the vector part of the core:
- * SSE/AVX/AVX-512 moves (explicit semantics in core/src/emu_vec.c) and
- * displaced execution (vector ALU, compares into k, masked down-converting
- * stores, integer leftovers).
+ * SSE/AVX/AVX-512 moves and gathers/scatters (explicit semantics in
+ * core/src/emu_vec.c) and displaced execution (vector ALU, compares into k,
+ * masked down-converting stores, integer leftovers).
  *
  * For every form in the table below, N random cases (default 1000,
  * VEC_ORACLE_N to change): random registers (xmm/ymm/zmm 0-31 where the
@@ -18,6 +18,13 @@
  * the set the CPU wrote (found by running natively over memory and over its
  * complement): masked stores write exactly the selected elements.
  *
+ * Gathers and scatters (VSIB, AVX2 and AVX-512: the second table) get their
+ * own case generator (indices inside the buffer, see below), the check that
+ * each selected element is one access in element order, and N more cases
+ * each with a fault: element k on a PROT_NONE page, the CPU's registers at
+ * the fault taken from the signal frame, compared with the emulator's after
+ * MT_EMU_MEMFAULT.
+ *
  * Prints one line per form and "vec oracle: N forms, C cases, M mismatches".
  * Exit 0 if no mismatch, 1 otherwise, 77 if the CPU lacks AVX-512.
  *
@@ -30,10 +37,14 @@
 #include "mmiotap/emu.h"
 #include "mmiotap/xrun.h"
 
+#include <cpuid.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 /* ---- random -------------------------------------------------------------- */
 
@@ -305,22 +316,48 @@ static uint8_t memB[MEMSZ] __attribute__((aligned(64)));
 static uint8_t wrote[MEMSZ];
 static uint8_t readb[MEMSZ]; /* bytes the emulator read */
 
+struct acc_rec {
+	uint64_t addr;
+	unsigned size, flags;
+	int write;
+};
+
 struct ctx {
 	struct mt_xstate *st;
 	int bad;       /* access outside the buffer */
 	unsigned nacc;
 	unsigned nwrite;
 	unsigned npartial;
+	struct acc_rec log[64]; /* the first 64 accesses, in order */
+	uint64_t guard_hit;     /* first access refused on the guard page */
 };
+
+static void log_access(struct ctx *c, uint64_t addr, unsigned size,
+		       unsigned flags, int write)
+{
+	if (c->nacc < 64)
+		c->log[c->nacc] = (struct acc_rec){ addr, size, flags, write };
+}
+
+/* The emulator's view: addresses in [xl_native, xl_native + MEMSZ) are
+ * served from xl_copy (memA -> memB; the fault tests switch to their own
+ * pair); an access to [xl_guard, xl_guard + 4096) fails like a fault. */
+static uint8_t *xl_native, *xl_copy = memB;
+static uint64_t xl_guard;
 
 static uint8_t *xlate(struct ctx *c, uint64_t addr, unsigned size)
 {
-	uint64_t a = (uint64_t)(uintptr_t)memA;
+	uint64_t a = (uint64_t)(uintptr_t)xl_native;
+	if (xl_guard && addr + size > xl_guard && addr < xl_guard + 4096) {
+		if (!c->guard_hit)
+			c->guard_hit = addr;
+		return NULL;
+	}
 	if (addr < a || addr + size > a + MEMSZ || size == 0 || size > 64) {
 		c->bad = 1;
 		return NULL;
 	}
-	return memB + (addr - a);
+	return xl_copy + (addr - a);
 }
 
 static int cb_read(void *o, uint64_t addr, void *buf, unsigned size,
@@ -331,7 +368,8 @@ static int cb_read(void *o, uint64_t addr, void *buf, unsigned size,
 	if (!p)
 		return -14;
 	memcpy(buf, p, size);
-	memset(readb + (p - memB), 1, size);
+	memset(readb + (p - xl_copy), 1, size);
+	log_access(c, addr, size, flags, 0);
 	c->nacc++;
 	return 0;
 }
@@ -345,7 +383,8 @@ static int cb_write(void *o, uint64_t addr, const void *buf, unsigned size,
 		return -14;
 	memcpy(p, buf, size);
 	for (unsigned i = 0; i < size; i++)
-		wrote[p - memB + i] = 1;
+		wrote[p - xl_copy + i] = 1;
+	log_access(c, addr, size, flags, 1);
 	c->nacc++;
 	c->nwrite++;
 	if (flags & MT_ACC_PARTIAL)
@@ -904,6 +943,749 @@ static unsigned check_support_matrix(void)
 	return bad;
 }
 
+/* ---- gathers and scatters (VSIB) ---------------------------------------------- */
+
+/*
+ * Every AVX2 gather (VEX: destination, [base + vindex*scale + disp], vector
+ * mask) and AVX-512 gather and scatter (EVEX, opmask k1-k7, merging), in
+ * each data/index register width. Per case: random registers (destination,
+ * index and mask all different for AVX2; destination != index for AVX-512
+ * gathers, as the CPU requires; a scatter's index may be its source),
+ * random mask (all, none or random elements; AVX2 mask elements with
+ * random low bits; opmask bits above the element count random), random
+ * scale, and indices that put every selected element inside the buffer:
+ * negative ones, repeated ones, for scatters overlapping ones (partially,
+ * with scale 1), a random bias so that indices are large, and garbage in
+ * unselected elements (the CPU does not touch those). Addressing: base +
+ * disp, 32-bit base (0x67, wrapping past 4 GiB), or no base (disp32).
+ * Checked beyond the full state and memory: one access per selected
+ * element, in element order, at its address, of the element size, flagged
+ * MT_ACC_PARTIAL; for scatters, the bytes written equal those the CPU wrote.
+ */
+struct gform {
+	const char *name;
+	ZydisMnemonic mn;
+	ZydisEncodableEncoding enc;
+	char data, index;  /* register widths: 'x' 'y' 'z' */
+	unsigned es, isz;  /* element bytes, index element bytes */
+	int scatter;
+};
+
+static const struct gform gforms[] = {
+	/* ---- AVX2 ---- */
+	{"vpgatherdd x,[x],x", MN(VPGATHERDD), E_V, 'x', 'x', 4, 4, 0},
+	{"vpgatherdd y,[y],y", MN(VPGATHERDD), E_V, 'y', 'y', 4, 4, 0},
+	{"vpgatherdq x,[x],x", MN(VPGATHERDQ), E_V, 'x', 'x', 8, 4, 0},
+	{"vpgatherdq y,[x],y", MN(VPGATHERDQ), E_V, 'y', 'x', 8, 4, 0},
+	{"vpgatherqd x,[x],x", MN(VPGATHERQD), E_V, 'x', 'x', 4, 8, 0},
+	{"vpgatherqd x,[y],x", MN(VPGATHERQD), E_V, 'x', 'y', 4, 8, 0},
+	{"vpgatherqq x,[x],x", MN(VPGATHERQQ), E_V, 'x', 'x', 8, 8, 0},
+	{"vpgatherqq y,[y],y", MN(VPGATHERQQ), E_V, 'y', 'y', 8, 8, 0},
+	{"vgatherdps x,[x],x", MN(VGATHERDPS), E_V, 'x', 'x', 4, 4, 0},
+	{"vgatherdps y,[y],y", MN(VGATHERDPS), E_V, 'y', 'y', 4, 4, 0},
+	{"vgatherdpd x,[x],x", MN(VGATHERDPD), E_V, 'x', 'x', 8, 4, 0},
+	{"vgatherdpd y,[x],y", MN(VGATHERDPD), E_V, 'y', 'x', 8, 4, 0},
+	{"vgatherqps x,[x],x", MN(VGATHERQPS), E_V, 'x', 'x', 4, 8, 0},
+	{"vgatherqps x,[y],x", MN(VGATHERQPS), E_V, 'x', 'y', 4, 8, 0},
+	{"vgatherqpd x,[x],x", MN(VGATHERQPD), E_V, 'x', 'x', 8, 8, 0},
+	{"vgatherqpd y,[y],y", MN(VGATHERQPD), E_V, 'y', 'y', 8, 8, 0},
+	/* ---- AVX-512 gathers ---- */
+	{"vpgatherdd x{k},[x]", MN(VPGATHERDD), E_E, 'x', 'x', 4, 4, 0},
+	{"vpgatherdd y{k},[y]", MN(VPGATHERDD), E_E, 'y', 'y', 4, 4, 0},
+	{"vpgatherdd z{k},[z]", MN(VPGATHERDD), E_E, 'z', 'z', 4, 4, 0},
+	{"vpgatherdq x{k},[x]", MN(VPGATHERDQ), E_E, 'x', 'x', 8, 4, 0},
+	{"vpgatherdq y{k},[x]", MN(VPGATHERDQ), E_E, 'y', 'x', 8, 4, 0},
+	{"vpgatherdq z{k},[y]", MN(VPGATHERDQ), E_E, 'z', 'y', 8, 4, 0},
+	{"vpgatherqd x{k},[x]", MN(VPGATHERQD), E_E, 'x', 'x', 4, 8, 0},
+	{"vpgatherqd x{k},[y]", MN(VPGATHERQD), E_E, 'x', 'y', 4, 8, 0},
+	{"vpgatherqd y{k},[z]", MN(VPGATHERQD), E_E, 'y', 'z', 4, 8, 0},
+	{"vpgatherqq x{k},[x]", MN(VPGATHERQQ), E_E, 'x', 'x', 8, 8, 0},
+	{"vpgatherqq y{k},[y]", MN(VPGATHERQQ), E_E, 'y', 'y', 8, 8, 0},
+	{"vpgatherqq z{k},[z]", MN(VPGATHERQQ), E_E, 'z', 'z', 8, 8, 0},
+	{"vgatherdps x{k},[x]", MN(VGATHERDPS), E_E, 'x', 'x', 4, 4, 0},
+	{"vgatherdps y{k},[y]", MN(VGATHERDPS), E_E, 'y', 'y', 4, 4, 0},
+	{"vgatherdps z{k},[z]", MN(VGATHERDPS), E_E, 'z', 'z', 4, 4, 0},
+	{"vgatherdpd x{k},[x]", MN(VGATHERDPD), E_E, 'x', 'x', 8, 4, 0},
+	{"vgatherdpd y{k},[x]", MN(VGATHERDPD), E_E, 'y', 'x', 8, 4, 0},
+	{"vgatherdpd z{k},[y]", MN(VGATHERDPD), E_E, 'z', 'y', 8, 4, 0},
+	{"vgatherqps x{k},[x]", MN(VGATHERQPS), E_E, 'x', 'x', 4, 8, 0},
+	{"vgatherqps x{k},[y]", MN(VGATHERQPS), E_E, 'x', 'y', 4, 8, 0},
+	{"vgatherqps y{k},[z]", MN(VGATHERQPS), E_E, 'y', 'z', 4, 8, 0},
+	{"vgatherqpd x{k},[x]", MN(VGATHERQPD), E_E, 'x', 'x', 8, 8, 0},
+	{"vgatherqpd y{k},[y]", MN(VGATHERQPD), E_E, 'y', 'y', 8, 8, 0},
+	{"vgatherqpd z{k},[z]", MN(VGATHERQPD), E_E, 'z', 'z', 8, 8, 0},
+	/* ---- AVX-512 scatters ---- */
+	{"vpscatterdd [x]{k},x", MN(VPSCATTERDD), E_E, 'x', 'x', 4, 4, 1},
+	{"vpscatterdd [y]{k},y", MN(VPSCATTERDD), E_E, 'y', 'y', 4, 4, 1},
+	{"vpscatterdd [z]{k},z", MN(VPSCATTERDD), E_E, 'z', 'z', 4, 4, 1},
+	{"vpscatterdq [x]{k},x", MN(VPSCATTERDQ), E_E, 'x', 'x', 8, 4, 1},
+	{"vpscatterdq [x]{k},y", MN(VPSCATTERDQ), E_E, 'y', 'x', 8, 4, 1},
+	{"vpscatterdq [y]{k},z", MN(VPSCATTERDQ), E_E, 'z', 'y', 8, 4, 1},
+	{"vpscatterqd [x]{k},x", MN(VPSCATTERQD), E_E, 'x', 'x', 4, 8, 1},
+	{"vpscatterqd [y]{k},x", MN(VPSCATTERQD), E_E, 'x', 'y', 4, 8, 1},
+	{"vpscatterqd [z]{k},y", MN(VPSCATTERQD), E_E, 'y', 'z', 4, 8, 1},
+	{"vpscatterqq [x]{k},x", MN(VPSCATTERQQ), E_E, 'x', 'x', 8, 8, 1},
+	{"vpscatterqq [y]{k},y", MN(VPSCATTERQQ), E_E, 'y', 'y', 8, 8, 1},
+	{"vpscatterqq [z]{k},z", MN(VPSCATTERQQ), E_E, 'z', 'z', 8, 8, 1},
+	{"vscatterdps [x]{k},x", MN(VSCATTERDPS), E_E, 'x', 'x', 4, 4, 1},
+	{"vscatterdps [y]{k},y", MN(VSCATTERDPS), E_E, 'y', 'y', 4, 4, 1},
+	{"vscatterdps [z]{k},z", MN(VSCATTERDPS), E_E, 'z', 'z', 4, 4, 1},
+	{"vscatterdpd [x]{k},x", MN(VSCATTERDPD), E_E, 'x', 'x', 8, 4, 1},
+	{"vscatterdpd [x]{k},y", MN(VSCATTERDPD), E_E, 'y', 'x', 8, 4, 1},
+	{"vscatterdpd [y]{k},z", MN(VSCATTERDPD), E_E, 'z', 'y', 8, 4, 1},
+	{"vscatterqps [x]{k},x", MN(VSCATTERQPS), E_E, 'x', 'x', 4, 8, 1},
+	{"vscatterqps [y]{k},x", MN(VSCATTERQPS), E_E, 'x', 'y', 4, 8, 1},
+	{"vscatterqps [z]{k},y", MN(VSCATTERQPS), E_E, 'y', 'z', 4, 8, 1},
+	{"vscatterqpd [x]{k},x", MN(VSCATTERQPD), E_E, 'x', 'x', 8, 8, 1},
+	{"vscatterqpd [y]{k},y", MN(VSCATTERQPD), E_E, 'y', 'y', 8, 8, 1},
+	{"vscatterqpd [z]{k},z", MN(VSCATTERQPD), E_E, 'z', 'z', 8, 8, 1},
+};
+#define NGFORMS (sizeof(gforms) / sizeof(gforms[0]))
+
+static unsigned vwidth(char c) { return c == 'x' ? 16u : c == 'y' ? 32u : 64u; }
+
+static ZydisRegister vreg(char c, unsigned i)
+{
+	return (ZydisRegister)((c == 'x' ? ZYDIS_REGISTER_XMM0 :
+				c == 'y' ? ZYDIS_REGISTER_YMM0 : ZYDIS_REGISTER_ZMM0) + i);
+}
+
+static unsigned gf_count(const struct gform *gf)
+{
+	unsigned a = vwidth(gf->data) / gf->es, b = vwidth(gf->index) / gf->isz;
+	return a < b ? a : b;
+}
+
+/* floor and ceiling of a / b for b > 0 */
+static int64_t fdiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+static int64_t cdiv(int64_t a, int64_t b) { return -fdiv(-a, b); }
+
+struct ggen {
+	uint8_t code[16];
+	size_t len;
+	unsigned n;          /* elements */
+	uint64_t sel;        /* selected elements */
+	uint64_t addr[16];   /* address of each selected element */
+	int amode;           /* 0 base+disp, 1 32-bit base (0x67), 2 no base */
+};
+
+/*
+ * Where selected elements may go: [lo, hi] (element start addresses), and
+ * for the fault test element `fk` (-1: none) in [flo, fhi] and elements
+ * above it there too one time in three.
+ */
+struct gplace {
+	uint64_t center, lo, hi;
+	int fk;
+	uint64_t flo, fhi;
+	int allow_amodes; /* 32-bit and no-base addressing (buffer in the low 2 GiB) */
+};
+
+static int gen_gcase(const struct gform *gf, const struct gplace *pl,
+		     struct mt_xstate *st, struct ggen *g)
+{
+	ZydisEncoderRequest req;
+	ZydisEncoderOperand *mop, *dop, *kop = NULL, *vmop = NULL;
+	uint32_t used = 1u << MT_RSP;
+	unsigned nvreg = gf->enc == E_E ? 32 : 16;
+	unsigned data, index, vmask = 0, kreg = 0, s = 1u << rndn(4);
+	int64_t idx[16], bias = 0, disp = 0;
+	uint64_t center = pl->center;
+	unsigned n = gf_count(gf);
+
+	memset(&req, 0, sizeof(req));
+	req.machine_mode = ZYDIS_MACHINE_MODE_LONG_64;
+	req.allowed_encodings = gf->enc;
+	req.mnemonic = gf->mn;
+	g->n = n;
+
+	/* registers */
+	data = rndn(nvreg);
+	do
+		index = rndn(nvreg);
+	while (index == data && !(gf->scatter && rndn(8) == 0));
+	if (gf->enc == E_V) {
+		do
+			vmask = rndn(nvreg);
+		while (vmask == data || vmask == index);
+	} else {
+		kreg = 1 + rndn(7);
+	}
+
+	/* mask */
+	switch (rndn(8)) {
+	case 0: g->sel = ~0ull; break;
+	case 1: g->sel = 0; break;
+	default: g->sel = rnd(); break;
+	}
+	g->sel &= n >= 64 ? ~0ull : (1ull << n) - 1;
+	if (pl->fk >= 0)
+		g->sel |= 1ull << pl->fk;
+	if (gf->enc == E_V) {
+		for (unsigned j = 0; j < n; j++) {
+			uint8_t *e = &st->zmm[vmask][j * gf->es];
+			e[gf->es - 1] = (uint8_t)((e[gf->es - 1] & 0x7f) |
+						  (((g->sel >> j) & 1) ? 0x80 : 0));
+		}
+	} else {
+		uint64_t low = (1ull << n) - 1;
+		st->k[kreg] = ((rndn(2) ? rnd() : 0) & ~low) | g->sel;
+	}
+
+	/* addressing */
+	g->amode = 0;
+	if (pl->allow_amodes && rndn(4) == 0)
+		g->amode = 1;
+	else if (pl->allow_amodes && rndn(6) == 0)
+		g->amode = 2;
+	switch (rndn(3)) {
+	case 0: bias = 0; break;
+	case 1: bias = (int64_t)rndn(1u << 29) - (1 << 28); break;
+	default: bias = (int64_t)(1 << 30) / (int64_t)s; break;
+	}
+	if (g->amode == 2 && (bias * (int64_t)s > (1 << 29) || bias * (int64_t)s < -(1 << 29)))
+		bias = 0;
+
+	/* indices: selected elements at an address in range */
+	for (unsigned j = 0; j < n; j++) {
+		uint64_t lo = pl->lo, hi = pl->hi;
+		int64_t ilo, ihi;
+
+		if (!((g->sel >> j) & 1)) {
+			idx[j] = rndn(2) ? (int64_t)rnd() : (int64_t)rndn(64) - 32;
+			if (gf->isz == 4)
+				idx[j] = (int32_t)idx[j];
+			continue;
+		}
+		if (pl->fk >= 0 && ((int)j == pl->fk || ((int)j > pl->fk && rndn(3) == 0)))
+			lo = pl->flo, hi = pl->fhi;
+		ilo = cdiv((int64_t)(lo - center), (int64_t)s);
+		ihi = fdiv((int64_t)(hi - center), (int64_t)s);
+		idx[j] = ilo + (int64_t)rndn((unsigned)(ihi - ilo + 1));
+		if (j && rndn(4) == 0) {
+			/* repeat (or, scale 1, partly overlap) an earlier one */
+			unsigned i = rndn(j);
+			if ((g->sel >> i) & 1) {
+				int64_t t = idx[i] - bias + (gf->scatter ? (int64_t)rndn(5) - 2 : 0);
+				if (t >= ilo && t <= ihi)
+					idx[j] = t;
+			}
+		}
+		g->addr[j] = center + (uint64_t)(idx[j] * (int64_t)s);
+		idx[j] += bias;
+	}
+	for (unsigned j = 0; j < n; j++)
+		memcpy(&st->zmm[index][j * gf->isz], &idx[j], gf->isz);
+
+	/* operands */
+	dop = &req.operands[req.operand_count++];
+	if (gf->scatter) {
+		mop = dop;
+		kop = &req.operands[req.operand_count++];
+		dop = &req.operands[req.operand_count++];
+	} else {
+		if (gf->enc == E_E)
+			kop = &req.operands[req.operand_count++];
+		mop = &req.operands[req.operand_count++];
+		if (gf->enc == E_V)
+			vmop = &req.operands[req.operand_count++];
+	}
+	dop->type = ZYDIS_OPERAND_TYPE_REGISTER;
+	dop->reg.value = vreg(gf->data, data);
+	if (kop) {
+		kop->type = ZYDIS_OPERAND_TYPE_REGISTER;
+		kop->reg.value = (ZydisRegister)(ZYDIS_REGISTER_K0 + kreg);
+	}
+	if (vmop) {
+		vmop->type = ZYDIS_OPERAND_TYPE_REGISTER;
+		vmop->reg.value = vreg(gf->data, vmask);
+	}
+	mop->type = ZYDIS_OPERAND_TYPE_MEMORY;
+	mop->mem.index = vreg(gf->index, index);
+	mop->mem.scale = (ZyanU8)s;
+	mop->mem.size = (ZyanU16)gf->es;
+	switch (rndn(3)) {
+	case 0: disp = 0; break;
+	case 1: disp = (int64_t)rndn(256) - 128; break;
+	default: disp = (int64_t)(rnd() % 0x200000) - 0x100000; break;
+	}
+	if (g->amode == 2) {
+		/* [vindex*scale + disp32] */
+		disp = (int64_t)center - bias * (int64_t)s;
+		mop->mem.base = ZYDIS_REGISTER_NONE;
+	} else {
+		unsigned base = pick_gpr(&used);
+		uint64_t bv = center - (uint64_t)disp - (uint64_t)(bias * (int64_t)s);
+
+		if (g->amode == 1) {
+			/* 32-bit: the upper half of the base is ignored and
+			 * the sum wraps at 4 GiB */
+			mop->mem.base = gpr32(base);
+			st->gpr[base] = (rnd() << 32) | (uint32_t)bv;
+		} else {
+			mop->mem.base = gpr64(base);
+			st->gpr[base] = bv;
+		}
+	}
+	mop->mem.displacement = disp;
+	g->len = sizeof(g->code);
+	return ZYAN_SUCCESS(ZydisEncoderEncodeInstruction(&req, g->code, &g->len)) ? 0 : -1;
+}
+
+static void random_state(struct mt_xstate *st)
+{
+	for (unsigned i = 0; i < 16; i++)
+		st->gpr[i] = rnd();
+	st->rflags = 0x202 | (rnd() & 0x8d5);
+	st->mxcsr = 0x1f80 | ((unsigned)rndn(4) << 13);
+	for (unsigned i = 0; i < 8; i++)
+		st->k[i] = rndn(8) == 0 ? 0 : rndn(8) == 0 ? ~0ull : rnd();
+	for (unsigned i = 0; i < 32; i++)
+		for (unsigned b = 0; b < 64; b += 8) {
+			uint64_t v = rnd();
+			memcpy(&st->zmm[i][b], &v, 8);
+		}
+}
+
+static void dump_gcode(const struct ggen *g)
+{
+	for (size_t i = 0; i < g->len; i++)
+		fprintf(stderr, "%02x ", g->code[i]);
+}
+
+/* Decode and check the classification; 0 or a reason in why. */
+static int gdecode(const struct gform *gf, const struct ggen *g, struct mt_decoded *d,
+		   char *why, size_t wl)
+{
+	int rc = mt_decode(d, g->code, g->len, mt_xrun_code_address());
+
+	if (rc) {
+		snprintf(why, wl, "decode: %s", mt_emu_strerror(rc));
+		return 1;
+	}
+	if (d->family != MT_FAM_GATHER) {
+		snprintf(why, wl, "family %s, expected gather",
+			 mt_family_name((enum mt_family)d->family));
+		return 1;
+	}
+	if (d->insn.mnemonic != gf->mn) {
+		snprintf(why, wl, "encoded as %s", ZydisMnemonicGetString(d->insn.mnemonic));
+		return 1;
+	}
+	if (!mt_emu_supported(d, &ops)) {
+		snprintf(why, wl, "not supported");
+		return 1;
+	}
+	return 0;
+}
+
+/* The access log holds exactly the selected elements below `upto`, in
+ * order: address, size, MT_ACC_PARTIAL, direction. */
+static int check_gaccesses(const struct gform *gf, const struct ggen *g,
+			   const struct ctx *c, unsigned upto, char *why, size_t wl)
+{
+	unsigned a = 0;
+
+	for (unsigned j = 0; j < upto; j++) {
+		const struct acc_rec *r;
+
+		if (!((g->sel >> j) & 1))
+			continue;
+		if (a >= c->nacc) {
+			snprintf(why, wl, "element %u not accessed (%u accesses)", j, c->nacc);
+			return 1;
+		}
+		r = &c->log[a++];
+		if (r->addr != g->addr[j] || r->size != gf->es ||
+		    r->flags != MT_ACC_PARTIAL || r->write != gf->scatter) {
+			snprintf(why, wl, "access %u: %s %#llx size %u flags %#x, expected "
+				 "element %u at %#llx", a - 1, r->write ? "write" : "read",
+				 (unsigned long long)r->addr, r->size, r->flags, j,
+				 (unsigned long long)g->addr[j]);
+			return 1;
+		}
+	}
+	if (a != c->nacc) {
+		snprintf(why, wl, "%u accesses, %u elements selected", c->nacc, a);
+		return 1;
+	}
+	return 0;
+}
+
+static unsigned gamode_count[3];
+
+/* One random case: 0 ok, 1 mismatch, 2 not encodable. */
+static int run_gcase(const struct gform *gf, unsigned *nacc_total)
+{
+	static struct mt_xstate st0, stn, stn2, ste;
+	struct mt_decoded d;
+	struct mt_cpu cpu;
+	struct ggen g;
+	struct gplace pl;
+	struct ctx c = {0};
+	char why[200];
+	int rc;
+
+	random_state(&st0);
+	for (unsigned b = 0; b < MEMSZ; b += 8) {
+		uint64_t v = rnd();
+		memcpy(&mem0[b], &v, 8);
+	}
+	pl.center = (uint64_t)(uintptr_t)memA + MEMOFF + rndn(256);
+	pl.lo = (uint64_t)(uintptr_t)memA;
+	pl.hi = pl.lo + MEMSZ - gf->es;
+	pl.fk = -1;
+	pl.allow_amodes = memA_low;
+	if (gen_gcase(gf, &pl, &st0, &g))
+		return 2;
+	gamode_count[g.amode]++;
+
+	stn = st0;
+	memcpy(memA, mem0, MEMSZ);
+	if (mt_xrun(g.code, g.len, &stn)) {
+		fprintf(stderr, "%s: mt_xrun failed\n", gf->name);
+		return 1;
+	}
+
+	memcpy(memB, mem0, MEMSZ);
+	memset(wrote, 0, sizeof(wrote));
+	memset(readb, 0, sizeof(readb));
+	ste = st0;
+	c.st = &ste;
+	memset(&cpu, 0, sizeof(cpu));
+	memcpy(cpu.gpr, st0.gpr, sizeof(cpu.gpr));
+	cpu.rflags = st0.rflags;
+	cpu.rip = mt_xrun_code_address();
+	if (gdecode(gf, &g, &d, why, sizeof(why)))
+		goto mismatch;
+	rc = mt_emulate(&d, &cpu, &ops, &c);
+	if (rc || c.bad) {
+		snprintf(why, sizeof(why), "emulate: %s%s", mt_emu_strerror(rc),
+			 c.bad ? " (access outside the buffer)" : "");
+		goto mismatch;
+	}
+	if (cpu.rip != mt_xrun_code_address() + g.len) {
+		snprintf(why, sizeof(why), "rip not advanced by %zu", g.len);
+		goto mismatch;
+	}
+	for (unsigned i = 0; i < 16; i++)
+		if (i != MT_RSP)
+			ste.gpr[i] = cpu.gpr[i];
+	ste.rflags = cpu.rflags;
+	if (compare(NULL, &stn, &ste, why, sizeof(why)) ||
+	    check_gaccesses(gf, &g, &c, g.n, why, sizeof(why)))
+		goto mismatch;
+	if (gf->scatter) {
+		/* the bytes the CPU wrote (run over the complement) */
+		stn2 = st0;
+		memcpy(memA2, memA, MEMSZ);
+		for (unsigned b = 0; b < MEMSZ; b++)
+			memA[b] = (uint8_t)~mem0[b];
+		if (mt_xrun(g.code, g.len, &stn2)) {
+			snprintf(why, sizeof(why), "mt_xrun (probe) failed");
+			goto mismatch;
+		}
+		for (unsigned b = 0; b < MEMSZ; b++)
+			if ((memA[b] == memA2[b]) != wrote[b]) {
+				snprintf(why, sizeof(why), "byte %u written by %s only", b,
+					 wrote[b] ? "the emulator" : "the CPU");
+				goto mismatch;
+			}
+	}
+	*nacc_total += c.nacc;
+	return 0;
+
+mismatch:
+	fprintf(stderr, "MISMATCH %s: %s; code ", gf->name, why);
+	dump_gcode(&g);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+/*
+ * Fault on element k, against the CPU: element k of a random case is put
+ * on a PROT_NONE page right after the buffer (elements above k there too,
+ * one time in three). The CPU's SIGSEGV handler takes the vector and mask
+ * registers from the signal frame's XSAVE area and the buffer as it is at
+ * the fault, then opens the page so the instruction completes. The
+ * emulator, whose memory callback fails on that page, must return
+ * MT_EMU_MEMFAULT with the same registers and memory, RIP unchanged, and
+ * have accessed exactly the selected elements below k.
+ */
+static uint8_t *fbuf;              /* MEMSZ bytes right before the guard page */
+static uint8_t fbufB[MEMSZ] __attribute__((aligned(64)));
+static uint8_t fsnap[MEMSZ];
+static uint32_t xs_off[8];
+static volatile int f_faults;
+static volatile uint64_t f_addr;
+static struct mt_xstate f_state;   /* zmm and k at the fault */
+
+static void on_guard_segv(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	const uint8_t *xs = (const uint8_t *)uc->uc_mcontext.fpregs;
+	uint64_t a = (uint64_t)(uintptr_t)si->si_addr, bv;
+	uint64_t guard = (uint64_t)(uintptr_t)fbuf + MEMSZ;
+
+	uint32_t magic1 = 0;
+
+	(void)sig;
+	if (xs)
+		memcpy(&magic1, xs + 464, 4); /* fpstate.sw_reserved.magic1 */
+	if (a < guard || a >= guard + 4096 || !xs || magic1 != 0x46505853u || f_faults) {
+		static const char msg[] =
+			"vec_oracle: SIGSEGV not on the guard page, or no XSAVE signal frame\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0) {}
+		_exit(99);
+	}
+	f_faults++;
+	f_addr = a;
+	memcpy(&bv, xs + 512, 8); /* XSTATE_BV: a clear bit means init (zeros) */
+	memset(f_state.zmm, 0, sizeof(f_state.zmm));
+	memset(f_state.k, 0, sizeof(f_state.k));
+	for (unsigned i = 0; i < 16; i++) {
+		if (bv & 2)
+			memcpy(f_state.zmm[i], xs + 160 + 16 * i, 16);
+		if (bv & 4)
+			memcpy(f_state.zmm[i] + 16, xs + xs_off[2] + 16 * i, 16);
+		if (bv & 64)
+			memcpy(f_state.zmm[i] + 32, xs + xs_off[6] + 32 * i, 32);
+	}
+	for (unsigned i = 16; i < 32; i++)
+		if (bv & 128)
+			memcpy(f_state.zmm[i], xs + xs_off[7] + 64 * (i - 16), 64);
+	if (bv & 32)
+		memcpy(f_state.k, xs + xs_off[5], 64);
+	memcpy(fsnap, fbuf, MEMSZ);
+	mprotect((void *)guard, 4096, PROT_READ | PROT_WRITE);
+}
+
+static struct sigaction f_oldsa;
+
+static int fault_setup(void)
+{
+	unsigned a, b, c, d;
+	uint8_t *p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sigaction sa;
+
+	if (p == MAP_FAILED)
+		return -1;
+	for (unsigned i = 2; i < 8; i++) {
+		if (!__get_cpuid_count(0xd, i, &a, &b, &c, &d))
+			return -1;
+		xs_off[i] = b;
+	}
+	fbuf = p + 4096 - MEMSZ;
+	if (mprotect(p + 4096, 4096, PROT_NONE))
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_guard_segv;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGSEGV, &sa, &f_oldsa);
+}
+
+static int run_gfault(const struct gform *gf)
+{
+	static struct mt_xstate st0, stn, ste;
+	uint64_t guard = (uint64_t)(uintptr_t)fbuf + MEMSZ;
+	struct mt_decoded d;
+	struct mt_cpu cpu;
+	struct ggen g;
+	struct gplace pl;
+	struct ctx c = {0};
+	char why[200];
+	unsigned n = gf_count(gf);
+	int rc;
+
+	random_state(&st0);
+	for (unsigned b = 0; b < MEMSZ; b += 8) {
+		uint64_t v = rnd();
+		memcpy(&mem0[b], &v, 8);
+	}
+	pl.center = guard - 64 - rndn(128);
+	pl.lo = guard - MEMSZ;
+	pl.hi = guard - gf->es;
+	pl.fk = (int)rndn(n);
+	pl.flo = guard;
+	pl.fhi = guard + 256 - gf->es;
+	pl.allow_amodes = 0;
+	if (gen_gcase(gf, &pl, &st0, &g))
+		return 2;
+
+	stn = st0;
+	memcpy(fbuf, mem0, MEMSZ);
+	f_faults = 0;
+	if (mt_xrun(g.code, g.len, &stn)) {
+		fprintf(stderr, "%s: mt_xrun failed\n", gf->name);
+		return 1;
+	}
+	if (mprotect((void *)guard, 4096, PROT_NONE)) {
+		fprintf(stderr, "%s: mprotect failed\n", gf->name);
+		return 1;
+	}
+	if (f_faults != 1 || f_addr != g.addr[pl.fk]) {
+		snprintf(why, sizeof(why), "the CPU faulted %d times, at %#llx, not on element %d at %#llx",
+			 f_faults, (unsigned long long)f_addr, pl.fk,
+			 (unsigned long long)g.addr[pl.fk]);
+		goto mismatch;
+	}
+
+	xl_native = fbuf;
+	xl_copy = fbufB;
+	xl_guard = guard;
+	memcpy(fbufB, mem0, MEMSZ);
+	memset(wrote, 0, sizeof(wrote));
+	memset(readb, 0, sizeof(readb));
+	ste = st0;
+	c.st = &ste;
+	memset(&cpu, 0, sizeof(cpu));
+	memcpy(cpu.gpr, st0.gpr, sizeof(cpu.gpr));
+	cpu.rflags = st0.rflags;
+	cpu.rip = mt_xrun_code_address();
+	if (gdecode(gf, &g, &d, why, sizeof(why)))
+		goto mismatch_emu;
+	rc = mt_emulate(&d, &cpu, &ops, &c);
+	if (rc != MT_EMU_MEMFAULT || c.bad || c.guard_hit != g.addr[pl.fk]) {
+		snprintf(why, sizeof(why), "emulate: %s%s, refused access at %#llx",
+			 mt_emu_strerror(rc), c.bad ? " (access outside the buffer)" : "",
+			 (unsigned long long)c.guard_hit);
+		goto mismatch_emu;
+	}
+	if (cpu.rip != mt_xrun_code_address() ||
+	    memcmp(cpu.gpr, st0.gpr, sizeof(cpu.gpr))) {
+		snprintf(why, sizeof(why), "rip or a GPR changed on the fault");
+		goto mismatch_emu;
+	}
+	for (unsigned i = 0; i < 8; i++)
+		if (f_state.k[i] != ste.k[i]) {
+			snprintf(why, sizeof(why), "k%u at the fault %#llx, emulated %#llx", i,
+				 (unsigned long long)f_state.k[i], (unsigned long long)ste.k[i]);
+			goto mismatch_emu;
+		}
+	for (unsigned i = 0; i < 32; i++)
+		for (unsigned b = 0; b < 64; b++)
+			if (f_state.zmm[i][b] != ste.zmm[i][b]) {
+				snprintf(why, sizeof(why), "zmm%u byte %u at the fault %02x, emulated %02x",
+					 i, b, f_state.zmm[i][b], ste.zmm[i][b]);
+				goto mismatch_emu;
+			}
+	for (unsigned b = 0; b < MEMSZ; b++)
+		if (fsnap[b] != fbufB[b]) {
+			snprintf(why, sizeof(why), "mem byte %u at the fault %02x, emulated %02x",
+				 b, fsnap[b], fbufB[b]);
+			goto mismatch_emu;
+		}
+	if (check_gaccesses(gf, &g, &c, (unsigned)pl.fk, why, sizeof(why)))
+		goto mismatch_emu;
+	xl_native = memA;
+	xl_copy = memB;
+	xl_guard = 0;
+	return 0;
+
+mismatch_emu:
+	xl_native = memA;
+	xl_copy = memB;
+	xl_guard = 0;
+mismatch:
+	fprintf(stderr, "MISMATCH %s (fault on element %d): %s; code ", gf->name, pl.fk, why);
+	dump_gcode(&g);
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+/* Backends: without vec_get/vec_set nothing here is supported; AVX-512
+ * forms need kmask_get and kmask_set; no exec_displaced is needed (the
+ * kernel module's ops). Returns mismatches. */
+static unsigned check_gather_support(void)
+{
+	struct mt_emu_ops nodisp = ops, novec = ops, nokget = ops, nokset = ops;
+	static struct mt_xstate st;
+	unsigned bad = 0;
+
+	nodisp.exec_displaced = NULL;
+	novec.vec_set = NULL;
+	nokget.kmask_get = NULL;
+	nokset.kmask_set = NULL;
+	for (unsigned fi = 0; fi < NGFORMS; fi++) {
+		const struct gform *gf = &gforms[fi];
+		struct gplace pl = { (uint64_t)(uintptr_t)memA + MEMOFF,
+				     (uint64_t)(uintptr_t)memA,
+				     (uint64_t)(uintptr_t)memA + MEMSZ - 8, -1, 0, 0, 0 };
+		struct mt_decoded d;
+		struct ggen g;
+		int evex = gf->enc == E_E;
+
+		if (gen_gcase(gf, &pl, &st, &g) || mt_decode(&d, g.code, g.len, 0)) {
+			fprintf(stderr, "%s: cannot encode\n", gf->name);
+			bad++;
+			continue;
+		}
+		if (!mt_emu_supported(&d, &nodisp) || mt_emu_supported(&d, &novec) ||
+		    mt_emu_supported(&d, &nokget) == evex ||
+		    mt_emu_supported(&d, &nokset) == evex) {
+			fprintf(stderr, "%s: support matrix wrong\n", gf->name);
+			bad++;
+		}
+	}
+	printf("gather support matrix (no exec_displaced / no vec / no kmask get, set): %u mismatches\n",
+	       bad);
+	return bad;
+}
+
+/* Run every gather/scatter form: n random cases and n fault cases each. */
+static void run_gathers(unsigned n, unsigned *total_cases, unsigned *total_mis,
+			unsigned *bad_forms)
+{
+	int fault_ok = fault_setup() == 0;
+
+	if (!fault_ok)
+		printf("note: no guard page or XSAVE layout, fault cases not run\n");
+	printf("%-32s %6s %6s %8s %6s %6s\n", "gather/scatter form", "cases", "mism",
+	       "accesses", "faults", "mism");
+	for (unsigned fi = 0; fi < NGFORMS; fi++) {
+		const struct gform *gf = &gforms[fi];
+		unsigned mis = 0, acc = 0, done = 0, genfail = 0, fdone = 0, fmis = 0;
+
+		for (unsigned i = 0; i < n && mis < 5 && genfail <= 20; i++) {
+			int rc = run_gcase(gf, &acc);
+			if (rc == 2) {
+				genfail++;
+				i--;
+				continue;
+			}
+			done++;
+			mis += rc;
+		}
+		for (unsigned i = 0; fault_ok && i < n && fmis < 5 && genfail <= 20; i++) {
+			int rc = run_gfault(gf);
+			if (rc == 2) {
+				genfail++;
+				i--;
+				continue;
+			}
+			fdone++;
+			fmis += rc;
+		}
+		if (done < n || (fault_ok && fdone < n)) {
+			fprintf(stderr, "%s: only %u + %u of %u + %u cases ran (%u not encodable)\n",
+				gf->name, done, fdone, n, n, genfail);
+			(*bad_forms)++;
+		}
+		printf("%-32s %6u %6u %8u %6u %6u\n", gf->name, done, mis, acc, fdone, fmis);
+		*total_cases += done + fdone;
+		*total_mis += mis + fmis;
+	}
+	if (fault_ok)
+		sigaction(SIGSEGV, &f_oldsa, NULL);
+	else
+		(*bad_forms)++;
+	*total_mis += check_gather_support();
+	printf("gather addressing: %u [base+vindex*scale+disp], %u 32-bit (0x67), %u no base\n",
+	       gamode_count[0], gamode_count[1], gamode_count[2]);
+}
+
 int main(void)
 {
 	unsigned n = 1000, total_cases = 0, total_mis = 0, bad_forms = 0;
@@ -911,10 +1693,10 @@ int main(void)
 
 	if (s && atoi(s) > 0)
 		n = (unsigned)atoi(s);
-	memA = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	xl_native = memA = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	if (memA == MAP_FAILED) {
-		memA = aligned_alloc(64, 4096);
+		xl_native = memA = aligned_alloc(64, 4096);
 		if (!memA) {
 			printf("cannot allocate the operand buffer\n");
 			return 99;
@@ -959,8 +1741,9 @@ int main(void)
 	total_mis += check_support_matrix();
 	printf("addressing: %u [base+index*scale+disp], %u 32-bit (0x67), %u rip-relative\n",
 	       amode_count[0], amode_count[1], amode_count[2]);
+	run_gathers(n, &total_cases, &total_mis, &bad_forms);
 	printf("vec oracle: %zu forms, %u cases, %u mismatches, %u incomplete forms\n",
-	       NFORMS, total_cases, total_mis, bad_forms);
+	       NFORMS + NGFORMS, total_cases, total_mis, bad_forms);
 	return (total_mis || bad_forms) ? 1 : 0;
 }
 #endif /* MT_VEC_ORACLE_MAIN */

@@ -114,24 +114,28 @@ User-profile coverage: $libs (target: at least 99.9%).
 
 ## Findings
 
-- User profile: libc.so.6 and libm.so.6 are covered completely; machine-wide
-  the gap is gathers/scatters (family *gather*: VSIB operands, not emulated;
-  mostly video codecs and libmvec), cache-line operations (\`CLFLUSH\`,
-  \`CLFLUSHOPT\`, \`CLWB\`: they act on the mapping itself, so the backend
-  must run them on the real page) and rare forms found in data swept as code
-  (\`INS/OUTS\`, segment-register moves, far pointers \`m48\`, three-operand
-  \`IMUL\`, \`FNSAVE/FRSTOR\` whose 108-byte operand exceeds the 64-byte
-  scratch), mostly in libcrypto's and libIPSec_MB's data in text.
+- User profile: libc.so.6 and libm.so.6 are covered completely, and so are
+  gathers and scatters (family *gather*: VSIB operands, AVX2 and AVX-512;
+  mostly video codecs and libmvec). Machine-wide the gap is cache-line
+  operations (\`CLFLUSH\`, \`CLFLUSHOPT\`, \`CLWB\`: they act on the
+  mapping itself, so the backend must run them on the real page) and rare
+  forms found in data swept as code (\`INS/OUTS\`, segment-register moves,
+  far pointers \`m48\`, three-operand \`IMUL\`, \`FNSAVE/FRSTOR\` whose
+  108-byte operand exceeds the 64-byte scratch), mostly in libcrypto's and
+  libIPSec_MB's data in text.
 - Kernel profile: plain moves, ALU, shifts, bit tests, atomics, SETcc/CMOVcc,
-  NT stores, string instructions and \`JMP m64\` are covered; vector moves
-  would need vector accessors in the module, and vector ALU and x87 need
-  displaced execution, which the module does not have. Kernel drivers use
-  the integer forms (readl/writel, memcpy_toio): the user-space libraries
-  are only a proxy for what the module meets.
+  NT stores, string instructions, \`JMP m64\`, vector moves and gathers and
+  scatters are covered (vector and opmask registers through the module's
+  accessors on the live registers, kmod/src/mt_vec.c); vector ALU and x87
+  need displaced execution, which the module does not have. Kernel drivers
+  use the integer forms (readl/writel, memcpy_toio): the user-space
+  libraries are only a proxy for what the module meets.
 - Emulation check: no crash (also run under ASan+UBSan), no anomaly in
   either profile over every file; the sizes passed to the memory callbacks
   are listed under the check (10 bytes: \`FLD/FSTP m80\`; 28:
-  \`FLDENV/FNSTENV\`).
+  \`FLDENV/FNSTENV\`); the partial runs include the one 4- or 8-byte access
+  per selected element of every gather and scatter (all elements are
+  selected there: the fake registers have every sign bit and opmask bit set).
 
 ## Results
 

@@ -82,7 +82,8 @@ struct mt_cpu {
 #define MT_ACC_RMW 0x2u     /* read half / write half of a read-modify-write */
 #define MT_ACC_STRING 0x4u  /* one element of a (REP) string instruction     */
 #define MT_ACC_NT 0x8u      /* non-temporal / direct store (MOVNTI, MOVDIRI) */
-#define MT_ACC_PARTIAL 0x10u /* masked vector access: a run of selected elements */
+#define MT_ACC_PARTIAL 0x10u /* masked vector access: a run of selected elements,
+			      * or one element of a gather or scatter */
 
 /*
  * Displaced execution request: the instruction re-encoded so that its one
@@ -109,7 +110,9 @@ struct mt_emu_ops {
 	 * Memory. Called for every memory access of the instruction, in program
 	 * order, device memory or not: the backend decides what is traced.
 	 * One call per memory operand (or per string element, or per run of
-	 * selected elements, see MT_ACC_PARTIAL): size is the byte size of the
+	 * selected elements, see MT_ACC_PARTIAL, or per selected element of a
+	 * gather or scatter, in element order, 4 or 8 bytes at the element's
+	 * own address): size is the byte size of the
 	 * operand as the instruction defines it, 1..64. Besides 1, 2, 4, 8,
 	 * 16, 32 and 64, the x87 forms give sizes that are not powers of two:
 	 * 10 (FLD/FSTP m80, FBLD/FBSTP m80) and 28 or 14 (FLDENV/FNSTENV
@@ -231,8 +234,9 @@ int mt_decode(struct mt_decoded *d, const uint8_t *bytes, size_t len,
 	      uint64_t rip);
 
 /* True if mt_emulate() has semantics for this instruction (given the ops
- * the backend provides: vector/displaced forms need those callbacks, stack
- * forms need ops->flags without MT_OPS_NO_STACK). mt_emulate() may still
+ * the backend provides: vector/displaced forms need those callbacks, AVX-512
+ * gathers and scatters kmask_set too, stack forms need ops->flags without
+ * MT_OPS_NO_STACK). mt_emulate() may still
  * refuse an instruction it supports with MT_EMU_UNSUPPORTED, for inputs on
  * which the CPU raises #GP (reserved MXCSR bits for LDMXCSR, a misaligned
  * operand of a legacy SSE form that requires 16-byte alignment): the
@@ -340,7 +344,10 @@ int mt_operand_address(const struct mt_decoded *d, unsigned opidx,
  * and cpu->rip points past the instruction (at the branch target for JMP
  * m64 and CALL m64). On failure the context and
  * memory are unchanged unless the status is MT_EMU_MEMFAULT, in which case
- * accesses already made stand (as they would on the CPU).
+ * accesses already made stand (as they would on the CPU); a gather or
+ * scatter then also leaves its destination and mask registers as the CPU
+ * does after a fault on the failing element (the elements below it done,
+ * their mask elements cleared), so running it again finishes the rest.
  */
 int mt_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	       const struct mt_emu_ops *ops, void *opaque);
