@@ -68,6 +68,8 @@ struct or_opspec {
 #define OF_ALIGN16 0x0010   /* memory operand aligned to its size (16) */
 #define OF_ALIGN 0x0020     /* memory operand aligned to its size */
 #define OF_MEMSIZE_ARG 0x0040 /* memory operand of form->arg bytes (m80, m28) */
+#define OF_ENV 0x0080       /* stores an x87 environment (m28): on AMD its FIP,
+			     * FCS/FOP and FDP (bytes 12-23) are not compared */
 
 struct or_ctx;
 struct or_case;
