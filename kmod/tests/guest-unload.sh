@@ -13,8 +13,15 @@ range=$(printf '%x-%x' $(($1)) $(($2 + 1)))
 for delay in ${MTK_UNLOAD_DELAYS:-0.2 0.6 1.2}; do
 	dmesg -c >/dev/null
 	insmod "$MTK_KODIR/mmiotap.ko" phys="$range" buf_records=1024 || vm_die "insmod mmiotap.ko failed"
-	insmod "$MTK_KODIR/mtk_edutest.ko" iters="${MTK_ITERS:-150000}" resched=1 &
+	insmod "$MTK_KODIR/mtk_edutest.ko" iters="${MTK_ITERS:-400000}" resched=1 &
 	pid=$!
+	# The delay counts from the driver's load (insmod itself can be slow
+	# on a busy host).
+	i=0
+	while [ ! -e /sys/module/mtk_edutest ] && [ $i -lt 200 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	sleep "$delay"
 	[ -e /sys/module/mtk_edutest ] || vm_die "round $delay: the test driver is not loaded yet/anymore"
 	t0=$(date +%s%N)

@@ -15,7 +15,7 @@ make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmo
 res=$top/$B/vm/test-kmod-unload
 rm -rf "$res" && mkdir -p "$res" || exit 99
 bash "$here/run-vm.sh" --dev edu --results "$res" --timeout 300 \
-	--env MTK_KODIR="$top/$B/kmod" --env MTK_ITERS="${MTK_ITERS:-150000}" "$top/kmod/tests/guest-unload.sh"
+	--env MTK_KODIR="$top/$B/kmod" --env MTK_ITERS="${MTK_ITERS:-400000}" "$top/kmod/tests/guest-unload.sh"
 rc=$?
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || { echo "FAIL: the VM run failed (exit $rc)"; exit 1; }
