@@ -11,11 +11,11 @@
  * with ioremap (4K pages). Then it makes one "round" (iters= iterations;
  * none with iters=0); writing N to /sys/module/mtk_ivtest/parameters/run
  * makes another round of N iterations at any time (the write fails with EIO
- * if a value was wrong; with hammer_ms= it goes on until that many ms have
- * passed or Y is written to debugfs mtk_ivtest/stop), so accesses can be
- * made after a recording attached
- * to the existing mappings. Reading .../parameters/pages tells the page
- * size of each mapping at that moment ("not present" while armed).
+ * if a value was wrong), so accesses can be made after a recording attached
+ * to the existing mappings. With hammer_ms= a round goes on past its
+ * iterations until that many ms have passed or Y is written to debugfs
+ * mtk_ivtest/stop (unload tests). Reading .../parameters/pages tells the
+ * page size of each mapping at that moment ("not present" while armed).
  *
  * A round: one kthread per CPU (cpus=), all at once, each iteration
  *   - BAR0 (bar0=1): CPU 0 owns IntrMask and IntrStatus (write/read back in
