@@ -265,9 +265,15 @@ static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
 		iounmap(alias);
 }
 
-/* Arm every present 4K kernel mapping, in the vmalloc area, of a selected
- * physical page. Runs of contiguous virtual and physical pages become one
- * region. (2M mappings made before we started are not attached.) */
+/*
+ * Arm every present mapping, in the vmalloc area, of a selected physical
+ * range: 4K pages, and 2M pages (the whole 2M page is armed, a 2M entry
+ * becomes the region's PMD entry, cleared and restored by mtk_region_arm()
+ * and mtk_region_disarm()). Runs of contiguous virtual and physical memory
+ * with the same cache mode become one region; its alias is an ioremap of
+ * the same range with that cache mode. A selected 1G mapping is refused
+ * (kernel log message) and left untraced.
+ */
 int mtk_attach_existing(void)
 {
 	unsigned long va = VMALLOC_START, run_va = 0, run_len = 0, run_cache = 0;
@@ -279,8 +285,8 @@ int mtk_attach_existing(void)
 
 	while (va < VMALLOC_END && va >= VMALLOC_START) {
 		pte_t *pte = lookup_address(va, &level);
-		unsigned long step = PAGE_SIZE;
-		bool take = false;
+		unsigned long step = PAGE_SIZE, cache = 0;
+		bool present = pte && (pte_flags(*pte) & _PAGE_PRESENT), take = false;
 		phys_addr_t pa = 0;
 		u32 pci;
 		u8 bar;
@@ -289,25 +295,39 @@ int mtk_attach_existing(void)
 			step = level == PG_LEVEL_NONE ? P4D_SIZE :
 			       level == PG_LEVEL_512G ? PUD_SIZE : PMD_SIZE;
 			step = ((va + step) & ~(step - 1)) - va;
+		} else if (level == PG_LEVEL_2M && present) {
+			step = PMD_SIZE - (va & ~PMD_MASK);
+			pa = ((phys_addr_t)pmd_pfn(*(pmd_t *)pte) << PAGE_SHIFT) + (va & ~PMD_MASK);
+			/* a large entry keeps PAT in bit 12: the 4K layout for ioremap_prot */
+			cache = protval_large_2_4k(pte_flags(*pte)) & _PAGE_CACHE_MASK;
+			take = mtk_selected(pa, step, &pci, &bar) && !mtk_is_alias(va);
 		} else if (level != PG_LEVEL_4K) {
 			unsigned long sz = level == PG_LEVEL_2M ? PMD_SIZE :
 					   level == PG_LEVEL_1G ? PUD_SIZE : P4D_SIZE;
+
 			step = ((va + sz) & ~(sz - 1)) - va;
-		} else if (pte_present(*pte)) {
+			if (level == PG_LEVEL_1G && present) {
+				pa = ((phys_addr_t)pud_pfn(*(pud_t *)pte) << PAGE_SHIFT) + (va & ~PUD_MASK);
+				if (mtk_selected(pa, step, &pci, &bar) && !mtk_is_alias(va))
+					pr_err("mmiotap: %#lx (phys %pa) is mapped with a 1G page: not traced (refused)\n",
+					       va, &pa);
+			}
+		} else if (present) {
 			pa = (phys_addr_t)pte_pfn(*pte) << PAGE_SHIFT;
+			cache = pte_flags(*pte) & _PAGE_CACHE_MASK;
 			take = mtk_selected(pa, PAGE_SIZE, &pci, &bar) && !mtk_is_alias(va);
 		}
 		if (take && run_len && va == run_va + run_len && pa == run_pa + run_len &&
-		    (pte_flags(*pte) & _PAGE_CACHE_MASK) == run_cache) {
-			run_len += PAGE_SIZE;
+		    cache == run_cache) {
+			run_len += step;
 		} else {
 			mtk_attach_run(run_va, run_pa, run_len, run_cache);
 			run_len = 0;
 			if (take) {
 				run_va = va;
 				run_pa = pa;
-				run_len = PAGE_SIZE;
-				run_cache = pte_flags(*pte) & _PAGE_CACHE_MASK;
+				run_len = step;
+				run_cache = cache;
 			}
 		}
 		va += step;

@@ -16,10 +16,10 @@ VM_SCRIPTS += tests/vm/selftest-edu.sh tests/vm/selftest-runner.sh
 # issue 5 item 9: the LD_PRELOAD tracer on real programs, against QEMU's log
 VM_SCRIPTS += tests/vm/test-userspace-devmem.sh tests/vm/test-userspace-python.sh \
 	tests/vm/test-userspace-memtester.sh tests/vm/test-userspace-dpdk.sh
-# issue 6: mmiotap.ko (edu test driver on 2 CPUs; the in-tree e1000 from load and attached)
+# issue 6: mmiotap.ko (edu and ivshmem test drivers on 2 CPUs; the in-tree e1000 from load and attached)
 VM_SCRIPTS += tests/vm/test-kmod-edu.sh tests/vm/test-kmod-e1000.sh tests/vm/test-kmod-inject.sh \
 	tests/vm/test-kmod-probe.sh tests/vm/test-kmod-unload.sh tests/vm/test-kmod-tracepoint.sh \
-	tests/vm/test-kmod-step.sh tests/vm/test-kmod-step-tracepoint.sh
+	tests/vm/test-kmod-step.sh tests/vm/test-kmod-step-tracepoint.sh tests/vm/test-kmod-ivshmem.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
