@@ -39,6 +39,8 @@
 #include <Zydis/Zydis.h>
 #include <mmiotap_probe.h>
 #include "mt_kmod.h"
+/* The emulator: core/ (emu.h), compiled into the module. */
+#include <mmiotap/emu.h>
 
 struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 /* Per CPU, summed by mtk_stats_sum(); probe_ns is timed on every 16th fault
@@ -680,10 +682,11 @@ static void mtk_record_access(struct mtk_ctx *c, struct mtk_region *r, unsigned 
 	}
 }
 
-/* An access to a region with probes or injection rules on it. */
+/* An access to a region with probes or injection rules on it. afl: the
+ * access's MMIOTAP_KF_LOCKED / _STRING. */
 static noinline void mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r,
 					  unsigned long addr, void *buf, unsigned int size,
-					  bool write)
+					  bool write, u16 afl)
 {
 	void __iomem *p = r->alias + (addr - r->virt);
 	struct mmiotap_probe *pr = NULL;
@@ -752,25 +755,26 @@ post:
 	}
 	c->naccess++;
 	if (READ_ONCE(r->record))
-		mtk_record_access(c, r, addr, buf, size, write, v, orig, ifl);
+		mtk_record_access(c, r, addr, buf, size, write, v, orig, ifl | afl);
 }
 
 /* One device access on the emulated instruction's behalf: buf holds the
- * value to write, or receives the value read. */
+ * value to write, or receives the value read. afl: MMIOTAP_KF_LOCKED /
+ * _STRING for the record. */
 static inline void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 				 unsigned long addr, void *buf, unsigned int size,
-				 bool write)
+				 bool write, u16 afl)
 {
 	u64 v;
 
 	if (unlikely(r->refs || r->inject_mask)) {
-		mtk_device_rw_hooked(c, r, addr, buf, size, write);
+		mtk_device_rw_hooked(c, r, addr, buf, size, write, afl);
 		return;
 	}
 	v = mtk_io(r->alias + (addr - r->virt), buf, size, write);
 	c->naccess++;
 	if (READ_ONCE(r->record))
-		mtk_record_access(c, r, addr, buf, size, write, v, 0, 0);
+		mtk_record_access(c, r, addr, buf, size, write, v, 0, afl);
 }
 
 /* copy_to_kernel_nofault() is not exported; the accessor macro is. */
@@ -793,7 +797,7 @@ Efault:
 }
 
 static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
-		   unsigned int size, bool write)
+		   unsigned int size, bool write, unsigned int fl)
 {
 	struct mtk_region *r = c->r;
 
@@ -802,7 +806,9 @@ static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 	if (r) {
 		if (addr + size - r->virt > r->size)
 			return -EFAULT; /* straddles the end: not handled */
-		mtk_device_rw(c, r, addr, buf, size, write);
+		mtk_device_rw(c, r, addr, buf, size, write,
+			      (fl & MT_ACC_LOCKED ? MMIOTAP_KF_LOCKED : 0) |
+			      (fl & MT_ACC_STRING ? MMIOTAP_KF_STRING : 0));
 		return 0;
 	}
 	/* Ordinary memory (the other side of a string op, say). */
@@ -811,8 +817,6 @@ static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 	return copy_from_kernel_nofault(buf, (const void *)addr, size);
 }
 
-/* The emulator: core/ (emu.h), compiled into the module. */
-#include <mmiotap/emu.h>
 
 #define MTK_DCACHE_SLOTS 32
 struct mtk_core_pcpu {
@@ -823,12 +827,12 @@ static struct mtk_core_pcpu __percpu *mtk_core;   /* [2] per CPU: normal, NMI */
 
 static int mtk_ops_read(void *o, uint64_t addr, void *buf, unsigned size, unsigned fl)
 {
-	return mtk_mem(o, addr, buf, size, false);
+	return mtk_mem(o, addr, buf, size, false, fl);
 }
 
 static int mtk_ops_write(void *o, uint64_t addr, const void *buf, unsigned size, unsigned fl)
 {
-	return mtk_mem(o, addr, (void *)buf, size, true);
+	return mtk_mem(o, addr, (void *)buf, size, true, fl);
 }
 
 /* Vector and opmask callbacks (mt_vec.c) are filled in at load, after the
@@ -857,11 +861,11 @@ static int mtk_plain(struct mtk_ctx *c, const struct mt_decoded *d)
 	if (a - r->virt >= r->size || a + size - r->virt > r->size)
 		return -EAGAIN;
 	if (d->plain.kind == MT_PLAIN_LOAD) {
-		mtk_device_rw(c, r, a, &v, size, false);
+		mtk_device_rw(c, r, a, &v, size, false, 0);
 		mt_plain_load(d, c->regs, mtk_gpr_off, v);
 	} else {
 		v = mt_plain_store_value(d, c->regs, mtk_gpr_off);
-		mtk_device_rw(c, r, a, &v, size, true);
+		mtk_device_rw(c, r, a, &v, size, true, 0);
 	}
 	c->regs->ip = d->rip + d->len;
 	return 0;

@@ -104,6 +104,13 @@ for ph in load attach; do
 	summary+=("$ph: BAR0 $(sed -n 's/.*OK: \([0-9]*\) accesses match.*/\1/p' "$res/compare-$ph--per-cpu.txt") accesses = QEMU's log per CPU and globally; $(sed 's/^ivshmem-check: //' "$res/check-$ph.txt")")
 done
 grep -q '^MARK .*ivtest loaded' "$res/load.txt" || fail "the marker is not in the load trace"
+# The module flags the accesses of locked read-modify-writes (LOCK OR, XADD,
+# XCHG, CMPXCHG, LOCK BTS) and of string instructions (memcpy_toio,
+# memcpy_fromio, memset_io).
+nlock=$(grep -c '^EXT flags=.*locked' "$res/load.txt")
+nstr=$(grep -c '^EXT flags=.*string' "$res/load.txt")
+[ "$nlock" -gt 0 ] && [ "$nstr" -gt 0 ] ||
+	fail "load trace: $nlock accesses flagged locked, $nstr flagged string; want some of each"
 # QEMU logs no BAR2 access (RAM): the reason for the checks above.
 [ "$nq2" = 0 ] || echo "note: QEMU's log has $nq2 BAR2 entries (expected none: RAM)"
 
