@@ -269,6 +269,8 @@ static uint16_t conv_flags(uint16_t kf)
 
 	if (kf & MMIOTAP_KF_NMI) f |= MT_RF_NMI;
 	if (kf & MMIOTAP_KF_NESTED) f |= MT_RF_NESTED;
+	if (kf & MMIOTAP_KF_HARDIRQ) f |= MT_RF_HARDIRQ;
+	if (kf & MMIOTAP_KF_SOFTIRQ) f |= MT_RF_SOFTIRQ;
 	if (kf & MMIOTAP_KF_INJECTED) f |= MT_RF_INJECTED;
 	if (kf & MMIOTAP_KF_DROPPED) f |= MT_RF_DROPPED;
 	if (kf & MMIOTAP_KF_DELAYED) f |= MT_RF_DELAYED;

@@ -142,7 +142,7 @@ static int make_trace(const char *path)
 	memset(&e, 0, sizeof(e));
 	e.kind = MT_REC_WRITE; e.width = 64; e.map_id = 1; e.cpu = 0; e.pid = 4242; e.tid = 4244;
 	e.offset = 0x40; e.seq = 5; e.ts = 12000400000ull; e.pc = 0x401180; e.wide = wide64;
-	e.flags = MT_RF_NT;
+	e.flags = MT_RF_NT | MT_RF_HARDIRQ | MT_RF_SOFTIRQ;
 	memcpy(&e.value, wide64, 8);
 	prod_event(&b, &e);
 	/* B flushed first, then A: file order differs from seq order */
@@ -215,7 +215,8 @@ static void check_events(const char *path)
 			break;
 		case 5:
 			CHECK(ev.kind == MT_REC_WRITE && ev.width == 64 && ev.wide &&
-			      !memcmp(ev.wide, wide64, 64) && (ev.flags & MT_RF_NT));
+			      !memcmp(ev.wide, wide64, 64) &&
+			      (ev.flags & ~MT_RF_DATA) == (MT_RF_NT | MT_RF_HARDIRQ | MT_RF_SOFTIRQ));
 			break;
 		case 6:
 			CHECK(ev.kind == MT_REC_UNKNOWN && ev.insn_len == sizeof(insn) &&
@@ -327,6 +328,7 @@ static void roundtrip(const char *bin, const char *bin2)
 			 "EXT flags=dropped,nested\n"));
 	CHECK(strstr(t1, "W 16 12.000300 1 0xfea00010 0xfffefdfcfbfaf9f8f7f6f5f4f3f2f1f0 0x401160 4242\n"));
 	CHECK(strstr(t1, "LOST 12.000350 1\n"));
+	CHECK(strstr(t1, " 0x401180 4242\nEXT flags=nt,hardirq,softirq\n"));
 	CHECK(strstr(t1, "UNKNOWN 12.000500 1 0xfea00100 62,f1,7e 0x401190 4242\nEXT insn=62f17e487f07\n"));
 	CHECK(strstr(t1, "MARK 12.000600 phase two\n"));
 	CHECK(strstr(t1, "UNMAP 17.500000 1 0x4011b0 4242\n"));

@@ -113,7 +113,9 @@ enum mt_rec_kind {
 #define MT_RF_PARTIAL 0x0200u  /* masked vector access */
 #define MT_RF_DATA 0x0400u     /* one or more DATA records follow */
 #define MT_RF_SPLIT 0x0800u    /* an access split across two maps/pages */
-#define MT_RF_KNOWN 0x0fffu
+#define MT_RF_HARDIRQ 0x1000u  /* in hardirq context (kernel) */
+#define MT_RF_SOFTIRQ 0x2000u  /* in softirq context (kernel) */
+#define MT_RF_KNOWN 0x3fffu
 
 /*
  * The access record: READ, WRITE, UNKNOWN, UNMAP and LOST. 32 bytes.
