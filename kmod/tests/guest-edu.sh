@@ -9,8 +9,9 @@ set -- $(vm_bar "$bdf" 0)
 echo "$1-$2" >"$VM_RESULTS/edu-bar"
 echo "$bdf" >"$VM_RESULTS/edu-bdf"
 # MTK_INJECT: --inject rules separated by ';' ("@BDF@" stands for edu's
-# address); MTK_EDU_ARGS: extra test-driver parameters (expected values).
-set --
+# address); MTK_EDU_ARGS: extra test-driver parameters (expected values);
+# MTK_BUF_RECORDS: --buf-records.
+set -- ${MTK_BUF_RECORDS:+--buf-records "$MTK_BUF_RECORDS"}
 oldifs=$IFS
 IFS=';'
 for rule in ${MTK_INJECT:-}; do
