@@ -1147,12 +1147,21 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 	return true;
 }
 
+/* Testing only (tests/vm/test-kmod-selftest.sh): both hooks ignore every
+ * fault, as on a kernel whose fault path does not reach them; the load-time
+ * self-test must then fail and the module refuse to load. */
+static bool test_hook_off;
+module_param(test_hook_off, bool, 0400);
+MODULE_PARM_DESC(test_hook_off, "testing only: the fault hook ignores every fault, so that the load-time self-test fails and the module refuses to load");
+
 /* Primary hook: the exceptions:page_fault_kernel tracepoint. An instruction
  * we could not emulate re-runs natively: the fault path finds its page
  * present again (a spurious fault) and returns to it. */
 static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		      unsigned long error_code)
 {
+	if (unlikely(test_hook_off))
+		return;
 	mtk_handle(regs, address, error_code, true);
 }
 
@@ -1180,7 +1189,7 @@ static void notrace mtk_fixup_cb(unsigned long ip, unsigned long parent_ip,
 	struct pt_regs *regs;
 	unsigned long address;
 
-	if (!fr)
+	if (!fr || unlikely(test_hook_off))
 		return;
 	regs = (struct pt_regs *)fr->di;
 	address = fr->dx;
@@ -1208,7 +1217,8 @@ static int mtk_fixup_hook_init(void)
 	}
 	ret = register_ftrace_function(&mtk_fixup_ops);
 	if (ret) {
-		pr_err("mmiotap: cannot hook kernelmode_fixup_or_oops: %d\n", ret);
+		pr_err("mmiotap: cannot hook kernelmode_fixup_or_oops: %d%s\n", ret,
+		       ret == -EBUSY ? " (another ftrace user already modifies its IP: a live patch?)" : "");
 		ftrace_free_filter(&mtk_fixup_ops);
 		return ret;
 	}
@@ -1348,7 +1358,8 @@ int mtk_fault_selftest(void)
 	struct page *pg = alloc_page(GFP_KERNEL | __GFP_ZERO);
 	void *va;
 	u32 v = 0, w = 0x5a5aa5a5;
-	int ret;
+	const char *why = "";
+	int ret, i;
 
 	if (!pg)
 		return -ENOMEM;
@@ -1362,23 +1373,32 @@ int mtk_fault_selftest(void)
 			     (void __iomem *)page_address(pg), 0xffffffff, 0xff);
 	if (ret)
 		goto out;
-	ret = -ENOSYS;
-	if (copy_from_kernel_nofault(&v, va, 4) || v != 0x12345678)
+	/* Not -ENOSYS: kmod's insmod takes that from finit_module() for "no
+	 * such system call" and loads the module a second time. */
+	ret = -EOPNOTSUPP;
+	why = "a read of the traced page was not emulated: this kernel's page fault path does not reach the hook";
+	if (copy_from_kernel_nofault(&v, va, 4))
 		goto fail;
-	if (mtk_write_nofault(va + 8, &w, 4) ||
-	    *(u32 *)(page_address(pg) + 8) != w)
+	why = "a read of the traced page returned a wrong value";
+	if (v != 0x12345678)
+		goto fail;
+	why = "a write to the traced page was not emulated: this kernel's page fault path does not reach the hook";
+	if (mtk_write_nofault(va + 8, &w, 4))
+		goto fail;
+	why = "a write to the traced page did not reach the memory behind it";
+	if (*(u32 *)(page_address(pg) + 8) != w)
 		goto fail;
 	ret = 0;
 fail:
 	/* The alias is the linear map: not ours to iounmap. */
-	for (v = 0; v < MTK_MAX_REGIONS; v++)
-		if (mtk_regions[v].virt == (unsigned long)va &&
-		    mtk_regions[v].state == MTK_R_ARMED)
-			mtk_regions[v].alias = NULL;
+	for (i = 0; i < MTK_MAX_REGIONS; i++)
+		if (mtk_regions[i].virt == (unsigned long)va &&
+		    mtk_regions[i].state == MTK_R_ARMED)
+			mtk_regions[i].alias = NULL;
 	mtk_region_remove((unsigned long)va);
 	if (ret)
-		pr_warn("mmiotap: fault hook %s: self-test failed (read %#x): this kernel's page fault path does not reach our handler\n",
-			mtk_fault_hook_name, v);
+		pr_warn("mmiotap: fault hook %s: self-test failed: %s\n",
+			mtk_fault_hook_name, why);
 out:
 	vunmap(va);
 	__free_page(pg);
