@@ -20,6 +20,8 @@ VM_SCRIPTS += tests/vm/test-userspace-devmem.sh tests/vm/test-userspace-python.s
 VM_SCRIPTS += tests/vm/test-kmod-edu.sh tests/vm/test-kmod-e1000.sh tests/vm/test-kmod-inject.sh \
 	tests/vm/test-kmod-probe.sh tests/vm/test-kmod-unload.sh tests/vm/test-kmod-tracepoint.sh \
 	tests/vm/test-kmod-step.sh tests/vm/test-kmod-step-tracepoint.sh tests/vm/test-kmod-ivshmem.sh
+# issue 6: NMI/hardirq/softirq accesses (both hooks); the load-time self-test's refusals
+VM_SCRIPTS += tests/vm/test-kmod-irq.sh tests/vm/test-kmod-irq-tracepoint.sh tests/vm/test-kmod-selftest.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
