@@ -1154,9 +1154,10 @@ static bool test_hook_off;
 module_param(test_hook_off, bool, 0400);
 MODULE_PARM_DESC(test_hook_off, "testing only: the fault hook ignores every fault, so that the load-time self-test fails and the module refuses to load");
 
-/* Primary hook: the exceptions:page_fault_kernel tracepoint. An instruction
- * we could not emulate re-runs natively: the fault path finds its page
- * present again (a spurious fault) and returns to it. */
+/* Tracepoint hook (second under fault_hook=auto): the exceptions:
+ * page_fault_kernel tracepoint. An instruction we could not emulate re-runs
+ * natively: the fault path finds its page present again (a spurious fault)
+ * and returns to it. */
 static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 		      unsigned long error_code)
 {
@@ -1166,9 +1167,9 @@ static void mtk_probe(void *data, unsigned long address, struct pt_regs *regs,
 }
 
 /*
- * Fallback hook: an ftrace_ops (IPMODIFY) on kernelmode_fixup_or_oops(regs,
- * error_code, address, ...) (6.1: kernelmode_fixup_or_oops.constprop.0),
- * which a kernel-mode fault on a not-present vmalloc page reaches through
+ * ftrace hook (first under fault_hook=auto): an ftrace_ops (IPMODIFY) on
+ * kernelmode_fixup_or_oops(regs, error_code, address, ...) (6.1:
+ * kernelmode_fixup_or_oops.constprop.0), which a kernel-mode fault on a not-present vmalloc page reaches through
  * bad_area_nosemaphore(). If we deal with the fault, the function is
  * skipped (it returns at once) and the exception returns to regs->ip: the
  * next instruction, or the same one on a page made present again. The
