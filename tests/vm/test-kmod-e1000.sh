@@ -4,13 +4,8 @@
 # loaded (the vmalloc walk). Each trace must equal QEMU's log for e1000-mmio
 # in its window, per CPU and globally, with values; no BUG/Oops/WARNING.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
-make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 res=$top/$B/vm/test-kmod-e1000
 rm -rf "$res" && mkdir -p "$res" || exit 99
 bash "$here/run-vm.sh" --dev e1000 --dev edu --results "$res" --timeout 300 \

@@ -13,14 +13,9 @@
 #     exactly 10 records, value unchanged.
 # No BUG/Oops/WARNING on the console (run-vm).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 ITERS=${MTK_ITERS:-100}
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
-make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 res=$top/$B/vm/test-kmod-inject
 rm -rf "$res" && mkdir -p "$res" || exit 99
 rules="pci=@BDF@,bar=0,off=0,width=4,dir=r,value=0x12345678"

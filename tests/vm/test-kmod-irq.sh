@@ -35,15 +35,10 @@
 #     The "delay" recording must have nested records.
 #   - no "NMI received for unknown reason", no BUG/Oops/WARNING (run-vm).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 ITERS=${MTK_ITERS:-300}
 hook=${MTK_FAULT_HOOK:-ftrace}
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
-make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 cmp=$top/$B/qemu-compare
 export MMIOTAP="$top/$B/mmiotap"
 

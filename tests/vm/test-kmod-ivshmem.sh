@@ -18,15 +18,10 @@
 # Each checker is fed an altered copy that must be rejected. No BUG/Oops/
 # WARNING on any console (run-vm).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 ITERS=${MTK_ITERS:-100}
 py=/usr/bin/python3
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
-make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 [ -x "$py" ] || { echo "SKIP: no $py for the BAR2 checker"; exit 77; }
 mt=$top/$B/mmiotap
 cmp=$top/$B/qemu-compare

@@ -13,14 +13,9 @@
 #     (the first 4-byte read at BAR0+8) taken out, per CPU and globally.
 # No BUG/Oops/WARNING on the console (run-vm).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 ITERS=${MTK_ITERS:-50}
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
-make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 # MTK_FAULT_HOOK=tracepoint: the same through the module's second fault hook.
 hook=${MTK_FAULT_HOOK:-}
 res=$top/$B/vm/test-kmod-step${hook:+-$hook}

@@ -6,12 +6,8 @@
 # only right values, accesses were emulated before each unload, and the
 # console has no BUG/Oops/WARNING (run-vm).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=${BUILD:-build}
-cd "$top"
-mkdir -p "$B"
-make -s kmod BUILD="$B" >"$top/$B/kmod-build.log" 2>&1 || { echo "FAIL: make kmod"; tail -20 "$top/$B/kmod-build.log"; exit 1; }
+. "$(dirname "$0")/test-lib.sh"
+vmt_kmod_build
 res=$top/$B/vm/test-kmod-unload
 rm -rf "$res" && mkdir -p "$res" || exit 99
 bash "$here/run-vm.sh" --dev edu --results "$res" --timeout 300 \

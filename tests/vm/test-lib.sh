@@ -5,6 +5,9 @@
 #   vmt_init NAME [FILE...]       sets here, top, b ($BUILD), cmp (qemu-compare),
 #                                 mt (mmiotap) and res ($b/vm/NAME, emptied);
 #                                 exits 99 unless cmp, mt and every FILE are built
+#   vmt_kmod_build                (kernel-module tests) cd to the top, make kmod
+#                                 (module and test drivers), mmiotap and
+#                                 qemu-compare; sets B (the build dir's name)
 #   vmt_install WHAT PKG...       apt-get install PKG...; SKIP "cannot install WHAT"
 #   vmt_run_vm [run-vm.sh options] GUEST [ARGS...]
 #                                 run-vm.sh -q --results $res ...: exit 77 when
@@ -23,6 +26,14 @@
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 b=$top/${BUILD:-build}
+
+vmt_kmod_build() {
+	B=${BUILD:-build}
+	cd "$top" && mkdir -p "$B" || exit 99
+	make -s kmod BUILD="$B" >"$b/kmod-build.log" 2>&1 ||
+		{ echo "FAIL: make kmod"; tail -20 "$b/kmod-build.log"; exit 1; }
+	make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
+}
 
 vmt_init() {
 	local x name=$1
