@@ -9,8 +9,10 @@
  * while PROG runs. The ring is drained by this process alone, so the
  * program never blocks on file I/O; if the output fails (disk full), the
  * rest is counted, reported on stderr and as a LOST record when possible,
- * and the program keeps running. Exits with PROG's status and re-raises the
- * signal that killed it.
+ * and the program keeps running. A traced thread that died holding the
+ * ring's order lock with nobody waiting for it is found here (mt_ring_reap,
+ * every round) so that the others and the trace go on. Exits with PROG's
+ * status and re-raises the signal that killed it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -232,6 +234,22 @@ static int conv_event(struct conv *c, const struct mt_ev *ev)
 		n = mt_enc_text(p, room, MT_REC_MARK, ev->seq, ev->ts, (const char *)ev->data,
 				ev->width);
 		break;
+	case MT_EV_LOST: {
+		/* put by the thread that took the order lock over from a dead
+		 * holder: addr records from seq on were never published */
+		struct mt_enc_event e;
+		memset(&e, 0, sizeof(e));
+		e.kind = MT_REC_LOST;
+		e.cpu = cpu;
+		e.pid = ev->pid;
+		e.tid = ev->tid ? ev->tid : MT_TID_UNKNOWN;
+		e.seq = ev->seq;
+		e.ts = ev->ts;
+		e.value = ev->addr;
+		c->last_seq = ev->seq + (ev->addr ? ev->addr - 1 : 0);
+		n = mt_enc_event(&c->st, p, room, &e);
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -256,6 +274,14 @@ static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz,
 		off += ev->size;
 	}
 	conv_flush(c, nev);
+}
+
+/* A traced thread that died holding the order lock, with nobody waiting
+ * for the lock to notice: take it over (writes the LOST event), so the
+ * other processes and the trace go on. Cheap when the lock is free. */
+static void reap(struct mt_ring *r)
+{
+	mt_ring_reap(r, (uint32_t)getpid(), 0);
 }
 
 static void reraise(int sig)
@@ -464,6 +490,7 @@ traced:;
 	int status = 0, done = 0;
 	while (!done) {
 		drain(&cv, ring, tmp, tmpsz, 50);
+		reap(ring);
 		if (use_ptrace) {
 			done = mt_record_ptrace_poll(&status, 0);
 			continue;
@@ -477,6 +504,7 @@ traced:;
 	for (int quiet_ms = 0; quiet_ms < 200;) {
 		uint64_t before = ring->head;
 		drain(&cv, ring, tmp, tmpsz, 50);
+		reap(ring);
 		quiet_ms = ring->head == before ? quiet_ms + 50 : 0;
 	}
 	__atomic_store_n(&ring->closing, 1, __ATOMIC_SEQ_CST);
@@ -509,6 +537,14 @@ traced:;
 	else if (!quiet)
 		fprintf(stderr, "mmiotap record: %llu records written to %s\n",
 			(unsigned long long)cv.nrec, out);
+	uint32_t nrec = __atomic_load_n(&ring->nrecovered, __ATOMIC_RELAXED);
+	if (nrec) {
+		uint64_t d = ring->last_dead;
+		fprintf(stderr,
+			"mmiotap record: %u time%s a traced thread died holding the order lock (last: pid %u, tid %u); %llu records lost there, marked by LOST records\n",
+			nrec, nrec == 1 ? "" : "s", (unsigned)(d >> 32), (unsigned)d,
+			(unsigned long long)ring->nlost_dead);
+	}
 	if (ring->ndiscarded)
 		fprintf(stderr, "mmiotap record: %llu records of processes still running after the program exited were not recorded\n",
 			(unsigned long long)ring->ndiscarded);
