@@ -313,7 +313,30 @@ static char *join_lines(char **v, int n)
 	return s;
 }
 
+/* What record allocates for its whole run; mt_cli_record() frees it on
+ * every way out (LeakSanitizer checks at exit). */
+static struct {
+	char **globs, **rules;
+	char *lib, *tf, *inj;
+	uint8_t *tmp;
+} mem;
+
+static int record_main(int argc, char **argv);
+
 int mt_cli_record(int argc, char **argv)
+{
+	int rc = record_main(argc, argv);
+	free(mem.globs);
+	free(mem.rules);
+	free(mem.lib);
+	free(mem.tf);
+	free(mem.inj);
+	free(mem.tmp);
+	memset(&mem, 0, sizeof(mem));
+	return rc;
+}
+
+static int record_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -329,8 +352,8 @@ int mt_cli_record(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = "mmiotap.trace", *libopt = NULL;
-	char **globs = calloc((size_t)argc + 1, sizeof(char *));
-	char **rules = calloc((size_t)argc + 1, sizeof(char *));
+	char **globs = mem.globs = calloc((size_t)argc + 1, sizeof(char *));
+	char **rules = mem.rules = calloc((size_t)argc + 1, sizeof(char *));
 	int nglobs = 0, nrules = 0, nodef = 0, quiet = 0, c;
 	int use_ptrace = 0, sysstops = 0; /* --ptrace / --pid: cli/ptrace_record.c */
 	pid_t attach_pid = 0;
@@ -375,7 +398,7 @@ int mt_cli_record(int argc, char **argv)
 			return 2;
 		}
 	}
-	char *lib = use_ptrace ? NULL : find_lib(libopt);
+	char *lib = mem.lib = use_ptrace ? NULL : find_lib(libopt);
 	if (!lib && !use_ptrace) {
 		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
 		return 1;
@@ -397,7 +420,7 @@ int mt_cli_record(int argc, char **argv)
 	cv.cap = 4u << 20;
 	cv.buf = malloc(cv.cap);
 	size_t tmpsz = 1u << 20;
-	uint8_t *tmp = malloc(tmpsz);
+	uint8_t *tmp = mem.tmp = malloc(tmpsz);
 	if (!cv.buf || !tmp) {
 		fprintf(stderr, "mmiotap record: out of memory\n");
 		unlink(ring_path);
@@ -442,7 +465,7 @@ int mt_cli_record(int argc, char **argv)
 		}
 		goto traced;
 	}
-	char *tf = join_lines(globs, nglobs), *inj = join_lines(rules, nrules);
+	char *tf = mem.tf = join_lines(globs, nglobs), *inj = mem.inj = join_lines(rules, nrules);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("mmiotap record: pipe");
