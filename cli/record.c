@@ -297,6 +297,23 @@ static void reraise(int sig)
 	_exit(128 + sig);
 }
 
+/* A program built with ASan refuses to start when a library is preloaded
+ * ahead of ASan's runtime, as ours must be (it interposes mmap): let it,
+ * unless the user decided otherwise. Called in the child, before exec. */
+static void asan_allow_preload(void)
+{
+	const char *o = getenv("ASAN_OPTIONS");
+	if (o && strstr(o, "verify_asan_link_order"))
+		return;
+	size_t l = (o ? strlen(o) : 0) + 32;
+	char *v = malloc(l);
+	if (!v)
+		return;
+	snprintf(v, l, "%s%sverify_asan_link_order=0", o ? o : "", o && *o ? ":" : "");
+	setenv("ASAN_OPTIONS", v, 1);
+	free(v);
+}
+
 static char *join_lines(char **v, int n)
 {
 	size_t len = 1;
@@ -492,6 +509,7 @@ static int record_main(int argc, char **argv)
 		char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
 		sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 		setenv("LD_PRELOAD", pre, 1);
+		asan_allow_preload();
 		execvp(argv[optind], argv + optind);
 		int e = errno;
 		(void)!write(pfd[1], &e, sizeof(e));
