@@ -84,6 +84,9 @@ struct mt_ev_map {
 #define MT_RING_LOCK_WAITERS 0x80000000u
 #define MT_RING_LOCK_TID 0x3fffffffu
 
+/* Cache line 0 is written by the lock holder only, line 1 mostly by the
+ * consumer: a hand-over of the lock moves one line, and the consumer's
+ * tail updates do not take it away from the holder. */
 struct mt_ring {
 	uint32_t magic, version;
 	uint64_t data_size;          /* power of two */
@@ -91,7 +94,11 @@ struct mt_ring {
 	uint32_t nrecovered;         /* times a dead holder's lock was taken over */
 	uint64_t seq;                /* next sequence number, under lock */
 	uint64_t head;               /* bytes produced, under lock */
-	uint64_t tail;               /* bytes consumed, consumer only */
+	uint64_t owner;              /* pid << 32 | tid of the holder, under lock */
+	uint64_t pub_seq;            /* seqs below it are in the ring, under lock ... */
+	uint64_t pub_head;           /* ... if head == pub_head (else all below seq are) */
+
+	uint64_t tail __attribute__((aligned(64))); /* bytes consumed, consumer only */
 	uint32_t head_futex;         /* bumped by producers when consumer waits */
 	uint32_t consumer_waiting;
 	uint32_t tail_futex;         /* bumped by consumer when producers wait */
@@ -101,9 +108,6 @@ struct mt_ring {
 	uint64_t ndiscarded;         /* events discarded after closing */
 	uint32_t next_map_id;        /* under lock */
 	uint32_t pad0;
-	uint64_t owner;              /* pid << 32 | tid of the holder, under lock */
-	uint64_t pub_seq;            /* seqs below it are in the ring, under lock ... */
-	uint64_t pub_head;           /* ... if head == pub_head (else all below seq are) */
 	uint64_t nlost_dead;         /* seqs reserved by dead holders, never published */
 	uint64_t last_dead;          /* pid << 32 | tid of the last dead holder (pid 0: unknown) */
 	uint8_t data[] __attribute__((aligned(64)));
