@@ -9,8 +9,10 @@
  * while PROG runs. The ring is drained by this process alone, so the
  * program never blocks on file I/O; if the output fails (disk full), the
  * rest is counted, reported on stderr and as a LOST record when possible,
- * and the program keeps running. Exits with PROG's status and re-raises the
- * signal that killed it.
+ * and the program keeps running. A traced thread that died holding the
+ * ring's order lock with nobody waiting for it is found here (mt_ring_reap,
+ * every round) so that the others and the trace go on. Exits with PROG's
+ * status and re-raises the signal that killed it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -232,6 +234,22 @@ static int conv_event(struct conv *c, const struct mt_ev *ev)
 		n = mt_enc_text(p, room, MT_REC_MARK, ev->seq, ev->ts, (const char *)ev->data,
 				ev->width);
 		break;
+	case MT_EV_LOST: {
+		/* put by the thread that took the order lock over from a dead
+		 * holder: addr records from seq on were never published */
+		struct mt_enc_event e;
+		memset(&e, 0, sizeof(e));
+		e.kind = MT_REC_LOST;
+		e.cpu = cpu;
+		e.pid = ev->pid;
+		e.tid = ev->tid ? ev->tid : MT_TID_UNKNOWN;
+		e.seq = ev->seq;
+		e.ts = ev->ts;
+		e.value = ev->addr;
+		c->last_seq = ev->seq + (ev->addr ? ev->addr - 1 : 0);
+		n = mt_enc_event(&c->st, p, room, &e);
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -258,6 +276,14 @@ static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz,
 	conv_flush(c, nev);
 }
 
+/* A traced thread that died holding the order lock, with nobody waiting
+ * for the lock to notice: take it over (writes the LOST event), so the
+ * other processes and the trace go on. Cheap when the lock is free. */
+static void reap(struct mt_ring *r)
+{
+	mt_ring_reap(r, (uint32_t)getpid(), 0);
+}
+
 static void reraise(int sig)
 {
 	struct rlimit rl = { 0, 0 };
@@ -269,6 +295,23 @@ static void reraise(int sig)
 	sigprocmask(SIG_UNBLOCK, &s, NULL);
 	kill(getpid(), sig);
 	_exit(128 + sig);
+}
+
+/* A program built with ASan refuses to start when a library is preloaded
+ * ahead of ASan's runtime, as ours must be (it interposes mmap): let it,
+ * unless the user decided otherwise. Called in the child, before exec. */
+static void asan_allow_preload(void)
+{
+	const char *o = getenv("ASAN_OPTIONS");
+	if (o && strstr(o, "verify_asan_link_order"))
+		return;
+	size_t l = (o ? strlen(o) : 0) + 32;
+	char *v = malloc(l);
+	if (!v)
+		return;
+	snprintf(v, l, "%s%sverify_asan_link_order=0", o ? o : "", o && *o ? ":" : "");
+	setenv("ASAN_OPTIONS", v, 1);
+	free(v);
 }
 
 static char *join_lines(char **v, int n)
@@ -287,7 +330,30 @@ static char *join_lines(char **v, int n)
 	return s;
 }
 
+/* What record allocates for its whole run; mt_cli_record() frees it on
+ * every way out (LeakSanitizer checks at exit). */
+static struct {
+	char **globs, **rules;
+	char *lib, *tf, *inj;
+	uint8_t *tmp;
+} mem;
+
+static int record_main(int argc, char **argv);
+
 int mt_cli_record(int argc, char **argv)
+{
+	int rc = record_main(argc, argv);
+	free(mem.globs);
+	free(mem.rules);
+	free(mem.lib);
+	free(mem.tf);
+	free(mem.inj);
+	free(mem.tmp);
+	memset(&mem, 0, sizeof(mem));
+	return rc;
+}
+
+static int record_main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -303,8 +369,8 @@ int mt_cli_record(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = "mmiotap.trace", *libopt = NULL;
-	char **globs = calloc((size_t)argc + 1, sizeof(char *));
-	char **rules = calloc((size_t)argc + 1, sizeof(char *));
+	char **globs = mem.globs = calloc((size_t)argc + 1, sizeof(char *));
+	char **rules = mem.rules = calloc((size_t)argc + 1, sizeof(char *));
 	int nglobs = 0, nrules = 0, nodef = 0, quiet = 0, c;
 	int use_ptrace = 0, sysstops = 0; /* --ptrace / --pid: cli/ptrace_record.c */
 	pid_t attach_pid = 0;
@@ -349,7 +415,7 @@ int mt_cli_record(int argc, char **argv)
 			return 2;
 		}
 	}
-	char *lib = use_ptrace ? NULL : find_lib(libopt);
+	char *lib = mem.lib = use_ptrace ? NULL : find_lib(libopt);
 	if (!lib && !use_ptrace) {
 		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
 		return 1;
@@ -371,7 +437,7 @@ int mt_cli_record(int argc, char **argv)
 	cv.cap = 4u << 20;
 	cv.buf = malloc(cv.cap);
 	size_t tmpsz = 1u << 20;
-	uint8_t *tmp = malloc(tmpsz);
+	uint8_t *tmp = mem.tmp = malloc(tmpsz);
 	if (!cv.buf || !tmp) {
 		fprintf(stderr, "mmiotap record: out of memory\n");
 		unlink(ring_path);
@@ -416,7 +482,7 @@ int mt_cli_record(int argc, char **argv)
 		}
 		goto traced;
 	}
-	char *tf = join_lines(globs, nglobs), *inj = join_lines(rules, nrules);
+	char *tf = mem.tf = join_lines(globs, nglobs), *inj = mem.inj = join_lines(rules, nrules);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("mmiotap record: pipe");
@@ -443,6 +509,7 @@ int mt_cli_record(int argc, char **argv)
 		char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
 		sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 		setenv("LD_PRELOAD", pre, 1);
+		asan_allow_preload();
 		execvp(argv[optind], argv + optind);
 		int e = errno;
 		(void)!write(pfd[1], &e, sizeof(e));
@@ -464,6 +531,7 @@ traced:;
 	int status = 0, done = 0;
 	while (!done) {
 		drain(&cv, ring, tmp, tmpsz, 50);
+		reap(ring);
 		if (use_ptrace) {
 			done = mt_record_ptrace_poll(&status, 0);
 			continue;
@@ -477,6 +545,7 @@ traced:;
 	for (int quiet_ms = 0; quiet_ms < 200;) {
 		uint64_t before = ring->head;
 		drain(&cv, ring, tmp, tmpsz, 50);
+		reap(ring);
 		quiet_ms = ring->head == before ? quiet_ms + 50 : 0;
 	}
 	__atomic_store_n(&ring->closing, 1, __ATOMIC_SEQ_CST);
@@ -509,6 +578,14 @@ traced:;
 	else if (!quiet)
 		fprintf(stderr, "mmiotap record: %llu records written to %s\n",
 			(unsigned long long)cv.nrec, out);
+	uint32_t nrec = __atomic_load_n(&ring->nrecovered, __ATOMIC_RELAXED);
+	if (nrec) {
+		uint64_t d = ring->last_dead;
+		fprintf(stderr,
+			"mmiotap record: %u time%s a traced thread died holding the order lock (last: pid %u, tid %u); %llu records lost there, marked by LOST records\n",
+			nrec, nrec == 1 ? "" : "s", (unsigned)(d >> 32), (unsigned)d,
+			(unsigned long long)ring->nlost_dead);
+	}
 	if (ring->ndiscarded)
 		fprintf(stderr, "mmiotap record: %llu records of processes still running after the program exited were not recorded\n",
 			(unsigned long long)ring->ndiscarded);

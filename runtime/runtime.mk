@@ -18,8 +18,17 @@ $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(RT_PIC_CFLAGS) -MMD -MP -c $< -o $@
 
+# SAN=1: the preload library gets UBSan only. ASan's runtime must be the
+# first library of a process; preloaded into programs that are not built
+# with ASan (every e2e program, sh...), a library that needs it stops them.
+RT_LDFLAGS := $(LDFLAGS)
+ifeq ($(SAN),1)
+RT_PIC_CFLAGS += -fno-sanitize=address
+RT_LDFLAGS := -fsanitize=undefined $(LDFLAGS)
+endif
+
 $(RT_PRELOAD_LIB): $(RT_PRELOAD_OBJS)
-	$(CC) -shared -Wl,-soname,libmmiotap.so -Wl,-z,nodelete $(ALL_LDFLAGS) -o $@ $^ \
+	$(CC) -shared -Wl,-soname,libmmiotap.so -Wl,-z,nodelete $(RT_LDFLAGS) -o $@ $^ \
 		$(ZYDIS_LIBS) -ldl -lpthread
 
 $(RT_LIB): $(RT_PRELOAD_LIB)

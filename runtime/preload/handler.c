@@ -351,8 +351,16 @@ static void run_probes(int post, uintptr_t addr, uint64_t pc, void *val,
 	}
 }
 
-static void emit_rw(int type, const struct mt_region *r, uint64_t addr, uint64_t pc,
-		    const void *val, const void *orig, unsigned size, unsigned evf)
+/* Reserve the sequence number of a recorded access, right before the device
+ * access: if this thread dies between the access and emit_rw(), the next
+ * holder of the lock sees the reservation and records the loss (ring.c). */
+static uint64_t reserve_seq(const struct mt_region *r)
+{
+	return mt_ring && r->map_id ? mt_ring_next_seq(mt_ring) : 0;
+}
+
+static void emit_rw(int type, const struct mt_region *r, uint64_t seq, uint64_t addr,
+		    uint64_t pc, const void *val, const void *orig, unsigned size, unsigned evf)
 {
 	if (!mt_ring || !r->map_id)
 		return;
@@ -371,7 +379,7 @@ static void emit_rw(int type, const struct mt_region *r, uint64_t addr, uint64_t
 	int cpu = sched_getcpu();
 	u.ev.cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
 	u.ev.map_id = r->map_id;
-	u.ev.seq = mt_ring_next_seq(mt_ring);
+	u.ev.seq = seq;
 	u.ev.ts = mt_now();
 	u.ev.pc = pc;
 	u.ev.addr = addr;
@@ -394,16 +402,19 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 	unsigned evf = mt_devfile_evflags(flags);
 	uint8_t orig[64];
 	unsigned dlen = size > 64 ? 64 : size;
+	uint64_t seq;
 	if (is_write) {
 		memcpy(orig, buf, dlen);
 		run_probes(0, addr, c->pc, buf, size, 1, &evf);
 		if (r->rule_mask)
 			mt_rt_inject_apply(r, 1, addr - r->map_start, buf, size, &evf);
+		seq = reserve_seq(r);
 		if (!(evf & MT_EVF_DROPPED))
 			mt_dev_write(a, buf, size);
 		run_probes(1, addr, c->pc, buf, size, 1, &evf);
 	} else {
 		run_probes(0, addr, c->pc, buf, size, 0, &evf);
+		seq = reserve_seq(r);
 		mt_dev_read(a, buf, size);
 		memcpy(orig, buf, dlen);
 		if (r->rule_mask)
@@ -413,7 +424,7 @@ static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, voi
 	int changed = memcmp(orig, buf, dlen) != 0;
 	if (changed && !(evf & MT_EVF_PROBE))
 		evf |= MT_EVF_INJECTED;
-	emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, r, addr, c->pc, buf,
+	emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, r, seq, addr, c->pc, buf,
 		(evf & (MT_EVF_INJECTED | MT_EVF_PROBE)) ? orig : NULL, size, evf);
 	return 0;
 }
@@ -654,7 +665,7 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	}
 
 	struct mt_ring *L = mt_lockp();
-	mt_ring_lock(L);
+	mt_ring_lock(L, (uint32_t)mt_pid, mt_gettid());
 	struct mt_region *r = mt_region_find((uintptr_t)si->si_addr);
 	if (!r) {
 		mt_ring_unlock(L);

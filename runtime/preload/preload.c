@@ -107,7 +107,7 @@ MT_HIDDEN void mt_glock(sigset_t *old)
 	sigset_t all;
 	sigfillset(&all);
 	mt_real.pthread_sigmask(SIG_SETMASK, &all, old);
-	mt_ring_lock(mt_lockp());
+	mt_ring_lock(mt_lockp(), (uint32_t)mt_pid, mt_gettid());
 }
 
 MT_HIDDEN void mt_gunlock(const sigset_t *old)

@@ -81,6 +81,8 @@ static struct {
 } S;
 
 static volatile pid_t g_tracer_tid;
+/* who takes the ring's order lock (the tracer thread; see mt_ring_lock) */
+static uint32_t ring_pid, ring_tid;
 /* Wakes the tracer thread out of waitpid: empty handler, no SA_RESTART. */
 #define MT_WAKE_SIG SIGURG
 static void wake_handler(int sig)
@@ -649,7 +651,7 @@ static void ev_put(struct mt_ev *ev)
 	struct mt_ring *ring = S.o->ring;
 	if (!ring)
 		return;
-	mt_ring_lock(ring);
+	mt_ring_lock(ring, ring_pid, ring_tid);
 	ev->seq = mt_ring_next_seq(ring);
 	ev->ts = now_ns();
 	mt_ring_put(ring, ev);
@@ -662,7 +664,7 @@ static uint32_t new_map_id(void)
 	struct mt_ring *ring = S.o->ring;
 	uint32_t id;
 	if (ring) {
-		mt_ring_lock(ring);
+		mt_ring_lock(ring, ring_pid, ring_tid);
 		id = ++ring->next_map_id;
 		if (!(id & 0xffff))
 			id = ++ring->next_map_id;
@@ -2188,6 +2190,8 @@ int mt_ptrace_run(const struct mt_ptrace_opts *o, int *status, struct mt_ptrace_
 	 * caller set up) is kept and served right after the start; they are
 	 * cleared when the run ends */
 	g_tracer_tid = (pid_t)syscall(SYS_gettid);
+	ring_pid = (uint32_t)getpid();
+	ring_tid = (uint32_t)g_tracer_tid;
 
 	/* Detach requests interrupt waitpid with MT_WAKE_SIG; a per-thread
 	 * timer repeats it every 100 ms so that a request landing between the

@@ -12,6 +12,11 @@
  * Producers never drop: when the ring is full they wait for the consumer.
  * The consumer never needs the lock.
  *
+ * The lock word holds the holder's TID, so a holder that dies (SIGKILL, OOM,
+ * exit_group from another thread) is noticed and the lock taken over; the
+ * sequence numbers it reserved but never published become a LOST event.
+ * The protocol is described at mt_ring_lock() in runtime/common/ring.c.
+ *
  * Events are variable length (multiple of 8 bytes) and self-describing.
  */
 #ifndef MMIOTAP_RT_RING_H
@@ -21,7 +26,7 @@
 #include <stddef.h>
 
 #define MT_RING_MAGIC 0x4d54524eu /* "MTRN" */
-#define MT_RING_VERSION 1u
+#define MT_RING_VERSION 2u
 #define MT_RING_HDR_SIZE 4096u
 #define MT_EV_MAX 2048u /* largest single event, bytes */
 
@@ -32,7 +37,7 @@ enum mt_ev_type {
 	MT_EV_UNMAP = 4,
 	MT_EV_MARK = 5,
 	MT_EV_UNKNOWN = 6,  /* data: instruction bytes (width = length) */
-	MT_EV_LOST = 7,     /* addr = number of events lost (consumer side) */
+	MT_EV_LOST = 7,     /* addr = number of events lost; seq = the first of them */
 };
 
 /* Event flags. */
@@ -74,14 +79,26 @@ struct mt_ev_map {
 	char path[];       /* pathlen bytes, not NUL terminated */
 };
 
+/* The lock word: 0 free, else the holder's TID, with this bit when other
+ * threads may be waiting in FUTEX_WAIT. */
+#define MT_RING_LOCK_WAITERS 0x80000000u
+#define MT_RING_LOCK_TID 0x3fffffffu
+
+/* Cache line 0 is written by the lock holder only, line 1 mostly by the
+ * consumer: a hand-over of the lock moves one line, and the consumer's
+ * tail updates do not take it away from the holder. */
 struct mt_ring {
 	uint32_t magic, version;
 	uint64_t data_size;          /* power of two */
-	uint32_t lock;               /* futex: 0 free, 1 held, 2 held+waiters */
-	uint32_t lock_owner;         /* tid of holder (diagnostics) */
+	uint32_t lock;               /* futex: 0 free, else TID | MT_RING_LOCK_WAITERS */
+	uint32_t nrecovered;         /* times a dead holder's lock was taken over */
 	uint64_t seq;                /* next sequence number, under lock */
 	uint64_t head;               /* bytes produced, under lock */
-	uint64_t tail;               /* bytes consumed, consumer only */
+	uint64_t owner;              /* pid << 32 | tid of the holder, under lock */
+	uint64_t pub_seq;            /* seqs below it are in the ring, under lock ... */
+	uint64_t pub_head;           /* ... if head == pub_head (else all below seq are) */
+
+	uint64_t tail __attribute__((aligned(64))); /* bytes consumed, consumer only */
 	uint32_t head_futex;         /* bumped by producers when consumer waits */
 	uint32_t consumer_waiting;
 	uint32_t tail_futex;         /* bumped by consumer when producers wait */
@@ -91,6 +108,8 @@ struct mt_ring {
 	uint64_t ndiscarded;         /* events discarded after closing */
 	uint32_t next_map_id;        /* under lock */
 	uint32_t pad0;
+	uint64_t nlost_dead;         /* seqs reserved by dead holders, never published */
+	uint64_t last_dead;          /* pid << 32 | tid of the last dead holder (pid 0: unknown) */
 	uint8_t data[] __attribute__((aligned(64)));
 };
 
@@ -100,13 +119,26 @@ int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out);
 int mt_ring_open(const char *path, struct mt_ring **out);
 void mt_ring_close(struct mt_ring *r);
 
-/* The order lock. Async-signal-safe; callers block signals around it. */
-void mt_ring_lock(struct mt_ring *r);
+/* The order lock, taken by thread tid (nonzero) of process pid. Async-
+ * signal-safe; callers block signals around it. If the holder died, the
+ * caller takes the lock over and first puts a LOST event for what the dead
+ * holder reserved and never published (only on a ring: a process-local
+ * lock, magic 0, is just taken over). */
+void mt_ring_lock(struct mt_ring *r, uint32_t pid, uint32_t tid);
 void mt_ring_unlock(struct mt_ring *r);
-/* Sequence number for the next event; call with the lock held. */
+/* For the consumer, which never waits for the lock: if the lock is held by
+ * a thread that no longer exists, take it over as above (pid/tid: the
+ * caller), and release it. Returns 1 if it did. Never waits; does nothing
+ * if the ring has no room for the LOST event (drain first). */
+int mt_ring_reap(struct mt_ring *r, uint32_t pid, uint32_t tid);
+/* Sequence number for the next event; call with the lock held. Reserve it
+ * right before the device access the event describes and publish the event
+ * right after: a holder that dies in between leaves a reservation, which
+ * becomes a LOST event. */
 static inline uint64_t mt_ring_next_seq(struct mt_ring *r) { return r->seq++; }
 /* Append one event (ev->size bytes); lock held. Waits while the ring is
- * full; never drops unless the consumer declared `closing`. */
+ * full; never drops unless the consumer declared `closing`. Its seq must be
+ * the last one reserved (every reservation is published before the next). */
 void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev);
 
 /* Put a MARK event with text from any process (takes the lock itself,
