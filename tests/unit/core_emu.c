@@ -6,52 +6,7 @@
  * MOVDIR64B) against hand-written expectations, and fault semantics.
  */
 #include "mmiotap/emu.h"
-
-#include <stdio.h>
-#include <string.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-			printf(__VA_ARGS__);                               \
-			printf("\n");                                      \
-		}                                                          \
-	} while (0)
-
-/* A flat memory of 4 KiB at MEMBASE and an access log. */
-#define MEMBASE 0x100000ull
-static uint8_t mem[4096];
-struct acc { char dir; uint64_t addr; unsigned size, flags; };
-static struct acc log_[64];
-static unsigned nlog;
-static uint64_t fail_at = ~0ull; /* access number that fails */
-
-static int rd(void *o, uint64_t a, void *b, unsigned n, unsigned fl)
-{
-	(void)o;
-	if (nlog == fail_at || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
-		return -14;
-	if (nlog < 64)
-		log_[nlog] = (struct acc){ 'R', a, n, fl };
-	nlog++;
-	memcpy(b, mem + (a - MEMBASE), n);
-	return 0;
-}
-
-static int wr(void *o, uint64_t a, const void *b, unsigned n, unsigned fl)
-{
-	(void)o;
-	if (nlog == fail_at || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
-		return -14;
-	if (nlog < 64)
-		log_[nlog] = (struct acc){ 'W', a, n, fl };
-	nlog++;
-	memcpy(mem + (a - MEMBASE), b, n);
-	return 0;
-}
+#include "test_mem.h"
 
 static const struct mt_emu_ops ops = { .mem_read = rd, .mem_write = wr };
 

@@ -12,54 +12,11 @@
  * (callbacks) can run them.
  */
 #include "mmiotap/emu.h"
+#include "test_mem.h"
 
-#include <stdio.h>
-#include <string.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                   \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			failures++;                                        \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);        \
-			printf(__VA_ARGS__);                               \
-			printf("\n");                                      \
-		}                                                          \
-	} while (0)
-
-/* 4 KiB of memory at MEMBASE, an access log, registers in arrays. */
-#define MEMBASE 0x100000ull
-static uint8_t mem[4096];
-struct acc { char dir; uint64_t addr; unsigned size, flags; };
-static struct acc log_[64];
-static unsigned nlog;
-static uint64_t fail_addr = ~0ull; /* accesses to this address fail */
+/* Registers in arrays (memory and log: test_mem.h). */
 static uint8_t vr[32][64];
 static uint64_t kr[8];
-
-static int rd(void *o, uint64_t a, void *b, unsigned n, unsigned fl)
-{
-	(void)o;
-	if (a == fail_addr || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
-		return -14;
-	if (nlog < 64)
-		log_[nlog] = (struct acc){ 'R', a, n, fl };
-	nlog++;
-	memcpy(b, mem + (a - MEMBASE), n);
-	return 0;
-}
-
-static int wr(void *o, uint64_t a, const void *b, unsigned n, unsigned fl)
-{
-	(void)o;
-	if (a == fail_addr || a < MEMBASE || a + n > MEMBASE + sizeof(mem))
-		return -14;
-	if (nlog < 64)
-		log_[nlog] = (struct acc){ 'W', a, n, fl };
-	nlog++;
-	memcpy(mem + (a - MEMBASE), b, n);
-	return 0;
-}
 
 static int vget(void *o, unsigned i, void *b, unsigned n)
 {
