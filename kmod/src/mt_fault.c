@@ -580,7 +580,6 @@ struct mtk_ctx {
 	u64 ts;                 /* local_clock() at the fault: records' time */
 	u16 flags;
 	bool taken;
-	unsigned int naccess;
 };
 
 static u16 mtk_ctx_flags(void)
@@ -753,7 +752,6 @@ post:
 			memcpy(tmp, buf, size);
 		pr->post(pr, &acc);
 	}
-	c->naccess++;
 	if (READ_ONCE(r->record))
 		mtk_record_access(c, r, addr, buf, size, write, v, orig, ifl | afl);
 }
@@ -772,7 +770,6 @@ static inline void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
 		return;
 	}
 	v = mtk_io(r->alias + (addr - r->virt), buf, size, write);
-	c->naccess++;
 	if (READ_ONCE(r->record))
 		mtk_record_access(c, r, addr, buf, size, write, v, 0, afl);
 }
@@ -1098,7 +1095,6 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 	c.regs = regs;
 	c.pc = regs->ip;
 	c.flags = mtk_ctx_flags();
-	c.naccess = 0;
 	c.taken = mtk_order_begin();
 	ret = d ? mtk_core_run(&c, d) : -EINVAL;
 	if (ret) {
