@@ -18,12 +18,12 @@ static int plain_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	uint64_t a = mt_plain_addr(d, cpu, cpu_gpr_off), v = 0;
 
 	if (d->plain.kind == MT_PLAIN_LOAD) {
-		if (ops->mem_read(opaque, a, &v, d->plain.size, 0))
+		if (ops->mem_read(opaque, a, &v, d->plain.size, 0) < 0)
 			return MT_EMU_MEMFAULT;
 		mt_plain_load(d, cpu, cpu_gpr_off, v);
 	} else {
 		v = mt_plain_store_value(d, cpu, cpu_gpr_off);
-		if (ops->mem_write(opaque, a, &v, d->plain.size, 0))
+		if (ops->mem_write(opaque, a, &v, d->plain.size, 0) < 0)
 			return MT_EMU_MEMFAULT;
 	}
 	cpu->rip = d->rip + d->len;

@@ -29,16 +29,28 @@ struct ectx {
 	void *opaque;
 	uint64_t addr;   /* effective address of d->mem_op */
 	unsigned accfl;  /* MT_ACC_LOCKED if LOCK-prefixed */
+	bool yield;      /* a callback returned MT_MEM_YIELD */
+	bool rep_stop;   /* REP string stopped part-way: RIP stays */
 };
+
+/* A callback's status: < 0 a fault; MT_MEM_YIELD done, end a REP chunk. */
+static int mstatus(struct ectx *e, int rc)
+{
+	if (rc < 0)
+		return MT_EMU_MEMFAULT;
+	if (rc > 0)
+		e->yield = true;
+	return 0;
+}
 
 static int mread(struct ectx *e, uint64_t addr, void *buf, unsigned size, unsigned fl)
 {
-	return e->ops->mem_read(e->opaque, addr, buf, size, fl) ? MT_EMU_MEMFAULT : 0;
+	return mstatus(e, e->ops->mem_read(e->opaque, addr, buf, size, fl));
 }
 
 static int mwrite(struct ectx *e, uint64_t addr, const void *buf, unsigned size, unsigned fl)
 {
-	return e->ops->mem_write(e->opaque, addr, buf, size, fl) ? MT_EMU_MEMFAULT : 0;
+	return mstatus(e, e->ops->mem_write(e->opaque, addr, buf, size, fl));
 }
 
 /* little-endian value <-> bytes, x86 only */
@@ -685,6 +697,7 @@ static int h_string(struct ectx *e)
 	int64_t delta = (c->rflags & MT_FL_DF) ? -(int64_t)size : (int64_t)size;
 	uint64_t sbase = 0;
 	unsigned fl = MT_ACC_STRING;
+	unsigned left = e->ops->rep_max ? e->ops->rep_max : MT_REP_CHUNK_DEFAULT;
 	int rc;
 
 	if (in->attributes & ZYDIS_ATTRIB_HAS_SEGMENT_FS)
@@ -736,6 +749,11 @@ static int h_string(struct ectx *e)
 			break;
 		if (cmp && (repne ? (f & MT_FL_ZF) != 0 : (f & MT_FL_ZF) == 0))
 			break;
+		/* Bounded work: stop between iterations, as an interrupt would. */
+		if (--left == 0 || e->yield) {
+			e->rep_stop = true;
+			break;
+		}
 	}
 done:
 	return 0;
@@ -744,7 +762,7 @@ done:
 int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 		    const struct mt_emu_ops *ops, void *opaque)
 {
-	struct ectx e = { d, cpu, ops, opaque, 0, 0 };
+	struct ectx e = { d, cpu, ops, opaque, 0, 0, false, false };
 	struct mt_cpu saved = *cpu;
 	int rc;
 
@@ -791,7 +809,9 @@ int mt__int_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 			*cpu = saved;
 		return rc;
 	}
-	if (d->handler != MT_H_JMPM && d->handler != MT_H_CALLM)
+	if (e.rep_stop)
+		cpu->rip = d->rip; /* the rest when it runs again */
+	else if (d->handler != MT_H_JMPM && d->handler != MT_H_CALLM)
 		cpu->rip = d->rip + d->len;
 	return 0;
 }

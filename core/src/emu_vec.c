@@ -595,6 +595,8 @@ static int access_runs(const struct mt_emu_ops *ops, void *opaque,
 		else
 			rc = ops->mem_read(opaque, addr + (uint64_t)i * es,
 					   buf + i * es, (j - i) * es, flags);
+		if (rc > 0)
+			rc = 0; /* MT_MEM_YIELD: only REP strings stop early */
 		if (rc)
 			return MT_EMU_MEMFAULT;
 		i = j;
@@ -684,7 +686,7 @@ static int h_load(const struct mt_decoded *d, uint64_t addr, int mi,
 	mt_memset(res, 0, sizeof(res));
 	if (is_legacy(d)) {
 		/* writes bytes [0,16): the loaded part, zeros above it */
-		if (ops->mem_read(opaque, addr, res, size, nt_flags(d)))
+		if (ops->mem_read(opaque, addr, res, size, nt_flags(d)) < 0)
 			return MT_EMU_MEMFAULT;
 		return vset(ops, opaque, dst, res, 16);
 	}
@@ -767,7 +769,7 @@ static int h_insert(const struct mt_decoded *d, uint64_t addr, int mi,
 		if (rc)
 			return rc;
 	}
-	if (ops->mem_read(opaque, addr, res + off, size, 0))
+	if (ops->mem_read(opaque, addr, res + off, size, 0) < 0)
 		return MT_EMU_MEMFAULT;
 	if (is_legacy(d))
 		return vset(ops, opaque, dst, res, 16);
@@ -795,7 +797,7 @@ static int h_bcast(const struct mt_decoded *d, uint64_t addr, int mi,
 	if (size == 0 || size > vl || vl % size)
 		return MT_EMU_UNSUPPORTED;
 	mt_memset(res, 0, sizeof(res));
-	if (ops->mem_read(opaque, addr, res, size, 0))
+	if (ops->mem_read(opaque, addr, res, size, 0) < 0)
 		return MT_EMU_MEMFAULT;
 	for (unsigned o = size; o < vl; o += size)
 		mt_memcpy(res + o, res, size);
@@ -955,10 +957,10 @@ static int h_vsib(const struct mt_decoded *d, int mi, const struct mt_cpu *cpu,
 				rc = ops->mem_write(opaque, a, e, v.es, MT_ACC_PARTIAL);
 			} else {
 				rc = ops->mem_read(opaque, a, tmp, v.es, MT_ACC_PARTIAL);
-				if (!rc)
+				if (rc >= 0)
 					mt_memcpy(e, tmp, v.es);
 			}
-			if (rc) {
+			if (rc < 0) {
 				mrc = MT_EMU_MEMFAULT;
 				break;
 			}
@@ -1163,12 +1165,12 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 		if (rc)
 			return rc;
 		if (n == 1 && ndst > 1) {
-			if (sel && ops->mem_read(opaque, addr, scratch, x.size, 0))
+			if (sel && ops->mem_read(opaque, addr, scratch, x.size, 0) < 0)
 				return MT_EMU_MEMFAULT;
 		} else if ((rc = access_runs(ops, opaque, addr, scratch, es, n, sel, 0, 0))) {
 			return rc;
 		}
-	} else if (rd && ops->mem_read(opaque, addr, scratch, x.size, 0)) {
+	} else if (rd && ops->mem_read(opaque, addr, scratch, x.size, 0) < 0) {
 		return MT_EMU_MEMFAULT;
 	}
 
@@ -1208,7 +1210,7 @@ static int h_displaced(const struct mt_decoded *d, uint64_t addr, int mi,
 	if (ops->exec_displaced(opaque, cpu, &x))
 		return MT_EMU_REGFAULT;
 	if (wr && ops->mem_write(opaque, addr, scratch, x.size,
-				 rd ? MT_ACC_RMW : 0))
+				 rd ? MT_ACC_RMW : 0) < 0)
 		return MT_EMU_MEMFAULT;
 	return 0;
 }

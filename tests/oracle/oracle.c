@@ -302,7 +302,14 @@ struct emu_env {
 	int fault;
 	char why[160];
 	unsigned naccess;
+	unsigned yield_at;    /* access number answered MT_MEM_YIELD (0: none) */
 };
+
+/* A successful access: MT_MEM_YIELD on the chosen one (ends a REP chunk). */
+static int em_done(struct emu_env *e)
+{
+	return e->naccess == e->yield_at ? MT_MEM_YIELD : 0;
+}
 
 static int em_read(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags)
 {
@@ -316,7 +323,7 @@ static int em_read(void *op, uint64_t addr, void *buf, unsigned size, unsigned f
 		return -EFAULT;
 	}
 	memcpy(buf, e->ebuf + (addr - e->x->bufaddr), size);
-	return 0;
+	return em_done(e);
 }
 
 static int em_write(void *op, uint64_t addr, const void *buf, unsigned size, unsigned flags)
@@ -331,7 +338,7 @@ static int em_write(void *op, uint64_t addr, const void *buf, unsigned size, uns
 		return -EFAULT;
 	}
 	memcpy(e->ebuf + (addr - e->x->bufaddr), buf, size);
-	return 0;
+	return em_done(e);
 }
 
 static int em_vget(void *op, unsigned idx, void *buf, unsigned size)
@@ -394,6 +401,10 @@ static const struct mt_emu_ops em_ops = {
 	.vec_get = em_vget, .vec_set = em_vset,
 	.kmask_get = em_kget, .kmask_set = em_kset,
 	.exec_displaced = em_displaced,
+	/* REP strings in chunks of 3 (the generators run up to 13
+	 * iterations): each case is re-executed as the CPU re-executes an
+	 * interrupted REP, until RIP moves (see run_case). */
+	.rep_max = 3,
 };
 
 /* ---- native side, guarded ---- */
@@ -597,7 +608,12 @@ static void run_case(struct or_ctx *x, const struct or_form *f, struct form_stat
 	rc = mt_decode(&d, c.code, c.len, x->code_addr);
 	if (rc == 0 && !mt_emu_supported(&d, &em_ops))
 		rc = MT_EMU_UNSUPPORTED;
+	env.yield_at = or_range(x, 4) ? 0 : 1 + (unsigned)or_range(x, 8);
 	if (rc == 0)
+		rc = mt_emulate(&d, &cpu, &em_ops, &env);
+	/* A REP string stopped between iterations (rep_max, MT_MEM_YIELD):
+	 * run it again from the state it left, as the CPU does. */
+	for (i = 0; rc == 0 && mt_emu_rep_pending(&d, &cpu) && i < 64; i++)
 		rc = mt_emulate(&d, &cpu, &em_ops, &env);
 
 	/* native */

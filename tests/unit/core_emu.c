@@ -190,6 +190,50 @@ static void test_sequences(void)
 	      log_[0].flags == MT_ACC_STRING, "rep movsb resume: rc %d nlog %u", rc, nlog);
 }
 
+/* Bounded work per call: a long REP stops after MT_REP_CHUNK_DEFAULT
+ * iterations (rep_max 0) with the CPU's interrupted state and RIP at the
+ * instruction; running it again continues; ops.rep_max bounds it lower. */
+static void test_rep_chunks(void)
+{
+	static const uint8_t repstosb[] = { 0xf3, 0xaa };
+	struct mt_cpu cpu = { .rip = 0x4000, .rflags = 0x202 };
+	struct mt_emu_ops small = ops;
+	struct mt_decoded d;
+	unsigned calls = 0;
+	int rc;
+
+	memset(mem, 0, sizeof(mem));
+	cpu.gpr[MT_RAX] = 0x5a;
+	cpu.gpr[MT_RCX] = 3000;
+	cpu.gpr[MT_RDI] = MEMBASE;
+	rc = mt_decode(&d, repstosb, sizeof(repstosb), cpu.rip);
+	CHECK(rc == 0, "decode rep stosb");
+	nlog = 0;
+	rc = mt_emulate(&d, &cpu, &ops, NULL);
+	CHECK(rc == 0 && mt_emu_rep_pending(&d, &cpu) && nlog == MT_REP_CHUNK_DEFAULT &&
+	      cpu.gpr[MT_RCX] == 3000 - MT_REP_CHUNK_DEFAULT &&
+	      cpu.gpr[MT_RDI] == MEMBASE + MT_REP_CHUNK_DEFAULT,
+	      "rep stosb first chunk: rc %d nlog %u rcx %llu", rc, nlog,
+	      (unsigned long long)cpu.gpr[MT_RCX]);
+	for (calls = 1; rc == 0 && mt_emu_rep_pending(&d, &cpu) && calls < 10; calls++)
+		rc = mt_emulate(&d, &cpu, &ops, NULL);
+	CHECK(rc == 0 && calls == 3 && cpu.rip == 0x4002 && cpu.gpr[MT_RCX] == 0 &&
+	      cpu.gpr[MT_RDI] == MEMBASE + 3000 && mem[2999] == 0x5a && mem[3000] == 0,
+	      "rep stosb in chunks: %u calls, rcx %llu", calls, (unsigned long long)cpu.gpr[MT_RCX]);
+	/* a backend's own bound */
+	small.rep_max = 7;
+	cpu.rip = 0x4000;
+	cpu.gpr[MT_RCX] = 10;
+	cpu.gpr[MT_RDI] = MEMBASE;
+	nlog = 0;
+	rc = mt_emulate(&d, &cpu, &small, NULL);
+	CHECK(rc == 0 && nlog == 7 && cpu.gpr[MT_RCX] == 3 && cpu.rip == 0x4000,
+	      "rep_max 7: nlog %u rcx %llu", nlog, (unsigned long long)cpu.gpr[MT_RCX]);
+	rc = mt_emulate(&d, &cpu, &small, NULL);
+	CHECK(rc == 0 && nlog == 10 && cpu.gpr[MT_RCX] == 0 && cpu.rip == 0x4002,
+	      "rep_max 7, second call: nlog %u", nlog);
+}
+
 /* Forms this CPU lacks: hand-written expectations. */
 static void test_movdir(void)
 {
@@ -545,6 +589,7 @@ int main(void)
 	test_displaced_refusals();
 	test_contract();
 	test_plain();
+	test_rep_chunks();
 	if (failures) {
 		printf("%d check(s) failed\n", failures);
 		return 1;

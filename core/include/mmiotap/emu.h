@@ -120,7 +120,10 @@ struct mt_emu_ops {
 	 * 1..64. A backend that can only make power-of-two device accesses
 	 * splits the call itself (and says so in its trace). A read may
 	 * return different bytes than the device holds (injection).
-	 * Return 0 or a negative errno.
+	 * Return 0 or a negative errno, or MT_MEM_YIELD: the access was made,
+	 * and a REP string instruction should stop after this element (its
+	 * registers left as the CPU leaves them when interrupted there; see
+	 * rep_max), e.g. because the access was delayed.
 	 */
 	int (*mem_read)(void *opaque, uint64_t addr, void *buf, unsigned size,
 			unsigned flags);
@@ -150,7 +153,21 @@ struct mt_emu_ops {
 
 	/* MT_OPS_* below; 0 for an ordinary user-space backend. */
 	unsigned flags;
+
+	/*
+	 * Bounded work per call: a REP string instruction runs at most this
+	 * many iterations (0: MT_REP_CHUNK_DEFAULT) and then returns 0 with
+	 * RCX, RSI, RDI and the flags as the CPU leaves them when an interrupt
+	 * arrives between iterations (Intel SDM, "REP prefix"), and cpu->rip
+	 * still at the instruction: executing it again continues the copy.
+	 * A backend that resumes the context at cpu->rip gets this for free
+	 * (the instruction faults again); mt_emu_rep_pending() tells.
+	 */
+	unsigned rep_max;
 };
+
+#define MT_MEM_YIELD 1
+#define MT_REP_CHUNK_DEFAULT 1024u
 
 /*
  * The backend cannot take accesses to the interrupted context's stack
@@ -351,6 +368,13 @@ int mt_operand_address(const struct mt_decoded *d, unsigned opidx,
  */
 int mt_emulate(const struct mt_decoded *d, struct mt_cpu *cpu,
 	       const struct mt_emu_ops *ops, void *opaque);
+
+/* After mt_emulate() returned 0: true if d is a REP string instruction
+ * stopped part-way (rep_max, MT_MEM_YIELD): cpu->rip is still d->rip. */
+static inline bool mt_emu_rep_pending(const struct mt_decoded *d, const struct mt_cpu *cpu)
+{
+	return cpu->rip == d->rip;
+}
 
 #ifdef __cplusplus
 }
