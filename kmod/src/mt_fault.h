@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mt_fault.h - what the files of the fault path share (mt_fault.c: the
+ * hooks and mtk_handle(); mt_order.c; mt_region.c; mt_emul.c; mt_step.c).
+ */
+#ifndef MT_FAULT_H
+#define MT_FAULT_H
+
+#include <linux/types.h>
+#include <asm/ptrace.h>
+#include <mmiotap/emu.h>
+#include "mt_kmod.h"
+
+/* One fault's emulation. */
+struct mtk_ctx {
+	struct pt_regs *regs;
+	struct mtk_region *r;   /* the faulting access's region (first guess) */
+	unsigned long pc;
+	u64 ts;                 /* local_clock() at the fault: records' time */
+	u16 flags;
+	bool taken;
+};
+
+/* mt_order.c */
+bool mtk_order_begin(void);
+void mtk_order_end(bool taken);
+u64 mtk_next_seqs(unsigned int n);
+
+/* mt_region.c */
+void mtk_emit_map(struct mtk_region *r, bool unmap, unsigned long pc);
+
+/* mt_emul.c */
+#define MTK_DCACHE_SLOTS 32
+struct mtk_core_pcpu {
+	struct mt_dcache cache;
+	struct mt_decoded *slots;
+};
+extern struct mtk_core_pcpu __percpu *mtk_core;   /* [2] per CPU: normal, NMI */
+extern struct mt_emu_ops mtk_emu_ops;
+int mtk_emul_init(void);
+void mtk_emul_exit(void);
+u16 mtk_ctx_flags(void);
+int mtk_core_run(struct mtk_ctx *c, const struct mt_decoded *d);
+void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r, unsigned long addr,
+			const u8 *code, size_t n, u16 flags);
+int mtk_write_nofault(void *dst, const void *src, size_t size);
+
+/* mt_step.c */
+extern bool mtk_die_on;
+int mtk_step_init(void);
+void mtk_step_exit(void);
+bool mtk_step_begin(struct mtk_region *r, unsigned long addr, struct pt_regs *regs,
+		    bool via_stub);
+void mtk_disarm_page(struct mtk_region *r, unsigned long addr);
+
+/* mt_fault.c */
+extern void mtk_stub_cli0(void);
+DECLARE_PER_CPU(unsigned long, mtk_resume0);
+
+#endif
