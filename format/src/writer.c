@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "mmiotap/trace.h"
 
@@ -102,6 +103,48 @@ int mt_writer_open_fd(struct mt_writer **wp, int fd, const struct mt_writer_opts
 	return 0;
 }
 
+/*
+ * A trace holds what a driver did (a kernel trace recorded as root too):
+ * created 0600, never through a symbolic link planted at the path, and an
+ * existing file is reused (truncated) only if it is a regular file of the
+ * caller's own; a character device (/dev/null) is written as it is.
+ */
+static int open_output(const char *path)
+{
+	struct stat st;
+	int fd, fl, rc = 0;
+
+	/* O_NONBLOCK: a FIFO planted at the path must not block the open. */
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno == ELOOP ? -MT_EOUT_SYMLINK : -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (S_ISREG(st.st_mode) && st.st_uid != geteuid())
+		rc = -MT_EOUT_OWNER;
+	else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode))
+		rc = -MT_EOUT_TYPE;
+	else if (S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
+		rc = -errno;
+	else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		rc = -errno;
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+const char *mt_writer_strerror(int err)
+{
+	switch (-err) {
+	case MT_EOUT_SYMLINK: return "is a symbolic link (refused: trace files are never written through one)";
+	case MT_EOUT_OWNER: return "exists and belongs to another user (refused)";
+	case MT_EOUT_TYPE: return "is not a regular file (refused)";
+	default: return strerror(-err);
+	}
+}
+
 int mt_writer_open_path(struct mt_writer **wp, const char *path,
 			const struct mt_writer_opts *o)
 {
@@ -109,9 +152,9 @@ int mt_writer_open_path(struct mt_writer **wp, const char *path,
 
 	if (!wp || !path)
 		return -EINVAL;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open_output(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	rc = mt_writer_open_fd(wp, fd, o);
 	if (rc) {
 		close(fd);

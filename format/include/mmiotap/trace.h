@@ -80,6 +80,15 @@ struct mt_writer_opts {
 
 struct mt_writer;
 
+/* mt_writer_open_path() refusals (negative), besides -errno: the path is a
+ * symbolic link, a regular file of another user, or not a regular file or
+ * character device. The file is created 0600. mt_writer_strerror() says
+ * which, or strerror() for an errno. */
+#define MT_EOUT_SYMLINK 4001
+#define MT_EOUT_OWNER 4002
+#define MT_EOUT_TYPE 4003
+const char *mt_writer_strerror(int err);
+
 /* Open on fd (not closed by mt_writer_close unless it was opened by path). */
 int mt_writer_open_fd(struct mt_writer **w, int fd, const struct mt_writer_opts *o);
 int mt_writer_open_path(struct mt_writer **w, const char *path,
