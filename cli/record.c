@@ -147,6 +147,7 @@ static uint16_t evf_to_rf(unsigned f)
 	if (f & MT_EVF_STRING) r |= MT_RF_STRING;
 	if (f & MT_EVF_NT) r |= MT_RF_NT;
 	if (f & MT_EVF_PARTIAL) r |= MT_RF_PARTIAL;
+	if (f & MT_EVF_STEPPED) r |= MT_RF_STEPPED;
 	return r;
 }
 
@@ -191,6 +192,7 @@ static int conv_event(struct conv *c, const struct mt_ev *ev)
 				e.orig = ev->data + dlen;
 		} else if (ev->type == MT_EV_UNKNOWN) {
 			unsigned len = ev->width > 15 ? 15 : ev->width;
+			e.flags = evf_to_rf(ev->flags) & MT_RF_STEPPED;
 			e.insn = ev->data;
 			e.insn_len = (uint8_t)len;
 			e.value = (len > 0 ? (uint64_t)ev->data[0] << 16 : 0) |
@@ -456,7 +458,7 @@ static int record_main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr,
 			"mmiotap record: cannot write %s: %s; records are lost (the program runs anyway)\n",
-			out, strerror(-rc));
+			out, mt_writer_strerror(rc));
 		cv.w = NULL;
 		cv.failed = 1;
 	}

@@ -37,7 +37,8 @@ static const struct {
 	{ MT_RF_RMW, "rmw" },           { MT_RF_STRING, "string" },
 	{ MT_RF_NT, "nt" },             { MT_RF_PARTIAL, "partial" },
 	{ MT_RF_SPLIT, "split" },       { MT_RF_HARDIRQ, "hardirq" },
-	{ MT_RF_SOFTIRQ, "softirq" },
+	{ MT_RF_SOFTIRQ, "softirq" },   { MT_RF_STEPPED, "stepped" },
+	{ MT_RF_DISARMED, "disarmed" },
 };
 
 int mt_flags_format(unsigned flags, char *buf, size_t room)

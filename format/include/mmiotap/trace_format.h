@@ -115,7 +115,9 @@ enum mt_rec_kind {
 #define MT_RF_SPLIT 0x0800u    /* an access split across two maps/pages */
 #define MT_RF_HARDIRQ 0x1000u  /* in hardirq context (kernel) */
 #define MT_RF_SOFTIRQ 0x2000u  /* in softirq context (kernel) */
-#define MT_RF_KNOWN 0x3fffu
+#define MT_RF_STEPPED 0x4000u  /* UNKNOWN: executed natively by single-step, still traced */
+#define MT_RF_DISARMED 0x8000u /* UNKNOWN: executed natively; its page untraced from here on */
+#define MT_RF_KNOWN 0xffffu
 
 /*
  * The access record: READ, WRITE, UNKNOWN, UNMAP and LOST. 32 bytes.
