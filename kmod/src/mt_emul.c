@@ -149,20 +149,28 @@ static void mtk_record_access(struct mtk_ctx *c, struct mtk_region *r, unsigned 
 	}
 }
 
-/* An access to a region with probes or injection rules on it. afl: the
- * access's MMIOTAP_KF_LOCKED / _STRING. */
-static noinline void mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r,
-					  unsigned long addr, void *buf, unsigned int size,
-					  bool write, u16 afl)
+/*
+ * An access to a region with probes or injection rules on it. afl: the
+ * access's MMIOTAP_KF_LOCKED / _STRING. Returns the record's flags.
+ * The rule every backend follows (docs/INJECT.md): the record is flagged
+ * INJECTED, with the original value, exactly when the value the device
+ * received (write) or the driver saw (read) differs from the original, or
+ * the write was dropped (DROPPED too); DELAYED when a rule delayed it.
+ */
+static noinline u16 mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r,
+					 unsigned long addr, void *buf, unsigned int size,
+					 bool write, u16 afl)
 {
 	void __iomem *p = r->alias + (addr - r->virt);
 	struct mmiotap_probe *pr = NULL;
 	struct mmiotap_access acc;
-	u8 tmp[64];
-	u64 v = 0, orig = 0;
+	u8 tmp[64], orig[64];
+	u64 v = 0, orig8 = 0;
 	u16 ifl = 0;
 
-	if (unlikely(r->refs) && size <= sizeof(tmp)) {
+	if (WARN_ON_ONCE(size > sizeof(tmp)))
+		return 0;
+	if (unlikely(r->refs)) {
 		pr = mtk_probe_find(addr, size);
 		if (pr) {
 			atomic64_inc(&pr->hits);
@@ -173,73 +181,68 @@ static noinline void mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *
 			};
 		}
 	}
-	/* A write: probe's pre handler, then injection, on a copy (buf is
-	 * the driver's value). */
-	if (write && size <= sizeof(tmp) && (pr || unlikely(r->inject_mask))) {
+	if (write) {
+		/* The probe's pre handler, then injection, on a copy (buf
+		 * is the driver's value). */
+		memcpy(orig, buf, size);
 		memcpy(tmp, buf, size);
-		memcpy(&orig, buf, min(size, 8u));
 		if (pr && pr->pre) {
 			pr->pre(pr, &acc);
-			if (memcmp(tmp, buf, size))
-				ifl |= MMIOTAP_KF_INJECTED;
 			if (acc.drop)
-				ifl |= MMIOTAP_KF_INJECTED | MMIOTAP_KF_DROPPED;
+				ifl |= MMIOTAP_KF_DROPPED;
 		}
 		if (r->inject_mask)
-			ifl |= mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, true, tmp);
+			ifl |= mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size,
+						 true, tmp, &c->delay_left);
+		memcpy(&v, tmp, min(size, 8u));
+		if (!(ifl & MMIOTAP_KF_DROPPED))
+			mtk_io(p, tmp, size, true);
+		if (pr && pr->post)
+			pr->post(pr, &acc);
 		buf = tmp;
-		if (ifl & MMIOTAP_KF_DROPPED) {
-			memcpy(&v, buf, min(size, 8u));
-			goto post;
+	} else {
+		if (pr && pr->pre) {
+			memset(tmp, 0, size);
+			pr->pre(pr, &acc);
 		}
-	} else if (pr && pr->pre) {
-		memset(tmp, 0, size);
-		pr->pre(pr, &acc);
-	}
-	v = mtk_io(p, buf, size, write);
-	/* A read: injection, then the probe's post handler; the driver sees
-	 * the result. */
-	if (!write && (unlikely(r->inject_mask) || pr)) {
-		orig = v;
+		mtk_io(p, buf, size, false);
+		memcpy(orig, buf, size);
+		/* Injection, then the probe's post handler; the driver sees
+		 * the result. */
 		if (r->inject_mask)
-			ifl = mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size, false, buf);
+			ifl |= mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size,
+						 false, buf, &c->delay_left);
 		if (pr && pr->post) {
 			memcpy(tmp, buf, size);
 			pr->post(pr, &acc);
-			if (memcmp(tmp, buf, size)) {
-				memcpy(buf, tmp, size);
-				ifl |= MMIOTAP_KF_INJECTED;
-			}
+			memcpy(buf, tmp, size);
 		}
-		if (ifl)
-			memcpy(&v, buf, min(size, 8u));
+		memcpy(&v, buf, min(size, 8u));
 	}
-post:
-	if (write && pr && pr->post) {
-		if (buf != tmp)
-			memcpy(tmp, buf, size);
-		pr->post(pr, &acc);
-	}
+	ifl &= MMIOTAP_KF_DROPPED | MMIOTAP_KF_DELAYED;
+	if ((ifl & MMIOTAP_KF_DROPPED) || memcmp(orig, buf, size))
+		ifl |= MMIOTAP_KF_INJECTED;
+	memcpy(&orig8, orig, min(size, 8u));
 	if (READ_ONCE(r->record))
-		mtk_record_access(c, r, addr, buf, size, write, v, orig, ifl | afl);
+		mtk_record_access(c, r, addr, buf, size, write, v, orig8, ifl | afl);
+	return ifl;
 }
 
 /* One device access on the emulated instruction's behalf: buf holds the
  * value to write, or receives the value read. afl: MMIOTAP_KF_LOCKED /
- * _STRING for the record. */
-static inline void mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
-				 unsigned long addr, void *buf, unsigned int size,
-				 bool write, u16 afl)
+ * _STRING for the record. Returns the record's injection flags. */
+static inline u16 mtk_device_rw(struct mtk_ctx *c, struct mtk_region *r,
+				unsigned long addr, void *buf, unsigned int size,
+				bool write, u16 afl)
 {
 	u64 v;
 
-	if (unlikely(r->refs || r->inject_mask)) {
-		mtk_device_rw_hooked(c, r, addr, buf, size, write, afl);
-		return;
-	}
+	if (unlikely(r->refs || r->inject_mask))
+		return mtk_device_rw_hooked(c, r, addr, buf, size, write, afl);
 	v = mtk_io(r->alias + (addr - r->virt), buf, size, write);
 	if (READ_ONCE(r->record))
 		mtk_record_access(c, r, addr, buf, size, write, v, 0, afl);
+	return 0;
 }
 
 /* copy_to_kernel_nofault() is not exported; the accessor macro is. */
@@ -261,25 +264,75 @@ Efault:
 	return -EFAULT;
 }
 
+/*
+ * Ordinary memory on the instruction's behalf (the other side of a string
+ * op, say): kernel memory through the nofault accessors; user memory only
+ * where the interrupted code may touch it (EFLAGS.AC set: inside a
+ * user-access section, or no SMAP), without paging it in (interrupts are
+ * off). A failure is noted in c for mtk_handle().
+ */
+static int mtk_ordinary(struct mtk_ctx *c, unsigned long addr, void *buf,
+			unsigned int size, bool write)
+{
+	int ret;
+
+	if (addr + size - 1 < TASK_SIZE_MAX) {
+		ret = -EFAULT;
+		if ((c->regs->flags & X86_EFLAGS_AC) || !boot_cpu_has(X86_FEATURE_SMAP))
+			ret = write ? copy_to_user_nofault((void __user *)addr, buf, size)
+				    : copy_from_user_nofault(buf, (const void __user *)addr, size);
+		if (ret)
+			c->fault_user = true;
+	} else if (write) {
+		ret = mtk_write_nofault((void *)addr, buf, size);
+	} else {
+		ret = copy_from_kernel_nofault(buf, (const void *)addr, size);
+	}
+	if (ret) {
+		c->fault_addr = addr;
+		c->fault_write = write;
+	}
+	return ret ? -EFAULT : 0;
+}
+
+/*
+ * One memory access of the instruction, split where it crosses from a
+ * traced region into other memory (or another region). Returns
+ * MT_MEM_YIELD after a delayed access: a REP string then ends its chunk,
+ * so that no fault sums up delays.
+ */
 static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 		   unsigned int size, bool write, unsigned int fl)
 {
-	struct mtk_region *r = c->r;
+	u16 afl = (fl & MT_ACC_LOCKED ? MMIOTAP_KF_LOCKED : 0) |
+		  (fl & MT_ACC_STRING ? MMIOTAP_KF_STRING : 0);
+	u16 ifl = 0;
 
-	if (addr - r->virt >= r->size)
-		r = mtk_region_find(addr);
-	if (r) {
-		if (addr + size - r->virt > r->size)
-			return -EFAULT; /* straddles the end: not handled */
-		mtk_device_rw(c, r, addr, buf, size, write,
-			      (fl & MT_ACC_LOCKED ? MMIOTAP_KF_LOCKED : 0) |
-			      (fl & MT_ACC_STRING ? MMIOTAP_KF_STRING : 0));
-		return 0;
+	while (size) {
+		struct mtk_region *r = c->r;
+		unsigned int n = size;
+
+		if (addr - r->virt >= r->size)
+			r = mtk_region_find(addr);
+		if (r) {
+			n = min_t(unsigned long, n, r->virt + r->size - addr);
+			ifl |= mtk_device_rw(c, r, addr, buf, n, write, afl);
+		} else {
+			unsigned int i;
+
+			/* Up to the next traced byte. */
+			for (i = 1; i < n; i++)
+				if (mtk_region_find(addr + i))
+					break;
+			n = i;
+			if (mtk_ordinary(c, addr, buf, n, write))
+				return -EFAULT;
+		}
+		addr += n;
+		buf += n;
+		size -= n;
 	}
-	/* Ordinary memory (the other side of a string op, say). */
-	if (write)
-		return mtk_write_nofault((void *)addr, buf, size);
-	return copy_from_kernel_nofault(buf, (const void *)addr, size);
+	return (ifl & MMIOTAP_KF_DELAYED) ? MT_MEM_YIELD : 0;
 }
 
 
@@ -303,6 +356,7 @@ struct mt_emu_ops mtk_emu_ops __ro_after_init = {
 	.vec_get = mtk_vec_get,
 	.vec_set = mtk_vec_set,
 	.flags = MT_OPS_NO_STACK, /* never push onto the interrupted kernel stack */
+	.rep_max = MTK_REP_CHUNK, /* bounded time with interrupts off */
 };
 
 /*
@@ -345,14 +399,17 @@ int mtk_core_run(struct mtk_ctx *c, const struct mt_decoded *d)
 	cpu.fs_base = 0;
 	cpu.gs_base = 0;
 	st = mt_emulate(d, &cpu, &mtk_emu_ops, c);
-	if (st)
-		return st == MT_EMU_MEMFAULT ? -EFAULT : -EOPNOTSUPP;
+	if (st && st != MT_EMU_MEMFAULT)
+		return -EOPNOTSUPP;
+	/* A memory fault part-way leaves the registers as the CPU would
+	 * (a REP string: the elements done; a gather: the elements done and
+	 * their mask); those device accesses stand: they are not repeated. */
 	for (i = 0; i < 16; i++)
 		*mtk_gpr(c->regs, i) = cpu.gpr[i];
 	c->regs->ip = cpu.rip;
 	/* Arithmetic flags only; IF/TF/etc. stay the interrupted context's. */
 	c->regs->flags = (c->regs->flags & ~0x8d5ul) | (cpu.rflags & 0x8d5ul);
-	return 0;
+	return st ? -EFAULT : 0;
 }
 
 void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,

@@ -47,7 +47,7 @@
 /* Per CPU, summed by mtk_stats_sum(); probe_ns is timed on every 16th fault
  * (probe_timed of them): a second clock read per access would cost more
  * than the statistic is worth. */
-static DEFINE_PER_CPU(struct mtk_stats, mtk_stats);
+DEFINE_PER_CPU(struct mtk_stats, mtk_stats);
 
 void mtk_stats_sum(struct mtk_stats *sum)
 {
@@ -62,6 +62,7 @@ void mtk_stats_sum(struct mtk_stats *sum)
 		sum->stepped += READ_ONCE(s->stepped);
 		sum->probe_ns += READ_ONCE(s->probe_ns);
 		sum->probe_timed += READ_ONCE(s->probe_timed);
+		sum->waits += READ_ONCE(s->waits);
 	}
 }
 
@@ -106,91 +107,40 @@ Efault:
 	return -EFAULT;
 }
 
-/*
- * Emulate the access that faulted at address. Returns true if the fault is
- * dealt with: either emulated (regs->ip advanced; via_stub: through a
- * resume stub, see the top) or, for an instruction we cannot emulate, the
- * page disarmed so that it re-runs natively (regs->ip unchanged).
- */
-static bool mtk_handle(struct pt_regs *regs, unsigned long address,
-		       unsigned long error_code, bool via_stub)
+/* How a fault ends. */
+enum mtk_verdict {
+	MTK_NOT_OURS,   /* the kernel's own fault handling goes on */
+	MTK_RESUME,     /* dealt with: resume at regs->ip */
+	MTK_SLEEP,      /* ftrace hook: return through mtk_fault_sleep() */
+};
+
+/* The decoded instruction at regs->ip, through this CPU's decode cache (a
+ * second one for NMIs: an NMI may arrive while the normal context fills a
+ * slot). code/n: its bytes. NULL if it cannot be fetched or decoded. */
+static const struct mt_decoded *mtk_decode_at(struct pt_regs *regs, u8 *code, size_t *n,
+					      bool nmi)
 {
+	struct mtk_core_pcpu *pc = this_cpu_ptr(mtk_core) + (nmi ? 1 : 0);
 	const struct mt_decoded *d;
-	struct mtk_core_pcpu *pc;
-	struct mtk_region *r;
-	struct mtk_ctx c;
-	u8 code[16];
-	size_t n = ZYDIS_MAX_INSTRUCTION_LENGTH;
-	u64 t0;
-	bool nmi, timed;
-	int ret;
+	int st;
 
-	if (user_mode(regs) || address < TASK_SIZE_MAX)
-		return false;
-	r = mtk_region_find(address);
-	if (!r)
-		return false;
-	/* Instruction fetch faults on a traced page are not ours to fix. */
-	if (error_code & X86_PF_INSTR)
-		return false;
-	/* Instruction bytes: two 8-byte loads (the common case), else byte
-	 * by byte as far as the text is mapped. */
+	/* Two 8-byte loads (the common case), else byte by byte as far as
+	 * the text is mapped. */
+	*n = ZYDIS_MAX_INSTRUCTION_LENGTH;
 	if (mtk_fetch16(code, regs->ip)) {
-		n = ZYDIS_MAX_INSTRUCTION_LENGTH;
-		while (n && copy_from_kernel_nofault(code, (void *)regs->ip, n))
-			n--;
-		if (!n)
-			return false;
+		while (*n && copy_from_kernel_nofault(code, (void *)regs->ip, *n))
+			(*n)--;
+		if (!*n)
+			return NULL;
 	}
-	nmi = in_nmi();
-	/* The decode cache: per CPU, a second one for NMIs (an NMI may
-	 * arrive while this CPU's normal context is filling a slot). */
-	pc = this_cpu_ptr(mtk_core) + (nmi ? 1 : 0);
-	d = mt_dcache_lookup(&pc->cache, regs->ip, code, n);
-	if (!d)
-		d = mt_dcache_fill(&pc->cache, regs->ip, code, n, &ret);
-	t0 = local_clock();
-	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
-	c.ts = t0;
-	c.r = r;
-	c.regs = regs;
-	c.pc = regs->ip;
-	c.flags = mtk_ctx_flags();
-	c.taken = mtk_order_begin();
-	ret = d ? mtk_core_run(&c, d) : -EINVAL;
-	if (ret) {
-		/* Nothing emulated (or a fault part-way: its accesses stand and
-		 * are recorded; the native run repeats them). The instruction
-		 * runs natively, single-stepped with its page present (the lock
-		 * stays held until the #DB after it), or, where a step cannot
-		 * be taken (NMI, nested), with its page disarmed for good. */
-		bool step = c.taken && !nmi && mtk_die_on;
+	d = mt_dcache_lookup(&pc->cache, regs->ip, code, *n);
+	return d ? d : mt_dcache_fill(&pc->cache, regs->ip, code, *n, &st);
+}
 
-		mtk_record_unknown(&c, r, address, code, n, step ? 0 : MMIOTAP_KF_DISARMED);
-		this_cpu_dec(mtk_stats.faults);
-		this_cpu_inc(mtk_stats.unknown);
-		if (step && mtk_step_begin(r, address, regs, via_stub)) {
-			this_cpu_inc(mtk_stats.stepped);
-			if (!via_stub)
-				return true; /* regs->ip unchanged, TF set */
-			this_cpu_write(mtk_resume0, regs->ip);
-			regs->ip = (unsigned long)mtk_stub_cli0;
-			return true;
-		}
-		if (!step)
-			mtk_disarm_page(r, address);
-		mtk_order_end(c.taken);
-		/* regs->ip unchanged: resume at the instruction itself. */
-	} else {
-		mtk_order_end(c.taken);
-		if (timed) {
-			this_cpu_add(mtk_stats.probe_ns, local_clock() - t0);
-			this_cpu_inc(mtk_stats.probe_timed);
-		}
-	}
-	if (!via_stub)
-		return true; /* straight back to regs->ip */
-	/* Resume after the instruction through a stub (see the top). */
+/* Resume after the instruction through a stub (tracepoint hook, see the
+ * top): interrupts stay off until the stub. */
+static void mtk_via_stub(struct pt_regs *regs, bool nmi)
+{
 	if (nmi) {
 		this_cpu_write(mtk_resume1, regs->ip);
 		regs->ip = (regs->flags & X86_EFLAGS_IF) ? (unsigned long)mtk_stub_sti1
@@ -201,7 +151,118 @@ static bool mtk_handle(struct pt_regs *regs, unsigned long address,
 							 : (unsigned long)mtk_stub_cli0;
 	}
 	regs->flags &= ~X86_EFLAGS_IF;
-	return true;
+}
+
+/*
+ * An instruction we cannot emulate (order lock held: c->taken): recorded
+ * UNKNOWN, then run natively, single-stepped with its page present (the
+ * lock stays held until the #DB after it: MTK_RESUME with regs->ip
+ * unchanged and TF set) or, where a step cannot be taken (NMI, nested),
+ * with its page disarmed for good.
+ */
+static enum mtk_verdict mtk_unknown(struct mtk_ctx *c, unsigned long address,
+				    const u8 *code, size_t n, bool via_stub, bool nmi)
+{
+	bool step = c->taken && !nmi && mtk_die_on;
+
+	this_cpu_dec(mtk_stats.faults);
+	this_cpu_inc(mtk_stats.unknown);
+	if (step && mtk_step_begin(c->r, address, c->regs, via_stub)) {
+		mtk_record_unknown(c, c->r, address, code, n, MMIOTAP_KF_STEPPED);
+		this_cpu_inc(mtk_stats.stepped);
+		if (via_stub) {
+			this_cpu_write(mtk_resume0, c->regs->ip);
+			c->regs->ip = (unsigned long)mtk_stub_cli0;
+		}
+		return MTK_RESUME; /* the lock is released after the step */
+	}
+	/* Not stepped: its page is disarmed (here, or by the region's
+	 * teardown under way), it runs natively. */
+	mtk_record_unknown(c, c->r, address, code, n, MMIOTAP_KF_DISARMED);
+	if (!step)
+		mtk_disarm_page(c->r, address);
+	mtk_order_end(c->taken);
+	if (via_stub)
+		mtk_via_stub(c->regs, nmi); /* to the instruction itself */
+	return MTK_RESUME;
+}
+
+/*
+ * The instruction faulted part-way on ordinary memory (c->fault_addr):
+ * its registers are as the CPU leaves them at that fault, its device
+ * accesses made and recorded. A user page that is not present is paged in
+ * and the instruction run again, where the driver could have slept (as the
+ * CPU's own fault would have done); anything else goes to the kernel's own
+ * fault handling (exception-table fixup, or oops) as it would have without
+ * tracing: nothing is executed natively a second time.
+ */
+static enum mtk_verdict mtk_memfault(struct mtk_ctx *c, bool can_sleep)
+{
+	if (c->fault_user && can_sleep &&
+	    mtk_wait_fault_in(c->regs, c->fault_addr, c->fault_write))
+		return MTK_SLEEP;
+	return MTK_NOT_OURS;
+}
+
+/*
+ * The access that faulted at address, on a traced page. via_stub: the
+ * tracepoint hook (resume through a stub); else the ftrace hook, which may
+ * also send the fault to wait (MTK_SLEEP, mt_wait.c). Emulated: regs->ip
+ * advanced (or left at a REP string that has more to do: it faults again).
+ */
+static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
+				   unsigned long error_code, bool via_stub)
+{
+	const struct mt_decoded *d;
+	struct mtk_region *r;
+	struct mtk_ctx c;
+	u8 code[16];
+	size_t n;
+	u64 t0;
+	bool nmi, timed;
+	int ret;
+
+	if (user_mode(regs) || address < TASK_SIZE_MAX)
+		return MTK_NOT_OURS;
+	r = mtk_region_find(address);
+	/* A torn region's area was removed (mt_vmwatch.c): an access there
+	 * faults as it would untraced. */
+	if (!r || READ_ONCE(r->torn))
+		return MTK_NOT_OURS;
+	/* Instruction fetch faults on a traced page are not ours to fix. */
+	if (error_code & X86_PF_INSTR)
+		return MTK_NOT_OURS;
+	nmi = in_nmi();
+	d = mtk_decode_at(regs, code, &n, nmi);
+	if (!n)
+		return MTK_NOT_OURS;
+	/* Lossless where the driver can wait: no emulation until the reader
+	 * made room (the fault comes again). */
+	if (!via_stub && mtk_buf_room_low() && mtk_wait_for_room(regs))
+		return MTK_SLEEP;
+	t0 = local_clock();
+	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
+	c = (struct mtk_ctx){
+		.ts = t0, .r = r, .regs = regs, .pc = regs->ip, .flags = mtk_ctx_flags(),
+		.delay_left = MMIOTAP_KINJECT_DELAY_MAX_NS,
+	};
+	c.taken = mtk_order_begin();
+	ret = d ? mtk_core_run(&c, d) : -EINVAL;
+	if (ret == -EFAULT) {
+		this_cpu_dec(mtk_stats.faults);
+		mtk_order_end(c.taken);
+		return mtk_memfault(&c, !via_stub);
+	}
+	if (ret)
+		return mtk_unknown(&c, address, code, n, via_stub, nmi);
+	mtk_order_end(c.taken);
+	if (timed) {
+		this_cpu_add(mtk_stats.probe_ns, local_clock() - t0);
+		this_cpu_inc(mtk_stats.probe_timed);
+	}
+	if (via_stub)
+		mtk_via_stub(regs, nmi);
+	return MTK_RESUME;
 }
 
 /* Testing only (tests/vm/test-kmod-selftest.sh): both hooks ignore every
@@ -256,8 +317,16 @@ static void notrace mtk_fixup_cb(unsigned long ip, unsigned long parent_ip,
 	 * registers are in kernel memory (a stack). */
 	if (address != read_cr2() || (unsigned long)regs < PAGE_OFFSET)
 		return;
-	if (mtk_handle(regs, address, fr->si, false))
+	switch (mtk_handle(regs, address, fr->si, false)) {
+	case MTK_RESUME:
 		fr->ip = (unsigned long)mtk_fixup_skip;
+		break;
+	case MTK_SLEEP:
+		fr->ip = (unsigned long)mtk_fault_sleep;
+		break;
+	case MTK_NOT_OURS:
+		break;
+	}
 }
 
 static int mtk_fixup_hook_init(void)
@@ -364,6 +433,7 @@ void mtk_fault_hook_detach(void)
 void mtk_fault_exit(void)
 {
 	mtk_fault_hook_detach();
+	mtk_wait_exit();
 	mtk_step_exit();
 	mtk_emul_exit();
 }

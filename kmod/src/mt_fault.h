@@ -17,8 +17,12 @@ struct mtk_ctx {
 	struct mtk_region *r;   /* the faulting access's region (first guess) */
 	unsigned long pc;
 	u64 ts;                 /* local_clock() at the fault: records' time */
+	u64 delay_left;         /* injection delay this fault may still take, ns */
+	unsigned long fault_addr; /* ordinary memory that failed (MT_EMU_MEMFAULT) */
 	u16 flags;
 	bool taken;
+	bool fault_user;        /* fault_addr is a user address */
+	bool fault_write;
 };
 
 /* mt_order.c */
@@ -53,7 +57,14 @@ bool mtk_step_begin(struct mtk_region *r, unsigned long addr, struct pt_regs *re
 		    bool via_stub);
 void mtk_disarm_page(struct mtk_region *r, unsigned long addr);
 
+/* mt_wait.c */
+bool mtk_wait_for_room(struct pt_regs *regs);
+bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, bool write);
+void mtk_fault_sleep(struct pt_regs *regs);
+void mtk_wait_exit(void);
+
 /* mt_fault.c */
+DECLARE_PER_CPU(struct mtk_stats, mtk_stats);
 extern void mtk_stub_cli0(void);
 DECLARE_PER_CPU(unsigned long, mtk_resume0);
 

@@ -5,8 +5,8 @@
  * pointers) arrive by MMIOTAP_KIOC_INJECT; each mapping is matched once
  * when armed (a bit mask of rules in the region); per access,
  * format/src/inject_apply.c (compiled into the module unchanged) changes
- * the value or drops the write, and we delay if asked (capped: the fault
- * path runs with interrupts off).
+ * the value or drops the write, and we delay if asked (capped per fault:
+ * the fault path runs with interrupts off).
  *
  * Occurrence counters are changed under the order lock (one global order,
  * so "the 3rd read of the id register" means the same thing as in the
@@ -20,14 +20,37 @@
 #include <mmiotap/inject.h>
 #include "mt_kmod.h"
 
-static struct mt_inject_rule *mtk_rules;
-static u64 mtk_rule_counters[MMIOTAP_KINJECT_MAX];
-static unsigned int mtk_nrules;
+/* The rule set of the session: published whole (smp_store_release),
+ * read once per access by the fault path, freed only after mtk_quiesce(). */
+struct mtk_rules {
+	unsigned int n;
+	u64 counters[MMIOTAP_KINJECT_MAX];
+	struct mt_inject_rule rule[];
+};
+static struct mtk_rules *mtk_rules;
+
+static void mtk_rules_replace(struct mtk_rules *rs)
+{
+	struct mtk_rules *old = mtk_rules;
+
+	smp_store_release(&mtk_rules, rs);
+	if (old) {
+		mtk_quiesce();
+		kfree(old);
+	}
+}
+
+static bool mtk_rule_valid(const struct mt_inject_rule *r)
+{
+	return r->target != MT_TGT_FILE && r->target <= MT_TGT_PHYS &&
+	       r->dir && r->dir <= MT_DIR_RW && r->first &&
+	       (!r->width || (r->width <= 64 && !(r->width & (r->width - 1))));
+}
 
 /* Called with the control mutex held and tracing off. */
 int mtk_inject_set(const struct mmiotap_kinject *k)
 {
-	struct mt_inject_rule *rules = NULL;
+	struct mtk_rules *rs = NULL;
 	unsigned int i;
 
 	if (k->nrules > MMIOTAP_KINJECT_MAX)
@@ -35,44 +58,40 @@ int mtk_inject_set(const struct mmiotap_kinject *k)
 	if (k->nrules && k->rule_size != sizeof(struct mt_inject_rule))
 		return -EINVAL;
 	if (k->nrules) {
-		rules = memdup_user(u64_to_user_ptr(k->rules),
-				    array_size(k->nrules, sizeof(*rules)));
-		if (IS_ERR(rules))
-			return PTR_ERR(rules);
-	}
-	for (i = 0; i < k->nrules; i++) {
-		const struct mt_inject_rule *r = &rules[i];
-
-		if (r->target == MT_TGT_FILE || r->target > MT_TGT_PHYS ||
-		    !r->dir || r->dir > MT_DIR_RW || r->first == 0 ||
-		    (r->width && r->width != 1 && r->width != 2 && r->width != 4 &&
-		     r->width != 8 && r->width != 16 && r->width != 32 && r->width != 64)) {
-			kfree(rules);
-			return -EINVAL;
+		rs = kzalloc(struct_size(rs, rule, k->nrules), GFP_KERNEL);
+		if (!rs)
+			return -ENOMEM;
+		if (copy_from_user(rs->rule, u64_to_user_ptr(k->rules),
+				   array_size(k->nrules, sizeof(rs->rule[0])))) {
+			kfree(rs);
+			return -EFAULT;
+		}
+		rs->n = k->nrules;
+		for (i = 0; i < rs->n; i++) {
+			if (!mtk_rule_valid(&rs->rule[i])) {
+				kfree(rs);
+				return -EINVAL;
+			}
 		}
 	}
-	kfree(mtk_rules);
-	mtk_rules = rules;
-	mtk_nrules = k->nrules;
-	memset(mtk_rule_counters, 0, sizeof(mtk_rule_counters));
+	mtk_rules_replace(rs);
 	return 0;
 }
 
 void mtk_inject_clear(void)
 {
-	kfree(mtk_rules);
-	mtk_rules = NULL;
-	mtk_nrules = 0;
+	mtk_rules_replace(NULL);
 }
 
 /* Which rules target the mapping (physical range, PCI identity, BAR). */
 u32 mtk_inject_match(phys_addr_t phys, unsigned long size, u32 pci, u8 bar)
 {
+	const struct mtk_rules *rs = READ_ONCE(mtk_rules);
 	unsigned int i;
 	u32 mask = 0;
 
-	for (i = 0; i < mtk_nrules; i++) {
-		const struct mt_inject_rule *r = &mtk_rules[i];
+	for (i = 0; rs && i < rs->n; i++) {
+		const struct mt_inject_rule *r = &rs->rule[i];
 		bool m = false;
 
 		switch (r->target) {
@@ -98,22 +117,28 @@ u32 mtk_inject_match(phys_addr_t phys, unsigned long size, u32 pci, u8 bar)
  * One access of `width` bytes at `offset` in a mapping of physical address
  * map_phys; value: for a write what will be written, for a read what the
  * driver will see, changed in place. Returns MMIOTAP_KF_* flags
- * (INJECTED, DROPPED, DELAYED), 0 if no rule acted. Interrupts are off.
+ * (INJECTED, DROPPED, DELAYED), 0 if no rule acted. Interrupts are off:
+ * delays are taken from *delay_left_ns, the fault's budget (what is left
+ * of MMIOTAP_KINJECT_DELAY_MAX_NS), and a REP string ends its chunk after
+ * a delayed element (mt_emul.c), so no fault waits longer.
  */
 u16 mtk_inject_access(u32 mask, u64 map_phys, u64 offset, unsigned int width,
-		      bool write, u8 *value)
+		      bool write, u8 *value, u64 *delay_left_ns)
 {
+	struct mtk_rules *rs = READ_ONCE(mtk_rules);
 	u64 delay = 0;
 	u16 fl = 0;
 
+	if (!rs)
+		return 0;
 	while (mask) {
 		unsigned int i = __ffs(mask);
 		struct mt_inject_result res;
 
 		mask &= mask - 1;
-		if (i >= mtk_nrules)
+		if (i >= rs->n)
 			break;
-		if (!mt_inject_apply(&mtk_rules[i], 1, &mtk_rule_counters[i], map_phys,
+		if (!mt_inject_apply(&rs->rule[i], 1, &rs->counters[i], map_phys,
 				     offset, width, write, value, &res))
 			continue;
 		fl |= MMIOTAP_KF_INJECTED;
@@ -123,7 +148,8 @@ u16 mtk_inject_access(u32 mask, u64 map_phys, u64 offset, unsigned int width,
 	}
 	if (delay) {
 		fl |= MMIOTAP_KF_DELAYED;
-		delay = min_t(u64, delay, MMIOTAP_KINJECT_DELAY_MAX_NS);
+		delay = min(delay, *delay_left_ns);
+		*delay_left_ns -= delay;
 		if (delay >= 1000)
 			udelay(delay / 1000);
 		ndelay(delay % 1000);

@@ -7,6 +7,8 @@
 #include <linux/types.h>
 #include <linux/io.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/fs.h>
 #include <asm/pgtable_types.h>
 #include <mmiotap/kabi.h>
 
@@ -32,6 +34,7 @@ struct mtk_region {
 	unsigned int refs;      /* pages of registered probes in it (mt_probe.c) */
 	bool record;            /* selected by the recording: MAP and R/W records */
 	unsigned long map_pc;   /* caller of the ioremap (MAP record's PC), or 0 */
+	bool torn;              /* its vmalloc area was removed without iounmap */
 };
 extern struct mtk_region mtk_regions[MTK_MAX_REGIONS];
 
@@ -46,20 +49,41 @@ void mtk_fault_hook_detach(void);
 extern const char *mtk_fault_hook_name;
 void mtk_fault_exit(void);
 int mtk_fault_selftest(void);
+
+/* mt_region.c */
+extern struct mutex mtk_region_mutex;
 int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 		   void __iomem *alias, u32 pci, u8 bar);
+int mtk_region_add_map_locked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			      void __iomem *alias, u32 pci, u8 bar, unsigned long pc);
 void mtk_region_remove(unsigned long virt);
-int mtk_region_add_pc(unsigned long virt, phys_addr_t phys, unsigned long size,
-		      void __iomem *alias, u32 pci, u8 bar, unsigned long pc);
+int mtk_region_add_walked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			  void __iomem *alias, u32 pci, u8 bar);
 void mtk_region_remove_pc(unsigned long virt, unsigned long pc);
+void mtk_region_area_gone(unsigned long start);
+void mtk_region_flush_torn(void);
+
+/* mt_vmwatch.c */
+struct ftrace_ops;
+void mtk_vmwatch_filter(struct ftrace_ops *ops);
+void mtk_vmwatch_hit(unsigned long start);
+unsigned long mtk_vmwatch_seq(void);
+bool mtk_vmwatch_removed_since(unsigned long seen, unsigned long start, unsigned long virt,
+			       unsigned long size);
 void mtk_region_remove_all(bool all);
 void mtk_region_select_existing(void);
-extern struct mutex mtk_region_mutex;
 struct mtk_region *mtk_region_find(unsigned long addr);
 int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long size,
 			  void __iomem *alias, u32 pci, u8 bar, bool record,
 			  struct mtk_region **out);
 void mtk_region_put_locked(struct mtk_region *r);
+unsigned int mtk_regions_armed(void);
+
+/* mt_order.c */
+u64 mtk_next_seq(void);
+u64 mtk_last_seq(void);
+int mtk_mark(const char *text, unsigned int len);
+void mtk_quiesce(void);
 
 /* mt_probe.c (the exported probe API: include/mmiotap_probe.h) */
 struct mmiotap_probe;
@@ -72,36 +96,50 @@ struct mtk_stats {
 	u64 stepped;      /* of those, single-stepped */
 	u64 probe_ns;     /* time inside the fault probe, over probe_timed faults */
 	u64 probe_timed;
+	u64 waits;        /* faults that waited for the reader to make room */
 };
 void mtk_stats_sum(struct mtk_stats *sum);
-u64 mtk_last_seq(void);
-unsigned int mtk_regions_armed(void);
-int mtk_mark(const char *text, unsigned int len);
 
 /* mt_buf.c */
+#define MTK_REP_CHUNK 256 /* iterations of a REP string per fault */
 int mtk_buf_alloc(unsigned int nrec);
 void mtk_buf_free(void);
 struct mmiotap_krec *mtk_buf_reserve(void);
 void mtk_buf_commit(struct mmiotap_krec *r);
-u64 mtk_next_seq(void);
+bool mtk_buf_room_low(void);
+bool mtk_buf_active(void);
 ssize_t mtk_buf_read(char __user *ubuf, size_t len);
+__poll_t mtk_buf_poll(struct file *f, struct poll_table_struct *pt);
 extern atomic64_t mtk_lost_total;
+extern struct wait_queue_head mtk_room_wq;
+extern atomic_t mtk_read_gen;
+void mtk_wait_reader_progress(void); /* mt_wait.c */
 
-/* mt_select.c / mt_ioremap.c */
+/* mt_select.c */
 int mtk_select_add(const struct mmiotap_ksel *s);
 void mtk_select_clear(void);
 bool mtk_selected(phys_addr_t phys, unsigned long size, u32 *pci, u8 *bar);
 int mtk_ioremap_hooks_init(void);
 void mtk_ioremap_hooks_exit(void);
 int mtk_attach_existing(void);
-extern bool mtk_tracing;
+bool mtk_tracing_on(void);
+void mtk_tracing_set(bool on);
+
+/* mt_session.c */
+int mtk_session_may_open(void);
+long mtk_session_ioctl(struct file *f, unsigned int cmd, unsigned long arg);
+bool mtk_session_may_read(struct file *f);
+void mtk_session_release(struct file *f);
+int mtk_session_start_module(const struct mmiotap_ksel *sel, unsigned int nsel,
+			     unsigned int buf_records);
+void mtk_session_exit(void);
 
 /* mt_inject.c */
 int mtk_inject_set(const struct mmiotap_kinject *k);
 void mtk_inject_clear(void);
 u32 mtk_inject_match(phys_addr_t phys, unsigned long size, u32 pci, u8 bar);
 u16 mtk_inject_access(u32 mask, u64 map_phys, u64 offset, unsigned int width,
-		      bool write, u8 *value);
+		      bool write, u8 *value, u64 *delay_left_ns);
 
 /* mt_vec.c: the live vector and opmask registers (the faulting kernel code
  * is inside kernel_fpu_begin(); the fault path does not touch them) */

@@ -21,25 +21,27 @@ static unsigned int buf_records;
 module_param(buf_records, uint, 0400);
 MODULE_PARM_DESC(buf_records, "per-CPU buffer size in records (power of two)");
 
-static int mtk_parse_phys(char *s)
+#define MTK_MAX_PHYS 32
+
+/* phys=START-END,...: a session owned by the module, started at load. */
+static int mtk_start_phys(char *s)
 {
+	static struct mmiotap_ksel sel[MTK_MAX_PHYS];
+	unsigned int n = 0;
 	char *tok;
 
 	while ((tok = strsep(&s, ","))) {
-		struct mmiotap_ksel sel = { .size = sizeof(sel), .kind = MMIOTAP_KSEL_PHYS };
 		char *dash = strchr(tok, '-');
-		int ret;
 
-		if (!dash)
+		if (!dash || n == MTK_MAX_PHYS)
 			return -EINVAL;
 		*dash = 0;
-		if (kstrtoull(tok, 16, &sel.start) || kstrtoull(dash + 1, 16, &sel.end))
+		sel[n] = (struct mmiotap_ksel){ .size = sizeof(sel[n]), .kind = MMIOTAP_KSEL_PHYS };
+		if (kstrtoull(tok, 16, &sel[n].start) || kstrtoull(dash + 1, 16, &sel[n].end))
 			return -EINVAL;
-		ret = mtk_select_add(&sel);
-		if (ret)
-			return ret;
+		n++;
 	}
-	return 0;
+	return mtk_session_start_module(sel, n, buf_records);
 }
 
 static const struct { const char *name; enum mtk_fault_hook_kind kind; } hooks[] = {
@@ -87,25 +89,22 @@ static int __init mtk_init(void)
 	if (ret)
 		goto err_hooks;
 	if (phys) {
-		ret = mtk_parse_phys(phys);
-		if (!ret)
-			ret = mtk_buf_alloc(buf_records);
+		ret = mtk_start_phys(phys);
 		if (ret) {
-			pr_err("mmiotap: bad phys= or buf_records= parameter\n");
+			pr_err("mmiotap: bad phys= or buf_records= parameter (%d)\n", ret);
 			goto err_dev;
 		}
-		WRITE_ONCE(mtk_tracing, true);
-		mtk_attach_existing();
 	}
 	pr_info("mmiotap: loaded (fault hook: %s; self-test passed)\n", mtk_fault_hook_name);
 	return 0;
 err_dev:
 	mtk_dev_exit();
+	mtk_session_exit();
 err_hooks:
 	mtk_ioremap_hooks_exit();
+	mtk_region_remove_all(true);
 err_fault:
 	mtk_fault_exit();
-	mtk_buf_free();
 	return ret;
 }
 
@@ -114,12 +113,10 @@ static void __exit mtk_exit(void)
 	struct mtk_stats st;
 
 	mtk_dev_exit();
-	WRITE_ONCE(mtk_tracing, false);
+	mtk_session_exit();
 	mtk_ioremap_hooks_exit();
 	mtk_region_remove_all(true);
-	mtk_inject_clear();
 	mtk_fault_exit();
-	mtk_buf_free();
 	mtk_stats_sum(&st);
 	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown (%llu single-stepped), %llu ns per access in the fault probe)\n",
 		st.faults, st.unknown, st.stepped,

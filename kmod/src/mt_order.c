@@ -121,3 +121,22 @@ int mtk_mark(const char *text, unsigned int len)
 	return ret;
 }
 
+
+/*
+ * Wait until no CPU is in the fault path any more with something
+ * unpublished before the call (rules, rings): every fault probe runs with
+ * interrupts off or in NMI, a read-side section for synchronize_rcu(); a
+ * single-step in flight holds the order lock from its fault to its debug
+ * trap, so taking the lock once waits for it.
+ */
+void mtk_quiesce(void)
+{
+	unsigned long flags;
+	bool taken;
+
+	synchronize_rcu();
+	local_irq_save(flags);
+	taken = mtk_order_begin();
+	mtk_order_end(taken);
+	local_irq_restore(flags);
+}

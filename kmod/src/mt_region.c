@@ -6,6 +6,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
 #include <linux/ftrace.h>
@@ -65,6 +66,21 @@ struct mtk_region *mtk_region_find(unsigned long addr)
 	return NULL;
 }
 
+/* Whether a region lies in the mapping that starts at virt, or covers it. */
+static bool mtk_region_holds(unsigned long virt)
+{
+	unsigned int i, hw = READ_ONCE(mtk_regions_hw);
+
+	for (i = 0; i < hw; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (smp_load_acquire(&r->state) == MTK_R_ARMED &&
+		    (READ_ONCE(r->map_start) == virt || virt - READ_ONCE(r->virt) < READ_ONCE(r->size)))
+			return true;
+	}
+	return false;
+}
+
 static void mtk_flush_one(void *unused)
 {
 	__flush_tlb_all();
@@ -73,6 +89,15 @@ static void mtk_flush_one(void *unused)
 static void mtk_flush_all(void)
 {
 	on_each_cpu(mtk_flush_one, NULL, 1);
+}
+
+static bool mtk_entry_maps(pte_t *pte, unsigned int level, unsigned long va, phys_addr_t pa)
+{
+	if (level == PG_LEVEL_4K)
+		return pte_pfn(*pte) == PHYS_PFN(pa);
+	if (level == PG_LEVEL_2M)
+		return pmd_pfn(*(pmd_t *)pte) + ((va & ~PMD_MASK) >> PAGE_SHIFT) == PHYS_PFN(pa);
+	return true; /* refused below */
 }
 
 /* Clear the entries mapping r; refuse 1G (and unknown) levels. */
@@ -89,6 +114,9 @@ static int mtk_region_arm(struct mtk_region *r)
 			continue; /* covered by the 2M entry cleared before */
 		pte = lookup_address(va, &level);
 		if (!pte || !(pte_flags(*pte) & _PAGE_PRESENT))
+			goto fail;
+		/* Still the mapping of phys (a walk looked a moment ago). */
+		if (!mtk_entry_maps(pte, level, va, r->phys + (va - r->virt)))
 			goto fail;
 		if (level == PG_LEVEL_4K) {
 			r->ptep[i] = pte;
@@ -120,6 +148,36 @@ fail:
 	return -EOPNOTSUPP;
 }
 
+/*
+ * Put back the entry that mapped page i, if it is still the empty entry we
+ * left. Anything else means the mapping was torn down behind our back (a
+ * teardown path we do not hook) and the space reused: writing the saved
+ * entry there would map the device into someone else's memory.
+ */
+static void mtk_entry_restore(struct mtk_region *r, unsigned int i)
+{
+	unsigned long va = r->virt + (unsigned long)i * PAGE_SIZE;
+	bool ok = true;
+
+	if (READ_ONCE(r->torn)) {
+		r->level[i] = 0; /* the area is gone: nothing to put back */
+		return;
+	}
+	if (r->level[i] == PG_LEVEL_4K) {
+		ok = pte_none(*r->ptep[i]);
+		if (ok)
+			set_pte(r->ptep[i], __pte(r->saved[i]));
+	} else if (r->level[i] == PG_LEVEL_2M) {
+		ok = pmd_none(*(pmd_t *)r->ptep[i]);
+		if (ok)
+			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+	}
+	if (!ok)
+		pr_warn_ratelimited("mmiotap: %#lx was remapped while armed: its entry is left as it is\n",
+				    va);
+	r->level[i] = 0;
+}
+
 static void mtk_region_disarm(struct mtk_region *r)
 {
 	unsigned long flags;
@@ -131,13 +189,8 @@ static void mtk_region_disarm(struct mtk_region *r)
 	 * again, so the entries restored here stay restored. */
 	local_irq_save(flags);
 	taken = mtk_order_begin();
-	for (i = 0; i < r->npages; i++) {
-		if (r->level[i] == PG_LEVEL_4K)
-			set_pte(r->ptep[i], __pte(r->saved[i]));
-		else if (r->level[i] == PG_LEVEL_2M)
-			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
-		r->level[i] = 0;
-	}
+	for (i = 0; i < r->npages; i++)
+		mtk_entry_restore(r, i);
 	mtk_order_end(taken);
 	local_irq_restore(flags);
 	mtk_flush_all();
@@ -202,6 +255,31 @@ static unsigned long mtk_map_start(unsigned long va)
 	}
 }
 
+/* Map ids are 16 bits (kabi.h): the next one that no live region holds
+ * (nor 0). Caller holds mtk_region_mutex; at most MTK_MAX_REGIONS live. */
+static u16 mtk_next_id;
+static unsigned int mtk_map_id_base; /* testing: where ids start */
+module_param_named(test_map_id_base, mtk_map_id_base, uint, 0400);
+MODULE_PARM_DESC(test_map_id_base, "testing only: the first map id handed out (to reach the wrap-around quickly)");
+
+static u16 mtk_new_map_id(void)
+{
+	unsigned int i;
+
+	if (!mtk_next_id)
+		mtk_next_id = (u16)mtk_map_id_base;
+	for (;;) {
+		bool used = false;
+
+		if (!++mtk_next_id)
+			continue;
+		for (i = 0; i < MTK_MAX_REGIONS && !used; i++)
+			used = mtk_regions[i].state != MTK_R_FREE && mtk_regions[i].id == mtk_next_id;
+		if (!used)
+			return mtk_next_id;
+	}
+}
+
 /*
  * Arm [virt, virt+size) (page aligned), which maps phys; alias is a second
  * mapping of the same range that the module owns from now on. record: the
@@ -212,7 +290,6 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 			  void __iomem *alias, u32 pci, u8 bar, bool record,
 			  struct mtk_region **out)
 {
-	static u16 next_id;
 	struct mtk_region *r = NULL;
 	unsigned int n = size >> PAGE_SHIFT;
 	unsigned long va;
@@ -247,10 +324,11 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 	r->alias = alias;
 	r->pci = pci;
 	r->bar = bar;
-	r->id = ++next_id;
+	r->id = mtk_new_map_id();
 	r->map_start = mtk_map_start(virt);
 	r->map_pc = 0;
 	r->refs = 0;
+	r->torn = false;
 	WRITE_ONCE(r->record, record);
 	r->inject_mask = record ? mtk_inject_match(phys, size, pci, bar) : 0;
 	/* Publish before arming: a fault can come the moment a PTE is gone. */
@@ -275,28 +353,56 @@ out_free:
 	return ret;
 }
 
-/* A recorded region (MAP record); pc: the caller of the ioremap that made
- * the mapping (0: found by the page-table walk). */
-int mtk_region_add_pc(unsigned long virt, phys_addr_t phys, unsigned long size,
-		      void __iomem *alias, u32 pci, u8 bar, unsigned long pc)
+/* A recorded region (MAP record) of a new mapping made by a caller at pc
+ * of the ioremap family. Caller holds mtk_region_mutex. */
+int mtk_region_add_map_locked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			      void __iomem *alias, u32 pci, u8 bar, unsigned long pc)
 {
+	struct mtk_region *r;
+	int ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, &r);
+
+	if (!ret) {
+		r->map_pc = pc;
+		mtk_emit_map(r, false, 0);
+	}
+	return ret;
+}
+
+/* A recorded region (the self-test's). */
+int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
+		   void __iomem *alias, u32 pci, u8 bar)
+{
+	int ret;
+
+	mutex_lock(&mtk_region_mutex);
+	ret = mtk_region_add_map_locked(virt, phys, size, alias, pci, bar, 0);
+	mutex_unlock(&mtk_region_mutex);
+	return ret;
+}
+
+/*
+ * A recorded region found by the page-table walk: the mapping was seen
+ * present a moment ago, but its owner may be removing it right now.
+ * mtk_region_arm() checks each entry still maps phys; if remove_vm_area()
+ * of the area started since (mt_vmwatch.c), the region is marked torn and
+ * torn down.
+ */
+int mtk_region_add_walked(unsigned long virt, phys_addr_t phys, unsigned long size,
+			  void __iomem *alias, u32 pci, u8 bar)
+{
+	unsigned long seen = mtk_vmwatch_seq();
 	struct mtk_region *r;
 	int ret;
 
 	mutex_lock(&mtk_region_mutex);
 	ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, &r);
 	if (!ret) {
-		r->map_pc = pc;
 		mtk_emit_map(r, false, 0);
+		if (mtk_vmwatch_removed_since(seen, r->map_start, r->virt, r->size))
+			mtk_region_area_gone(r->map_start);
 	}
 	mutex_unlock(&mtk_region_mutex);
 	return ret;
-}
-
-int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
-		   void __iomem *alias, u32 pci, u8 bar)
-{
-	return mtk_region_add_pc(virt, phys, size, alias, pci, bar, 0);
 }
 
 static void mtk_region_teardown(struct mtk_region *r, unsigned long pc)
@@ -330,15 +436,10 @@ void mtk_region_put_locked(struct mtk_region *r)
 		mtk_region_teardown(r, 0);
 }
 
-/* The mapping that starts at virt goes away (called before iounmap): every
- * region in it, probes on it included (those probes are made inert). pc:
- * the caller of iounmap, for the UNMAP record. */
-void mtk_region_remove_pc(unsigned long virt, unsigned long pc)
+static void mtk_region_remove_locked(unsigned long virt, unsigned long pc)
 {
 	int i;
 
-	virt &= PAGE_MASK;
-	mutex_lock(&mtk_region_mutex);
 	for (i = 0; i < MTK_MAX_REGIONS; i++) {
 		struct mtk_region *r = &mtk_regions[i];
 
@@ -349,12 +450,76 @@ void mtk_region_remove_pc(unsigned long virt, unsigned long pc)
 			mtk_region_teardown(r, pc);
 		}
 	}
+}
+
+/* The mapping that starts at virt goes away (iounmap: called before the
+ * real function): every region in it, probes on it included (those probes
+ * are made inert). pc: the caller, for the UNMAP record. Called on every
+ * iounmap of the system: without a region there, it takes no mutex. */
+void mtk_region_remove_pc(unsigned long virt, unsigned long pc)
+{
+	virt &= PAGE_MASK;
+	if (!mtk_region_holds(virt))
+		return;
+	mutex_lock(&mtk_region_mutex);
+	mtk_region_remove_locked(virt, pc);
 	mutex_unlock(&mtk_region_mutex);
+}
+
+/*
+ * A vmalloc area went away without iounmap (vunmap, vfree, free_vm_area
+ * of a vmap_pfn() or ioremap_page_range() mapping the walk armed):
+ * mt_vmwatch.c saw remove_vm_area(start) and marks the regions in it torn
+ * (their saved entries are never written back: the space may be reused);
+ * this work tears them down.
+ */
+static void mtk_torn_work_fn(struct work_struct *w)
+{
+	int i;
+
+	mutex_lock(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (r->state == MTK_R_ARMED && READ_ONCE(r->torn)) {
+			if (r->refs)
+				mtk_probes_kill(r->virt, r->size);
+			mtk_region_teardown(r, 0);
+		}
+	}
+	mutex_unlock(&mtk_region_mutex);
+}
+static DECLARE_WORK(mtk_torn_work, mtk_torn_work_fn);
+
+/* Any context but NMI, no lock: mark the regions in the area at start. */
+void mtk_region_area_gone(unsigned long start)
+{
+	unsigned int i, hw = READ_ONCE(mtk_regions_hw);
+	bool any = false;
+
+	for (i = 0; i < hw; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+
+		if (smp_load_acquire(&r->state) == MTK_R_ARMED &&
+		    (READ_ONCE(r->map_start) == start || start - READ_ONCE(r->virt) < READ_ONCE(r->size))) {
+			WRITE_ONCE(r->torn, true);
+			any = true;
+		}
+	}
+	if (any)
+		schedule_work(&mtk_torn_work);
+}
+
+void mtk_region_flush_torn(void)
+{
+	flush_work(&mtk_torn_work);
 }
 
 void mtk_region_remove(unsigned long virt)
 {
-	mtk_region_remove_pc(virt, 0);
+	mutex_lock(&mtk_region_mutex);
+	mtk_region_remove_locked(virt & PAGE_MASK, 0);
+	mutex_unlock(&mtk_region_mutex);
 }
 
 /* End of a recording (all = false: regions that probes hold stay armed,

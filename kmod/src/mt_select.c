@@ -20,11 +20,38 @@ struct mtk_sel {
 	u32 pci;
 	u8 bar;
 };
+/* Written under mtk_ctl_mutex and mtk_region_mutex; read under either. */
 static struct mtk_sel mtk_sels[MTK_MAX_SEL];
 static int mtk_nsel;
-bool mtk_tracing;
+static bool mtk_tracing;
+
+bool mtk_tracing_on(void)
+{
+	return READ_ONCE(mtk_tracing);
+}
+
+/* Under mtk_region_mutex: a new mapping is armed for the recording only
+ * while this is true, checked under the same mutex (mtk_after_map()). */
+void mtk_tracing_set(bool on)
+{
+	mutex_lock(&mtk_region_mutex);
+	WRITE_ONCE(mtk_tracing, on);
+	mutex_unlock(&mtk_region_mutex);
+}
+
+static int mtk_select_add_locked(const struct mmiotap_ksel *s);
 
 int mtk_select_add(const struct mmiotap_ksel *s)
+{
+	int ret;
+
+	mutex_lock(&mtk_region_mutex);
+	ret = mtk_select_add_locked(s);
+	mutex_unlock(&mtk_region_mutex);
+	return ret;
+}
+
+static int mtk_select_add_locked(const struct mmiotap_ksel *s)
 {
 	struct pci_dev *pdev;
 	int bar, added = 0;
@@ -61,7 +88,9 @@ int mtk_select_add(const struct mmiotap_ksel *s)
 
 void mtk_select_clear(void)
 {
+	mutex_lock(&mtk_region_mutex);
 	mtk_nsel = 0;
+	mutex_unlock(&mtk_region_mutex);
 }
 
 bool mtk_selected(phys_addr_t phys, unsigned long size, u32 *pci, u8 *bar)
@@ -84,30 +113,44 @@ enum { MTK_V_UC, MTK_V_UC2, MTK_V_WC, MTK_V_WT, MTK_V_CACHE };
 
 /* pc: the caller of the ioremap (the wrapper's return address: ftrace
  * redirected the call, so it returns straight to the caller). */
+static void __iomem *mtk_alias_map(phys_addr_t phys, unsigned long len, int variant)
+{
+	switch (variant) {
+	case MTK_V_UC2: return ioremap_uc(phys, len);
+	case MTK_V_WC: return ioremap_wc(phys, len);
+	case MTK_V_WT: return ioremap_wt(phys, len);
+	case MTK_V_CACHE: return ioremap_cache(phys, len);
+	default: return ioremap(phys, len);
+	}
+}
+
+/* A new mapping: armed if a recording runs and selected it, decided under
+ * mtk_region_mutex, which STOP takes to turn tracing off: a mapping made
+ * while STOP runs is either armed before STOP disarms everything, or not
+ * at all. */
 static void mtk_after_map(resource_size_t phys, unsigned long size,
 			  void __iomem *p, int variant, unsigned long pc)
 {
-	unsigned long off = offset_in_page(phys), len;
+	unsigned long off = offset_in_page(phys), len = PAGE_ALIGN(size + off);
 	void __iomem *alias;
 	u32 pci;
 	u8 bar;
 
-	if (!p || !READ_ONCE(mtk_tracing) || !mtk_selected(phys, size, &pci, &bar))
+	if (!p || !READ_ONCE(mtk_tracing))
 		return;
-	len = PAGE_ALIGN(size + off);
-	switch (variant) {
-	case MTK_V_UC2: alias = ioremap_uc(phys - off, len); break;
-	case MTK_V_WC: alias = ioremap_wc(phys - off, len); break;
-	case MTK_V_WT: alias = ioremap_wt(phys - off, len); break;
-	case MTK_V_CACHE: alias = ioremap_cache(phys - off, len); break;
-	default: alias = ioremap(phys - off, len); break;
-	}
+	mutex_lock(&mtk_region_mutex);
+	if (!mtk_tracing || !mtk_selected(phys, size, &pci, &bar))
+		goto out;
+	alias = mtk_alias_map(phys - off, len, variant);
 	if (!alias) {
 		pr_warn("mmiotap: no alias mapping for %pa: not traced\n", &phys);
-		return;
+		goto out;
 	}
-	if (mtk_region_add_pc((unsigned long)p & PAGE_MASK, phys - off, len, alias, pci, bar, pc))
+	if (mtk_region_add_map_locked((unsigned long)p & PAGE_MASK, phys - off, len, alias,
+				      pci, bar, pc))
 		iounmap(alias);
+out:
+	mutex_unlock(&mtk_region_mutex);
 }
 
 static void __iomem *mtk_w_ioremap(resource_size_t phys, unsigned long size)
@@ -153,7 +196,7 @@ static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long siz
 /*
  * The wrappers must really *call* the hooked function: a sibling call (jmp)
  * would leave the original caller's return address as parent_ip, the ftrace
- * callback would redirect to the wrapper again, forever. barrier() after
+ * callback would redirect to the wrapper again, forever. Something after
  * the call keeps it out of tail position (checked: objdump shows call).
  */
 static void mtk_w_iounmap(volatile void __iomem *addr)
@@ -190,8 +233,10 @@ static void notrace mtk_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 	struct pt_regs *regs = ftrace_get_regs(fregs);
 	int i;
 
+	if (!regs)
+		return;
 	/* Our wrappers call the real function: let those through. */
-	if (!regs || within_module(parent_ip, THIS_MODULE))
+	if (within_module(parent_ip, THIS_MODULE))
 		return;
 	/* ip is the function's ftrace call site: its first instruction, or
 	 * the one after an ENDBR64. */
@@ -201,6 +246,8 @@ static void notrace mtk_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 			return;
 		}
 	}
+	/* The only other function in the filter: remove_vm_area(addr). */
+	mtk_vmwatch_hit(regs->di);
 }
 
 void mtk_ioremap_hooks_exit(void)
@@ -209,6 +256,7 @@ void mtk_ioremap_hooks_exit(void)
 		unregister_ftrace_function(&mtk_map_ops);
 	mtk_map_ops_on = false;
 	ftrace_free_filter(&mtk_map_ops);
+	mtk_region_flush_torn();
 }
 
 int mtk_ioremap_hooks_init(void)
@@ -224,6 +272,7 @@ int mtk_ioremap_hooks_init(void)
 			pr_err("mmiotap: cannot hook %ps: %d\n", mtk_hooks[i].func, ret);
 	}
 	if (!ret) {
+		mtk_vmwatch_filter(&mtk_map_ops);
 		ret = register_ftrace_function(&mtk_map_ops);
 		if (ret)
 			pr_err("mmiotap: cannot hook the ioremap family: %d\n", ret);
@@ -254,6 +303,17 @@ static bool mtk_is_alias(unsigned long va)
 	return false;
 }
 
+/* Device memory only: RAM in the vmalloc area is a stack, module text or
+ * data, vmalloc()ed memory; arming it would fault inside the fault path
+ * (a --phys range covering RAM selects it). */
+static bool mtk_is_ram(unsigned long va, phys_addr_t pa)
+{
+	if (!page_is_ram(PHYS_PFN(pa)))
+		return false;
+	pr_warn_ratelimited("mmiotap: %#lx maps RAM at %pa: not traced\n", va, &pa);
+	return true;
+}
+
 static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
 			   unsigned long cache)
 {
@@ -263,10 +323,11 @@ static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
 
 	if (!len || !mtk_selected(pa, len, &pci, &bar))
 		return;
+
 	alias = ioremap_prot(pa, len, cache);
 	if (!alias)
 		return;
-	if (mtk_region_add(va, pa, len, alias, pci, bar))
+	if (mtk_region_add_walked(va, pa, len, alias, pci, bar))
 		iounmap(alias);
 }
 
@@ -305,7 +366,8 @@ int mtk_attach_existing(void)
 			pa = ((phys_addr_t)pmd_pfn(*(pmd_t *)pte) << PAGE_SHIFT) + (va & ~PMD_MASK);
 			/* a large entry keeps PAT in bit 12: the 4K layout for ioremap_prot */
 			cache = protval_large_2_4k(pte_flags(*pte)) & _PAGE_CACHE_MASK;
-			take = mtk_selected(pa, step, &pci, &bar) && !mtk_is_alias(va);
+			take = mtk_selected(pa, step, &pci, &bar) && !mtk_is_alias(va) &&
+			       !mtk_is_ram(va, pa);
 		} else if (level != PG_LEVEL_4K) {
 			unsigned long sz = level == PG_LEVEL_2M ? PMD_SIZE :
 					   level == PG_LEVEL_1G ? PUD_SIZE : P4D_SIZE;
@@ -320,7 +382,8 @@ int mtk_attach_existing(void)
 		} else if (present) {
 			pa = (phys_addr_t)pte_pfn(*pte) << PAGE_SHIFT;
 			cache = pte_flags(*pte) & _PAGE_CACHE_MASK;
-			take = mtk_selected(pa, PAGE_SIZE, &pci, &bar) && !mtk_is_alias(va);
+			take = mtk_selected(pa, PAGE_SIZE, &pci, &bar) && !mtk_is_alias(va) &&
+			       !mtk_is_ram(va, pa);
 		}
 		if (take && run_len && va == run_va + run_len && pa == run_pa + run_len &&
 		    cache == run_cache) {

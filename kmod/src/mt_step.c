@@ -47,6 +47,8 @@ static unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
 
 static void mtk_page_present(struct mtk_region *r, unsigned int i)
 {
+	if (READ_ONCE(r->torn))
+		return; /* its area is gone: never map it again */
 	if (r->level[i] == PG_LEVEL_4K)
 		set_pte(r->ptep[i], __pte(r->saved[i]));
 	else if (r->level[i] == PG_LEVEL_2M)

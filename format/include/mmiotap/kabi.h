@@ -4,14 +4,25 @@
  * `mmiotap kernel ...`). Included by both; only <linux/types.h> and
  * <linux/ioctl.h>, which exist in the kernel and in linux-libc-dev.
  *
- * Device: /dev/mmiotap (misc char device, root only).
+ * Device: /dev/mmiotap (misc char device, mode 0600). Opening it and every
+ * ioctl need CAP_SYS_RAWIO; opening fails with EPERM while the kernel is
+ * locked down (LOCKDOWN_MMIOTRACE).
+ *
+ * One recording session at a time, owned by the open file whose CONFIG,
+ * SELECT, INJECT or START created it: only that file may configure, start,
+ * stop and read it (others get EBUSY; STATUS names the owner). Closing the
+ * owner's file (its process killed included) ends the session: tracing
+ * stops, everything is released. A session started by the module's phys=
+ * parameter is the module's: any opener may read and STOP it.
+ *
  *   ioctl MMIOTAP_KIOC_VERSION   -> __u32 MMIOTAP_KABI_VERSION
  *   ioctl MMIOTAP_KIOC_CONFIG    <- struct mmiotap_kcfg (before START)
  *   ioctl MMIOTAP_KIOC_SELECT    <- struct mmiotap_ksel (repeatable; before START)
  *   ioctl MMIOTAP_KIOC_START     arm the selection: existing mappings of the
  *                                selected ranges are armed at once, new
  *                                ioremaps as they happen
- *   ioctl MMIOTAP_KIOC_STOP      disarm everything (records stay readable)
+ *   ioctl MMIOTAP_KIOC_STOP      disarm everything (records stay readable
+ *                                until the owner closes the file)
  *   ioctl MMIOTAP_KIOC_STATUS    -> struct mmiotap_kstatus: whether tracing,
  *                                and the last sequence number handed out
  *                                (taken under the order lock: once read()
@@ -26,6 +37,12 @@
  *   read()                       whole struct mmiotap_krec records, drained
  *                                from the per-CPU buffers; 0 = nothing now.
  *                                Order across CPUs: sort by seq.
+ *   poll()                       POLLIN when records wait; a quarter-full
+ *                                buffer wakes the reader at once.
+ * Lossless where the traced code may sleep: a fault that finds its CPU's
+ * buffer nearly full waits (up to a second) for a read() to make room;
+ * where it cannot wait (NMI, interrupts, atomic sections) or the reader
+ * stalled, what does not fit is counted in LOST records.
  * Structs passed by ioctl carry their size first; the module accepts
  * smaller (older) sizes and zero-fills the rest.
  */
@@ -36,7 +53,7 @@
 #include <linux/ioctl.h>
 
 #define MMIOTAP_KDEV "/dev/mmiotap"
-#define MMIOTAP_KABI_VERSION 4u /* 4: DATA records of wide accesses */
+#define MMIOTAP_KABI_VERSION 5u /* 5: sessions owned by a file, STEPPED, status waits/owner */
 
 struct mmiotap_kcfg {
 	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
@@ -74,7 +91,7 @@ enum {
 #define MMIOTAP_KF_HARDIRQ 0x2u   /* access made in hardirq context */
 #define MMIOTAP_KF_SOFTIRQ 0x4u   /* access made in softirq context */
 #define MMIOTAP_KF_NESTED 0x8u    /* NMI access made while this CPU was inside an emulation */
-#define MMIOTAP_KF_INJECTED 0x10u /* value changed by an injection rule or probe */
+#define MMIOTAP_KF_INJECTED 0x10u /* value changed (or write dropped) by an injection rule or probe */
 #define MMIOTAP_KF_LOCKED 0x20u   /* part of a locked read-modify-write */
 #define MMIOTAP_KF_STRING 0x40u   /* element of a string instruction */
 #define MMIOTAP_KF_DISARMED 0x80u /* UNKNOWN: the page was left untraced after this */
@@ -82,6 +99,7 @@ enum {
 				    * READ/WRITE wider than 8 bytes, DATA: DATA follows (seq + 1) */
 #define MMIOTAP_KF_DROPPED 0x200u /* WRITE: not performed on the device (injection) */
 #define MMIOTAP_KF_DELAYED 0x400u /* access delayed by an injection rule */
+#define MMIOTAP_KF_STEPPED 0x800u /* UNKNOWN: run natively by single-step, page kept traced */
 
 /* One record, 64 bytes. */
 struct mmiotap_krec {
@@ -118,6 +136,9 @@ struct mmiotap_kstatus {
 	__u64 unknown;     /* UNKNOWN records since load */
 	__u64 lost;        /* records lost since START (all CPUs) */
 	__u32 regions;     /* mappings armed now */
+	__u32 session;     /* 0 none, 1 owned by a file (owner_pid), 2 by the module (phys=) */
+	__u64 waits;       /* faults that waited for room since load */
+	__u32 owner_pid;   /* process that opened the owning file */
 	__u32 pad;
 };
 

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mt_wait.c - faults that wait instead of losing records.
+ *
+ * The fault path runs with interrupts off and cannot sleep. Where the
+ * interrupted code could sleep (process context, interrupts on, no lock,
+ * no RCU read side, page faults allowed), a fault that finds its CPU's
+ * ring nearly full, or a user page of the instruction's other operand not
+ * present, does not emulate: the ftrace hook returns through
+ * mtk_fault_sleep() instead of kernelmode_fixup_or_oops(), which runs in
+ * the interrupted context, as the rest of the kernel's page fault handler
+ * does when it pages memory in: it enables interrupts, waits (for the
+ * reader to drain, bounded by MTK_WAIT_MS; or for the page to be faulted
+ * in) and returns; the exception returns to the instruction, which faults
+ * again and is emulated with room.
+ *
+ * Where waiting is impossible (NMI, hardirq, softirq, spinlocks or
+ * interrupts off in the driver, the tracepoint hook), or the wait ran out
+ * (the reader stalled: no more waits until it reads again), the access is
+ * emulated anyway and what does not fit is counted in a LOST record.
+ * A task sent here once for an instruction is not sent again for it if the
+ * wait could not be taken or did not help (mtk_nowait), so nothing loops.
+ */
+#include <linux/kernel.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/pagemap.h>
+#include <linux/rcupdate.h>
+#include <linux/delay.h>
+#include "mt_fault.h"
+
+#define MTK_WAIT_MS 1000
+
+enum { MTK_SLEEP_ROOM = 1, MTK_SLEEP_FAULT_IN };
+
+/* What the fault asked for (read back by mtk_fault_sleep() on the same
+ * CPU, interrupts still off). */
+struct mtk_sleep_req {
+	unsigned long uaddr;
+	int gen;                /* ROOM: mtk_read_gen when the room was low */
+	u8 kind;
+	bool write;
+};
+static DEFINE_PER_CPU(struct mtk_sleep_req, mtk_sleep_req);
+
+/* A task at an instruction that is not to be sent to wait again (the wait
+ * was refused or did not help): checked on every CPU, it may have moved. */
+struct mtk_nowait {
+	struct task_struct *task;
+	unsigned long ip;
+};
+static DEFINE_PER_CPU(struct mtk_nowait, mtk_nowait);
+
+static bool mtk_reader_stalled;
+static atomic_t mtk_sleepers = ATOMIC_INIT(0);
+
+/* The reader got records again: waiting makes sense again. */
+void mtk_wait_reader_progress(void)
+{
+	if (READ_ONCE(mtk_reader_stalled))
+		WRITE_ONCE(mtk_reader_stalled, false);
+}
+
+/* One-shot: true (and forgotten) if current was refused a wait at ip. */
+static bool mtk_nowait_hit(unsigned long ip)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mtk_nowait *nw = per_cpu_ptr(&mtk_nowait, cpu);
+
+		if (READ_ONCE(nw->task) == current && READ_ONCE(nw->ip) == ip) {
+			WRITE_ONCE(nw->task, NULL);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Fault path: may this fault be sent to wait at all? (The rest of the
+ * checks need the interrupted context's preempt count, which the ftrace
+ * callback may have raised: mtk_fault_sleep() makes them.) */
+static bool mtk_may_send(struct pt_regs *regs)
+{
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) || in_nmi() || in_hardirq() ||
+	    in_serving_softirq() || !(regs->flags & X86_EFLAGS_IF))
+		return false;
+	return !mtk_nowait_hit(regs->ip);
+}
+
+/* Fault path, ftrace hook: the ring of this CPU is nearly full. True if
+ * the fault is to return through mtk_fault_sleep() (nothing emulated). */
+bool mtk_wait_for_room(struct pt_regs *regs)
+{
+	struct mtk_sleep_req *q = this_cpu_ptr(&mtk_sleep_req);
+
+	if (READ_ONCE(mtk_reader_stalled) || !mtk_may_send(regs))
+		return false;
+	q->kind = MTK_SLEEP_ROOM;
+	q->gen = atomic_read(&mtk_read_gen);
+	atomic_inc(&mtk_sleepers);
+	return true;
+}
+
+/* Fault path, ftrace hook: the instruction's user operand at uaddr is not
+ * present (its registers are already as the CPU leaves them at that
+ * fault). True if the fault returns through mtk_fault_sleep() to page it
+ * in and run the instruction again, as the CPU's own fault would. */
+bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, bool write)
+{
+	struct mtk_sleep_req *q = this_cpu_ptr(&mtk_sleep_req);
+
+	if (!current->mm || !mtk_may_send(regs))
+		return false;
+	q->kind = MTK_SLEEP_FAULT_IN;
+	q->uaddr = uaddr;
+	q->write = write;
+	atomic_inc(&mtk_sleepers);
+	return true;
+}
+
+/* The interrupted code could sleep here (it is where it would be had the
+ * CPU faulted on a user page in it). */
+static bool mtk_can_sleep(struct pt_regs *regs)
+{
+	return !in_atomic() && !pagefault_disabled() && !rcu_preempt_depth() &&
+	       !is_idle_task(current) && !oops_in_progress;
+}
+
+static bool mtk_sleep_room(int gen)
+{
+	long left;
+
+	this_cpu_inc(mtk_stats.waits);
+	left = wait_event_timeout(mtk_room_wq,
+				  atomic_read(&mtk_read_gen) != gen || !mtk_buf_active(),
+				  msecs_to_jiffies(MTK_WAIT_MS));
+	if (left)
+		return true;
+	WRITE_ONCE(mtk_reader_stalled, true);
+	return false;
+}
+
+static bool mtk_sleep_fault_in(const struct mtk_sleep_req *q)
+{
+	char __user *p = (char __user *)q->uaddr;
+
+	return q->write ? !fault_in_safe_writeable(p, 1) : !fault_in_readable(p, 1);
+}
+
+/*
+ * Where the ftrace hook sends a fault that is to wait, in place of
+ * kernelmode_fixup_or_oops(regs, ...): called (by the ftrace return) with
+ * that function's arguments, regs first, interrupts off; returning goes
+ * back up the page fault handler, which returns to regs->ip.
+ */
+void notrace noinline mtk_fault_sleep(struct pt_regs *regs)
+{
+	struct mtk_sleep_req q = *this_cpu_ptr(&mtk_sleep_req);
+	bool ok = false;
+
+	if (mtk_can_sleep(regs)) {
+		local_irq_enable();
+		ok = q.kind == MTK_SLEEP_ROOM ? mtk_sleep_room(q.gen) : mtk_sleep_fault_in(&q);
+		local_irq_disable();
+	}
+	if (!ok) {
+		struct mtk_nowait *nw = this_cpu_ptr(&mtk_nowait);
+
+		WRITE_ONCE(nw->ip, regs->ip);
+		WRITE_ONCE(nw->task, current);
+	}
+	/* Interrupts stay off from here until the exception returns: after
+	 * this, mtk_wait_exit()'s grace period covers the rest of our text. */
+	atomic_dec(&mtk_sleepers);
+}
+
+/* Module exit, after the fault hook is gone: no task is left in
+ * mtk_fault_sleep(). */
+void mtk_wait_exit(void)
+{
+	wake_up_all(&mtk_room_wq);
+	while (atomic_read(&mtk_sleepers))
+		msleep(10);
+	synchronize_rcu();
+}
