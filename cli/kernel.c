@@ -1,59 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * kernel.c - `mmiotap kernel record|stop|mark|status`: drive mmiotap.ko
- * through /dev/mmiotap (the ABI of mmiotap/kabi.h) and write what it records
- * in the common binary trace format (mmiotap/trace.h).
- *
- * record: load the module if /dev/mmiotap is missing (--module PATH,
- * $MMIOTAP_KO, kmod/mmiotap.ko next to this program, else modprobe), send
- * the selection, START, then drain the per-CPU buffers every few ms until
- * CMD exits, SIGINT/SIGTERM arrives, or `mmiotap kernel stop` stops the
- * module. The kernel hands out one sequence number per record under its
- * order lock; STATUS tells the last one handed out, so after a drain every
- * record up to it is in hand: those are written sorted, followed by a SYNC.
+ * through /dev/mmiotap (the ABI of mmiotap/kabi.h). The record command is
+ * kernel_record.c; the conversion of its records, kernel_drain.c. Here:
+ * loading the module, opening the device (with a clear reason when it is
+ * refused: no CAP_SYS_RAWIO, lockdown), parsing selections, stop, status
+ * and mark.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 
 #include "cli.h"
-#include "mmiotap/inject.h"
-#include "mmiotap/kabi.h"
-#include "mmiotap/trace.h"
+#include "kernel_int.h"
 
 int mt_cli_kernel(int argc, char **argv);
 int mt_cli_kernel_mark(const char *text);
 int mt_cli_kernel_mark_args(int argc, char **argv);
+int mt_cli_kernel_record(int argc, char **argv);
+void mt_cli_kernel_usage(FILE *f);
 
-#define MAX_SEL 32
-
-static volatile sig_atomic_t got_signal;
-static void on_signal(int sig) { got_signal = sig; }
-
-static void usage(FILE *f)
+void mt_cli_kernel_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmiotap kernel record [--pci BDF[,bar=N]]... [--phys A-B|A+N]... [-o FILE]\n"
 		"                             [--inject RULE]... [--buf-records N] [--module PATH]\n"
 		"                             [--keep-module] [-q]\n"
 		"                             [-- CMD [ARGS...]]\n"
-		"       mmiotap kernel stop       stop the running kernel recording\n"
+		"       mmiotap kernel stop       stop the running kernel recording (its\n"
+		"                                 recorder writes the rest and exits)\n"
 		"       mmiotap kernel mark TEXT  put a marker into it (also: mmiotap mark TEXT)\n"
 		"       mmiotap kernel status     print what the module is doing\n"
 		"Trace drivers' MMIO with mmiotap.ko (loaded if needed). Nothing is traced\n"
 		"unless selected. Records until CMD exits, Ctrl-C, or `mmiotap kernel stop`.\n"
+		"Needs CAP_SYS_RAWIO; refused while the kernel is locked down. The trace\n"
+		"file is created 0600 and never written through a symbolic link.\n"
 		"  --pci BDF[,bar=N]   a PCI function's memory BARs ([DDDD:]BB:DD.F), or one BAR\n"
 		"  --phys A-B|A+N      physical range (inclusive end, or start and length)\n"
 		"  -o, --output FILE   trace file (default mmiotap-kernel.trace)\n"
@@ -119,7 +109,7 @@ static int wait_device(void)
 }
 
 /* Returns 1 if this call loaded the module, 0 if it was there, or dies. */
-static int ensure_module(const char *opt)
+int mt_kmod_ensure(const char *opt)
 {
 	char ko[PATH_MAX];
 	int fd, rc;
@@ -149,7 +139,7 @@ static int ensure_module(const char *opt)
 	return 1;
 }
 
-static void unload_module(void)
+void mt_kmod_unload(void)
 {
 	for (int i = 0; i < 50; i++) {
 		if (syscall(SYS_delete_module, "mmiotap", O_NONBLOCK) == 0 || errno == ENOENT)
@@ -161,22 +151,59 @@ static void unload_module(void)
 	perror_msg("unloading mmiotap.ko");
 }
 
-static int open_dev(void)
+/* Why /dev/mmiotap cannot be opened, in one line, and exit. */
+static void die_open(void)
+{
+	int e = errno;
+	char lk[128] = "";
+	FILE *f;
+
+	if (e != EPERM && e != EACCES)
+		perror_msg_and_die("%s", MMIOTAP_KDEV);
+	f = fopen("/sys/kernel/security/lockdown", "re");
+	if (f) {
+		if (!fgets(lk, sizeof(lk), f))
+			lk[0] = 0;
+		fclose(f);
+	}
+	if (strstr(lk, "[integrity]") || strstr(lk, "[confidentiality]"))
+		error_msg_and_die("the kernel is locked down (%s): tracing MMIO is refused, as by the kernel's own mmiotrace",
+				  strstr(lk, "[integrity]") ? "integrity" : "confidentiality");
+	error_msg_and_die("%s: %s: needs CAP_SYS_RAWIO (run as root)", MMIOTAP_KDEV, strerror(e));
+}
+
+int mt_kdev_open(void)
 {
 	__u32 ver = 0;
 	int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)
-		perror_msg_and_die("%s", MMIOTAP_KDEV);
+		die_open();
 	if (ioctl(fd, MMIOTAP_KIOC_VERSION, &ver) || ver != MMIOTAP_KABI_VERSION)
 		error_msg_and_die("%s speaks ABI version %u, this program %u: load the matching mmiotap.ko",
 				  MMIOTAP_KDEV, ver, MMIOTAP_KABI_VERSION);
 	return fd;
 }
 
+int mt_kdev_status(int fd, struct mmiotap_kstatus *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, MMIOTAP_KIOC_STATUS, st) ? -errno : 0;
+}
+
+void mt_kdev_die_busy(int fd)
+{
+	struct mmiotap_kstatus st;
+
+	if (mt_kdev_status(fd, &st) == 0 && st.session == 1 && st.owner_pid)
+		error_msg_and_die("a kernel recording is already running (pid %u; `mmiotap kernel stop` ends it)",
+				  st.owner_pid);
+	error_msg_and_die("a kernel recording is already running (`mmiotap kernel stop` ends it)");
+}
 /* ---- selection parsing ---------------------------------------------------- */
 
-static int parse_pci(const char *s, struct mmiotap_ksel *k)
+int mt_kdev_parse_pci(const char *s, struct mmiotap_ksel *k)
 {
 	unsigned dom = 0, bus, dev, fn, bar;
 	int n = 0;
@@ -206,7 +233,7 @@ static int parse_pci(const char *s, struct mmiotap_ksel *k)
 	return 0;
 }
 
-static int parse_phys(const char *s, struct mmiotap_ksel *k)
+int mt_kdev_parse_phys(const char *s, struct mmiotap_ksel *k)
 {
 	char buf[128], *sep;
 	uint64_t a, b;
@@ -227,468 +254,6 @@ static int parse_phys(const char *s, struct mmiotap_ksel *k)
 		return -1;
 	k->start = a;
 	k->end = plus ? a + b : b + 1;
-	return 0;
-}
-
-/* ---- records -> trace ------------------------------------------------------- */
-
-struct map_ent {
-	int used;
-	uint64_t phys;
-};
-
-struct drain {
-	int fd;
-	struct mt_writer *w;
-	struct mmiotap_krec *pend;
-	size_t npend, cap;
-	struct map_ent maps[65536];
-	char mark[4096];
-	size_t mark_len;
-	uint64_t mark_seq, mark_ts;
-	/* A READ/WRITE wider than 8 bytes, waiting for its DATA records. */
-	struct mt_event wide_ev;
-	uint8_t wide[64];
-	uint64_t wide_orig;
-	size_t wide_len;
-	int wide_pending;
-	uint64_t nrec, naccess, nlost, nunknown;
-	int werr;
-};
-
-static int by_seq(const void *a, const void *b)
-{
-	const struct mmiotap_krec *x = a, *y = b;
-
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static uint16_t conv_flags(uint16_t kf)
-{
-	uint16_t f = 0;
-
-	if (kf & MMIOTAP_KF_NMI) f |= MT_RF_NMI;
-	if (kf & MMIOTAP_KF_NESTED) f |= MT_RF_NESTED;
-	if (kf & MMIOTAP_KF_HARDIRQ) f |= MT_RF_HARDIRQ;
-	if (kf & MMIOTAP_KF_SOFTIRQ) f |= MT_RF_SOFTIRQ;
-	if (kf & MMIOTAP_KF_INJECTED) f |= MT_RF_INJECTED;
-	if (kf & MMIOTAP_KF_DROPPED) f |= MT_RF_DROPPED;
-	if (kf & MMIOTAP_KF_DELAYED) f |= MT_RF_DELAYED;
-	if (kf & MMIOTAP_KF_LOCKED) f |= MT_RF_LOCKED;
-	if (kf & MMIOTAP_KF_STRING) f |= MT_RF_STRING;
-	return f;
-}
-
-static void write_event(struct drain *d, const struct mt_event *ev)
-{
-	int rc = mt_writer_event(d->w, ev);
-
-	if (rc && !d->werr)
-		d->werr = rc;
-	d->nrec++;
-}
-
-/* The pending wide access, with what its DATA records gave (the rest, lost
- * with the DATA records, zero). */
-static void flush_wide(struct drain *d)
-{
-	if (!d->wide_pending)
-		return;
-	d->wide_pending = 0;
-	d->wide_ev.wide = d->wide;
-	write_event(d, &d->wide_ev);
-}
-
-static void emit(struct drain *d, const struct mmiotap_krec *r)
-{
-	struct mt_event ev;
-
-	if (r->type == MMIOTAP_KREC_DATA) {
-		size_t n = r->width > 16 ? 16 : r->width;
-
-		if (!d->wide_pending || r->seq != d->wide_ev.seq + (d->wide_len - 8) / 16 + 1)
-			return; /* no wide access waiting for it: skipped */
-		if (d->wide_len + n > d->wide_ev.width)
-			n = d->wide_ev.width - d->wide_len;
-		memcpy(d->wide + d->wide_len, r->insn, n);
-		d->wide_len += 16;
-		if (!(r->flags & MMIOTAP_KF_MORE) || d->wide_len >= d->wide_ev.width)
-			flush_wide(d);
-		return;
-	}
-	flush_wide(d);
-	memset(&ev, 0, sizeof(ev));
-	ev.seq = r->seq;
-	ev.ts = r->ts_ns;
-	ev.pc = r->pc;
-	ev.pid = r->pid;
-	ev.tid = MT_TID_UNKNOWN;
-	ev.cpu = r->cpu;
-	ev.map_id = r->map_id;
-	ev.width = r->width;
-	ev.flags = conv_flags(r->flags);
-	switch (r->type) {
-	case MMIOTAP_KREC_READ:
-	case MMIOTAP_KREC_WRITE:
-		ev.kind = r->type == MMIOTAP_KREC_READ ? MT_REC_READ : MT_REC_WRITE;
-		ev.value = r->value;
-		if (r->flags & MMIOTAP_KF_INJECTED) {
-			/* orig: the value before injection, as many bytes as
-			 * the record carries (the low 8) */
-			ev.orig = (const uint8_t *)&r->orig;
-			ev.orig_len = r->width > 8 ? 8 : r->width;
-		}
-		ev.phys = r->phys;
-		ev.offset = r->phys - d->maps[r->map_id].phys;
-		d->naccess++;
-		if (r->width > 8 && r->width <= sizeof(d->wide)) {
-			/* DATA records with bytes 8.. follow (seq + 1, ...). */
-			memset(d->wide, 0, sizeof(d->wide));
-			memcpy(d->wide, &r->value, 8);
-			d->wide_len = 8;
-			d->wide_ev = ev;
-			if (ev.orig) {
-				d->wide_orig = r->orig;
-				d->wide_ev.orig = (const uint8_t *)&d->wide_orig;
-			}
-			d->wide_pending = 1;
-			if (!(r->flags & MMIOTAP_KF_MORE))
-				flush_wide(d);
-			return;
-		}
-		break;
-	case MMIOTAP_KREC_UNKNOWN:
-		ev.kind = MT_REC_UNKNOWN;
-		ev.phys = r->phys;
-		ev.offset = r->phys - d->maps[r->map_id].phys;
-		ev.insn = r->insn;
-		ev.insn_len = r->width > 16 ? 16 : r->width;
-		ev.width = 0;
-		ev.value = (uint64_t)r->insn[0] << 16 | (uint64_t)r->insn[1] << 8 | r->insn[2];
-		d->nunknown++;
-		break;
-	case MMIOTAP_KREC_LOST:
-		ev.kind = MT_REC_LOST;
-		ev.value = r->value;
-		ev.width = 0;
-		ev.map_id = 0;
-		d->nlost += r->value;
-		break;
-	case MMIOTAP_KREC_MAP:
-		ev.kind = MT_REC_MAP;
-		ev.width = 0;
-		ev.phys = r->phys;
-		ev.map.map_id = r->map_id;
-		ev.map.text_id = r->map_id;
-		ev.map.pid = r->pid;
-		ev.map.seq = r->seq;
-		ev.map.ts = r->ts_ns;
-		ev.map.phys = r->phys;
-		ev.map.virt = r->virt;
-		ev.map.size = r->value;
-		ev.map.pc = r->pc;
-		ev.map.path = "";
-		ev.map.bar = r->width;
-		if (r->pci != 0xffffffffu) {
-			ev.map.source = MT_MAPSRC_PCI;
-			ev.map.pci_domain = (uint16_t)(r->pci >> 16);
-			ev.map.pci_bus = (uint8_t)(r->pci >> 8);
-			ev.map.pci_devfn = (uint8_t)r->pci;
-		} else {
-			ev.map.source = MT_MAPSRC_NONE;
-			ev.map.bar = 0xff;
-		}
-		d->maps[r->map_id].used = 1;
-		d->maps[r->map_id].phys = r->phys;
-		break;
-	case MMIOTAP_KREC_UNMAP:
-		ev.kind = MT_REC_UNMAP;
-		ev.width = 0;
-		break;
-	case MMIOTAP_KREC_MARK: {
-		size_t n = r->width > 16 ? 16 : r->width;
-
-		if (!d->mark_len) {
-			d->mark_seq = r->seq;
-			d->mark_ts = r->ts_ns;
-		}
-		if (d->mark_len + n <= sizeof(d->mark)) {
-			memcpy(d->mark + d->mark_len, r->insn, n);
-			d->mark_len += n;
-		}
-		if (r->flags & MMIOTAP_KF_MORE)
-			return;
-		ev.kind = MT_REC_MARK;
-		ev.seq = d->mark_seq;
-		ev.ts = d->mark_ts;
-		ev.width = 0;
-		ev.map_id = 0;
-		ev.flags = 0;
-		ev.text = d->mark;
-		ev.text_len = d->mark_len;
-		d->mark_len = 0;
-		break;
-	}
-	default:
-		return; /* a newer module's record kind: skipped */
-	}
-	write_event(d, &ev);
-}
-
-/* Read everything the module has now into d->pend. */
-static int drain_once(struct drain *d)
-{
-	for (;;) {
-		ssize_t n;
-
-		if (d->cap - d->npend < 1024) {
-			size_t cap = d->cap ? d->cap * 2 : 65536;
-			void *p = realloc(d->pend, cap * sizeof(*d->pend));
-
-			if (!p)
-				return -ENOMEM;
-			d->pend = p;
-			d->cap = cap;
-		}
-		n = read(d->fd, d->pend + d->npend, (d->cap - d->npend) * sizeof(*d->pend));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		d->npend += (size_t)n / sizeof(*d->pend);
-	}
-}
-
-/* One round: status (the last seq handed out), drain, write what is
- * complete, SYNC. Returns 1 if the module still traces, 0 if not, <0. */
-static int round_trip(struct drain *d, int final)
-{
-	struct mmiotap_kstatus st = { .size = sizeof(st) };
-	size_t i, k;
-	int rc;
-
-	if (ioctl(d->fd, MMIOTAP_KIOC_STATUS, &st))
-		return -errno;
-	rc = drain_once(d);
-	if (rc)
-		return rc;
-	if (!d->npend)
-		return st.tracing;
-	qsort(d->pend, d->npend, sizeof(*d->pend), by_seq);
-	for (i = 0; i < d->npend && (final || d->pend[i].seq <= st.last_seq); i++)
-		emit(d, &d->pend[i]);
-	/* A wide access's DATA records are numbered and committed with it:
-	 * none is left pending here unless its DATA records were lost. */
-	flush_wide(d);
-	if (i) {
-		uint64_t ts = d->pend[i - 1].ts_ns;
-
-		for (k = i; k < d->npend; k++)
-			d->pend[k - i] = d->pend[k];
-		d->npend -= i;
-		rc = mt_writer_sync(d->w, st.last_seq + 1, ts);
-		if (rc && !d->werr)
-			d->werr = rc;
-	}
-	return st.tracing;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int kernel_record(int argc, char **argv)
-{
-	static const struct option lo[] = {
-		{ "pci", required_argument, NULL, 'P' },
-		{ "phys", required_argument, NULL, 'A' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "buf-records", required_argument, NULL, 'B' },
-		{ "module", required_argument, NULL, 'M' },
-		{ "keep-module", no_argument, NULL, 'K' },
-		{ "inject", required_argument, NULL, 'I' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct mmiotap_ksel sel[MAX_SEL];
-	struct mt_inject_rule rules[MMIOTAP_KINJECT_MAX];
-	int nrules = 0;
-	int nsel = 0, c, quiet = 0, keep = 0, loaded, rc, status = 0;
-	const char *out = "mmiotap-kernel.trace", *module = NULL;
-	uint64_t bufrec = 0;
-	struct mt_writer_opts wo = { .sz = sizeof(wo) };
-	struct drain *d;
-	pid_t child = -1;
-	struct sigaction sa;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:qh", lo, NULL)) != -1) {
-		switch (c) {
-		case 'P':
-		case 'A':
-			if (nsel == MAX_SEL)
-				error_msg_and_die("at most %d selections", MAX_SEL);
-			if ((c == 'P' ? parse_pci : parse_phys)(optarg, &sel[nsel]))
-				error_msg_and_help("bad --%s '%s'", c == 'P' ? "pci" : "phys", optarg);
-			nsel++;
-			break;
-		case 'o': out = optarg; break;
-		case 'B':
-			if (mt_cli_parse_size(optarg, &bufrec) || bufrec > (1u << 24))
-				error_msg_and_help("bad --buf-records '%s'", optarg);
-			break;
-		case 'M': module = optarg; break;
-		case 'K': keep = 1; break;
-		case 'I': {
-			struct mt_rule_error err;
-
-			if (nrules == MMIOTAP_KINJECT_MAX)
-				error_msg_and_die("at most %d --inject rules", MMIOTAP_KINJECT_MAX);
-			memset(&err, 0, sizeof(err));
-			if (mt_rule_parse(optarg, &rules[nrules], &err) < 0)
-				error_msg_and_die("--inject '%s': column %u: %s%s%s", optarg, err.column,
-						  err.msg, err.token[0] ? " near " : "", err.token);
-			if (rules[nrules].target == MT_TGT_FILE)
-				error_msg_and_die("--inject '%s': file= targets have no meaning in the kernel (use pci= or phys=)",
-						  optarg);
-			nrules++;
-			break;
-		}
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!nsel)
-		error_msg_and_help("nothing selected: give --pci BDF or --phys A-B");
-
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		error_msg_and_die("out of memory");
-	loaded = ensure_module(module);
-	d->fd = open_dev();
-	{
-		struct mmiotap_kcfg cfg = { .size = sizeof(cfg), .buf_records = (__u32)bufrec };
-
-		if (ioctl(d->fd, MMIOTAP_KIOC_CONFIG, &cfg)) {
-			if (errno == EBUSY)
-				error_msg_and_die("a kernel recording is already running (mmiotap kernel stop)");
-			perror_msg_and_die("configuring the module");
-		}
-	}
-	for (int i = 0; i < nsel; i++) {
-		if (ioctl(d->fd, MMIOTAP_KIOC_SELECT, &sel[i]) == 0)
-			continue;
-		if (sel[i].kind == MMIOTAP_KSEL_PCI)
-			perror_msg_and_die("--pci %04x:%02x:%02x.%u%s", sel[i].pci_domain, sel[i].pci_bus,
-					   sel[i].pci_devfn >> 3, sel[i].pci_devfn & 7,
-					   errno == ENODEV ? " (no such device)" :
-					   errno == ENXIO ? " (no such memory BAR)" : "");
-		perror_msg_and_die("--phys selection");
-	}
-	if (nrules) {
-		struct mmiotap_kinject k = {
-			.size = sizeof(k),
-			.nrules = (__u32)nrules,
-			.rule_size = sizeof(struct mt_inject_rule),
-			.rules = (__u64)(uintptr_t)rules,
-		};
-
-		if (ioctl(d->fd, MMIOTAP_KIOC_INJECT, &k))
-			perror_msg_and_die("sending the --inject rules to the module");
-	}
-	wo.clock = MT_CLOCK_KERNEL;
-	wo.source = MT_SRC_KERNEL;
-	{
-		struct timespec rt;
-
-		clock_gettime(CLOCK_REALTIME, &rt);
-		wo.start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
-	}
-	rc = strcmp(out, "-") ? mt_writer_open_path(&d->w, out, &wo)
-			      : mt_writer_open_fd(&d->w, STDOUT_FILENO, &wo);
-	if (rc)
-		errno_msg_and_die(rc, "%s", out);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-
-	if (ioctl(d->fd, MMIOTAP_KIOC_START)) {
-		if (errno == EBUSY)
-			error_msg_and_die("a kernel recording is already running (mmiotap kernel stop)");
-		perror_msg_and_die("starting the recording");
-	}
-	if (optind < argc) {
-		child = fork();
-		if (child < 0)
-			perror_msg_and_die("fork");
-		if (child == 0) {
-			signal(SIGINT, SIG_DFL);
-			signal(SIGTERM, SIG_DFL);
-			signal(SIGHUP, SIG_DFL);
-			execvp(argv[optind], argv + optind);
-			fprintf(stderr, "mmiotap kernel: %s: %s\n", argv[optind], strerror(errno));
-			_exit(127);
-		}
-	}
-	for (;;) {
-		rc = round_trip(d, 0);
-		if (rc < 0) {
-			errno_msg(rc, "reading %s", MMIOTAP_KDEV);
-			break;
-		}
-		if (rc == 0)
-			break; /* stopped from outside */
-		if (got_signal) {
-			if (child > 0)
-				kill(child, got_signal);
-			break;
-		}
-		if (child > 0 && waitpid(child, &status, WNOHANG) == child) {
-			child = -1;
-			break;
-		}
-		sleep_ms(d->npend ? 2 : 20);
-	}
-	if (ioctl(d->fd, MMIOTAP_KIOC_STOP))
-		perror_msg("stopping the recording");
-	rc = round_trip(d, 1);
-	if (rc < 0)
-		errno_msg(rc, "reading %s", MMIOTAP_KDEV);
-	if (child > 0)
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-			;
-	rc = mt_writer_close(d->w);
-	if (!d->werr)
-		d->werr = rc;
-	close(d->fd);
-	if (loaded && !keep)
-		unload_module();
-	if (d->werr)
-		errno_msg_and_die(d->werr, "%s", out);
-	if (!quiet)
-		fprintf(stderr, "mmiotap kernel: %llu records (%llu accesses, %llu unknown, %llu lost) written to %s\n",
-			(unsigned long long)d->nrec, (unsigned long long)d->naccess,
-			(unsigned long long)d->nunknown, (unsigned long long)d->nlost, out);
-	free(d->pend);
-	free(d);
-	if (optind < argc) {
-		if (WIFSIGNALED(status)) {
-			signal(WTERMSIG(status), SIG_DFL);
-			raise(WTERMSIG(status));
-			return 128 + WTERMSIG(status);
-		}
-		return WEXITSTATUS(status);
-	}
 	return 0;
 }
 
@@ -746,26 +311,79 @@ int mt_cli_kernel_mark_args(int argc, char **argv)
 	return rc;
 }
 
+/* `mmiotap kernel stop`: a session of another process is ended by asking
+ * its recorder to stop (SIGTERM: it stops the module, writes the rest of
+ * the trace and exits); the module's own session (phys=) by STOP. */
+static int kernel_stop(void)
+{
+	struct mmiotap_kstatus st;
+	int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			error_msg_and_die("no kernel recording (mmiotap.ko is not loaded)");
+		die_open();
+	}
+	if (ioctl(fd, MMIOTAP_KIOC_STOP) == 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == ENODATA)
+		error_msg_and_die("no kernel recording is running");
+	if (errno != EBUSY)
+		perror_msg_and_die("stop");
+	if (mt_kdev_status(fd, &st) || st.session != 1 || !st.owner_pid)
+		error_msg_and_die("stop: the recording belongs to another process that cannot be named");
+	if (kill((pid_t)st.owner_pid, SIGTERM))
+		perror_msg_and_die("stop: signalling the recorder, pid %u", st.owner_pid);
+	for (int i = 0; i < 300; i++) {
+		struct mmiotap_kstatus now;
+
+		if (mt_kdev_status(fd, &now) || now.session != 1 || now.owner_pid != st.owner_pid) {
+			close(fd);
+			return 0;
+		}
+		usleep(100000);
+	}
+	error_msg_and_die("stop: the recorder (pid %u) still runs after 30 s", st.owner_pid);
+}
+
+static int kernel_status(void)
+{
+	struct mmiotap_kstatus st;
+	int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			error_msg_and_die("mmiotap.ko is not loaded (%s: %s)", MMIOTAP_KDEV, strerror(errno));
+		die_open();
+	}
+	if (mt_kdev_status(fd, &st))
+		perror_msg_and_die("status");
+	close(fd);
+	printf("tracing %s, %u mappings armed, last seq %llu, %llu accesses emulated, %llu unknown, %llu lost, %llu waits for the reader",
+	       st.tracing ? "on" : "off", st.regions, (unsigned long long)st.last_seq,
+	       (unsigned long long)st.emulated, (unsigned long long)st.unknown,
+	       (unsigned long long)st.lost, (unsigned long long)st.waits);
+	if (st.session == 1)
+		printf("; recording of pid %u\n", st.owner_pid);
+	else
+		printf(st.session == 2 ? "; recording started by the module's phys=\n" : "; no recording\n");
+	return 0;
+}
+
 int mt_cli_kernel(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (!sub || !strcmp(sub, "-h") || !strcmp(sub, "--help")) {
-		usage(sub ? stdout : stderr);
+		mt_cli_kernel_usage(sub ? stdout : stderr);
 		return sub ? 0 : 2;
 	}
 	if (!strcmp(sub, "record"))
-		return kernel_record(argc - 1, argv + 1);
-	if (!strcmp(sub, "stop")) {
-		int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC);
-
-		if (fd < 0)
-			error_msg_and_die("no kernel recording (%s: %s)", MMIOTAP_KDEV, strerror(errno));
-		if (ioctl(fd, MMIOTAP_KIOC_STOP))
-			perror_msg_and_die("stop");
-		close(fd);
-		return 0;
-	}
+		return mt_cli_kernel_record(argc - 1, argv + 1);
+	if (!strcmp(sub, "stop"))
+		return kernel_stop();
 	if (!strcmp(sub, "mark")) {
 		char *text;
 		int rc;
@@ -783,20 +401,7 @@ int mt_cli_kernel(int argc, char **argv)
 			errno_msg_and_die(rc, "mark");
 		return 0;
 	}
-	if (!strcmp(sub, "status")) {
-		struct mmiotap_kstatus st = { .size = sizeof(st) };
-		int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC);
-
-		if (fd < 0)
-			error_msg_and_die("mmiotap.ko is not loaded (%s: %s)", MMIOTAP_KDEV, strerror(errno));
-		if (ioctl(fd, MMIOTAP_KIOC_STATUS, &st))
-			perror_msg_and_die("status");
-		close(fd);
-		printf("tracing %s, %u mappings armed, last seq %llu, %llu accesses emulated, %llu unknown, %llu lost\n",
-		       st.tracing ? "on" : "off", st.regions, (unsigned long long)st.last_seq,
-		       (unsigned long long)st.emulated, (unsigned long long)st.unknown,
-		       (unsigned long long)st.lost);
-		return 0;
-	}
+	if (!strcmp(sub, "status"))
+		return kernel_status();
 	error_msg_and_help("unknown kernel command '%s' (record, stop, mark, status)", sub);
 }

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kernel_drain.c - the module's records (kabi.h struct mmiotap_krec, per CPU)
+ * into the common binary trace format (mmiotap/trace.h), in sequence order.
+ * The kernel hands out one sequence number per record under its order lock;
+ * STATUS tells the last one handed out, so after a read every record up to
+ * it is in hand: those are written sorted, followed by a SYNC.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+
+#include "kernel_int.h"
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct mmiotap_krec *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static uint16_t conv_flags(uint16_t kf)
+{
+	uint16_t f = 0;
+
+	if (kf & MMIOTAP_KF_NMI) f |= MT_RF_NMI;
+	if (kf & MMIOTAP_KF_NESTED) f |= MT_RF_NESTED;
+	if (kf & MMIOTAP_KF_HARDIRQ) f |= MT_RF_HARDIRQ;
+	if (kf & MMIOTAP_KF_SOFTIRQ) f |= MT_RF_SOFTIRQ;
+	if (kf & MMIOTAP_KF_INJECTED) f |= MT_RF_INJECTED;
+	if (kf & MMIOTAP_KF_DROPPED) f |= MT_RF_DROPPED;
+	if (kf & MMIOTAP_KF_DELAYED) f |= MT_RF_DELAYED;
+	if (kf & MMIOTAP_KF_LOCKED) f |= MT_RF_LOCKED;
+	if (kf & MMIOTAP_KF_STRING) f |= MT_RF_STRING;
+	if (kf & MMIOTAP_KF_STEPPED) f |= MT_RF_STEPPED;
+	if (kf & MMIOTAP_KF_DISARMED) f |= MT_RF_DISARMED;
+	return f;
+}
+
+static void write_event(struct drain *d, const struct mt_event *ev)
+{
+	int rc = mt_writer_event(d->w, ev);
+
+	if (rc && !d->werr)
+		d->werr = rc;
+	d->nrec++;
+}
+
+/* The pending wide access, with what its DATA records gave (the rest, lost
+ * with the DATA records, zero). */
+static void flush_wide(struct drain *d)
+{
+	if (!d->wide_pending)
+		return;
+	d->wide_pending = 0;
+	d->wide_ev.wide = d->wide;
+	write_event(d, &d->wide_ev);
+}
+
+static void emit(struct drain *d, const struct mmiotap_krec *r)
+{
+	struct mt_event ev;
+
+	if (r->type == MMIOTAP_KREC_DATA) {
+		size_t n = r->width > 16 ? 16 : r->width;
+
+		if (!d->wide_pending || r->seq != d->wide_ev.seq + (d->wide_len - 8) / 16 + 1)
+			return; /* no wide access waiting for it: skipped */
+		if (d->wide_len + n > d->wide_ev.width)
+			n = d->wide_ev.width - d->wide_len;
+		memcpy(d->wide + d->wide_len, r->insn, n);
+		d->wide_len += 16;
+		if (!(r->flags & MMIOTAP_KF_MORE) || d->wide_len >= d->wide_ev.width)
+			flush_wide(d);
+		return;
+	}
+	flush_wide(d);
+	memset(&ev, 0, sizeof(ev));
+	ev.seq = r->seq;
+	ev.ts = r->ts_ns;
+	ev.pc = r->pc;
+	ev.pid = r->pid;
+	ev.tid = MT_TID_UNKNOWN;
+	ev.cpu = r->cpu;
+	ev.map_id = r->map_id;
+	ev.width = r->width;
+	ev.flags = conv_flags(r->flags);
+	switch (r->type) {
+	case MMIOTAP_KREC_READ:
+	case MMIOTAP_KREC_WRITE:
+		ev.kind = r->type == MMIOTAP_KREC_READ ? MT_REC_READ : MT_REC_WRITE;
+		ev.value = r->value;
+		if (r->flags & MMIOTAP_KF_INJECTED) {
+			/* orig: the value before injection, as many bytes as
+			 * the record carries (the low 8) */
+			ev.orig = (const uint8_t *)&r->orig;
+			ev.orig_len = r->width > 8 ? 8 : r->width;
+		}
+		ev.phys = r->phys;
+		ev.offset = r->phys - d->maps[r->map_id].phys;
+		d->naccess++;
+		if (r->width > 8 && r->width <= sizeof(d->wide)) {
+			/* DATA records with bytes 8.. follow (seq + 1, ...). */
+			memset(d->wide, 0, sizeof(d->wide));
+			memcpy(d->wide, &r->value, 8);
+			d->wide_len = 8;
+			d->wide_ev = ev;
+			if (ev.orig) {
+				d->wide_orig = r->orig;
+				d->wide_ev.orig = (const uint8_t *)&d->wide_orig;
+			}
+			d->wide_pending = 1;
+			if (!(r->flags & MMIOTAP_KF_MORE))
+				flush_wide(d);
+			return;
+		}
+		break;
+	case MMIOTAP_KREC_UNKNOWN:
+		ev.kind = MT_REC_UNKNOWN;
+		ev.phys = r->phys;
+		ev.offset = r->phys - d->maps[r->map_id].phys;
+		ev.insn = r->insn;
+		ev.insn_len = r->width > 16 ? 16 : r->width;
+		ev.width = 0;
+		ev.value = (uint64_t)r->insn[0] << 16 | (uint64_t)r->insn[1] << 8 | r->insn[2];
+		d->nunknown++;
+		break;
+	case MMIOTAP_KREC_LOST:
+		ev.kind = MT_REC_LOST;
+		ev.value = r->value;
+		ev.width = 0;
+		ev.map_id = 0;
+		d->nlost += r->value;
+		break;
+	case MMIOTAP_KREC_MAP:
+		ev.kind = MT_REC_MAP;
+		ev.width = 0;
+		ev.phys = r->phys;
+		ev.map.map_id = r->map_id;
+		ev.map.text_id = r->map_id;
+		ev.map.pid = r->pid;
+		ev.map.seq = r->seq;
+		ev.map.ts = r->ts_ns;
+		ev.map.phys = r->phys;
+		ev.map.virt = r->virt;
+		ev.map.size = r->value;
+		ev.map.pc = r->pc;
+		ev.map.path = "";
+		ev.map.bar = r->width;
+		if (r->pci != 0xffffffffu) {
+			ev.map.source = MT_MAPSRC_PCI;
+			ev.map.pci_domain = (uint16_t)(r->pci >> 16);
+			ev.map.pci_bus = (uint8_t)(r->pci >> 8);
+			ev.map.pci_devfn = (uint8_t)r->pci;
+		} else {
+			ev.map.source = MT_MAPSRC_NONE;
+			ev.map.bar = 0xff;
+		}
+		d->maps[r->map_id].used = 1;
+		d->maps[r->map_id].phys = r->phys;
+		break;
+	case MMIOTAP_KREC_UNMAP:
+		ev.kind = MT_REC_UNMAP;
+		ev.width = 0;
+		break;
+	case MMIOTAP_KREC_MARK: {
+		size_t n = r->width > 16 ? 16 : r->width;
+
+		if (!d->mark_len) {
+			d->mark_seq = r->seq;
+			d->mark_ts = r->ts_ns;
+		}
+		if (d->mark_len + n <= sizeof(d->mark)) {
+			memcpy(d->mark + d->mark_len, r->insn, n);
+			d->mark_len += n;
+		}
+		if (r->flags & MMIOTAP_KF_MORE)
+			return;
+		ev.kind = MT_REC_MARK;
+		ev.seq = d->mark_seq;
+		ev.ts = d->mark_ts;
+		ev.width = 0;
+		ev.map_id = 0;
+		ev.flags = 0;
+		ev.text = d->mark;
+		ev.text_len = d->mark_len;
+		d->mark_len = 0;
+		break;
+	}
+	default:
+		return; /* a newer module's record kind: skipped */
+	}
+	write_event(d, &ev);
+}
+
+/* Read everything the module has now into d->pend. */
+static int drain_once(struct drain *d)
+{
+	for (;;) {
+		ssize_t n;
+
+		if (d->cap - d->npend < 1024) {
+			size_t cap = d->cap ? d->cap * 2 : 65536;
+			void *p = realloc(d->pend, cap * sizeof(*d->pend));
+
+			if (!p)
+				return -ENOMEM;
+			d->pend = p;
+			d->cap = cap;
+		}
+		n = read(d->fd, d->pend + d->npend, (d->cap - d->npend) * sizeof(*d->pend));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		d->npend += (size_t)n / sizeof(*d->pend);
+	}
+}
+
+/* One round: status (the last seq handed out), drain, write what is
+ * complete, SYNC. Returns 1 if the module still traces, 0 if not, <0. */
+int mt_kdrain_round(struct drain *d, int final)
+{
+	struct mmiotap_kstatus st = { .size = sizeof(st) };
+	size_t i, k;
+	int rc;
+
+	if (ioctl(d->fd, MMIOTAP_KIOC_STATUS, &st))
+		return -errno;
+	rc = drain_once(d);
+	if (rc)
+		return rc;
+	if (!d->npend)
+		return st.tracing;
+	qsort(d->pend, d->npend, sizeof(*d->pend), by_seq);
+	for (i = 0; i < d->npend && (final || d->pend[i].seq <= st.last_seq); i++)
+		emit(d, &d->pend[i]);
+	/* A wide access's DATA records are numbered and committed with it:
+	 * none is left pending here unless its DATA records were lost. */
+	flush_wide(d);
+	if (i) {
+		uint64_t ts = d->pend[i - 1].ts_ns;
+
+		for (k = i; k < d->npend; k++)
+			d->pend[k - i] = d->pend[k];
+		d->npend -= i;
+		rc = mt_writer_sync(d->w, st.last_seq + 1, ts);
+		if (rc && !d->werr)
+			d->werr = rc;
+	}
+	return st.tracing;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * kernel_int.h - what the files of `mmiotap kernel` share: kernel.c (the
+ * module, the device, stop/status/mark), kernel_record.c (the record
+ * command) and kernel_drain.c (the module's records -> the trace format).
+ */
+#ifndef MMIOTAP_CLI_KERNEL_INT_H
+#define MMIOTAP_CLI_KERNEL_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mmiotap/kabi.h"
+#include "mmiotap/trace.h"
+
+struct map_ent {
+	int used;
+	uint64_t phys;
+};
+
+struct drain {
+	int fd;
+	struct mt_writer *w;
+	struct mmiotap_krec *pend;
+	size_t npend, cap;
+	struct map_ent maps[65536];
+	char mark[4096];
+	size_t mark_len;
+	uint64_t mark_seq, mark_ts;
+	/* A READ/WRITE wider than 8 bytes, waiting for its DATA records. */
+	struct mt_event wide_ev;
+	uint8_t wide[64];
+	uint64_t wide_orig;
+	size_t wide_len;
+	int wide_pending;
+	uint64_t nrec, naccess, nlost, nunknown;
+	int werr;
+};
+
+/* One round: STATUS (the last seq handed out), read everything, write
+ * what is complete (all if final), SYNC. Returns 1 if the module still
+ * traces, 0 if not, or a negative errno. */
+int mt_kdrain_round(struct drain *d, int final);
+
+/* kernel.c */
+int mt_kmod_ensure(const char *opt);    /* 1 if this call loaded it */
+void mt_kmod_unload(void);
+int mt_kdev_open(void);                 /* dies with a clear message */
+int mt_kdev_status(int fd, struct mmiotap_kstatus *st);
+/* Dies saying a recording of another process runs (from STATUS). */
+void mt_kdev_die_busy(int fd) __attribute__((noreturn));
+int mt_kdev_parse_pci(const char *s, struct mmiotap_ksel *k);
+int mt_kdev_parse_phys(const char *s, struct mmiotap_ksel *k);
+
+#endif

@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * kernel_record.c - `mmiotap kernel record`: load the module if
+ * /dev/mmiotap is missing (--module PATH, $MMIOTAP_KO, kmod/mmiotap.ko next
+ * to this program, else modprobe), send the selection and the rules, START
+ * (this process's open file owns the session: if it dies, the module stops
+ * and releases everything), then drain the module's buffers whenever
+ * poll() says records wait (a quarter-full buffer wakes us at once) until
+ * CMD exits, SIGINT/SIGTERM/SIGHUP arrives, or the session is stopped;
+ * then STOP, drain the rest, and write the trace (kernel_drain.c).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+
+#include "cli.h"
+#include "kernel_int.h"
+#include "mmiotap/inject.h"
+
+int mt_cli_kernel_record(int argc, char **argv);
+void mt_cli_kernel_usage(FILE *f);
+
+#define MAX_SEL 32
+
+struct krec_opts {
+	struct mmiotap_ksel sel[MAX_SEL];
+	int nsel;
+	struct mt_inject_rule rules[MMIOTAP_KINJECT_MAX];
+	int nrules;
+	const char *out, *module;
+	uint64_t bufrec;
+	int quiet, keep;
+	char **cmd;             /* NULL: until a signal or `kernel stop` */
+};
+
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) { got_signal = sig; }
+
+static void parse_rule(struct krec_opts *o, const char *s)
+{
+	struct mt_rule_error err;
+
+	if (o->nrules == MMIOTAP_KINJECT_MAX)
+		error_msg_and_die("at most %d --inject rules", MMIOTAP_KINJECT_MAX);
+	memset(&err, 0, sizeof(err));
+	if (mt_rule_parse(s, &o->rules[o->nrules], &err) < 0)
+		error_msg_and_die("--inject '%s': column %u: %s%s%s", s, err.column, err.msg,
+				  err.token[0] ? " near " : "", err.token);
+	if (o->rules[o->nrules].target == MT_TGT_FILE)
+		error_msg_and_die("--inject '%s': file= targets have no meaning in the kernel (use pci= or phys=)",
+				  s);
+	o->nrules++;
+}
+
+/* Returns -1 to go on, else the exit status (--help, usage error). */
+static int parse_opts(int argc, char **argv, struct krec_opts *o)
+{
+	static const struct option lo[] = {
+		{ "pci", required_argument, NULL, 'P' },
+		{ "phys", required_argument, NULL, 'A' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "buf-records", required_argument, NULL, 'B' },
+		{ "module", required_argument, NULL, 'M' },
+		{ "keep-module", no_argument, NULL, 'K' },
+		{ "inject", required_argument, NULL, 'I' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->out = "mmiotap-kernel.trace";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:qh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'P':
+		case 'A':
+			if (o->nsel == MAX_SEL)
+				error_msg_and_die("at most %d selections", MAX_SEL);
+			if ((c == 'P' ? mt_kdev_parse_pci : mt_kdev_parse_phys)(optarg, &o->sel[o->nsel]))
+				error_msg_and_help("bad --%s '%s'", c == 'P' ? "pci" : "phys", optarg);
+			o->nsel++;
+			break;
+		case 'o': o->out = optarg; break;
+		case 'B':
+			if (mt_cli_parse_size(optarg, &o->bufrec) || o->bufrec > (1u << 24))
+				error_msg_and_help("bad --buf-records '%s'", optarg);
+			break;
+		case 'M': o->module = optarg; break;
+		case 'K': o->keep = 1; break;
+		case 'I': parse_rule(o, optarg); break;
+		case 'q': o->quiet = 1; break;
+		case 'h': mt_cli_kernel_usage(stdout); return 0;
+		default: mt_cli_kernel_usage(stderr); return 2;
+		}
+	}
+	if (!o->nsel)
+		error_msg_and_help("nothing selected: give --pci BDF or --phys A-B");
+	o->cmd = optind < argc ? argv + optind : NULL;
+	return -1;
+}
+
+/* CONFIG, SELECT, INJECT: the first makes this file the session's owner. */
+static void send_session(int fd, const struct krec_opts *o)
+{
+	struct mmiotap_kcfg cfg = { .size = sizeof(cfg), .buf_records = (__u32)o->bufrec };
+
+	if (ioctl(fd, MMIOTAP_KIOC_CONFIG, &cfg)) {
+		if (errno == EBUSY)
+			mt_kdev_die_busy(fd);
+		perror_msg_and_die("configuring the module");
+	}
+	for (int i = 0; i < o->nsel; i++) {
+		const struct mmiotap_ksel *s = &o->sel[i];
+
+		if (ioctl(fd, MMIOTAP_KIOC_SELECT, s) == 0)
+			continue;
+		if (s->kind == MMIOTAP_KSEL_PCI)
+			perror_msg_and_die("--pci %04x:%02x:%02x.%u%s", s->pci_domain, s->pci_bus,
+					   s->pci_devfn >> 3, s->pci_devfn & 7,
+					   errno == ENODEV ? " (no such device)" :
+					   errno == ENXIO ? " (no such memory BAR)" : "");
+		perror_msg_and_die("--phys selection");
+	}
+	if (o->nrules) {
+		struct mmiotap_kinject k = {
+			.size = sizeof(k),
+			.nrules = (__u32)o->nrules,
+			.rule_size = sizeof(struct mt_inject_rule),
+			.rules = (__u64)(uintptr_t)o->rules,
+		};
+
+		if (ioctl(fd, MMIOTAP_KIOC_INJECT, &k))
+			perror_msg_and_die("sending the --inject rules to the module");
+	}
+}
+
+static struct mt_writer *open_output(const char *out)
+{
+	struct mt_writer_opts wo = { .sz = sizeof(wo) };
+	struct mt_writer *w;
+	struct timespec rt;
+	int rc;
+
+	wo.clock = MT_CLOCK_KERNEL;
+	wo.source = MT_SRC_KERNEL;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	wo.start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
+	rc = strcmp(out, "-") ? mt_writer_open_path(&w, out, &wo)
+			      : mt_writer_open_fd(&w, STDOUT_FILENO, &wo);
+	if (rc)
+		error_msg_and_die("%s: %s", out, mt_writer_strerror(rc));
+	return w;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* START, then CMD (if any); returns its pid or -1. */
+static pid_t start(int fd, char **cmd)
+{
+	pid_t child;
+
+	if (ioctl(fd, MMIOTAP_KIOC_START)) {
+		if (errno == EBUSY)
+			mt_kdev_die_busy(fd);
+		if (errno == EPERM)
+			error_msg_and_die("starting the recording: refused (the kernel is locked down?)");
+		perror_msg_and_die("starting the recording");
+	}
+	if (!cmd)
+		return -1;
+	child = fork();
+	if (child < 0)
+		perror_msg_and_die("fork");
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	return child;
+}
+
+/*
+ * Drain until the end: CMD exited (*child set to -1, *status its status),
+ * a signal came (forwarded to CMD while it lives), the session was stopped
+ * from outside, or the device failed.
+ */
+static void record_loop(struct drain *d, pid_t *child, int *status)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+		int rc = mt_kdrain_round(d, 0);
+
+		if (rc < 0) {
+			errno_msg(rc, "reading %s", MMIOTAP_KDEV);
+			return;
+		}
+		if (rc == 0)
+			return; /* stopped from outside */
+		if (*child > 0 && waitpid(*child, status, WNOHANG) == *child) {
+			*child = -1;
+			return;
+		}
+		if (got_signal) {
+			if (*child > 0)
+				kill(*child, got_signal);
+			return;
+		}
+		/* Woken early when a buffer is a quarter full; the timeout
+		 * bounds the latency of a trickle and of CMD's exit. */
+		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
+			perror_msg_and_die("poll %s", MMIOTAP_KDEV);
+	}
+}
+
+/* STOP, the last records, the trace closed; returns 0 or the write error. */
+static int finish(struct drain *d)
+{
+	int rc;
+
+	if (ioctl(d->fd, MMIOTAP_KIOC_STOP))
+		perror_msg("stopping the recording");
+	rc = mt_kdrain_round(d, 1);
+	if (rc < 0)
+		errno_msg(rc, "reading %s", MMIOTAP_KDEV);
+	rc = mt_writer_close(d->w);
+	return d->werr ? d->werr : rc;
+}
+
+static int exit_status(const struct krec_opts *o, int status)
+{
+	if (!o->cmd)
+		return 0;
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+int mt_cli_kernel_record(int argc, char **argv)
+{
+	static struct krec_opts o;
+	struct drain *d;
+	int loaded, status = 0, rc;
+	pid_t child;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		error_msg_and_die("out of memory");
+	loaded = mt_kmod_ensure(o.module);
+	d->fd = mt_kdev_open();
+	send_session(d->fd, &o);
+	d->w = open_output(o.out);
+	catch_signals();
+	child = start(d->fd, o.cmd);
+	record_loop(d, &child, &status);
+	rc = finish(d);
+	if (child > 0)
+		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			;
+	close(d->fd);
+	if (loaded && !o.keep)
+		mt_kmod_unload();
+	if (rc)
+		errno_msg_and_die(rc, "%s", o.out);
+	if (!o.quiet)
+		fprintf(stderr, "mmiotap kernel: %llu records (%llu accesses, %llu unknown, %llu lost) written to %s\n",
+			(unsigned long long)d->nrec, (unsigned long long)d->naccess,
+			(unsigned long long)d->nunknown, (unsigned long long)d->nlost, o.out);
+	free(d->pend);
+	free(d);
+	return exit_status(&o, status);
+}
