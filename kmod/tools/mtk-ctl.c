@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * mtk-ctl - raw use of /dev/mmiotap for the VM tests: what another process
+ * (not the session's owner) may and may not do, and a stress loop.
+ *
+ *   mtk-ctl open              open the device; prints "ok" or the errno name
+ *   mtk-ctl stop|read|start   one STOP / read() / START (SELECT of edu BAR0
+ *                             first for start) on a new open file; prints
+ *                             "ok" or the errno name (exit 0 either way)
+ *   mtk-ctl hammer SECS PHYS  for SECS seconds: open, then a random mix of
+ *                             SELECT PHYS (A-B hex), START, read, poll,
+ *                             STATUS, MARK, STOP and close (or exit without
+ *                             closing); prints the counts of each result
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include "mmiotap/kabi.h"
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case 0: return "ok";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EBUSY: return "EBUSY";
+	case ENODATA: return "ENODATA";
+	case ENOENT: return "ENOENT";
+	case EINVAL: return "EINVAL";
+	case ENODEV: return "ENODEV";
+	default: return strerror(e);
+	}
+}
+
+static int sel_phys(int fd, const char *range)
+{
+	struct mmiotap_ksel s = { .size = sizeof(s), .kind = MMIOTAP_KSEL_PHYS };
+	unsigned long long a, b;
+
+	if (sscanf(range, "%llx-%llx", &a, &b) != 2)
+		return EINVAL;
+	s.start = a;
+	s.end = b + 1;
+	return ioctl(fd, MMIOTAP_KIOC_SELECT, &s) ? errno : 0;
+}
+
+static int one(const char *what, const char *range)
+{
+	char buf[64 * 64];
+	int fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC), e = 0;
+
+	if (fd < 0) {
+		printf("%s\n", ename(errno));
+		return 0;
+	}
+	if (!strcmp(what, "stop"))
+		e = ioctl(fd, MMIOTAP_KIOC_STOP) ? errno : 0;
+	else if (!strcmp(what, "read"))
+		e = read(fd, buf, sizeof(buf)) < 0 ? errno : 0;
+	else if (!strcmp(what, "start"))
+		e = range ? sel_phys(fd, range) : 0;
+	if (!e && !strcmp(what, "start"))
+		e = ioctl(fd, MMIOTAP_KIOC_START) ? errno : 0;
+	printf("%s\n", ename(e));
+	close(fd);
+	return 0;
+}
+
+enum { OP_SEL, OP_START, OP_READ, OP_POLL, OP_STATUS, OP_MARK, OP_STOP, OP_CLOSE, OP_N };
+static const char *const op_name[OP_N] = { "select", "start", "read", "poll", "status", "mark", "stop", "close" };
+
+static int hammer(int secs, const char *range)
+{
+	static unsigned long cnt[OP_N][3]; /* ok, EBUSY, other */
+	time_t end = time(NULL) + secs;
+	char buf[64 * 256];
+	int fd = -1;
+
+	srand((unsigned)getpid());
+	while (time(NULL) < end) {
+		int op = rand() % OP_N, e = 0;
+
+		if (fd < 0 && (fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC)) < 0) {
+			usleep(10000);
+			continue;
+		}
+		switch (op) {
+		case OP_SEL: e = sel_phys(fd, range); break;
+		case OP_START: e = ioctl(fd, MMIOTAP_KIOC_START) ? errno : 0; break;
+		case OP_READ: e = read(fd, buf, sizeof(buf)) < 0 ? errno : 0; break;
+		case OP_POLL: {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+
+			e = poll(&p, 1, rand() % 20) < 0 ? errno : 0;
+			break;
+		}
+		case OP_STATUS: {
+			struct mmiotap_kstatus st = { .size = sizeof(st) };
+
+			e = ioctl(fd, MMIOTAP_KIOC_STATUS, &st) ? errno : 0;
+			break;
+		}
+		case OP_MARK: {
+			struct mmiotap_kmark m = { .size = sizeof(m), .len = 5 };
+
+			memcpy(m.text, "stres", 5);
+			e = ioctl(fd, MMIOTAP_KIOC_MARK, &m) ? errno : 0;
+			break;
+		}
+		case OP_STOP: e = ioctl(fd, MMIOTAP_KIOC_STOP) ? errno : 0; break;
+		default:
+			close(fd);
+			fd = -1;
+			break;
+		}
+		cnt[op][e == 0 ? 0 : e == EBUSY ? 1 : 2]++;
+		if (rand() % 200 == 0)
+			_exit(0); /* the kernel closes what is open */
+	}
+	for (int i = 0; i < OP_N; i++)
+		printf("%s ok %lu busy %lu other %lu\n", op_name[i], cnt[i][0], cnt[i][1], cnt[i][2]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "open") || !strcmp(argv[1], "stop") ||
+			  !strcmp(argv[1], "read") || !strcmp(argv[1], "start")))
+		return one(argv[1], argc > 2 ? argv[2] : NULL);
+	if (argc == 4 && !strcmp(argv[1], "hammer"))
+		return hammer(atoi(argv[2]), argv[3]);
+	fprintf(stderr, "usage: mtk-ctl open|stop|read|start [A-B] | hammer SECS A-B\n");
+	return 2;
+}
