@@ -7,6 +7,9 @@
  * it is in hand: those are written sorted, followed by a SYNC.
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,22 +198,30 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 	write_event(d, &ev);
 }
 
-/* Read everything the module has now into d->pend. */
-static int drain_once(struct drain *d)
+static int recbuf_room(struct recbuf *b, size_t want)
+{
+	if (b->cap - b->n >= want)
+		return 0;
+	size_t cap = b->cap ? b->cap : 65536;
+	while (cap - b->n < want)
+		cap *= 2;
+	void *p = realloc(b->v, cap * sizeof(*b->v));
+	if (!p)
+		return -ENOMEM;
+	b->v = p;
+	b->cap = cap;
+	return 0;
+}
+
+/* Read everything the module has now into b. */
+static int read_all(struct drain *d, struct recbuf *b)
 {
 	for (;;) {
 		ssize_t n;
 
-		if (d->cap - d->npend < 1024) {
-			size_t cap = d->cap ? d->cap * 2 : 65536;
-			void *p = realloc(d->pend, cap * sizeof(*d->pend));
-
-			if (!p)
-				return -ENOMEM;
-			d->pend = p;
-			d->cap = cap;
-		}
-		n = read(d->fd, d->pend + d->npend, (d->cap - d->npend) * sizeof(*d->pend));
+		if (recbuf_room(b, 4096))
+			return -ENOMEM;
+		n = read(d->fd, b->v + b->n, (b->cap - b->n) * sizeof(*b->v));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -218,37 +229,162 @@ static int drain_once(struct drain *d)
 		}
 		if (n == 0)
 			return 0;
-		d->npend += (size_t)n / sizeof(*d->pend);
+		b->n += (size_t)n / sizeof(*b->v);
 	}
+}
+
+struct kreader {
+	struct drain *d;
+	int cpu;
+	pthread_t th;
+	pthread_mutex_t lock;       /* held across read() and the append */
+	struct recbuf got;
+	int err;
+};
+
+static void *reader_main(void *p)
+{
+	struct kreader *r = p;
+	struct drain *d = r->d;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE) && !r->err) {
+		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		pthread_mutex_lock(&r->lock);
+		r->err = read_all(d, &r->got);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return NULL;
+}
+
+void mt_kdrain_readers_start(struct drain *d)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (int cpu = 0; cpu < n && d->nreaders < MT_KREADERS_MAX; cpu++) {
+		struct kreader *r = calloc(1, sizeof(*r));
+
+		if (!r)
+			break;
+		r->d = d;
+		r->cpu = cpu;
+		pthread_mutex_init(&r->lock, NULL);
+		if (pthread_create(&r->th, NULL, reader_main, r)) {
+			pthread_mutex_destroy(&r->lock);
+			free(r);
+			break;
+		}
+		d->readers[d->nreaders++] = r;
+	}
+}
+
+/* After the last round: what the readers still hold went to d->work. */
+void mt_kdrain_readers_stop(struct drain *d)
+{
+	__atomic_store_n(&d->stop, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < d->nreaders; i++)
+		pthread_join(d->readers[i]->th, NULL);
+}
+
+void mt_kdrain_free(struct drain *d)
+{
+	for (int i = 0; i < d->nreaders; i++) {
+		pthread_mutex_destroy(&d->readers[i]->lock);
+		free(d->readers[i]->got.v);
+		free(d->readers[i]);
+	}
+	d->nreaders = 0;
+	free(d->work.v);
+}
+
+/* Records the module counted lost and no LOST record brought (the last
+ * losses of a CPU whose buffer never had room again): one LOST record. */
+static void residual_lost(struct drain *d, const struct mmiotap_kstatus *st)
+{
+	struct mt_event ev;
+
+	if (st->lost <= d->nlost)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = MT_REC_LOST;
+	ev.seq = st->last_seq + 1;
+	ev.tid = MT_TID_UNKNOWN;
+	ev.cpu = MT_CPU_UNKNOWN;
+	ev.value = st->lost - d->nlost;
+	d->nlost = st->lost;
+	write_event(d, &ev);
+}
+
+/* Move r's records to b. */
+static int take(struct recbuf *b, struct recbuf *from)
+{
+	int rc = recbuf_room(b, from->n);
+
+	if (!rc && from->n) {
+		memcpy(b->v + b->n, from->v, from->n * sizeof(*from->v));
+		b->n += from->n;
+		from->n = 0;
+	}
+	return rc;
+}
+
+/*
+ * STATUS, then read the rest the module has, then take what each reader
+ * holds: afterwards every record numbered up to st->last_seq is in
+ * d->work (a reader that took records out of the module before our read
+ * found none holds its lock until they are in its store).
+ */
+static int gather(struct drain *d, struct mmiotap_kstatus *st)
+{
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	if (ioctl(d->fd, MMIOTAP_KIOC_STATUS, st))
+		return -errno;
+	rc = read_all(d, &d->work);
+	for (int i = 0; i < d->nreaders && !rc; i++) {
+		struct kreader *r = d->readers[i];
+
+		pthread_mutex_lock(&r->lock);
+		rc = r->err ? r->err : take(&d->work, &r->got);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return rc;
 }
 
 /* One round: status (the last seq handed out), drain, write what is
  * complete, SYNC. Returns 1 if the module still traces, 0 if not, <0. */
 int mt_kdrain_round(struct drain *d, int final)
 {
-	struct mmiotap_kstatus st = { .size = sizeof(st) };
+	struct mmiotap_kstatus st;
+	struct recbuf *b = &d->work;
 	size_t i, k;
-	int rc;
+	int rc = gather(d, &st);
 
-	if (ioctl(d->fd, MMIOTAP_KIOC_STATUS, &st))
-		return -errno;
-	rc = drain_once(d);
 	if (rc)
 		return rc;
-	if (!d->npend)
-		return st.tracing;
-	qsort(d->pend, d->npend, sizeof(*d->pend), by_seq);
-	for (i = 0; i < d->npend && (final || d->pend[i].seq <= st.last_seq); i++)
-		emit(d, &d->pend[i]);
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), by_seq);
+	for (i = 0; i < b->n && (final || b->v[i].seq <= st.last_seq); i++)
+		emit(d, &b->v[i]);
 	/* A wide access's DATA records are numbered and committed with it:
 	 * none is left pending here unless its DATA records were lost. */
 	flush_wide(d);
+	if (final)
+		residual_lost(d, &st);
 	if (i) {
-		uint64_t ts = d->pend[i - 1].ts_ns;
+		uint64_t ts = b->v[i - 1].ts_ns;
 
-		for (k = i; k < d->npend; k++)
-			d->pend[k - i] = d->pend[k];
-		d->npend -= i;
+		for (k = i; k < b->n; k++)
+			b->v[k - i] = b->v[k];
+		b->n -= i;
 		rc = mt_writer_sync(d->w, st.last_seq + 1, ts);
 		if (rc && !d->werr)
 			d->werr = rc;

@@ -7,6 +7,7 @@
 #ifndef MMIOTAP_CLI_KERNEL_INT_H
 #define MMIOTAP_CLI_KERNEL_INT_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,11 +19,27 @@ struct map_ent {
 	uint64_t phys;
 };
 
+/* Records as read, in CPU order. */
+struct recbuf {
+	struct mmiotap_krec *v;
+	size_t n, cap;
+};
+
+#define MT_KREADERS_MAX 64
+
+struct kreader;
+
 struct drain {
 	int fd;
 	struct mt_writer *w;
-	struct mmiotap_krec *pend;
-	size_t npend, cap;
+	/* Reader threads, one pinned to each CPU (kernel_drain.c): each
+	 * read()s into a store of its own, so that one of them can run even
+	 * where the traced code keeps a CPU busy with preemption off, none
+	 * waits for another, and reading never waits for the conversion. */
+	struct kreader *readers[MT_KREADERS_MAX];
+	int nreaders;
+	volatile int stop;
+	struct recbuf work;         /* the main thread's: sorted, written */
 	struct map_ent maps[65536];
 	char mark[4096];
 	size_t mark_len;
@@ -41,6 +58,11 @@ struct drain {
  * what is complete (all if final), SYNC. Returns 1 if the module still
  * traces, 0 if not, or a negative errno. */
 int mt_kdrain_round(struct drain *d, int final);
+/* Start and stop the reader threads (mt_kdrain_round() works without). */
+void mt_kdrain_readers_start(struct drain *d);
+void mt_kdrain_readers_stop(struct drain *d);
+/* Everything the drain holds freed (not the writer nor the fd). */
+void mt_kdrain_free(struct drain *d);
 
 /* kernel.c */
 int mt_kmod_ensure(const char *opt);    /* 1 if this call loaded it */

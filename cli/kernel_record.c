@@ -4,10 +4,12 @@
  * /dev/mmiotap is missing (--module PATH, $MMIOTAP_KO, kmod/mmiotap.ko next
  * to this program, else modprobe), send the selection and the rules, START
  * (this process's open file owns the session: if it dies, the module stops
- * and releases everything), then drain the module's buffers whenever
- * poll() says records wait (a quarter-full buffer wakes us at once) until
+ * and releases everything), then drain the module's buffers as records
+ * come (a quarter-full buffer wakes a reader thread at once) until
  * CMD exits, SIGINT/SIGTERM/SIGHUP arrives, or the session is stopped;
- * then STOP, drain the rest, and write the trace (kernel_drain.c).
+ * then STOP, drain the rest, and write the trace (kernel_drain.c). Reading
+ * is done by one thread pinned to each CPU (kernel_drain.c); this thread
+ * writes the trace.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -42,6 +44,13 @@ struct krec_opts {
 };
 
 static volatile sig_atomic_t got_signal;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 static void on_signal(int sig) { got_signal = sig; }
 
 static void parse_rule(struct krec_opts *o, const char *s)
@@ -207,7 +216,6 @@ static pid_t start(int fd, char **cmd)
 static void record_loop(struct drain *d, pid_t *child, int *status)
 {
 	for (;;) {
-		struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
 		int rc = mt_kdrain_round(d, 0);
 
 		if (rc < 0) {
@@ -225,10 +233,9 @@ static void record_loop(struct drain *d, pid_t *child, int *status)
 				kill(*child, got_signal);
 			return;
 		}
-		/* Woken early when a buffer is a quarter full; the timeout
-		 * bounds the latency of a trickle and of CMD's exit. */
-		if (poll(&pfd, 1, 50) < 0 && errno != EINTR)
-			perror_msg_and_die("poll %s", MMIOTAP_KDEV);
+		/* The reader threads read as records come; this round
+		 * writes them out every 50 ms. */
+		sleep_ms(50);
 	}
 }
 
@@ -277,8 +284,10 @@ int mt_cli_kernel_record(int argc, char **argv)
 	d->w = open_output(o.out);
 	catch_signals();
 	child = start(d->fd, o.cmd);
+	mt_kdrain_readers_start(d);
 	record_loop(d, &child, &status);
-	rc = finish(d);
+	mt_kdrain_readers_stop(d);
+	rc = finish(d); /* takes what the stopped readers still hold */
 	if (child > 0)
 		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 			;
@@ -291,7 +300,7 @@ int mt_cli_kernel_record(int argc, char **argv)
 		fprintf(stderr, "mmiotap kernel: %llu records (%llu accesses, %llu unknown, %llu lost) written to %s\n",
 			(unsigned long long)d->nrec, (unsigned long long)d->naccess,
 			(unsigned long long)d->nunknown, (unsigned long long)d->nlost, o.out);
-	free(d->pend);
+	mt_kdrain_free(d);
 	free(d);
 	return exit_status(&o, status);
 }

@@ -12,13 +12,16 @@
  * moves `tail`; a full ring counts losses and writes a LOST record with the
  * count as soon as there is room again, where they happened.
  *
- * The reader is woken (poll) through an irq_work once a ring is a quarter
- * full (irq_work: safe from NMI and from any lock the traced driver holds),
+ * The reader is woken (poll) once a ring is a quarter full, by a function
+ * call on another CPU (an irq_work from NMI): safe from any lock the traced
+ * driver holds, and the reader does not queue up behind it on this CPU;
  * and wakes writers that wait for room (mt_fault.c) after each read.
  *
  * Lifetime: the rings exist from START to the end of the session; readers
- * hold mtk_read_mutex, which mtk_buf_free() takes; the fault path is
- * covered by mtk_quiesce() (mt_fault.c) before the memory goes.
+ * and writers use them with preemption off, so mtk_quiesce() (mt_order.c)
+ * before the memory goes covers both. Readers move records to a bounce
+ * buffer under a spinlock and copy to user space after it: a reader that
+ * the traced code preempts never holds up the others.
  */
 #include <linux/kernel.h>
 #include <linux/percpu.h>
@@ -31,6 +34,8 @@
 #include <linux/irq_work.h>
 #include <linux/wait.h>
 #include <linux/poll.h>
+#include <linux/smp.h>
+#include <linux/cpumask.h>
 #include <asm/local.h>
 #include "mt_kmod.h"
 
@@ -47,7 +52,10 @@ struct mtk_ring {
 static DEFINE_PER_CPU(struct mtk_ring, mtk_rings);
 static bool mtk_buf_ready;
 atomic64_t mtk_lost_total = ATOMIC64_INIT(0);
-static DEFINE_MUTEX(mtk_read_mutex);
+/* Readers: only while moving records out of the rings (preemption off, no
+ * sleeping: a reader preempted there by the traced code would stop every
+ * other reader); they copy to user space from their own bounce buffer. */
+static DEFINE_SPINLOCK(mtk_read_lock);
 
 /* Readers sleep in poll() on mtk_read_wq; writers wanting room sleep on
  * mtk_room_wq (mt_fault.c) until a read moves mtk_read_gen. */
@@ -56,11 +64,47 @@ DECLARE_WAIT_QUEUE_HEAD(mtk_room_wq);
 atomic_t mtk_read_gen = ATOMIC_INIT(0);
 static bool mtk_reader_waiting;
 
-static void mtk_wake_reader(struct irq_work *w)
+static int mtk_reader_cpu = -1;
+
+/*
+ * Waking the reader from the fault path: a function call on another CPU
+ * (where the reader then runs: woken from here, the scheduler could queue
+ * it behind the traced code on this CPU, which may keep preemption off),
+ * or from NMI an irq_work. False if there is no other CPU.
+ */
+static void mtk_wake_fn(void *unused);
+static call_single_data_t mtk_kick_csd = CSD_INIT(mtk_wake_fn, NULL);
+static atomic_t mtk_kick_busy = ATOMIC_INIT(0);
+
+static void mtk_wake_fn(void *unused)
+{
+	atomic_set(&mtk_kick_busy, 0);
+	wake_up_interruptible(&mtk_read_wq);
+}
+
+static void mtk_wake_iw(struct irq_work *w)
 {
 	wake_up_interruptible(&mtk_read_wq);
 }
-static struct irq_work mtk_reader_iw = IRQ_WORK_INIT(mtk_wake_reader);
+static struct irq_work mtk_reader_iw = IRQ_WORK_INIT(mtk_wake_iw);
+
+bool mtk_buf_kick_reader(void)
+{
+	int me = smp_processor_id(), cpu = READ_ONCE(mtk_reader_cpu);
+
+	if (in_nmi()) {
+		irq_work_queue(&mtk_reader_iw);
+		return true;
+	}
+	if (cpu < 0 || cpu == me || !cpu_online(cpu))
+		cpu = cpumask_any_but(cpu_online_mask, me);
+	if (cpu >= nr_cpu_ids)
+		return false;
+	if (atomic_cmpxchg(&mtk_kick_busy, 0, 1) == 0 &&
+	    smp_call_function_single_async(cpu, &mtk_kick_csd))
+		atomic_set(&mtk_kick_busy, 0);
+	return true;
+}
 
 static struct mmiotap_krec *mtk_ring_take(struct mtk_ring *rg, unsigned int need)
 {
@@ -141,7 +185,8 @@ void mtk_buf_commit(struct mmiotap_krec *r)
 	used = (unsigned long)local_read(&rg->head) - READ_ONCE(rg->tail);
 	if (unlikely(READ_ONCE(mtk_reader_waiting)) && used > (rg->mask + 1) / 4) {
 		WRITE_ONCE(mtk_reader_waiting, false);
-		irq_work_queue(&mtk_reader_iw);
+		if (!mtk_buf_kick_reader())
+			irq_work_queue(&mtk_reader_iw);
 	}
 }
 
@@ -178,39 +223,39 @@ static void mtk_buf_release_all(void)
 	}
 }
 
-/* End of the rings: no writer can be inside them once this returns. */
+/* End of the rings: no writer or reader is inside them once this returns
+ * (readers, like writers, use them with preemption off: mtk_quiesce()'s
+ * grace period covers both). Called under the control mutex. */
 void mtk_buf_free(void)
 {
-	mutex_lock(&mtk_read_mutex);
 	if (READ_ONCE(mtk_buf_ready)) {
 		WRITE_ONCE(mtk_buf_ready, false);
 		mtk_quiesce();
 	}
 	mtk_buf_release_all();
-	mutex_unlock(&mtk_read_mutex);
 	wake_up_all(&mtk_room_wq);
 	wake_up_interruptible_all(&mtk_read_wq);
 	irq_work_sync(&mtk_reader_iw);
+	while (atomic_read(&mtk_kick_busy))
+		cpu_relax();
 }
 
 int mtk_buf_alloc(unsigned int nrec)
 {
-	int cpu, ret = 0;
+	int cpu;
 
 	if (!nrec)
 		nrec = 65536;
 	if (nrec < 64 || nrec > (1u << 24) || (nrec & (nrec - 1)))
 		return -EINVAL;
 	mtk_buf_free();
-	mutex_lock(&mtk_read_mutex);
 	for_each_possible_cpu(cpu) {
 		struct mtk_ring *rg = per_cpu_ptr(&mtk_rings, cpu);
 
 		rg->rec = vzalloc(array_size(nrec, sizeof(*rg->rec)));
 		if (!rg->rec) {
 			mtk_buf_release_all();
-			ret = -ENOMEM;
-			goto out;
+			return -ENOMEM;
 		}
 		rg->mask = nrec - 1;
 		local_set(&rg->head, 0);
@@ -220,90 +265,92 @@ int mtk_buf_alloc(unsigned int nrec)
 		local_set(&rg->lost, 0);
 	}
 	atomic64_set(&mtk_lost_total, 0);
-	WRITE_ONCE(mtk_buf_ready, true);
-out:
-	mutex_unlock(&mtk_read_mutex);
-	return ret;
-}
-
-/* Copy n records of rg from slot t on (n fits without wrapping twice). */
-static int mtk_copy_out(struct mtk_ring *rg, char __user *ubuf, unsigned long t,
-			unsigned long n)
-{
-	unsigned long i = t & rg->mask, first = min(n, rg->mask + 1 - i);
-
-	if (copy_to_user(ubuf, &rg->rec[i], first * sizeof(*rg->rec)))
-		return -EFAULT;
-	if (n > first && copy_to_user(ubuf + first * sizeof(*rg->rec), &rg->rec[0],
-				      (n - first) * sizeof(*rg->rec)))
-		return -EFAULT;
+	smp_store_release(&mtk_buf_ready, true);
 	return 0;
 }
 
-/* Copy whole records out, CPU by CPU, what each CPU has published. */
+/* Move up to max records of rg to dst (read lock held); the slots may be
+ * overwritten once tail moved. Returns how many. */
+static unsigned long mtk_ring_move(struct mtk_ring *rg, struct mmiotap_krec *dst,
+				   unsigned long max)
+{
+	unsigned long t = rg->tail, n = min(smp_load_acquire(&rg->pub) - t, max);
+	unsigned long i = t & rg->mask, first = min(n, rg->mask + 1 - i);
+
+	memcpy(dst, &rg->rec[i], first * sizeof(*dst));
+	memcpy(dst + first, &rg->rec[0], (n - first) * sizeof(*dst));
+	smp_store_release(&rg->tail, t + n);
+	return n;
+}
+
+#define MTK_READ_MAX 4096 /* records per read(): the bounce buffer */
+
+/* Copy whole records out, CPU by CPU, what each CPU has published: moved
+ * to a bounce buffer under the read lock, then copied to user space. */
 ssize_t mtk_buf_read(char __user *ubuf, size_t len)
 {
-	size_t done = 0;
-	ssize_t ret;
+	unsigned long max = min_t(size_t, len / sizeof(struct mmiotap_krec), MTK_READ_MAX);
+	struct mmiotap_krec *bb;
+	unsigned long done = 0;
 	int cpu;
 
-	mutex_lock(&mtk_read_mutex);
-	if (!READ_ONCE(mtk_buf_ready))
-		goto out;
-	for_each_possible_cpu(cpu) {
-		struct mtk_ring *rg = per_cpu_ptr(&mtk_rings, cpu);
-		unsigned long t = rg->tail, n = smp_load_acquire(&rg->pub) - t;
-
-		n = min_t(unsigned long, n, (len - done) / sizeof(*rg->rec));
-		if (!n)
-			continue;
-		if (mtk_copy_out(rg, ubuf + done, t, n)) {
-			ret = done ? (ssize_t)done : -EFAULT;
-			goto unlock;
+	if (!max)
+		return 0;
+	bb = kvmalloc_array(max, sizeof(*bb), GFP_KERNEL);
+	if (!bb)
+		return -ENOMEM;
+	WRITE_ONCE(mtk_reader_cpu, raw_smp_processor_id());
+	spin_lock(&mtk_read_lock);
+	if (smp_load_acquire(&mtk_buf_ready)) {
+		for_each_possible_cpu(cpu) {
+			if (done == max)
+				break;
+			done += mtk_ring_move(per_cpu_ptr(&mtk_rings, cpu), bb + done, max - done);
 		}
-		/* The slots may be overwritten from here on. */
-		smp_store_release(&rg->tail, t + n);
-		done += n * sizeof(*rg->rec);
 	}
-out:
-	ret = done;
-unlock:
-	mutex_unlock(&mtk_read_mutex);
+	spin_unlock(&mtk_read_lock);
 	if (done) {
 		mtk_wait_reader_progress();
 		atomic_inc(&mtk_read_gen);
 		if (wq_has_sleeper(&mtk_room_wq))
 			wake_up_all(&mtk_room_wq);
 	}
-	return ret;
+	if (done && copy_to_user(ubuf, bb, done * sizeof(*bb))) {
+		atomic64_add(done, &mtk_lost_total); /* taken out, never delivered */
+		done = 0;
+		kvfree(bb);
+		return -EFAULT;
+	}
+	kvfree(bb);
+	return done * sizeof(*bb);
 }
 
 /* Whether any ring holds published records not read yet. */
 static bool mtk_buf_pending(void)
 {
+	bool any = false;
 	int cpu;
 
-	if (!READ_ONCE(mtk_buf_ready))
-		return false;
-	for_each_possible_cpu(cpu) {
-		struct mtk_ring *rg = per_cpu_ptr(&mtk_rings, cpu);
+	preempt_disable(); /* the rings stay while we look (mtk_buf_free()) */
+	if (smp_load_acquire(&mtk_buf_ready)) {
+		for_each_possible_cpu(cpu) {
+			struct mtk_ring *rg = per_cpu_ptr(&mtk_rings, cpu);
 
-		if (smp_load_acquire(&rg->pub) != READ_ONCE(rg->tail))
-			return true;
+			if (smp_load_acquire(&rg->pub) != READ_ONCE(rg->tail)) {
+				any = true;
+				break;
+			}
+		}
 	}
-	return false;
+	preempt_enable();
+	return any;
 }
 
 __poll_t mtk_buf_poll(struct file *f, poll_table *pt)
 {
-	__poll_t mask = 0;
-
 	poll_wait(f, &mtk_read_wq, pt);
-	mutex_lock(&mtk_read_mutex);
+	WRITE_ONCE(mtk_reader_cpu, raw_smp_processor_id());
 	WRITE_ONCE(mtk_reader_waiting, true);
 	smp_mb(); /* pairs with the writers' used count before their check */
-	if (mtk_buf_pending())
-		mask |= EPOLLIN | EPOLLRDNORM;
-	mutex_unlock(&mtk_read_mutex);
-	return mask;
+	return mtk_buf_pending() ? EPOLLIN | EPOLLRDNORM : 0;
 }

@@ -232,14 +232,19 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	/* Instruction fetch faults on a traced page are not ours to fix. */
 	if (error_code & X86_PF_INSTR)
 		return MTK_NOT_OURS;
+	/* Lossless where the driver can wait: no emulation until the reader
+	 * made room (sleeping: the fault comes again; else spinning, with
+	 * interrupts on if they were: hence before the decode cache is
+	 * used, which an interrupt's fault may use too). */
+	if (mtk_buf_room_low()) {
+		if (!via_stub && mtk_wait_for_room(regs))
+			return MTK_SLEEP;
+		mtk_spin_for_room(regs);
+	}
 	nmi = in_nmi();
 	d = mtk_decode_at(regs, code, &n, nmi);
 	if (!n)
 		return MTK_NOT_OURS;
-	/* Lossless where the driver can wait: no emulation until the reader
-	 * made room (the fault comes again). */
-	if (!via_stub && mtk_buf_room_low() && mtk_wait_for_room(regs))
-		return MTK_SLEEP;
 	t0 = local_clock();
 	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
 	c = (struct mtk_ctx){

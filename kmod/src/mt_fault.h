@@ -59,6 +59,7 @@ void mtk_disarm_page(struct mtk_region *r, unsigned long addr);
 
 /* mt_wait.c */
 bool mtk_wait_for_room(struct pt_regs *regs);
+void mtk_spin_for_room(struct pt_regs *regs);
 bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, bool write);
 void mtk_fault_sleep(struct pt_regs *regs);
 void mtk_wait_exit(void);

@@ -114,6 +114,7 @@ extern atomic64_t mtk_lost_total;
 extern struct wait_queue_head mtk_room_wq;
 extern atomic_t mtk_read_gen;
 void mtk_wait_reader_progress(void); /* mt_wait.c */
+bool mtk_buf_kick_reader(void);
 
 /* mt_select.c */
 int mtk_select_add(const struct mmiotap_ksel *s);

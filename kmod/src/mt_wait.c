@@ -14,10 +14,13 @@
  * in) and returns; the exception returns to the instruction, which faults
  * again and is emulated with room.
  *
- * Where waiting is impossible (NMI, hardirq, softirq, spinlocks or
- * interrupts off in the driver, the tracepoint hook), or the wait ran out
- * (the reader stalled: no more waits until it reads again), the access is
- * emulated anyway and what does not fit is counted in a LOST record.
+ * Where the driver cannot sleep (softirq, spinlocks, preemption or
+ * interrupts off, the tracepoint hook), the fault spins instead for the
+ * reader (woken on another CPU) to make room, as long as it makes progress
+ * (mtk_spin_for_room()). Where nothing can wait (NMI, hardirq, no other CPU for the
+ * reader) or the wait ran out (the reader stalled: no more waits until it
+ * reads again), the access is emulated anyway and what does not fit is
+ * counted in a LOST record.
  * A task sent here once for an instruction is not sent again for it if the
  * wait could not be taken or did not help (mtk_nowait), so nothing loops.
  */
@@ -29,9 +32,12 @@
 #include <linux/pagemap.h>
 #include <linux/rcupdate.h>
 #include <linux/delay.h>
+#include <linux/sched/clock.h>
 #include "mt_fault.h"
 
 #define MTK_WAIT_MS 1000
+#define MTK_SPIN_MS 200
+#define MTK_SPIN_IRQOFF_MS 20
 
 enum { MTK_SLEEP_ROOM = 1, MTK_SLEEP_FAULT_IN };
 
@@ -61,6 +67,47 @@ void mtk_wait_reader_progress(void)
 {
 	if (READ_ONCE(mtk_reader_stalled))
 		WRITE_ONCE(mtk_reader_stalled, false);
+}
+
+/*
+ * Fault path, where the fault could not be sent to sleep (an atomic
+ * section, softirq, the tracepoint hook): spin until the reader made room,
+ * if it can run on another CPU (woken there). Interrupts are enabled
+ * meanwhile if the driver had them on (preemption stays off: this CPU's
+ * ring is the one we wait for). The reader must show progress (a read)
+ * every MTK_SPIN_MS (MTK_SPIN_IRQOFF_MS with interrupts off); else it is
+ * marked stalled and no fault waits until it reads again. Not in NMI or
+ * hardirq context: nothing waits there.
+ */
+void mtk_spin_for_room(struct pt_regs *regs)
+{
+	bool irqs = regs->flags & X86_EFLAGS_IF;
+	u64 bound = (irqs ? MTK_SPIN_MS : MTK_SPIN_IRQOFF_MS) * NSEC_PER_MSEC, last;
+	int gen;
+
+	if (in_nmi() || in_hardirq() || READ_ONCE(mtk_reader_stalled) || !mtk_buf_kick_reader())
+		return;
+	this_cpu_inc(mtk_stats.waits);
+	preempt_disable();
+	if (irqs)
+		local_irq_enable();
+	gen = atomic_read(&mtk_read_gen);
+	last = local_clock();
+	while (mtk_buf_room_low()) {
+		u64 now = local_clock();
+
+		if (atomic_read(&mtk_read_gen) != gen) {
+			gen = atomic_read(&mtk_read_gen);
+			last = now;
+		} else if (now - last > bound) {
+			WRITE_ONCE(mtk_reader_stalled, true);
+			break;
+		}
+		cpu_relax();
+	}
+	if (irqs)
+		local_irq_disable();
+	preempt_enable();
 }
 
 /* One-shot: true (and forgotten) if current was refused a wait at ip. */
