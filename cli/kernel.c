@@ -361,7 +361,7 @@ static int kernel_status(void)
 	if (mt_kdev_status(fd, &st))
 		perror_msg_and_die("status");
 	close(fd);
-	printf("tracing %s, %u mappings armed, last seq %llu, %llu accesses emulated, %llu unknown, %llu lost, %llu waits for the reader",
+	printf("tracing %s, %u mappings armed, last seq %llu, %llu faults emulated, %llu unknown, %llu lost, %llu waits for the reader",
 	       st.tracing ? "on" : "off", st.regions, (unsigned long long)st.last_seq,
 	       (unsigned long long)st.emulated, (unsigned long long)st.unknown,
 	       (unsigned long long)st.lost, (unsigned long long)st.waits);

@@ -118,7 +118,7 @@ static void __exit mtk_exit(void)
 	mtk_region_remove_all(true);
 	mtk_fault_exit();
 	mtk_stats_sum(&st);
-	pr_info("mmiotap: unloaded (%llu accesses emulated, %llu unknown (%llu single-stepped), %llu ns per access in the fault probe)\n",
+	pr_info("mmiotap: unloaded (%llu faults emulated, %llu unknown (%llu single-stepped), %llu ns per fault in the fault probe)\n",
 		st.faults, st.unknown, st.stepped,
 		st.probe_timed ? st.probe_ns / st.probe_timed : 0);
 }

@@ -94,8 +94,8 @@ unload_round() { # $1 how (attached | new), $2 delay before the rmmod
 	sleep 0.3 # on, untraced
 	echo Y >/sys/kernel/debug/mtk_ivtest/stop
 	wait "$pid" || vm_die "round $1 $2: the driver saw a wrong value (or failed) across the unload"
-	emu=$(dmesg | sed -n 's/.*mmiotap: unloaded (\([0-9]*\) accesses emulated.*/\1/p' | tail -n1)
-	echo "$1 delay $2: $emu accesses emulated before the unload, rmmod took $(((t1 - t0) / 1000000)) ms, driver still running after rmmod: $running" |
+	emu=$(dmesg | sed -n 's/.*mmiotap: unloaded (\([0-9]*\) faults emulated.*/\1/p' | tail -n1)
+	echo "$1 delay $2: $emu faults emulated before the unload, rmmod took $(((t1 - t0) / 1000000)) ms, driver still running after rmmod: $running" |
 		tee -a "$VM_RESULTS/rounds.txt"
 }
 # A round goes on (1000 iterations at least, 60 s at most) until told to

@@ -31,8 +31,8 @@ for delay in ${MTK_UNLOAD_DELAYS:-0.2 0.6 1.2}; do
 	kill -0 "$pid" 2>/dev/null && running=yes
 	wait "$pid" || vm_die "round $delay: the test driver saw a wrong value (or failed) across the unload"
 	rmmod mtk_edutest
-	emu=$(dmesg | sed -n 's/.*mmiotap: unloaded (\([0-9]*\) accesses emulated.*/\1/p')
-	echo "delay $delay: $emu accesses emulated before the unload, rmmod took $(((t1 - t0) / 1000000)) ms, driver still running after rmmod: $running" |
+	emu=$(dmesg | sed -n 's/.*mmiotap: unloaded (\([0-9]*\) faults emulated.*/\1/p')
+	echo "delay $delay: $emu faults emulated before the unload, rmmod took $(((t1 - t0) / 1000000)) ms, driver still running after rmmod: $running" |
 		tee -a "$VM_RESULTS/rounds.txt"
 	dmesg | grep -E 'mtk_edutest' || true
 done

@@ -17,7 +17,7 @@ rc=$?
 [ $rc = 0 ] || { echo "FAIL: the VM run failed (exit $rc)"; exit 1; }
 n=$(grep -c '^delay' "$res/rounds.txt")
 [ "$n" -eq 3 ] || { echo "FAIL: $n rounds done, want 3"; exit 1; }
-if grep -q 'delay .*: 0 accesses emulated\|delay .*:  accesses' "$res/rounds.txt"; then
+if grep -q 'delay .*: 0 faults emulated\|delay .*:  faults' "$res/rounds.txt"; then
 	echo "FAIL: a round emulated nothing before the unload"; cat "$res/rounds.txt"; exit 1
 fi
 mid=$(grep -c 'still running after rmmod: yes' "$res/rounds.txt")

@@ -132,7 +132,7 @@ struct mmiotap_kstatus {
 	__u32 size;        /* sizeof(struct mmiotap_kstatus), set by the caller */
 	__u32 tracing;     /* 1 between START and STOP */
 	__u64 last_seq;    /* last sequence number handed out */
-	__u64 emulated;    /* accesses emulated since load */
+	__u64 emulated;    /* faults emulated since load (an instruction, or a chunk of a REP string) */
 	__u64 unknown;     /* UNKNOWN records since load */
 	__u64 lost;        /* records lost since START (all CPUs) */
 	__u32 regions;     /* mappings armed now */
