@@ -7,10 +7,11 @@
  *   mtk-ctl stop|read|start   one STOP / read() / START (SELECT of edu BAR0
  *                             first for start) on a new open file; prints
  *                             "ok" or the errno name (exit 0 either way)
- *   mtk-ctl hammer SECS PHYS  for SECS seconds: open, then a random mix of
- *                             SELECT PHYS (A-B hex), START, read, poll,
- *                             STATUS, MARK, STOP and close (or exit without
- *                             closing); prints the counts of each result
+ *   mtk-ctl hammer SECS PHYS  for SECS seconds, clients one after another,
+ *                             each a random mix of up to 40 SELECT PHYS (A-B
+ *                             hex), START, read, poll, STATUS, MARK, STOP
+ *                             and close; every other one in a child that
+ *                             exits without closing; prints counts
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include "mmiotap/kabi.h"
 
 static const char *ename(int e)
@@ -75,15 +77,13 @@ static int one(const char *what, const char *range)
 enum { OP_SEL, OP_START, OP_READ, OP_POLL, OP_STATUS, OP_MARK, OP_STOP, OP_CLOSE, OP_N };
 static const char *const op_name[OP_N] = { "select", "start", "read", "poll", "status", "mark", "stop", "close" };
 
-static int hammer(int secs, const char *range)
+/* One client: up to 40 random operations, then close or plain exit. */
+static void client(const char *range, unsigned long cnt[OP_N][3], int close_at_end)
 {
-	static unsigned long cnt[OP_N][3]; /* ok, EBUSY, other */
-	time_t end = time(NULL) + secs;
-	char buf[64 * 256];
+	static char buf[64 * 256];
 	int fd = -1;
 
-	srand((unsigned)getpid());
-	while (time(NULL) < end) {
+	for (int k = rand() % 40; k >= 0; k--) {
 		int op = rand() % OP_N, e = 0;
 
 		if (fd < 0 && (fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC)) < 0) {
@@ -120,11 +120,41 @@ static int hammer(int secs, const char *range)
 			break;
 		}
 		cnt[op][e == 0 ? 0 : e == EBUSY ? 1 : 2]++;
-		if (rand() % 200 == 0)
-			_exit(0); /* the kernel closes what is open */
 	}
+	/* a child leaves it to the kernel to close (as at a kill) */
+	if (close_at_end && fd >= 0)
+		close(fd);
+}
+
+/* Clients one after the other for secs seconds, every other one in a
+ * child process that exits without closing; the counts of the parent's. */
+static int hammer(int secs, const char *range)
+{
+	static unsigned long cnt[OP_N][3]; /* ok, EBUSY, other */
+	time_t end = time(NULL) + secs;
+	unsigned long nclients = 0;
+
+	srand((unsigned)getpid());
+	while (time(NULL) < end) {
+		if (nclients++ & 1) {
+			pid_t p = fork();
+
+			if (p == 0) {
+				client(range, cnt, 0);
+				_exit(0);
+			}
+			if (p > 0)
+				waitpid(p, NULL, 0);
+		} else {
+			client(range, cnt, 1);
+		}
+		/* let the recorders, and now and then rmmod, in */
+		usleep((useconds_t)(nclients % 8 ? rand() % 20000 : 300000));
+	}
+	printf("hammer: %lu clients; in this process:", nclients);
 	for (int i = 0; i < OP_N; i++)
-		printf("%s ok %lu busy %lu other %lu\n", op_name[i], cnt[i][0], cnt[i][1], cnt[i][2]);
+		printf(" %s %lu/%lu/%lu", op_name[i], cnt[i][0], cnt[i][1], cnt[i][2]);
+	printf(" (ok/EBUSY/other)\n");
 	return 0;
 }
 
