@@ -2,7 +2,7 @@
 # benchmark. `mmiotap record --ptrace` / `--pid` reach it through
 # cli/ptrace_record.c.
 
-PT_SRCS := runtime/ptrace/tracer.c runtime/common/devfile.c
+PT_SRCS := $(wildcard runtime/ptrace/pt_*.c) runtime/common/devfile.c
 PT_LIB := $(BUILD)/libmtptrace.a
 # What a program using the tracer links (after its own objects).
 PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/ring.o \
