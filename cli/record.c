@@ -142,6 +142,7 @@ static uint16_t evf_to_rf(unsigned f)
 	uint16_t r = 0;
 	if (f & (MT_EVF_INJECTED | MT_EVF_PROBE)) r |= MT_RF_INJECTED;
 	if (f & MT_EVF_DROPPED) r |= MT_RF_DROPPED;
+	if (f & MT_EVF_DELAYED) r |= MT_RF_DELAYED;
 	if (f & MT_EVF_LOCKED) r |= MT_RF_LOCKED;
 	if (f & MT_EVF_RMW) r |= MT_RF_RMW;
 	if (f & MT_EVF_STRING) r |= MT_RF_STRING;
