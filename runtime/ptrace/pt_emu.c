@@ -10,12 +10,13 @@
 #include <cpuid.h>
 #include <elf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 
+#include "mmiotap/rt_access.h"
 #include "mmiotap/xrun.h"
 #include "pt_int.h"
 
@@ -257,17 +258,44 @@ static int op_exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displ
 
 /* ---- memory --------------------------------------------------------------------------------- */
 
-static int traced_access(struct pt_ectx *c, struct pt_region *r, uint64_t addr, void *buf,
-			 unsigned size, unsigned flags, int is_write)
+static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
 {
-	if (!(r->prot & (is_write ? PROT_WRITE : PROT_READ))) {
-		c->denied = 1;
-		return -EFAULT;
+	struct pt_ectx *c = be;
+	struct pt_region *r = pt_region_find(c->mm, addr);
+	if (!r) {
+		ar->end = pt_region_next(c->mm, addr, UINT64_MAX);
+		return 0;
 	}
-	volatile uint8_t *a = r->al->base + r->al_off + (addr - r->start);
-	unsigned evf = mt_devfile_evflags(flags);
-	uint8_t orig[64];
-	unsigned dlen = size > 64 ? 64 : size;
+	ar->start = r->start;
+	ar->end = r->end;
+	ar->alias = r->al->base + r->al_off;
+	ar->prot = r->prot;
+	ar->map_id = r->map_id;
+	ar->map_start = r->map_start;
+	ar->map_phys = r->pci.phys;
+	ar->rules = pt.o->inject != NULL;
+	ar->priv = r;
+	return 1;
+}
+
+/* Normal memory of the tracee; a partial transfer names the fault. */
+static int acc_plain(void *be, uint64_t addr, void *buf, unsigned n, int is_write,
+		     uint64_t *fault)
+{
+	struct pt_ectx *c = be;
+	size_t done = 0;
+	int rc = is_write ? pt_rmem_write(c->t->tid, addr, buf, n, &done)
+			  : pt_rmem_read(c->t->tid, addr, buf, n, &done);
+	if (rc)
+		*fault = addr + done;
+	return rc;
+}
+
+/* The caller's --inject hook (mt_ptrace_opts.inject). */
+static unsigned acc_inject(void *be, const struct mt_acc_region *ar, uint64_t addr,
+			   int is_write, void *val, unsigned size)
+{
+	const struct pt_region *r = ar->priv;
 	struct mt_ptrace_map m = {
 		.map_id = r->map_id,
 		.map_offset = addr - r->map_start,
@@ -281,68 +309,40 @@ static int traced_access(struct pt_ectx *c, struct pt_region *r, uint64_t addr, 
 		.bar = r->bar,
 		.path = r->path,
 	};
-	if (is_write) {
-		memcpy(orig, buf, dlen);
-		if (pt.o->inject)
-			pt.o->inject(pt.o->inject_arg, &m, 1, buf, size, &evf);
-		if (!(evf & MT_EVF_DROPPED))
-			mt_dev_write(a, buf, size);
-	} else {
-		mt_dev_read(a, buf, size);
-		memcpy(orig, buf, dlen);
-		if (pt.o->inject)
-			pt.o->inject(pt.o->inject_arg, &m, 0, buf, size, &evf);
-	}
-	int changed = memcmp(orig, buf, dlen) != 0;
-	if (changed)
-		evf |= MT_EVF_INJECTED;
-	pt.st.accesses++;
-	pt_emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, c->t, r, addr, c->pc, buf,
-		   changed || (evf & MT_EVF_DROPPED) ? orig : NULL, size, evf);
-	return 0;
+	unsigned evf = 0;
+	pt.o->inject(pt.o->inject_arg, &m, is_write, val, size, &evf);
+	return evf & (MT_EVF_DROPPED | MT_EVF_DELAYED);
 }
 
-static int do_access(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags,
-		     int is_write)
+static void acc_put(void *be, struct mt_ev *ev)
 {
-	struct pt_ectx *c = op;
-	uint8_t *b = buf;
-	while (size) {
-		struct pt_region *r = pt_region_find(c->mm, addr);
-		unsigned n = size;
-		int rc;
-		if (r) {
-			if (addr + n > r->end)
-				n = (unsigned)(r->end - addr);
-			rc = traced_access(c, r, addr, b, n, flags, is_write);
-		} else {
-			/* normal memory up to the next region */
-			n = (unsigned)(pt_region_next(c->mm, addr, addr + n) - addr);
-			rc = is_write ? pt_rmem_write(c->t->tid, addr, b, n, NULL)
-				      : pt_rmem_read(c->t->tid, addr, b, n, NULL);
-		}
-		if (rc)
-			return rc;
-		addr += n;
-		b += n;
-		size -= n;
-	}
-	return 0;
+	struct pt_ectx *c = be;
+	pt_put_access(c->t, ev);
 }
 
-static int op_read(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags)
+/* No reserve_seq: events are numbered as they are put (pt_event.c). */
+static const struct mt_acc_ops acc_ops = {
+	.region = acc_region,
+	.plain = acc_plain,
+	.inject = acc_inject,
+	.put = acc_put,
+};
+
+void pt_ectx_init(struct pt_ectx *c, struct pt_task *t, uint64_t pc)
 {
-	return do_access(op, addr, buf, size, flags, 0);
+	memset(c, 0, sizeof(*c));
+	c->t = t;
+	c->mm = t->mm;
+	c->acc.ops = &acc_ops;
+	c->acc.be = c;
+	c->acc.pc = pc;
 }
 
-static int op_write(void *op, uint64_t addr, const void *buf, unsigned size, unsigned flags)
-{
-	return do_access(op, addr, (void *)buf, size, flags, 1);
-}
+_Static_assert(offsetof(struct pt_ectx, acc) == 0, "mt_acc_emu_read wants acc first");
 
 const struct mt_emu_ops pt_emu_ops = {
-	.mem_read = op_read,
-	.mem_write = op_write,
+	.mem_read = mt_acc_emu_read,
+	.mem_write = mt_acc_emu_write,
 	.vec_get = op_vec_get,
 	.vec_set = op_vec_set,
 	.kmask_get = op_kmask_get,

@@ -49,14 +49,20 @@ uint32_t pt_new_map_id(void)
 	return id;
 }
 
-static void ev_head(struct mt_ev *ev, int type, struct pt_task *t, uint32_t map_id,
-		    uint64_t addr, uint64_t pc)
+/* Who made the event: process, thread, the CPU it ran on. */
+static void ev_who(struct mt_ev *ev, struct pt_task *t)
 {
-	ev->type = (uint16_t)type;
 	ev->pid = (uint32_t)t->tgid;
 	ev->tid = (uint32_t)t->tid;
 	int cpu = pt_task_cpu(t);
 	ev->cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
+}
+
+static void ev_head(struct mt_ev *ev, int type, struct pt_task *t, uint32_t map_id,
+		    uint64_t addr, uint64_t pc)
+{
+	ev->type = (uint16_t)type;
+	ev_who(ev, t);
 	ev->map_id = map_id;
 	ev->pc = pc;
 	ev->addr = addr;
@@ -113,22 +119,8 @@ void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
 	ev_put(&u.ev);
 }
 
-void pt_emit_rw(int type, struct pt_task *t, const struct pt_region *r, uint64_t addr,
-		uint64_t pc, const void *val, const void *orig, unsigned size, unsigned evf)
+void pt_put_access(struct pt_task *t, struct mt_ev *ev)
 {
-	union {
-		struct mt_ev ev;
-		uint8_t b[sizeof(struct mt_ev) + 2 * 64 + 8];
-	} u;
-	unsigned dlen = size > 64 ? 64 : size;
-	unsigned total = dlen * (orig ? 2 : 1);
-	ev_head(&u.ev, type, t, r->map_id, addr, pc);
-	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + total + 7) & ~7u);
-	u.ev.width = (uint16_t)size;
-	u.ev.flags = (uint16_t)evf;
-	memset(u.ev.data, 0, (total + 7) & ~7u);
-	memcpy(u.ev.data, val, dlen);
-	if (orig)
-		memcpy(u.ev.data + dlen, orig, dlen);
-	ev_put(&u.ev);
+	ev_who(ev, t);
+	ev_put(ev);
 }

@@ -260,12 +260,14 @@ int pt_handle_fault(struct pt_task *t)
 	size_t n;
 	int rc;
 	const struct mt_decoded *d = decode_at(t, u.rip, bytes, &n, &rc);
-	struct pt_ectx c = { .t = t, .mm = t->mm, .pc = u.rip };
+	struct pt_ectx c;
+	pt_ectx_init(&c, t, u.rip);
 	if (d)
 		rc = emulate(t, &u, d, &c);
+	pt.st.accesses += c.acc.ntraced;
 	if (rc == 0)
 		return 1;
-	if (c.denied || rc == MT_EMU_MEMFAULT)
+	if (c.acc.denied || rc == MT_EMU_MEMFAULT)
 		return 0; /* the program's own fault: deliver SIGSEGV */
 	if (rc == MT_EMU_DIVIDE_ERROR) {
 		deliver_divide_error(t, u.rip, u.rsp);

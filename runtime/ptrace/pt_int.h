@@ -24,6 +24,7 @@
 
 #include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
+#include "mmiotap/rt_access.h"
 #include "mt_ptrace.h"
 
 #define PT_DCACHE_SLOTS 64
@@ -204,21 +205,23 @@ uint32_t pt_new_map_id(void);
 void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi);
 void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
 		    uint64_t pc, const void *data, unsigned len, unsigned flags);
-void pt_emit_rw(int type, struct pt_task *t, const struct pt_region *r, uint64_t addr,
-		uint64_t pc, const void *val, const void *orig, unsigned size, unsigned evf);
+/* An R/W event built by runtime/common/access.c: pid, tid, cpu, numbered, put. */
+void pt_put_access(struct pt_task *t, struct mt_ev *ev);
 
 /* ---- emulation context (pt_emu.c) ------------------------------------------- */
 
 struct pt_ectx {
+	struct mt_acc acc;       /* memory (pc; denied: the program's own fault); first:
+				  * mt_acc_emu_read/write are the memory callbacks */
 	struct pt_task *t;
 	struct pt_mm *mm;
-	uint64_t pc;
-	int denied;
 	int xs_loaded, xs_dirty;
 	size_t xs_len;
 };
 
 extern const struct mt_emu_ops pt_emu_ops;
+/* The context of stopped task t's instruction at pc. */
+void pt_ectx_init(struct pt_ectx *c, struct pt_task *t, uint64_t pc);
 void pt_xs_layout(void);
 /* Write the tracee's XSAVE state back if the instruction changed it. */
 void pt_xs_store(struct pt_ectx *c);
