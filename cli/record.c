@@ -142,6 +142,7 @@ static uint16_t evf_to_rf(unsigned f)
 	uint16_t r = 0;
 	if (f & (MT_EVF_INJECTED | MT_EVF_PROBE)) r |= MT_RF_INJECTED;
 	if (f & MT_EVF_DROPPED) r |= MT_RF_DROPPED;
+	if (f & MT_EVF_DELAYED) r |= MT_RF_DELAYED;
 	if (f & MT_EVF_LOCKED) r |= MT_RF_LOCKED;
 	if (f & MT_EVF_RMW) r |= MT_RF_RMW;
 	if (f & MT_EVF_STRING) r |= MT_RF_STRING;
@@ -151,6 +152,98 @@ static uint16_t evf_to_rf(unsigned f)
 	return r;
 }
 
+static uint16_t ev_cpu(const struct mt_ev *ev)
+{
+	return ev->cpu == ~0u || ev->cpu > 0xfffe ? MT_CPU_UNKNOWN : (uint16_t)ev->cpu;
+}
+
+/* READ, WRITE (value, wide value, original), UNKNOWN (instruction bytes)
+ * and UNMAP. */
+static int conv_access(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
+{
+	struct mt_enc_event e;
+	memset(&e, 0, sizeof(e));
+	e.kind = ev->type == MT_EV_READ ? MT_REC_READ
+		 : ev->type == MT_EV_WRITE ? MT_REC_WRITE
+		 : ev->type == MT_EV_UNKNOWN ? MT_REC_UNKNOWN : MT_REC_UNMAP;
+	e.map_id = (uint16_t)ev->map_id;
+	e.cpu = ev_cpu(ev);
+	e.pid = ev->pid;
+	e.tid = ev->tid;
+	e.seq = ev->seq;
+	e.ts = ev->ts;
+	e.pc = ev->pc;
+	uint64_t base = c->virt[e.map_id];
+	e.offset = ev->addr >= base ? (uint32_t)(ev->addr - base) : 0;
+	if (ev->type == MT_EV_READ || ev->type == MT_EV_WRITE) {
+		unsigned dlen = ev->width > 64 ? 64 : ev->width;
+		e.width = (uint8_t)dlen;
+		e.flags = evf_to_rf(ev->flags);
+		memcpy(&e.value, ev->data, dlen < 8 ? dlen : 8);
+		if (dlen > 8)
+			e.wide = ev->data;
+		if (e.flags & MT_RF_INJECTED)
+			e.orig = ev->data + dlen;
+	} else if (ev->type == MT_EV_UNKNOWN) {
+		unsigned len = ev->width > 15 ? 15 : ev->width;
+		e.flags = evf_to_rf(ev->flags) & MT_RF_STEPPED;
+		e.insn = ev->data;
+		e.insn_len = (uint8_t)len;
+		e.value = (len > 0 ? (uint64_t)ev->data[0] << 16 : 0) |
+			  (len > 1 ? (uint64_t)ev->data[1] << 8 : 0) |
+			  (len > 2 ? ev->data[2] : 0);
+	} else {
+		e.offset = 0;
+	}
+	return mt_enc_event(&c->st, p, room, &e);
+}
+
+static int conv_map(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
+{
+	const struct mt_ev_map *m = (const struct mt_ev_map *)ev->data;
+	struct mt_enc_map em;
+	memset(&em, 0, sizeof(em));
+	em.map_id = (uint16_t)ev->map_id;
+	em.text_id = ev->map_id;
+	em.pid = ev->pid;
+	em.seq = ev->seq;
+	em.ts = ev->ts;
+	em.phys = m->phys;
+	em.virt = ev->addr;
+	em.size = m->len;
+	em.pc = ev->pc;
+	em.file_offset = m->offset;
+	em.path = m->path;
+	em.path_len = m->pathlen;
+	em.bar = m->bar >= 0 ? (uint8_t)m->bar : 0xff;
+	em.source = MT_MAPSRC_FILE;
+	if (m->pci_bus >= 0) {
+		em.source = MT_MAPSRC_PCI;
+		em.pci_domain = (uint16_t)m->pci_domain;
+		em.pci_bus = (uint8_t)m->pci_bus;
+		em.pci_devfn = (uint8_t)((m->pci_dev << 3) | m->pci_fn);
+	}
+	c->virt[em.map_id] = ev->addr;
+	return mt_enc_map(p, room, &em);
+}
+
+/* Put by the thread that took the order lock over from a dead holder:
+ * addr records from seq on were never published. */
+static int conv_lost(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
+{
+	struct mt_enc_event e;
+	memset(&e, 0, sizeof(e));
+	e.kind = MT_REC_LOST;
+	e.cpu = ev_cpu(ev);
+	e.pid = ev->pid;
+	e.tid = ev->tid ? ev->tid : MT_TID_UNKNOWN;
+	e.seq = ev->seq;
+	e.ts = ev->ts;
+	e.value = ev->addr;
+	c->last_seq = ev->seq + (ev->addr ? ev->addr - 1 : 0);
+	return mt_enc_event(&c->st, p, room, &e);
+}
+
 /* Encode one ring event; returns 1 if something was encoded. */
 static int conv_event(struct conv *c, const struct mt_ev *ev)
 {
@@ -158,100 +251,26 @@ static int conv_event(struct conv *c, const struct mt_ev *ev)
 		return -ENOSPC;
 	uint8_t *p = c->buf + c->used;
 	size_t room = c->cap - c->used;
-	int n = 0;
-	uint16_t cpu = ev->cpu == ~0u || ev->cpu > 0xfffe ? MT_CPU_UNKNOWN : (uint16_t)ev->cpu;
+	int n;
 	c->last_seq = ev->seq;
 	c->last_ts = ev->ts;
 	switch (ev->type) {
 	case MT_EV_READ:
 	case MT_EV_WRITE:
 	case MT_EV_UNKNOWN:
-	case MT_EV_UNMAP: {
-		struct mt_enc_event e;
-		memset(&e, 0, sizeof(e));
-		e.kind = ev->type == MT_EV_READ ? MT_REC_READ
-			 : ev->type == MT_EV_WRITE ? MT_REC_WRITE
-			 : ev->type == MT_EV_UNKNOWN ? MT_REC_UNKNOWN : MT_REC_UNMAP;
-		e.map_id = (uint16_t)ev->map_id;
-		e.cpu = cpu;
-		e.pid = ev->pid;
-		e.tid = ev->tid;
-		e.seq = ev->seq;
-		e.ts = ev->ts;
-		e.pc = ev->pc;
-		uint64_t base = c->virt[e.map_id];
-		e.offset = ev->addr >= base ? (uint32_t)(ev->addr - base) : 0;
-		if (ev->type == MT_EV_READ || ev->type == MT_EV_WRITE) {
-			unsigned dlen = ev->width > 64 ? 64 : ev->width;
-			e.width = (uint8_t)dlen;
-			e.flags = evf_to_rf(ev->flags);
-			memcpy(&e.value, ev->data, dlen < 8 ? dlen : 8);
-			if (dlen > 8)
-				e.wide = ev->data;
-			if (e.flags & MT_RF_INJECTED)
-				e.orig = ev->data + dlen;
-		} else if (ev->type == MT_EV_UNKNOWN) {
-			unsigned len = ev->width > 15 ? 15 : ev->width;
-			e.flags = evf_to_rf(ev->flags) & MT_RF_STEPPED;
-			e.insn = ev->data;
-			e.insn_len = (uint8_t)len;
-			e.value = (len > 0 ? (uint64_t)ev->data[0] << 16 : 0) |
-				  (len > 1 ? (uint64_t)ev->data[1] << 8 : 0) |
-				  (len > 2 ? ev->data[2] : 0);
-		} else {
-			e.offset = 0;
-		}
-		n = mt_enc_event(&c->st, p, room, &e);
+	case MT_EV_UNMAP:
+		n = conv_access(c, ev, p, room);
 		break;
-	}
-	case MT_EV_MAP: {
-		const struct mt_ev_map *m = (const struct mt_ev_map *)ev->data;
-		struct mt_enc_map em;
-		memset(&em, 0, sizeof(em));
-		em.map_id = (uint16_t)ev->map_id;
-		em.text_id = ev->map_id;
-		em.pid = ev->pid;
-		em.seq = ev->seq;
-		em.ts = ev->ts;
-		em.phys = m->phys;
-		em.virt = ev->addr;
-		em.size = m->len;
-		em.pc = ev->pc;
-		em.file_offset = m->offset;
-		em.path = m->path;
-		em.path_len = m->pathlen;
-		em.bar = m->bar >= 0 ? (uint8_t)m->bar : 0xff;
-		em.source = MT_MAPSRC_FILE;
-		if (m->pci_bus >= 0) {
-			em.source = MT_MAPSRC_PCI;
-			em.pci_domain = (uint16_t)m->pci_domain;
-			em.pci_bus = (uint8_t)m->pci_bus;
-			em.pci_devfn = (uint8_t)((m->pci_dev << 3) | m->pci_fn);
-		}
-		c->virt[em.map_id] = ev->addr;
-		n = mt_enc_map(p, room, &em);
+	case MT_EV_MAP:
+		n = conv_map(c, ev, p, room);
 		break;
-	}
 	case MT_EV_MARK:
 		n = mt_enc_text(p, room, MT_REC_MARK, ev->seq, ev->ts, (const char *)ev->data,
 				ev->width);
 		break;
-	case MT_EV_LOST: {
-		/* put by the thread that took the order lock over from a dead
-		 * holder: addr records from seq on were never published */
-		struct mt_enc_event e;
-		memset(&e, 0, sizeof(e));
-		e.kind = MT_REC_LOST;
-		e.cpu = cpu;
-		e.pid = ev->pid;
-		e.tid = ev->tid ? ev->tid : MT_TID_UNKNOWN;
-		e.seq = ev->seq;
-		e.ts = ev->ts;
-		e.value = ev->addr;
-		c->last_seq = ev->seq + (ev->addr ? ev->addr - 1 : 0);
-		n = mt_enc_event(&c->st, p, room, &e);
+	case MT_EV_LOST:
+		n = conv_lost(c, ev, p, room);
 		break;
-	}
 	default:
 		return 0;
 	}
@@ -259,31 +278,6 @@ static int conv_event(struct conv *c, const struct mt_ev *ev)
 		return n;
 	c->used += (size_t)n;
 	return 1;
-}
-
-static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz, int timeout)
-{
-	size_t got = mt_ring_get(r, tmp, tmpsz, timeout);
-	uint64_t nev = 0;
-	for (size_t off = 0; off < got;) {
-		const struct mt_ev *ev = (const struct mt_ev *)(tmp + off);
-		if (conv_event(c, ev) == -ENOSPC) {
-			conv_flush(c, nev);
-			nev = 0;
-			continue;
-		}
-		nev++;
-		off += ev->size;
-	}
-	conv_flush(c, nev);
-}
-
-/* A traced thread that died holding the order lock, with nobody waiting
- * for the lock to notice: take it over (writes the LOST event), so the
- * other processes and the trace go on. Cheap when the lock is free. */
-static void reap(struct mt_ring *r)
-{
-	mt_ring_reap(r, (uint32_t)getpid(), 0);
 }
 
 static void reraise(int sig)
@@ -355,231 +349,360 @@ int mt_cli_record(int argc, char **argv)
 	return rc;
 }
 
-static int record_main(int argc, char **argv)
+/* ---- options ----------------------------------------------------------------- */
+
+struct rec_opts {
+	const char *out, *libopt;
+	char **globs, **rules;    /* --trace-file, --inject (mem.globs, mem.rules) */
+	int nglobs, nrules;
+	int nodef, quiet;
+	int use_ptrace, sysstops; /* --ptrace / --pid: cli/ptrace_record.c */
+	pid_t attach_pid;
+	char **prog;              /* PROG ARGS, NULL with --pid */
+};
+
+/* Every --inject rule parses (the runtime would only find out in PROG). */
+static int check_rules(const struct rec_opts *o)
 {
-	static const struct option lo[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "trace-file", required_argument, NULL, 't' },
-		{ "inject", required_argument, NULL, 'i' },
-		{ "no-default-files", no_argument, NULL, 'N' },
-		{ "lib", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "ptrace", no_argument, NULL, 'P' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "syscall-stops", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *out = "mmiotap.trace", *libopt = NULL;
-	char **globs = mem.globs = calloc((size_t)argc + 1, sizeof(char *));
-	char **rules = mem.rules = calloc((size_t)argc + 1, sizeof(char *));
-	int nglobs = 0, nrules = 0, nodef = 0, quiet = 0, c;
-	int use_ptrace = 0, sysstops = 0; /* --ptrace / --pid: cli/ptrace_record.c */
-	pid_t attach_pid = 0;
-	if (!globs || !rules) {
+	for (int i = 0; i < o->nrules; i++) {
+		struct mt_inject_rule rule;
+		struct mt_rule_error err;
+		memset(&err, 0, sizeof(err));
+		if (mt_rule_parse(o->rules[i], &rule, &err) < 0) {
+			fprintf(stderr, "mmiotap record: --inject '%s': column %u: %s%s%s\n",
+				o->rules[i], err.column, err.msg, err.token[0] ? " near " : "",
+				err.token);
+			return 2;
+		}
+	}
+	return -1;
+}
+
+/* Fill *o from the command line: -1 to go on, else the exit status. */
+static const struct option record_lo[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "trace-file", required_argument, NULL, 't' },
+	{ "inject", required_argument, NULL, 'i' },
+	{ "no-default-files", no_argument, NULL, 'N' },
+	{ "lib", required_argument, NULL, 'L' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "ptrace", no_argument, NULL, 'P' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "syscall-stops", no_argument, NULL, 'S' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_opts(int argc, char **argv, struct rec_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->out = "mmiotap.trace";
+	o->globs = mem.globs = calloc((size_t)argc + 1, sizeof(char *));
+	o->rules = mem.rules = calloc((size_t)argc + 1, sizeof(char *));
+	if (!o->globs || !o->rules) {
 		fprintf(stderr, "mmiotap record: out of memory\n");
 		return 1;
 	}
+	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:t:i:qh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:t:i:qh", record_lo, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 't': globs[nglobs++] = optarg; break;
-		case 'i': rules[nrules++] = optarg; break;
-		case 'N': nodef = 1; break;
-		case 'L': libopt = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'P': use_ptrace = 1; break;
+		case 'o': o->out = optarg; break;
+		case 't': o->globs[o->nglobs++] = optarg; break;
+		case 'i': o->rules[o->nrules++] = optarg; break;
+		case 'N': o->nodef = 1; break;
+		case 'L': o->libopt = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'P': o->use_ptrace = 1; break;
 		case 'p':
-			attach_pid = (pid_t)atoi(optarg);
-			use_ptrace = 1;
-			if (attach_pid <= 0) {
+			o->attach_pid = (pid_t)atoi(optarg);
+			o->use_ptrace = 1;
+			if (o->attach_pid <= 0) {
 				fprintf(stderr, "mmiotap record: --pid wants a process id\n");
 				return 2;
 			}
 			break;
-		case 'S': sysstops = 1; break;
+		case 'S': o->sysstops = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind >= argc && !attach_pid) {
+	if (optind >= argc && !o->attach_pid) {
 		fprintf(stderr, "mmiotap record: no program given (usage: mmiotap record [opts] -- PROG ARGS)\n");
 		return 2;
 	}
-	for (int i = 0; i < nrules; i++) {
-		struct mt_inject_rule rule;
-		struct mt_rule_error err;
-		memset(&err, 0, sizeof(err));
-		if (mt_rule_parse(rules[i], &rule, &err) < 0) {
-			fprintf(stderr, "mmiotap record: --inject '%s': column %u: %s%s%s\n", rules[i],
-				err.column, err.msg, err.token[0] ? " near " : "", err.token);
-			return 2;
-		}
-	}
-	char *lib = mem.lib = use_ptrace ? NULL : find_lib(libopt);
-	if (!lib && !use_ptrace) {
-		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
-		return 1;
-	}
+	o->prog = o->attach_pid ? NULL : argv + optind;
+	return check_rules(o);
+}
 
+/* ---- the ring and the trace file ------------------------------------------------ */
+
+/* One recording: the ring the program writes, the trace file it goes to. */
+struct rec {
 	char ring_path[128];
-	snprintf(ring_path, sizeof(ring_path), "/dev/shm/mmiotap-%d.ring", (int)getpid());
-	unlink(ring_path);
 	struct mt_ring *ring;
-	int rc = mt_ring_create(ring_path, RING_SIZE_DEFAULT, &ring);
-	if (rc) {
-		fprintf(stderr, "mmiotap record: cannot create %s: %s\n", ring_path, strerror(-rc));
-		return 1;
-	}
+	struct conv cv;
+	uint8_t *tmp;             /* drain buffer (mem.tmp) */
+	size_t tmpsz;
+};
 
-	static struct conv cv;
-	cv.out = out;
-	cv.quiet = quiet;
-	cv.cap = 4u << 20;
-	cv.buf = malloc(cv.cap);
-	size_t tmpsz = 1u << 20;
-	uint8_t *tmp = mem.tmp = malloc(tmpsz);
-	if (!cv.buf || !tmp) {
-		fprintf(stderr, "mmiotap record: out of memory\n");
-		unlink(ring_path);
-		return 1;
-	}
+static int ring_create(struct rec *r)
+{
+	snprintf(r->ring_path, sizeof(r->ring_path), "/dev/shm/mmiotap-%d.ring", (int)getpid());
+	unlink(r->ring_path);
+	int rc = mt_ring_create(r->ring_path, RING_SIZE_DEFAULT, &r->ring);
+	if (rc)
+		fprintf(stderr, "mmiotap record: cannot create %s: %s\n", r->ring_path,
+			strerror(-rc));
+	return rc;
+}
+
+/* The trace file; when it cannot be opened, the program runs anyway and
+ * its records are counted as lost. */
+static void writer_open(struct conv *cv, const struct rec_opts *o)
+{
 	struct mt_writer_opts wo;
 	memset(&wo, 0, sizeof(wo));
 	wo.sz = sizeof(wo);
 	wo.clock = MT_CLOCK_MONOTONIC;
-	wo.source = use_ptrace ? MT_SRC_PTRACE : MT_SRC_PRELOAD;
+	wo.source = o->use_ptrace ? MT_SRC_PTRACE : MT_SRC_PRELOAD;
 	wo.compat = MT_COMPAT_SORTED;
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wo.start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
-	rc = mt_writer_open_path(&cv.w, out, &wo);
+	int rc = mt_writer_open_path(&cv->w, o->out, &wo);
 	if (rc) {
 		fprintf(stderr,
 			"mmiotap record: cannot write %s: %s; records are lost (the program runs anyway)\n",
-			out, mt_writer_strerror(rc));
-		cv.w = NULL;
-		cv.failed = 1;
+			o->out, mt_writer_strerror(rc));
+		cv->w = NULL;
+		cv->failed = 1;
 	}
-	mt_enc_stream_reset(&cv.st);
+	mt_enc_stream_reset(&cv->st);
+}
 
-	if (use_ptrace) {
-		struct mt_record_ptrace_args pa = {
-			.argv = attach_pid ? NULL : argv + optind,
-			.pid = attach_pid,
-			.globs = (const char *const *)globs,
-			.nglobs = (unsigned)nglobs,
-			.rules = (const char *const *)rules,
-			.nrules = (unsigned)nrules,
-			.no_defaults = nodef,
-			.no_seccomp = sysstops,
-			.verbose = getenv(MT_ENV_DEBUG) != NULL,
-			.ring = ring,
-		};
-		child_pid = attach_pid;
-		if (mt_record_ptrace_start(&pa) < 0) {
-			unlink(ring_path);
-			return 1;
-		}
-		goto traced;
+/* The ring, the conversion buffers and the trace file. 0, else the ring
+ * is gone again. */
+static int rec_setup(struct rec *r, const struct rec_opts *o)
+{
+	if (ring_create(r))
+		return -1;
+	r->cv.out = o->out;
+	r->cv.quiet = o->quiet;
+	r->cv.cap = 4u << 20;
+	r->cv.buf = malloc(r->cv.cap);
+	r->tmpsz = 1u << 20;
+	r->tmp = mem.tmp = malloc(r->tmpsz);
+	if (!r->cv.buf || !r->tmp) {
+		fprintf(stderr, "mmiotap record: out of memory\n");
+		unlink(r->ring_path);
+		return -1;
 	}
-	char *tf = mem.tf = join_lines(globs, nglobs), *inj = mem.inj = join_lines(rules, nrules);
+	writer_open(&r->cv, o);
+	return 0;
+}
+
+/* ---- starting the program ------------------------------------------------------- */
+
+static int start_ptrace(struct rec *r, const struct rec_opts *o)
+{
+	struct mt_record_ptrace_args pa = {
+		.argv = o->prog,
+		.pid = o->attach_pid,
+		.globs = (const char *const *)o->globs,
+		.nglobs = (unsigned)o->nglobs,
+		.rules = (const char *const *)o->rules,
+		.nrules = (unsigned)o->nrules,
+		.no_defaults = o->nodef,
+		.no_seccomp = o->sysstops,
+		.verbose = getenv(MT_ENV_DEBUG) != NULL,
+		.ring = r->ring,
+	};
+	child_pid = o->attach_pid;
+	return mt_record_ptrace_start(&pa) < 0 ? -1 : 0;
+}
+
+/* In the child: the runtime's configuration in the environment
+ * (mmiotap/rt_env.h), the library first in LD_PRELOAD, exec. */
+static void __attribute__((noreturn)) exec_preloaded(const struct rec_opts *o, const char *lib,
+						      const char *ring_path, int errfd)
+{
+	setenv(MT_ENV_RING, ring_path, 1);
+	setenv(MT_ENV_LIB, lib, 1);
+	if (o->nglobs)
+		setenv(MT_ENV_TRACE_FILES, mem.tf, 1);
+	if (o->nrules)
+		setenv(MT_ENV_INJECT, mem.inj, 1);
+	if (o->nodef)
+		setenv(MT_ENV_DEFAULTS, "0", 1);
+	const char *old = getenv("LD_PRELOAD");
+	char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
+	sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+	setenv("LD_PRELOAD", pre, 1);
+	asan_allow_preload();
+	execvp(o->prog[0], o->prog);
+	int e = errno;
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(127);
+}
+
+/* Fork and exec PROG with the preload runtime; an exec failure is
+ * reported here (the child writes its errno into a pipe). */
+static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *lib)
+{
+	mem.tf = join_lines(o->globs, o->nglobs);
+	mem.inj = join_lines(o->rules, o->nrules);
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("mmiotap record: pipe");
-		unlink(ring_path);
-		return 1;
+		return -1;
 	}
 	child_pid = fork();
 	if (child_pid < 0) {
 		perror("mmiotap record: fork");
-		unlink(ring_path);
-		return 1;
+		return -1;
 	}
 	if (child_pid == 0) {
 		close(pfd[0]);
-		setenv(MT_ENV_RING, ring_path, 1);
-		setenv(MT_ENV_LIB, lib, 1);
-		if (nglobs)
-			setenv(MT_ENV_TRACE_FILES, tf, 1);
-		if (nrules)
-			setenv(MT_ENV_INJECT, inj, 1);
-		if (nodef)
-			setenv(MT_ENV_DEFAULTS, "0", 1);
-		const char *old = getenv("LD_PRELOAD");
-		char *pre = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
-		sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
-		setenv("LD_PRELOAD", pre, 1);
-		asan_allow_preload();
-		execvp(argv[optind], argv + optind);
-		int e = errno;
-		(void)!write(pfd[1], &e, sizeof(e));
-		_exit(127);
+		exec_preloaded(o, lib, r->ring_path, pfd[1]);
 	}
 	close(pfd[1]);
 	int exec_errno = 0;
 	if (read(pfd[0], &exec_errno, sizeof(exec_errno)) == sizeof(exec_errno))
-		fprintf(stderr, "mmiotap record: cannot run %s: %s\n", argv[optind],
+		fprintf(stderr, "mmiotap record: cannot run %s: %s\n", o->prog[0],
 			strerror(exec_errno));
 	close(pfd[0]);
+	return 0;
+}
 
+/* While a preloaded PROG runs: the terminal's SIGINT and SIGQUIT reach it
+ * directly (we ignore them), SIGTERM and SIGHUP are passed on. (The
+ * ptrace backend installs its own handlers: mt_record_ptrace_start.) */
+static void preload_signals(void)
+{
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	signal(SIGTERM, forward);
 	signal(SIGHUP, forward);
+}
 
-traced:;
-	int status = 0, done = 0;
-	while (!done) {
-		drain(&cv, ring, tmp, tmpsz, 50);
-		reap(ring);
-		if (use_ptrace) {
-			done = mt_record_ptrace_poll(&status, 0);
+static int start_program(struct rec *r, const struct rec_opts *o, const char *lib)
+{
+	if (o->use_ptrace)
+		return start_ptrace(r, o);
+	if (spawn_preload(r, o, lib))
+		return -1;
+	preload_signals();
+	return 0;
+}
+
+/* ---- the drain loop --------------------------------------------------------------- */
+
+static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz, int timeout)
+{
+	size_t got = mt_ring_get(r, tmp, tmpsz, timeout);
+	uint64_t nev = 0;
+	for (size_t off = 0; off < got;) {
+		const struct mt_ev *ev = (const struct mt_ev *)(tmp + off);
+		if (conv_event(c, ev) == -ENOSPC) {
+			conv_flush(c, nev);
+			nev = 0;
 			continue;
 		}
-		pid_t w = waitpid(child_pid, &status, WNOHANG);
-		if (w == child_pid)
-			done = 1;
+		nev++;
+		off += ev->size;
 	}
-	/* Descendants (forked children) may still produce: drain until the
-	 * ring has been quiet for a while. */
-	for (int quiet_ms = 0; quiet_ms < 200;) {
-		uint64_t before = ring->head;
-		drain(&cv, ring, tmp, tmpsz, 50);
-		reap(ring);
-		quiet_ms = ring->head == before ? quiet_ms + 50 : 0;
-	}
-	__atomic_store_n(&ring->closing, 1, __ATOMIC_SEQ_CST);
-	drain(&cv, ring, tmp, tmpsz, 0);
-	unlink(ring_path);
+	conv_flush(c, nev);
+}
 
-	if (cv.nlost && cv.w) {
-		/* a LOST record, if the output works again */
+/* A traced thread that died holding the order lock, with nobody waiting
+ * for the lock to notice: take it over (writes the LOST event), so the
+ * other processes and the trace go on. Cheap when the lock is free. */
+static void reap(struct mt_ring *r)
+{
+	mt_ring_reap(r, (uint32_t)getpid(), 0);
+}
+
+/* One round: what the ring holds (waiting up to 50 ms for some), then the
+ * lock of a dead holder. */
+static void drain_round(struct rec *r)
+{
+	drain(&r->cv, r->ring, r->tmp, r->tmpsz, 50);
+	reap(r->ring);
+}
+
+/* 1 when the traced program has ended (*status: its wait status). */
+static int program_done(const struct rec_opts *o, int *status)
+{
+	if (o->use_ptrace)
+		return mt_record_ptrace_poll(status, 0);
+	return waitpid(child_pid, status, WNOHANG) == child_pid;
+}
+
+/* Drain the ring into the trace file until the program ends; returns its
+ * wait status. */
+static int drain_while_running(struct rec *r, const struct rec_opts *o)
+{
+	int status = 0;
+	for (;;) {
+		drain_round(r);
+		if (program_done(o, &status))
+			return status;
+	}
+}
+
+/* Descendants (forked children) may still produce: drain until the ring
+ * has been quiet for a while, then close it (producers discard from then
+ * on) and take what is left. */
+static void drain_rest(struct rec *r)
+{
+	for (int quiet_ms = 0; quiet_ms < 200;) {
+		uint64_t before = r->ring->head;
+		drain_round(r);
+		quiet_ms = r->ring->head == before ? quiet_ms + 50 : 0;
+	}
+	__atomic_store_n(&r->ring->closing, 1, __ATOMIC_SEQ_CST);
+	drain(&r->cv, r->ring, r->tmp, r->tmpsz, 0);
+	unlink(r->ring_path);
+}
+
+/* ---- the end -------------------------------------------------------------------- */
+
+/* Close the trace file, with a LOST record for what the output lost if it
+ * works again. */
+static void writer_close(struct conv *cv, const char *out)
+{
+	if (cv->nlost && cv->w) {
 		struct mt_event le;
 		memset(&le, 0, sizeof(le));
 		le.kind = MT_REC_LOST;
-		le.value = cv.nlost;
-		le.seq = cv.last_seq + 1;
-		le.ts = cv.last_ts;
+		le.value = cv->nlost;
+		le.seq = cv->last_seq + 1;
+		le.ts = cv->last_ts;
 		le.cpu = MT_CPU_UNKNOWN;
 		le.tid = MT_TID_UNKNOWN;
 		le.pid = (uint32_t)child_pid;
-		mt_writer_event(cv.w, &le);
+		mt_writer_event(cv->w, &le);
 	}
-	if (cv.w) {
-		rc = mt_writer_close(cv.w);
-		if (rc && !cv.failed) {
+	if (cv->w) {
+		int rc = mt_writer_close(cv->w);
+		if (rc && !cv->failed) {
 			fprintf(stderr, "mmiotap record: writing %s: %s\n", out, strerror(-rc));
-			cv.failed = 1;
+			cv->failed = 1;
 		}
 	}
-	if (cv.failed)
+}
+
+static void summary(const struct rec *r, const struct rec_opts *o)
+{
+	const struct conv *cv = &r->cv;
+	const struct mt_ring *ring = r->ring;
+	if (cv->failed)
 		fprintf(stderr, "mmiotap record: %llu records lost (output %s failed)\n",
-			(unsigned long long)cv.nlost, out);
-	else if (!quiet)
+			(unsigned long long)cv->nlost, o->out);
+	else if (!o->quiet)
 		fprintf(stderr, "mmiotap record: %llu records written to %s\n",
-			(unsigned long long)cv.nrec, out);
+			(unsigned long long)cv->nrec, o->out);
 	uint32_t nrec = __atomic_load_n(&ring->nrecovered, __ATOMIC_RELAXED);
 	if (nrec) {
 		uint64_t d = ring->last_dead;
@@ -591,8 +714,37 @@ traced:;
 	if (ring->ndiscarded)
 		fprintf(stderr, "mmiotap record: %llu records of processes still running after the program exited were not recorded\n",
 			(unsigned long long)ring->ndiscarded);
+}
 
+/* Exit as the program did: its status, or its fatal signal again. */
+static int exit_like(int status)
+{
 	if (WIFSIGNALED(status))
 		reraise(WTERMSIG(status));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int record_main(int argc, char **argv)
+{
+	struct rec_opts o;
+	int rc = parse_opts(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	char *lib = mem.lib = o.use_ptrace ? NULL : find_lib(o.libopt);
+	if (!lib && !o.use_ptrace) {
+		fprintf(stderr, "mmiotap record: cannot find libmmiotap-preload.so (use --lib PATH)\n");
+		return 1;
+	}
+	static struct rec r; /* large (the conversion's map table) */
+	if (rec_setup(&r, &o))
+		return 1;
+	if (start_program(&r, &o, lib)) {
+		unlink(r.ring_path);
+		return 1;
+	}
+	int status = drain_while_running(&r, &o);
+	drain_rest(&r);
+	writer_close(&r.cv, o.out);
+	summary(&r, &o);
+	return exit_like(status);
 }

@@ -4,7 +4,7 @@
 RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
 RT_CORE_SRCS = $(wildcard core/src/*.c)
 RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) runtime/common/ring.c runtime/common/devfile.c \
-	runtime/common/rt_inject.c \
+	runtime/common/rt_inject.c runtime/common/access.c \
 	format/src/rule.c format/src/inject_apply.c \
 	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)
 RT_PRELOAD_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(RT_PRELOAD_SRCS))
@@ -45,3 +45,13 @@ $(BENCH_RECORD): $(BUILD)/bench/bench_record.o $(BUILD)/runtime/common/ring.o | 
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 ALL_TARGETS += $(BENCH_RECORD)
 BENCH_PROGS += $(BENCH_RECORD)
+
+# Unit tests of runtime/common/: tests/unit/rt_*.c, each linked with the
+# shared access path and what it needs.
+RT_UNIT_SRCS := $(wildcard tests/unit/rt_*.c)
+RT_UNIT := $(RT_UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
+$(BUILD)/tests/unit/rt_%: $(BUILD)/tests/unit/rt_%.o $(BUILD)/runtime/common/access.o \
+		$(BUILD)/runtime/common/devfile.o $(BUILD)/format/src/inject_apply.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_TARGETS += $(RT_UNIT)
+CHECK_UNIT += $(RT_UNIT)

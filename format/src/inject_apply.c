@@ -96,3 +96,23 @@ int mt_inject_apply(const struct mt_inject_rule *rules, unsigned n, uint64_t *co
 	res->injected = any;
 	return any;
 }
+
+unsigned mt_inject_flags(const uint8_t *orig, const uint8_t *value, unsigned width,
+			 unsigned changed_by, unsigned dropped_by, int delayed)
+{
+	unsigned i, who = dropped_by, fl = delayed ? MT_INJF_DELAYED : 0;
+
+	for (i = 0; i < width; i++) {
+		if (orig[i] != value[i]) {
+			who |= changed_by ? changed_by : MT_INJ_RULE;
+			break;
+		}
+	}
+	if (who & MT_INJ_RULE)
+		fl |= MT_INJF_INJECTED;
+	if (who & MT_INJ_PROBE)
+		fl |= MT_INJF_PROBE;
+	if (dropped_by)
+		fl |= MT_INJF_DROPPED;
+	return fl;
+}

@@ -63,11 +63,12 @@ unsigned mt_rt_rules_apply(struct mt_rt_rules *rs, uint64_t mask, uint64_t map_p
 		if (!mt_inject_apply(&rs->rule[i], 1, &rs->count[i], map_phys, off, size, is_write,
 				     value, &res) && !res.injected)
 			continue;
-		evf |= MT_EVF_INJECTED;
 		if (res.drop && is_write)
 			evf |= MT_EVF_DROPPED;
-		if (res.delay_ns)
+		if (res.delay_ns) {
+			evf |= MT_EVF_DELAYED;
 			delay(res.delay_ns);
+		}
 	}
 	return evf;
 }

@@ -26,6 +26,7 @@
 #include <sched.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -33,6 +34,7 @@
 #include <unistd.h>
 #include <immintrin.h>
 
+#include "mmiotap/rt_access.h"
 #include "mmiotap/xrun.h"
 
 static __thread struct mt_tls *tls_state __attribute__((tls_model("initial-exec")));
@@ -161,13 +163,14 @@ static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 /* ---- vector registers in the signal frame ------------------------------------ */
 
 struct ectx {
+	struct mt_acc acc; /* memory (pc; denied: the program's own fault); first:
+			    * mt_acc_emu_read/write are the memory callbacks */
 	struct mt_tls *t;
 	ucontext_t *uc;
-	uint64_t pc;
 	uint8_t *xs;      /* XSAVE area of the frame, or NULL */
 	uint32_t xsz;     /* its size */
-	int denied;       /* a callback refused (protection): program fault */
 };
+_Static_assert(offsetof(struct ectx, acc) == 0, "mt_acc_emu_read wants acc first");
 
 static uint64_t *xbv(struct ectx *c)
 {
@@ -322,11 +325,44 @@ static int exec_displaced(void *op, struct mt_cpu *cpu, const struct mt_displace
 	return 0;
 }
 
-/* ---- device access --------------------------------------------------------------- */
+/* ---- memory: the shared access path (runtime/common/access.c) -------------------------- */
 
-static void run_probes(int post, uintptr_t addr, uint64_t pc, void *val,
-		       unsigned size, int is_write, unsigned *evf)
+static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
 {
+	struct mt_region *r = mt_region_find(addr);
+	if (!r) {
+		ar->end = mt_region_next(addr, UINTPTR_MAX);
+		return 0;
+	}
+	ar->start = r->start;
+	ar->end = r->end;
+	ar->alias = r->alias;
+	ar->prot = r->prot;
+	ar->map_id = r->map_id;
+	ar->map_start = r->map_start;
+	ar->map_phys = r->map_phys;
+	ar->rules = r->rule_mask;
+	ar->priv = r;
+	return 1;
+}
+
+/* Not traced: the program's own memory, directly. */
+static int acc_plain(void *be, uint64_t addr, void *buf, unsigned n, int is_write,
+		     uint64_t *fault)
+{
+	if (is_write)
+		memcpy((void *)addr, buf, n);
+	else
+		memcpy(buf, (const void *)addr, n);
+	return 0;
+}
+
+/* The libmmiotap probes covering addr, pre or post handlers, on val. */
+static unsigned acc_probe(void *be, int post, uint64_t addr, void *val, unsigned size,
+			  int is_write)
+{
+	struct ectx *c = be;
+	unsigned evf = 0;
 	for (int i = 0; i < mt_nprobes; i++) {
 		struct mt_probe_slot *s = &mt_probes[i];
 		if (!s->p || addr < s->start || addr >= s->end)
@@ -337,149 +373,58 @@ static void run_probes(int post, uintptr_t addr, uint64_t pc, void *val,
 		struct mmiotap_access a;
 		memset(&a, 0, sizeof(a));
 		a.addr = addr;
-		a.pc = pc;
+		a.pc = c->acc.pc;
 		a.size = size;
 		a.flags = is_write ? MMIOTAP_ACCESS_WRITE : 0;
-		memcpy(a.value, val, size > 64 ? 64 : size);
+		memcpy(a.value, val, size);
 		h(s->p, &a);
-		if (memcmp(a.value, val, size > 64 ? 64 : size)) {
-			memcpy(val, a.value, size > 64 ? 64 : size);
-			*evf |= MT_EVF_PROBE;
-		}
+		memcpy(val, a.value, size);
 		if (is_write && !post && (a.flags & MMIOTAP_ACCESS_DROP))
-			*evf |= MT_EVF_DROPPED;
+			evf |= MT_EVF_DROPPED;
 	}
+	return evf;
 }
 
-/* Reserve the sequence number of a recorded access, right before the device
- * access: if this thread dies between the access and emit_rw(), the next
- * holder of the lock sees the reservation and records the loss (ring.c). */
-static uint64_t reserve_seq(const struct mt_region *r)
+static unsigned acc_inject(void *be, const struct mt_acc_region *r, uint64_t addr,
+			   int is_write, void *val, unsigned size)
 {
-	return mt_ring && r->map_id ? mt_ring_next_seq(mt_ring) : 0;
+	return mt_rt_inject_apply(r->rules, r->map_phys, addr - r->map_start, is_write, val,
+				  size);
 }
 
-static void emit_rw(int type, const struct mt_region *r, uint64_t seq, uint64_t addr,
-		    uint64_t pc, const void *val, const void *orig, unsigned size, unsigned evf)
+/* The order lock is held around the whole emulation: the number is
+ * reserved right before the device access, so that if this thread dies
+ * between the access and the event, the next holder of the lock sees the
+ * reservation and records the loss (ring.c). */
+static uint64_t acc_reserve_seq(void *be)
 {
-	if (!mt_ring || !r->map_id)
+	return mt_ring ? mt_ring_next_seq(mt_ring) : 0;
+}
+
+static void acc_put(void *be, struct mt_ev *ev)
+{
+	if (!mt_ring)
 		return;
-	union {
-		struct mt_ev ev;
-		uint8_t b[sizeof(struct mt_ev) + 2 * 64 + 8];
-	} u;
-	unsigned dlen = size > 64 ? 64 : size;
-	unsigned total = dlen * (orig ? 2 : 1);
-	u.ev.type = (uint16_t)type;
-	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + total + 7) & ~7u);
-	u.ev.width = (uint16_t)size;
-	u.ev.flags = (uint16_t)evf;
-	u.ev.pid = (uint32_t)mt_pid;
-	u.ev.tid = mt_gettid();
+	ev->pid = (uint32_t)mt_pid;
+	ev->tid = mt_gettid();
 	int cpu = sched_getcpu();
-	u.ev.cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
-	u.ev.map_id = r->map_id;
-	u.ev.seq = seq;
-	u.ev.ts = mt_now();
-	u.ev.pc = pc;
-	u.ev.addr = addr;
-	memset(u.ev.data, 0, (total + 7) & ~7u);
-	memcpy(u.ev.data, val, dlen);
-	if (orig)
-		memcpy(u.ev.data + dlen, orig, dlen);
-	mt_ring_put(mt_ring, &u.ev);
+	ev->cpu = cpu < 0 ? ~0u : (uint32_t)cpu;
+	ev->ts = mt_now();
+	mt_ring_put(mt_ring, ev);
 }
 
-/* One traced access of a region (lock held). */
-static int traced_access(struct ectx *c, struct mt_region *r, uint64_t addr, void *buf,
-			 unsigned size, unsigned flags, int is_write)
-{
-	if (!(r->prot & (is_write ? PROT_WRITE : PROT_READ))) {
-		c->denied = 1;
-		return -EFAULT;
-	}
-	volatile uint8_t *a = r->alias + (addr - r->start);
-	unsigned evf = mt_devfile_evflags(flags);
-	uint8_t orig[64];
-	unsigned dlen = size > 64 ? 64 : size;
-	uint64_t seq;
-	if (is_write) {
-		memcpy(orig, buf, dlen);
-		run_probes(0, addr, c->pc, buf, size, 1, &evf);
-		if (r->rule_mask)
-			mt_rt_inject_apply(r, 1, addr - r->map_start, buf, size, &evf);
-		seq = reserve_seq(r);
-		if (!(evf & MT_EVF_DROPPED))
-			mt_dev_write(a, buf, size);
-		run_probes(1, addr, c->pc, buf, size, 1, &evf);
-	} else {
-		run_probes(0, addr, c->pc, buf, size, 0, &evf);
-		seq = reserve_seq(r);
-		mt_dev_read(a, buf, size);
-		memcpy(orig, buf, dlen);
-		if (r->rule_mask)
-			mt_rt_inject_apply(r, 0, addr - r->map_start, buf, size, &evf);
-		run_probes(1, addr, c->pc, buf, size, 0, &evf);
-	}
-	int changed = memcmp(orig, buf, dlen) != 0;
-	if (changed && !(evf & MT_EVF_PROBE))
-		evf |= MT_EVF_INJECTED;
-	emit_rw(is_write ? MT_EV_WRITE : MT_EV_READ, r, seq, addr, c->pc, buf,
-		(evf & (MT_EVF_INJECTED | MT_EVF_PROBE)) ? orig : NULL, size, evf);
-	return 0;
-}
-
-static int do_access(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags,
-		     int is_write)
-{
-	struct ectx *c = op;
-	uint8_t *b = buf;
-	while (size) {
-		struct mt_region *r = mt_region_find(addr);
-		unsigned n = size;
-		if (r) {
-			if (addr + n > r->end)
-				n = (unsigned)(r->end - addr);
-			int rc = traced_access(c, r, addr, b, n, flags, is_write);
-			if (rc)
-				return rc;
-		} else {
-			/* Not traced: up to the next traced byte, directly. */
-			for (unsigned i = 1; i < n; i++)
-				if (mt_region_find(addr + i)) {
-					n = i;
-					break;
-				}
-			if (is_write)
-				memcpy((void *)addr, b, n);
-			else
-				memcpy(b, (const void *)addr, n);
-		}
-		addr += n;
-		b += n;
-		size -= n;
-	}
-	return 0;
-}
-
-static int mem_read(void *op, uint64_t addr, void *buf, unsigned size, unsigned flags)
-{
-	return do_access(op, addr, buf, size, flags, 0);
-}
-
-static int mem_write(void *op, uint64_t addr, const void *buf, unsigned size,
-		     unsigned flags)
-{
-	uint8_t tmp[512];
-	if (size > sizeof(tmp))
-		return -EINVAL;
-	memcpy(tmp, buf, size); /* probes/injection may change it */
-	return do_access(op, addr, tmp, size, flags, 1);
-}
+static const struct mt_acc_ops acc_ops = {
+	.region = acc_region,
+	.plain = acc_plain,
+	.probe = acc_probe,
+	.inject = acc_inject,
+	.reserve_seq = acc_reserve_seq,
+	.put = acc_put,
+};
 
 static const struct mt_emu_ops ops_full = {
-	.mem_read = mem_read,
-	.mem_write = mem_write,
+	.mem_read = mt_acc_emu_read,
+	.mem_write = mt_acc_emu_write,
 	.vec_get = vec_get,
 	.vec_set = vec_set,
 	.kmask_get = kmask_get,
@@ -685,14 +630,15 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		goto out;
 	}
 	struct mt_cpu cpu;
-	struct ectx c = { .t = t, .uc = uc, .pc = rip };
+	struct ectx c = { .t = t, .uc = uc, .acc = { .ops = &acc_ops, .pc = rip } };
+	c.acc.be = &c;
 	frame_xsave(uc, &c);
 	load_cpu(&cpu, uc, d);
 	int rc = mt_emulate(d, &cpu, &ops_full, &c);
 	if (rc == 0) {
 		store_cpu(&cpu, uc);
 		mt_ring_unlock(L);
-	} else if (rc == MT_EMU_MEMFAULT || c.denied) {
+	} else if (rc == MT_EMU_MEMFAULT || c.acc.denied) {
 		/* the CPU would have faulted too: the program's business */
 		mt_ring_unlock(L);
 		chain(sig, si, uc);

@@ -38,9 +38,8 @@ MT_HIDDEN uint64_t mt_rt_inject_match(const char *path, const struct mt_pci_info
 	return mt_rt_rules_match(&rules, path, pi, size);
 }
 
-MT_HIDDEN void mt_rt_inject_apply(const struct mt_region *r, int is_write, uint64_t off,
-				  void *value, unsigned size, unsigned *evflags)
+MT_HIDDEN unsigned mt_rt_inject_apply(uint64_t mask, uint64_t map_phys, uint64_t off,
+				      int is_write, void *value, unsigned size)
 {
-	*evflags |= mt_rt_rules_apply(&rules, r->rule_mask, r->map_phys, off, is_write, value,
-				      size);
+	return mt_rt_rules_apply(&rules, mask, map_phys, off, is_write, value, size);
 }

@@ -87,6 +87,8 @@ int mt_install_handlers(void) MT_HIDDEN;
 
 /* regions (lock held) */
 struct mt_region *mt_region_find(uintptr_t addr) MT_HIDDEN;
+/* Start of the first region above addr and below limit, else limit. */
+uintptr_t mt_region_next(uintptr_t addr, uintptr_t limit) MT_HIDDEN;
 struct mt_region *mt_region_add(void) MT_HIDDEN;
 /* Remove [a, b) from the traced set (lock held): unmaps alias parts, emits
  * UNMAP, splits regions. restore: give the program pages back their prot. */
@@ -102,10 +104,11 @@ int mt_rt_inject_init(const char *rules) MT_HIDDEN;
 /* Which rules target a mapping (bit i = rule i). */
 uint64_t mt_rt_inject_match(const char *path, const struct mt_pci_info *pi,
 			    uint64_t size) MT_HIDDEN;
-/* Apply the region's rules to one access (lock held); may change value;
- * sets MT_EVF_INJECTED / MT_EVF_DROPPED in *evflags. off: within the map. */
-void mt_rt_inject_apply(const struct mt_region *r, int is_write, uint64_t off,
-			void *value, unsigned size, unsigned *evflags) MT_HIDDEN;
+/* Apply rules `mask` (a region's rule_mask) to one access (lock held) at
+ * offset off of a map at physical address map_phys; may change value.
+ * Returns MT_EVF_DROPPED / MT_EVF_DELAYED (mt_rt_rules_apply). */
+unsigned mt_rt_inject_apply(uint64_t mask, uint64_t map_phys, uint64_t off, int is_write,
+			    void *value, unsigned size) MT_HIDDEN;
 
 void mt_debug(const char *msg) MT_HIDDEN;
 

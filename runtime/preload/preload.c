@@ -135,6 +135,14 @@ MT_HIDDEN struct mt_region *mt_region_find(uintptr_t addr)
 	return NULL;
 }
 
+MT_HIDDEN uintptr_t mt_region_next(uintptr_t addr, uintptr_t limit)
+{
+	for (int i = 0; i < mt_nregions; i++)
+		if (mt_regions[i].used && mt_regions[i].start > addr && mt_regions[i].start < limit)
+			limit = mt_regions[i].start;
+	return limit;
+}
+
 MT_HIDDEN struct mt_region *mt_region_add(void)
 {
 	for (int i = 0; i < MT_MAX_REGIONS; i++) {
@@ -491,11 +499,7 @@ MT_EXPORT int mprotect(void *addr, size_t len, int prot)
 				r->prot |= prot; /* partial: keep it permissive */
 			cur = e;
 		} else {
-			uintptr_t e = b;
-			for (int i = 0; i < mt_nregions; i++)
-				if (mt_regions[i].used && mt_regions[i].start > cur &&
-				    mt_regions[i].start < e)
-					e = mt_regions[i].start;
+			uintptr_t e = mt_region_next(cur, b);
 			rc = mt_real.mprotect((void *)cur, e - cur, prot);
 			cur = e;
 		}

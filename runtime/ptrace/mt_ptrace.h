@@ -40,8 +40,10 @@ struct mt_ptrace_map {
 
 /*
  * Injection hook: may change *value (size bytes, little endian) and set
- * MT_EVF_INJECTED / MT_EVF_DROPPED (write not performed) in *evflags. The
- * tracer records the original value beside the injected one.
+ * MT_EVF_DROPPED (write not performed) and MT_EVF_DELAYED (the access was
+ * delayed) in *evflags. The tracer flags the access MT_EVF_INJECTED and
+ * records the original value beside the new one when the value changed or
+ * the write was dropped (mt_inject_flags() in mmiotap/inject.h).
  */
 typedef void (*mt_ptrace_inject_fn)(void *arg, const struct mt_ptrace_map *m,
 				    int is_write, void *value, unsigned size,

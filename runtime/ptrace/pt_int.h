@@ -1,17 +1,41 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* pt_int.h - internals of the ptrace tracer (not installed). */
+/*
+ * pt_int.h - internals of the ptrace tracer (not installed): what the files
+ * of runtime/ptrace/ share. Everything runs in the one tracer thread.
+ *
+ *   pt_task.c    tasks and address spaces, waiting, stop bookkeeping
+ *   pt_rsys.c    the tracee's memory, system calls run inside the tracee
+ *   pt_region.c  traced regions: aliases, adding, cutting, arming, maps
+ *   pt_mmap.c    the mmap-family system calls of the tracee
+ *   pt_event.c   events into the ring
+ *   pt_emu.c     emulation context: registers, XSAVE state, memory
+ *   pt_fault.c   SIGSEGV stops on traced pages, single-stepping
+ *   pt_proc.c    one stop: process events, fork/clone/exec
+ *   pt_detach.c  detaching from a process (requests and the detach itself)
+ *   pt_run.c     session, spawn/attach, the run loop (mt_ptrace_run)
+ */
 #ifndef MMIOTAP_PT_INT_H
 #define MMIOTAP_PT_INT_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
 #include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
+#include "mmiotap/rt_access.h"
 #include "mt_ptrace.h"
 
 #define PT_DCACHE_SLOTS 64
+
+#ifndef PTRACE_EVENT_STOP
+#define PTRACE_EVENT_STOP 128
+#endif
+
+#define PAGE 4096ull
+#define PAGE_UP(x) (((x) + PAGE - 1) & ~(PAGE - 1))
+#define PAGE_DOWN(x) ((x) & ~(PAGE - 1))
 
 /* The tracer's own mapping of a traced file range, shared by the regions
  * cut from it and by forked copies of an address space. */
@@ -80,5 +104,146 @@ struct pt_task {
 	uint64_t rseq_cpu;       /* address of its rseq area's cpu_id, 0 none */
 	struct pt_task *next;
 };
+
+/* ---- session (pt_run.c) ---------------------------------------------------- */
+
+struct pt_session {
+	const struct mt_ptrace_opts *o;
+	int defaults;            /* trace /dev/mem, uio, resourceN, VFIO */
+	int seccomp;             /* the spawned program runs under our filter */
+	struct pt_task *tasks;
+	pid_t main_pid;
+	int main_status;
+	struct mt_ptrace_stats st;
+	uint32_t ring_pid, ring_tid; /* who takes the ring's order lock */
+	/* XSAVE standard-format layout (CPUID leaf 0xd), read once */
+	size_t xs_size;
+	unsigned xoff[8];
+	uint8_t *xs_buf;
+};
+
+extern struct pt_session pt;
+extern volatile pid_t pt_tracer_tid;
+/* Wakes the tracer thread out of waitpid: empty handler, no SA_RESTART. */
+#define PT_WAKE_SIG SIGURG
+
+void pt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- tasks, address spaces, stops (pt_task.c) ------------------------------ */
+
+struct pt_task *pt_task_find(pid_t tid);
+struct pt_task *pt_task_new(pid_t tid, struct pt_mm *mm, pid_t tgid);
+void pt_task_del(struct pt_task *t);
+int pt_task_cpu(struct pt_task *t);
+pid_t pt_read_tgid(pid_t tid);
+struct pt_mm *pt_mm_new(pid_t tgid);
+void pt_mm_put(struct pt_mm *mm);
+
+/* Wait for a stop or the end of one task: the waitpid status or -errno. */
+int pt_wait_task(pid_t tid);
+int pt_is_stop_signal(int sig);
+/* Classify a stop into t->stop (PT_STOP_*). */
+void pt_classify(struct pt_task *t, int status);
+/* The PTRACE_EVENT_* of u's pending stop status, 0 if none. */
+int pt_pending_event(const struct pt_task *u);
+/* The PTRACE_EVENT_* stopped task tid reports: 0 for a signal-delivery or
+ * syscall stop, -1 if unknown. */
+int pt_stop_event(pid_t tid);
+/* Keep a signal that arrived while we ran something in the tracee, and
+ * queue them again (tgkill; their siginfo is lost). */
+void pt_defer_signal(struct pt_task *t, int sig);
+void pt_requeue_deferred(struct pt_task *t);
+/* Wait for u's next stop and keep it, classified, as its pending status;
+ * -1 (u marked PT_DEAD) when u is gone. */
+int pt_take_stop(struct pt_task *u);
+/* A task's stop after we resumed it ourselves (step, injected syscall):
+ * the status, or -1 when it is gone (PT_DEAD, its status kept pending). */
+int pt_own_stop(struct pt_task *t);
+void pt_collect_interrupt_stops(void);
+void pt_stop_others(struct pt_mm *mm, struct pt_task *except);
+void pt_resume_others(struct pt_mm *mm);
+int pt_resume(struct pt_task *t, int sig);
+
+/* ---- the tracee's memory and system calls (pt_rsys.c) ----------------------- */
+
+/* 0 or -EFAULT; *done (may be NULL) gets the bytes transferred. */
+int pt_rmem_read(pid_t pid, uint64_t addr, void *buf, size_t n, size_t *done);
+int pt_rmem_write(pid_t pid, uint64_t addr, const void *buf, size_t n, size_t *done);
+/* 1 if stopped task t is in the delivery stop of a SIGSEGV of a traced page. */
+int pt_own_fault(struct pt_task *t);
+/* 1 if a system call can be run in stopped task t. */
+int pt_rsys_safe(const struct pt_task *t);
+/* Run syscall nr(a0..a3) inside stopped task t; its result, or -1 with our
+ * own failure's -errno in *err. The task's registers are restored. */
+long pt_rsys(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
+	     uint64_t a3, int *err);
+int pt_remote_mprotect(struct pt_task *t, uint64_t a, uint64_t len, int prot);
+
+/* ---- regions (pt_region.c) -------------------------------------------------- */
+
+struct pt_region *pt_region_find(struct pt_mm *mm, uint64_t a);
+/* Start of the first region above a (below limit), else limit. */
+uint64_t pt_region_next(struct pt_mm *mm, uint64_t a, uint64_t limit);
+int pt_overlaps(struct pt_mm *mm, uint64_t a, uint64_t len);
+void pt_region_free(struct pt_region *r);
+int pt_region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t offset,
+		  int prot, const char *path, const char *open_path);
+void pt_region_cut(struct pt_task *t, struct pt_mm *mm, uint64_t a, uint64_t b,
+		   int restore, int unmap_ev);
+void pt_region_set_prot(struct pt_mm *mm, uint64_t a, uint64_t b, int prot);
+void pt_scan_maps(struct pt_task *t, uint64_t lo, uint64_t hi);
+struct pt_mm *pt_mm_copy(struct pt_mm *src, pid_t tgid);
+
+/* ---- mmap-family system calls (pt_mmap.c) ----------------------------------- */
+
+int pt_sc_interesting(struct pt_task *t, long nr, const uint64_t *a);
+void pt_sc_exit(struct pt_task *t, int64_t rval, int is_error);
+
+/* ---- events (pt_event.c) ---------------------------------------------------- */
+
+uint32_t pt_new_map_id(void);
+void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi);
+void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
+		    uint64_t pc, const void *data, unsigned len, unsigned flags);
+/* An R/W event built by runtime/common/access.c: pid, tid, cpu, numbered, put. */
+void pt_put_access(struct pt_task *t, struct mt_ev *ev);
+
+/* ---- emulation context (pt_emu.c) ------------------------------------------- */
+
+struct pt_ectx {
+	struct mt_acc acc;       /* memory (pc; denied: the program's own fault); first:
+				  * mt_acc_emu_read/write are the memory callbacks */
+	struct pt_task *t;
+	struct pt_mm *mm;
+	int xs_loaded, xs_dirty;
+	size_t xs_len;
+};
+
+extern const struct mt_emu_ops pt_emu_ops;
+/* The context of stopped task t's instruction at pc. */
+void pt_ectx_init(struct pt_ectx *c, struct pt_task *t, uint64_t pc);
+void pt_xs_layout(void);
+/* Write the tracee's XSAVE state back if the instruction changed it. */
+void pt_xs_store(struct pt_ectx *c);
+void pt_regs_to_cpu(const struct user_regs_struct *u, struct mt_cpu *c);
+void pt_cpu_to_regs(const struct mt_cpu *c, struct user_regs_struct *u);
+
+/* ---- faults (pt_fault.c) ---------------------------------------------------- */
+
+/* A SIGSEGV stop: 1 if it was ours (handled, task resumed). */
+int pt_handle_fault(struct pt_task *t);
+
+/* ---- stops and process events (pt_proc.c) ----------------------------------- */
+
+void pt_on_new_child(struct pt_task *t, int ev);
+void pt_handle_status(pid_t pid, int status);
+
+/* ---- detach (pt_detach.c) --------------------------------------------------- */
+
+/* A stopped task of mm in which system calls can be run, or NULL. */
+struct pt_task *pt_pick_rsys(struct pt_mm *mm);
+int pt_detach_requested(void);
+void pt_process_detach(void);
+void pt_detach_requests_clear(void);
 
 #endif

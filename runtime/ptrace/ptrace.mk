@@ -2,11 +2,11 @@
 # benchmark. `mmiotap record --ptrace` / `--pid` reach it through
 # cli/ptrace_record.c.
 
-PT_SRCS := runtime/ptrace/tracer.c runtime/common/devfile.c
+PT_SRCS := $(wildcard runtime/ptrace/pt_*.c) runtime/common/devfile.c runtime/common/access.c
 PT_LIB := $(BUILD)/libmtptrace.a
 # What a program using the tracer links (after its own objects).
 PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/ring.o \
-	$(BUILD)/libmtcore.a
+	$(BUILD)/format/src/inject_apply.o $(BUILD)/libmtcore.a
 PT_LIBS := $(ZYDIS_LIBS) -lpthread
 
 $(PT_LIB): $(PT_SRCS:%.c=$(BUILD)/%.o)

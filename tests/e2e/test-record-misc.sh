@@ -45,8 +45,16 @@ grep -q 'status 0x42' "$W/inj.out" || fail "injected value not seen by the progr
 "$M" dump "$W/inj.trace" >"$W/inj.dump"
 grep -A1 '^R 4 .* 0x8 0x42 ' "$W/inj.dump" | grep -q 'flags=injected orig=0x80' ||
 	fail "injected read not marked"
-grep -A1 '^W 8 .* 0x10 0x1122334455667788 ' "$W/inj.dump" | grep -q 'dropped' ||
-	fail "dropped write not marked"
+grep -A1 '^W 8 .* 0x10 0x1122334455667788 ' "$W/inj.dump" |
+	grep -q 'flags=injected,dropped orig=0x1122334455667788' || fail "dropped write not marked"
+# a rule that leaves the value as it is flags nothing; a delay flags only that
+"$M" record -q -o "$W/inj2.trace" -t '/memfd:mmiotap-demo*' \
+	-i 'off=0x0,dir=r,or=0,delay=1us' -i 'off=0x4,dir=w,and=0xffffffff' \
+	-- "$demo" >"$W/inj2.out" || fail "demo with no-op rules"
+"$M" dump "$W/inj2.trace" >"$W/inj2.dump"
+grep -A1 '^R 4 .* 0x0 0x1234abcd ' "$W/inj2.dump" | grep -qx 'EXT flags=delayed' ||
+	fail "delayed read not marked delayed (alone)"
+grep -A1 '^W 4 .* 0x4 0x1 ' "$W/inj2.dump" | grep -q '^EXT' && fail "unchanged write marked"
 "$M" record -q -o "$W/inj.trace" -i 'nonsense' -- true 2>"$W/inj.err" && fail "bad rule accepted"
 grep -q 'inject' "$W/inj.err" || fail "bad rule: no message"
 echo "ok: inject"

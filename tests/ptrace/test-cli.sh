@@ -42,7 +42,13 @@ timeout 60 $M record -q --ptrace -o "$w/inj.trace" -t '/dev/shm/mt-ptcli-*' \
 grep -q 'movb load 0x72' "$w/inj.out" || { cat "$w/inj.out"; fail "injected value not seen by the program"; }
 $M dump "$w/inj.trace" >"$w/inj.txt"
 grep -qiE 'inject|ORIG' "$w/inj.txt" || { head "$w/inj.txt"; fail "injection not visible in the trace"; }
-echo "--inject: program saw 0x72 (0x73 xor 1), trace shows the injection"
+# a rule that leaves the value as it is: only the delay is marked
+timeout 60 $M record -q --ptrace -o "$w/inj0.trace" -t '/dev/shm/mt-ptcli-*' \
+	--inject "file=/dev/shm/mt-ptcli-*,off=0x10,width=1,dir=r,xor=0x0,delay=1us" -- $fam $dev >"$w/inj0.out"
+$M dump "$w/inj0.trace" >"$w/inj0.txt"
+grep -q 'flags=delayed$' "$w/inj0.txt" || { head "$w/inj0.txt"; fail "delayed access not marked"; }
+grep -qE 'injected|orig=' "$w/inj0.txt" && fail "unchanged value marked injected"
+echo "--inject: program saw 0x72 (0x73 xor 1), trace shows the injection; a no-op rule only its delay"
 
 # 3. record --pid on a running multi-threaded program, mark, stop
 "$thr" $dev 3 4000 "$w/ready" >"$w/thr.out" &

@@ -163,7 +163,7 @@ static int nop_disp(void *o, struct mt_cpu *c, const struct mt_displaced *d)
 }
 
 /* user: the LD_PRELOAD and ptrace tracers (runtime/preload/handler.c,
- * runtime/ptrace/tracer.c); kernel: the kernel module's ops
+ * runtime/ptrace/pt_emu.c); kernel: the kernel module's ops
  * (kmod/src/mt_fault.c, mt_vec.c): memory and live vector/opmask registers,
  * no displaced execution, no access to the stack. */
 static struct mt_emu_ops prof_ops[NPROF] = {

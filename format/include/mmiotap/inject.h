@@ -120,6 +120,35 @@ int mt_inject_apply(const struct mt_inject_rule *rules, unsigned n, uint64_t *co
 		    uint64_t map_phys, uint64_t offset, unsigned width, int is_write,
 		    uint8_t *value, struct mt_inject_result *res);
 
+/*
+ * The one rule, shared by every backend, for what an access's record says
+ * about injection. orig: the value before rules and probes (write: what the
+ * program wrote; read: what the device returned); value: after them (write:
+ * what the device received, or would have; read: what the program sees);
+ * `width` bytes each, compared in full. changed_by: MT_INJ_RULE and/or
+ * MT_INJ_PROBE, who changed the value on its way; dropped_by: who dropped
+ * the write (0: performed); delayed: a rule delayed the access.
+ *
+ * Returns MT_INJF_INJECTED (a rule) and/or MT_INJF_PROBE (a probe; only
+ * libmmiotap and kernel probes set MT_INJ_PROBE) exactly when value differs
+ * from orig or the write was dropped (then MT_INJF_DROPPED too): the record
+ * then carries orig. A rule or probe that acted but left the value equal
+ * flags nothing. A difference nobody claims counts as a rule's.
+ * MT_INJF_DELAYED whenever delayed, also alone. Pure, no libc: the kernel
+ * module compiles it (inject_apply.c).
+ */
+#define MT_INJ_RULE 0x1u
+#define MT_INJ_PROBE 0x2u
+
+#define MT_INJF_INJECTED 0x1u
+#define MT_INJF_PROBE 0x2u
+#define MT_INJF_DROPPED 0x4u
+#define MT_INJF_DELAYED 0x8u
+#define MT_INJF_ORIG (MT_INJF_INJECTED | MT_INJF_PROBE) /* the record carries orig */
+
+unsigned mt_inject_flags(const uint8_t *orig, const uint8_t *value, unsigned width,
+			 unsigned changed_by, unsigned dropped_by, int delayed);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,8 +43,10 @@ uint64_t mt_rt_rules_match(const struct mt_rt_rules *rs, const char *path,
 /*
  * Apply the rules in mask to one access of `size` bytes at offset `off`
  * within the mapping (map_phys: physical address of its byte 0, 0 unknown).
- * value is changed in place. Returns MT_EVF_INJECTED if any rule acted, plus
- * MT_EVF_DROPPED for a dropped write (the caller then does not write).
+ * value is changed in place. Returns MT_EVF_DROPPED for a dropped write (the
+ * caller then does not write) and MT_EVF_DELAYED when a rule delayed it (the
+ * delay is over on return). Whether the access counts as injected is the
+ * caller's to decide from the values (mt_inject_flags(), mmiotap/inject.h).
  */
 unsigned mt_rt_rules_apply(struct mt_rt_rules *rs, uint64_t mask, uint64_t map_phys,
 			   uint64_t off, int is_write, void *value, unsigned size);

@@ -41,16 +41,19 @@ enum mt_ev_type {
 };
 
 /* Event flags. */
-#define MT_EVF_INJECTED 0x0001u   /* value changed by an --inject rule */
+#define MT_EVF_INJECTED 0x0001u   /* value changed (or write dropped) by an --inject rule */
 #define MT_EVF_LOCKED 0x0002u     /* part of a LOCK-ed / XCHG access */
 #define MT_EVF_RMW 0x0004u        /* one half of a read-modify-write */
 #define MT_EVF_STRING 0x0008u     /* element of a string instruction */
 #define MT_EVF_NT 0x0010u         /* non-temporal / direct store */
 #define MT_EVF_PARTIAL 0x0020u    /* masked vector run */
 #define MT_EVF_STEPPED 0x0040u    /* UNKNOWN: executed natively by single-step */
-#define MT_EVF_PROBE 0x0080u      /* value changed by a libmmiotap probe */
-#define MT_EVF_DROPPED 0x0100u    /* write dropped by an injection rule */
+#define MT_EVF_PROBE 0x0080u      /* value changed (or write dropped) by a libmmiotap probe */
+#define MT_EVF_DROPPED 0x0100u    /* write not performed (rule or probe) */
 #define MT_EVF_UNDECODED 0x0200u  /* UNKNOWN: invalid or truncated encoding */
+#define MT_EVF_DELAYED 0x0400u    /* access delayed by an injection rule */
+/* R/W events with MT_EVF_INJECTED or MT_EVF_PROBE carry the original value
+ * after the value (mt_inject_flags() in mmiotap/inject.h decides). */
 
 struct mt_ev {
 	uint16_t type;   /* enum mt_ev_type */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * access.c - one emulated memory access of a user-space backend: split at
+ * traced-region boundaries, traced pieces on the alias with probes and
+ * injection, one R/W event each (see mmiotap/rt_access.h). Runs inside the
+ * preload runtime's SIGSEGV handler: no allocation, no libc beyond memcpy.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mmiotap/devfile.h"
+#include "mmiotap/inject.h"
+#include "mmiotap/rt_access.h"
+
+/* What was done to one traced piece on its way to or from the device. */
+struct piece {
+	unsigned size;
+	uint8_t orig[MT_ACC_MAX];  /* write: the program's value; read: the device's */
+	unsigned changed_by;       /* MT_INJ_RULE / MT_INJ_PROBE */
+	unsigned dropped_by;
+	int delayed;
+	uint64_t seq;
+};
+
+static void note_change(struct piece *p, const uint8_t *before, const uint8_t *val,
+			unsigned who)
+{
+	if (memcmp(before, val, p->size))
+		p->changed_by |= who;
+}
+
+/* The region's injection rules on val. */
+static void apply_rules(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+			uint8_t *val, int is_write, struct piece *p)
+{
+	uint8_t before[MT_ACC_MAX];
+	if (!r->rules || !a->ops->inject)
+		return;
+	memcpy(before, val, p->size);
+	unsigned f = a->ops->inject(a->be, r, addr, is_write, val, p->size);
+	if (is_write && (f & MT_EVF_DROPPED))
+		p->dropped_by |= MT_INJ_RULE;
+	if (f & MT_EVF_DELAYED)
+		p->delayed = 1;
+	note_change(p, before, val, MT_INJ_RULE);
+}
+
+/* The probes' pre or post handlers on val (changes noted) or, with
+ * `scratch`, on a copy whose changes do not count. */
+static void run_probes(struct mt_acc *a, int post, uint64_t addr, uint8_t *val, int is_write,
+		       struct piece *p, int scratch)
+{
+	uint8_t copy[MT_ACC_MAX];
+	if (!a->ops->probe)
+		return;
+	memcpy(copy, val, p->size);
+	unsigned f = a->ops->probe(a->be, post, addr, scratch ? copy : val, p->size, is_write);
+	if (is_write && !post && (f & MT_EVF_DROPPED))
+		p->dropped_by |= MT_INJ_PROBE;
+	if (!scratch)
+		note_change(p, copy, val, MT_INJ_PROBE);
+}
+
+static void reserve(struct mt_acc *a, const struct mt_acc_region *r, struct piece *p)
+{
+	p->seq = r->map_id && a->ops->reserve_seq ? a->ops->reserve_seq(a->be) : 0;
+}
+
+static void write_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+			uint8_t *val, struct piece *p)
+{
+	memcpy(p->orig, val, p->size);
+	run_probes(a, 0, addr, val, 1, p, 0);
+	apply_rules(a, r, addr, val, 1, p);
+	reserve(a, r, p);
+	if (!p->dropped_by)
+		mt_dev_write(r->alias + (addr - r->start), val, p->size);
+	run_probes(a, 1, addr, val, 1, p, 1); /* the device has its value */
+}
+
+static void read_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+		       uint8_t *val, struct piece *p)
+{
+	uint8_t zero[MT_ACC_MAX];
+	memset(zero, 0, p->size); /* a load's value is not known before it */
+	run_probes(a, 0, addr, zero, 0, p, 1);
+	reserve(a, r, p);
+	mt_dev_read(r->alias + (addr - r->start), val, p->size);
+	memcpy(p->orig, val, p->size);
+	apply_rules(a, r, addr, val, 0, p);
+	run_probes(a, 1, addr, val, 0, p, 0);
+}
+
+static unsigned evf_of(unsigned injf)
+{
+	return (injf & MT_INJF_INJECTED ? MT_EVF_INJECTED : 0) |
+	       (injf & MT_INJF_PROBE ? MT_EVF_PROBE : 0) |
+	       (injf & MT_INJF_DROPPED ? MT_EVF_DROPPED : 0) |
+	       (injf & MT_INJF_DELAYED ? MT_EVF_DELAYED : 0);
+}
+
+/* The R/W event of piece p: val, then the original where the rule says. */
+static void put_event(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+		      const uint8_t *val, const struct piece *p, unsigned flags, int is_write)
+{
+	union {
+		struct mt_ev ev;
+		uint8_t b[sizeof(struct mt_ev) + 2 * MT_ACC_MAX];
+	} u;
+	unsigned injf = mt_inject_flags(p->orig, val, p->size, p->changed_by, p->dropped_by,
+					p->delayed);
+	unsigned total = p->size * (injf & MT_INJF_ORIG ? 2 : 1);
+	memset(&u.ev, 0, sizeof(u.ev));
+	u.ev.type = is_write ? MT_EV_WRITE : MT_EV_READ;
+	u.ev.size = (uint16_t)((sizeof(struct mt_ev) + total + 7) & ~7u);
+	u.ev.width = (uint16_t)p->size;
+	u.ev.flags = (uint16_t)(mt_devfile_evflags(flags) | evf_of(injf));
+	u.ev.map_id = r->map_id;
+	u.ev.seq = p->seq;
+	u.ev.pc = a->pc;
+	u.ev.addr = addr;
+	memset(u.ev.data, 0, (total + 7) & ~7u);
+	memcpy(u.ev.data, val, p->size);
+	if (injf & MT_INJF_ORIG)
+		memcpy(u.ev.data + p->size, p->orig, p->size);
+	a->ops->put(a->be, &u.ev);
+}
+
+/* One piece inside a traced region. */
+static int traced(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr, uint8_t *val,
+		  unsigned size, unsigned flags, int is_write)
+{
+	if (!(r->prot & (is_write ? PROT_WRITE : PROT_READ))) {
+		a->denied = 1;
+		return -EFAULT;
+	}
+	struct piece p = { .size = size };
+	if (is_write)
+		write_piece(a, r, addr, val, &p);
+	else
+		read_piece(a, r, addr, val, &p);
+	a->ntraced++;
+	if (r->map_id)
+		put_event(a, r, addr, val, &p, flags, is_write);
+	return 0;
+}
+
+static int untraced(struct mt_acc *a, uint64_t addr, uint8_t *buf, unsigned n, int is_write)
+{
+	uint64_t fault = addr;
+	int rc = a->ops->plain(a->be, addr, buf, n, is_write, &fault);
+	if (rc) {
+		a->faulted = 1;
+		a->fault_addr = fault;
+	}
+	return rc;
+}
+
+static int access_split(struct mt_acc *a, uint64_t addr, uint8_t *b, unsigned size,
+			unsigned flags, int is_write)
+{
+	if (size > MT_ACC_MAX)
+		return -EINVAL;
+	while (size) {
+		struct mt_acc_region r;
+		unsigned n = size;
+		int rc;
+		memset(&r, 0, sizeof(r));
+		if (a->ops->region(a->be, addr, &r)) {
+			if (addr + n > r.end)
+				n = (unsigned)(r.end - addr);
+			rc = traced(a, &r, addr, b, n, flags, is_write);
+		} else {
+			if (r.end > addr && r.end - addr < n)
+				n = (unsigned)(r.end - addr);
+			rc = untraced(a, addr, b, n, is_write);
+		}
+		if (rc)
+			return rc;
+		addr += n;
+		b += n;
+		size -= n;
+	}
+	return 0;
+}
+
+int mt_acc_read(struct mt_acc *a, uint64_t addr, void *buf, unsigned size, unsigned flags)
+{
+	return access_split(a, addr, buf, size, flags, 0);
+}
+
+int mt_acc_write(struct mt_acc *a, uint64_t addr, const void *buf, unsigned size,
+		 unsigned flags)
+{
+	uint8_t tmp[MT_ACC_MAX];
+	if (size > sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, size); /* probes and rules may change it */
+	return access_split(a, addr, tmp, size, flags, 1);
+}
+
+int mt_acc_emu_read(void *opaque, uint64_t addr, void *buf, unsigned size, unsigned flags)
+{
+	return mt_acc_read(opaque, addr, buf, size, flags);
+}
+
+int mt_acc_emu_write(void *opaque, uint64_t addr, const void *buf, unsigned size,
+		     unsigned flags)
+{
+	return mt_acc_write(opaque, addr, buf, size, flags);
+}
