@@ -31,6 +31,7 @@
 #include "mt_kmod.h"
 /* The emulator: core/ (emu.h), compiled into the module. */
 #include <mmiotap/emu.h>
+#include <mmiotap/inject.h>
 #include "mt_fault.h"
 
 /* pt_regs offsets of the GPRs in hardware encoding order. */
@@ -152,10 +153,11 @@ static void mtk_record_access(struct mtk_ctx *c, struct mtk_region *r, unsigned 
 /*
  * An access to a region with probes or injection rules on it. afl: the
  * access's MMIOTAP_KF_LOCKED / _STRING. Returns the record's flags.
- * The rule every backend follows (docs/INJECT.md): the record is flagged
- * INJECTED, with the original value, exactly when the value the device
- * received (write) or the driver saw (read) differs from the original, or
- * the write was dropped (DROPPED too); DELAYED when a rule delayed it.
+ * The rule every backend follows (docs/INJECT.md, mt_inject_flags()): the
+ * record is flagged INJECTED, with the original value, exactly when the
+ * value the device received (write) or the driver saw (read) differs from
+ * the original, or the write was dropped (DROPPED too); DELAYED when a rule
+ * delayed it, also alone.
  */
 static noinline u16 mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r,
 					 unsigned long addr, void *buf, unsigned int size,
@@ -166,6 +168,8 @@ static noinline u16 mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r
 	struct mmiotap_access acc;
 	u8 tmp[64], orig[64];
 	u64 v = 0, orig8 = 0;
+	bool pdrop = false;
+	unsigned int f;
 	u16 ifl = 0;
 
 	if (WARN_ON_ONCE(size > sizeof(tmp)))
@@ -189,13 +193,13 @@ static noinline u16 mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r
 		if (pr && pr->pre) {
 			pr->pre(pr, &acc);
 			if (acc.drop)
-				ifl |= MMIOTAP_KF_DROPPED;
+				pdrop = true;
 		}
 		if (r->inject_mask)
 			ifl |= mtk_inject_access(r->inject_mask, r->phys, addr - r->virt, size,
 						 true, tmp, &c->delay_left);
 		memcpy(&v, tmp, min(size, 8u));
-		if (!(ifl & MMIOTAP_KF_DROPPED))
+		if (!pdrop && !(ifl & MMIOTAP_KF_DROPPED))
 			mtk_io(p, tmp, size, true);
 		if (pr && pr->post)
 			pr->post(pr, &acc);
@@ -219,9 +223,14 @@ static noinline u16 mtk_device_rw_hooked(struct mtk_ctx *c, struct mtk_region *r
 		}
 		memcpy(&v, buf, min(size, 8u));
 	}
-	ifl &= MMIOTAP_KF_DROPPED | MMIOTAP_KF_DELAYED;
-	if ((ifl & MMIOTAP_KF_DROPPED) || memcmp(orig, buf, size))
-		ifl |= MMIOTAP_KF_INJECTED;
+	/* The rule all backends share (mt_inject_flags()); the kernel's
+	 * records flag a probe's change INJECTED as a rule's. */
+	f = mt_inject_flags(orig, buf, size, (r->inject_mask ? MT_INJ_RULE : 0) | (pr ? MT_INJ_PROBE : 0),
+			    ((ifl & MMIOTAP_KF_DROPPED) ? MT_INJ_RULE : 0) | (pdrop ? MT_INJ_PROBE : 0),
+			    ifl & MMIOTAP_KF_DELAYED);
+	ifl = (f & MT_INJF_ORIG ? MMIOTAP_KF_INJECTED : 0) |
+	      (f & MT_INJF_DROPPED ? MMIOTAP_KF_DROPPED : 0) |
+	      (f & MT_INJF_DELAYED ? MMIOTAP_KF_DELAYED : 0);
 	memcpy(&orig8, orig, min(size, 8u));
 	if (READ_ONCE(r->record))
 		mtk_record_access(c, r, addr, buf, size, write, v, orig8, ifl | afl);
