@@ -172,9 +172,10 @@ static uint64_t drained;
 static void *drain(void *arg)
 {
 	static uint8_t buf[1 << 20];
+	struct mt_ring_reader rd = { .r = ring };
 	for (;;) {
 		int last = !draining;
-		size_t n = mt_ring_get(ring, buf, sizeof(buf), 20);
+		size_t n = mt_ring_get(&rd, buf, sizeof(buf), 20);
 		for (size_t off = 0; off < n;) {
 			const struct mt_ev *ev = (const void *)(buf + off);
 			drained++;

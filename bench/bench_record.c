@@ -188,14 +188,15 @@ static int run_traced(long n, double *traced, double thr[3])
 	}
 	close(pfd[1]);
 	static uint8_t buf[1 << 20];
+	struct mt_ring_reader rd = { .r = r };
 	int status;
 	uint64_t bytes = 0;
 	for (;;) {
-		bytes += mt_ring_get(r, buf, sizeof(buf), 20);
+		bytes += mt_ring_get(&rd, buf, sizeof(buf), 20);
 		if (waitpid(p, &status, WNOHANG) == p)
 			break;
 	}
-	while ((rc = (int)mt_ring_get(r, buf, sizeof(buf), 0)) > 0)
+	while ((rc = (int)mt_ring_get(&rd, buf, sizeof(buf), 0)) > 0)
 		bytes += (uint64_t)rc;
 	unlink(ring_path);
 	FILE *f = fdopen(pfd[0], "r");

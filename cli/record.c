@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,12 +61,16 @@ static void usage(FILE *f)
 		"                         seccomp filter for the mmap family\n");
 }
 
-static pid_t child_pid;
+static pid_t child_pid;      /* the program, until it is reaped (then 0) */
+static volatile sig_atomic_t got_sig, sig_from_kernel;
 
-static void forward(int sig)
+/* SIGINT, SIGQUIT, SIGTERM, SIGHUP while a preloaded PROG runs: noted; the
+ * drain loop passes it on (only to a child still there) and ends. */
+static void on_signal(int sig, siginfo_t *si, void *uc)
 {
-	if (child_pid > 0)
-		kill(child_pid, sig);
+	(void)uc;
+	got_sig = sig;
+	sig_from_kernel = si->si_code > 0; /* the terminal's: PROG got it too */
 }
 
 /* The preload library: --lib, $MMIOTAP_LIB, next to this executable, or
@@ -441,6 +447,7 @@ static int parse_opts(int argc, char **argv, struct rec_opts *o)
 struct rec {
 	char ring_path[128];
 	struct mt_ring *ring;
+	struct mt_ring_reader rd;
 	struct conv cv;
 	uint8_t *tmp;             /* drain buffer (mem.tmp) */
 	size_t tmpsz;
@@ -451,6 +458,7 @@ static int ring_create(struct rec *r)
 	snprintf(r->ring_path, sizeof(r->ring_path), "/dev/shm/mmiotap-%d.ring", (int)getpid());
 	unlink(r->ring_path);
 	int rc = mt_ring_create(r->ring_path, RING_SIZE_DEFAULT, &r->ring);
+	r->rd.r = r->ring;
 	if (rc)
 		fprintf(stderr, "mmiotap record: cannot create %s: %s\n", r->ring_path,
 			strerror(-rc));
@@ -575,15 +583,19 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	return 0;
 }
 
-/* While a preloaded PROG runs: the terminal's SIGINT and SIGQUIT reach it
- * directly (we ignore them), SIGTERM and SIGHUP are passed on. (The
- * ptrace backend installs its own handlers: mt_record_ptrace_start.) */
+/* While a preloaded PROG runs: SIGINT, SIGQUIT, SIGTERM and SIGHUP end the
+ * recording (see drain_while_running()). (The ptrace backend installs its
+ * own handlers: mt_record_ptrace_start.) */
 static void preload_signals(void)
 {
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	signal(SIGTERM, forward);
-	signal(SIGHUP, forward);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static int start_program(struct rec *r, const struct rec_opts *o, const char *lib)
@@ -598,9 +610,10 @@ static int start_program(struct rec *r, const struct rec_opts *o, const char *li
 
 /* ---- the drain loop --------------------------------------------------------------- */
 
-static void drain(struct conv *c, struct mt_ring *r, uint8_t *tmp, size_t tmpsz, int timeout)
+static void drain(struct conv *c, struct mt_ring_reader *rd, uint8_t *tmp, size_t tmpsz,
+		  int timeout)
 {
-	size_t got = mt_ring_get(r, tmp, tmpsz, timeout);
+	size_t got = mt_ring_get(rd, tmp, tmpsz, timeout);
 	uint64_t nev = 0;
 	for (size_t off = 0; off < got;) {
 		const struct mt_ev *ev = (const struct mt_ev *)(tmp + off);
@@ -627,42 +640,68 @@ static void reap(struct mt_ring *r)
  * lock of a dead holder. */
 static void drain_round(struct rec *r)
 {
-	drain(&r->cv, r->ring, r->tmp, r->tmpsz, 50);
+	drain(&r->cv, &r->rd, r->tmp, r->tmpsz, 50);
 	reap(r->ring);
 }
 
-/* 1 when the traced program has ended (*status: its wait status). */
+/* 1 when the traced program has ended (*status: its wait status; the
+ * child is reaped: child_pid 0 from then on, nothing is sent to it). */
 static int program_done(const struct rec_opts *o, int *status)
 {
 	if (o->use_ptrace)
 		return mt_record_ptrace_poll(status, 0);
-	return waitpid(child_pid, status, WNOHANG) == child_pid;
+	if (child_pid > 0 && waitpid(child_pid, status, WNOHANG) == child_pid) {
+		child_pid = 0;
+		return 1;
+	}
+	return 0;
 }
 
-/* Drain the ring into the trace file until the program ends; returns its
- * wait status. */
+#define SIGNAL_GRACE_MS 2000
+
+/*
+ * Drain the ring into the trace file until the program ends; returns its
+ * wait status, or -1 if a signal ended the recording while it still runs.
+ * A signal (preload backend) is passed on to the program, unless the
+ * terminal sent it to the program as well, and the program is given
+ * SIGNAL_GRACE_MS to end; the recording ends then in any case.
+ */
 static int drain_while_running(struct rec *r, const struct rec_opts *o)
 {
-	int status = 0;
+	int status = 0, waited_ms = 0, sig = 0;
 	for (;;) {
 		drain_round(r);
 		if (program_done(o, &status))
 			return status;
+		if (!sig && got_sig) {
+			sig = got_sig;
+			if (!sig_from_kernel && child_pid > 0)
+				kill(child_pid, sig);
+		}
+		if (sig && (waited_ms += 50) >= SIGNAL_GRACE_MS)
+			return -1;
 	}
 }
 
+#define REST_MAX_MS 1000
+
 /* Descendants (forked children) may still produce: drain until the ring
- * has been quiet for a while, then close it (producers discard from then
- * on) and take what is left. */
+ * has been quiet for 200 ms, REST_MAX_MS at most; then close it: every
+ * traced process still running stops tracing (its mappings get their
+ * protection back, what it would still put is discarded and counted), and
+ * take what is left. */
 static void drain_rest(struct rec *r)
 {
-	for (int quiet_ms = 0; quiet_ms < 200;) {
+	for (int quiet_ms = 0, ms = 0; quiet_ms < 200 && ms < REST_MAX_MS; ms += 50) {
 		uint64_t before = r->ring->head;
 		drain_round(r);
 		quiet_ms = r->ring->head == before ? quiet_ms + 50 : 0;
 	}
-	__atomic_store_n(&r->ring->closing, 1, __ATOMIC_SEQ_CST);
-	drain(&r->cv, r->ring, r->tmp, r->tmpsz, 0);
+	__atomic_store_n(&r->ring->closing, MT_RING_CLOSED, __ATOMIC_SEQ_CST);
+	/* wake producers waiting for room: they see closing and go on */
+	__atomic_fetch_add(&r->ring->tail_futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &r->ring->tail_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+	drain(&r->cv, &r->rd, r->tmp, r->tmpsz, 0);
 	unlink(r->ring_path);
 }
 
@@ -712,8 +751,11 @@ static void summary(const struct rec *r, const struct rec_opts *o)
 			(unsigned long long)ring->nlost_dead);
 	}
 	if (ring->ndiscarded)
-		fprintf(stderr, "mmiotap record: %llu records of processes still running after the program exited were not recorded\n",
+		fprintf(stderr, "mmiotap record: %llu records of processes still running after the recording ended were not recorded (those processes run on untraced)\n",
 			(unsigned long long)ring->ndiscarded);
+	if (r->rd.nbad)
+		fprintf(stderr, "mmiotap record: the program overwrote the event ring %llu time%s: what followed there was skipped\n",
+			(unsigned long long)r->rd.nbad, r->rd.nbad == 1 ? "" : "s");
 }
 
 /* Exit as the program did: its status, or its fatal signal again. */
@@ -746,5 +788,10 @@ static int record_main(int argc, char **argv)
 	drain_rest(&r);
 	writer_close(&r.cv, o.out);
 	summary(&r, &o);
+	if (status == -1) {
+		fprintf(stderr, "mmiotap record: %s: the recording ends; %s (pid %d) still runs, untraced\n",
+			strsignal(got_sig), o.prog[0], (int)child_pid);
+		reraise(got_sig);
+	}
 	return exit_like(status);
 }

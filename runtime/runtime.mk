@@ -3,7 +3,10 @@
 
 RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
 RT_CORE_SRCS = $(wildcard core/src/*.c)
-RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) runtime/common/ring.c runtime/common/devfile.c \
+# The event ring, its order lock, and the liveness checks they need.
+RT_RING_SRCS := runtime/common/ring.c runtime/common/ring_lock.c runtime/common/task.c
+RT_RING_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RT_RING_SRCS))
+RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common/devfile.c \
 	runtime/common/rt_inject.c runtime/common/access.c \
 	format/src/rule.c format/src/inject_apply.c \
 	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)
@@ -12,7 +15,7 @@ RT_PRELOAD_LIB := $(BUILD)/libmmiotap-preload.so
 RT_LIB := $(BUILD)/libmmiotap.so
 
 # Objects the CLI links for `record` and `mark` (cli/cli.mk adds them).
-RUNTIME_CLI_OBJS := $(BUILD)/runtime/common/ring.o
+RUNTIME_CLI_OBJS := $(RT_RING_OBJS)
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -41,7 +44,7 @@ ALL_TARGETS += $(RT_PRELOAD_LIB) $(RT_LIB)
 
 # bench/bench_record: traced access vs untraced, fault floor, single-step.
 BENCH_RECORD := $(BUILD)/bench/bench_record
-$(BENCH_RECORD): $(BUILD)/bench/bench_record.o $(BUILD)/runtime/common/ring.o | $(RT_PRELOAD_LIB)
+$(BENCH_RECORD): $(BUILD)/bench/bench_record.o $(RT_RING_OBJS) | $(RT_PRELOAD_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
 ALL_TARGETS += $(BENCH_RECORD)
 BENCH_PROGS += $(BENCH_RECORD)

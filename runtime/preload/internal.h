@@ -4,6 +4,7 @@
 #define MMIOTAP_PRELOAD_INTERNAL_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <ucontext.h>
@@ -11,6 +12,7 @@
 #include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
 #include "mmiotap/mmiotap.h"
+#include "mmiotap/rt_access.h"
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/xrun.h"
 
@@ -111,5 +113,21 @@ unsigned mt_rt_inject_apply(uint64_t mask, uint64_t map_phys, uint64_t off, int 
 			    void *value, unsigned size) MT_HIDDEN;
 
 void mt_debug(const char *msg) MT_HIDDEN;
+
+/* frame.c: one emulation's context, the signal frame as register file */
+struct ectx {
+	struct mt_acc acc; /* memory (pc; denied: the program's own fault); first:
+			    * mt_acc_emu_read/write are the memory callbacks */
+	struct mt_tls *t;
+	ucontext_t *uc;
+	uint8_t *xs;      /* XSAVE area of the frame, or NULL */
+	uint32_t xsz;     /* its size */
+};
+_Static_assert(offsetof(struct ectx, acc) == 0, "mt_acc_emu_read wants acc first");
+void mt_frame_layout(void) MT_HIDDEN;                 /* once, at start */
+void mt_frame_xsave(ucontext_t *uc, struct ectx *c) MT_HIDDEN;
+void mt_frame_load(struct mt_cpu *cpu, const ucontext_t *uc, const struct mt_decoded *d) MT_HIDDEN;
+void mt_frame_store(const struct mt_cpu *cpu, ucontext_t *uc) MT_HIDDEN;
+extern const struct mt_emu_ops mt_frame_ops MT_HIDDEN;
 
 #endif

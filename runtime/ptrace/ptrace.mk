@@ -5,7 +5,7 @@
 PT_SRCS := $(wildcard runtime/ptrace/pt_*.c) runtime/common/devfile.c runtime/common/access.c
 PT_LIB := $(BUILD)/libmtptrace.a
 # What a program using the tracer links (after its own objects).
-PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/ring.o \
+PT_LINK := $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(RT_RING_OBJS) \
 	$(BUILD)/format/src/inject_apply.o $(BUILD)/libmtcore.a
 PT_LIBS := $(ZYDIS_LIBS) -lpthread
 

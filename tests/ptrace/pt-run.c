@@ -70,9 +70,10 @@ static void print_ev(const struct mt_ev *ev)
 static void *drain(void *arg)
 {
 	static uint8_t buf[1 << 20];
+	struct mt_ring_reader rd = { .r = ring };
 	for (;;) {
 		int last = done;
-		size_t n = mt_ring_get(ring, buf, sizeof(buf), 50);
+		size_t n = mt_ring_get(&rd, buf, sizeof(buf), 50);
 		for (size_t off = 0; off < n;) {
 			const struct mt_ev *ev = (const void *)(buf + off);
 			print_ev(ev);

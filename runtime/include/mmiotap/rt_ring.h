@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #define MT_RING_MAGIC 0x4d54524eu /* "MTRN" */
-#define MT_RING_VERSION 2u
+#define MT_RING_VERSION 3u
 #define MT_RING_HDR_SIZE 4096u
 #define MT_EV_MAX 2048u /* largest single event, bytes */
 
@@ -82,6 +82,14 @@ struct mt_ev_map {
 	char path[];       /* pathlen bytes, not NUL terminated */
 };
 
+/* ring->closing: the recorder ended the recording (the program it ran
+ * exited, or it was told to stop), or it is gone (SIGKILL, OOM: a producer
+ * that waited for room found it dead). Either way every traced process
+ * stops tracing: its mappings get their protection back, what it would
+ * still put is discarded (counted in ndiscarded). */
+#define MT_RING_CLOSED 1u
+#define MT_RING_ORPHANED 2u
+
 /* The lock word: 0 free, else the holder's TID, with this bit when other
  * threads may be waiting in FUTEX_WAIT. */
 #define MT_RING_LOCK_WAITERS 0x80000000u
@@ -107,16 +115,20 @@ struct mt_ring {
 	uint32_t tail_futex;         /* bumped by consumer when producers wait */
 	uint32_t producers_waiting;
 	uint32_t nattached;          /* processes that mapped the ring */
-	uint32_t closing;            /* consumer stopped: producers discard */
+	uint32_t closing;            /* MT_RING_CLOSED / _ORPHANED: producers stop tracing */
 	uint64_t ndiscarded;         /* events discarded after closing */
 	uint32_t next_map_id;        /* under lock */
 	uint32_t pad0;
 	uint64_t nlost_dead;         /* seqs reserved by dead holders, never published */
 	uint64_t last_dead;          /* pid << 32 | tid of the last dead holder (pid 0: unknown) */
+	uint32_t recorder_pid;       /* the consumer (mt_ring_create()'s caller) ... */
+	uint32_t pad1;
+	uint64_t recorder_start;     /* ... and its start time (/proc/PID/stat field 22) */
 	uint8_t data[] __attribute__((aligned(64)));
 };
 
-/* Create a ring file of data_size bytes (power of two) at path, mapped. */
+/* Create a ring file of data_size bytes (power of two) at path, mapped;
+ * the caller is its recorder (its pid and start time go in the header). */
 int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out);
 /* Map an existing ring file. Returns 0 or negative errno. */
 int mt_ring_open(const char *path, struct mt_ring **out);
@@ -140,7 +152,9 @@ int mt_ring_reap(struct mt_ring *r, uint32_t pid, uint32_t tid);
  * becomes a LOST event. */
 static inline uint64_t mt_ring_next_seq(struct mt_ring *r) { return r->seq++; }
 /* Append one event (ev->size bytes); lock held. Waits while the ring is
- * full; never drops unless the consumer declared `closing`. Its seq must be
+ * full, as long as the recorder lives; discards when the ring is closing
+ * (closed by the recorder, or orphaned: the waiting put found the recorder
+ * dead and marks it so). Its seq must be
  * the last one reserved (every reservation is published before the next). */
 void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev);
 
@@ -149,7 +163,20 @@ void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev);
 int mt_ring_mark(struct mt_ring *r, const char *text, uint64_t pc);
 
 /* Consumer: copy up to max bytes of whole events into buf; returns bytes
- * (0 = empty). Waits up to timeout_ms for data when empty. */
-size_t mt_ring_get(struct mt_ring *r, void *buf, size_t max, int timeout_ms);
+ * (0 = empty). Waits up to timeout_ms for data when empty. Every event is
+ * validated in the private copy (size a multiple of 8, within bounds, at
+ * least a header; a MAP's path within the event): the producers' memory is
+ * the traced program's, which may scribble on it; a bad event ends the
+ * batch and the rest of the ring is skipped (counted in rd->nbad). */
+struct mt_ring_reader {
+	struct mt_ring *r;
+	uint64_t tail;     /* bytes consumed: the consumer's own copy */
+	uint64_t nbad;     /* invalid events met (the rest of the ring skipped) */
+};
+size_t mt_ring_get(struct mt_ring_reader *rd, void *buf, size_t max, int timeout_ms);
+/* Whether an event's lengths stay inside it (size already checked). */
+int mt_ev_valid(const struct mt_ev *ev);
+/* CLOCK_MONOTONIC ns, the events' clock. */
+uint64_t mt_ring_now(void);
 
 #endif

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * e2e_trust.c - what a program does that a tracer must survive
+ * (tests/e2e/test-record-trust.sh). The "device" is a memfd named mt-e2e.
+ *
+ *   faults     instructions that fault part-way on ordinary memory, each
+ *              caught by the program's own SIGSEGV handler: REP MOVSB from
+ *              the device into a page whose second half is PROT_NONE, into
+ *              a read-only page, into an unmapped page, and from a PROT_NONE
+ *              page into the device. The handler checks si_addr, si_code and
+ *              the registers (RCX/RSI/RDI as the CPU leaves them), then
+ *              either makes the page accessible and returns (the copy
+ *              finishes) or siglongjmps. Prints the accesses the device
+ *              sees ("R|W WIDTH OFFSET VALUE"): the faulting element's read
+ *              happens twice, as on the CPU.
+ *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
+ *              handler: dies of SIGSEGV (the shell checks 139).
+ *   fork N     pthread_atfork handlers that mmap/munmap, a thread touching
+ *              the device all the time, N forks whose children touch it.
+ *   churn N    N device writes (a hammer), then "done" on stdout.
+ *   daemon     forks a child that leaves the session and touches the
+ *              device until killed; the parent makes one access and exits.
+ *   ignore     ignores SIGINT/SIGTERM/SIGHUP and touches the device until
+ *              killed.
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ucontext.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile uint8_t *dev;
+
+static volatile uint8_t *map_dev(size_t len)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	void *p;
+
+	if (fd < 0 || ftruncate(fd, (off_t)len) < 0)
+		exit(99);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		exit(99);
+	return p;
+}
+
+/* ---- faults ---------------------------------------------------------------- */
+
+static sigjmp_buf jb;
+static struct {
+	void *addr;
+	int code;
+	uint64_t rcx, rsi, rdi;
+	char *fix;          /* page to make writable, then return */
+	int fix_prot;
+	int hits;
+} got;
+
+static void on_segv(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	got.hits++;
+	got.addr = si->si_addr;
+	got.code = si->si_code;
+	got.rcx = (uint64_t)uc->uc_mcontext.gregs[REG_RCX];
+	got.rsi = (uint64_t)uc->uc_mcontext.gregs[REG_RSI];
+	got.rdi = (uint64_t)uc->uc_mcontext.gregs[REG_RDI];
+	if (got.fix) {
+		mprotect(got.fix, 4096, got.fix_prot);
+		got.fix = NULL;
+		return; /* the instruction goes on */
+	}
+	siglongjmp(jb, 1);
+}
+
+static void rep_movsb(volatile void *dst, volatile const void *src, uint64_t n)
+{
+	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
+static int check(const char *what, void *addr, int code, uint64_t rcx, uint64_t rsi, uint64_t rdi)
+{
+	if (got.hits != 1 || got.addr != addr || got.code != code || got.rcx != rcx ||
+	    got.rsi != rsi || got.rdi != rdi) {
+		fprintf(stderr,
+			"%s: handler ran %d times with si_addr %p code %d rcx %lu rsi %#lx rdi %#lx; want %p %d %lu %#lx %#lx\n",
+			what, got.hits, got.addr, got.code, (unsigned long)got.rcx,
+			(unsigned long)got.rsi, (unsigned long)got.rdi, addr, code,
+			(unsigned long)rcx, (unsigned long)rsi, (unsigned long)rdi);
+		return 1;
+	}
+	memset(&got, 0, sizeof(got));
+	return 0;
+}
+
+static int faults(void)
+{
+	struct sigaction sa;
+	char *two, *ro, *gone;
+	uint8_t shadow[64];
+	volatile int bad = 0;
+
+	dev = map_dev(4096);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	gone = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (two == MAP_FAILED || ro == MAP_FAILED || gone == MAP_FAILED)
+		return 99;
+	munmap(gone, 4096);
+	mprotect(two + 4096, 4096, PROT_NONE);
+	/* device bytes i at offset i, written untraced? no: every access to
+	 * the device is traced, so the harness expects these writes too */
+	for (unsigned i = 0; i < 64; i++) {
+		dev[i] = (uint8_t)(0xa0 + i);
+		printf("W 1 0x%x 0x%x\n", i, 0xa0 + i);
+		shadow[i] = (uint8_t)(0xa0 + i);
+	}
+
+	/* 1. into a page whose second half is PROT_NONE: fault after 8
+	 * elements (the 9th element's read done, its store faults); the
+	 * handler opens the page and returns: the copy finishes */
+	got.fix = two + 4096;
+	got.fix_prot = PROT_READ | PROT_WRITE;
+	rep_movsb(two + 4096 - 8, dev, 16);
+	bad |= check("into PROT_NONE, resumed", two + 4096, SEGV_ACCERR, 8,
+		     (uint64_t)(uintptr_t)(dev + 8), (uint64_t)(uintptr_t)(two + 4096));
+	bad |= memcmp(two + 4096 - 8, shadow, 16) != 0;
+	for (unsigned i = 0; i < 9; i++)
+		printf("R 1 0x%x 0x%x\n", i, shadow[i]);
+	for (unsigned i = 8; i < 16; i++)
+		printf("R 1 0x%x 0x%x\n", i, shadow[i]);
+
+	/* 2. into a read-only page: siglongjmp out */
+	if (!sigsetjmp(jb, 1))
+		rep_movsb(ro, dev + 16, 4);
+	bad |= check("into read-only", ro, SEGV_ACCERR, 4, (uint64_t)(uintptr_t)(dev + 16),
+		     (uint64_t)(uintptr_t)ro);
+	printf("R 1 0x10 0x%x\n", shadow[16]);
+
+	/* 3. into an unmapped page */
+	if (!sigsetjmp(jb, 1))
+		rep_movsb(gone, dev + 20, 4);
+	bad |= check("into unmapped", gone, SEGV_MAPERR, 4, (uint64_t)(uintptr_t)(dev + 20),
+		     (uint64_t)(uintptr_t)gone);
+	printf("R 1 0x14 0x%x\n", shadow[20]);
+
+	/* 4. from a PROT_NONE page into the device: the read faults first,
+	 * nothing reaches the device */
+	mprotect(two, 4096, PROT_NONE);
+	if (!sigsetjmp(jb, 1))
+		rep_movsb(dev + 32, two + 4096 - 4, 4);
+	bad |= check("from PROT_NONE", two + 4096 - 4, SEGV_ACCERR, 4,
+		     (uint64_t)(uintptr_t)(two + 4096 - 4), (uint64_t)(uintptr_t)(dev + 32));
+	fflush(stdout);
+	if (bad)
+		fprintf(stderr, "faults: wrong state or bytes\n");
+	return bad;
+}
+
+static int nohandler(void)
+{
+	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	dev = map_dev(4096);
+	rep_movsb(p, dev, 4);
+	return 0; /* not reached */
+}
+
+/* ---- fork --------------------------------------------------------------- */
+
+static volatile int stop_toucher;
+
+static void atfork_map(void)
+{
+	void *p = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED)
+		munmap(p, 65536);
+}
+
+static void *toucher(void *unused)
+{
+	(void)unused;
+	for (uint32_t i = 0; !stop_toucher; i++)
+		dev[64 + (i & 63)] = (uint8_t)i;
+	return NULL;
+}
+
+static int forks(int n)
+{
+	pthread_t th;
+
+	dev = map_dev(4096);
+	pthread_atfork(atfork_map, atfork_map, atfork_map);
+	pthread_create(&th, NULL, toucher, NULL);
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+		int st;
+
+		if (p == 0) {
+			dev[8] = 1;
+			_exit(dev[8] == 1 ? 0 : 1);
+		}
+		if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "fork %d failed\n", i);
+			return 1;
+		}
+	}
+	stop_toucher = 1;
+	pthread_join(th, NULL);
+	printf("forks: %d\n", n);
+	return 0;
+}
+
+/* ---- churn, daemon, ignore ------------------------------------------------ */
+
+static int churn(long n)
+{
+	dev = map_dev(4096);
+	for (long i = 0; i < n; i++)
+		dev[i & 4095] = (uint8_t)i;
+	printf("done\n");
+	return 0;
+}
+
+static int daemon_child(void)
+{
+	pid_t p;
+
+	dev = map_dev(4096);
+	p = fork();
+	if (p == 0) {
+		setsid();
+		for (uint32_t i = 0;; i++) {
+			dev[i & 4095] = (uint8_t)i;
+			if (!(i & 1023))
+				usleep(1000);
+		}
+	}
+	dev[0] = 1;
+	printf("%d\n", (int)p);
+	return 0;
+}
+
+static __attribute__((noreturn)) int ignore(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	dev = map_dev(4096);
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+	for (uint32_t i = 0;; i++) {
+		dev[i & 4095] = (uint8_t)i;
+		if (!(i & 1023))
+			usleep(1000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(m, "faults"))
+		return faults();
+	if (!strcmp(m, "nohandler"))
+		return nohandler();
+	if (!strcmp(m, "fork"))
+		return forks(argc > 2 ? atoi(argv[2]) : 50);
+	if (!strcmp(m, "churn"))
+		return churn(argc > 2 ? atol(argv[2]) : 1000000);
+	if (!strcmp(m, "daemon"))
+		return daemon_child();
+	if (!strcmp(m, "ignore"))
+		return ignore();
+	fprintf(stderr, "usage: e2e_trust faults|nohandler|fork [N]|churn [N]|daemon|ignore\n");
+	return 2;
+}
