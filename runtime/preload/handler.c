@@ -99,7 +99,7 @@ MT_HIDDEN uint32_t mt_gettid(void)
 
 MT_HIDDEN int mt_is_taken_signal(int sig)
 {
-	return mt_handlers_installed && (sig == SIGSEGV || sig == SIGTRAP);
+	return mt_handlers_installed && (sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP);
 }
 
 MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
@@ -113,13 +113,21 @@ MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
 	}
 }
 
-/* Deliver a signal that is not ours to the program's own handler, as the
- * kernel would have. We run with every signal blocked. */
-static void chain(int sig, siginfo_t *si, ucontext_t *uc)
+/*
+ * Deliver a signal that is not ours to the program's own handler, as the
+ * kernel would have. synthetic: a fault the CPU would have raised on the
+ * program's memory, which we met emulating (si says where): with no
+ * handler (or the signal blocked or ignored, which the kernel does not
+ * allow for a fault) it is queued to this thread, to be delivered with
+ * that si as we return, and kill as the kernel's own would.
+ */
+static void chain_ex(int sig, siginfo_t *si, ucontext_t *uc, int synthetic)
 {
 	struct sigaction *a = &prog_act[sig];
 	void (*h)(int) = a->sa_handler;
 
+	if (synthetic && sigismember(&uc->uc_sigmask, sig))
+		h = SIG_DFL;
 	if (h == SIG_IGN && si->si_code <= 0)
 		return; /* sent by kill(): ignored */
 	if (h == SIG_DFL || h == SIG_IGN) {
@@ -129,8 +137,13 @@ static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		mt_real.sigaction(sig, &dfl, NULL);
-		if (si->si_code <= 0 || sig == SIGTRAP)
+		if (synthetic) {
+			sigdelset(&uc->uc_sigmask, sig);
+			syscall(SYS_rt_tgsigqueueinfo, (int)syscall(SYS_getpid), (int)mt_gettid(),
+				sig, si);
+		} else if (si->si_code <= 0 || sig == SIGTRAP) {
 			syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+		}
 		return;
 	}
 	sigset_t m = uc->uc_sigmask;
@@ -154,6 +167,27 @@ static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 	mt_real.pthread_sigmask(SIG_SETMASK, &all, NULL);
 }
 
+static void chain(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	chain_ex(sig, si, uc, 0);
+}
+
+/* The fault the CPU would have raised part-way through the instruction
+ * (f, met on the program's memory); the context already shows the state
+ * at that point (a REP string: the elements done). */
+static void deliver_fault(const struct mt_fault *f, ucontext_t *uc)
+{
+	siginfo_t fi;
+	memset(&fi, 0, sizeof(fi));
+	fi.si_signo = f->sig;
+	fi.si_code = f->code;
+	fi.si_addr = f->addr;
+	uc->uc_mcontext.gregs[REG_ERR] = f->err;
+	uc->uc_mcontext.gregs[REG_TRAPNO] = f->trapno;
+	uc->uc_mcontext.gregs[REG_CR2] = (greg_t)(uintptr_t)f->addr;
+	chain_ex(f->sig, &fi, uc, 1);
+}
+
 /* ---- memory: the shared access path (runtime/common/access.c) -------------------------- */
 
 static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
@@ -175,15 +209,16 @@ static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
 	return 1;
 }
 
-/* Not traced: the program's own memory, directly. */
+/* Not traced: the program's own memory, which may fault (safecopy.c). */
 static int acc_plain(void *be, uint64_t addr, void *buf, unsigned n, int is_write,
 		     uint64_t *fault)
 {
-	if (is_write)
-		memcpy((void *)addr, buf, n);
-	else
-		memcpy(buf, (const void *)addr, n);
-	return 0;
+	struct ectx *c = be;
+	int rc = is_write ? mt_safe_copy(c->t, (void *)addr, buf, n)
+			  : mt_safe_copy(c->t, buf, (const void *)addr, n);
+	if (rc)
+		*fault = (uint64_t)(uintptr_t)c->t->sc_fault.addr;
+	return rc;
 }
 
 /* The libmmiotap probes covering addr, pre or post handlers, on val. */
@@ -296,12 +331,12 @@ static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
 
 /* ---- handlers ------------------------------------------------------------------ */
 
-static size_t fetch(uint64_t rip, uint8_t *bytes, size_t want)
+/* The instruction's bytes, as far as they can be read (0: none). */
+static size_t fetch(struct mt_tls *t, uint64_t rip, uint8_t *bytes, size_t want)
 {
-	size_t room = 4096 - (rip & 4095);
-	size_t n = want < room ? want : room;
-	memcpy(bytes, (const void *)rip, n);
-	return n;
+	while (want && mt_safe_copy(t, bytes, (const void *)(uintptr_t)rip, want))
+		want = (uintptr_t)t->sc_fault.addr > rip ? (uintptr_t)t->sc_fault.addr - rip : 0;
+	return want;
 }
 
 /*
@@ -334,15 +369,100 @@ static void raise_divide_error(ucontext_t *uc, uint64_t rip)
 	syscall(SYS_rt_tgsigqueueinfo, (int)syscall(SYS_getpid), (int)mt_gettid(), SIGFPE, &fi);
 }
 
+/* The decoded instruction at rip (bytes: as fetched), or NULL. */
+static const struct mt_decoded *decode_at(struct mt_tls *t, uint64_t rip, uint8_t *bytes,
+					  size_t *n)
+{
+	const struct mt_decoded *d;
+	int st = 0;
+	*n = fetch(t, rip, bytes, 4096 - (rip & 4095) < ZYDIS_MAX_INSTRUCTION_LENGTH
+				  ? 4096 - (rip & 4095) : ZYDIS_MAX_INSTRUCTION_LENGTH);
+	if (!*n)
+		return NULL;
+	d = mt_dcache_lookup(&t->dc, rip, bytes, *n);
+	if (d)
+		return d;
+	d = mt_dcache_fill(&t->dc, rip, bytes, *n, &st);
+	if (!d && st == MT_EMU_NEED_BYTES && *n < ZYDIS_MAX_INSTRUCTION_LENGTH) {
+		*n = fetch(t, rip, bytes, ZYDIS_MAX_INSTRUCTION_LENGTH);
+		d = *n ? mt_dcache_fill(&t->dc, rip, bytes, *n, &st) : NULL;
+	}
+	return d;
+}
+
+/* Emulate d for the fault at fa in region r (order lock held, released
+ * here, or by the SIGTRAP after a single-step). */
+static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decoded *d,
+		    const uint8_t *bytes, size_t n, uint64_t fa, int sig, siginfo_t *si,
+		    ucontext_t *uc)
+{
+	struct mt_ring *L = mt_lockp();
+	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	if (!d || !mt_emu_supported(d, &mt_frame_ops)) {
+		if (!(r->prot & (PROT_READ | PROT_WRITE))) {
+			mt_ring_unlock(L);
+			t->in_handler = 0;
+			chain(sig, si, uc);
+			return;
+		}
+		emit_unknown(r, fa, rip, d ? d->bytes : bytes, d ? d->len : (unsigned)n,
+			     MT_EVF_STEPPED | (d ? 0 : MT_EVF_UNDECODED));
+		step_begin(t, r, uc); /* keeps the lock until SIGTRAP */
+		t->in_handler = 0;
+		return;
+	}
+	struct mt_cpu cpu;
+	struct ectx c = { .t = t, .uc = uc, .acc = { .ops = &acc_ops, .pc = rip } };
+	c.acc.be = &c;
+	mt_frame_xsave(uc, &c);
+	mt_frame_load(&cpu, uc, d);
+	int rc = mt_emulate(d, &cpu, &mt_frame_ops, &c);
+	if (rc == 0 || (rc == MT_EMU_MEMFAULT && c.acc.faulted))
+		mt_frame_store(&cpu, uc); /* a fault part-way: the CPU's state there */
+	if (rc != 0 && rc != MT_EMU_MEMFAULT && rc != MT_EMU_DIVIDE_ERROR) {
+		emit_unknown(r, fa, rip, d->bytes, d->len, MT_EVF_STEPPED);
+		step_begin(t, r, uc);
+		t->in_handler = 0;
+		return;
+	}
+	mt_ring_unlock(L);
+	t->in_handler = 0;
+	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied)
+		deliver_fault(&t->sc_fault, uc); /* on the program's memory */
+	else if (rc == MT_EMU_MEMFAULT || c.acc.denied)
+		chain(sig, si, uc); /* the traced page itself: the program's fault */
+	else if (rc == MT_EMU_DIVIDE_ERROR)
+		raise_divide_error(uc, rip); /* the divisor read (and recorded) once */
+}
+
 static void on_segv(int sig, siginfo_t *si, void *ucv)
 {
 	int saved_errno = errno;
 	ucontext_t *uc = ucv;
-	struct mt_tls *t = mt_tls_get();
+	struct mt_tls *t = tls_state;
 
+	/* A fault of our own copy of the program's memory (safecopy.c). */
+	if (mt_safe_copy_caught(t, sig, si, uc))
+		goto out;
+	if (t && t->in_handler) {
+		/* Faulting inside the handler outside a safe copy (a bug, or a
+		 * probe's): as without us, it kills. A kill()ed SIGSEGV here
+		 * comes again once we are done. */
+		if (si->si_code > 0) {
+			struct sigaction dfl;
+			memset(&dfl, 0, sizeof(dfl));
+			dfl.sa_handler = SIG_DFL;
+			mt_real.sigaction(sig, &dfl, NULL);
+		} else {
+			t->resend = sig;
+		}
+		goto out;
+	}
+	if (!t)
+		t = mt_tls_get();
 	if (t && t->step_active) {
 		uintptr_t fa = (uintptr_t)si->si_addr;
-		struct mt_region *r = si->si_code == SEGV_ACCERR ? mt_region_find(fa) : NULL;
+		struct mt_region *r = sig == SIGSEGV && si->si_code == SEGV_ACCERR ? mt_region_find(fa) : NULL;
 		if (r && t->nstep < 4 && (r->prot & (PROT_READ | PROT_WRITE))) {
 			/* the stepped instruction touches a second traced region */
 			step_begin(t, r, uc);
@@ -357,62 +477,35 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		goto out;
 	}
 
+	t->in_handler = 1;
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
-	size_t n = fetch(rip, bytes, sizeof(bytes));
-	const struct mt_decoded *d = mt_dcache_lookup(&t->dc, rip, bytes, n);
-	int st = 0;
-	if (!d) {
-		d = mt_dcache_fill(&t->dc, rip, bytes, n, &st);
-		if (!d && st == MT_EMU_NEED_BYTES && n < sizeof(bytes)) {
-			n = sizeof(bytes);
-			memcpy(bytes, (const void *)rip, n);
-			d = mt_dcache_fill(&t->dc, rip, bytes, n, &st);
-		}
-	}
-
+	size_t n;
+	const struct mt_decoded *d = decode_at(t, rip, bytes, &n);
 	struct mt_ring *L = mt_lockp();
 	mt_ring_lock(L, (uint32_t)mt_pid, mt_gettid());
 	struct mt_region *r = mt_region_find((uintptr_t)si->si_addr);
-	if (!r) {
+	if (r && mt_recording_over()) {
+		/* the recorder ended or died: give the mappings back, and
+		 * let the instruction run natively */
+		mt_abandon();
 		mt_ring_unlock(L);
+		t->in_handler = 0;
+		goto out;
+	}
+	if (!r || !n) {
+		mt_ring_unlock(L);
+		t->in_handler = 0;
 		chain(sig, si, uc);
 		goto out;
 	}
-	if (!d || !mt_emu_supported(d, &mt_frame_ops)) {
-		if (!(r->prot & (PROT_READ | PROT_WRITE))) {
-			mt_ring_unlock(L);
-			chain(sig, si, uc);
-			goto out;
-		}
-		emit_unknown(r, (uintptr_t)si->si_addr, rip, d ? d->bytes : bytes,
-			     d ? d->len : (unsigned)n,
-			     MT_EVF_STEPPED | (d ? 0 : MT_EVF_UNDECODED));
-		step_begin(t, r, uc); /* keeps the lock until SIGTRAP */
-		goto out;
-	}
-	struct mt_cpu cpu;
-	struct ectx c = { .t = t, .uc = uc, .acc = { .ops = &acc_ops, .pc = rip } };
-	c.acc.be = &c;
-	mt_frame_xsave(uc, &c);
-	mt_frame_load(&cpu, uc, d);
-	int rc = mt_emulate(d, &cpu, &mt_frame_ops, &c);
-	if (rc == 0) {
-		mt_frame_store(&cpu, uc);
-		mt_ring_unlock(L);
-	} else if (rc == MT_EMU_MEMFAULT || c.acc.denied) {
-		/* the CPU would have faulted too: the program's business */
-		mt_ring_unlock(L);
-		chain(sig, si, uc);
-	} else if (rc == MT_EMU_DIVIDE_ERROR) {
-		/* the divisor was read (and recorded) once; nothing written */
-		mt_ring_unlock(L);
-		raise_divide_error(uc, rip);
-	} else {
-		emit_unknown(r, (uintptr_t)si->si_addr, rip, d->bytes, d->len, MT_EVF_STEPPED);
-		step_begin(t, r, uc);
-	}
+	emulate(t, r, d, bytes, n, (uintptr_t)si->si_addr, sig, si, uc);
 out:
+	if (t && t->resend && !t->in_handler) {
+		int rs = t->resend;
+		t->resend = 0;
+		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), rs);
+	}
 	errno = saved_errno;
 }
 
@@ -440,13 +533,20 @@ MT_HIDDEN int mt_install_handlers(void)
 		tls_key_ok = 1;
 	mt_xrun_vec_flavour();
 	mt_xrun_thread_init();
-	int sigs[2] = { SIGSEGV, SIGTRAP };
-	for (int i = 0; i < 2; i++) {
+	int sigs[3] = { SIGSEGV, SIGBUS, SIGTRAP };
+	for (int i = 0; i < 3; i++) {
 		struct sigaction sa, old;
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = sigs[i] == SIGSEGV ? on_segv : on_trap;
+		sa.sa_sigaction = sigs[i] == SIGTRAP ? on_trap : on_segv;
 		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 		sigfillset(&sa.sa_mask);
+		if (sigs[i] != SIGTRAP) {
+			/* our copies of the program's memory may fault, and
+			 * must come back to us (safecopy.c) */
+			sa.sa_flags |= SA_NODEFER;
+			sigdelset(&sa.sa_mask, SIGSEGV);
+			sigdelset(&sa.sa_mask, SIGBUS);
+		}
 		if (mt_real.sigaction(sigs[i], &sa, &old) < 0)
 			return -errno;
 		if (!prog_act_valid[sigs[i]]) {

@@ -41,9 +41,21 @@ struct mt_probe_slot {
 	struct mmiotap_probe *p;
 };
 
+/* A fault the CPU raised on the program's memory while we copied it
+ * (safecopy.c), as the program's handler is to see it. */
+struct mt_fault {
+	int sig, code;
+	void *addr;
+	long err, trapno;
+};
+
 struct mt_tls {
 	struct mt_dcache dc;
 	uint32_t tid;
+	int in_handler;         /* inside on_segv() (its own faults are not caught) */
+	int resend;             /* a SIGSEGV/SIGBUS kill()ed meanwhile, sent again after */
+	int sc_active;          /* inside mt_safe_copy() */
+	struct mt_fault sc_fault; /* its last fault */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -113,6 +125,18 @@ unsigned mt_rt_inject_apply(uint64_t mask, uint64_t map_phys, uint64_t off, int 
 			    void *value, unsigned size) MT_HIDDEN;
 
 void mt_debug(const char *msg) MT_HIDDEN;
+
+/* safecopy.c: copy the program's memory from inside the handler; a fault
+ * gives -EFAULT with t->sc_fault filled in (mt_safe_copy_caught(), first
+ * thing in the SIGSEGV/SIGBUS handler, resumes the copy's fixup). */
+int mt_safe_copy(struct mt_tls *t, void *dst, const void *src, size_t n) MT_HIDDEN;
+int mt_safe_copy_caught(struct mt_tls *t, int sig, const siginfo_t *si, ucontext_t *uc) MT_HIDDEN;
+
+/* The recording is over (the recorder closed the ring, or died): every
+ * traced mapping gets its protection back, nothing more is traced. Lock
+ * held. mt_recording_over() tells (cheap). */
+void mt_abandon(void) MT_HIDDEN;
+int mt_recording_over(void) MT_HIDDEN;
 
 /* frame.c: one emulation's context, the signal frame as register file */
 struct ectx {

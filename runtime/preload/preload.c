@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -163,6 +164,16 @@ static int map_id_live(uint32_t id)
 		if (mt_regions[i].used && mt_regions[i].map_id == id)
 			return 1;
 	return 0;
+}
+
+MT_HIDDEN int mt_recording_over(void)
+{
+	return mt_ring && __atomic_load_n(&mt_ring->closing, __ATOMIC_ACQUIRE);
+}
+
+MT_HIDDEN void mt_abandon(void)
+{
+	mt_region_cut(0, UINTPTR_MAX, 1);
 }
 
 MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
@@ -425,7 +436,8 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	mt_resolve_real();
 	int shared = (flags & MAP_TYPE) == MAP_SHARED || (flags & MAP_TYPE) == MAP_SHARED_VALIDATE;
 	char name[PATH_MAX];
-	if (in_rt || !mt_ring || fd < 0 || !shared || !mt_handlers_installed) {
+	if (in_rt || !mt_ring || fd < 0 || !shared || !mt_handlers_installed ||
+	    mt_recording_over()) {
 		void *p = raw_mmap(addr, len, prot, flags, fd, off);
 		if (p != MAP_FAILED && (flags & MAP_FIXED) && !in_rt)
 			untrace_range((uintptr_t)p, len);
@@ -634,7 +646,7 @@ MT_EXPORT sighandler_t signal(int sig, sighandler_t h)
 	return old.sa_handler;
 }
 
-/* A synchronous SIGSEGV/SIGTRAP that is blocked kills the process: keep
+/* A synchronous SIGSEGV/SIGBUS/SIGTRAP that is blocked kills the process: keep
  * them deliverable whatever mask the program sets. */
 static const sigset_t *keep_ours(int how, const sigset_t *set, sigset_t *tmp)
 {
@@ -642,6 +654,7 @@ static const sigset_t *keep_ours(int how, const sigset_t *set, sigset_t *tmp)
 		return set;
 	*tmp = *set;
 	sigdelset(tmp, SIGSEGV);
+	sigdelset(tmp, SIGBUS);
 	sigdelset(tmp, SIGTRAP);
 	return tmp;
 }
@@ -662,31 +675,44 @@ MT_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 
 /* ---- fork and exec ------------------------------------------------------------------ */
 
-MT_EXPORT pid_t fork(void)
+/*
+ * fork(): the order lock is held from the last prepare handler to the first
+ * parent/child handler, so that the child's copy of the region table is
+ * consistent (no other thread is in the middle of changing it). Ours are
+ * registered first (mt_init()), so our prepare handler runs last: the
+ * program's own prepare handlers, which may mmap through us (allocators
+ * do), run before we take the lock. Only the parent releases it (the lock
+ * word is shared with the child, whose own copy is reset).
+ */
+static __thread int fork_locked;
+static __thread sigset_t fork_mask;
+
+static void fork_prepare(void)
 {
-	mt_resolve_real();
-	if (!mt_handlers_installed)
-		return mt_real.fork();
-	/* Hold the order lock across fork so the child's copy of the region
-	 * table is consistent. Only the parent releases it (the lock word is
-	 * shared with the child, which waits for the parent's release). */
-	sigset_t old;
-	mt_glock(&old);
-	pid_t p = mt_real.fork();
-	if (p == 0) {
-		mt_pid = getpid();
-		mt_tls_after_fork();
-		if (!mt_ring)
-			mt_local_lock.lock = 0; /* process-local: the child's own copy */
-		mt_real.pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (mt_ring)
-			__atomic_fetch_add(&mt_ring->nattached, 1, __ATOMIC_RELAXED);
-		return 0;
-	}
-	int e = errno;
-	mt_gunlock(&old);
-	errno = e;
-	return p;
+	fork_locked = mt_handlers_installed;
+	if (fork_locked)
+		mt_glock(&fork_mask);
+}
+
+static void fork_parent(void)
+{
+	if (fork_locked)
+		mt_gunlock(&fork_mask);
+	fork_locked = 0;
+}
+
+static void fork_child(void)
+{
+	mt_pid = getpid();
+	mt_tls_after_fork();
+	if (!fork_locked)
+		return;
+	fork_locked = 0;
+	if (!mt_ring)
+		mt_local_lock.lock = 0; /* process-local: the child's own copy */
+	mt_real.pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
+	if (mt_ring)
+		__atomic_fetch_add(&mt_ring->nattached, 1, __ATOMIC_RELAXED);
 }
 
 /* envp plus LD_PRELOAD with this library and every MMIOTAP_* setting. */
@@ -743,10 +769,54 @@ MT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	return rc;
 }
 
+/* execvpe() when libc's could not be found: PATH searched as it does
+ * (a name with a slash is run as it is; ENOENT/EACCES go on searching). */
+static int path_execve(const char *file, char *const argv[], char *const envp[])
+{
+	if (!mt_real.execve) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!*file) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(file, '/'))
+		return mt_real.execve(file, argv, envp);
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/bin:/usr/bin";
+	int err = ENOENT;
+	for (const char *p = path;; p++) {
+		const char *q = strchr(p, ':');
+		size_t dl = q ? (size_t)(q - p) : strlen(p);
+		char full[PATH_MAX];
+		if (dl + strlen(file) + 2 <= sizeof(full)) {
+			snprintf(full, sizeof(full), "%.*s%s%s", (int)dl, p, dl ? "/" : "", file);
+			mt_real.execve(full, argv, envp);
+			if (errno != ENOENT && errno != ENOTDIR)
+				err = errno;
+		}
+		if (!q)
+			break;
+		p = q;
+	}
+	errno = err;
+	return -1;
+}
+
 MT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	mt_resolve_real();
-	if (!mt_ring || !mt_real.execvpe)
+	if (!mt_real.execvpe) {
+		char **e = mt_ring ? fix_env(envp) : NULL;
+		int rc = path_execve(file, argv, e ? e : envp);
+		int err = errno;
+		free(e);
+		errno = err;
+		return rc;
+	}
+	if (!mt_ring)
 		return mt_real.execvpe(file, argv, envp);
 	char **e = fix_env(envp);
 	int rc = mt_real.execvpe(file, argv, e ? e : envp);
@@ -962,6 +1032,7 @@ __attribute__((constructor)) static void mt_init(void)
 {
 	mt_resolve_real();
 	mt_pid = getpid();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	const char *d = getenv(MT_ENV_DEBUG);
 	debug = d && *d == '1';
 	const char *ring = getenv(MT_ENV_RING);
