@@ -139,22 +139,61 @@ static int proc_sigmask_has(pid_t tid, const char *key, int sig)
 	return (int)((m >> (sig - 1)) & 1);
 }
 
-/* Reset t's SIGFPE to the default action and unblock it, with system calls
- * run in the tracee (their arguments below its red zone). */
-static void sigfpe_default(struct pt_task *t, uint64_t rsp)
+/* Reset t's signal sig to the default action and unblock it, with system
+ * calls run in the tracee (their arguments below its red zone). */
+static void sig_default(struct pt_task *t, uint64_t rsp, int sig)
 {
 	/* kernel struct sigaction {handler, flags, restorer, mask} (all zero:
-	 * SIG_DFL) and a sigset with SIGFPE */
-	uint64_t buf[5] = { 0, 0, 0, 0, 1ull << (SIGFPE - 1) }, saved[5];
+	 * SIG_DFL) and a sigset with sig */
+	uint64_t buf[5] = { 0, 0, 0, 0, 1ull << (sig - 1) }, saved[5];
 	uint64_t at = (rsp - 256) & ~15ull;
 	int err;
 	if (pt_rmem_read(t->tid, at, saved, sizeof(saved), NULL) ||
 	    pt_rmem_write(t->tid, at, buf, sizeof(buf), NULL))
 		return;
-	pt_rsys(t, SYS_rt_sigaction, SIGFPE, at, 0, 8, &err);
+	pt_rsys(t, SYS_rt_sigaction, sig, at, 0, 8, &err);
 	if (!err)
 		pt_rsys(t, SYS_rt_sigprocmask, SIG_UNBLOCK, at + 32, 0, 8, &err);
 	pt_rmem_write(t->tid, at, saved, sizeof(saved), NULL);
+}
+
+/* Deliver the fault sig/code at addr the CPU would have raised. Like the
+ * kernel's force_sig_fault(), a blocked or ignored signal is first reset
+ * to the default action and unblocked (a signal injected by ptrace would
+ * stay pending and the instruction fault again, forever). */
+static void deliver(struct pt_task *t, uint64_t rsp, int sig, int code, uint64_t addr)
+{
+	if (proc_sigmask_has(t->tid, "SigBlk:", sig) || proc_sigmask_has(t->tid, "SigIgn:", sig)) {
+		sig_default(t, rsp, sig);
+		if (t->stop == PT_DEAD)
+			return;
+	}
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	si.si_signo = sig;
+	si.si_code = code;
+	si.si_addr = (void *)(uintptr_t)addr;
+	ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si);
+	pt.st.signals++;
+	pt_resume(t, sig);
+}
+
+/* Whether addr is inside a mapping of t (SEGV_ACCERR) or not (MAPERR). */
+static int maps_hold(pid_t tid, uint64_t addr)
+{
+	char p[64], line[512];
+	snprintf(p, sizeof(p), "/proc/%d/maps", (int)tid);
+	FILE *f = fopen(p, "re");
+	int in = 0;
+	if (!f)
+		return 1;
+	while (!in && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		if (sscanf(line, "%llx-%llx", &lo, &hi) == 2 && addr >= lo && addr < hi)
+			in = 1;
+	}
+	fclose(f);
+	return in;
 }
 
 /*
@@ -167,20 +206,7 @@ static void sigfpe_default(struct pt_task *t, uint64_t rsp)
  */
 static void deliver_divide_error(struct pt_task *t, uint64_t rip, uint64_t rsp)
 {
-	if (proc_sigmask_has(t->tid, "SigBlk:", SIGFPE) ||
-	    proc_sigmask_has(t->tid, "SigIgn:", SIGFPE)) {
-		sigfpe_default(t, rsp);
-		if (t->stop == PT_DEAD)
-			return;
-	}
-	siginfo_t si;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = SIGFPE;
-	si.si_code = FPE_INTDIV;
-	si.si_addr = (void *)(uintptr_t)rip;
-	ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si);
-	pt.st.signals++;
-	pt_resume(t, SIGFPE);
+	deliver(t, rsp, SIGFPE, FPE_INTDIV, rip);
 }
 
 /* ---- the fault -------------------------------------------------------------------------------- */
@@ -225,13 +251,16 @@ static int emulate(struct pt_task *t, struct user_regs_struct *u, const struct m
 	if (needs_own_fpu(d))
 		return MT_EMU_UNSUPPORTED;
 	int rc = mt_emulate(d, &cpu, &pt_emu_ops, c);
-	if (rc)
+	if (rc && !(rc == MT_EMU_MEMFAULT && c->acc.faulted && !c->acc.denied))
 		return rc;
+	/* done, or a fault part-way: the CPU's state there (a REP string:
+	 * the elements done) */
 	pt_cpu_to_regs(&cpu, u);
 	ptrace(PTRACE_SETREGS, t->tid, 0, u);
 	pt_xs_store(c);
-	pt_resume(t, 0);
-	return 0;
+	if (!rc)
+		pt_resume(t, 0);
+	return rc;
 }
 
 /* Not emulated: record UNKNOWN with the instruction's bytes, run it natively. */
@@ -267,6 +296,13 @@ int pt_handle_fault(struct pt_task *t)
 	pt.st.accesses += c.acc.ntraced;
 	if (rc == 0)
 		return 1;
+	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied) {
+		/* on the program's memory: that fault, where the CPU met it */
+		deliver(t, u.rsp, SIGSEGV, maps_hold(t->tid, c.acc.fault_addr) ? SEGV_ACCERR
+									   : SEGV_MAPERR,
+			c.acc.fault_addr);
+		return 1;
+	}
 	if (c.acc.denied || rc == MT_EMU_MEMFAULT)
 		return 0; /* the program's own fault: deliver SIGSEGV */
 	if (rc == MT_EMU_DIVIDE_ERROR) {

@@ -22,16 +22,21 @@ bad() { echo "FAIL: $*"; nbad=$((nbad + 1)); }
 ok() { [ $nbad = $sect ] && echo "ok: $*"; sect=$nbad; }
 T=(-q -t '/memfd:mt-e2e*')
 
-# 1.
-timeout -k 5 60 "$M" record "${T[@]}" -o "$W/faults.trace" -- "$P" faults >"$W/faults.exp" 2>"$W/faults.err"
-rc=$?
-[ $rc = 0 ] || { cat "$W/faults.err"; bad "faults: exit $rc (want 0: the program's handler saw the CPU's state)"; }
-rw "$W/faults.trace" >"$W/faults.act"
-diff -u "$W/faults.exp" "$W/faults.act" >"$W/faults.diff" || { head -30 "$W/faults.diff"; bad "faults: device accesses differ from the CPU's"; }
-timeout -k 5 20 "$M" record "${T[@]}" -o "$W/nh.trace" -- "$P" nohandler 2>/dev/null
-rc=$?
-[ $rc = 139 ] || bad "nohandler: exit $rc, want 139 (SIGSEGV)"
-ok "faults part-way ($(wc -l <"$W/faults.exp") accesses), no handler: SIGSEGV"
+# 1. (both user-space backends)
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	timeout -k 5 60 "$M" record "${T[@]}" "${X[@]}" -o "$W/faults-$be.trace" -- "$P" faults \
+		>"$W/faults-$be.exp" 2>"$W/faults-$be.err"
+	rc=$?
+	[ $rc = 0 ] || { cat "$W/faults-$be.err"; bad "$be: faults: exit $rc (want 0: the program's handler saw the CPU's state)"; }
+	rw "$W/faults-$be.trace" >"$W/faults-$be.act"
+	diff -u "$W/faults-$be.exp" "$W/faults-$be.act" >"$W/faults-$be.diff" ||
+		{ head -30 "$W/faults-$be.diff"; bad "$be: faults: device accesses differ from the CPU's"; }
+	(timeout -k 5 20 "$M" record "${T[@]}" "${X[@]}" -o "$W/nh-$be.trace" -- "$P" nohandler) 2>/dev/null
+	rc=$?
+	[ $rc = 139 ] || bad "$be: nohandler: exit $rc, want 139 (SIGSEGV)"
+	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), no handler: SIGSEGV"
+done
 
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
