@@ -16,6 +16,7 @@
 
 #include "mmiotap/rt_env.h"
 #include "mmiotap/rt_ring.h"
+#include "mmiotap/rt_task.h"
 
 int mt_cli_mark(int argc, char **argv);
 int mt_cli_kernel_mark_args(int argc, char **argv) __attribute__((weak));
@@ -104,17 +105,31 @@ int mt_cli_mark(int argc, char **argv)
 	int rc = mt_ring_open(ring_path, &r);
 	if (rc) {
 		fprintf(stderr, "mmiotap mark: %s: %s\n", ring_path,
-			rc == -ENOENT ? "no such recording" : strerror(-rc));
+			rc == -ENOENT ? "no such recording" :
+			rc == -EPERM ? "not a recording of this user (owner or mode wrong): refused" :
+			rc == -ELOOP ? "a symbolic link: refused" :
+			rc == -EPROTO || rc == -EINVAL ? "not an mmiotap recording ring" : strerror(-rc));
+		free(text);
+		if (g.gl_pathc)
+			globfree(&g);
+		return 1;
+	}
+	if (r->recorder_pid && mt_task_dead(r->recorder_pid, r->recorder_start)) {
+		fprintf(stderr, "mmiotap mark: %s: its recorder is gone\n", ring_path);
+		mt_ring_close(r);
+		free(text);
+		if (g.gl_pathc)
+			globfree(&g);
 		return 1;
 	}
 	rc = mt_ring_mark(r, text, 0);
 	mt_ring_close(r);
 	if (g.gl_pathc)
 		globfree(&g);
+	free(text);
 	if (rc) {
 		fprintf(stderr, "mmiotap mark: %s\n", strerror(-rc));
 		return 1;
 	}
-	free(text);
 	return 0;
 }

@@ -184,10 +184,12 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 	if (!st->started) {
 		st->started = 1;
 		if (ev->kind == MT_REC_TEXT && ev->text_len >= 8 && !memcmp(ev->text, "VERSION ", 8)) {
-			/* a leading VERSION line takes no sequence number (the parser agrees) */
+			/* a leading VERSION line takes no sequence number: the
+			 * parser numbers what follows from 0, whatever seq the
+			 * VERSION record itself carried */
 			put_bytes(&o, ev->text, ev->text_len);
 			put(&o, "\n");
-			st->next_seq = ev->seq;
+			st->next_seq = 0;
 			return o.over ? -ENOSPC : (int)o.n;
 		}
 		put(&o, "VERSION 20070824\n");

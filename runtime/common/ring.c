@@ -58,9 +58,23 @@ int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out)
 	return 0;
 }
 
+/* A ring file may only be one of ours: a regular file of our own user that
+ * nobody else may write (a ring planted in /dev/shm by someone else could
+ * hold its lock forever, or feed the recorder). */
+static int ring_file_ok(const struct stat *st)
+{
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	if (st->st_uid != geteuid() || (st->st_mode & 077))
+		return -EPERM;
+	if ((size_t)st->st_size < MT_RING_HDR_SIZE + 4 * MT_EV_MAX)
+		return -EINVAL;
+	return 0;
+}
+
 int mt_ring_open(const char *path, struct mt_ring **out)
 {
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
@@ -68,15 +82,15 @@ int mt_ring_open(const char *path, struct mt_ring **out)
 	int e = 0;
 	if (fstat(fd, &st) < 0)
 		e = -errno;
-	else if ((size_t)st.st_size < MT_RING_HDR_SIZE + 4 * MT_EV_MAX)
-		e = -EINVAL;
-	else if (!(r = map_ring(fd, (size_t)st.st_size)))
+	else if ((e = ring_file_ok(&st)) == 0 && !(r = map_ring(fd, (size_t)st.st_size)))
 		e = -errno;
 	close(fd);
 	if (e)
 		return e;
+	uint64_t data_size = r->data_size; /* read once */
 	if (r->magic != MT_RING_MAGIC || r->version != MT_RING_VERSION ||
-	    MT_RING_HDR_SIZE + r->data_size != (uint64_t)st.st_size) {
+	    !data_size || (data_size & (data_size - 1)) ||
+	    MT_RING_HDR_SIZE + data_size != (uint64_t)st.st_size) {
 		munmap(r, (size_t)st.st_size);
 		return -EPROTO;
 	}
