@@ -359,6 +359,20 @@ static int gather(struct drain *d, struct mmiotap_kstatus *st)
 	return rc;
 }
 
+size_t mt_kdrain_emit(struct drain *d, struct mmiotap_krec *v, size_t n, uint64_t upto)
+{
+	size_t i;
+
+	if (n)
+		qsort(v, n, sizeof(*v), by_seq);
+	for (i = 0; i < n && v[i].seq <= upto; i++)
+		emit(d, &v[i]);
+	/* A wide access's DATA records are numbered and committed with it:
+	 * none is left pending here unless its DATA records were lost. */
+	flush_wide(d);
+	return i;
+}
+
 /* One round: status (the last seq handed out), drain, write what is
  * complete, SYNC. Returns 1 if the module still traces, 0 if not, <0. */
 int mt_kdrain_round(struct drain *d, int final)
@@ -370,13 +384,7 @@ int mt_kdrain_round(struct drain *d, int final)
 
 	if (rc)
 		return rc;
-	if (b->n)
-		qsort(b->v, b->n, sizeof(*b->v), by_seq);
-	for (i = 0; i < b->n && (final || b->v[i].seq <= st.last_seq); i++)
-		emit(d, &b->v[i]);
-	/* A wide access's DATA records are numbered and committed with it:
-	 * none is left pending here unless its DATA records were lost. */
-	flush_wide(d);
+	i = mt_kdrain_emit(d, b->v, b->n, final ? UINT64_MAX : st.last_seq);
 	if (final)
 		residual_lost(d, &st);
 	if (i) {

@@ -58,6 +58,9 @@ struct drain {
  * what is complete (all if final), SYNC. Returns 1 if the module still
  * traces, 0 if not, or a negative errno. */
 int mt_kdrain_round(struct drain *d, int final);
+/* Sort v by seq and write the records numbered up to upto (the module's
+ * records, checked: whatever they hold); returns how many. */
+size_t mt_kdrain_emit(struct drain *d, struct mmiotap_krec *v, size_t n, uint64_t upto);
 /* Start and stop the reader threads (mt_kdrain_round() works without). */
 void mt_kdrain_readers_start(struct drain *d);
 void mt_kdrain_readers_stop(struct drain *d);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (binary reader, text parser, rule parser) with
+# Builds the libFuzzer targets (binary reader, text parser, rule parser, the
+# user-space event ring's consumer and converter, the kernel records' converter) with
 # clang + ASan/UBSan, replays the regression corpora in tests/fuzz/corpus-*,
 # then fuzzes each for FUZZ_SECONDS (default 10). A crash leaves its input in
 # $BUILD/fuzz/artifacts: add it to the matching corpus as a regression case.
@@ -21,8 +22,14 @@ srcs="format/src/reader.c format/src/textparse.c format/src/text.c format/src/wr
 clang $flags -DFUZZ_BINARY tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_binary" || { echo "FAIL: build fuzz_binary"; exit 1; }
 clang $flags -DFUZZ_TEXT tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_text" || { echo "FAIL: build fuzz_text"; exit 1; }
 clang $flags tests/fuzz/fuzz_rule.c format/src/rule.c format/src/inject_apply.c -o "$b/fuzz_rule" || { echo "FAIL: build fuzz_rule"; exit 1; }
+# what record and kernel record read from memory they do not own
+clang $flags -Iruntime/include -Icli tests/fuzz/fuzz_ring.c cli/record_conv.c runtime/common/ring.c \
+	runtime/common/ring_lock.c runtime/common/task.c $srcs -o "$b/fuzz_ring" || { echo "FAIL: build fuzz_ring"; exit 1; }
+clang $flags -Icli tests/fuzz/fuzz_krec.c cli/kernel_drain.c $srcs -lpthread -o "$b/fuzz_krec" ||
+	{ echo "FAIL: build fuzz_krec"; exit 1; }
+mkdir -p tests/fuzz/corpus-ring tests/fuzz/corpus-krec
 fail=0
-for t in binary text rule; do
+for t in binary text rule ring krec; do
 	seed=tests/fuzz/corpus-$t
 	work=$b/work-$t
 	rm -rf "$work"; mkdir -p "$work"
