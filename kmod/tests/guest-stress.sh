@@ -1,8 +1,8 @@
 # Guest side of tests/vm/test-kmod-stress.sh: for STRESS_SECS seconds at
 # once: two recorders in a loop (`mmiotap kernel record`, some SIGKILLed at
 # a random moment), two raw clients for the first half (mtk-ctl hammer:
-# random SELECT, START,
-# read, poll, STATUS, MARK, STOP, close, exit), a driver loaded and unloaded
+# random SELECT, START, read, poll, STATUS, MARK, STOP, close, exit; and
+# mtk-ctl fuzz: random ioctls, sizes, pointers, reads), a driver loaded and unloaded
 # in a loop (mtk_edutest), a kthread mapping and unmapping edu and
 # vmap_pfn()ing and vunmap()/vfree()ing ivshmem (mtk_trusttest churn=1),
 # and rmmod of mmiotap now and then (reloaded when it went). Then a clean
@@ -62,9 +62,10 @@ unloader() {
 recorder 1 & recorder 2 &
 "$MTK_CTL" hammer $((secs / 2)) "$edurange" >/tmp/h1.txt 2>&1 &
 "$MTK_CTL" hammer $((secs / 2)) "$edurange" >/tmp/h2.txt 2>&1 &
+"$MTK_CTL" fuzz $((secs / 2)) >/tmp/h3.txt 2>&1 &
 drivers & unloader &
 wait
-cat /tmp/h1.txt /tmp/h2.txt >>"$log" 2>/dev/null
+cat /tmp/h1.txt /tmp/h2.txt /tmp/h3.txt >>"$log" 2>/dev/null
 rmmod mtk_trusttest || vm_die "rmmod mtk_trusttest after the stress"
 [ -e /sys/module/mmiotap ] || insmod "$K/mmiotap.ko" || vm_die "insmod mmiotap after the stress"
 "$M" kernel status >>"$log" 2>&1

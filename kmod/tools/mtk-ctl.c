@@ -12,10 +12,12 @@
  *                             hex), START, read, poll, STATUS, MARK, STOP
  *                             and close; every other one in a child that
  *                             exits without closing; prints counts
+ *   mtk-ctl fuzz SECS         random ioctls, sizes, pointers and reads
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,13 +160,83 @@ static int hammer(int secs, const char *range)
 	return 0;
 }
 
+/* Random bytes. */
+static void rnd_fill(void *p, size_t n)
+{
+	uint8_t *b = p;
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)rand();
+}
+
+/*
+ * The ABI with invalid input, for secs seconds: every ioctl number of ours
+ * and some near them, with structs of random bytes and sizes (the size
+ * field too: small, huge, larger than ours with nonzero tails), bad
+ * pointers, read() of odd lengths and to bad addresses. The module must
+ * refuse cleanly (the harness watches the console).
+ */
+static int fuzz(int secs)
+{
+	static const unsigned long cmds[] = {
+		MMIOTAP_KIOC_VERSION, MMIOTAP_KIOC_CONFIG, MMIOTAP_KIOC_SELECT, MMIOTAP_KIOC_START,
+		MMIOTAP_KIOC_STOP, MMIOTAP_KIOC_MARK, MMIOTAP_KIOC_STATUS, MMIOTAP_KIOC_INJECT,
+		_IO('M', 8), _IOWR('M', 9, int), _IO('N', 1), 0,
+	};
+	static uint8_t arg[8192];
+	time_t end = time(NULL) + secs;
+	unsigned long n = 0, ok = 0;
+	int fd = -1;
+
+	srand((unsigned)getpid() * 7919u);
+	while (time(NULL) < end) {
+		if (fd < 0 && (fd = open(MMIOTAP_KDEV, O_RDWR | O_CLOEXEC)) < 0) {
+			usleep(10000);
+			continue;
+		}
+		rnd_fill(arg, 256);
+		uint32_t sz;
+		switch (rand() % 5) {
+		case 0: sz = (uint32_t)rand() % 64; break;
+		case 1: sz = 4096 + (uint32_t)rand() % 4096; break;
+		case 2: sz = (uint32_t)rand(); break;
+		default: sz = 8 + (uint32_t)rand() % 200; break;
+		}
+		memcpy(arg, &sz, 4);
+		if (rand() % 4 == 0)
+			memset(arg + 64, 0, sizeof(arg) - 64); /* bigger struct, zero tail */
+		void *p = arg;
+		switch (rand() % 8) {
+		case 0: p = NULL; break;
+		case 1: p = (void *)1; break;
+		case 2: p = (void *)0xffff800000000000ull; break;
+		default: break;
+		}
+		int r = rand() % 10;
+		if (r < 7) {
+			/* INJECT's rules pointer and count are random too */
+			ok += ioctl(fd, cmds[rand() % (sizeof(cmds) / sizeof(cmds[0]))], p) == 0;
+		} else if (r < 9) {
+			size_t len = (size_t)rand() % 5000;
+			ok += read(fd, rand() % 4 ? (void *)arg : p, len) >= 0;
+		} else {
+			close(fd);
+			fd = -1;
+		}
+		n++;
+	}
+	printf("fuzz: %lu calls, %lu accepted\n", n, ok);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "fuzz"))
+		return fuzz(atoi(argv[2]));
 	if (argc >= 2 && (!strcmp(argv[1], "open") || !strcmp(argv[1], "stop") ||
 			  !strcmp(argv[1], "read") || !strcmp(argv[1], "start")))
 		return one(argv[1], argc > 2 ? argv[2] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "hammer"))
 		return hammer(atoi(argv[2]), argv[3]);
-	fprintf(stderr, "usage: mtk-ctl open|stop|read|start [A-B] | hammer SECS A-B\n");
+	fprintf(stderr, "usage: mtk-ctl open|stop|read|start [A-B] | hammer SECS A-B | fuzz SECS\n");
 	return 2;
 }
