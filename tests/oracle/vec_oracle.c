@@ -1708,7 +1708,7 @@ int main(void)
 	if (!memA_low)
 		printf("note: no low mapping, 32-bit and RIP-relative addressing not tested\n");
 	if (mt_xrun_vec_flavour() != MT_XRUN_AVX512) {
-		printf("SKIP: the CPU lacks AVX-512F/BW/VL (oracle needs zmm and k)\n");
+		printf("SKIP: hardware: the CPU lacks AVX-512F/BW/VL (oracle needs zmm and k)\n");
 		return 77;
 	}
 	printf("%-32s %6s %6s %8s %8s\n", "form", "cases", "mism", "accesses",
