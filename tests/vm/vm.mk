@@ -22,6 +22,11 @@ VM_SCRIPTS += tests/vm/test-kmod-edu.sh tests/vm/test-kmod-e1000.sh tests/vm/tes
 	tests/vm/test-kmod-step.sh tests/vm/test-kmod-step-tracepoint.sh tests/vm/test-kmod-ivshmem.sh
 # issue 6: NMI/hardirq/softirq accesses (both hooks); the load-time self-test's refusals
 VM_SCRIPTS += tests/vm/test-kmod-irq.sh tests/vm/test-kmod-irq-tracepoint.sh tests/vm/test-kmod-selftest.sh
+# issue 11 (trust): bulk copies lossless, every device access once, mappings
+# torn down without iounmap and map ids, sessions/privileges/lockdown/files,
+# races under stress
+VM_SCRIPTS += tests/vm/test-kmod-bulk.sh tests/vm/test-kmod-exactonce.sh tests/vm/test-kmod-vmap.sh \
+	tests/vm/test-kmod-session.sh tests/vm/test-kmod-stress.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
