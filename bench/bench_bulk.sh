@@ -26,13 +26,13 @@ rc=$?
 [ $rc = 77 ] && { tail -n1 "$res/out.txt"; exit 77; }
 [ $rc = 0 ] || { tail -30 "$res/out.txt"; echo "bench_bulk: VM run failed ($rc)"; exit 1; }
 grep -a '^WAITS' "$res/out.txt" | sort | uniq -c
-awk -v bytes=$((kib * 1024)) '/^RESULT/ { m = $2; r = $3; ns[m, r] = $4; rec[m, r] = $5; lost[m, r] = $6; if (r > nr) nr = r }
+awk -v bytes=$((kib * 1024)) '/^RESULT/ { m = $2; r = $3; ns[m, r] = $4; rec[m, r] = $5; lost[m, r] = $6; nov[m, r] = $7; if (r > nr) nr = r }
 function best(m,   r, b) { b = 0; for (r = 1; r <= nr; r++) if (ns[m, r] > 0 && (b == 0 || ns[m, r] < b)) b = ns[m, r]; return b }
 END {
 	for (r = 1; r <= nr; r++)
-		printf "round %d (ns per byte): untraced %.2f, mmiotap %.1f (%d writes traced, %d LOST), mmiotrace %.1f (%d writes in its log, %d missing)\n",
+		printf "round %d (ns per byte): untraced %.2f, mmiotap %.1f (%d writes traced, %d LOST), mmiotrace %.1f (%d writes in its log, %d of them UNKNOWN without value, %d missing)\n",
 			r, ns["untraced", r] / bytes, ns["mmiotap", r] / bytes, rec["mmiotap", r], lost["mmiotap", r],
-			ns["mmiotrace", r] / bytes, rec["mmiotrace", r], lost["mmiotrace", r]
+			ns["mmiotrace", r] / bytes, rec["mmiotrace", r], nov["mmiotrace", r], lost["mmiotrace", r]
 	printf "best of %d rounds, %d KiB memcpy_toio (ns per byte): untraced %.2f, mmiotap %.1f, mmiotrace %.1f\n",
 		nr, bytes / 1024, best("untraced") / bytes, best("mmiotap") / bytes, best("mmiotrace") / bytes
 	printf "mmiotrace / mmiotap: %.2fx; mmiotap / untraced: %.0fx\n",
