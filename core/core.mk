@@ -38,7 +38,7 @@ ALL_TARGETS += $(BUILD)/libmtcore.a $(BUILD)/tests/oracle/oracle \
 	$(BUILD)/tests/oracle/oracle-clang $(CORE_UNIT_PROGS)
 CHECK_UNIT += $(CORE_UNIT_PROGS) $(BUILD)/tests/oracle/oracle \
 	$(BUILD)/tests/oracle/oracle-clang
-CHECK_SCRIPTS += tests/unit/core_freestanding.sh
+CHECK_SCRIPTS += tests/unit/core_freestanding.sh tests/unit/run_tests_ci.sh
 
 # core/ compiled freestanding, as CI does: no libc, no SSE, 0 warnings.
 FREE_CC ?= $(CC)

@@ -72,6 +72,8 @@ gcc -O2 $CFLAGS_E2E -o "$W/unk" tests/e2e/e2e_unknown.c || fail build
 	fail "fxsave program failed under record"
 "$M" dump "$W/unk.trace" >"$W/unk.dump"
 [ "$(grep -c '^UNKNOWN ' "$W/unk.dump")" -ge 2 ] || fail "fxsave/fxrstor not recorded as UNKNOWN"
+[ "$(grep -A1 '^UNKNOWN ' "$W/unk.dump" | grep -c '^EXT flags=stepped')" -ge 2 ] ||
+	fail "the UNKNOWN records do not say they were single-stepped (EXT flags=stepped)"
 rw "$W/unk.trace" | grep -q '^W 4 0x4 0xbb$' || fail "access after UNKNOWN not traced"
 echo "ok: unknown"
 

@@ -12,7 +12,8 @@
 #  4. record ends when the program exits, though a descendant keeps
 #     touching the device;
 #  5. SIGTERM ends record, trace flushed, even if the program ignores it;
-#  6. trace files are 0600 and never written through a symbolic link.
+#  6. trace files are 0600 and never written through a symbolic link;
+#  7. mmiotap mark never uses a ring file that others may write.
 . tests/e2e/lib.sh
 P=$W/trust
 gcc -O2 $CFLAGS_E2E -pthread -o "$P" tests/e2e/e2e_trust.c || fail build
@@ -88,6 +89,18 @@ grep -q 'symbolic link' "$W/link.err" || bad "no message about the symbolic link
 "$M" record "${T[@]}" -o "$W/mode.trace" -- "$P" churn 10 >/dev/null
 [ "$(stat -c %a "$W/mode.trace")" = 600 ] || bad "trace file mode $(stat -c %a "$W/mode.trace"), want 600"
 ok "trace files 0600, symlink refused"
+# 7. mmiotap mark uses only a ring of our own, writable by nobody else
+ring=/dev/shm/mmiotap-trust-$$.ring
+head -c $((4096 + 65536)) /dev/zero >"$ring"
+printf 'NRTM\003\000\000\000\000\000\001\000\000\000\000\000' | dd of="$ring" conv=notrunc 2>/dev/null
+chmod 666 "$ring"
+"$M" mark --ring "$ring" hello >/dev/null 2>"$W/mark.err"
+rc=$?
+rm -f "$ring"
+[ $rc != 0 ] && grep -q 'owner or mode wrong' "$W/mark.err" ||
+	bad "mark used a ring file others may write (exit $rc: $(cat "$W/mark.err"))"
+ok "mark refuses a ring file others may write"
+
 pkill -9 -f "$W/trust" 2>/dev/null
 [ $nbad = 0 ] || fail "$nbad of the checks above"
 pass "trust"

@@ -43,7 +43,10 @@ addr=$(printf '%#x' $((base + 8)))
 grep -A1 '^UNKNOWN ' "$res/edu.txt" >"$res/unknown.txt"
 grep -q "^UNKNOWN .* $addr " "$res/unknown.txt" && grep -Eq '^EXT insn=f2(4[0-9a-f])?0f38f1' "$res/unknown.txt" ||
 	{ echo "FAIL: the UNKNOWN record is not the CRC32 (f2 0f 38 f1) at $addr:"; cat "$res/unknown.txt"; exit 1; }
-# The record after the UNKNOWN, if it has an EXT line, must not say disarmed.
+# The UNKNOWN says the instruction was single-stepped (the page stays
+# traced), not disarmed.
+grep -A1 '^UNKNOWN ' "$res/edu.txt" | grep -q '^EXT flags=stepped ' ||
+	{ echo "FAIL: the UNKNOWN is not flagged stepped:"; grep -A1 '^UNKNOWN ' "$res/edu.txt"; exit 1; }
 ! grep -A1 '^UNKNOWN ' "$res/edu.txt" | grep -q 'disarmed' || { echo "FAIL: the page was disarmed after the UNKNOWN"; exit 1; }
 # Accesses after the UNKNOWN on its page: readl(+8) and 7 more.
 after=$(awk '/^UNKNOWN / { u = 1; next } u && /^[RW] / { n++ } END { print n + 0 }' "$res/edu.txt")
