@@ -24,8 +24,12 @@ while [ $r -le "$ROUNDS" ]; do
 	echo "RESULT mmiotap $r $(ns) ${1:-0} ${2:-0}"
 	echo "WAITS $("$MMIOTAP" kernel status 2>/dev/null | sed 's/.*lost, //; s/;.*//')"
 	rmmod mmiotap
+	# mmiotrace single-steps every iteration of the one REP MOVS: the
+	# copy runs tens of seconds without scheduling (a soft lockup report)
+	echo 0 >/proc/sys/kernel/watchdog
 	echo mmiotrace >$T/current_tracer
 	insmod "$KO" toio_kib="$KIB" && rmmod mtk_trusttest
+	echo 1 >/proc/sys/kernel/watchdog
 	n=$(grep -c '^W \|^UNKNOWN ' $T/trace || true)
 	u=$(grep -c '^UNKNOWN ' $T/trace || true)
 	[ "$r" = 1 ] && head -n 30 $T/trace >"$VM_RESULTS/mmiotrace-head.txt"
