@@ -27,7 +27,8 @@
 #   --timeout SECS      kill QEMU after SECS (default 120) times
 #                       $VM_TIMEOUT_SCALE (default 1: a debug kernel is slower)
 #                       exit 124
-#   --mem SIZE          guest memory (default 512M)
+#   --mem SIZE          guest memory (default $VM_MEM, else 512M; the debug
+#                       kernel of scripts/debug-kernel.sh needs 1G to boot)
 #   --smp N             guest CPUs (default 2)
 #   --no-trace          do not enable the memory_region_ops trace (faster)
 #   --prepare           only install packages and build the cached initramfs
@@ -58,7 +59,7 @@ skip() { echo "SKIP: run-vm: $*"; exit 77; }
 say() { [ "$quiet" = 1 ] || echo "run-vm: $*"; }
 
 devs=() qargs=() mods=() insmods=() files=() envs=()
-append= results= log= timeout=120 mem=512M smp=2 trace=1 prepare=0 quiet=0
+append= results= log= timeout=120 mem=${VM_MEM:-512M} smp=2 trace=1 prepare=0 quiet=0
 kerneldir=${VM_KERNEL_DIR:-}
 while [ $# -gt 0 ]; do
 	case "$1" in

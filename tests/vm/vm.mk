@@ -44,16 +44,19 @@ vm-check: all
 # $MMIOTAP_DEBUG_KERNEL_CACHE, default /var/cache/mmiotap/debug-kernel),
 # everything built in $(DEBUG_BUILD) against its tree. A KASAN+lockdep kernel
 # is several times slower under TCG: every --timeout is multiplied by
-# VM_TIMEOUT_SCALE (default $(VM_DEBUG_TIMEOUT_SCALE), measured).
+# VM_TIMEOUT_SCALE (default $(VM_DEBUG_TIMEOUT_SCALE), measured); it reserves
+# about 400 MB more than Debian's at boot and OOMs in 512M: VM_MEM (the
+# default --mem) is $(VM_DEBUG_MEM).
 DEBUG_BUILD ?= build-debug
-VM_DEBUG_TIMEOUT_SCALE ?= 4
+VM_DEBUG_TIMEOUT_SCALE ?= 6
+VM_DEBUG_MEM ?= 1G
 vm-check-debug:
 	@missing="$(filter-out $(VM_KMOD_SCRIPTS),$(wildcard tests/vm/test-kmod-*.sh))"; \
 		[ -z "$$missing" ] || { echo "vm-check-debug: not in VM_KMOD_SCRIPTS (tests/vm/vm.mk): $$missing" >&2; exit 1; }
 	@kdir=$$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD bash scripts/debug-kernel.sh) && \
 	$(MAKE) --no-print-directory BUILD=$(DEBUG_BUILD) KDIR="$$kdir/build" all kmod && \
 	VM_KERNEL_DIR="$$kdir" KDIR="$$kdir/build" BUILD=$(DEBUG_BUILD) \
-		VM_TIMEOUT_SCALE="$${VM_TIMEOUT_SCALE:-$(VM_DEBUG_TIMEOUT_SCALE)}" \
+		VM_TIMEOUT_SCALE="$${VM_TIMEOUT_SCALE:-$(VM_DEBUG_TIMEOUT_SCALE)}" VM_MEM="$${VM_MEM:-$(VM_DEBUG_MEM)}" \
 		TEST_LOGDIR=$(DEBUG_BUILD)/test-logs bash tests/run-tests.sh $(VM_KMOD_SCRIPTS)
 
 # Install packages and build the cached initramfs without booting.
