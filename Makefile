@@ -7,6 +7,8 @@
 #   make bench      the benchmarks (they print ratios, never assert times)
 #   make kmod       the kernel module against the running kernel or KDIR=...
 #   make vm-check   the QEMU ground-truth tests
+#   make vm-check-debug  the kernel-module QEMU tests on a KASAN+lockdep build of
+#                   Debian's kernel (built once, cached; see docs/HOWTO_TEST.md)
 #   make SAN=1 BUILD=build-san check-unit   unit tests under ASan+UBSan
 #   make freestanding   compile core/ with -ffreestanding -nostdlib
 
@@ -37,7 +39,7 @@ VM_SCRIPTS :=     # QEMU tests (also in CHECK_SCRIPTS); they exit 77 when QEMU c
 BENCH_PROGS :=
 CLEAN_EXTRA :=
 
-.PHONY: all check check-unit check-host bench kmod vm-check clean freestanding
+.PHONY: all check check-unit check-host bench kmod vm-check vm-check-debug clean freestanding
 all: all-targets
 
 -include core/core.mk

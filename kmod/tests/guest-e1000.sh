@@ -11,7 +11,8 @@ set -e
 . "$VM_LIB"
 echo 8 >/proc/sys/kernel/printk
 KVER=$(uname -r)
-E1000=$VM_TOPDIR/tests/vm/cache/linux-image-$KVER/root/lib/modules/$KVER/kernel/drivers/net/ethernet/intel/e1000/e1000.ko
+# VM_MODDIR (run-vm.sh): the booted kernel's modules, Debian's or a debug build's.
+E1000=${VM_MODDIR:-$VM_TOPDIR/tests/vm/cache/linux-image-$KVER/root/lib/modules/$KVER}/kernel/drivers/net/ethernet/intel/e1000/e1000.ko
 [ -r "$E1000" ] || vm_die "no $E1000"
 bdf=$(vm_pci_find 8086 100e)
 set -- $(vm_bar "$bdf" 0)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run-vm.sh - boot Debian's kernel in QEMU (TCG, never KVM) with emulated
-# devices, run one guest script chrooted into the host root, power off.
+# run-vm.sh - boot Debian's kernel (or a kernel directory of
+# scripts/debug-kernel.sh) in QEMU (TCG, never KVM) with emulated devices,
+# run one guest script chrooted into the host root, power off.
 #
 #   tests/vm/run-vm.sh [options] GUEST_SCRIPT [ARGS...]
 #
@@ -12,6 +13,9 @@
 #   --append ARGS       add ARGS to the kernel command line
 #   --modules M1,M2     load these modules of the image package (dependencies
 #                       are resolved from each .ko's depends= field)
+#   --kernel-dir DIR    boot DIR/bzImage with the modules of DIR/lib/modules/KVER
+#                       (KVER from DIR/kernelrelease), not Debian's kernel; its
+#                       base initramfs is cached apart. Default: $VM_KERNEL_DIR
 #   --insmod PATH[:ARGS] insmod a host-built .ko before the script runs
 #                       (ARGS separated by spaces; quote the whole option)
 #   --file PATH         copy PATH into the guest's /run/vm/files/
@@ -20,22 +24,28 @@
 #                       (default: a new directory under $VM_WORKDIR)
 #   --log FILE          QEMU's -trace memory_region_ops_* -d guest_errors log
 #                       (default: RESULTS/qemu.log)
-#   --timeout SECS      kill QEMU after SECS (default 120); exit 124
-#   --mem SIZE          guest memory (default 512M)
+#   --timeout SECS      kill QEMU after SECS (default 120) times
+#                       $VM_TIMEOUT_SCALE (default 1: a debug kernel is slower)
+#                       exit 124
+#   --mem SIZE          guest memory (default $VM_MEM, else 512M; the debug
+#                       kernel of scripts/debug-kernel.sh needs 1G to boot)
 #   --smp N             guest CPUs (default 2)
 #   --no-trace          do not enable the memory_region_ops trace (faster)
 #   --prepare           only install packages and build the cached initramfs
 #   -q                  do not copy the guest console to stdout
 #
 # Exit status: the guest script's status; 124 on timeout; 125 when the
-# console shows BUG:/Oops/WARNING:/Call Trace or the guest never ran the
+# console or the guest's dmesg shows a kernel report (BUG:/Oops/WARNING:/Call
+# Trace, KASAN, lockdep, RCU, lockups...: tests/vm/kernel-reports.sh; they are
+# also listed in RESULTS/kernel-reports.txt) or the guest never ran the
 # script; 77 (with a one-line reason as last line) when QEMU cannot run here.
 #
 # In the guest: the host's / is mounted read-only (virtio-9p,
 # multidevs=remap) and the script runs chrooted there as root with tmpfs on
 # /tmp and /run. Host files outside /tmp and /run are visible at their own
 # paths. Environment: VM_RESULTS, VM_FILES, VM_TOPDIR (this source tree),
-# VM_LIB (tests/vm/guest-lib.sh: PCI/BAR helpers) and every --env.
+# VM_LIB (tests/vm/guest-lib.sh: PCI/BAR helpers), VM_MODDIR (the host path of
+# the booted kernel's /lib/modules/KVER), VM_TIMEOUT_SCALE and every --env.
 set -u
 set -o pipefail
 
@@ -49,13 +59,15 @@ skip() { echo "SKIP: run-vm: $*"; exit 77; }
 say() { [ "$quiet" = 1 ] || echo "run-vm: $*"; }
 
 devs=() qargs=() mods=() insmods=() files=() envs=()
-append= results= log= timeout=120 mem=512M smp=2 trace=1 prepare=0 quiet=0
+append= results= log= timeout=120 mem=${VM_MEM:-512M} smp=2 trace=1 prepare=0 quiet=0
+kerneldir=${VM_KERNEL_DIR:-}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dev) devs+=("$2"); shift 2 ;;
 	--qemu-arg) qargs+=("$2"); shift 2 ;;
 	--append) append+=" $2"; shift 2 ;;
 	--modules) IFS=, read -r -a m <<<"$2"; mods+=("${m[@]}"); shift 2 ;;
+	--kernel-dir) kerneldir=$2; shift 2 ;;
 	--insmod) insmods+=("$2"); shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
@@ -73,6 +85,11 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
+scale=${VM_TIMEOUT_SCALE:-1}
+[[ "$scale" =~ ^[0-9]+([.][0-9]+)?$ ]] && [[ "$timeout" =~ ^[0-9]+$ ]] ||
+	die "bad --timeout $timeout or VM_TIMEOUT_SCALE $scale (numbers)"
+timeout=$(awk -v t="$timeout" -v s="$scale" 'BEGIN { x = int(t * s + 0.5); print (x < 1 ? 1 : x) }')
+. "$here/kernel-reports.sh" || die "cannot read $here/kernel-reports.sh"
 if [ "$prepare" = 0 ]; then
 	[ $# -ge 1 ] || die "usage: run-vm.sh [options] GUEST_SCRIPT [ARGS...]"
 	script=$1; shift
@@ -128,28 +145,55 @@ mkdir -p "$workdir" "$cache" || die "cannot create $workdir or $cache"
 # One preparation at a time: several tests may start at once on a fresh cache.
 exec 9>"$cache/.lock" && flock 9 || die "cannot lock $cache/.lock"
 command -v apt-get >/dev/null || skip "not a Debian system (no apt-get)"
-kver=$(kernel_version)
-[ -n "$kver" ] || skip "cannot resolve the kernel of linux-image-amd64 (apt-cache depends failed)"
-apt_install qemu-system-x86 busybox-static kmod "linux-headers-$kver" ||
-	echo "run-vm: warning: apt-get install failed, see $workdir/apt.log" >&2
+if [ -n "$kerneldir" ]; then
+	# A kernel of scripts/debug-kernel.sh: bzImage, kernelrelease, lib/modules.
+	kerneldir=$(cd "$kerneldir" 2>/dev/null && pwd) || die "--kernel-dir/VM_KERNEL_DIR: no directory ${VM_KERNEL_DIR:-}"
+	[ -r "$kerneldir/bzImage" ] && [ -r "$kerneldir/kernelrelease" ] ||
+		die "$kerneldir has no bzImage or kernelrelease (see scripts/debug-kernel.sh)"
+	kver=$(cat "$kerneldir/kernelrelease")
+	apt_install qemu-system-x86 busybox-static kmod ||
+		echo "run-vm: warning: apt-get install failed, see $workdir/apt.log" >&2
+else
+	kver=$(kernel_version)
+	[ -n "$kver" ] || skip "cannot resolve the kernel of linux-image-amd64 (apt-cache depends failed)"
+	apt_install qemu-system-x86 busybox-static kmod "linux-headers-$kver" ||
+		echo "run-vm: warning: apt-get install failed, see $workdir/apt.log" >&2
+fi
 qemu=${VM_QEMU:-$(command -v qemu-system-x86_64)}
 [ -n "$qemu" ] && [ -x "$qemu" ] || skip "no QEMU: qemu-system-x86_64 missing after trying to install qemu-system-x86"
 bbstatic=/bin/busybox
 dpkg -s busybox-static >/dev/null 2>&1 || skip "busybox-static missing after trying to install it"
-fetch_unpack "linux-image-$kver" "$cache/linux-image-$kver" ||
-	skip "cannot download or unpack linux-image-$kver (see $workdir/apt.log)"
+if [ -z "$kerneldir" ]; then
+	fetch_unpack "linux-image-$kver" "$cache/linux-image-$kver" ||
+		skip "cannot download or unpack linux-image-$kver (see $workdir/apt.log)"
+fi
 # The dynamic busybox (Debian package busybox), unpacked, never installed.
 fetch_unpack busybox "$cache/busybox-dyn" ||
 	echo "run-vm: warning: cannot unpack package busybox (dynamic busybox unavailable)" >&2
 
-kroot=$cache/linux-image-$kver/root
-vmlinuz=$kroot/boot/vmlinuz-$kver
-moddir=$kroot/lib/modules/$kver
-[ -r "$vmlinuz" ] || die "no $vmlinuz in the unpacked image package"
+if [ -n "$kerneldir" ]; then
+	# Cached apart from Debian's, per kernel directory (and per build of it).
+	kcache=$cache/kernel-dir-$(echo "$kerneldir" | md5sum | cut -c1-12)
+	mkdir -p "$kcache" || die "cannot create $kcache"
+	kstamp=$(stat -c %Y "$kerneldir/bzImage")
+	[ "$(cat "$kcache/bzImage-mtime" 2>/dev/null)" = "$kstamp" ] ||
+		{ rm -f "$kcache"/*; echo "$kerneldir" >"$kcache/kernel-dir"; echo "$kstamp" >"$kcache/bzImage-mtime"; }
+	vmlinuz=$kerneldir/bzImage
+	moddir=$kerneldir/lib/modules/$kver
+	[ -d "$moddir/kernel" ] || die "no $moddir/kernel (modules_install INSTALL_MOD_PATH=$kerneldir)"
+	modindex=$kcache/modindex
+	initrd=$kcache/initramfs-$kver.cpio
+else
+	kroot=$cache/linux-image-$kver/root
+	vmlinuz=$kroot/boot/vmlinuz-$kver
+	moddir=$kroot/lib/modules/$kver
+	modindex=$cache/linux-image-$kver/modindex
+	initrd=$cache/initramfs-$kver.cpio
+fi
+[ -r "$vmlinuz" ] || die "no $vmlinuz"
 
 # ---- modules: dependency order from each .ko's depends= field ---------------
 
-modindex=$cache/linux-image-$kver/modindex
 if [ ! -s "$modindex" ]; then
 	(cd "$moddir" && find kernel -name '*.ko*' | while read -r f; do
 		b=${f##*/}; b=${b%%.ko*}; echo "${b//-/_} $f"
@@ -163,7 +207,7 @@ mod_resolve() {
 	[ -n "${modseen[$name]:-}" ] && return 0
 	modseen[$name]=1
 	path=$(awk -v n="$name" '$1 == n { print $2; exit }' "$modindex")
-	[ -n "$path" ] || die "module $name not in linux-image-$kver (built in, or misspelt?)"
+	[ -n "$path" ] || die "module $name not in $moddir (built in, or misspelt?)"
 	deps=$(modinfo -F depends "$moddir/$path" 2>/dev/null) || die "modinfo failed on $path"
 	IFS=, read -r -a deps <<<"$deps"
 	for dep in "${deps[@]}"; do [ -n "$dep" ] && mod_resolve "$dep"; done
@@ -173,7 +217,6 @@ mod_resolve() {
 # ---- cached base initramfs: static busybox, 9p + virtio-pci, /init ----------
 
 base_mods=(virtio_pci 9pnet_virtio 9p)
-initrd=$cache/initramfs-$kver.cpio
 stamp=$(cat "$here/guest-init.sh" "$bbstatic" | md5sum | cut -c1-12)
 if [ ! -s "$initrd" ] || [ "$(cat "$initrd.stamp" 2>/dev/null)" != "$stamp" ]; then
 	say "building initramfs for $kver"
@@ -230,6 +273,7 @@ for f in "${files[@]}"; do cp -r "$f" "$x/vm/files/" || die "--file: cannot copy
 	sq() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 	echo "VM_TOPDIR=$(sq "$topdir")"
 	echo "export VM_BUSYBOX_DYN=$(sq "$cache/busybox-dyn/root/bin/busybox")"
+	echo "export VM_MODDIR=$(sq "$moddir") VM_TIMEOUT_SCALE=$(sq "$scale")"
 	printf "set --"; for a in "$@"; do printf " %s" "$(sq "$a")"; done; echo
 	for e in "${envs[@]}"; do echo "export $(sq "$e")"; done
 } >"$x/vm/config"
@@ -281,12 +325,20 @@ echo "$ms" >"$results/roundtrip-ms"
 rm -f "$run/initrd.cpio"
 tail_console() { [ "$quiet" = 1 ] && tail -n 20 "$console" 2>/dev/null | sed 's/\r$//; s/^/run-vm: console: /' >&2; }
 
+# Kernel reports on the console and in the guest's copy of dmesg (it holds
+# every level, the console only those below loglevel=5).
+rm -f "$results/kernel-reports.txt"
+vm_kernel_reports "$console" "$results/dmesg.txt" >"$results/kernel-reports.txt" || rm -f "$results/kernel-reports.txt"
 if [ $qrc = 124 ] || [ $qrc = 137 ]; then
-	tail_console; echo "run-vm: TIMEOUT after ${timeout}s (console: $console)" >&2; exit 124
+	tail_console
+	[ -s "$results/kernel-reports.txt" ] &&
+		{ echo "run-vm: kernel reports before the timeout:" >&2; head -n 5 "$results/kernel-reports.txt" >&2; }
+	echo "run-vm: TIMEOUT after ${timeout}s (console: $console)" >&2; exit 124
 fi
-bad=$(grep -E -m3 'BUG:|Oops|WARNING:|Call Trace|Kernel panic' "$console" "$results/dmesg.txt" 2>/dev/null)
-if [ -n "$bad" ]; then
-	tail_console; echo "run-vm: kernel trouble on the console:" >&2; echo "$bad" >&2; exit 125
+if [ -s "$results/kernel-reports.txt" ]; then
+	tail_console
+	echo "run-vm: kernel trouble on the console or in dmesg ($(wc -l <"$results/kernel-reports.txt") lines, all in $results/kernel-reports.txt):" >&2
+	head -n 5 "$results/kernel-reports.txt" >&2; exit 125
 fi
 rc=$(sed -n 's/^mmiotap-vm: exit status \([0-9]*\).*/\1/p' "$console" | tail -n1)
 [ -n "$rc" ] || { tail_console; echo "run-vm: the guest never reported the script's exit status (console: $console)" >&2; exit 125; }

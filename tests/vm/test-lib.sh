@@ -7,8 +7,10 @@
 #                                 exits 99 unless cmp, mt and every FILE are built
 #   vmt_kmod_build                (kernel-module tests) cd to the top, make kmod
 #                                 (module and test drivers), mmiotap and
-#                                 qemu-compare; sets B (the build dir's name);
-#                                 VMT_PREBUILT=DIR uses DIR's instead
+#                                 qemu-compare; sets B (the build dir's name).
+#                                 KDIR from the environment, else
+#                                 $VM_KERNEL_DIR/build when that is set;
+#                                 VMT_PREBUILT=DIR uses DIR's build instead
 #   vmt_install WHAT PKG...       apt-get install PKG...; SKIP "cannot install WHAT"
 #   vmt_run_vm [run-vm.sh options] GUEST [ARGS...]
 #                                 run-vm.sh -q --results $res ...: exit 77 when
@@ -40,7 +42,10 @@ vmt_kmod_build() {
 		return 0
 	fi
 	cd "$top" && mkdir -p "$B" || exit 99
-	make -s kmod BUILD="$B" >"$b/kmod-build.log" 2>&1 ||
+	# A debug kernel (run-vm.sh VM_KERNEL_DIR) loads only modules built
+	# against its own tree.
+	if [ -z "${KDIR:-}" ] && [ -n "${VM_KERNEL_DIR:-}" ]; then export KDIR=$VM_KERNEL_DIR/build; fi
+	make -s kmod BUILD="$B" ${KDIR:+KDIR="$KDIR"} >"$b/kmod-build.log" 2>&1 ||
 		{ echo "FAIL: make kmod"; tail -20 "$b/kmod-build.log"; exit 1; }
 	make -s BUILD="$B" "$B/mmiotap" "$B/qemu-compare" >/dev/null || { echo "FAIL: build helpers"; exit 1; }
 }
