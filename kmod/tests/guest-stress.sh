@@ -4,7 +4,7 @@
 # random SELECT, START, read, poll, STATUS, MARK, STOP, close, exit; and
 # mtk-ctl fuzz: random ioctls, sizes, pointers, reads), a driver loaded and unloaded
 # in a loop (mtk_edutest), a kthread mapping and unmapping edu and
-# vmap_pfn()ing and vunmap()/vfree()ing ivshmem (mtk_trusttest churn=1),
+# ioremap_prot()ing and vunmap()/vfree()ing ivshmem (mtk_trusttest churn=1),
 # and rmmod of mmiotap now and then (reloaded when it went). Then a clean
 # recording must still work and the module unload.
 set -u

@@ -1,5 +1,5 @@
 # Guest side of tests/vm/test-kmod-vmap.sh.
-#   vunmap, vfree: a vmap_pfn() mapping of ivshmem BAR2 made before the
+#   vunmap, vfree: an ioremap_prot() mapping of ivshmem BAR2 made before the
 #     recording (armed by the page-table walk) is torn down without iounmap
 #     while the recording runs; a vmalloc() page then takes its address;
 #     the recording stops; the page must still be that RAM with its bytes.
@@ -26,7 +26,7 @@ phase() { # phase NAME TEARDOWN REUSE_WHEN
 	insmod "$K/mtk_trusttest.ko" vmap=1
 	"$MMIOTAP" kernel record --pci "$iv,bar=2" -o "$VM_RESULTS/$1.trace" 2>"$VM_RESULTS/$1.err" &
 	rec=$!
-	armed || vm_die "$1: the vmap_pfn mapping was not armed"
+	armed || vm_die "$1: the ioremap_prot mapping was not armed"
 	echo touch >$P
 	echo "$2" >$P
 	[ "$3" = during ] && echo reuse >$P

@@ -22,16 +22,19 @@
  *              does), and the same with preemption off (cannot page in:
  *              the copy fails). Prints what each copy left (remaining count
  *              and values): equal with and without tracing.
- *  vmap=1      vmap_pfn() one page of ivshmem BAR2 at load (a mapping no
- *              ioremap hook sees); `echo CMD > .../parameters/cmd`:
+ *  vmap=1      ioremap_prot() one page of ivshmem BAR2 at load (a mapping
+ *              no ioremap hook sees: only the page-table walk arms it; what
+ *              a vmap_pfn() user has, which some kernels do not build);
+ *              `echo CMD > .../parameters/cmd`:
  *              touch (read it), vunmap, vfree (a teardown without
  *              iounmap), reuse (vmalloc() pages until one lands at the old
  *              address, fill it with a pattern), check (the pattern is
  *              intact and the page maps RAM, not the device).
  *  mapids=N    N x (ioremap, readl, iounmap) of edu BAR0 while one mapping
  *              of it stays live; prints the live mapping's address.
- *  churn=1     a kthread ioremaps, reads and iounmaps edu BAR0 and vmaps,
- *              reads and vunmaps ivshmem BAR2 (when present) until unload.
+ *  churn=1     a kthread ioremaps, reads and iounmaps edu BAR0 and maps
+ *              (ioremap_prot), reads and vunmaps/vfrees ivshmem BAR2 (when
+ *              present) until unload.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -255,19 +258,24 @@ out:
 /* ---- vmap: a mapping torn down without iounmap ----------------------------- */
 
 static struct pci_dev *tt_vdev;
-static void *tt_vaddr;         /* the vmap_pfn() mapping (or NULL) */
+static void *tt_vaddr;         /* the ioremap_prot() mapping (or NULL) */
 static unsigned long tt_vold;  /* where it was */
 static void *tt_reused;        /* a vmalloc() page at tt_vold */
 
+/* One page of BAR2 in the vmalloc area, mapped so that only the page-table
+ * walk finds it and torn down later by vunmap()/vfree(), not iounmap(). */
+static void *tt_map_page(struct pci_dev *pdev)
+{
+	return (void __force *)ioremap_prot(pci_resource_start(pdev, 2), PAGE_SIZE,
+					    pgprot_val(pgprot_noncached(PAGE_KERNEL)));
+}
+
 static int tt_vmap_map(void)
 {
-	unsigned long pfn;
-
 	tt_vdev = tt_dev(0x1af4, 0x1110);
 	if (!tt_vdev)
 		return -ENODEV;
-	pfn = PHYS_PFN(pci_resource_start(tt_vdev, 2));
-	tt_vaddr = vmap_pfn(&pfn, 1, pgprot_noncached(PAGE_KERNEL));
+	tt_vaddr = tt_map_page(tt_vdev);
 	if (!tt_vaddr)
 		return -ENOMEM;
 	tt_vold = (unsigned long)tt_vaddr;
@@ -328,7 +336,7 @@ static int tt_cmd_set(const char *val, const struct kernel_param *kp)
 		tt_vaddr = NULL;
 		pr_info(PFX "vmap: vunmap done\n");
 	} else if (sysfs_streq(val, "vfree") && tt_vaddr) {
-		vfree(tt_vaddr); /* frees a vmap_pfn() area too: no page to free */
+		vfree(tt_vaddr); /* frees an ioremap area too: no page to free */
 		tt_vaddr = NULL;
 		pr_info(PFX "vmap: vfree done\n");
 	} else if (sysfs_streq(val, "reuse")) {
@@ -390,8 +398,7 @@ static int tt_churn_fn(void *unused)
 			}
 		}
 		if (iv) {
-			unsigned long pfn = PHYS_PFN(pci_resource_start(iv, 2));
-			void *v = vmap_pfn(&pfn, 1, pgprot_noncached(PAGE_KERNEL));
+			void *v = tt_map_page(iv);
 
 			if (v) {
 				readl((void __iomem *)v);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mappings torn down without iounmap, and map ids (issue 11). A vmap_pfn()
+# Mappings torn down without iounmap, and map ids (issue 11). An ioremap_prot()
 # mapping of device memory that the page-table walk armed, then vunmap()ed
 # or vfree()d while traced, must never get its saved page-table entry
 # written back: the vmalloc() page that takes its address afterwards (during
