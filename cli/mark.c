@@ -114,7 +114,7 @@ int mt_cli_mark(int argc, char **argv)
 			globfree(&g);
 		return 1;
 	}
-	if (r->recorder_pid && mt_task_dead(r->recorder_pid, r->recorder_start)) {
+	if (r->h->recorder_pid && mt_task_dead(r->h->recorder_pid, r->h->recorder_start)) {
 		fprintf(stderr, "mmiotap mark: %s: its recorder is gone\n", ring_path);
 		mt_ring_close(r);
 		free(text);

@@ -495,14 +495,14 @@ static int drain_while_running(struct rec *r, const struct rec_opts *o)
 static void drain_rest(struct rec *r)
 {
 	for (int quiet_ms = 0, ms = 0; quiet_ms < 200 && ms < REST_MAX_MS; ms += 50) {
-		uint64_t before = r->ring->head;
+		uint64_t before = r->ring->h->head;
 		drain_round(r);
-		quiet_ms = r->ring->head == before ? quiet_ms + 50 : 0;
+		quiet_ms = r->ring->h->head == before ? quiet_ms + 50 : 0;
 	}
-	__atomic_store_n(&r->ring->closing, MT_RING_CLOSED, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&r->ring->h->closing, MT_RING_CLOSED, __ATOMIC_SEQ_CST);
 	/* wake producers waiting for room: they see closing and go on */
-	__atomic_fetch_add(&r->ring->tail_futex, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_futex, &r->ring->tail_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+	__atomic_fetch_add(&r->ring->h->tail_futex, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &r->ring->h->tail_futex, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 	mt_conv_drain(&r->cv, &r->rd, r->tmp, r->tmpsz, 0);
 	unlink(r->ring_path);
 }
@@ -537,7 +537,7 @@ static void writer_close(struct conv *cv, const char *out)
 static void summary(const struct rec *r, const struct rec_opts *o)
 {
 	const struct conv *cv = &r->cv;
-	const struct mt_ring *ring = r->ring;
+	const struct mt_ring_hdr *ring = r->ring->h;
 	if (cv->failed)
 		fprintf(stderr, "mmiotap record: %llu records lost (output %s failed)\n",
 			(unsigned long long)cv->nlost, o->out);

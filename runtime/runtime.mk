@@ -3,8 +3,10 @@
 
 RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
 RT_CORE_SRCS = $(wildcard core/src/*.c)
-# The event ring, its order lock, and the liveness checks they need.
-RT_RING_SRCS := runtime/common/ring.c runtime/common/ring_lock.c runtime/common/task.c
+# The event ring (its file, its order lock, the recorder's PID namespace) and
+# the liveness checks they need.
+RT_RING_SRCS := runtime/common/ring.c runtime/common/ring_file.c runtime/common/ring_lock.c \
+	runtime/common/ring_ns.c runtime/common/task.c
 RT_RING_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RT_RING_SRCS))
 RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common/devfile.c \
 	runtime/common/rt_inject.c runtime/common/access.c \

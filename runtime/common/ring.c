@@ -6,12 +6,9 @@
 
 #include <errno.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,95 +18,13 @@ static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *
 	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
 }
 
-static struct mt_ring *map_ring(int fd, size_t total)
-{
-	void *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out)
-{
-	if (!data_size || (data_size & (data_size - 1)) || data_size < 4 * MT_EV_MAX)
-		return -EINVAL;
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	size_t total = MT_RING_HDR_SIZE + data_size;
-	if (ftruncate(fd, (off_t)total) < 0) {
-		int e = -errno;
-		close(fd);
-		unlink(path);
-		return e;
-	}
-	struct mt_ring *r = map_ring(fd, total);
-	int e = r ? 0 : -errno;
-	close(fd);
-	if (!r) {
-		unlink(path);
-		return e;
-	}
-	memset(r, 0, MT_RING_HDR_SIZE);
-	r->data_size = data_size;
-	r->version = MT_RING_VERSION;
-	r->recorder_pid = (uint32_t)getpid();
-	r->recorder_start = mt_task_start(r->recorder_pid);
-	__atomic_store_n(&r->magic, MT_RING_MAGIC, __ATOMIC_RELEASE);
-	*out = r;
-	return 0;
-}
-
-/* A ring file may only be one of ours: a regular file of our own user that
- * nobody else may write (a ring planted in /dev/shm by someone else could
- * hold its lock forever, or feed the recorder). */
-static int ring_file_ok(const struct stat *st)
-{
-	if (!S_ISREG(st->st_mode))
-		return -EINVAL;
-	if (st->st_uid != geteuid() || (st->st_mode & 077))
-		return -EPERM;
-	if ((size_t)st->st_size < MT_RING_HDR_SIZE + 4 * MT_EV_MAX)
-		return -EINVAL;
-	return 0;
-}
-
-int mt_ring_open(const char *path, struct mt_ring **out)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	struct mt_ring *r = NULL;
-	int e = 0;
-	if (fstat(fd, &st) < 0)
-		e = -errno;
-	else if ((e = ring_file_ok(&st)) == 0 && !(r = map_ring(fd, (size_t)st.st_size)))
-		e = -errno;
-	close(fd);
-	if (e)
-		return e;
-	uint64_t data_size = r->data_size; /* read once */
-	if (r->magic != MT_RING_MAGIC || r->version != MT_RING_VERSION ||
-	    !data_size || (data_size & (data_size - 1)) ||
-	    MT_RING_HDR_SIZE + data_size != (uint64_t)st.st_size) {
-		munmap(r, (size_t)st.st_size);
-		return -EPROTO;
-	}
-	*out = r;
-	return 0;
-}
-
-void mt_ring_close(struct mt_ring *r)
-{
-	if (r)
-		munmap(r, MT_RING_HDR_SIZE + r->data_size);
-}
-
+/* The data area by the private geometry only (n <= r->size). */
 static void copy_in(struct mt_ring *r, uint64_t pos, const void *src, size_t n)
 {
-	uint64_t mask = r->data_size - 1, off = pos & mask;
+	uint64_t mask = r->size - 1, off = pos & mask;
 	size_t first = n;
-	if (off + n > r->data_size)
-		first = (size_t)(r->data_size - off);
+	if (off + n > r->size)
+		first = (size_t)(r->size - off);
 	memcpy(r->data + off, src, first);
 	if (first < n)
 		memcpy(r->data, (const uint8_t *)src + first, n - first);
@@ -117,10 +32,10 @@ static void copy_in(struct mt_ring *r, uint64_t pos, const void *src, size_t n)
 
 static void copy_out(struct mt_ring *r, uint64_t pos, void *dst, size_t n)
 {
-	uint64_t mask = r->data_size - 1, off = pos & mask;
+	uint64_t mask = r->size - 1, off = pos & mask;
 	size_t first = n;
-	if (off + n > r->data_size)
-		first = (size_t)(r->data_size - off);
+	if (off + n > r->size)
+		first = (size_t)(r->size - off);
 	memcpy(dst, r->data + off, first);
 	if (first < n)
 		memcpy((uint8_t *)dst + first, r->data, n - first);
@@ -128,54 +43,63 @@ static void copy_out(struct mt_ring *r, uint64_t pos, void *dst, size_t n)
 
 /* A put waited 20 ms for room: is anybody left to make it? (The recorder
  * gone - SIGKILL, OOM - nobody ever will: the ring is orphaned.) */
-static int recorder_gone(struct mt_ring *r)
+static int recorder_gone(struct mt_ring_hdr *h)
 {
-	uint32_t pid = __atomic_load_n(&r->recorder_pid, __ATOMIC_RELAXED);
-	return pid && mt_task_dead(pid, __atomic_load_n(&r->recorder_start, __ATOMIC_RELAXED));
+	uint32_t pid = __atomic_load_n(&h->recorder_pid, __ATOMIC_RELAXED);
+	return pid && mt_task_dead(pid, __atomic_load_n(&h->recorder_start, __ATOMIC_RELAXED));
 }
 
+/* Wait (20 ms at most) for the consumer to make room; orphan the ring if
+ * its recorder is gone. */
+static void wait_room(struct mt_ring_hdr *h, uint64_t tail)
+{
+	uint32_t tf = __atomic_load_n(&h->tail_futex, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&h->producers_waiting, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&h->tail, __ATOMIC_SEQ_CST) != tail)
+		return;
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	if (futex(&h->tail_futex, FUTEX_WAIT, tf, &ts) < 0 && errno == ETIMEDOUT &&
+	    recorder_gone(h)) {
+		uint32_t z = 0;
+		__atomic_compare_exchange_n(&h->closing, &z, MT_RING_ORPHANED, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+	}
+}
+
+/* head and tail come from the shared header and may be anything: they only
+ * choose where, modulo the private size, the event goes. */
 void mt_ring_put(struct mt_ring *r, const struct mt_ev *ev)
 {
+	struct mt_ring_hdr *h = r->h;
 	int saved = errno;
 	size_t n = ev->size;
-	uint64_t head = r->head;
+	uint64_t head = h->head;
 	for (;;) {
-		if (__atomic_load_n(&r->closing, __ATOMIC_ACQUIRE)) {
-			r->ndiscarded++;
-			r->pub_seq = r->seq;
-			r->pub_head = head;
+		if (__atomic_load_n(&h->closing, __ATOMIC_ACQUIRE)) {
+			h->ndiscarded++;
+			h->pub_seq = h->seq;
+			h->pub_head = head;
 			errno = saved;
 			return;
 		}
-		uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-		if (r->data_size - (head - tail) >= n)
+		uint64_t tail = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
+		if (r->size - (head - tail) >= n)
 			break;
-		/* Full: wait for the consumer (never drop). */
-		uint32_t tf = __atomic_load_n(&r->tail_futex, __ATOMIC_ACQUIRE);
-		__atomic_store_n(&r->producers_waiting, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST) != tail)
-			continue;
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		if (futex(&r->tail_futex, FUTEX_WAIT, tf, &ts) < 0 && errno == ETIMEDOUT &&
-		    recorder_gone(r)) {
-			uint32_t z = 0;
-			__atomic_compare_exchange_n(&r->closing, &z, MT_RING_ORPHANED, false,
-						    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
-		}
+		wait_room(h, tail); /* full: wait for the consumer (never drop) */
 	}
 	copy_in(r, head, ev, n);
-	__atomic_store_n(&r->head, head + n, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&h->head, head + n, __ATOMIC_SEQ_CST);
 	/* noted for a taker if we die from here on (see recover()) */
-	r->pub_seq = r->seq;
-	r->pub_head = head + n;
+	h->pub_seq = h->seq;
+	h->pub_head = head + n;
 	/* Wake a sleeping consumer only once a quarter of the ring is used:
 	 * a wake-up per event would cost a context switch per access. The
 	 * consumer also polls with a timeout. */
-	if (__atomic_load_n(&r->consumer_waiting, __ATOMIC_SEQ_CST) &&
-	    head + n - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) > r->data_size / 4) {
-		__atomic_store_n(&r->consumer_waiting, 0, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&r->head_futex, 1, __ATOMIC_SEQ_CST);
-		futex(&r->head_futex, FUTEX_WAKE, 1, NULL);
+	if (__atomic_load_n(&h->consumer_waiting, __ATOMIC_SEQ_CST) &&
+	    head + n - __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE) > r->size / 4) {
+		__atomic_store_n(&h->consumer_waiting, 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&h->head_futex, 1, __ATOMIC_SEQ_CST);
+		futex(&h->head_futex, FUTEX_WAKE, 1, NULL);
 	}
 	errno = saved;
 }
@@ -204,59 +128,74 @@ int mt_ev_valid(const struct mt_ev *ev)
 	}
 }
 
-size_t mt_ring_get(struct mt_ring_reader *rd, void *buf, size_t max, int timeout_ms)
+/* The producers' head, after waiting up to timeout_ms for one past tail. */
+static uint64_t wait_head(struct mt_ring_hdr *h, uint64_t tail, int timeout_ms)
 {
-	struct mt_ring *r = rd->r;
-	/* Our cursor is ours: the program shares the ring and could scribble
-	 * over r->tail (which only tells the producers how far we got). */
-	uint64_t tail = rd->tail;
-	uint64_t head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-	if (head == tail && timeout_ms > 0) {
-		uint32_t hf = __atomic_load_n(&r->head_futex, __ATOMIC_ACQUIRE);
-		__atomic_store_n(&r->consumer_waiting, 1, __ATOMIC_SEQ_CST);
-		head = __atomic_load_n(&r->head, __ATOMIC_SEQ_CST);
-		if (head == tail) {
-			struct timespec ts = { timeout_ms / 1000,
-					       (timeout_ms % 1000) * 1000000L };
-			futex(&r->head_futex, FUTEX_WAIT, hf, &ts);
-			head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-		}
+	uint64_t head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
+	if (head != tail || timeout_ms <= 0)
+		return head;
+	uint32_t hf = __atomic_load_n(&h->head_futex, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&h->consumer_waiting, 1, __ATOMIC_SEQ_CST);
+	head = __atomic_load_n(&h->head, __ATOMIC_SEQ_CST);
+	if (head == tail) {
+		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+		futex(&h->head_futex, FUTEX_WAIT, hf, &ts);
+		head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE);
 	}
-	if (head - tail > r->data_size)
-		head = tail; /* scribbled: nothing trustworthy */
+	return head;
+}
+
+/* Whole, checked events of [tail, head) into buf (max bytes); their bytes.
+ * A bad one: counted, and if it is the first, the rest is skipped (*tail
+ * moved to head) rather than stall. */
+static size_t take_events(struct mt_ring_reader *rd, uint64_t *tail, uint64_t head, void *buf,
+			  size_t max)
+{
 	size_t got = 0;
-	uint64_t tail0 = tail;
-	while (tail + got < head && got + sizeof(struct mt_ev) <= max) {
+	while (*tail + got < head && got + sizeof(struct mt_ev) <= max) {
 		struct mt_ev *ev = (struct mt_ev *)((uint8_t *)buf + got);
-		copy_out(r, tail + got, ev, sizeof(*ev));
+		copy_out(rd->r, *tail + got, ev, sizeof(*ev));
 		/* read once: the private copy's size is the one checked */
 		uint16_t size = ev->size;
-		if (size < sizeof(*ev) || size > MT_EV_MAX || (size & 7) ||
-		    tail + got + size > head) {
-			rd->nbad++;
-			if (!got)
-				tail = head; /* skip the rest rather than stall */
+		int ok = size >= sizeof(*ev) && size <= MT_EV_MAX && !(size & 7) &&
+			 *tail + got + size <= head;
+		if (ok && got + size > max)
 			break;
+		if (ok) {
+			copy_out(rd->r, *tail + got, ev, size);
+			ev->size = size;
+			ok = mt_ev_valid(ev);
 		}
-		if (got + size > max)
-			break;
-		copy_out(r, tail + got, ev, size);
-		ev->size = size;
-		if (!mt_ev_valid(ev)) {
+		if (!ok) {
 			rd->nbad++;
 			if (!got)
-				tail = head;
+				*tail = head;
 			break;
 		}
 		got += size;
 	}
-	if (got || tail != tail0) {
-		rd->tail = tail + got;
-		__atomic_store_n(&r->tail, rd->tail, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&r->producers_waiting, __ATOMIC_SEQ_CST)) {
-			__atomic_store_n(&r->producers_waiting, 0, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&r->tail_futex, 1, __ATOMIC_SEQ_CST);
-			futex(&r->tail_futex, FUTEX_WAKE, INT32_MAX, NULL);
+	return got;
+}
+
+size_t mt_ring_get(struct mt_ring_reader *rd, void *buf, size_t max, int timeout_ms)
+{
+	struct mt_ring_hdr *h = rd->r->h;
+	/* Our cursor is ours: the program shares the ring and could scribble
+	 * over h->tail (which only tells the producers how far we got). */
+	uint64_t tail = rd->tail, tail0 = tail;
+	uint64_t head = wait_head(h, tail, timeout_ms);
+	if (head - tail > rd->r->size)
+		head = tail; /* scribbled: nothing trustworthy */
+	size_t got = take_events(rd, &tail, head, buf, max);
+	rd->tail = tail + got;
+	/* The producers' view of our cursor, put right if it was scribbled
+	 * over (a wrong one could keep them waiting for room forever). */
+	if (got || tail != tail0 || __atomic_load_n(&h->tail, __ATOMIC_RELAXED) != rd->tail) {
+		__atomic_store_n(&h->tail, rd->tail, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&h->producers_waiting, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&h->producers_waiting, 0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&h->tail_futex, 1, __ATOMIC_SEQ_CST);
+			futex(&h->tail_futex, FUTEX_WAKE, INT32_MAX, NULL);
 		}
 	}
 	return got;

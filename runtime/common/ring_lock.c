@@ -89,19 +89,20 @@ uint64_t mt_ring_now(void)
  * account for it and publish what it left unpublished. */
 static void recover(struct mt_ring *r, uint32_t dead_tid, uint64_t me)
 {
-	uint64_t old = r->owner;
+	struct mt_ring_hdr *h = r->h;
+	uint64_t old = h->owner;
 	uint64_t dead = (uint32_t)old == dead_tid ? old : dead_tid;
-	r->owner = me;
-	__atomic_store_n(&r->last_dead, dead, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&r->nrecovered, 1, __ATOMIC_RELAXED);
-	if (r->magic != MT_RING_MAGIC || !r->data_size)
+	h->owner = me;
+	__atomic_store_n(&h->last_dead, dead, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->nrecovered, 1, __ATOMIC_RELAXED);
+	if (!r->size)
 		return; /* process-local lock: no ring to repair */
-	uint64_t pub = r->pub_seq;
-	if (r->head != r->pub_head)
-		pub = r->seq; /* died after publishing, before noting it */
-	if (r->seq <= pub)
+	uint64_t pub = h->pub_seq;
+	if (h->head != h->pub_head)
+		pub = h->seq; /* died after publishing, before noting it */
+	if (h->seq <= pub)
 		return;
-	uint64_t n = r->seq - pub;
+	uint64_t n = h->seq - pub;
 	struct mt_ev ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = MT_EV_LOST;
@@ -112,7 +113,7 @@ static void recover(struct mt_ring *r, uint32_t dead_tid, uint64_t me)
 	ev.seq = pub;
 	ev.ts = mt_ring_now();
 	ev.addr = n;
-	__atomic_fetch_add(&r->nlost_dead, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->nlost_dead, n, __ATOMIC_RELAXED);
 	mt_ring_put(r, &ev);
 }
 
@@ -121,27 +122,27 @@ static void lock_slow(struct mt_ring *r, uint32_t tid, uint64_t me)
 	int saved = errno;
 	uint32_t want = tid | MT_RING_LOCK_WAITERS;
 	for (;;) {
-		uint32_t c = __atomic_load_n(&r->lock, __ATOMIC_RELAXED);
+		uint32_t c = __atomic_load_n(&r->h->lock, __ATOMIC_RELAXED);
 		if (c == 0) {
-			if (__atomic_compare_exchange_n(&r->lock, &c, want, false,
+			if (__atomic_compare_exchange_n(&r->h->lock, &c, want, false,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				break;
 			continue;
 		}
 		if (!(c & MT_RING_LOCK_WAITERS)) {
-			if (!__atomic_compare_exchange_n(&r->lock, &c, c | MT_RING_LOCK_WAITERS,
+			if (!__atomic_compare_exchange_n(&r->h->lock, &c, c | MT_RING_LOCK_WAITERS,
 							 false, __ATOMIC_RELAXED,
 							 __ATOMIC_RELAXED))
 				continue;
 			c |= MT_RING_LOCK_WAITERS;
 		}
 		struct timespec ts = { 0, LOCK_WAIT_NS };
-		if (futex(&r->lock, FUTEX_WAIT, c, &ts) == 0 || errno != ETIMEDOUT)
+		if (futex(&r->h->lock, FUTEX_WAIT, c, &ts) == 0 || errno != ETIMEDOUT)
 			continue;
 		/* a whole wait without a wake-up: is the holder still there? */
 		if (!mt_task_dead(c & MT_RING_LOCK_TID, 0))
 			continue;
-		if (__atomic_compare_exchange_n(&r->lock, &c, want, false, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&r->h->lock, &c, want, false, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			recover(r, c & MT_RING_LOCK_TID, me);
 			break;
@@ -157,41 +158,41 @@ void mt_ring_lock(struct mt_ring *r, uint32_t pid, uint32_t tid)
 	tid &= MT_RING_LOCK_TID;
 	uint64_t me = (uint64_t)pid << 32 | tid;
 	uint32_t c = 0;
-	if (__atomic_compare_exchange_n(&r->lock, &c, tid, false, __ATOMIC_ACQUIRE,
+	if (__atomic_compare_exchange_n(&r->h->lock, &c, tid, false, __ATOMIC_ACQUIRE,
 					__ATOMIC_RELAXED))
 		goto out;
 	for (int spin = 0; spin < 100; spin++) {
 		__builtin_ia32_pause();
 		c = 0;
-		if (__atomic_compare_exchange_n(&r->lock, &c, tid, false,
+		if (__atomic_compare_exchange_n(&r->h->lock, &c, tid, false,
 						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			goto out;
 	}
 	lock_slow(r, tid, me);
 out:
-	r->owner = me;
+	r->h->owner = me;
 }
 
 void mt_ring_unlock(struct mt_ring *r)
 {
-	if (__atomic_exchange_n(&r->lock, 0, __ATOMIC_RELEASE) & MT_RING_LOCK_WAITERS)
-		futex(&r->lock, FUTEX_WAKE, 1, NULL);
+	if (__atomic_exchange_n(&r->h->lock, 0, __ATOMIC_RELEASE) & MT_RING_LOCK_WAITERS)
+		futex(&r->h->lock, FUTEX_WAKE, 1, NULL);
 }
 
 int mt_ring_reap(struct mt_ring *r, uint32_t pid, uint32_t tid)
 {
-	uint32_t c = __atomic_load_n(&r->lock, __ATOMIC_ACQUIRE);
+	uint32_t c = __atomic_load_n(&r->h->lock, __ATOMIC_ACQUIRE);
 	if (!c || !mt_task_dead(c & MT_RING_LOCK_TID, 0))
 		return 0;
 	/* No one can publish while the dead holder "holds" the lock: the room
 	 * seen now is there after the takeover. */
-	uint64_t tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
-	if (r->data_size - (r->head - tail) < sizeof(struct mt_ev))
+	uint64_t tail = __atomic_load_n(&r->h->tail, __ATOMIC_ACQUIRE);
+	if (r->size - (r->h->head - tail) < sizeof(struct mt_ev))
 		return 0;
 	if (!tid)
 		tid = raw_gettid();
 	tid &= MT_RING_LOCK_TID;
-	if (!__atomic_compare_exchange_n(&r->lock, &c, tid | (c & MT_RING_LOCK_WAITERS), false,
+	if (!__atomic_compare_exchange_n(&r->h->lock, &c, tid | (c & MT_RING_LOCK_WAITERS), false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return 0;
 	recover(r, c & MT_RING_LOCK_TID, (uint64_t)pid << 32 | tid);

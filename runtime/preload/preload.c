@@ -31,7 +31,8 @@
 
 MT_HIDDEN struct mt_real mt_real;
 MT_HIDDEN struct mt_ring *mt_ring;
-MT_HIDDEN struct mt_ring mt_local_lock;
+static struct mt_ring_hdr local_hdr;
+MT_HIDDEN struct mt_ring mt_local_lock = { .h = &local_hdr };
 MT_HIDDEN struct mt_region mt_regions[MT_MAX_REGIONS];
 MT_HIDDEN int mt_nregions;
 MT_HIDDEN struct mt_probe_slot mt_probes[MT_MAX_PROBES];
@@ -168,7 +169,7 @@ static int map_id_live(uint32_t id)
 
 MT_HIDDEN int mt_recording_over(void)
 {
-	return mt_ring && __atomic_load_n(&mt_ring->closing, __ATOMIC_ACQUIRE);
+	return mt_ring && __atomic_load_n(&mt_ring->h->closing, __ATOMIC_ACQUIRE);
 }
 
 MT_HIDDEN void mt_abandon(void)
@@ -305,7 +306,7 @@ static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t
 static uint32_t new_map_id(void)
 {
 	static uint32_t local;
-	uint32_t id = mt_ring ? ++mt_ring->next_map_id : ++local;
+	uint32_t id = mt_ring ? ++mt_ring->h->next_map_id : ++local;
 	return id & 0xffff ? id : new_map_id();
 }
 
@@ -709,10 +710,10 @@ static void fork_child(void)
 		return;
 	fork_locked = 0;
 	if (!mt_ring)
-		mt_local_lock.lock = 0; /* process-local: the child's own copy */
+		mt_local_lock.h->lock = 0; /* process-local: the child's own copy */
 	mt_real.pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 	if (mt_ring)
-		__atomic_fetch_add(&mt_ring->nattached, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&mt_ring->h->nattached, 1, __ATOMIC_RELAXED);
 }
 
 /* envp plus LD_PRELOAD with this library and every MMIOTAP_* setting. */
@@ -1072,7 +1073,7 @@ __attribute__((constructor)) static void mt_init(void)
 		in_rt--;
 		return;
 	}
-	__atomic_fetch_add(&r->nattached, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->h->nattached, 1, __ATOMIC_RELAXED);
 	if (mt_install_handlers() == 0)
 		mt_ring = r;
 	in_rt--;

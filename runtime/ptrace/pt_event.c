@@ -39,9 +39,9 @@ uint32_t pt_new_map_id(void)
 	uint32_t id;
 	if (ring) {
 		mt_ring_lock(ring, pt.ring_pid, pt.ring_tid);
-		id = ++ring->next_map_id;
+		id = ++ring->h->next_map_id;
 		if (!(id & 0xffff))
-			id = ++ring->next_map_id;
+			id = ++ring->h->next_map_id;
 		mt_ring_unlock(ring);
 	} else {
 		id = ++local;

@@ -24,7 +24,8 @@ clang $flags -DFUZZ_TEXT tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_text" || { ec
 clang $flags tests/fuzz/fuzz_rule.c format/src/rule.c format/src/inject_apply.c -o "$b/fuzz_rule" || { echo "FAIL: build fuzz_rule"; exit 1; }
 # what record and kernel record read from memory they do not own
 clang $flags -Iruntime/include -Icli tests/fuzz/fuzz_ring.c cli/record_conv.c runtime/common/ring.c \
-	runtime/common/ring_lock.c runtime/common/task.c $srcs -o "$b/fuzz_ring" || { echo "FAIL: build fuzz_ring"; exit 1; }
+	runtime/common/ring_file.c runtime/common/ring_lock.c runtime/common/ring_ns.c runtime/common/task.c \
+	$srcs -lpthread -o "$b/fuzz_ring" || { echo "FAIL: build fuzz_ring"; exit 1; }
 clang $flags -Icli tests/fuzz/fuzz_krec.c cli/kernel_drain.c $srcs -lpthread -o "$b/fuzz_krec" ||
 	{ echo "FAIL: build fuzz_krec"; exit 1; }
 mkdir -p tests/fuzz/corpus-ring tests/fuzz/corpus-krec

@@ -26,7 +26,7 @@
 #include <stddef.h>
 
 #define MT_RING_MAGIC 0x4d54524eu /* "MTRN" */
-#define MT_RING_VERSION 3u
+#define MT_RING_VERSION 4u
 #define MT_RING_HDR_SIZE 4096u
 #define MT_EV_MAX 2048u /* largest single event, bytes */
 
@@ -82,7 +82,7 @@ struct mt_ev_map {
 	char path[];       /* pathlen bytes, not NUL terminated */
 };
 
-/* ring->closing: the recorder ended the recording (the program it ran
+/* ring->h->closing: the recorder ended the recording (the program it ran
  * exited, or it was told to stop), or it is gone (SIGKILL, OOM: a producer
  * that waited for room found it dead). Either way every traced process
  * stops tracing: its mappings get their protection back, what it would
@@ -95,12 +95,21 @@ struct mt_ev_map {
 #define MT_RING_LOCK_WAITERS 0x80000000u
 #define MT_RING_LOCK_TID 0x3fffffffu
 
-/* Cache line 0 is written by the lock holder only, line 1 mostly by the
+/*
+ * The shared header, at the start of the ring file; the data follow at
+ * MT_RING_HDR_SIZE. Everything here is the traced program's memory too: it
+ * may write any field at any time. So no reader of the ring takes its
+ * geometry from here after creating or opening it (struct mt_ring below
+ * keeps a private copy), and every other value read from here is checked
+ * where it is used.
+ *
+ * Cache line 0 is written by the lock holder only, line 1 mostly by the
  * consumer: a hand-over of the lock moves one line, and the consumer's
- * tail updates do not take it away from the holder. */
-struct mt_ring {
+ * tail updates do not take it away from the holder.
+ */
+struct mt_ring_hdr {
 	uint32_t magic, version;
-	uint64_t data_size;          /* power of two */
+	uint64_t data_size;          /* power of two; read once, at open */
 	uint32_t lock;               /* futex: 0 free, else TID | MT_RING_LOCK_WAITERS */
 	uint32_t nrecovered;         /* times a dead holder's lock was taken over */
 	uint64_t seq;                /* next sequence number, under lock */
@@ -124,15 +133,44 @@ struct mt_ring {
 	uint32_t recorder_pid;       /* the consumer (mt_ring_create()'s caller) ... */
 	uint32_t pad1;
 	uint64_t recorder_start;     /* ... and its start time (/proc/PID/stat field 22) */
-	uint8_t data[] __attribute__((aligned(64)));
+	uint64_t pidns_dev;          /* ... and its PID namespace (st_dev, st_ino of */
+	uint64_t pidns_ino;          /* /proc/self/ns/pid; 0, 0: unknown) */
+};
+_Static_assert(sizeof(struct mt_ring_hdr) <= MT_RING_HDR_SIZE, "ring header too large");
+
+/*
+ * One process's handle on a ring: the shared header and data, and the
+ * geometry as checked when the ring was created or opened. Private memory:
+ * copy_in/copy_out, the room checks and the unmap use only these, never
+ * the header's data_size, which anyone mapping the file may change.
+ */
+struct mt_ring {
+	struct mt_ring_hdr *h;       /* shared */
+	uint8_t *data;               /* shared: h + MT_RING_HDR_SIZE */
+	uint64_t size;               /* data bytes (power of two); 0: a process-local
+				      * lock without a ring (h only) */
+	size_t map_len;              /* bytes mapped by create/open; 0: not ours to unmap */
 };
 
 /* Create a ring file of data_size bytes (power of two) at path, mapped;
- * the caller is its recorder (its pid and start time go in the header). */
+ * the caller is its recorder (its pid, start time and PID namespace go in
+ * the header). *out is allocated; mt_ring_close() frees it. */
 int mt_ring_create(const char *path, size_t data_size, struct mt_ring **out);
-/* Map an existing ring file. Returns 0 or negative errno. */
+/* Map an existing ring file (checked: ours, a regular file, its header's
+ * geometry matching its size). Returns 0 or negative errno. */
 int mt_ring_open(const char *path, struct mt_ring **out);
+/* Unmap (if mapped by create/open) and free the handle. */
 void mt_ring_close(struct mt_ring *r);
+/* Fill *r for a ring already in memory (len bytes at mem, e.g. a test's
+ * buffer): the header's magic, version and data_size are checked once
+ * against len, and the handle keeps its own copy of the geometry. Nothing
+ * is unmapped at close. Returns 0 or -EPROTO. */
+int mt_ring_adopt(void *mem, size_t len, struct mt_ring *r);
+/* Whether the caller's PID namespace is the recorder's (as the header
+ * says): 1 yes, 0 no, -1 cannot tell (no /proc, or the recorder could not
+ * tell). Producers put PIDs and TIDs into the ring and take its lock with
+ * them; in another namespace they mean other tasks, or none. */
+int mt_ring_same_pidns(const struct mt_ring *r);
 
 /* The order lock, taken by thread tid (nonzero) of process pid. Async-
  * signal-safe; callers block signals around it. If the holder died, the
@@ -150,7 +188,7 @@ int mt_ring_reap(struct mt_ring *r, uint32_t pid, uint32_t tid);
  * right before the device access the event describes and publish the event
  * right after: a holder that dies in between leaves a reservation, which
  * becomes a LOST event. */
-static inline uint64_t mt_ring_next_seq(struct mt_ring *r) { return r->seq++; }
+static inline uint64_t mt_ring_next_seq(struct mt_ring *r) { return r->h->seq++; }
 /* Append one event (ev->size bytes); lock held. Waits while the ring is
  * full, as long as the recorder lives; discards when the ring is closing
  * (closed by the recorder, or orphaned: the waiting put found the recorder
