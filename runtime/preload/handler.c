@@ -319,7 +319,7 @@ static void step_end(struct mt_tls *t, ucontext_t *uc)
 	t->step_active = 0;
 	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
 	uc->uc_sigmask = t->step_saved_mask;
-	mt_ring_unlock(mt_lockp());
+	mt_hunlock(mt_lockp());
 }
 
 static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
@@ -400,7 +400,7 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	if (!d || !mt_emu_supported(d, &mt_frame_ops)) {
 		if (!(r->prot & (PROT_READ | PROT_WRITE))) {
-			mt_ring_unlock(L);
+			mt_hunlock(L);
 			t->in_handler = 0;
 			chain(sig, si, uc);
 			return;
@@ -425,7 +425,7 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		t->in_handler = 0;
 		return;
 	}
-	mt_ring_unlock(L);
+	mt_hunlock(L);
 	t->in_handler = 0;
 	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied)
 		deliver_fault(&t->sc_fault, uc); /* on the program's memory */
@@ -483,18 +483,18 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	size_t n;
 	const struct mt_decoded *d = decode_at(t, rip, bytes, &n);
 	struct mt_ring *L = mt_lockp();
-	mt_ring_lock(L, (uint32_t)mt_pid, mt_gettid());
+	mt_hlock(L);
 	struct mt_region *r = mt_region_find((uintptr_t)si->si_addr);
 	if (r && mt_recording_over()) {
 		/* the recorder ended or died: give the mappings back, and
 		 * let the instruction run natively */
 		mt_abandon();
-		mt_ring_unlock(L);
+		mt_hunlock(L);
 		t->in_handler = 0;
 		goto out;
 	}
 	if (!r || !n) {
-		mt_ring_unlock(L);
+		mt_hunlock(L);
 		t->in_handler = 0;
 		chain(sig, si, uc);
 		goto out;

@@ -91,10 +91,18 @@ extern MT_HIDDEN pid_t mt_pid;
 extern MT_HIDDEN int mt_handlers_installed;
 
 void mt_resolve_real(void) MT_HIDDEN;
+/* lock.c: the order lock (the ring's, or mt_local_lock). */
 struct mt_ring *mt_lockp(void) MT_HIDDEN;
 /* Normal context: block signals + take the order lock. */
 void mt_glock(sigset_t *old) MT_HIDDEN;
 void mt_gunlock(const sigset_t *old) MT_HIDDEN;
+/* In the handler (signals blocked by the handler's mask). */
+void mt_hlock(struct mt_ring *L) MT_HIDDEN;
+void mt_hunlock(struct mt_ring *L) MT_HIDDEN;
+/* This thread holds the lock for a fork() of this process: the calls
+ * above do nothing (see lock.c). */
+int mt_fork_holds(void) MT_HIDDEN;
+void mt_fork_register(void) MT_HIDDEN; /* the pthread_atfork handlers */
 uint32_t mt_gettid(void) MT_HIDDEN;
 uint64_t mt_now(void) MT_HIDDEN;
 int mt_install_handlers(void) MT_HIDDEN;

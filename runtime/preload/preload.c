@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * preload.c - libmmiotap-preload.so: interposed libc functions, the region
- * registry, events, and the libmmiotap API.
+ * registry, events, and the libmmiotap API (the order lock as it takes it:
+ * lock.c).
  *
  * Configuration comes only from the environment (mmiotap/rt_env.h). The
  * region table and the event ring are guarded by one lock (the ring's
@@ -31,8 +32,6 @@
 
 MT_HIDDEN struct mt_real mt_real;
 MT_HIDDEN struct mt_ring *mt_ring;
-static struct mt_ring_hdr local_hdr;
-MT_HIDDEN struct mt_ring mt_local_lock = { .h = &local_hdr };
 MT_HIDDEN struct mt_region mt_regions[MT_MAX_REGIONS];
 MT_HIDDEN int mt_nregions;
 MT_HIDDEN struct mt_probe_slot mt_probes[MT_MAX_PROBES];
@@ -40,7 +39,6 @@ MT_HIDDEN int mt_nprobes;
 MT_HIDDEN pid_t mt_pid;
 MT_HIDDEN int mt_handlers_installed;
 
-void mt_tls_after_fork(void) MT_HIDDEN;
 int mt_is_taken_signal(int sig) MT_HIDDEN;
 void mt_prog_sigaction(int sig, const struct sigaction *act, struct sigaction *old) MT_HIDDEN;
 
@@ -97,25 +95,6 @@ MT_HIDDEN void mt_resolve_real(void)
 	R(sigaction);
 #undef R
 	resolving = 0;
-}
-
-MT_HIDDEN struct mt_ring *mt_lockp(void)
-{
-	return mt_ring ? mt_ring : &mt_local_lock;
-}
-
-MT_HIDDEN void mt_glock(sigset_t *old)
-{
-	sigset_t all;
-	sigfillset(&all);
-	mt_real.pthread_sigmask(SIG_SETMASK, &all, old);
-	mt_ring_lock(mt_lockp(), (uint32_t)mt_pid, mt_gettid());
-}
-
-MT_HIDDEN void mt_gunlock(const sigset_t *old)
-{
-	mt_ring_unlock(mt_lockp());
-	mt_real.pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
 MT_HIDDEN uint64_t mt_now(void)
@@ -676,46 +655,6 @@ MT_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
 
 /* ---- fork and exec ------------------------------------------------------------------ */
 
-/*
- * fork(): the order lock is held from the last prepare handler to the first
- * parent/child handler, so that the child's copy of the region table is
- * consistent (no other thread is in the middle of changing it). Ours are
- * registered first (mt_init()), so our prepare handler runs last: the
- * program's own prepare handlers, which may mmap through us (allocators
- * do), run before we take the lock. Only the parent releases it (the lock
- * word is shared with the child, whose own copy is reset).
- */
-static __thread int fork_locked;
-static __thread sigset_t fork_mask;
-
-static void fork_prepare(void)
-{
-	fork_locked = mt_handlers_installed;
-	if (fork_locked)
-		mt_glock(&fork_mask);
-}
-
-static void fork_parent(void)
-{
-	if (fork_locked)
-		mt_gunlock(&fork_mask);
-	fork_locked = 0;
-}
-
-static void fork_child(void)
-{
-	mt_pid = getpid();
-	mt_tls_after_fork();
-	if (!fork_locked)
-		return;
-	fork_locked = 0;
-	if (!mt_ring)
-		mt_local_lock.h->lock = 0; /* process-local: the child's own copy */
-	mt_real.pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
-	if (mt_ring)
-		__atomic_fetch_add(&mt_ring->h->nattached, 1, __ATOMIC_RELAXED);
-}
-
 /* envp plus LD_PRELOAD with this library and every MMIOTAP_* setting. */
 static char **fix_env(char *const envp[])
 {
@@ -1033,7 +972,7 @@ __attribute__((constructor)) static void mt_init(void)
 {
 	mt_resolve_real();
 	mt_pid = getpid();
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	mt_fork_register();
 	const char *d = getenv(MT_ENV_DEBUG);
 	debug = d && *d == '1';
 	const char *ring = getenv(MT_ENV_RING);

@@ -17,6 +17,15 @@
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   fork N     pthread_atfork handlers that mmap/munmap, a thread touching
  *              the device all the time, N forks whose children touch it.
+ *   atfork N   N forks with pthread_atfork handlers that touch the device,
+ *              registered before the runtime's own (from .preinit_array,
+ *              as a library's constructor would: those run before the
+ *              preloaded runtime's): the prepare handler (which also
+ *              mmaps and munmaps) runs after the runtime's, which holds
+ *              the order lock; the parent and
+ *              child handlers before the runtime's. Each fork: W 0x10 0x11
+ *              (prepare), W 0x11 0x22 (parent), R 0x10, W 0x12 0x33 (child);
+ *              a thread touches the device (0x40..0x7f) all the time.
  *   churn N    N device writes (a hammer), then "done" on stdout.
  *   daemon     forks a child that leaves the session and touches the
  *              device until killed; the parent makes one access and exits.
@@ -227,6 +236,64 @@ static int forks(int n)
 	return 0;
 }
 
+/* ---- atfork handlers that touch the device ---------------------------------- */
+
+static volatile int atfork_dev;
+
+static void dev_prepare(void)
+{
+	if (!atfork_dev)
+		return;
+	atfork_map(); /* munmap: the runtime's lock, already held */
+	dev[16] = 0x11;
+}
+
+static void dev_parent(void)
+{
+	if (atfork_dev)
+		dev[17] = 0x22;
+}
+
+static void dev_child(void)
+{
+	if (atfork_dev)
+		dev[18] = (uint8_t)(dev[16] + 0x22); /* R 0x10 0x11, W 0x12 0x33 */
+}
+
+/* Before any library's constructor, the preloaded runtime's included. */
+static void register_early(int argc, char **argv, char **envp)
+{
+	(void)argc, (void)argv, (void)envp;
+	pthread_atfork(dev_prepare, dev_parent, dev_child);
+}
+__attribute__((section(".preinit_array"), used))
+static void (*const early[])(int, char **, char **) = { register_early };
+
+static int atfork_touch(int n)
+{
+	pthread_t th;
+
+	dev = map_dev(4096);
+	atfork_dev = 1;
+	stop_toucher = 0;
+	pthread_create(&th, NULL, toucher, NULL);
+	for (int i = 0; i < n; i++) {
+		pid_t p = fork();
+		int st;
+
+		if (p == 0)
+			_exit(dev[18] == 0x33 ? 0 : 1);
+		if (p < 0 || waitpid(p, &st, 0) != p || !WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "fork %d failed\n", i);
+			return 1;
+		}
+	}
+	stop_toucher = 1;
+	pthread_join(th, NULL);
+	printf("atfork: %d\n", n);
+	return 0;
+}
+
 /* ---- churn, daemon, ignore ------------------------------------------------ */
 
 static int churn(long n)
@@ -283,12 +350,14 @@ int main(int argc, char **argv)
 		return nohandler();
 	if (!strcmp(m, "fork"))
 		return forks(argc > 2 ? atoi(argv[2]) : 50);
+	if (!strcmp(m, "atfork"))
+		return atfork_touch(argc > 2 ? atoi(argv[2]) : 20);
 	if (!strcmp(m, "churn"))
 		return churn(argc > 2 ? atol(argv[2]) : 1000000);
 	if (!strcmp(m, "daemon"))
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|nohandler|fork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|nohandler|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -6,7 +6,9 @@
 #     device sees the faulting element's read again when the handler
 #     resumes the copy, as on the CPU; without a handler it dies of SIGSEGV;
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
-#     touches the device, does not deadlock;
+#     touches the device, does not deadlock; nor with handlers registered
+#     before the runtime's (a library's) that munmap and touch the device
+#     (its prepare handler runs while the runtime holds the order lock);
 #  3. the recorder SIGKILLed: the program goes on to its end (the ring
 #     fills: it must notice nobody reads);
 #  4. record ends when the program exits, though a descendant keeps
@@ -44,6 +46,14 @@ timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fo
 rc=$?
 [ $rc = 0 ] || bad "fork with atfork handlers that mmap: exit $rc (124: deadlock)"
 ok "50 forks with atfork mmap handlers and a thread on the device"
+timeout -k 5 60 "$M" record "${T[@]}" -o "$W/atfork.trace" -- "$P" atfork 20 >"$W/atfork.out" 2>&1
+rc=$?
+[ $rc = 0 ] || bad "fork with early atfork handlers that touch the device: exit $rc (124: deadlock, 139: SIGSEGV)"
+rw "$W/atfork.trace" | sort | uniq -c >"$W/atfork.count"
+for a in "W 1 0x10 0x11" "W 1 0x11 0x22" "R 1 0x10 0x11" "W 1 0x12 0x33"; do
+	grep -q "^ *20 $a\$" "$W/atfork.count" || bad "atfork: want 20 x '$a': $(grep "$a" "$W/atfork.count")"
+done
+ok "20 forks with atfork handlers (registered before the runtime's) on the device"
 
 # 3.
 "$M" record "${T[@]}" -o "$W/kill.trace" -- "$P" churn 3000000 >"$W/kill.out" 2>"$W/kill.err" &
