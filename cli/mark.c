@@ -114,6 +114,16 @@ int mt_cli_mark(int argc, char **argv)
 			globfree(&g);
 		return 1;
 	}
+	if (mt_ring_same_pidns(r) == 0) {
+		/* our pid and tid would go into the lock word and the MARK */
+		fprintf(stderr, "mmiotap mark: %s: its recorder runs in another PID namespace: refused\n",
+			ring_path);
+		mt_ring_close(r);
+		free(text);
+		if (g.gl_pathc)
+			globfree(&g);
+		return 1;
+	}
 	if (r->h->recorder_pid && mt_task_dead(r->h->recorder_pid, r->h->recorder_start)) {
 		fprintf(stderr, "mmiotap mark: %s: its recorder is gone\n", ring_path);
 		mt_ring_close(r);

@@ -319,7 +319,7 @@ static void step_end(struct mt_tls *t, ucontext_t *uc)
 	t->step_active = 0;
 	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
 	uc->uc_sigmask = t->step_saved_mask;
-	mt_hunlock(mt_lockp());
+	mt_hunlock();
 }
 
 static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
@@ -396,11 +396,10 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		    const uint8_t *bytes, size_t n, uint64_t fa, int sig, siginfo_t *si,
 		    ucontext_t *uc)
 {
-	struct mt_ring *L = mt_lockp();
 	uint64_t rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
 	if (!d || !mt_emu_supported(d, &mt_frame_ops)) {
 		if (!(r->prot & (PROT_READ | PROT_WRITE))) {
-			mt_hunlock(L);
+			mt_hunlock();
 			t->in_handler = 0;
 			chain(sig, si, uc);
 			return;
@@ -425,7 +424,7 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		t->in_handler = 0;
 		return;
 	}
-	mt_hunlock(L);
+	mt_hunlock();
 	t->in_handler = 0;
 	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied)
 		deliver_fault(&t->sc_fault, uc); /* on the program's memory */
@@ -482,19 +481,18 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
 	size_t n;
 	const struct mt_decoded *d = decode_at(t, rip, bytes, &n);
-	struct mt_ring *L = mt_lockp();
-	mt_hlock(L);
+	mt_hlock();
 	struct mt_region *r = mt_region_find((uintptr_t)si->si_addr);
 	if (r && mt_recording_over()) {
 		/* the recorder ended or died: give the mappings back, and
 		 * let the instruction run natively */
 		mt_abandon();
-		mt_hunlock(L);
+		mt_hunlock();
 		t->in_handler = 0;
 		goto out;
 	}
 	if (!r || !n) {
-		mt_hunlock(L);
+		mt_hunlock();
 		t->in_handler = 0;
 		chain(sig, si, uc);
 		goto out;

@@ -97,12 +97,21 @@ struct mt_ring *mt_lockp(void) MT_HIDDEN;
 void mt_glock(sigset_t *old) MT_HIDDEN;
 void mt_gunlock(const sigset_t *old) MT_HIDDEN;
 /* In the handler (signals blocked by the handler's mask). */
-void mt_hlock(struct mt_ring *L) MT_HIDDEN;
-void mt_hunlock(struct mt_ring *L) MT_HIDDEN;
+void mt_hlock(void) MT_HIDDEN;
+void mt_hunlock(void) MT_HIDDEN;
 /* This thread holds the lock for a fork() of this process: the calls
  * above do nothing (see lock.c). */
 int mt_fork_holds(void) MT_HIDDEN;
 void mt_fork_register(void) MT_HIDDEN; /* the pthread_atfork handlers */
+
+/* pidns.c: PIDs in the ring mean the recorder's namespace's tasks. At
+ * start: 1 (message printed) if this process must not use ring r. In a
+ * child (before anything else it does under the lock): stop using the
+ * ring if the namespace differs; then (lock free, our child handler) give
+ * the mappings back and say so. */
+int mt_pidns_refuse(struct mt_ring *r) MT_HIDDEN;
+void mt_pidns_child(void) MT_HIDDEN;
+void mt_pidns_child_refuse(void) MT_HIDDEN;
 uint32_t mt_gettid(void) MT_HIDDEN;
 uint64_t mt_now(void) MT_HIDDEN;
 int mt_install_handlers(void) MT_HIDDEN;

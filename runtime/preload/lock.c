@@ -44,14 +44,15 @@ MT_HIDDEN struct mt_ring *mt_lockp(void)
 	return mt_ring ? mt_ring : &mt_local_lock;
 }
 
-/* A new process's own identity: pid, tid, process-local lock. */
+/* A new process's own identity: pid, tid, process-local lock; and
+ * whether it may still use the ring (its PID namespace: pidns.c). */
 static void child_reset(void)
 {
 	fork_holder = 0;
 	mt_pid = getpid();
 	mt_tls_after_fork();
-	if (!mt_ring)
-		mt_local_lock.h->lock = 0; /* held by a thread of the parent */
+	mt_local_lock.h->lock = 0; /* if held, by a thread of the parent */
+	mt_pidns_child();
 }
 
 MT_HIDDEN int mt_fork_holds(void)
@@ -84,16 +85,17 @@ MT_HIDDEN void mt_gunlock(const sigset_t *old)
 	mt_real.pthread_sigmask(SIG_SETMASK, old, NULL);
 }
 
-MT_HIDDEN void mt_hlock(struct mt_ring *L)
+/* mt_fork_holds() first: in a child it may change what lock is ours. */
+MT_HIDDEN void mt_hlock(void)
 {
 	if (!mt_fork_holds())
-		mt_ring_lock(L, (uint32_t)mt_pid, mt_gettid());
+		mt_ring_lock(mt_lockp(), (uint32_t)mt_pid, mt_gettid());
 }
 
-MT_HIDDEN void mt_hunlock(struct mt_ring *L)
+MT_HIDDEN void mt_hunlock(void)
 {
 	if (!mt_fork_holds())
-		mt_ring_unlock(L);
+		mt_ring_unlock(mt_lockp());
 }
 
 static void fork_prepare(void)
@@ -125,7 +127,8 @@ static void fork_child(void)
 {
 	int held = fork_pending;
 	fork_pending = 0;
-	child_reset();
+	child_reset(); /* again, if a child handler before ours took the lock */
+	mt_pidns_child_refuse();
 	if (!held)
 		return;
 	mt_real.pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);

@@ -1012,6 +1012,11 @@ __attribute__((constructor)) static void mt_init(void)
 		in_rt--;
 		return;
 	}
+	if (mt_pidns_refuse(r)) {
+		mt_ring_close(r);
+		in_rt--;
+		return;
+	}
 	__atomic_fetch_add(&r->h->nattached, 1, __ATOMIC_RELAXED);
 	if (mt_install_handlers() == 0)
 		mt_ring = r;
