@@ -67,29 +67,52 @@ static void reserve(struct mt_acc *a, const struct mt_acc_region *r, struct piec
 	p->seq = r->map_id && a->ops->reserve_seq ? a->ops->reserve_seq(a->be) : 0;
 }
 
-static void write_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
-			uint8_t *val, struct piece *p)
+static void unreserve(struct mt_acc *a, const struct mt_acc_region *r, struct piece *p)
+{
+	if (r->map_id && a->ops->reserve_seq && a->ops->unreserve_seq)
+		a->ops->unreserve_seq(a->be, p->seq);
+}
+
+/* The device access on the alias: 0, or -EFAULT with a->fault_addr. */
+static int dev_access(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+		      uint8_t *val, unsigned size, int is_write)
+{
+	volatile uint8_t *p = r->alias + (addr - r->start);
+	if (a->ops->dev)
+		return a->ops->dev(a->be, addr, p, val, size, is_write, &a->fault_addr);
+	if (is_write)
+		mt_dev_write(p, val, size);
+	else
+		mt_dev_read(p, val, size);
+	return 0;
+}
+
+static int write_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+		       uint8_t *val, struct piece *p)
 {
 	memcpy(p->orig, val, p->size);
 	run_probes(a, 0, addr, val, 1, p, 0);
 	apply_rules(a, r, addr, val, 1, p);
 	reserve(a, r, p);
-	if (!p->dropped_by)
-		mt_dev_write(r->alias + (addr - r->start), val, p->size);
+	if (!p->dropped_by && dev_access(a, r, addr, val, p->size, 1))
+		return -EFAULT;
 	run_probes(a, 1, addr, val, 1, p, 1); /* the device has its value */
+	return 0;
 }
 
-static void read_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
-		       uint8_t *val, struct piece *p)
+static int read_piece(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr,
+		      uint8_t *val, struct piece *p)
 {
 	uint8_t zero[MT_ACC_MAX];
 	memset(zero, 0, p->size); /* a load's value is not known before it */
 	run_probes(a, 0, addr, zero, 0, p, 1);
 	reserve(a, r, p);
-	mt_dev_read(r->alias + (addr - r->start), val, p->size);
+	if (dev_access(a, r, addr, val, p->size, 0))
+		return -EFAULT;
 	memcpy(p->orig, val, p->size);
 	apply_rules(a, r, addr, val, 0, p);
 	run_probes(a, 1, addr, val, 0, p, 0);
+	return 0;
 }
 
 static unsigned evf_of(unsigned injf)
@@ -136,10 +159,13 @@ static int traced(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr
 		return -EFAULT;
 	}
 	struct piece p = { .size = size };
-	if (is_write)
-		write_piece(a, r, addr, val, &p);
-	else
-		read_piece(a, r, addr, val, &p);
+	int rc = is_write ? write_piece(a, r, addr, val, &p) : read_piece(a, r, addr, val, &p);
+	if (rc) {
+		/* the device access itself failed: nothing happened, no event */
+		unreserve(a, r, &p);
+		a->devfault = 1;
+		return rc;
+	}
 	a->ntraced++;
 	if (r->map_id)
 		put_event(a, r, addr, val, &p, flags, is_write);

@@ -265,6 +265,21 @@ static uint64_t acc_reserve_seq(void *be)
 	return mt_ring ? mt_ring_next_seq(mt_ring) : 0;
 }
 
+/* The device access failed (devsafe.c): no event, the number back. It is
+ * the last one reserved, under the lock we hold. */
+static void acc_unreserve_seq(void *be, uint64_t seq)
+{
+	if (mt_ring && mt_ring->h->seq == seq + 1)
+		mt_ring->h->seq = seq;
+}
+
+static int acc_dev(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsigned size,
+		   int is_write, uint64_t *fault)
+{
+	struct ectx *c = be;
+	return mt_dev_safe(c->t, addr, p, val, size, is_write, fault);
+}
+
 static void acc_put(void *be, struct mt_ev *ev)
 {
 	if (!mt_ring)
@@ -283,6 +298,8 @@ static const struct mt_acc_ops acc_ops = {
 	.probe = acc_probe,
 	.inject = acc_inject,
 	.reserve_seq = acc_reserve_seq,
+	.unreserve_seq = acc_unreserve_seq,
+	.dev = acc_dev,
 	.put = acc_put,
 };
 
@@ -416,7 +433,8 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 	mt_frame_xsave(uc, &c);
 	mt_frame_load(&cpu, uc, d);
 	int rc = mt_emulate(d, &cpu, &mt_frame_ops, &c);
-	if (rc == 0 || (rc == MT_EMU_MEMFAULT && c.acc.faulted))
+	int part_way = rc == MT_EMU_MEMFAULT && (c.acc.faulted || c.acc.devfault) && !c.acc.denied;
+	if (rc == 0 || part_way)
 		mt_frame_store(&cpu, uc); /* a fault part-way: the CPU's state there */
 	if (rc != 0 && rc != MT_EMU_MEMFAULT && rc != MT_EMU_DIVIDE_ERROR) {
 		emit_unknown(r, fa, rip, d->bytes, d->len, MT_EVF_STEPPED);
@@ -426,8 +444,8 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 	}
 	mt_hunlock();
 	t->in_handler = 0;
-	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied)
-		deliver_fault(&t->sc_fault, uc); /* on the program's memory */
+	if (part_way)
+		deliver_fault(&t->sc_fault, uc); /* its other memory, or the device gone */
 	else if (rc == MT_EMU_MEMFAULT || c.acc.denied)
 		chain(sig, si, uc); /* the traced page itself: the program's fault */
 	else if (rc == MT_EMU_DIVIDE_ERROR)
@@ -443,6 +461,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	/* A fault of our own copy of the program's memory (safecopy.c). */
 	if (mt_safe_copy_caught(t, sig, si, uc))
 		goto out;
+	/* Of our access to the device (devsafe.c): does not return. */
+	mt_dev_safe_caught(t, sig, si, uc);
 	if (t && t->in_handler) {
 		/* Faulting inside the handler outside a safe copy (a bug, or a
 		 * probe's): as without us, it kills. A kill()ed SIGSEGV here

@@ -3,6 +3,7 @@
 #ifndef MMIOTAP_PRELOAD_INTERNAL_H
 #define MMIOTAP_PRELOAD_INTERNAL_H
 
+#include <setjmp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -55,7 +56,11 @@ struct mt_tls {
 	int in_handler;         /* inside on_segv() (its own faults are not caught) */
 	int resend;             /* a SIGSEGV/SIGBUS kill()ed meanwhile, sent again after */
 	int sc_active;          /* inside mt_safe_copy() */
-	struct mt_fault sc_fault; /* its last fault */
+	struct mt_fault sc_fault; /* its last fault, or mt_dev_safe()'s */
+	int dev_active;         /* inside mt_dev_safe()'s access of */
+	uintptr_t dev_lo;       /* ... dev_len bytes at dev_lo (the alias) */
+	unsigned dev_len;
+	sigjmp_buf dev_jb;      /* where its fault returns */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -148,6 +153,16 @@ void mt_debug(const char *msg) MT_HIDDEN;
  * thing in the SIGSEGV/SIGBUS handler, resumes the copy's fixup). */
 int mt_safe_copy(struct mt_tls *t, void *dst, const void *src, size_t n) MT_HIDDEN;
 int mt_safe_copy_caught(struct mt_tls *t, int sig, const siginfo_t *si, ucontext_t *uc) MT_HIDDEN;
+
+/* devsafe.c: the device access on the alias from inside the handler; a
+ * SIGBUS (or SIGSEGV) there gives -EFAULT with *fault = the program's
+ * address of the byte and t->sc_fault filled in (mt_dev_safe_caught(),
+ * early in the handler, jumps back; it returns only if the fault is not
+ * one of an access in progress). */
+int mt_dev_safe(struct mt_tls *t, uint64_t addr, volatile uint8_t *p, void *val,
+		unsigned size, int is_write, uint64_t *fault) MT_HIDDEN;
+void mt_dev_safe_caught(struct mt_tls *t, int sig, const siginfo_t *si,
+			const ucontext_t *uc) MT_HIDDEN;
 
 /* The recording is over (the recorder closed the ring, or died): every
  * traced mapping gets its protection back, nothing more is traced. Lock

@@ -320,11 +320,19 @@ static void acc_put(void *be, struct mt_ev *ev)
 	pt_put_access(c->t, ev);
 }
 
+static int acc_dev(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsigned size,
+		   int is_write, uint64_t *fault)
+{
+	struct pt_ectx *c = be;
+	return pt_dev_safe(addr, p, val, size, is_write, fault, &c->dev_code);
+}
+
 /* No reserve_seq: events are numbered as they are put (pt_event.c). */
 static const struct mt_acc_ops acc_ops = {
 	.region = acc_region,
 	.plain = acc_plain,
 	.inject = acc_inject,
+	.dev = acc_dev,
 	.put = acc_put,
 };
 

@@ -251,7 +251,8 @@ static int emulate(struct pt_task *t, struct user_regs_struct *u, const struct m
 	if (needs_own_fpu(d))
 		return MT_EMU_UNSUPPORTED;
 	int rc = mt_emulate(d, &cpu, &pt_emu_ops, c);
-	if (rc && !(rc == MT_EMU_MEMFAULT && c->acc.faulted && !c->acc.denied))
+	if (rc && !(rc == MT_EMU_MEMFAULT && (c->acc.faulted || c->acc.devfault) &&
+		    !c->acc.denied))
 		return rc;
 	/* done, or a fault part-way: the CPU's state there (a REP string:
 	 * the elements done) */
@@ -301,6 +302,11 @@ int pt_handle_fault(struct pt_task *t)
 		deliver(t, u.rsp, SIGSEGV, maps_hold(t->tid, c.acc.fault_addr) ? SEGV_ACCERR
 									   : SEGV_MAPERR,
 			c.acc.fault_addr);
+		return 1;
+	}
+	if (rc == MT_EMU_MEMFAULT && c.acc.devfault && !c.acc.denied) {
+		/* the device behind the page is gone: its SIGBUS */
+		deliver(t, u.rsp, SIGBUS, c.dev_code, c.acc.fault_addr);
 		return 1;
 	}
 	if (c.acc.denied || rc == MT_EMU_MEMFAULT)

@@ -217,6 +217,7 @@ struct pt_ectx {
 	struct pt_mm *mm;
 	int xs_loaded, xs_dirty;
 	size_t xs_len;
+	int dev_code;            /* acc.devfault: the SIGBUS's si_code */
 };
 
 extern const struct mt_emu_ops pt_emu_ops;
@@ -227,6 +228,12 @@ void pt_xs_layout(void);
 void pt_xs_store(struct pt_ectx *c);
 void pt_regs_to_cpu(const struct user_regs_struct *u, struct mt_cpu *c);
 void pt_cpu_to_regs(const struct mt_cpu *c, struct user_regs_struct *u);
+
+/* The device access on the tracer's alias p of tracee address addr
+ * (pt_devsafe.c): 0, or -EFAULT when it raised SIGBUS (a truncated file,
+ * a device gone), with the tracee's address of the byte and si_code. */
+int pt_dev_safe(uint64_t addr, volatile uint8_t *p, void *val, unsigned size, int is_write,
+		uint64_t *fault, int *code);
 
 /* ---- faults (pt_fault.c) ---------------------------------------------------- */
 

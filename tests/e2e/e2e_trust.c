@@ -15,6 +15,13 @@
  *              happens twice, as on the CPU.
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
+ *   sigbus     the device is a file (memfd) truncated under the program:
+ *              a load, a store and a REP MOVSB (4 elements in, then past
+ *              the end) on the lost page each reach the program's SIGBUS
+ *              handler with BUS_ADRERR at the program's own address (REP:
+ *              RCX/RSI/RDI at the failing element), then the device goes
+ *              on. Prints the accesses the device sees.
+ *   sigbus-nohandler  the same load without a handler: dies of SIGBUS.
  *   fork N     pthread_atfork handlers that mmap/munmap, a thread touching
  *              the device all the time, N forks whose children touch it.
  *   atfork N   N forks with pthread_atfork handlers that touch the device,
@@ -179,6 +186,82 @@ static int faults(void)
 	if (bad)
 		fprintf(stderr, "faults: wrong state or bytes\n");
 	return bad;
+}
+
+/* ---- sigbus ------------------------------------------------------------------ */
+
+static void on_bus(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	got.hits++;
+	got.addr = si->si_addr;
+	got.code = si->si_code;
+	got.rcx = (uint64_t)uc->uc_mcontext.gregs[REG_RCX];
+	got.rsi = (uint64_t)uc->uc_mcontext.gregs[REG_RSI];
+	got.rdi = (uint64_t)uc->uc_mcontext.gregs[REG_RDI];
+	siglongjmp(jb, 1);
+}
+
+/* A memfd device of two pages; the second one lost by ftruncate. */
+static int truncated_dev(void)
+{
+	int fd = memfd_create("mt-e2e", 0);
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0)
+		exit(99);
+	dev = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (dev == MAP_FAILED)
+		exit(99);
+	for (unsigned i = 0; i < 8; i++) {
+		dev[i] = (uint8_t)(i + 1);
+		printf("W 1 0x%x 0x%x\n", i, i + 1);
+	}
+	return fd;
+}
+
+static int sigbus(void)
+{
+	struct sigaction sa;
+	volatile uint8_t *lost;
+	uint8_t src[8] = { 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7 };
+	volatile int bad = 0;
+	int fd = truncated_dev();
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_bus;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGBUS, &sa, NULL);
+	if (ftruncate(fd, 4096) < 0)
+		return 99;
+	lost = dev + 4096;
+	if (!sigsetjmp(jb, 1))
+		(void)lost[16];
+	bad |= check("load", (void *)(lost + 16), BUS_ADRERR, got.rcx, got.rsi, got.rdi);
+	if (!sigsetjmp(jb, 1))
+		lost[24] = 1;
+	bad |= check("store", (void *)(lost + 24), BUS_ADRERR, got.rcx, got.rsi, got.rdi);
+	if (!sigsetjmp(jb, 1))
+		rep_movsb(lost - 4, src, 8);
+	bad |= check("rep movsb", (void *)lost, BUS_ADRERR, 4, (uint64_t)(uintptr_t)(src + 4),
+		     (uint64_t)(uintptr_t)lost);
+	for (unsigned i = 0; i < 4; i++)
+		printf("W 1 0x%x 0x%x\n", 4092 + i, src[i]);
+	printf("R 1 0x0 0x%x\n", dev[0]);
+	if (bad)
+		fprintf(stderr, "sigbus: wrong si_addr, si_code or registers\n");
+	return bad;
+}
+
+static int sigbus_nohandler(void)
+{
+	int fd = truncated_dev();
+
+	fflush(stdout);
+	if (ftruncate(fd, 4096) < 0)
+		return 99;
+	return dev[4096];
 }
 
 static int nohandler(void)
@@ -348,6 +431,10 @@ int main(int argc, char **argv)
 		return faults();
 	if (!strcmp(m, "nohandler"))
 		return nohandler();
+	if (!strcmp(m, "sigbus"))
+		return sigbus();
+	if (!strcmp(m, "sigbus-nohandler"))
+		return sigbus_nohandler();
 	if (!strcmp(m, "fork"))
 		return forks(argc > 2 ? atoi(argv[2]) : 50);
 	if (!strcmp(m, "atfork"))
@@ -358,6 +445,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|nohandler|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|nohandler|sigbus|sigbus-nohandler|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -5,6 +5,11 @@
 #     registers (REP MOVSB: RCX/RSI/RDI at the faulting element), and the
 #     device sees the faulting element's read again when the handler
 #     resumes the copy, as on the CPU; without a handler it dies of SIGSEGV;
+#  1b. the device file truncated under the program: a load, a store and a
+#     REP MOVSB on the lost page reach the program's SIGBUS handler at its
+#     own address (REP: the elements done), the earlier accesses are in the
+#     trace; without a handler it dies of SIGBUS, nothing lost (preload and
+#     --ptrace: neither the program's handler nor the tracer dies of it);
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
 #     touches the device, does not deadlock; nor with handlers registered
 #     before the runtime's (a library's) that munmap and touch the device
@@ -39,6 +44,26 @@ for be in preload ptrace; do
 	rc=$?
 	[ $rc = 139 ] || bad "$be: nohandler: exit $rc, want 139 (SIGSEGV)"
 	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), no handler: SIGSEGV"
+done
+
+# 1b.
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	timeout -k 5 60 "$M" record "${T[@]}" "${X[@]}" -o "$W/bus-$be.trace" -- "$P" sigbus \
+		>"$W/bus-$be.exp" 2>"$W/bus-$be.err"
+	rc=$?
+	[ $rc = 0 ] || { cat "$W/bus-$be.err"; bad "$be: sigbus: exit $rc (want 0: the program's SIGBUS handler saw its own address)"; }
+	rw "$W/bus-$be.trace" >"$W/bus-$be.act"
+	diff -u "$W/bus-$be.exp" "$W/bus-$be.act" >"$W/bus-$be.diff" ||
+		{ head -30 "$W/bus-$be.diff"; bad "$be: sigbus: device accesses differ from the CPU's"; }
+	(timeout -k 5 20 "$M" record "${T[@]}" "${X[@]}" -o "$W/busnh-$be.trace" -- "$P" sigbus-nohandler) \
+		>/dev/null 2>&1
+	rc=$?
+	[ $rc = 135 ] || bad "$be: sigbus-nohandler: exit $rc, want 135 (SIGBUS)"
+	n=$(rw "$W/busnh-$be.trace" | wc -l)
+	[ "$n" = 8 ] || bad "$be: sigbus-nohandler: $n accesses in the trace, want the 8 before"
+	"$M" dump "$W/busnh-$be.trace" | grep -q '^LOST' && bad "$be: sigbus-nohandler: records lost (died holding the lock)"
+	ok "$be: device file truncated: SIGBUS at the program's address, handler or not"
 done
 
 # 2.

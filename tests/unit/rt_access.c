@@ -33,6 +33,7 @@ static struct {
 	int inject_on;
 	uint8_t probe_pre, probe_post; /* probes: set byte 0 to this (0: leave) */
 	int probe_drop;
+	uint64_t dev_fail_at;    /* device accesses fail from here (0: never) */
 	char log[64];            /* P pre probe, p post, I inject, S seq, E event */
 	uint8_t dev_at_seq;      /* dev[0] when the seq was reserved */
 	uint64_t seq;
@@ -104,6 +105,30 @@ static uint64_t fk_reserve(void *be)
 	return B.seq++;
 }
 
+static void fk_unreserve(void *be, uint64_t seq)
+{
+	logc('U');
+	CHECK(seq + 1 == B.seq);
+	B.seq = seq;
+}
+
+/* The alias, as a device that is gone from dev_fail_at on (SIGBUS). */
+static int fk_dev(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsigned size,
+		  int is_write, uint64_t *fault)
+{
+	logc('D');
+	CHECK(p == dev + (addr - DEV));
+	if (B.dev_fail_at && addr + size > B.dev_fail_at) {
+		*fault = addr > B.dev_fail_at ? addr : B.dev_fail_at;
+		return -EFAULT;
+	}
+	if (is_write)
+		memcpy((uint8_t *)p, val, size);
+	else
+		memcpy(val, (uint8_t *)p, size);
+	return 0;
+}
+
 static void fk_put(void *be, struct mt_ev *ev)
 {
 	logc('E');
@@ -115,6 +140,11 @@ static void fk_put(void *be, struct mt_ev *ev)
 static const struct mt_acc_ops fk_ops = {
 	.region = fk_region, .plain = fk_plain, .probe = fk_probe, .inject = fk_inject,
 	.reserve_seq = fk_reserve, .put = fk_put,
+};
+
+static const struct mt_acc_ops fk_ops_dev = {
+	.region = fk_region, .plain = fk_plain, .probe = fk_probe, .inject = fk_inject,
+	.reserve_seq = fk_reserve, .unreserve_seq = fk_unreserve, .dev = fk_dev, .put = fk_put,
 };
 
 static void reset(struct mt_acc *a)
@@ -292,6 +322,34 @@ static void test_errors(void)
 	CHECK(mt_acc_read(&a, DEV, buf, MT_ACC_MAX + 1, 0) == -EINVAL);
 }
 
+/* The device access fails (the backend's dev: SIGBUS on the alias):
+ * nothing recorded, the number given back, the program's address told. */
+static void test_dev_fault(void)
+{
+	struct mt_acc a;
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	reset(&a);
+	a.ops = &fk_ops_dev;
+	CHECK(mt_acc_read(&a, DEV, buf, 4, 0) == 0 && !memcmp(buf, dev, 4));
+	CHECK(B.nev == 1 && !strcmp(B.log, "PSDpE"));
+
+	reset(&a);
+	a.ops = &fk_ops_dev;
+	B.dev_fail_at = DEV + 8;
+	CHECK(mt_acc_write(&a, DEV + 8, buf, 4, 0) == -EFAULT);
+	CHECK(a.devfault && !a.faulted && !a.denied && a.fault_addr == DEV + 8);
+	CHECK(B.nev == 0 && B.seq == 100 && a.ntraced == 0 && !strcmp(B.log, "PSDU"));
+	CHECK(dev[8] == 0xa8);
+
+	/* a piece before the failing one stands, recorded */
+	reset(&a);
+	a.ops = &fk_ops_dev;
+	B.dev_fail_at = DEV + 8;
+	CHECK(mt_acc_read(&a, DEV + 4, buf, 4, 0) == 0);
+	CHECK(mt_acc_read(&a, DEV + 8, buf, 4, 0) == -EFAULT);
+	CHECK(B.nev == 1 && B.ev[0].ev.seq == 100 && B.seq == 101 && a.ntraced == 1);
+}
+
 int main(void)
 {
 	test_straddle();
@@ -300,6 +358,7 @@ int main(void)
 	test_injected_unchanged();
 	test_probe_change();
 	test_errors();
+	test_dev_fault();
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	return failures ? 1 : 0;

@@ -68,6 +68,15 @@ struct mt_acc_ops {
 	/* Sequence number of the next recorded access, reserved right before
 	 * its device access (NULL: put numbers the event). */
 	uint64_t (*reserve_seq)(void *be);
+	/* Give back the number just reserved: its device access failed (dev
+	 * below), there is no event. NULL: the number stays unused. */
+	void (*unreserve_seq)(void *be, uint64_t seq);
+	/* The device access of size bytes at p, the alias of program address
+	 * addr (NULL: mt_dev_read/mt_dev_write, which cannot fail). 0, or a
+	 * negative errno when the alias faulted (a truncated file, a device
+	 * gone: SIGBUS), with *fault = the program's address of the byte. */
+	int (*dev)(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsigned size,
+		   int is_write, uint64_t *fault);
 	/* Fill the event's pid, tid, cpu and ts (and seq without reserve_seq)
 	 * and put it into the ring. */
 	void (*put)(void *be, struct mt_ev *ev);
@@ -80,12 +89,14 @@ struct mt_acc {
 	uint64_t pc;            /* of the instruction */
 	int denied;             /* a traced access was refused (region's prot) */
 	int faulted;            /* ordinary memory failed at fault_addr */
-	uint64_t fault_addr;
+	int devfault;           /* a device access failed at fault_addr (ops->dev) */
+	uint64_t fault_addr;    /* faulted, devfault */
 	uint64_t ntraced;       /* traced pieces performed */
 };
 
 /* One access of size bytes (1..MT_ACC_MAX) at addr; flags: the core's
- * MT_ACC_*. 0 or a negative errno (-EFAULT: denied or faulted). */
+ * MT_ACC_*. 0 or a negative errno (-EFAULT: denied, faulted or devfault;
+ * a failed device access has no event and no sequence number). */
 int mt_acc_read(struct mt_acc *a, uint64_t addr, void *buf, unsigned size, unsigned flags);
 int mt_acc_write(struct mt_acc *a, uint64_t addr, const void *buf, unsigned size,
 		 unsigned flags);
