@@ -114,6 +114,25 @@ MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
 }
 
 /*
+ * Queue sig (with si, or as tgkill would) to this thread so that it
+ * arrives once the handler has returned: it is blocked here first (our
+ * handler runs with SIGSEGV and SIGBUS unblocked, and would take it at
+ * once, inside our code), and sigreturn puts back the mask of the
+ * interrupted context (uc_sigmask), where it is delivered.
+ */
+static void send_on_return(int sig, siginfo_t *si)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, sig);
+	mt_real.pthread_sigmask(SIG_BLOCK, &s, NULL);
+	if (si)
+		syscall(SYS_rt_tgsigqueueinfo, (int)syscall(SYS_getpid), (int)mt_gettid(), sig, si);
+	else
+		syscall(SYS_tgkill, (int)syscall(SYS_getpid), (int)mt_gettid(), sig);
+}
+
+/*
  * Deliver a signal that is not ours to the program's own handler, as the
  * kernel would have. synthetic: a fault the CPU would have raised on the
  * program's memory, which we met emulating (si says where): with no
@@ -139,10 +158,9 @@ static void chain_ex(int sig, siginfo_t *si, ucontext_t *uc, int synthetic)
 		mt_real.sigaction(sig, &dfl, NULL);
 		if (synthetic) {
 			sigdelset(&uc->uc_sigmask, sig);
-			syscall(SYS_rt_tgsigqueueinfo, (int)syscall(SYS_getpid), (int)mt_gettid(),
-				sig, si);
+			send_on_return(sig, si);
 		} else if (si->si_code <= 0 || sig == SIGTRAP) {
-			syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+			send_on_return(sig, NULL);
 		}
 		return;
 	}
@@ -522,7 +540,7 @@ out:
 	if (t && t->resend && !t->in_handler) {
 		int rs = t->resend;
 		t->resend = 0;
-		syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), rs);
+		send_on_return(rs, NULL); /* not into our code, as it was */
 	}
 	errno = saved_errno;
 }

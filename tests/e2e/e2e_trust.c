@@ -22,6 +22,12 @@
  *              RCX/RSI/RDI at the failing element), then the device goes
  *              on. Prints the accesses the device sees.
  *   sigbus-nohandler  the same load without a handler: dies of SIGBUS.
+ *   resend N   a thread stores to the device N times (run it with a delay
+ *              rule: each store waits inside the runtime's handler); another
+ *              sends it SIGSEGV with tgkill in the middle of each. The
+ *              program's handler must run N times, each time interrupting
+ *              the program's own code (RIP in its text), never the
+ *              runtime's.
  *   fork N     pthread_atfork handlers that mmap/munmap, a thread touching
  *              the device all the time, N forks whose children touch it.
  *   atfork N   N forks with pthread_atfork handlers that touch the device,
@@ -273,6 +279,63 @@ static int nohandler(void)
 	return 0; /* not reached */
 }
 
+/* ---- resend ------------------------------------------------------------------ */
+
+extern char __executable_start[], etext[];
+static volatile int rs_phase, rs_hits, rs_outside;
+static volatile pid_t rs_tid;
+static void *rs_rip;
+
+static void on_tkill(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	char *rip = (char *)uc->uc_mcontext.gregs[REG_RIP];
+
+	(void)sig;
+	if (si->si_code != SI_TKILL)
+		_exit(98);
+	rs_hits++;
+	if (rip < __executable_start || rip >= etext) {
+		rs_outside++;
+		rs_rip = rip;
+	}
+}
+
+static void *rs_storer(void *arg)
+{
+	int n = (int)(intptr_t)arg;
+
+	rs_tid = gettid();
+	for (int i = 0; i < n; i++) {
+		__atomic_store_n(&rs_phase, i + 1, __ATOMIC_SEQ_CST);
+		dev[8] = (uint8_t)i;
+	}
+	return NULL;
+}
+
+static int resend(int n)
+{
+	struct sigaction sa;
+	pthread_t th;
+
+	dev = map_dev(4096);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_tkill;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	pthread_create(&th, NULL, rs_storer, (void *)(intptr_t)n);
+	for (int i = 1; i <= n; i++) {
+		while (__atomic_load_n(&rs_phase, __ATOMIC_SEQ_CST) < i)
+			;
+		usleep(5000); /* inside the store's delay */
+		tgkill(getpid(), rs_tid, SIGSEGV);
+	}
+	pthread_join(th, NULL);
+	printf("resend: %d signals, %d handled, %d outside the program (last at %p)\n", n,
+	       rs_hits, rs_outside, rs_rip);
+	return rs_hits != n || rs_outside;
+}
+
 /* ---- fork --------------------------------------------------------------- */
 
 static volatile int stop_toucher;
@@ -435,6 +498,8 @@ int main(int argc, char **argv)
 		return sigbus();
 	if (!strcmp(m, "sigbus-nohandler"))
 		return sigbus_nohandler();
+	if (!strcmp(m, "resend"))
+		return resend(argc > 2 ? atoi(argv[2]) : 10);
 	if (!strcmp(m, "fork"))
 		return forks(argc > 2 ? atoi(argv[2]) : 50);
 	if (!strcmp(m, "atfork"))
@@ -445,6 +510,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|nohandler|sigbus|sigbus-nohandler|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

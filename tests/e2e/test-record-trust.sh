@@ -10,6 +10,9 @@
 #     own address (REP: the elements done), the earlier accesses are in the
 #     trace; without a handler it dies of SIGBUS, nothing lost (preload and
 #     --ptrace: neither the program's handler nor the tracer dies of it);
+#  1c. a SIGSEGV sent with tgkill while the thread is inside the runtime's
+#     handler (a delay rule keeps it there) reaches the program's handler
+#     after the runtime's returned, interrupting the program's own code;
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
 #     touches the device, does not deadlock; nor with handlers registered
 #     before the runtime's (a library's) that munmap and touch the device
@@ -65,6 +68,13 @@ for be in preload ptrace; do
 	"$M" dump "$W/busnh-$be.trace" | grep -q '^LOST' && bad "$be: sigbus-nohandler: records lost (died holding the lock)"
 	ok "$be: device file truncated: SIGBUS at the program's address, handler or not"
 done
+
+# 1c.
+timeout -k 5 60 "$M" record "${T[@]}" --inject 'off=8,dir=w,delay=20ms' -o "$W/resend.trace" -- \
+	"$P" resend 10 >"$W/resend.out" 2>&1
+rc=$?
+[ $rc = 0 ] || bad "a signal sent during an emulation was delivered inside the runtime: $(cat "$W/resend.out")"
+ok "signals sent during an emulation reach the program's code: $(cat "$W/resend.out")"
 
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
