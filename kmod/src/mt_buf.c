@@ -36,6 +36,7 @@
 #include <linux/poll.h>
 #include <linux/smp.h>
 #include <linux/cpumask.h>
+#include <linux/log2.h>
 #include <asm/local.h>
 #include "mt_kmod.h"
 
@@ -151,12 +152,15 @@ struct mmiotap_krec *mtk_buf_reserve(void)
 		return NULL;
 	rg = this_cpu_ptr(&mtk_rings);
 	local_inc(&rg->nest);
-	lost = local_read(&rg->lost);
+	/* Taken whole: a nested writer (NMI) in between sees none, and no
+	 * loss is reported twice. */
+	lost = local_xchg(&rg->lost, 0);
 	if (lost) {
 		r = mtk_ring_take(rg, 2);
-		if (!r)
+		if (!r) {
+			local_add(lost, &rg->lost);
 			goto full;
-		local_sub(lost, &rg->lost);
+		}
 		r->seq = mtk_next_seq();
 		r->ts_ns = local_clock();
 		r->type = MMIOTAP_KREC_LOST;
@@ -240,12 +244,24 @@ void mtk_buf_free(void)
 		cpu_relax();
 }
 
+/* The default per-CPU size: 65536 records (4 MiB), fewer on machines with
+ * many CPUs so that the rings take at most MTK_BUF_TOTAL_MAX together,
+ * never under 4096 records. */
+#define MTK_BUF_TOTAL_MAX (256UL << 20)
+static unsigned int mtk_buf_default_records(void)
+{
+	unsigned long per_cpu = MTK_BUF_TOTAL_MAX / sizeof(struct mmiotap_krec) /
+				num_possible_cpus();
+
+	return clamp_t(unsigned long, rounddown_pow_of_two(per_cpu), 4096, 65536);
+}
+
 int mtk_buf_alloc(unsigned int nrec)
 {
 	int cpu;
 
 	if (!nrec)
-		nrec = 65536;
+		nrec = mtk_buf_default_records();
 	if (nrec < 64 || nrec > (1u << 24) || (nrec & (nrec - 1)))
 		return -EINVAL;
 	mtk_buf_free();
@@ -285,6 +301,15 @@ static unsigned long mtk_ring_move(struct mtk_ring *rg, struct mmiotap_krec *dst
 
 #define MTK_READ_MAX 4096 /* records per read(): the bounce buffer */
 
+static int mtk_read_next = -1; /* under mtk_read_lock */
+
+/* The possible CPU after cpu, wrapping around. */
+static int mtk_cpu_after(int cpu)
+{
+	cpu = cpumask_next(cpu, cpu_possible_mask);
+	return cpu < nr_cpu_ids ? cpu : cpumask_first(cpu_possible_mask);
+}
+
 /* Copy whole records out, CPU by CPU, what each CPU has published: moved
  * to a bounce buffer under the read lock, then copied to user space. */
 ssize_t mtk_buf_read(char __user *ubuf, size_t len)
@@ -300,15 +325,20 @@ ssize_t mtk_buf_read(char __user *ubuf, size_t len)
 	if (!bb)
 		return -ENOMEM;
 	WRITE_ONCE(mtk_reader_cpu, raw_smp_processor_id());
-	spin_lock(&mtk_read_lock);
+	/* Softirqs off: one that faults on a traced page here, its ring
+	 * full, would spin for a reader (mt_wait.c) that waits for this
+	 * lock. */
+	spin_lock_bh(&mtk_read_lock);
 	if (smp_load_acquire(&mtk_buf_ready)) {
-		for_each_possible_cpu(cpu) {
-			if (done == max)
-				break;
+		/* Each read starts at the next CPU: a busy one's records do
+		 * not keep the others' waiting. */
+		unsigned int i, n = num_possible_cpus();
+
+		cpu = mtk_read_next = mtk_cpu_after(mtk_read_next);
+		for (i = 0; i < n && done < max; i++, cpu = mtk_cpu_after(cpu))
 			done += mtk_ring_move(per_cpu_ptr(&mtk_rings, cpu), bb + done, max - done);
-		}
 	}
-	spin_unlock(&mtk_read_lock);
+	spin_unlock_bh(&mtk_read_lock);
 	if (done) {
 		mtk_wait_reader_progress();
 		atomic_inc(&mtk_read_gen);

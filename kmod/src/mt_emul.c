@@ -286,12 +286,14 @@ static int mtk_ordinary(struct mtk_ctx *c, unsigned long addr, void *buf,
 	int ret;
 
 	if (addr + size - 1 < TASK_SIZE_MAX) {
+		/* Not allowed (SMAP, outside a user-access section): the CPU
+		 * would have faulted for good, nothing to page in. */
 		ret = -EFAULT;
-		if ((c->regs->flags & X86_EFLAGS_AC) || !boot_cpu_has(X86_FEATURE_SMAP))
+		if ((c->regs->flags & X86_EFLAGS_AC) || !boot_cpu_has(X86_FEATURE_SMAP)) {
 			ret = write ? copy_to_user_nofault((void __user *)addr, buf, size)
 				    : copy_from_user_nofault(buf, (const void __user *)addr, size);
-		if (ret)
-			c->fault_user = true;
+			c->fault_user = ret != 0;
+		}
 	} else if (write) {
 		ret = mtk_write_nofault((void *)addr, buf, size);
 	} else {
@@ -299,6 +301,7 @@ static int mtk_ordinary(struct mtk_ctx *c, unsigned long addr, void *buf,
 	}
 	if (ret) {
 		c->fault_addr = addr;
+		c->fault_size = size;
 		c->fault_write = write;
 	}
 	return ret ? -EFAULT : 0;
@@ -345,7 +348,7 @@ static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 }
 
 
-struct mtk_core_pcpu __percpu *mtk_core;   /* [2] per CPU: normal, NMI */
+struct mtk_core_pcpu __percpu *mtk_core;   /* [MTK_DCACHE_DEPTH] per CPU */
 
 static int mtk_ops_read(void *o, uint64_t addr, void *buf, unsigned size, unsigned fl)
 {
@@ -445,20 +448,20 @@ void mtk_record_unknown(struct mtk_ctx *c, struct mtk_region *r,
 }
 
 
-/* The per-CPU decode caches (normal and NMI context) and the vector
- * accessors this CPU allows. */
+/* The per-CPU decode caches (one per nesting depth of the fault path) and
+ * the vector accessors this CPU allows. */
 int mtk_emul_init(void)
 {
 	int cpu;
 
-	mtk_core = __alloc_percpu(2 * sizeof(struct mtk_core_pcpu), 64);
+	mtk_core = __alloc_percpu(MTK_DCACHE_DEPTH * sizeof(struct mtk_core_pcpu), 64);
 	if (!mtk_core)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
 		int k;
 
-		for (k = 0; k < 2; k++) {
+		for (k = 0; k < MTK_DCACHE_DEPTH; k++) {
 			pc[k].slots = kvcalloc(MTK_DCACHE_SLOTS, sizeof(struct mt_decoded), GFP_KERNEL);
 			if (!pc[k].slots)
 				return -ENOMEM; /* mtk_emul_exit() frees what was allocated */
@@ -481,9 +484,10 @@ void mtk_emul_exit(void)
 		return;
 	for_each_possible_cpu(cpu) {
 		struct mtk_core_pcpu *pc = per_cpu_ptr(mtk_core, cpu);
+		int k;
 
-		kvfree(pc[0].slots);
-		kvfree(pc[1].slots);
+		for (k = 0; k < MTK_DCACHE_DEPTH; k++)
+			kvfree(pc[k].slots);
 	}
 	free_percpu(mtk_core);
 	mtk_core = NULL;

@@ -114,13 +114,17 @@ enum mtk_verdict {
 	MTK_SLEEP,      /* ftrace hook: return through mtk_fault_sleep() */
 };
 
-/* The decoded instruction at regs->ip, through this CPU's decode cache (a
- * second one for NMIs: an NMI may arrive while the normal context fills a
- * slot). code/n: its bytes. NULL if it cannot be fetched or decoded. */
+/* Faults of this CPU inside mtk_handle()'s decode-to-emulation section. */
+static DEFINE_PER_CPU(int, mtk_dnest);
+
+/* The decoded instruction at regs->ip, through this CPU's decode cache of
+ * the fault path's nesting depth (an NMI, or a fault inside the emulation,
+ * may arrive while an outer fault uses its entry: mt_fault.h). code/n: its
+ * bytes. NULL if it cannot be fetched or decoded, or nested too deep. */
 static const struct mt_decoded *mtk_decode_at(struct pt_regs *regs, u8 *code, size_t *n,
-					      bool nmi)
+					      int depth)
 {
-	struct mtk_core_pcpu *pc = this_cpu_ptr(mtk_core) + (nmi ? 1 : 0);
+	struct mtk_core_pcpu *pc = this_cpu_ptr(mtk_core) + min(depth, MTK_DCACHE_DEPTH - 1);
 	const struct mt_decoded *d;
 	int st;
 
@@ -133,6 +137,8 @@ static const struct mt_decoded *mtk_decode_at(struct pt_regs *regs, u8 *code, si
 		if (!*n)
 			return NULL;
 	}
+	if (depth >= MTK_DCACHE_DEPTH)
+		return NULL;
 	d = mt_dcache_lookup(&pc->cache, regs->ip, code, *n);
 	return d ? d : mt_dcache_fill(&pc->cache, regs->ip, code, *n, &st);
 }
@@ -163,7 +169,7 @@ static void mtk_via_stub(struct pt_regs *regs, bool nmi)
 static enum mtk_verdict mtk_unknown(struct mtk_ctx *c, unsigned long address,
 				    const u8 *code, size_t n, bool via_stub, bool nmi)
 {
-	bool step = c->taken && !nmi && mtk_die_on;
+	bool step = c->taken && !nmi && mtk_step_allowed(c->regs);
 
 	this_cpu_dec(mtk_stats.faults);
 	this_cpu_inc(mtk_stats.unknown);
@@ -199,9 +205,21 @@ static enum mtk_verdict mtk_unknown(struct mtk_ctx *c, unsigned long address,
 static enum mtk_verdict mtk_memfault(struct mtk_ctx *c, bool can_sleep)
 {
 	if (c->fault_user && can_sleep &&
-	    mtk_wait_fault_in(c->regs, c->fault_addr, c->fault_write))
+	    mtk_wait_fault_in(c->regs, c->fault_addr, c->fault_size, c->fault_write))
 		return MTK_SLEEP;
 	return MTK_NOT_OURS;
+}
+
+/* The entry of the traced page at address is neither armed by us nor
+ * restored by us: its area was torn down behind our back (mt_entry.c), an
+ * access there is not to the device. A page not armed any more (level 0:
+ * restored by a teardown under way, disarmed) still is the device's. */
+static bool mtk_page_gone(struct mtk_region *r, unsigned long address)
+{
+	unsigned int i = mtk_page_idx(r, address);
+	u8 level = READ_ONCE(r->level[i]);
+
+	return level && mtk_entry_state(r->ptep[i], level, r->saved[i]) == MTK_E_GONE;
 }
 
 /*
@@ -227,7 +245,7 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	r = mtk_region_find(address);
 	/* A torn region's area was removed (mt_vmwatch.c): an access there
 	 * faults as it would untraced. */
-	if (!r || READ_ONCE(r->torn))
+	if (!r || READ_ONCE(r->torn) || mtk_page_gone(r, address))
 		return MTK_NOT_OURS;
 	/* Instruction fetch faults on a traced page are not ours to fix. */
 	if (error_code & X86_PF_INSTR)
@@ -242,9 +260,11 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 		mtk_spin_for_room(regs);
 	}
 	nmi = in_nmi();
-	d = mtk_decode_at(regs, code, &n, nmi);
-	if (!n)
+	d = mtk_decode_at(regs, code, &n, this_cpu_inc_return(mtk_dnest) - 1);
+	if (!n) {
+		this_cpu_dec(mtk_dnest);
 		return MTK_NOT_OURS;
+	}
 	t0 = local_clock();
 	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
 	c = (struct mtk_ctx){
@@ -253,6 +273,7 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	};
 	c.taken = mtk_order_begin();
 	ret = d ? mtk_core_run(&c, d) : -EINVAL;
+	this_cpu_dec(mtk_dnest); /* d is not used past here */
 	if (ret == -EFAULT) {
 		this_cpu_dec(mtk_stats.faults);
 		mtk_order_end(c.taken);

@@ -58,7 +58,7 @@ int mtk_region_add_map_locked(unsigned long virt, phys_addr_t phys, unsigned lon
 			      void __iomem *alias, u32 pci, u8 bar, unsigned long pc);
 void mtk_region_remove(unsigned long virt);
 int mtk_region_add_walked(unsigned long virt, phys_addr_t phys, unsigned long size,
-			  void __iomem *alias, u32 pci, u8 bar);
+			  void __iomem *alias, u32 pci, u8 bar, unsigned long seen);
 void mtk_region_remove_pc(unsigned long virt, unsigned long pc);
 void mtk_region_area_gone(unsigned long start);
 void mtk_region_flush_torn(void);

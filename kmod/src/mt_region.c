@@ -91,89 +91,85 @@ static void mtk_flush_all(void)
 	on_each_cpu(mtk_flush_one, NULL, 1);
 }
 
-static bool mtk_entry_maps(pte_t *pte, unsigned int level, unsigned long va, phys_addr_t pa)
+static bool mtk_entry_maps(pte_t e, unsigned int level, unsigned long va, phys_addr_t pa)
 {
 	if (level == PG_LEVEL_4K)
-		return pte_pfn(*pte) == PHYS_PFN(pa);
+		return pte_pfn(e) == PHYS_PFN(pa);
 	if (level == PG_LEVEL_2M)
-		return pmd_pfn(*(pmd_t *)pte) + ((va & ~PMD_MASK) >> PAGE_SHIFT) == PHYS_PFN(pa);
+		return pmd_pfn(__pmd(pte_val(e))) + ((va & ~PMD_MASK) >> PAGE_SHIFT) == PHYS_PFN(pa);
 	return true; /* refused below */
 }
 
-/* Clear the entries mapping r; refuse 1G (and unknown) levels. */
+/* Put back the entries of pages 0..n-1 that are still as we left them. */
+static void mtk_region_unarm(struct mtk_region *r, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (r->level[i])
+			mtk_entry_restore_saved(r->ptep[i], r->level[i], r->saved[i]);
+		r->level[i] = 0;
+	}
+}
+
+/* Arm the entries mapping r (mt_entry.c), each only if it still maps phys
+ * (a walk looked a moment ago); refuse 1G (and unknown) levels. */
 static int mtk_region_arm(struct mtk_region *r)
 {
 	unsigned int i, level;
-	unsigned long pmd_va = 1; /* 2M entry cleared last (1 = none) */
+	unsigned long pmd_va = 1; /* 2M entry armed before (1 = none) */
 
 	for (i = 0; i < r->npages; i++) {
-		unsigned long va = r->virt + (unsigned long)i * PAGE_SIZE;
+		unsigned long va = r->virt + (unsigned long)i * PAGE_SIZE, v;
 		pte_t *pte;
 
 		if ((va & PMD_MASK) == pmd_va)
-			continue; /* covered by the 2M entry cleared before */
+			continue; /* covered by the 2M entry armed before */
 		pte = lookup_address(va, &level);
-		if (!pte || !(pte_flags(*pte) & _PAGE_PRESENT))
+		if (!pte)
 			goto fail;
-		/* Still the mapping of phys (a walk looked a moment ago). */
-		if (!mtk_entry_maps(pte, level, va, r->phys + (va - r->virt)))
+		v = READ_ONCE(*(unsigned long *)pte);
+		if (!(v & _PAGE_PRESENT) || !mtk_entry_maps(__pte(v), level, va, r->phys + (va - r->virt)))
 			goto fail;
-		if (level == PG_LEVEL_4K) {
-			r->ptep[i] = pte;
-			r->saved[i] = pte_val(*pte);
-			r->level[i] = PG_LEVEL_4K;
-			pte_clear(&init_mm, va, pte);
-		} else if (level == PG_LEVEL_2M) {
-			r->ptep[i] = pte;
-			r->saved[i] = pte_val(*pte);
-			r->level[i] = PG_LEVEL_2M;
-			pmd_va = va & PMD_MASK;
-			pmd_clear((pmd_t *)pte);
-		} else {
+		if (level != PG_LEVEL_4K && level != PG_LEVEL_2M) {
 			pr_err("mmiotap: %#lx is mapped with a 1G page: not traced (refused)\n", va);
 			goto fail;
 		}
+		if (!mtk_entry_arm(pte, level, v))
+			goto fail; /* changed under us */
+		r->ptep[i] = pte;
+		r->saved[i] = v;
+		r->level[i] = level;
+		if (level == PG_LEVEL_2M)
+			pmd_va = va & PMD_MASK;
 	}
 	mtk_flush_all();
 	return 0;
 fail:
-	while (i--) {
-		if (r->level[i] == PG_LEVEL_4K)
-			set_pte(r->ptep[i], __pte(r->saved[i]));
-		else if (r->level[i] == PG_LEVEL_2M)
-			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
-		r->level[i] = 0;
-	}
+	mtk_region_unarm(r, i);
 	mtk_flush_all();
 	return -EOPNOTSUPP;
 }
 
 /*
- * Put back the entry that mapped page i, if it is still the empty entry we
- * left. Anything else means the mapping was torn down behind our back (a
- * teardown path we do not hook) and the space reused: writing the saved
- * entry there would map the device into someone else's memory.
+ * Put back the entry that mapped page i, if it is still the armed entry we
+ * left (mt_entry.c). Anything else means the mapping was torn down behind
+ * our back and the space maybe reused: writing the saved entry there would
+ * map the device into someone else's memory. A torn region (its area's
+ * removal began, mt_vmwatch.c) is restored the same way: before the
+ * kernel clears the area's entries that is harmless (they are cleared
+ * after), after it the exchange fails; and if the removal was not of this
+ * mapping after all, the mapping stays usable.
  */
 static void mtk_entry_restore(struct mtk_region *r, unsigned int i)
 {
 	unsigned long va = r->virt + (unsigned long)i * PAGE_SIZE;
-	bool ok = true;
 
-	if (READ_ONCE(r->torn)) {
-		r->level[i] = 0; /* the area is gone: nothing to put back */
-		return;
-	}
-	if (r->level[i] == PG_LEVEL_4K) {
-		ok = pte_none(*r->ptep[i]);
-		if (ok)
-			set_pte(r->ptep[i], __pte(r->saved[i]));
-	} else if (r->level[i] == PG_LEVEL_2M) {
-		ok = pmd_none(*(pmd_t *)r->ptep[i]);
-		if (ok)
-			set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
-	}
-	if (!ok)
-		pr_warn_ratelimited("mmiotap: %#lx was remapped while armed: its entry is left as it is\n",
+	if (r->level[i] &&
+	    !mtk_entry_restore_saved(r->ptep[i], r->level[i], r->saved[i]) &&
+	    !READ_ONCE(r->torn) &&
+	    mtk_entry_state(r->ptep[i], r->level[i], r->saved[i]) != MTK_E_PRESENT)
+		pr_warn_ratelimited("mmiotap: %#lx was unmapped or remapped while armed: its entry is left as it is\n",
 				    va);
 	r->level[i] = 0;
 }
@@ -382,15 +378,16 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 
 /*
  * A recorded region found by the page-table walk: the mapping was seen
- * present a moment ago, but its owner may be removing it right now.
+ * present a moment ago (mtk_vmwatch_seq() was seen before the walk looked
+ * at its first entry), but its owner may be removing it right now.
  * mtk_region_arm() checks each entry still maps phys; if remove_vm_area()
  * of the area started since (mt_vmwatch.c), the region is marked torn and
- * torn down.
+ * torn down. (A removal that began before and clears the entries after we
+ * armed them is safe too: mt_entry.c.)
  */
 int mtk_region_add_walked(unsigned long virt, phys_addr_t phys, unsigned long size,
-			  void __iomem *alias, u32 pci, u8 bar)
+			  void __iomem *alias, u32 pci, u8 bar, unsigned long seen)
 {
-	unsigned long seen = mtk_vmwatch_seq();
 	struct mtk_region *r;
 	int ret;
 

@@ -5,6 +5,7 @@
  * vmalloc page-table walk that arms mappings made before we started.
  */
 #include <linux/kernel.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/ftrace.h>
 #include <linux/pci.h>
@@ -153,11 +154,35 @@ out:
 	mutex_unlock(&mtk_region_mutex);
 }
 
+/*
+ * Tasks inside a wrapper: counted from the ftrace callback that sends
+ * them there to the wrapper's last line. The wrappers sleep (ioremap
+ * allocates, the region mutex), and a sleeping task is quiescent for RCU
+ * Tasks, so unregistering the ftrace_ops does not wait for them: module
+ * exit waits for this count, then for RCU Tasks again (a task preempted
+ * between the decrement and the return is not quiescent).
+ */
+static atomic_t mtk_in_wrappers = ATOMIC_INIT(0);
+
+static unsigned int test_wrapper_delay_ms;
+module_param(test_wrapper_delay_ms, uint, 0400);
+MODULE_PARM_DESC(test_wrapper_delay_ms, "testing only: every ioremap wrapper sleeps this long (to unload the module while a task is inside one)");
+
+static void mtk_wrapper_out(void)
+{
+	if (unlikely(test_wrapper_delay_ms)) {
+		pr_info("mmiotap: testing: a wrapper sleeps %u ms\n", test_wrapper_delay_ms);
+		msleep(test_wrapper_delay_ms);
+	}
+	atomic_dec(&mtk_in_wrappers);
+}
+
 static void __iomem *mtk_w_ioremap(resource_size_t phys, unsigned long size)
 {
 	void __iomem *p = ioremap(phys, size);
 
 	mtk_after_map(phys, size, p, MTK_V_UC, _RET_IP_);
+	mtk_wrapper_out();
 	return p;
 }
 
@@ -166,6 +191,7 @@ static void __iomem *mtk_w_ioremap_uc(resource_size_t phys, unsigned long size)
 	void __iomem *p = ioremap_uc(phys, size);
 
 	mtk_after_map(phys, size, p, MTK_V_UC2, _RET_IP_);
+	mtk_wrapper_out();
 	return p;
 }
 
@@ -174,6 +200,7 @@ static void __iomem *mtk_w_ioremap_wc(resource_size_t phys, unsigned long size)
 	void __iomem *p = ioremap_wc(phys, size);
 
 	mtk_after_map(phys, size, p, MTK_V_WC, _RET_IP_);
+	mtk_wrapper_out();
 	return p;
 }
 
@@ -182,6 +209,7 @@ static void __iomem *mtk_w_ioremap_wt(resource_size_t phys, unsigned long size)
 	void __iomem *p = ioremap_wt(phys, size);
 
 	mtk_after_map(phys, size, p, MTK_V_WT, _RET_IP_);
+	mtk_wrapper_out();
 	return p;
 }
 
@@ -190,6 +218,7 @@ static void __iomem *mtk_w_ioremap_cache(resource_size_t phys, unsigned long siz
 	void __iomem *p = ioremap_cache(phys, size);
 
 	mtk_after_map(phys, size, p, MTK_V_CACHE, _RET_IP_);
+	mtk_wrapper_out();
 	return p;
 }
 
@@ -203,7 +232,7 @@ static void mtk_w_iounmap(volatile void __iomem *addr)
 {
 	mtk_region_remove_pc((unsigned long)addr, _RET_IP_);
 	iounmap(addr);
-	barrier();
+	mtk_wrapper_out();
 }
 
 /*
@@ -242,6 +271,7 @@ static void notrace mtk_ftrace_cb(unsigned long ip, unsigned long parent_ip,
 	 * the one after an ENDBR64. */
 	for (i = 0; i < ARRAY_SIZE(mtk_hooks); i++) {
 		if (ip - (unsigned long)mtk_hooks[i].func < 8) {
+			atomic_inc(&mtk_in_wrappers);
 			regs->ip = (unsigned long)mtk_hooks[i].wrapper;
 			return;
 		}
@@ -256,6 +286,10 @@ void mtk_ioremap_hooks_exit(void)
 		unregister_ftrace_function(&mtk_map_ops);
 	mtk_map_ops_on = false;
 	ftrace_free_filter(&mtk_map_ops);
+	/* No task is sent to a wrapper any more; wait for those inside. */
+	while (atomic_read(&mtk_in_wrappers))
+		msleep(1);
+	synchronize_rcu_tasks();
 	mtk_region_flush_torn();
 }
 
@@ -315,7 +349,7 @@ static bool mtk_is_ram(unsigned long va, phys_addr_t pa)
 }
 
 static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
-			   unsigned long cache)
+			   unsigned long cache, unsigned long seen)
 {
 	void __iomem *alias;
 	u32 pci;
@@ -327,7 +361,7 @@ static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
 	alias = ioremap_prot(pa, len, cache);
 	if (!alias)
 		return;
-	if (mtk_region_add_walked(va, pa, len, alias, pci, bar))
+	if (mtk_region_add_walked(va, pa, len, alias, pci, bar, seen))
 		iounmap(alias);
 }
 
@@ -342,7 +376,7 @@ static void mtk_attach_run(unsigned long va, phys_addr_t pa, unsigned long len,
  */
 int mtk_attach_existing(void)
 {
-	unsigned long va = VMALLOC_START, run_va = 0, run_len = 0, run_cache = 0;
+	unsigned long va = VMALLOC_START, run_va = 0, run_len = 0, run_cache = 0, run_seen = 0;
 	phys_addr_t run_pa = 0;
 	unsigned int level;
 
@@ -350,6 +384,9 @@ int mtk_attach_existing(void)
 	mtk_region_select_existing();
 
 	while (va < VMALLOC_END && va >= VMALLOC_START) {
+		/* Before the entry is looked at: removals of the area from
+		 * here on are seen by mtk_region_add_walked(). */
+		unsigned long seen = mtk_vmwatch_seq();
 		pte_t *pte = lookup_address(va, &level);
 		unsigned long step = PAGE_SIZE, cache = 0;
 		bool present = pte && (pte_flags(*pte) & _PAGE_PRESENT), take = false;
@@ -389,9 +426,10 @@ int mtk_attach_existing(void)
 		    cache == run_cache) {
 			run_len += step;
 		} else {
-			mtk_attach_run(run_va, run_pa, run_len, run_cache);
+			mtk_attach_run(run_va, run_pa, run_len, run_cache, run_seen);
 			run_len = 0;
 			if (take) {
+				run_seen = seen;
 				run_va = va;
 				run_pa = pa;
 				run_len = step;
@@ -401,6 +439,6 @@ int mtk_attach_existing(void)
 		va += step;
 		cond_resched();
 	}
-	mtk_attach_run(run_va, run_pa, run_len, run_cache);
+	mtk_attach_run(run_va, run_pa, run_len, run_cache, run_seen);
 	return 0;
 }

@@ -200,6 +200,28 @@ static long mtk_ioctl_setup(struct file *f, unsigned int cmd, void __user *uarg)
 	}
 }
 
+/*
+ * The command this module knows under cmd's number: the size encoded in
+ * an ioctl number is the caller's struct size, which an older or newer
+ * mmiotap may have made smaller or larger (the structs carry their size
+ * first: mtk_copy_opts() takes both). Same type and direction only.
+ */
+static unsigned int mtk_ioc_canon(unsigned int cmd)
+{
+	static const unsigned int known[] = {
+		MMIOTAP_KIOC_VERSION, MMIOTAP_KIOC_CONFIG, MMIOTAP_KIOC_SELECT,
+		MMIOTAP_KIOC_START, MMIOTAP_KIOC_STOP, MMIOTAP_KIOC_MARK,
+		MMIOTAP_KIOC_STATUS, MMIOTAP_KIOC_INJECT,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (_IOC_TYPE(cmd) == _IOC_TYPE(known[i]) && _IOC_NR(cmd) == _IOC_NR(known[i]) &&
+		    _IOC_DIR(cmd) == _IOC_DIR(known[i]))
+			return known[i];
+	return cmd;
+}
+
 long mtk_session_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
@@ -207,6 +229,7 @@ long mtk_session_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 
 	if (!capable(CAP_SYS_RAWIO))
 		return -EPERM;
+	cmd = mtk_ioc_canon(cmd);
 	mutex_lock(&mtk_ctl_mutex);
 	switch (cmd) {
 	case MMIOTAP_KIOC_VERSION:

@@ -35,7 +35,7 @@
 
 /* Index of the entry (4K, or the 2M entry's first page) mapping addr in r;
  * its level is 0 when the page is not armed. */
-static unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
+unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
 {
 	unsigned int i = (addr - r->virt) >> PAGE_SHIFT;
 
@@ -45,14 +45,13 @@ static unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
 	return i;
 }
 
-static void mtk_page_present(struct mtk_region *r, unsigned int i)
+/* Make armed page i present (mt_entry.c): false if its entry is no longer
+ * ours (the area was torn down: never map it again). */
+static bool mtk_page_present(struct mtk_region *r, unsigned int i)
 {
-	if (READ_ONCE(r->torn))
-		return; /* its area is gone: never map it again */
-	if (r->level[i] == PG_LEVEL_4K)
-		set_pte(r->ptep[i], __pte(r->saved[i]));
-	else if (r->level[i] == PG_LEVEL_2M)
-		set_pmd((pmd_t *)r->ptep[i], __pmd(r->saved[i]));
+	if (READ_ONCE(r->torn) || !r->level[i])
+		return false;
+	return mtk_entry_restore_saved(r->ptep[i], r->level[i], r->saved[i]);
 }
 
 /* An instruction we cannot emulate, and cannot single-step (NMI, or nested
@@ -62,9 +61,11 @@ void mtk_disarm_page(struct mtk_region *r, unsigned long addr)
 {
 	unsigned int i = mtk_page_idx(r, addr);
 
-	mtk_page_present(r, i);
-	r->level[i] = 0;
-	/* Local TLB: a not-present entry is never cached, so nothing stale. */
+	if (mtk_page_present(r, i))
+		r->level[i] = 0;
+	/* Else its area is gone: the fault path leaves the next fault on it
+	 * to the kernel (mtk_handle()). Local TLB: a not-present entry is
+	 * never cached, so nothing stale. */
 }
 
 /*
@@ -93,19 +94,36 @@ struct mtk_step {
 };
 static DEFINE_PER_CPU(struct mtk_step, mtk_step);
 
+/* The step is over (regs: the context that stepped, to get its TF and IF
+ * back; NULL if it is not to be resumed: an oops). */
 static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
 {
 	struct mtk_region *r = s->r;
 	unsigned int i = s->idx;
 
-	if (r->level[i] == PG_LEVEL_4K)
-		pte_clear(&init_mm, s->addr, r->ptep[i]);
-	else if (r->level[i] == PG_LEVEL_2M)
-		pmd_clear((pmd_t *)r->ptep[i]);
+	/* Armed again, unless its area went away during the step. */
+	mtk_entry_rearm(r->ptep[i], r->level[i], r->saved[i]);
 	asm volatile("invlpg (%0)" : : "r"(s->addr) : "memory");
-	regs->flags = (regs->flags & ~(X86_EFLAGS_TF | X86_EFLAGS_IF)) | s->flags;
+	if (regs)
+		regs->flags = (regs->flags & ~(X86_EFLAGS_TF | X86_EFLAGS_IF)) | s->flags;
 	s->phase = 0;
 	mtk_order_end(true);
+}
+
+/*
+ * A die notification mid-step: the stepped instruction raised an exception
+ * of its own (#GP, #UD, ...), or this CPU oopses: no #DB may ever come. The
+ * step ends here (page armed again, order lock released: other CPUs'
+ * faults wait for it), the exception goes on as it would untraced. (A #PF
+ * of the instruction that the kernel fixes up resumes with TF still set:
+ * the #DB after the fixup's first instruction ends the step.)
+ */
+static void notrace mtk_step_abort(struct mtk_step *s, unsigned long val, struct pt_regs *regs)
+{
+	if (val == DIE_OOPS)
+		mtk_step_finish(s, NULL);
+	else if (regs->ip == s->target)
+		mtk_step_finish(s, regs);
 }
 
 static int notrace mtk_die_cb(struct notifier_block *nb, unsigned long val, void *data)
@@ -114,8 +132,12 @@ static int notrace mtk_die_cb(struct notifier_block *nb, unsigned long val, void
 	struct mtk_step *s = this_cpu_ptr(&mtk_step);
 	unsigned long *dr6;
 
-	if (val != DIE_DEBUG || !s->phase || user_mode(args->regs))
+	if (!s->phase || user_mode(args->regs))
 		return NOTIFY_DONE;
+	if (val != DIE_DEBUG) {
+		mtk_step_abort(s, val, args->regs);
+		return NOTIFY_DONE;
+	}
 	dr6 = (unsigned long *)args->err;
 	if (!(*dr6 & DR_STEP))
 		return NOTIFY_DONE;
@@ -131,16 +153,26 @@ static int notrace mtk_die_cb(struct notifier_block *nb, unsigned long val, void
 static struct notifier_block mtk_die_nb = { .notifier_call = mtk_die_cb };
 bool mtk_die_on;
 
+/* Whether the instruction at regs->ip may be single-stepped at all (the
+ * caller holds the order lock, not in NMI). Not inside a user-access
+ * section (AC): it may touch a user page, whose fault the kernel would
+ * take with interrupts off and the order lock held, and sleep in. */
+bool mtk_step_allowed(struct pt_regs *regs)
+{
+	return mtk_die_on && !((regs->flags & X86_EFLAGS_AC) && boot_cpu_has(X86_FEATURE_SMAP));
+}
+
 /* Set up the step of the instruction at regs->ip (order lock held:
  * c->taken, not in NMI). Returns false if the page is not armed (a region
- * being torn down): it then runs natively, nothing to step. */
+ * being torn down: it then runs natively, nothing to step; or its area
+ * went away: its next fault is the kernel's). */
 bool mtk_step_begin(struct mtk_region *r, unsigned long addr,
 			   struct pt_regs *regs, bool via_stub)
 {
 	struct mtk_step *s = this_cpu_ptr(&mtk_step);
 	unsigned int i = mtk_page_idx(r, addr);
 
-	if (!r->level[i])
+	if (!mtk_page_present(r, i))
 		return false;
 	s->r = r;
 	s->addr = addr;
@@ -148,7 +180,6 @@ bool mtk_step_begin(struct mtk_region *r, unsigned long addr,
 	s->target = regs->ip;
 	s->flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
 	s->phase = via_stub ? 1 : 2;
-	mtk_page_present(r, i);
 	regs->flags = (regs->flags & ~X86_EFLAGS_IF) | X86_EFLAGS_TF;
 	return true;
 }

@@ -13,13 +13,14 @@
  * kept in a small ring so that the walk can tell whether the area of a
  * mapping it just armed was being removed meanwhile.
  *
- * Where remove_vm_area cannot be traced, the entry check at disarm time
- * (an entry we cleared that is no longer empty is left alone) is what is
- * left: the module says so at load.
+ * Where remove_vm_area cannot be traced, the armed entries' exchange
+ * (mt_entry.c) is what is left, and it is enough for the page tables: the
+ * module says so at load (test_vmwatch_off= provokes it).
  */
 #include <linux/kernel.h>
 #include <linux/ftrace.h>
 #include <linux/atomic.h>
+#include <linux/module.h>
 #include "mt_kmod.h"
 
 #define MTK_RM_RING 64
@@ -51,9 +52,13 @@ unsigned long mtk_vmwatch_seq(void)
 bool mtk_vmwatch_removed_since(unsigned long seen, unsigned long start, unsigned long virt,
 			       unsigned long size)
 {
-	unsigned long now = mtk_vmwatch_seq(), s;
+	unsigned long now, s;
 
-	smp_rmb();
+	/* Pairs with the full barrier of the increment in mtk_vmwatch_hit():
+	 * either the hit's scan saw the region the caller published (and
+	 * armed) before calling, or the sequence read here counts the hit. */
+	smp_mb();
+	now = mtk_vmwatch_seq();
 	if (now - seen >= MTK_RM_RING)
 		return true;
 	for (s = seen + 1; s <= now; s++) {
@@ -65,13 +70,17 @@ bool mtk_vmwatch_removed_since(unsigned long seen, unsigned long start, unsigned
 	return false;
 }
 
+static bool test_vmwatch_off;
+module_param(test_vmwatch_off, bool, 0400);
+MODULE_PARM_DESC(test_vmwatch_off, "testing only: remove_vm_area is not watched, as where it cannot be traced");
+
 /* Add remove_vm_area to ops' filter. Optional: says so if it cannot. */
 void mtk_vmwatch_filter(struct ftrace_ops *ops)
 {
 	static char glob[] = "remove_vm_area";
-	int ret = ftrace_set_filter(ops, glob, strlen(glob), 0);
+	int ret = test_vmwatch_off ? -ENODEV : ftrace_set_filter(ops, glob, strlen(glob), 0);
 
 	if (ret)
-		pr_warn("mmiotap: cannot watch remove_vm_area (%d): a mapping armed by the page-table walk and torn down without iounmap is caught only by the entry check at disarm\n",
+		pr_warn("mmiotap: cannot watch remove_vm_area (%d): a mapping armed by the page-table walk and torn down without iounmap is seen only when the recording ends\n",
 			ret);
 }

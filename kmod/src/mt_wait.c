@@ -45,6 +45,7 @@ enum { MTK_SLEEP_ROOM = 1, MTK_SLEEP_FAULT_IN };
  * CPU, interrupts still off). */
 struct mtk_sleep_req {
 	unsigned long uaddr;
+	unsigned int size;      /* FAULT_IN: bytes at uaddr */
 	int gen;                /* ROOM: mtk_read_gen when the room was low */
 	u8 kind;
 	bool write;
@@ -58,6 +59,21 @@ struct mtk_nowait {
 	unsigned long ip;
 };
 static DEFINE_PER_CPU(struct mtk_nowait, mtk_nowait);
+
+/* A task whose user operand at uaddr was paged in for the instruction at
+ * ip, tries times in a row (each within MTK_FAULT_IN_NS of the last): if
+ * it still does not get through (paged out again at once, or an address
+ * that faulting in does not help), the fault goes to the kernel's own
+ * handling instead of looping. */
+#define MTK_FAULT_IN_TRIES 3
+#define MTK_FAULT_IN_NS NSEC_PER_SEC
+struct mtk_faulted {
+	struct task_struct *task;
+	unsigned long ip, uaddr;
+	u64 last;
+	unsigned int tries;
+};
+static DEFINE_PER_CPU(struct mtk_faulted, mtk_faulted);
 
 static bool mtk_reader_stalled;
 static atomic_t mtk_sleepers = ATOMIC_INIT(0);
@@ -126,6 +142,42 @@ static bool mtk_nowait_hit(unsigned long ip)
 	return false;
 }
 
+/* The slot (any CPU: the task may have moved) that counts current's
+ * fault-ins at ip for uaddr, or NULL. */
+static struct mtk_faulted *mtk_faulted_find(unsigned long ip, unsigned long uaddr)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct mtk_faulted *f = per_cpu_ptr(&mtk_faulted, cpu);
+
+		if (READ_ONCE(f->task) == current && READ_ONCE(f->ip) == ip &&
+		    READ_ONCE(f->uaddr) == uaddr)
+			return f;
+	}
+	return NULL;
+}
+
+/* mtk_fault_sleep(): the page-in for this instruction worked. */
+static void mtk_faulted_count(unsigned long ip, unsigned long uaddr)
+{
+	struct mtk_faulted *f = mtk_faulted_find(ip, uaddr);
+	u64 now = local_clock();
+
+	if (f) {
+		WRITE_ONCE(f->tries, now - READ_ONCE(f->last) < MTK_FAULT_IN_NS ? f->tries + 1 : 1);
+		WRITE_ONCE(f->last, now);
+		return;
+	}
+	f = this_cpu_ptr(&mtk_faulted);
+	WRITE_ONCE(f->task, NULL);
+	WRITE_ONCE(f->ip, ip);
+	WRITE_ONCE(f->uaddr, uaddr);
+	WRITE_ONCE(f->last, now);
+	WRITE_ONCE(f->tries, 1);
+	WRITE_ONCE(f->task, current);
+}
+
 /* Fault path: may this fault be sent to wait at all? (The rest of the
  * checks need the interrupted context's preempt count, which the ftrace
  * callback may have raised: mtk_fault_sleep() makes them.) */
@@ -155,14 +207,22 @@ bool mtk_wait_for_room(struct pt_regs *regs)
  * present (its registers are already as the CPU leaves them at that
  * fault). True if the fault returns through mtk_fault_sleep() to page it
  * in and run the instruction again, as the CPU's own fault would. */
-bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, bool write)
+bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, unsigned int size,
+		       bool write)
 {
 	struct mtk_sleep_req *q = this_cpu_ptr(&mtk_sleep_req);
+	struct mtk_faulted *f = mtk_faulted_find(regs->ip, uaddr);
 
+	if (f && READ_ONCE(f->tries) >= MTK_FAULT_IN_TRIES &&
+	    local_clock() - READ_ONCE(f->last) < MTK_FAULT_IN_NS) {
+		WRITE_ONCE(f->task, NULL);
+		return false;
+	}
 	if (!current->mm || !mtk_may_send(regs))
 		return false;
 	q->kind = MTK_SLEEP_FAULT_IN;
 	q->uaddr = uaddr;
+	q->size = size;
 	q->write = write;
 	atomic_inc(&mtk_sleepers);
 	return true;
@@ -172,7 +232,10 @@ bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, bool write)
  * CPU faulted on a user page in it). */
 static bool mtk_can_sleep(struct pt_regs *regs)
 {
+	/* A task that set its state to sleep (between set_current_state()
+	 * and schedule()) must not sleep for us: its wake-up would be lost. */
 	return !in_atomic() && !pagefault_disabled() && !rcu_preempt_depth() &&
+	       READ_ONCE(current->__state) == TASK_RUNNING &&
 	       !is_idle_task(current) && !oops_in_progress;
 }
 
@@ -194,7 +257,7 @@ static bool mtk_sleep_fault_in(const struct mtk_sleep_req *q)
 {
 	char __user *p = (char __user *)q->uaddr;
 
-	return q->write ? !fault_in_safe_writeable(p, 1) : !fault_in_readable(p, 1);
+	return !(q->write ? fault_in_safe_writeable(p, q->size) : fault_in_readable(p, q->size));
 }
 
 /*
@@ -213,6 +276,8 @@ void notrace noinline mtk_fault_sleep(struct pt_regs *regs)
 		ok = q.kind == MTK_SLEEP_ROOM ? mtk_sleep_room(q.gen) : mtk_sleep_fault_in(&q);
 		local_irq_disable();
 	}
+	if (ok && q.kind == MTK_SLEEP_FAULT_IN)
+		mtk_faulted_count(regs->ip, q.uaddr);
 	if (!ok) {
 		struct mtk_nowait *nw = this_cpu_ptr(&mtk_nowait);
 

@@ -6,6 +6,8 @@
 #   late: the same, but the address is taken again only after the stop
 #     (a saved entry written back into free vmalloc space would make the
 #     next vmalloc() there WARN).
+#   unwatched: late without the remove_vm_area watch (test_vmwatch_off=):
+#     only the armed entry's compare-and-exchange keeps the saved entry out.
 #   mapids: map ids start near their 16-bit end (test_map_id_base=): 20
 #     mappings made and gone while one stays live.
 set -e
@@ -40,6 +42,12 @@ phase vunmap vunmap during
 phase vfree vfree during
 phase late vunmap after
 [ ! -e /sys/module/mmiotap ] || rmmod mmiotap
+# unwatched: as late, remove_vm_area not watched (test_vmwatch_off=, as on a
+# kernel where it cannot be traced): the region is torn down only when the
+# recording ends, after the kernel cleared its entries.
+insmod "$K/mmiotap.ko" test_vmwatch_off=1
+phase unwatched vunmap after
+rmmod mmiotap
 # map ids near the wrap (an older module without the parameter: plain)
 insmod "$K/mmiotap.ko" test_map_id_base=65530 2>/dev/null || insmod "$K/mmiotap.ko"
 "$MMIOTAP" kernel record --pci "$edu,bar=0" -o "$VM_RESULTS/mapids.trace" -- \

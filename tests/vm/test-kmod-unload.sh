@@ -4,7 +4,10 @@
 # CPUs and checks every value; rmmod mmiotap happens in the middle (3
 # rounds, different delays). Passes if every rmmod succeeds, the driver saw
 # only right values, accesses were emulated before each unload, and the
-# console has no BUG/Oops/WARNING (run-vm).
+# console has no BUG/Oops/WARNING (run-vm). Then rmmod while a task sleeps
+# inside an ioremap wrapper (test_wrapper_delay_ms=): rmmod must wait for
+# it (before the fix it returned at once and the task came back into freed
+# module text).
 set -u
 . "$(dirname "$0")/test-lib.sh"
 vmt_kmod_build
@@ -20,6 +23,9 @@ n=$(grep -c '^delay' "$res/rounds.txt")
 if grep -q 'delay .*: 0 faults emulated\|delay .*:  faults' "$res/rounds.txt"; then
 	echo "FAIL: a round emulated nothing before the unload"; cat "$res/rounds.txt"; exit 1
 fi
+ms=$(sed -n 's/^wrapper: rmmod took \([0-9]*\) ms.*/\1/p' "$res/rounds.txt")
+[ -n "$ms" ] && [ "$ms" -ge 1000 ] ||
+	{ echo "FAIL: rmmod did not wait for the task inside an ioremap wrapper (${ms:-no} ms)"; cat "$res/rounds.txt"; exit 1; }
 mid=$(grep -c 'still running after rmmod: yes' "$res/rounds.txt")
 [ "$mid" -ge 1 ] || { echo "FAIL: no round unloaded while the driver was still running"; cat "$res/rounds.txt"; exit 1; }
 echo "PASS: 3 unloads under load, $mid with the driver still hammering after rmmod returned; $(tr '\n' ';' <"$res/rounds.txt")"
