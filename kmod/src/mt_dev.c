@@ -40,6 +40,9 @@ static const struct file_operations mtk_fops = {
 	.open = mtk_open,
 	.release = mtk_release,
 	.unlocked_ioctl = mtk_session_ioctl,
+	/* 32-bit callers: the structures have one layout on both (fixed-size
+	 * fields, u64 for pointers); mtk_ioc_canon() takes their ioctl numbers */
+	.compat_ioctl = compat_ptr_ioctl,
 	.read = mtk_read,
 	.poll = mtk_poll,
 	.llseek = noop_llseek,

@@ -324,18 +324,28 @@ static int mtk_mem(struct mtk_ctx *c, unsigned long addr, void *buf,
 		struct mtk_region *r = c->r;
 		unsigned int n = size;
 
-		if (addr - r->virt >= r->size)
+		if (addr - r->virt >= r->size) {
 			r = mtk_region_find(addr);
+			/* another region's page whose area went away: the
+			 * address is someone else's memory now */
+			if (r && mtk_page_gone(r, addr)) {
+				r = NULL;
+				n = min_t(unsigned long, n, PAGE_SIZE - (addr & ~PAGE_MASK));
+			}
+		}
 		if (r) {
 			n = min_t(unsigned long, n, r->virt + r->size - addr);
 			ifl |= mtk_device_rw(c, r, addr, buf, n, write, afl);
 		} else {
 			unsigned int i;
 
-			/* Up to the next traced byte. */
-			for (i = 1; i < n; i++)
-				if (mtk_region_find(addr + i))
+			/* Up to the next traced byte (of a live entry). */
+			for (i = 1; i < n; i++) {
+				struct mtk_region *o = mtk_region_find(addr + i);
+
+				if (o && !mtk_page_gone(o, addr + i))
 					break;
+			}
 			n = i;
 			if (mtk_ordinary(c, addr, buf, n, write))
 				return -EFAULT;

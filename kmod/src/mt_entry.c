@@ -55,10 +55,17 @@ bool mtk_entry_restore_saved(pte_t *p, u8 level, unsigned long saved)
 	return mtk_entry_xchg(p, mtk_entry_armed(saved, level), saved);
 }
 
-/* Arm again an entry made present for a single step, if it still is. */
+/* Arm again an entry made present for a single step, if it still is
+ * (the CPU may have set its accessed and dirty bits meanwhile: an entry
+ * made without them; armed again from the saved value, unchanged). */
 bool mtk_entry_rearm(pte_t *p, u8 level, unsigned long saved)
 {
-	return mtk_entry_xchg(p, saved, mtk_entry_armed(saved, level));
+	unsigned long ad = _PAGE_ACCESSED | _PAGE_DIRTY;
+	unsigned long v = READ_ONCE(*(unsigned long *)p);
+
+	if ((v & ~ad) != (saved & ~ad))
+		return false;
+	return mtk_entry_xchg(p, v, mtk_entry_armed(saved, level));
 }
 
 /* What the entry at p holds now: our armed value, the saved present one,
@@ -69,5 +76,6 @@ enum mtk_entry_state mtk_entry_state(const pte_t *p, u8 level, unsigned long sav
 
 	if (v == mtk_entry_armed(saved, level))
 		return MTK_E_ARMED;
-	return v == saved ? MTK_E_PRESENT : MTK_E_GONE;
+	/* present: as saved, but for the bits the CPU sets (rearm above) */
+	return ((v ^ saved) & ~(_PAGE_ACCESSED | _PAGE_DIRTY)) ? MTK_E_GONE : MTK_E_PRESENT;
 }

@@ -183,10 +183,10 @@ static enum mtk_verdict mtk_unknown(struct mtk_ctx *c, unsigned long address,
 		return MTK_RESUME; /* the lock is released after the step */
 	}
 	/* Not stepped: its page is disarmed (here, or by the region's
-	 * teardown under way), it runs natively. */
+	 * teardown under way), it runs natively; or its area is gone and
+	 * the next fault is the kernel's. */
 	mtk_record_unknown(c, c->r, address, code, n, MMIOTAP_KF_DISARMED);
-	if (!step)
-		mtk_disarm_page(c->r, address);
+	mtk_disarm_page(c->r, address);
 	mtk_order_end(c->taken);
 	if (via_stub)
 		mtk_via_stub(c->regs, nmi); /* to the instruction itself */
@@ -210,18 +210,6 @@ static enum mtk_verdict mtk_memfault(struct mtk_ctx *c, bool can_sleep)
 	return MTK_NOT_OURS;
 }
 
-/* The entry of the traced page at address is neither armed by us nor
- * restored by us: its area was torn down behind our back (mt_entry.c), an
- * access there is not to the device. A page not armed any more (level 0:
- * restored by a teardown under way, disarmed) still is the device's. */
-static bool mtk_page_gone(struct mtk_region *r, unsigned long address)
-{
-	unsigned int i = mtk_page_idx(r, address);
-	u8 level = READ_ONCE(r->level[i]);
-
-	return level && mtk_entry_state(r->ptep[i], level, r->saved[i]) == MTK_E_GONE;
-}
-
 /*
  * The access that faulted at address, on a traced page. via_stub: the
  * tracepoint hook (resume through a stub); else the ftrace hook, which may
@@ -243,9 +231,11 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	if (user_mode(regs) || address < TASK_SIZE_MAX)
 		return MTK_NOT_OURS;
 	r = mtk_region_find(address);
-	/* A torn region's area was removed (mt_vmwatch.c): an access there
-	 * faults as it would untraced. */
-	if (!r || READ_ONCE(r->torn) || mtk_page_gone(r, address))
+	/* An entry neither armed nor restored by us: the area was removed
+	 * (mt_entry.c), an access there faults as it would untraced. (Not
+	 * r->torn: that is a guess, mt_vmwatch.c; a torn region whose entry
+	 * is still armed still maps the device.) */
+	if (!r || mtk_page_gone(r, address))
 		return MTK_NOT_OURS;
 	/* Instruction fetch faults on a traced page are not ours to fix. */
 	if (error_code & X86_PF_INSTR)
@@ -282,6 +272,7 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	if (ret)
 		return mtk_unknown(&c, address, code, n, via_stub, nmi);
 	mtk_order_end(c.taken);
+	mtk_wait_done(c.pc);
 	if (timed) {
 		this_cpu_add(mtk_stats.probe_ns, local_clock() - t0);
 		this_cpu_inc(mtk_stats.probe_timed);

@@ -40,6 +40,7 @@ bool mtk_entry_rearm(pte_t *p, u8 level, unsigned long saved);
 enum mtk_entry_state mtk_entry_state(const pte_t *p, u8 level, unsigned long saved);
 
 /* mt_region.c */
+void mtk_flush_all(void);
 void mtk_emit_map(struct mtk_region *r, bool unmap, unsigned long pc);
 
 /* mt_emul.c */
@@ -64,6 +65,7 @@ int mtk_write_nofault(void *dst, const void *src, size_t size);
 
 /* mt_step.c */
 unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr);
+bool mtk_page_gone(struct mtk_region *r, unsigned long addr);
 extern bool mtk_die_on;
 int mtk_step_init(void);
 void mtk_step_exit(void);
@@ -77,6 +79,7 @@ bool mtk_wait_for_room(struct pt_regs *regs);
 void mtk_spin_for_room(struct pt_regs *regs);
 bool mtk_wait_fault_in(struct pt_regs *regs, unsigned long uaddr, unsigned int size, bool write);
 void mtk_fault_sleep(struct pt_regs *regs);
+void mtk_wait_done(unsigned long ip);
 void mtk_wait_exit(void);
 
 /* mt_fault.c */

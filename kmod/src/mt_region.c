@@ -6,6 +6,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/delay.h>
 #include <linux/workqueue.h>
 #include <linux/percpu.h>
 #include <linux/tracepoint.h>
@@ -86,7 +87,7 @@ static void mtk_flush_one(void *unused)
 	__flush_tlb_all();
 }
 
-static void mtk_flush_all(void)
+void mtk_flush_all(void)
 {
 	on_each_cpu(mtk_flush_one, NULL, 1);
 }
@@ -135,11 +136,15 @@ static int mtk_region_arm(struct mtk_region *r)
 			pr_err("mmiotap: %#lx is mapped with a 1G page: not traced (refused)\n", va);
 			goto fail;
 		}
-		if (!mtk_entry_arm(pte, level, v))
-			goto fail; /* changed under us */
+		/* Filled in before the entry is armed: a fault on it (on
+		 * another CPU, or an interrupt's here) must find it ours. */
 		r->ptep[i] = pte;
 		r->saved[i] = v;
-		r->level[i] = level;
+		WRITE_ONCE(r->level[i], level);
+		if (!mtk_entry_arm(pte, level, v)) {
+			WRITE_ONCE(r->level[i], 0);
+			goto fail; /* changed under us */
+		}
 		if (level == PG_LEVEL_2M)
 			pmd_va = va & PMD_MASK;
 	}
@@ -276,6 +281,34 @@ static u16 mtk_new_map_id(void)
 	}
 }
 
+static void mtk_region_free_arrays(struct mtk_region *r)
+{
+	kvfree(r->ptep);
+	kvfree(r->saved);
+	kvfree(r->level);
+	r->ptep = NULL;
+	r->saved = NULL;
+	r->level = NULL;
+}
+
+/*
+ * The last step of a region whose entries are all put back (or gone): no
+ * fault may find it any more (SETUP: invisible to mtk_region_find()), and
+ * after a grace period none is still looking at it (every fault probe runs
+ * with interrupts off: an RCU reader), so its arrays and alias can go.
+ * Caller holds mtk_region_mutex.
+ */
+static void mtk_region_retire(struct mtk_region *r)
+{
+	smp_store_release(&r->state, MTK_R_SETUP);
+	synchronize_rcu();
+	if (r->alias)
+		iounmap(r->alias);
+	r->alias = NULL;
+	mtk_region_free_arrays(r);
+	smp_store_release(&r->state, MTK_R_FREE);
+}
+
 /*
  * Arm [virt, virt+size) (page aligned), which maps phys; alias is a second
  * mapping of the same range that the module owns from now on. record: the
@@ -308,9 +341,9 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 	if (i + 1 > mtk_regions_hw)
 		WRITE_ONCE(mtk_regions_hw, i + 1); /* before the state is published */
 	ret = -ENOMEM;
-	r->ptep = kcalloc(n, sizeof(*r->ptep), GFP_KERNEL);
-	r->saved = kcalloc(n, sizeof(*r->saved), GFP_KERNEL);
-	r->level = kcalloc(n, 1, GFP_KERNEL);
+	r->ptep = kvcalloc(n, sizeof(*r->ptep), GFP_KERNEL);
+	r->saved = kvcalloc(n, sizeof(*r->saved), GFP_KERNEL);
+	r->level = kvcalloc(n, 1, GFP_KERNEL);
 	if (!r->ptep || !r->saved || !r->level)
 		goto out_free;
 	r->virt = virt;
@@ -331,21 +364,15 @@ int mtk_region_add_locked(unsigned long virt, phys_addr_t phys, unsigned long si
 	smp_store_release(&r->state, MTK_R_ARMED);
 	ret = mtk_region_arm(r);
 	if (ret) {
-		smp_store_release(&r->state, MTK_R_DYING);
-		synchronize_rcu();
-		smp_store_release(&r->state, MTK_R_FREE);
-		goto out_free;
+		r->alias = NULL; /* the caller's still, on failure */
+		mtk_region_retire(r);
+		return ret;
 	}
 	if (out)
 		*out = r;
 	return 0;
 out_free:
-	kfree(r->ptep);
-	kfree(r->saved);
-	kfree(r->level);
-	r->ptep = NULL;
-	r->saved = NULL;
-	r->level = NULL;
+	mtk_region_free_arrays(r);
 	return ret;
 }
 
@@ -376,6 +403,24 @@ int mtk_region_add(unsigned long virt, phys_addr_t phys, unsigned long size,
 	return ret;
 }
 
+/* Whether [virt, virt+size) overlaps a region's alias (the walk, without
+ * the mutex, may have seen an alias being set up: mtk_after_map() makes it
+ * before its region is published). Caller holds mtk_region_mutex. */
+static bool mtk_overlaps_alias(unsigned long virt, unsigned long size)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&mtk_region_mutex);
+	for (i = 0; i < MTK_MAX_REGIONS; i++) {
+		struct mtk_region *r = &mtk_regions[i];
+		unsigned long a = (unsigned long)r->alias & PAGE_MASK;
+
+		if (r->state != MTK_R_FREE && r->alias && virt < a + r->size && a < virt + size)
+			return true;
+	}
+	return false;
+}
+
 /*
  * A recorded region found by the page-table walk: the mapping was seen
  * present a moment ago (mtk_vmwatch_seq() was seen before the walk looked
@@ -392,7 +437,8 @@ int mtk_region_add_walked(unsigned long virt, phys_addr_t phys, unsigned long si
 	int ret;
 
 	mutex_lock(&mtk_region_mutex);
-	ret = mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, &r);
+	ret = mtk_overlaps_alias(virt, size) ? -EBUSY :
+	      mtk_region_add_locked(virt, phys, size, alias, pci, bar, true, &r);
 	if (!ret) {
 		mtk_emit_map(r, false, 0);
 		if (mtk_vmwatch_removed_since(seen, r->map_start, r->virt, r->size))
@@ -411,16 +457,7 @@ static void mtk_region_teardown(struct mtk_region *r, unsigned long pc)
 	synchronize_rcu();
 	if (r->record)
 		mtk_emit_map(r, true, pc);
-	if (r->alias)
-		iounmap(r->alias);
-	kfree(r->ptep);
-	kfree(r->saved);
-	kfree(r->level);
-	r->ptep = NULL;
-	r->saved = NULL;
-	r->level = NULL;
-	r->alias = NULL;
-	smp_store_release(&r->state, MTK_R_FREE);
+	mtk_region_retire(r);
 }
 
 /* A probe lets go of r (caller holds mtk_region_mutex). */
@@ -470,10 +507,16 @@ void mtk_region_remove_pc(unsigned long virt, unsigned long pc)
  * (their saved entries are never written back: the space may be reused);
  * this work tears them down.
  */
+static unsigned int test_torn_delay_ms;
+module_param(test_torn_delay_ms, uint, 0400);
+MODULE_PARM_DESC(test_torn_delay_ms, "testing only: the teardown of regions marked torn waits this long first");
+
 static void mtk_torn_work_fn(struct work_struct *w)
 {
 	int i;
 
+	if (test_torn_delay_ms)
+		msleep(test_torn_delay_ms);
 	mutex_lock(&mtk_region_mutex);
 	for (i = 0; i < MTK_MAX_REGIONS; i++) {
 		struct mtk_region *r = &mtk_regions[i];

@@ -26,6 +26,8 @@
 #include <asm/trap_pf.h>
 #include <asm/debugreg.h>
 #include <linux/kdebug.h>
+#include <linux/irq_work.h>
+#include <linux/workqueue.h>
 #include <Zydis/Zydis.h>
 #include <mmiotap_probe.h>
 #include "mt_kmod.h"
@@ -45,13 +47,25 @@ unsigned int mtk_page_idx(struct mtk_region *r, unsigned long addr)
 	return i;
 }
 
-/* Make armed page i present (mt_entry.c): false if its entry is no longer
- * ours (the area was torn down: never map it again). */
+/* The entry of the traced page at addr is neither armed by us nor
+ * restored by us: its area was torn down behind our back (mt_entry.c), an
+ * access there is not to the device. A page not armed any more (level 0:
+ * restored by a teardown under way, disarmed) still is the device's. */
+bool mtk_page_gone(struct mtk_region *r, unsigned long addr)
+{
+	unsigned int i = mtk_page_idx(r, addr);
+	u8 level = READ_ONCE(r->level[i]);
+
+	return level && mtk_entry_state(r->ptep[i], level, r->saved[i]) == MTK_E_GONE;
+}
+
+/* Make armed page i present (mt_entry.c): false if it is not armed, or its
+ * entry is no longer ours (the area was torn down: never map it again). */
 static bool mtk_page_present(struct mtk_region *r, unsigned int i)
 {
-	if (READ_ONCE(r->torn) || !r->level[i])
-		return false;
-	return mtk_entry_restore_saved(r->ptep[i], r->level[i], r->saved[i]);
+	u8 level = READ_ONCE(r->level[i]);
+
+	return level && mtk_entry_restore_saved(r->ptep[i], level, r->saved[i]);
 }
 
 /* An instruction we cannot emulate, and cannot single-step (NMI, or nested
@@ -94,6 +108,21 @@ struct mtk_step {
 };
 static DEFINE_PER_CPU(struct mtk_step, mtk_step);
 
+/* Another CPU that touched the page natively while it was present for a
+ * step may keep its entry in its TLB: flush every CPU's soon after (from a
+ * work item: the #DB cannot send IPIs), so that untraced window is short. */
+static void mtk_step_flush_fn(struct work_struct *w)
+{
+	mtk_flush_all();
+}
+static DECLARE_WORK(mtk_step_flush_work, mtk_step_flush_fn);
+
+static void mtk_step_flush_irq(struct irq_work *w)
+{
+	schedule_work(&mtk_step_flush_work);
+}
+static DEFINE_IRQ_WORK(mtk_step_flush_iw, mtk_step_flush_irq);
+
 /* The step is over (regs: the context that stepped, to get its TF and IF
  * back; NULL if it is not to be resumed: an oops). */
 static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
@@ -104,6 +133,8 @@ static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
 	/* Armed again, unless its area went away during the step. */
 	mtk_entry_rearm(r->ptep[i], r->level[i], r->saved[i]);
 	asm volatile("invlpg (%0)" : : "r"(s->addr) : "memory");
+	irq_work_queue(&mtk_step_flush_iw);
+	pagefault_enable();
 	if (regs)
 		regs->flags = (regs->flags & ~(X86_EFLAGS_TF | X86_EFLAGS_IF)) | s->flags;
 	s->phase = 0;
@@ -159,7 +190,11 @@ bool mtk_die_on;
  * take with interrupts off and the order lock held, and sleep in. */
 bool mtk_step_allowed(struct pt_regs *regs)
 {
-	return mtk_die_on && !((regs->flags & X86_EFLAGS_AC) && boot_cpu_has(X86_FEATURE_SMAP));
+	/* TIF_BLOCKSTEP: DEBUGCTL.BTF may be set in kernel mode too (the
+	 * task's own block-stepping): TF would trap at the next branch, not
+	 * after one instruction. */
+	return mtk_die_on && !test_thread_flag(TIF_BLOCKSTEP) &&
+	       !((regs->flags & X86_EFLAGS_AC) && boot_cpu_has(X86_FEATURE_SMAP));
 }
 
 /* Set up the step of the instruction at regs->ip (order lock held:
@@ -181,6 +216,11 @@ bool mtk_step_begin(struct mtk_region *r, unsigned long addr,
 	s->flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
 	s->phase = via_stub ? 1 : 2;
 	regs->flags = (regs->flags & ~X86_EFLAGS_IF) | X86_EFLAGS_TF;
+	/* A user page the instruction touches (a CPU without SMAP lets any
+	 * kernel code do it, AC or not) must not be paged in by a sleeping
+	 * fault while the order lock is held: such a fault goes to the
+	 * exception fixup instead. Until mtk_step_finish(), same task. */
+	pagefault_disable();
 	return true;
 }
 
@@ -204,4 +244,6 @@ void mtk_step_exit(void)
 		unregister_die_notifier(&mtk_die_nb);
 		mtk_die_on = false;
 	}
+	irq_work_sync(&mtk_step_flush_iw);
+	flush_work(&mtk_step_flush_work);
 }

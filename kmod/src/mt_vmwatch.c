@@ -23,7 +23,7 @@
 #include <linux/module.h>
 #include "mt_kmod.h"
 
-#define MTK_RM_RING 64
+#define MTK_RM_RING 1024
 
 static unsigned long mtk_rm_ring[MTK_RM_RING];
 static atomic_long_t mtk_rm_seq = ATOMIC_LONG_INIT(0);
@@ -44,6 +44,10 @@ unsigned long mtk_vmwatch_seq(void)
 	return atomic_long_read(&mtk_rm_seq);
 }
 
+static bool test_vmwatch_guess;
+module_param(test_vmwatch_guess, bool, 0400);
+MODULE_PARM_DESC(test_vmwatch_guess, "testing only: every mapping the page-table walk arms counts as removed meanwhile, as after more removals than the ring holds");
+
 /*
  * Whether an area holding [virt, virt+size) (starting at start) began to
  * be removed after seq `seen`. Too many removals to tell: yes (the caller
@@ -59,7 +63,7 @@ bool mtk_vmwatch_removed_since(unsigned long seen, unsigned long start, unsigned
 	 * armed) before calling, or the sequence read here counts the hit. */
 	smp_mb();
 	now = mtk_vmwatch_seq();
-	if (now - seen >= MTK_RM_RING)
+	if (now - seen >= MTK_RM_RING || test_vmwatch_guess)
 		return true;
 	for (s = seen + 1; s <= now; s++) {
 		unsigned long a = READ_ONCE(mtk_rm_ring[s % MTK_RM_RING]);

@@ -164,18 +164,34 @@ static void mtk_faulted_count(unsigned long ip, unsigned long uaddr)
 	struct mtk_faulted *f = mtk_faulted_find(ip, uaddr);
 	u64 now = local_clock();
 
+	unsigned int tries = 1;
+
+	/* Counted again on this CPU's slot (where the retry most likely
+	 * completes: mtk_wait_done()). */
 	if (f) {
-		WRITE_ONCE(f->tries, now - READ_ONCE(f->last) < MTK_FAULT_IN_NS ? f->tries + 1 : 1);
-		WRITE_ONCE(f->last, now);
-		return;
+		if (now - READ_ONCE(f->last) < MTK_FAULT_IN_NS)
+			tries = READ_ONCE(f->tries) + 1;
+		WRITE_ONCE(f->task, NULL);
 	}
 	f = this_cpu_ptr(&mtk_faulted);
 	WRITE_ONCE(f->task, NULL);
 	WRITE_ONCE(f->ip, ip);
 	WRITE_ONCE(f->uaddr, uaddr);
 	WRITE_ONCE(f->last, now);
-	WRITE_ONCE(f->tries, 1);
+	WRITE_ONCE(f->tries, tries);
 	WRITE_ONCE(f->task, current);
+}
+
+/* Fault path: the instruction at ip completed. A fault-in it needed is
+ * forgotten (this CPU's slot; the common case: the retry after the page-in
+ * runs where the page-in was counted), so that tries count only retries
+ * that keep failing. */
+void mtk_wait_done(unsigned long ip)
+{
+	struct mtk_faulted *f = this_cpu_ptr(&mtk_faulted);
+
+	if (unlikely(READ_ONCE(f->task) == current) && READ_ONCE(f->ip) == ip)
+		WRITE_ONCE(f->task, NULL);
 }
 
 /* Fault path: may this fault be sent to wait at all? (The rest of the

@@ -8,6 +8,8 @@
 #     next vmalloc() there WARN).
 #   unwatched: late without the remove_vm_area watch (test_vmwatch_off=):
 #     only the armed entry's compare-and-exchange keeps the saved entry out.
+#   guess: a walked mapping wrongly guessed removed stays usable, traced
+#     until its teardown (test_vmwatch_guess=, test_torn_delay_ms=).
 #   mapids: map ids start near their 16-bit end (test_map_id_base=): 20
 #     mappings made and gone while one stays live.
 set -e
@@ -47,6 +49,25 @@ phase late vunmap after
 # recording ends, after the kernel cleared its entries.
 insmod "$K/mmiotap.ko" test_vmwatch_off=1
 phase unwatched vunmap after
+rmmod mmiotap
+# guess: the walk cannot tell whether the mapping's area was removed while
+# it armed it (test_vmwatch_guess=: as after more removals than its ring
+# holds), so the region is marked torn and torn down by a work item, here
+# 3 s later (test_torn_delay_ms=). Meanwhile the mapping is live and its
+# entries armed: the driver's read is emulated and recorded (before: the
+# fault path disowned torn regions, and the read oopsed).
+insmod "$K/mmiotap.ko" test_vmwatch_guess=1 test_torn_delay_ms=3000
+insmod "$K/mtk_trusttest.ko" vmap=1
+"$MMIOTAP" kernel record --pci "$iv,bar=2" -o "$VM_RESULTS/guess.trace" 2>"$VM_RESULTS/guess.err" &
+rec=$!
+armed || vm_die "guess: the ioremap_prot mapping was not armed"
+echo touch >$P
+sleep 4
+kill -INT $rec
+wait $rec || vm_die "guess: the recorder failed: $(cat "$VM_RESULTS/guess.err")"
+echo touch >$P
+echo vunmap >$P
+rmmod mtk_trusttest
 rmmod mmiotap
 # map ids near the wrap (an older module without the parameter: plain)
 insmod "$K/mmiotap.ko" test_map_id_base=65530 2>/dev/null || insmod "$K/mmiotap.ko"
