@@ -9,7 +9,8 @@
 # recording must still work and the module unload.
 set -u
 . "$VM_LIB"
-echo 4 >/proc/sys/kernel/printk
+# 5: warnings and the backtraces of kernel reports (printed at the default level)
+echo 5 >/proc/sys/kernel/printk
 edu=$(vm_pci_find 1234 11e8)
 iv=$(vm_pci_find 1af4 1110)
 set -- $(vm_bar "$edu" 0)

@@ -393,7 +393,10 @@ static int tt_churn_fn(void *unused)
 
 			if (p) {
 				readl(p);
-				writel((u32)rounds, p + 4);
+				/* edu's DMA source address: inert without a
+				 * command (not the liveness register, which
+				 * mtk_edutest checks at the same time) */
+				writel((u32)rounds, p + 0x80);
 				pci_iounmap(edu, p);
 			}
 		}
