@@ -13,6 +13,13 @@
  *              finishes) or siglongjmps. Prints the accesses the device
  *              sees ("R|W WIDTH OFFSET VALUE"): the faulting element's read
  *              happens twice, as on the CPU.
+ *   denied     REP MOVSB of 16 bytes across two traced mappings of the
+ *              device, the second one read-only: 8 stores made, the 9th
+ *              refused. The program's SIGSEGV handler sees SEGV_ACCERR at the
+ *              refused byte with RCX/RSI/RDI after the 8 done, makes the page
+ *              writable and returns: the copy goes on from there, each store
+ *              reaches the device once. Prints the accesses (offsets in
+ *              each mapping's MAP).
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   sigbus     the device is a file (memfd) truncated under the program:
@@ -270,6 +277,44 @@ static int sigbus_nohandler(void)
 	return dev[4096];
 }
 
+static int denied(void)
+{
+	struct sigaction sa;
+	uint8_t src[16], back[16];
+	volatile int bad = 0;
+	int fd = memfd_create("mt-e2e", 0);
+	char *a, *b;
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0)
+		return 99;
+	/* two traced mappings, side by side: page 0 writable, page 1 not */
+	a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED)
+		return 99;
+	b = mmap(a + 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 4096);
+	if (b != a + 4096)
+		return 99;
+	for (unsigned i = 0; i < 16; i++)
+		src[i] = (uint8_t)(0xc0 + i);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	got.fix = b;
+	got.fix_prot = PROT_READ | PROT_WRITE;
+	rep_movsb(b - 8, src, 16);
+	bad |= check("into a read-only mapping", b, SEGV_ACCERR, 8, (uint64_t)(uintptr_t)(src + 8),
+		     (uint64_t)(uintptr_t)b);
+	/* the file's bytes through read(), which the tracer does not see */
+	bad |= pread(fd, back, 16, 4096 - 8) != 16 || memcmp(back, src, 16) != 0;
+	/* offsets in each MAP (a memfd has no physical address) */
+	for (unsigned i = 0; i < 16; i++)
+		printf("W 1 0x%x 0x%x\n", i < 8 ? 4096 - 8 + i : i - 8, src[i]);
+	if (bad)
+		fprintf(stderr, "denied: wrong state or bytes\n");
+	return bad;
+}
+
 static int nohandler(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -492,6 +537,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(m, "faults"))
 		return faults();
+	if (!strcmp(m, "denied"))
+		return denied();
 	if (!strcmp(m, "nohandler"))
 		return nohandler();
 	if (!strcmp(m, "sigbus"))
@@ -510,6 +557,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|denied|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -5,6 +5,10 @@
 #     registers (REP MOVSB: RCX/RSI/RDI at the faulting element), and the
 #     device sees the faulting element's read again when the handler
 #     resumes the copy, as on the CPU; without a handler it dies of SIGSEGV;
+#     a REP MOVSB refused part-way by the program's own protection of a
+#     traced mapping (read-only) reaches the handler with the elements done
+#     (RCX/RSI/RDI past them, si_addr at the refused byte), and once the
+#     handler makes it writable each store reaches the device once;
 #  1b. the device file truncated under the program: a load, a store and a
 #     REP MOVSB on the lost page reach the program's SIGBUS handler at its
 #     own address (REP: the elements done), the earlier accesses are in the
@@ -43,10 +47,17 @@ for be in preload ptrace; do
 	rw "$W/faults-$be.trace" >"$W/faults-$be.act"
 	diff -u "$W/faults-$be.exp" "$W/faults-$be.act" >"$W/faults-$be.diff" ||
 		{ head -30 "$W/faults-$be.diff"; bad "$be: faults: device accesses differ from the CPU's"; }
+	timeout -k 5 60 "$M" record "${T[@]}" "${X[@]}" -o "$W/denied-$be.trace" -- "$P" denied \
+		>"$W/denied-$be.exp" 2>"$W/denied-$be.err"
+	rc=$?
+	[ $rc = 0 ] || { cat "$W/denied-$be.err"; bad "$be: denied: exit $rc (want 0: the handler saw the state after the stores done)"; }
+	rw "$W/denied-$be.trace" >"$W/denied-$be.act"
+	diff -u "$W/denied-$be.exp" "$W/denied-$be.act" >"$W/denied-$be.diff" ||
+		{ head -30 "$W/denied-$be.diff"; bad "$be: denied: device stores differ from the CPU's (each once)"; }
 	(timeout -k 5 20 "$M" record "${T[@]}" "${X[@]}" -o "$W/nh-$be.trace" -- "$P" nohandler) 2>/dev/null
 	rc=$?
 	[ $rc = 139 ] || bad "$be: nohandler: exit $rc, want 139 (SIGSEGV)"
-	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), no handler: SIGSEGV"
+	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), refused part-way, no handler: SIGSEGV"
 done
 
 # 1b.
