@@ -26,6 +26,9 @@
 #  4. record ends when the program exits, though a descendant keeps
 #     touching the device;
 #  5. SIGTERM ends record, trace flushed, even if the program ignores it;
+#  5b. a signal while record sets up (after the ring is made, while the
+#     trace file is opened) ends it without a stale ring or a headerless
+#     trace file (before: both left behind);
 #  6. trace files are 0600 and never written through a symbolic link;
 #  7. mmiotap mark never uses a ring file that others may write.
 . tests/e2e/lib.sh
@@ -135,6 +138,26 @@ kill -9 "$(cat "$W/term.pid")" 2>/dev/null
 n=$(rw "$W/term.trace" | wc -l)
 [ "$n" -gt 0 ] || bad "SIGTERM: the trace is empty or unreadable"
 ok "SIGTERM ended record with $n accesses written"
+
+# 5b. (both backends) a signal while record sets up (slow_open.so holds
+# the trace file's open 500 ms, after the ring was made)
+gcc -shared -fPIC -O2 $CFLAGS_E2E -o "$W/slow_open.so" tests/e2e/slow_open.c -ldl || fail build
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	LD_PRELOAD=$W/slow_open.so "$M" record "${T[@]}" "${X[@]}" -o "$W/setup-$be.trace" -- \
+		"$P" churn 10 >/dev/null 2>"$W/setup-$be.err" &
+	rec=$!
+	for _ in $(seq 200); do grep -q waiting "$W/setup-$be.err" && break; sleep 0.02; done
+	kill -TERM $rec
+	wait $rec
+	rc=$?
+	[ $rc = 143 ] || bad "$be: SIGTERM during setup: exit $rc, want 143 (SIGTERM)"
+	[ -e /dev/shm/mmiotap-$rec.ring ] && { rm -f /dev/shm/mmiotap-$rec.ring; bad "$be: SIGTERM during setup left its ring behind"; }
+	[ -s "$W/setup-$be.trace" ] && "$M" dump "$W/setup-$be.trace" >/dev/null ||
+		bad "$be: SIGTERM during setup left a trace file without its header"
+	grep -q 'nothing recorded' "$W/setup-$be.err" || bad "$be: SIGTERM during setup: $(cat "$W/setup-$be.err")"
+	ok "$be: SIGTERM during setup: no ring left, trace file whole"
+done
 
 # 6.
 echo keep >"$W/victim"
