@@ -282,11 +282,29 @@ static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t
 	mt_ring_put(mt_ring, &u.ev);
 }
 
+/* Whether a live region's MAP has id's number in the trace (its low 16
+ * bits: record_conv.c). */
+static int map_id16_live(uint32_t id)
+{
+	for (int i = 0; i < mt_nregions; i++)
+		if (mt_regions[i].used && mt_regions[i].map_id &&
+		    (uint16_t)mt_regions[i].map_id == (uint16_t)id)
+			return 1;
+	return 0;
+}
+
+/* The next map id (lock held): the trace has 16 bits of it, so once the
+ * counter wraps the numbers of this process's live mappings (inherited
+ * ones too) are skipped, and 0 (not recorded). At most MT_MAX_REGIONS are
+ * live: the search ends. Other processes' live ids are not known here. */
 static uint32_t new_map_id(void)
 {
 	static uint32_t local;
-	uint32_t id = mt_ring ? ++mt_ring->h->next_map_id : ++local;
-	return id & 0xffff ? id : new_map_id();
+	for (;;) {
+		uint32_t id = mt_ring ? ++mt_ring->h->next_map_id : ++local;
+		if ((id & 0xffff) && !map_id16_live(id))
+			return id;
+	}
 }
 
 /* ---- traced files --------------------------------------------------------------- */

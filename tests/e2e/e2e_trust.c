@@ -20,6 +20,10 @@
  *              writable and returns: the copy goes on from there, each store
  *              reaches the device once. Prints the accesses (offsets in
  *              each mapping's MAP).
+ *   mapids N   maps the device once, then maps and unmaps another page of
+ *              it N times (default 70000: the 16-bit map ids wrap), then
+ *              touches the first mapping again: its MAP's id must never be
+ *              given to another. Prints the two accesses.
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   sigbus     the device is a file (memfd) truncated under the program:
@@ -315,6 +319,27 @@ static int denied(void)
 	return bad;
 }
 
+static int mapids(long n)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	volatile uint8_t *a;
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0)
+		return 99;
+	a = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED)
+		return 99;
+	a[0] = 0x5a;
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+		if (p == MAP_FAILED || munmap(p, 4096))
+			return 99;
+	}
+	a[1] = 0xa5;
+	printf("W 1 0x0 0x5a\nW 1 0x1 0xa5\n");
+	return 0;
+}
+
 static int nohandler(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -539,6 +564,8 @@ int main(int argc, char **argv)
 		return faults();
 	if (!strcmp(m, "denied"))
 		return denied();
+	if (!strcmp(m, "mapids"))
+		return mapids(argc > 2 ? atol(argv[2]) : 70000);
 	if (!strcmp(m, "nohandler"))
 		return nohandler();
 	if (!strcmp(m, "sigbus"))
@@ -557,6 +584,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|denied|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -17,6 +17,9 @@
 #  1c. a SIGSEGV sent with tgkill while the thread is inside the runtime's
 #     handler (a delay rule keeps it there) reaches the program's handler
 #     after the runtime's returned, interrupting the program's own code;
+#  1d. 66000 mmap/munmap pairs while one mapping stays: the 16-bit map ids
+#     wrap and skip the live one's (before: its later accesses were given
+#     to the newest MAP with its number);
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
 #     touches the device, does not deadlock; nor with handlers registered
 #     before the runtime's (a library's) that munmap and touch the device
@@ -89,6 +92,19 @@ timeout -k 5 60 "$M" record "${T[@]}" --inject 'off=8,dir=w,delay=20ms' -o "$W/r
 rc=$?
 [ $rc = 0 ] || bad "a signal sent during an emulation was delivered inside the runtime: $(cat "$W/resend.out")"
 ok "signals sent during an emulation reach the program's code: $(cat "$W/resend.out")"
+
+# 1d. (both backends) 16-bit map ids wrap: a live mapping's is never reused
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/mapids-$be.trace" -- "$P" mapids 66000 \
+		>"$W/mapids-$be.exp" 2>"$W/mapids-$be.err"
+	rc=$?
+	[ $rc = 0 ] || bad "$be: mapids: exit $rc: $(cat "$W/mapids-$be.err")"
+	rw "$W/mapids-$be.trace" >"$W/mapids-$be.act"
+	diff -u "$W/mapids-$be.exp" "$W/mapids-$be.act" ||
+		bad "$be: mapids: an access of the live mapping went to another MAP (its id reused)"
+	ok "$be: 66000 maps and unmaps, the live mapping's id never reused"
+done
 
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
