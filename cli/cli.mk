@@ -21,3 +21,7 @@ $(BUILD)/tests/unit/cli_reap: $(BUILD)/tests/unit/cli_reap.o $(BUILD)/cli/reap.o
 $(BUILD)/tests/unit/cli_%.o: ALL_CFLAGS += -Icli
 ALL_TARGETS += $(BUILD)/tests/unit/cli_reap
 CHECK_UNIT += $(BUILD)/tests/unit/cli_reap
+$(BUILD)/tests/unit/cli_kdrain: $(BUILD)/tests/unit/cli_kdrain.o $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+ALL_TARGETS += $(BUILD)/tests/unit/cli_kdrain
+CHECK_UNIT += $(BUILD)/tests/unit/cli_kdrain
