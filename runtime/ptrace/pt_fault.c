@@ -276,11 +276,23 @@ static void unknown(struct pt_task *t, uint64_t fa, uint64_t rip, int rc, unsign
 	step_native(t, fa);
 }
 
+/* A SIGSEGV on a traced page whose region was cut since (pt_gone.c): the
+ * instruction runs again, without the signal. */
+static int gone_fault(struct pt_task *t)
+{
+	siginfo_t si;
+	if (!t->mm || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || si.si_code != SEGV_ACCERR ||
+	    !pt_region_retry(t, (uint64_t)(uintptr_t)si.si_addr))
+		return 0;
+	pt_resume(t, 0);
+	return 1;
+}
+
 int pt_handle_fault(struct pt_task *t)
 {
 	uint64_t fa;
 	if (!traced_fault(t, &fa))
-		return 0;
+		return gone_fault(t);
 	pt.st.faults++;
 	struct user_regs_struct u;
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &u) < 0)

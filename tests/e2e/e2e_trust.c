@@ -24,6 +24,12 @@
  *              it N times (default 70000: the 16-bit map ids wrap), then
  *              touches the first mapping again: its MAP's id must never be
  *              given to another. Prints the two accesses.
+ *   vanish N   a thread reads one address all the time while another
+ *              replaces the mapping there (mmap MAP_FIXED), by the device
+ *              and by anonymous memory in turn, N times: the address is
+ *              always readable, the program must never get SIGSEGV. Then
+ *              the address becomes the program's own PROT_NONE page: a
+ *              read there reaches its handler once (SEGV_ACCERR).
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   sigbus     the device is a file (memfd) truncated under the program:
@@ -340,6 +346,76 @@ static int mapids(long n)
 	return 0;
 }
 
+static volatile uint32_t *vanish_at;
+static volatile int vanish_stop;
+
+static void *vanish_reader(void *arg)
+{
+	unsigned long *n = arg;
+
+	while (!vanish_stop) {
+		(void)*vanish_at;
+		++*n;
+	}
+	return NULL;
+}
+
+/* The address, once traced, now the program's own PROT_NONE page: its
+ * fault is the program's (once), not retried forever. */
+static int vanish_then_fault(char *p)
+{
+	struct sigaction sa;
+
+	if (mmap(p, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != p)
+		return 99;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	memset(&got, 0, sizeof(got));
+	if (!sigsetjmp(jb, 1))
+		(void)*(volatile char *)p;
+	if (got.hits != 1 || got.addr != p || got.code != SEGV_ACCERR) {
+		fprintf(stderr, "vanish: the program's own fault: %d hits at %p code %d\n", got.hits,
+			got.addr, got.code);
+		return 1;
+	}
+	return 0;
+}
+
+/* A thread reads one address all the time; the other replaces the
+ * mapping there, in one mmap(MAP_FIXED) each time, by the device and by
+ * anonymous memory in turn: the address is always readable, as it is
+ * without the tracer. A read that faulted on the traced page just before
+ * it was replaced must not become the program's SIGSEGV. */
+static int vanish(long n)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	unsigned long reads = 0;
+	pthread_t th;
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, 4096) < 0)
+		return 99;
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 99;
+	vanish_at = (volatile uint32_t *)p;
+	pthread_create(&th, NULL, vanish_reader, &reads);
+	for (long i = 0; i < n; i++) {
+		int dev_turn = i & 1;
+		void *q = dev_turn ? mmap(p, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0)
+				   : mmap(p, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					  -1, 0);
+		if (q != p)
+			return 99;
+	}
+	vanish_stop = 1;
+	pthread_join(th, NULL);
+	printf("vanish: %ld replacements, %lu reads\n", n, reads);
+	return vanish_then_fault(p);
+}
+
 static int nohandler(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -566,6 +642,8 @@ int main(int argc, char **argv)
 		return denied();
 	if (!strcmp(m, "mapids"))
 		return mapids(argc > 2 ? atol(argv[2]) : 70000);
+	if (!strcmp(m, "vanish"))
+		return vanish(argc > 2 ? atol(argv[2]) : 20000);
 	if (!strcmp(m, "nohandler"))
 		return nohandler();
 	if (!strcmp(m, "sigbus"))
@@ -584,6 +662,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|vanish [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

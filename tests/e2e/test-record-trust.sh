@@ -20,6 +20,11 @@
 #  1d. 66000 mmap/munmap pairs while one mapping stays: the 16-bit map ids
 #     wrap and skip the live one's (before: its later accesses were given
 #     to the newest MAP with its number);
+#  1e. a thread reads an address while another replaces the mapping there
+#     (mmap MAP_FIXED: the device, anonymous memory, in turn): a read that
+#     faulted on the traced page just before it was replaced runs again
+#     instead of becoming the program's SIGSEGV (before: killed); the
+#     program's own PROT_NONE page there still gives it its SIGSEGV once;
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
 #     touches the device, does not deadlock; nor with handlers registered
 #     before the runtime's (a library's) that munmap and touch the device
@@ -104,6 +109,17 @@ for be in preload ptrace; do
 	diff -u "$W/mapids-$be.exp" "$W/mapids-$be.act" ||
 		bad "$be: mapids: an access of the live mapping went to another MAP (its id reused)"
 	ok "$be: 66000 maps and unmaps, the live mapping's id never reused"
+done
+
+# 1e. (both backends) a mapping replaced while a fault on it waits
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	n=20000; [ $be = ptrace ] && n=5000
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/vanish-$be.trace" -- "$P" vanish $n \
+		>"$W/vanish-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] || bad "$be: vanish: exit $rc (139: a fault on a mapping replaced meanwhile became the program's SIGSEGV): $(cat "$W/vanish-$be.out")"
+	ok "$be: $n mappings replaced under a reading thread, no spurious SIGSEGV; the program's own fault there still reaches it"
 done
 
 # 2.
