@@ -176,6 +176,8 @@ ok "SIGTERM ended record with $n accesses written"
 gcc -shared -fPIC -O2 $CFLAGS_E2E -o "$W/slow_open.so" tests/e2e/slow_open.c -ldl || fail build
 for be in preload ptrace; do
 	X=(); [ $be = ptrace ] && X=(--ptrace)
+	# (an ASan build of mmiotap would refuse a library preloaded before ASan's)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
 	LD_PRELOAD=$W/slow_open.so "$M" record "${T[@]}" "${X[@]}" -o "$W/setup-$be.trace" -- \
 		"$P" churn 10 >/dev/null 2>"$W/setup-$be.err" &
 	rec=$!
