@@ -435,6 +435,9 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 		return -1;
 	child_pid = fork();
 	if (child_pid == 0) {
+		/* the terminal's signal must reach PROG, not our handler */
+		for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
+			signal(end_sigs[i], SIG_DFL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pfd[0]);
 		exec_preloaded(o, lib, r->ring_path, pfd[1]);
