@@ -456,6 +456,10 @@ static void *rs_storer(void *arg)
 		__atomic_store_n(&rs_phase, i + 1, __ATOMIC_SEQ_CST);
 		dev[8] = (uint8_t)i;
 	}
+	/* alive until the last signal came (a late one would find no thread),
+	 * spinning in the program's text (a bounded spin: ~1 s) */
+	for (long k = 0; rs_hits < n && k < 1000000000L; k++)
+		;
 	return NULL;
 }
 
@@ -475,6 +479,11 @@ static int resend(int n)
 			;
 		usleep(5000); /* inside the store's delay */
 		tgkill(getpid(), rs_tid, SIGSEGV);
+		/* the next only once this one was handled: two sent while the
+		 * thread is in one handler are one pending signal (a late
+		 * sender on a loaded machine did that) */
+		for (int ms = 0; ms < 2000 && rs_hits < i; ms++)
+			usleep(1000);
 	}
 	pthread_join(th, NULL);
 	printf("resend: %d signals, %d handled, %d outside the program (last at %p)\n", n,
