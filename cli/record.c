@@ -426,13 +426,14 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	mem.tf = join_lines(o->globs, o->nglobs);
 	mem.inj = join_lines(o->rules, o->nrules);
 	int pfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		perror("mmiotap record: pipe");
-		return -1;
-	}
 	sigset_t old;
 	if (fork_begin(&old))
 		return -1;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fork_end(&old);
+		perror("mmiotap record: pipe");
+		return -1;
+	}
 	child_pid = fork();
 	if (child_pid == 0) {
 		/* the terminal's signal must reach PROG, not our handler */
