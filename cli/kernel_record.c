@@ -189,11 +189,41 @@ static void catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Fork and exec CMD. The ending signals are blocked across the fork: the
+ * child sets them back to default before it unblocks them (one there
+ * reaches CMD, not our handler), and one that came meanwhile was sent
+ * before CMD existed, so the loop passes it on. */
+static pid_t spawn(char **cmd)
+{
+	sigset_t s, old;
+	pid_t child;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	child = fork();
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (child < 0)
+		perror_msg_and_die("fork");
+	if (got_signal)
+		signal_from_tty = 0;
+	return child;
+}
+
 /* START, then CMD (if any); returns its pid or -1. */
 static pid_t start(int fd, char **cmd)
 {
-	pid_t child;
-
 	if (ioctl(fd, MMIOTAP_KIOC_START)) {
 		if (errno == EBUSY)
 			mt_kdev_die_busy(fd);
@@ -203,18 +233,7 @@ static pid_t start(int fd, char **cmd)
 	}
 	if (!cmd)
 		return -1;
-	child = fork();
-	if (child < 0)
-		perror_msg_and_die("fork");
-	if (child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	return child;
+	return spawn(cmd);
 }
 
 /*
