@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 /* "mmiotap" or "mmiotap dump" once a subcommand runs (set by main.c). */
 extern const char *mt_cli_prog;
@@ -41,6 +42,12 @@ int mt_cli_parse_u64(const char *s, uint64_t *v);
 int mt_cli_parse_size(const char *s, uint64_t *v);
 /* Open FILE for reading, "-" is stdin; dies with a clear message. */
 int mt_cli_open_input(const char *path);
+
+/* Reap child pid (wait status in *status): 0 if it ended within grace_ms;
+ * else it is SIGKILLed: 1 once reaped, -1 if it still was not after
+ * MT_CLI_REAP_KILL_MS more (stuck in the kernel; left behind). cli/reap.c */
+#define MT_CLI_REAP_KILL_MS 5000
+int mt_cli_reap_bounded(pid_t pid, int grace_ms, int *status);
 
 /* Version string, e.g. "0.1". */
 extern const char mt_cli_version[];

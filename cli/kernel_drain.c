@@ -10,8 +10,10 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 
@@ -213,39 +215,76 @@ static int recbuf_room(struct recbuf *b, size_t want)
 	return 0;
 }
 
-/* Read everything the module has now into b. */
+/* One read() into b, of at most max records: how many came (0: the
+ * module has none now), or -errno. */
+static ssize_t read_some(struct drain *d, struct recbuf *b, size_t max)
+{
+	size_t want = max < 4096 ? max : 4096;
+	ssize_t n;
+
+	if (recbuf_room(b, want))
+		return -ENOMEM;
+	if (max > b->cap - b->n)
+		max = b->cap - b->n;
+	do
+		n = read(d->fd, b->v + b->n, max * sizeof(*b->v));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	b->n += (size_t)n / sizeof(*b->v);
+	return n / (ssize_t)sizeof(*b->v);
+}
+
+/* Read everything the module has now into b (the main thread). */
 static int read_all(struct drain *d, struct recbuf *b)
 {
-	for (;;) {
-		ssize_t n;
+	ssize_t n;
 
-		if (recbuf_room(b, 4096))
-			return -ENOMEM;
-		n = read(d->fd, b->v + b->n, (b->cap - b->n) * sizeof(*b->v));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return 0;
-		b->n += (size_t)n / sizeof(*b->v);
-	}
+	while ((n = read_some(d, b, SIZE_MAX)) > 0)
+		;
+	return n < 0 ? (int)n : 0;
 }
 
 struct kreader {
 	struct drain *d;
 	int cpu;
 	pthread_t th;
-	pthread_mutex_t lock;       /* held across read() and the append */
+	pthread_mutex_t lock;       /* held across one read() and its append */
 	struct recbuf got;
 	int err;
 };
+
+/* Records a reader holds before it waits for the main thread to take
+ * them (each round, every 50 ms): its memory stays bounded. */
+static size_t reader_cap(const struct drain *d)
+{
+	return d->reader_cap ? d->reader_cap : MT_KREADER_CAP;
+}
+
+/* One read() into r's store, under its lock (gather() takes the store
+ * between two reads, never during one). 1 when the store is full. */
+static int reader_step(struct kreader *r)
+{
+	size_t cap = reader_cap(r->d);
+	int full;
+
+	pthread_mutex_lock(&r->lock);
+	full = r->got.n >= cap;
+	if (!full) {
+		ssize_t n = read_some(r->d, &r->got, cap - r->got.n);
+
+		if (n < 0)
+			r->err = (int)n;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return full;
+}
 
 static void *reader_main(void *p)
 {
 	struct kreader *r = p;
 	struct drain *d = r->d;
+	struct timespec full_wait = { 0, 10 * 1000000L };
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
@@ -256,9 +295,8 @@ static void *reader_main(void *p)
 
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
-		pthread_mutex_lock(&r->lock);
-		r->err = read_all(d, &r->got);
-		pthread_mutex_unlock(&r->lock);
+		if (reader_step(r))
+			nanosleep(&full_wait, NULL);
 	}
 	return NULL;
 }

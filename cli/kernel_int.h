@@ -26,6 +26,9 @@ struct recbuf {
 };
 
 #define MT_KREADERS_MAX 64
+/* Records one reader thread stores before the main thread writes them out
+ * (kernel_drain.c; 1M records: 64 MiB). */
+#define MT_KREADER_CAP (1u << 20)
 
 struct kreader;
 
@@ -38,6 +41,7 @@ struct drain {
 	 * waits for another, and reading never waits for the conversion. */
 	struct kreader *readers[MT_KREADERS_MAX];
 	int nreaders;
+	size_t reader_cap;          /* 0: MT_KREADER_CAP (tests set less) */
 	volatile int stop;
 	struct recbuf work;         /* the main thread's: sorted, written */
 	struct map_ent maps[65536];

@@ -43,7 +43,7 @@ struct krec_opts {
 	char **cmd;             /* NULL: until a signal or `kernel stop` */
 };
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, signal_from_tty;
 
 static void sleep_ms(long ms)
 {
@@ -51,7 +51,15 @@ static void sleep_ms(long ms)
 
 	nanosleep(&ts, NULL);
 }
-static void on_signal(int sig) { got_signal = sig; }
+
+/* Noted; si_code > 0: the kernel sent it (the terminal's Ctrl-C, hangup),
+ * to CMD as well as to us. */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	got_signal = sig;
+	signal_from_tty = si->si_code > 0;
+}
 
 static void parse_rule(struct krec_opts *o, const char *s)
 {
@@ -174,17 +182,48 @@ static void catch_signals(void)
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/* Fork and exec CMD. The ending signals are blocked across the fork: the
+ * child sets them back to default before it unblocks them (one there
+ * reaches CMD, not our handler), and one that came meanwhile was sent
+ * before CMD existed, so the loop passes it on. */
+static pid_t spawn(char **cmd)
+{
+	sigset_t s, old;
+	pid_t child;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigprocmask(SIG_BLOCK, &s, &old);
+	child = fork();
+	if (child == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		execvp(cmd[0], cmd);
+		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (child < 0)
+		perror_msg_and_die("fork");
+	if (got_signal)
+		signal_from_tty = 0;
+	return child;
+}
+
 /* START, then CMD (if any); returns its pid or -1. */
 static pid_t start(int fd, char **cmd)
 {
-	pid_t child;
-
 	if (ioctl(fd, MMIOTAP_KIOC_START)) {
 		if (errno == EBUSY)
 			mt_kdev_die_busy(fd);
@@ -194,18 +233,7 @@ static pid_t start(int fd, char **cmd)
 	}
 	if (!cmd)
 		return -1;
-	child = fork();
-	if (child < 0)
-		perror_msg_and_die("fork");
-	if (child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		execvp(cmd[0], cmd);
-		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
-		_exit(127);
-	}
-	return child;
+	return spawn(cmd);
 }
 
 /*
@@ -229,7 +257,8 @@ static void record_loop(struct drain *d, pid_t *child, int *status)
 			return;
 		}
 		if (got_signal) {
-			if (*child > 0)
+			/* the terminal's reached CMD already: not twice */
+			if (*child > 0 && !signal_from_tty)
 				kill(*child, got_signal);
 			return;
 		}
@@ -237,6 +266,38 @@ static void record_loop(struct drain *d, pid_t *child, int *status)
 		 * writes them out every 50 ms. */
 		sleep_ms(50);
 	}
+}
+
+#define CHILD_GRACE_MS 2000
+
+/* CMD still runs after the recording ended: it has a signal already (ours,
+ * passed on, or the terminal's), else SIGTERM; reaped within
+ * CHILD_GRACE_MS, else SIGKILLed (cli/reap.c). Never waits forever. */
+static void end_child(pid_t child, const char *name, int *status)
+{
+	if (!got_signal)
+		kill(child, SIGTERM);
+	int rc = mt_cli_reap_bounded(child, CHILD_GRACE_MS, status);
+	if (rc > 0)
+		error_msg("%s (pid %d) did not end within %d ms: killed", name, (int)child,
+			  CHILD_GRACE_MS);
+	else if (rc < 0)
+		error_msg("%s (pid %d) does not die (stuck in the kernel?): left behind", name,
+			  (int)child);
+}
+
+/* A signal before START: nothing recorded, the trace file complete (no
+ * records), the session ended; then die of it as without us. */
+static void interrupted_before_start(struct drain *d, int loaded, const struct krec_opts *o)
+{
+	mt_writer_close(d->w);
+	close(d->fd);
+	if (loaded && !o->keep)
+		mt_kmod_unload();
+	error_msg("%s before the recording started: nothing recorded", strsignal(got_signal));
+	signal(got_signal, SIG_DFL);
+	raise(got_signal);
+	exit(128 + got_signal);
 }
 
 /* STOP, the last records, the trace closed; returns 0 or the write error. */
@@ -281,16 +342,17 @@ int mt_cli_kernel_record(int argc, char **argv)
 	loaded = mt_kmod_ensure(o.module);
 	d->fd = mt_kdev_open();
 	send_session(d->fd, &o);
+	catch_signals(); /* before the trace file is made */
 	d->w = open_output(o.out);
-	catch_signals();
+	if (got_signal)
+		interrupted_before_start(d, loaded, &o);
 	child = start(d->fd, o.cmd);
 	mt_kdrain_readers_start(d);
 	record_loop(d, &child, &status);
 	mt_kdrain_readers_stop(d);
 	rc = finish(d); /* takes what the stopped readers still hold */
 	if (child > 0)
-		while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-			;
+		end_child(child, o.cmd[0], &status);
 	close(d->fd);
 	if (loaded && !o.keep)
 		mt_kmod_unload();

@@ -63,6 +63,7 @@ static void usage(FILE *f)
 }
 
 static pid_t child_pid;      /* the program, until it is reaped (then 0) */
+static const int end_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 static volatile sig_atomic_t got_sig, sig_from_kernel;
 
 /* SIGINT, SIGQUIT, SIGTERM, SIGHUP while a preloaded PROG runs: noted; the
@@ -72,6 +73,21 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 	(void)uc;
 	got_sig = sig;
 	sig_from_kernel = si->si_code > 0; /* the terminal's: PROG got it too */
+}
+
+/* Installed before the ring and the trace file are made: SIGINT, SIGQUIT,
+ * SIGTERM and SIGHUP are noted from then on. Before the program runs one
+ * ends the recording cleanly (setup_interrupted()); while a preloaded
+ * PROG runs, see drain_while_running(). (The ptrace backend installs its
+ * own handlers: mt_record_ptrace_start.) */
+static void record_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
+		sigaction(end_sigs[i], &sa, NULL);
 }
 
 /* The preload library: --lib, $MMIOTAP_LIB, next to this executable, or
@@ -106,7 +122,7 @@ static char *find_lib(const char *opt)
 	return NULL;
 }
 
-static void reraise(int sig)
+static void __attribute__((noreturn)) reraise(int sig)
 {
 	struct rlimit rl = { 0, 0 };
 	setrlimit(RLIMIT_CORE, &rl); /* the program already dumped core if it could */
@@ -374,6 +390,35 @@ static void __attribute__((noreturn)) exec_preloaded(const struct rec_opts *o, c
 	_exit(127);
 }
 
+static void end_sigset(sigset_t *s)
+{
+	sigemptyset(s);
+	for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
+		sigaddset(s, end_sigs[i]);
+}
+
+/* Before the fork: the signals that end the recording are blocked, and
+ * one that came already ends it before there is a program (-1). */
+static int fork_begin(sigset_t *old)
+{
+	sigset_t s;
+	end_sigset(&s);
+	sigprocmask(SIG_BLOCK, &s, old);
+	if (!got_sig)
+		return 0;
+	sigprocmask(SIG_SETMASK, old, NULL);
+	return -1;
+}
+
+/* After it: one that came while they were blocked was sent before the
+ * program existed (the terminal's too): the drain loop passes it on. */
+static void fork_end(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+	if (got_sig)
+		sig_from_kernel = 0;
+}
+
 /* Fork and exec PROG with the preload runtime; an exec failure is
  * reported here (the child writes its errno into a pipe). */
 static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *lib)
@@ -381,18 +426,27 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	mem.tf = join_lines(o->globs, o->nglobs);
 	mem.inj = join_lines(o->rules, o->nrules);
 	int pfd[2];
+	sigset_t old;
+	if (fork_begin(&old))
+		return -1;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		fork_end(&old);
 		perror("mmiotap record: pipe");
 		return -1;
 	}
 	child_pid = fork();
+	if (child_pid == 0) {
+		/* the terminal's signal must reach PROG, not our handler */
+		for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
+			signal(end_sigs[i], SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(pfd[0]);
+		exec_preloaded(o, lib, r->ring_path, pfd[1]);
+	}
+	fork_end(&old);
 	if (child_pid < 0) {
 		perror("mmiotap record: fork");
 		return -1;
-	}
-	if (child_pid == 0) {
-		close(pfd[0]);
-		exec_preloaded(o, lib, r->ring_path, pfd[1]);
 	}
 	close(pfd[1]);
 	int exec_errno = 0;
@@ -403,28 +457,16 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	return 0;
 }
 
-/* While a preloaded PROG runs: SIGINT, SIGQUIT, SIGTERM and SIGHUP end the
- * recording (see drain_while_running()). (The ptrace backend installs its
- * own handlers: mt_record_ptrace_start.) */
-static void preload_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static int start_program(struct rec *r, const struct rec_opts *o, const char *lib)
 {
-	if (o->use_ptrace)
-		return start_ptrace(r, o);
-	if (spawn_preload(r, o, lib))
+	if (!o->use_ptrace)
+		return spawn_preload(r, o, lib);
+	if (got_sig)
 		return -1;
-	preload_signals();
+	if (start_ptrace(r, o))
+		return -1;
+	if (got_sig)
+		raise(got_sig); /* came before its own handlers: detach */
 	return 0;
 }
 
@@ -475,7 +517,7 @@ static int drain_while_running(struct rec *r, const struct rec_opts *o)
 		drain_round(r);
 		if (program_done(o, &status))
 			return status;
-		if (!sig && got_sig) {
+		if (!sig && got_sig && !o->use_ptrace) {
 			sig = got_sig;
 			if (!sig_from_kernel && child_pid > 0)
 				kill(child_pid, sig);
@@ -560,6 +602,17 @@ static void summary(const struct rec *r, const struct rec_opts *o)
 			(unsigned long long)r->rd.nbad, r->rd.nbad == 1 ? "" : "s");
 }
 
+/* A signal before the program ran: no ring left behind, the trace file
+ * complete (no records), then die of it as without us. */
+static void __attribute__((noreturn)) setup_interrupted(struct rec *r, const struct rec_opts *o)
+{
+	unlink(r->ring_path);
+	writer_close(&r->cv, o->out);
+	fprintf(stderr, "mmiotap record: %s before %s started: nothing recorded\n",
+		strsignal(got_sig), o->prog ? o->prog[0] : "the tracer");
+	reraise(got_sig);
+}
+
 /* Exit as the program did: its status, or its fatal signal again. */
 static int exit_like(int status)
 {
@@ -580,9 +633,12 @@ static int record_main(int argc, char **argv)
 		return 1;
 	}
 	static struct rec r; /* large (the conversion's map table) */
+	record_signals();
 	if (rec_setup(&r, &o))
 		return 1;
 	if (start_program(&r, &o, lib)) {
+		if (got_sig)
+			setup_interrupted(&r, &o);
 		unlink(r.ring_path);
 		return 1;
 	}

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "mmiotap/devfile.h"
+#include "mmiotap/emu.h"
 #include "mmiotap/inject.h"
 #include "mmiotap/rt_access.h"
 
@@ -150,14 +151,27 @@ static void put_event(struct mt_acc *a, const struct mt_acc_region *r, uint64_t 
 	a->ops->put(a->be, &u.ev);
 }
 
+static int allowed(const struct mt_acc_region *r, int is_write)
+{
+	return (r->prot & (is_write ? PROT_WRITE : PROT_READ)) != 0;
+}
+
+/* The program's protection refuses the traced byte at addr: the CPU
+ * faults there. */
+static int deny(struct mt_acc *a, uint64_t addr, int is_write)
+{
+	a->denied = 1;
+	a->fault_addr = addr;
+	a->fault_write = is_write;
+	return -EFAULT;
+}
+
 /* One piece inside a traced region. */
 static int traced(struct mt_acc *a, const struct mt_acc_region *r, uint64_t addr, uint8_t *val,
 		  unsigned size, unsigned flags, int is_write)
 {
-	if (!(r->prot & (is_write ? PROT_WRITE : PROT_READ))) {
-		a->denied = 1;
-		return -EFAULT;
-	}
+	if (!allowed(r, is_write))
+		return deny(a, addr, is_write);
 	struct piece p = { .size = size };
 	int rc = is_write ? write_piece(a, r, addr, val, &p) : read_piece(a, r, addr, val, &p);
 	if (rc) {
@@ -183,25 +197,45 @@ static int untraced(struct mt_acc *a, uint64_t addr, uint8_t *buf, unsigned n, i
 	return rc;
 }
 
+/* The region at addr (1: traced) and how many of the size bytes are in it. */
+static int piece_at(struct mt_acc *a, uint64_t addr, unsigned size, struct mt_acc_region *r,
+		    unsigned *n)
+{
+	memset(r, 0, sizeof(*r));
+	int tr = a->ops->region(a->be, addr, r);
+	*n = r->end > addr && r->end - addr < size ? (unsigned)(r->end - addr) : size;
+	return tr;
+}
+
+/* An access over several regions: the CPU checks every page's protection
+ * before it touches any byte, so a refused piece anywhere means no piece
+ * is made (the device sees nothing). */
+static int refused(struct mt_acc *a, uint64_t addr, unsigned size, int is_write)
+{
+	while (size) {
+		struct mt_acc_region r;
+		unsigned n;
+		if (piece_at(a, addr, size, &r, &n) && !allowed(&r, is_write))
+			return deny(a, addr, is_write);
+		addr += n;
+		size -= n;
+	}
+	return 0;
+}
+
 static int access_split(struct mt_acc *a, uint64_t addr, uint8_t *b, unsigned size,
 			unsigned flags, int is_write)
 {
 	if (size > MT_ACC_MAX)
 		return -EINVAL;
-	while (size) {
+	for (int first = 1; size; first = 0) {
 		struct mt_acc_region r;
-		unsigned n = size;
-		int rc;
-		memset(&r, 0, sizeof(r));
-		if (a->ops->region(a->be, addr, &r)) {
-			if (addr + n > r.end)
-				n = (unsigned)(r.end - addr);
-			rc = traced(a, &r, addr, b, n, flags, is_write);
-		} else {
-			if (r.end > addr && r.end - addr < n)
-				n = (unsigned)(r.end - addr);
-			rc = untraced(a, addr, b, n, is_write);
-		}
+		unsigned n;
+		int tr = piece_at(a, addr, size, &r, &n);
+		if (first && n < size && refused(a, addr, size, is_write))
+			return -EFAULT;
+		int rc = tr ? traced(a, &r, addr, b, n, flags, is_write)
+			    : untraced(a, addr, b, n, is_write);
 		if (rc)
 			return rc;
 		addr += n;
@@ -224,6 +258,11 @@ int mt_acc_write(struct mt_acc *a, uint64_t addr, const void *buf, unsigned size
 		return -EINVAL;
 	memcpy(tmp, buf, size); /* probes and rules may change it */
 	return access_split(a, addr, tmp, size, flags, 1);
+}
+
+int mt_acc_stopped(const struct mt_acc *a, int rc)
+{
+	return rc == MT_EMU_MEMFAULT && (a->faulted || a->devfault || a->denied);
 }
 
 int mt_acc_emu_read(void *opaque, uint64_t addr, void *buf, unsigned size, unsigned flags)

@@ -206,6 +206,19 @@ static void deliver_fault(const struct mt_fault *f, ucontext_t *uc)
 	chain_ex(f->sig, &fi, uc, 1);
 }
 
+/* The fault of a traced access the program's protection refused (the
+ * page is PROT_NONE under us; the program's may be readable): what the
+ * CPU raises at that byte. Page fault error code: user, write, present. */
+static void denied_fault(const struct mt_acc *a, struct mt_fault *f)
+{
+	struct mt_region *r = mt_region_find(a->fault_addr);
+	f->sig = SIGSEGV;
+	f->code = SEGV_ACCERR;
+	f->addr = (void *)(uintptr_t)a->fault_addr;
+	f->err = 4 | (a->fault_write ? 2 : 0) | (r && r->prot != PROT_NONE ? 1 : 0);
+	f->trapno = 14;
+}
+
 /* ---- memory: the shared access path (runtime/common/access.c) -------------------------- */
 
 static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
@@ -451,9 +464,11 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 	mt_frame_xsave(uc, &c);
 	mt_frame_load(&cpu, uc, d);
 	int rc = mt_emulate(d, &cpu, &mt_frame_ops, &c);
-	int part_way = rc == MT_EMU_MEMFAULT && (c.acc.faulted || c.acc.devfault) && !c.acc.denied;
+	int part_way = mt_acc_stopped(&c.acc, rc);
 	if (rc == 0 || part_way)
 		mt_frame_store(&cpu, uc); /* a fault part-way: the CPU's state there */
+	if (c.acc.denied)
+		denied_fault(&c.acc, &t->sc_fault);
 	if (rc != 0 && rc != MT_EMU_MEMFAULT && rc != MT_EMU_DIVIDE_ERROR) {
 		emit_unknown(r, fa, rip, d->bytes, d->len, MT_EVF_STEPPED);
 		step_begin(t, r, uc);
@@ -463,9 +478,9 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 	mt_hunlock();
 	t->in_handler = 0;
 	if (part_way)
-		deliver_fault(&t->sc_fault, uc); /* its other memory, or the device gone */
-	else if (rc == MT_EMU_MEMFAULT || c.acc.denied)
-		chain(sig, si, uc); /* the traced page itself: the program's fault */
+		deliver_fault(&t->sc_fault, uc); /* refused, its other memory, the device gone */
+	else if (rc == MT_EMU_MEMFAULT)
+		chain(sig, si, uc); /* cannot happen: the program's fault as it came */
 	else if (rc == MT_EMU_DIVIDE_ERROR)
 		raise_divide_error(uc, rip); /* the divisor read (and recorded) once */
 }
@@ -525,6 +540,12 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		/* the recorder ended or died: give the mappings back, and
 		 * let the instruction run natively */
 		mt_abandon();
+		mt_hunlock();
+		t->in_handler = 0;
+		goto out;
+	}
+	if (!r && mt_region_retry(t, (uintptr_t)si->si_addr)) {
+		/* its region went away since the fault (gone.c): again */
 		mt_hunlock();
 		t->in_handler = 0;
 		goto out;

@@ -61,6 +61,8 @@ struct mt_tls {
 	uintptr_t dev_lo;       /* ... dev_len bytes at dev_lo (the alias) */
 	unsigned dev_len;
 	sigjmp_buf dev_jb;      /* where its fault returns */
+	uintptr_t retry_addr;   /* gone.c: last fault retried, at ... */
+	uint32_t retry_gen;     /* ... this generation of the region table */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -129,6 +131,12 @@ struct mt_region *mt_region_add(void) MT_HIDDEN;
 /* Remove [a, b) from the traced set (lock held): unmaps alias parts, emits
  * UNMAP, splits regions. restore: give the program pages back their prot. */
 void mt_region_cut(uintptr_t a, uintptr_t b, int restore) MT_HIDDEN;
+/* gone.c (lock held): [a, b) stopped being traced (a new generation);
+ * whether a fault at addr that found no region should run the instruction
+ * again (the region went away since the fault) rather than be the
+ * program's. */
+void mt_region_gone(uintptr_t a, uintptr_t b) MT_HIDDEN;
+int mt_region_retry(struct mt_tls *t, uintptr_t addr) MT_HIDDEN;
 
 /* events (lock held) */
 void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc) MT_HIDDEN;

@@ -164,6 +164,7 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 			continue;
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
+		mt_region_gone(s, e);
 		mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore)
 			mt_real.mprotect((void *)s, e - s, r->prot);
@@ -282,11 +283,29 @@ static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t
 	mt_ring_put(mt_ring, &u.ev);
 }
 
+/* Whether a live region's MAP has id's number in the trace (its low 16
+ * bits: record_conv.c). */
+static int map_id16_live(uint32_t id)
+{
+	for (int i = 0; i < mt_nregions; i++)
+		if (mt_regions[i].used && mt_regions[i].map_id &&
+		    (uint16_t)mt_regions[i].map_id == (uint16_t)id)
+			return 1;
+	return 0;
+}
+
+/* The next map id (lock held): the trace has 16 bits of it, so once the
+ * counter wraps the numbers of this process's live mappings (inherited
+ * ones too) are skipped, and 0 (not recorded). At most MT_MAX_REGIONS are
+ * live: the search ends. Other processes' live ids are not known here. */
 static uint32_t new_map_id(void)
 {
 	static uint32_t local;
-	uint32_t id = mt_ring ? ++mt_ring->h->next_map_id : ++local;
-	return id & 0xffff ? id : new_map_id();
+	for (;;) {
+		uint32_t id = mt_ring ? ++mt_ring->h->next_map_id : ++local;
+		if ((id & 0xffff) && !map_id16_live(id))
+			return id;
+	}
 }
 
 /* ---- traced files --------------------------------------------------------------- */
@@ -522,6 +541,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 	if (r && r->start == a && r->end == a + page_round(old_len) && old_len) {
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
 		if (p != MAP_FAILED) {
+			mt_region_gone(a, r->end);
 			void *na = mt_real.mremap(r->alias, old_len, new_len, MREMAP_MAYMOVE);
 			if (na == MAP_FAILED) {
 				/* cannot follow: give the program its pages back */

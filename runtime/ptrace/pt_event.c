@@ -32,20 +32,31 @@ static void ev_put(struct mt_ev *ev)
 	mt_ring_unlock(ring);
 }
 
+/* Whether a live region of any traced address space has id's number in
+ * the trace (its low 16 bits: record_conv.c). */
+static int map_id16_live(uint32_t id)
+{
+	for (struct pt_task *t = pt.tasks; t; t = t->next)
+		for (int i = 0; t->mm && i < t->mm->nreg; i++)
+			if (t->mm->reg[i].map_id && (uint16_t)t->mm->reg[i].map_id == (uint16_t)id)
+				return 1;
+	return 0;
+}
+
+/* The next map id: past the 16-bit wrap, the numbers of live mappings
+ * (of every process traced: the tracer sees them all) and 0 are skipped. */
 uint32_t pt_new_map_id(void)
 {
 	static uint32_t local;
 	struct mt_ring *ring = pt.o->ring;
-	uint32_t id;
-	if (ring) {
+	uint32_t id, tries = 0;
+	if (ring)
 		mt_ring_lock(ring, pt.ring_pid, pt.ring_tid);
-		id = ++ring->h->next_map_id;
-		if (!(id & 0xffff))
-			id = ++ring->h->next_map_id;
+	do /* bounded: 65535 live mappings would take every number */
+		id = ring ? ++ring->h->next_map_id : ++local;
+	while (!(id & 0xffff) || (map_id16_live(id) && ++tries < 0x10000));
+	if (ring)
 		mt_ring_unlock(ring);
-	} else {
-		id = ++local;
-	}
 	return id;
 }
 

@@ -251,8 +251,7 @@ static int emulate(struct pt_task *t, struct user_regs_struct *u, const struct m
 	if (needs_own_fpu(d))
 		return MT_EMU_UNSUPPORTED;
 	int rc = mt_emulate(d, &cpu, &pt_emu_ops, c);
-	if (rc && !(rc == MT_EMU_MEMFAULT && (c->acc.faulted || c->acc.devfault) &&
-		    !c->acc.denied))
+	if (rc && !mt_acc_stopped(&c->acc, rc))
 		return rc;
 	/* done, or a fault part-way: the CPU's state there (a REP string:
 	 * the elements done) */
@@ -277,11 +276,23 @@ static void unknown(struct pt_task *t, uint64_t fa, uint64_t rip, int rc, unsign
 	step_native(t, fa);
 }
 
+/* A SIGSEGV on a traced page whose region was cut since (pt_gone.c): the
+ * instruction runs again, without the signal. */
+static int gone_fault(struct pt_task *t)
+{
+	siginfo_t si;
+	if (!t->mm || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || si.si_code != SEGV_ACCERR ||
+	    !pt_region_retry(t, (uint64_t)(uintptr_t)si.si_addr))
+		return 0;
+	pt_resume(t, 0);
+	return 1;
+}
+
 int pt_handle_fault(struct pt_task *t)
 {
 	uint64_t fa;
 	if (!traced_fault(t, &fa))
-		return 0;
+		return gone_fault(t);
 	pt.st.faults++;
 	struct user_regs_struct u;
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &u) < 0)
@@ -297,20 +308,25 @@ int pt_handle_fault(struct pt_task *t)
 	pt.st.accesses += c.acc.ntraced;
 	if (rc == 0)
 		return 1;
-	if (rc == MT_EMU_MEMFAULT && c.acc.faulted && !c.acc.denied) {
+	if (rc == MT_EMU_MEMFAULT && c.acc.denied) {
+		/* a traced page the program's protection refuses, part-way */
+		deliver(t, u.rsp, SIGSEGV, SEGV_ACCERR, c.acc.fault_addr);
+		return 1;
+	}
+	if (rc == MT_EMU_MEMFAULT && c.acc.faulted) {
 		/* on the program's memory: that fault, where the CPU met it */
 		deliver(t, u.rsp, SIGSEGV, maps_hold(t->tid, c.acc.fault_addr) ? SEGV_ACCERR
 									   : SEGV_MAPERR,
 			c.acc.fault_addr);
 		return 1;
 	}
-	if (rc == MT_EMU_MEMFAULT && c.acc.devfault && !c.acc.denied) {
+	if (rc == MT_EMU_MEMFAULT && c.acc.devfault) {
 		/* the device behind the page is gone: its SIGBUS */
 		deliver(t, u.rsp, SIGBUS, c.dev_code, c.acc.fault_addr);
 		return 1;
 	}
-	if (c.acc.denied || rc == MT_EMU_MEMFAULT)
-		return 0; /* the program's own fault: deliver SIGSEGV */
+	if (rc == MT_EMU_MEMFAULT)
+		return 0; /* cannot happen: the program's SIGSEGV as it came */
 	if (rc == MT_EMU_DIVIDE_ERROR) {
 		deliver_divide_error(t, u.rip, u.rsp);
 		return 1;

@@ -13,6 +13,23 @@
  *              finishes) or siglongjmps. Prints the accesses the device
  *              sees ("R|W WIDTH OFFSET VALUE"): the faulting element's read
  *              happens twice, as on the CPU.
+ *   denied     REP MOVSB of 16 bytes across two traced mappings of the
+ *              device, the second one read-only: 8 stores made, the 9th
+ *              refused. The program's SIGSEGV handler sees SEGV_ACCERR at the
+ *              refused byte with RCX/RSI/RDI after the 8 done, makes the page
+ *              writable and returns: the copy goes on from there, each store
+ *              reaches the device once. Prints the accesses (offsets in
+ *              each mapping's MAP).
+ *   mapids N   maps the device once, then maps and unmaps another page of
+ *              it N times (default 70000: the 16-bit map ids wrap), then
+ *              touches the first mapping again: its MAP's id must never be
+ *              given to another. Prints the two accesses.
+ *   vanish N   a thread reads one address all the time while another
+ *              replaces the mapping there (mmap MAP_FIXED), by the device
+ *              and by anonymous memory in turn, N times: the address is
+ *              always readable, the program must never get SIGSEGV. Then
+ *              the address becomes the program's own PROT_NONE page: a
+ *              read there reaches its handler once (SEGV_ACCERR).
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   sigbus     the device is a file (memfd) truncated under the program:
@@ -270,6 +287,135 @@ static int sigbus_nohandler(void)
 	return dev[4096];
 }
 
+static int denied(void)
+{
+	struct sigaction sa;
+	uint8_t src[16], back[16];
+	volatile int bad = 0;
+	int fd = memfd_create("mt-e2e", 0);
+	char *a, *b;
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0)
+		return 99;
+	/* two traced mappings, side by side: page 0 writable, page 1 not */
+	a = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED)
+		return 99;
+	b = mmap(a + 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 4096);
+	if (b != a + 4096)
+		return 99;
+	for (unsigned i = 0; i < 16; i++)
+		src[i] = (uint8_t)(0xc0 + i);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	got.fix = b;
+	got.fix_prot = PROT_READ | PROT_WRITE;
+	rep_movsb(b - 8, src, 16);
+	bad |= check("into a read-only mapping", b, SEGV_ACCERR, 8, (uint64_t)(uintptr_t)(src + 8),
+		     (uint64_t)(uintptr_t)b);
+	/* the file's bytes through read(), which the tracer does not see */
+	bad |= pread(fd, back, 16, 4096 - 8) != 16 || memcmp(back, src, 16) != 0;
+	/* offsets in each MAP (a memfd has no physical address) */
+	for (unsigned i = 0; i < 16; i++)
+		printf("W 1 0x%x 0x%x\n", i < 8 ? 4096 - 8 + i : i - 8, src[i]);
+	if (bad)
+		fprintf(stderr, "denied: wrong state or bytes\n");
+	return bad;
+}
+
+static int mapids(long n)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	volatile uint8_t *a;
+
+	if (fd < 0 || ftruncate(fd, 8192) < 0)
+		return 99;
+	a = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED)
+		return 99;
+	a[0] = 0x5a;
+	for (long i = 0; i < n; i++) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+		if (p == MAP_FAILED || munmap(p, 4096))
+			return 99;
+	}
+	a[1] = 0xa5;
+	printf("W 1 0x0 0x5a\nW 1 0x1 0xa5\n");
+	return 0;
+}
+
+static volatile uint32_t *vanish_at;
+static volatile int vanish_stop;
+
+static void *vanish_reader(void *arg)
+{
+	unsigned long *n = arg;
+
+	while (!vanish_stop) {
+		(void)*vanish_at;
+		++*n;
+	}
+	return NULL;
+}
+
+/* The address, once traced, now the program's own PROT_NONE page: its
+ * fault is the program's (once), not retried forever. */
+static int vanish_then_fault(char *p)
+{
+	struct sigaction sa;
+
+	if (mmap(p, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != p)
+		return 99;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_segv;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigaction(SIGSEGV, &sa, NULL);
+	memset(&got, 0, sizeof(got));
+	if (!sigsetjmp(jb, 1))
+		(void)*(volatile char *)p;
+	if (got.hits != 1 || got.addr != p || got.code != SEGV_ACCERR) {
+		fprintf(stderr, "vanish: the program's own fault: %d hits at %p code %d\n", got.hits,
+			got.addr, got.code);
+		return 1;
+	}
+	return 0;
+}
+
+/* A thread reads one address all the time; the other replaces the
+ * mapping there, in one mmap(MAP_FIXED) each time, by the device and by
+ * anonymous memory in turn: the address is always readable, as it is
+ * without the tracer. A read that faulted on the traced page just before
+ * it was replaced must not become the program's SIGSEGV. */
+static int vanish(long n)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	unsigned long reads = 0;
+	pthread_t th;
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, 4096) < 0)
+		return 99;
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return 99;
+	vanish_at = (volatile uint32_t *)p;
+	pthread_create(&th, NULL, vanish_reader, &reads);
+	for (long i = 0; i < n; i++) {
+		int dev_turn = i & 1;
+		void *q = dev_turn ? mmap(p, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0)
+				   : mmap(p, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+					  -1, 0);
+		if (q != p)
+			return 99;
+	}
+	vanish_stop = 1;
+	pthread_join(th, NULL);
+	printf("vanish: %ld replacements, %lu reads\n", n, reads);
+	return vanish_then_fault(p);
+}
+
 static int nohandler(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -310,6 +456,10 @@ static void *rs_storer(void *arg)
 		__atomic_store_n(&rs_phase, i + 1, __ATOMIC_SEQ_CST);
 		dev[8] = (uint8_t)i;
 	}
+	/* alive until the last signal came (a late one would find no thread),
+	 * spinning in the program's text (a bounded spin: ~1 s) */
+	for (long k = 0; rs_hits < n && k < 1000000000L; k++)
+		;
 	return NULL;
 }
 
@@ -329,6 +479,11 @@ static int resend(int n)
 			;
 		usleep(5000); /* inside the store's delay */
 		tgkill(getpid(), rs_tid, SIGSEGV);
+		/* the next only once this one was handled: two sent while the
+		 * thread is in one handler are one pending signal (a late
+		 * sender on a loaded machine did that) */
+		for (int ms = 0; ms < 2000 && rs_hits < i; ms++)
+			usleep(1000);
 	}
 	pthread_join(th, NULL);
 	printf("resend: %d signals, %d handled, %d outside the program (last at %p)\n", n,
@@ -492,6 +647,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(m, "faults"))
 		return faults();
+	if (!strcmp(m, "denied"))
+		return denied();
+	if (!strcmp(m, "mapids"))
+		return mapids(argc > 2 ? atol(argv[2]) : 70000);
+	if (!strcmp(m, "vanish"))
+		return vanish(argc > 2 ? atol(argv[2]) : 20000);
 	if (!strcmp(m, "nohandler"))
 		return nohandler();
 	if (!strcmp(m, "sigbus"))
@@ -510,6 +671,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|vanish [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -5,6 +5,10 @@
 #     registers (REP MOVSB: RCX/RSI/RDI at the faulting element), and the
 #     device sees the faulting element's read again when the handler
 #     resumes the copy, as on the CPU; without a handler it dies of SIGSEGV;
+#     a REP MOVSB refused part-way by the program's own protection of a
+#     traced mapping (read-only) reaches the handler with the elements done
+#     (RCX/RSI/RDI past them, si_addr at the refused byte), and once the
+#     handler makes it writable each store reaches the device once;
 #  1b. the device file truncated under the program: a load, a store and a
 #     REP MOVSB on the lost page reach the program's SIGBUS handler at its
 #     own address (REP: the elements done), the earlier accesses are in the
@@ -13,6 +17,14 @@
 #  1c. a SIGSEGV sent with tgkill while the thread is inside the runtime's
 #     handler (a delay rule keeps it there) reaches the program's handler
 #     after the runtime's returned, interrupting the program's own code;
+#  1d. 66000 mmap/munmap pairs while one mapping stays: the 16-bit map ids
+#     wrap and skip the live one's (before: its later accesses were given
+#     to the newest MAP with its number);
+#  1e. a thread reads an address while another replaces the mapping there
+#     (mmap MAP_FIXED: the device, anonymous memory, in turn): a read that
+#     faulted on the traced page just before it was replaced runs again
+#     instead of becoming the program's SIGSEGV (before: killed); the
+#     program's own PROT_NONE page there still gives it its SIGSEGV once;
 #  2. fork() with pthread_atfork handlers that mmap, while another thread
 #     touches the device, does not deadlock; nor with handlers registered
 #     before the runtime's (a library's) that munmap and touch the device
@@ -22,6 +34,9 @@
 #  4. record ends when the program exits, though a descendant keeps
 #     touching the device;
 #  5. SIGTERM ends record, trace flushed, even if the program ignores it;
+#  5b. a signal while record sets up (after the ring is made, while the
+#     trace file is opened) ends it without a stale ring or a headerless
+#     trace file (before: both left behind);
 #  6. trace files are 0600 and never written through a symbolic link;
 #  7. mmiotap mark never uses a ring file that others may write.
 . tests/e2e/lib.sh
@@ -43,10 +58,17 @@ for be in preload ptrace; do
 	rw "$W/faults-$be.trace" >"$W/faults-$be.act"
 	diff -u "$W/faults-$be.exp" "$W/faults-$be.act" >"$W/faults-$be.diff" ||
 		{ head -30 "$W/faults-$be.diff"; bad "$be: faults: device accesses differ from the CPU's"; }
+	timeout -k 5 60 "$M" record "${T[@]}" "${X[@]}" -o "$W/denied-$be.trace" -- "$P" denied \
+		>"$W/denied-$be.exp" 2>"$W/denied-$be.err"
+	rc=$?
+	[ $rc = 0 ] || { cat "$W/denied-$be.err"; bad "$be: denied: exit $rc (want 0: the handler saw the state after the stores done)"; }
+	rw "$W/denied-$be.trace" >"$W/denied-$be.act"
+	diff -u "$W/denied-$be.exp" "$W/denied-$be.act" >"$W/denied-$be.diff" ||
+		{ head -30 "$W/denied-$be.diff"; bad "$be: denied: device stores differ from the CPU's (each once)"; }
 	(timeout -k 5 20 "$M" record "${T[@]}" "${X[@]}" -o "$W/nh-$be.trace" -- "$P" nohandler) 2>/dev/null
 	rc=$?
 	[ $rc = 139 ] || bad "$be: nohandler: exit $rc, want 139 (SIGSEGV)"
-	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), no handler: SIGSEGV"
+	ok "$be: faults part-way ($(wc -l <"$W/faults-$be.exp") accesses), refused part-way, no handler: SIGSEGV"
 done
 
 # 1b.
@@ -75,6 +97,30 @@ timeout -k 5 60 "$M" record "${T[@]}" --inject 'off=8,dir=w,delay=20ms' -o "$W/r
 rc=$?
 [ $rc = 0 ] || bad "a signal sent during an emulation was delivered inside the runtime: $(cat "$W/resend.out")"
 ok "signals sent during an emulation reach the program's code: $(cat "$W/resend.out")"
+
+# 1d. (both backends) 16-bit map ids wrap: a live mapping's is never reused
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/mapids-$be.trace" -- "$P" mapids 66000 \
+		>"$W/mapids-$be.exp" 2>"$W/mapids-$be.err"
+	rc=$?
+	[ $rc = 0 ] || bad "$be: mapids: exit $rc: $(cat "$W/mapids-$be.err")"
+	rw "$W/mapids-$be.trace" >"$W/mapids-$be.act"
+	diff -u "$W/mapids-$be.exp" "$W/mapids-$be.act" ||
+		bad "$be: mapids: an access of the live mapping went to another MAP (its id reused)"
+	ok "$be: 66000 maps and unmaps, the live mapping's id never reused"
+done
+
+# 1e. (both backends) a mapping replaced while a fault on it waits
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	n=20000; [ $be = ptrace ] && n=5000
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/vanish-$be.trace" -- "$P" vanish $n \
+		>"$W/vanish-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] || bad "$be: vanish: exit $rc (139: a fault on a mapping replaced meanwhile became the program's SIGSEGV): $(cat "$W/vanish-$be.out")"
+	ok "$be: $n mappings replaced under a reading thread, no spurious SIGSEGV; the program's own fault there still reaches it"
+done
 
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
@@ -124,6 +170,28 @@ kill -9 "$(cat "$W/term.pid")" 2>/dev/null
 n=$(rw "$W/term.trace" | wc -l)
 [ "$n" -gt 0 ] || bad "SIGTERM: the trace is empty or unreadable"
 ok "SIGTERM ended record with $n accesses written"
+
+# 5b. (both backends) a signal while record sets up (slow_open.so holds
+# the trace file's open 500 ms, after the ring was made)
+gcc -shared -fPIC -O2 $CFLAGS_E2E -o "$W/slow_open.so" tests/e2e/slow_open.c -ldl || fail build
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	# (an ASan build of mmiotap would refuse a library preloaded before ASan's)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	LD_PRELOAD=$W/slow_open.so "$M" record "${T[@]}" "${X[@]}" -o "$W/setup-$be.trace" -- \
+		"$P" churn 10 >/dev/null 2>"$W/setup-$be.err" &
+	rec=$!
+	for _ in $(seq 200); do grep -q waiting "$W/setup-$be.err" && break; sleep 0.02; done
+	kill -TERM $rec
+	wait $rec
+	rc=$?
+	[ $rc = 143 ] || bad "$be: SIGTERM during setup: exit $rc, want 143 (SIGTERM)"
+	[ -e /dev/shm/mmiotap-$rec.ring ] && { rm -f /dev/shm/mmiotap-$rec.ring; bad "$be: SIGTERM during setup left its ring behind"; }
+	[ -s "$W/setup-$be.trace" ] && "$M" dump "$W/setup-$be.trace" >/dev/null ||
+		bad "$be: SIGTERM during setup left a trace file without its header"
+	grep -q 'nothing recorded' "$W/setup-$be.err" || bad "$be: SIGTERM during setup: $(cat "$W/setup-$be.err")"
+	ok "$be: SIGTERM during setup: no ring left, trace file whole"
+done
 
 # 6.
 echo keep >"$W/victim"

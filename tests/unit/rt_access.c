@@ -299,6 +299,21 @@ static void test_errors(void)
 	B.prot = PROT_READ;
 	CHECK(mt_acc_write(&a, DEV, buf, 4, 0) == -EFAULT);
 	CHECK(a.denied && !a.faulted && B.nev == 0 && dev[0] == 0xa0 && B.log[0] == 0);
+	CHECK(a.fault_addr == DEV && a.fault_write && mt_acc_stopped(&a, MT_EMU_MEMFAULT));
+	CHECK(!mt_acc_stopped(&a, 0));
+
+	/* refused part-way through a straddling access: no piece is made,
+	 * as the CPU checks every page first */
+	reset(&a);
+	B.prot = PROT_READ;
+	const uint8_t w[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	CHECK(mt_acc_write(&a, DEV - 4, w, 8, 0) == -EFAULT);
+	CHECK(a.denied && a.fault_addr == DEV && a.fault_write);
+	CHECK(prog[DEV - 4 - PROG] == (uint8_t)(DEV - 4 - PROG) && dev[0] == 0xa0 && B.nev == 0);
+	reset(&a);
+	B.prot = PROT_NONE;
+	CHECK(mt_acc_read(&a, DEV - 4, buf, 8, 0) == -EFAULT);
+	CHECK(a.denied && a.fault_addr == DEV && !a.fault_write && B.log[0] == 0);
 
 	/* ordinary memory fails: the address is reported */
 	reset(&a);

@@ -87,10 +87,12 @@ struct mt_acc {
 	const struct mt_acc_ops *ops;
 	void *be;               /* the backend's context, for every callback */
 	uint64_t pc;            /* of the instruction */
-	int denied;             /* a traced access was refused (region's prot) */
+	int denied;             /* a traced access was refused (region's prot)
+				 * at fault_addr */
+	int fault_write;        /* denied: it was a write */
 	int faulted;            /* ordinary memory failed at fault_addr */
 	int devfault;           /* a device access failed at fault_addr (ops->dev) */
-	uint64_t fault_addr;    /* faulted, devfault */
+	uint64_t fault_addr;    /* denied, faulted, devfault */
 	uint64_t ntraced;       /* traced pieces performed */
 };
 
@@ -100,6 +102,14 @@ struct mt_acc {
 int mt_acc_read(struct mt_acc *a, uint64_t addr, void *buf, unsigned size, unsigned flags);
 int mt_acc_write(struct mt_acc *a, uint64_t addr, const void *buf, unsigned size,
 		 unsigned flags);
+/* Whether mt_emulate()'s status rc means the instruction stopped at one
+ * of its accesses as the CPU would, part-way (denied, faulted or devfault):
+ * the accesses before it stand (a REP string: RCX/RSI/RDI past the
+ * elements done), so the backend stores the emulated registers and
+ * delivers that fault (SIGSEGV SEGV_ACCERR at fault_addr for denied; the
+ * fault met for faulted; SIGBUS for devfault). Returning from the
+ * program's handler runs the rest. */
+int mt_acc_stopped(const struct mt_acc *a, int rc);
 /* The same as struct mt_emu_ops' mem_read/mem_write, for a backend whose
  * emulation context (the core's opaque pointer) begins with its struct
  * mt_acc. */
