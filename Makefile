@@ -74,9 +74,9 @@ all: all-targets
 -include tests/tests.mk
 -include bench/bench.mk
 -include kmod/kmod.mk
+-include tests/pkg/pkg.mk
 -include tests/vm/vm.mk
 -include tools/tools.mk
--include tests/pkg/pkg.mk
 -include install.mk
 
 all-targets: $(ALL_TARGETS)
@@ -85,7 +85,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 check: all
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
