@@ -11,6 +11,10 @@
 #                   Debian's kernel (built once, cached; see docs/HOWTO_TEST.md)
 #   make SAN=1 BUILD=build-san check-unit   unit tests under ASan+UBSan
 #   make freestanding   compile core/ with -ffreestanding -nostdlib
+#   make install [PREFIX=/usr/local] [DESTDIR=]   CLI, libmmiotap, headers,
+#                   pkg-config files, man pages, bash completion (install.mk);
+#                   make uninstall removes them; make install-dkms the
+#                   module's sources for dkms (DKMS_SRCDIR)
 
 BUILD ?= build
 CC ?= cc
@@ -31,11 +35,31 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS_SAN) $(LDFLAGS)
 ZYDIS_LIBS := -lZydis
 
+# Version of the whole tree (the CLI's --version; debian/changelog and
+# dkms.conf say the same, tests/pkg/test-abi.sh checks it) and where
+# `make install` puts things (install.mk; PREFIX and DESTDIR as usual).
+VERSION := 0.1
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/mmiotap
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+MT_DATADIR ?= $(DATADIR)/mmiotap
+DKMS_SRCDIR ?= /usr/src/mmiotap-$(VERSION)
+# The CLI finds the installed library relative to itself (cli/cli.mk).
+LIBDIR_FROM_BINDIR = $(shell realpath -m --relative-to=$(BINDIR) $(LIBDIR))
+
 # Lists the fragments append to.
 ALL_TARGETS :=
 CHECK_UNIT :=     # host programs, run by check-unit and check (exit 0/77/other)
 CHECK_SCRIPTS :=  # shell tests, run by check
 VM_SCRIPTS :=     # QEMU tests (also in CHECK_SCRIPTS); they exit 77 when QEMU cannot run
+PKG_SLOW_SCRIPTS := # package tests run by check only, not check-host (also in CHECK_SCRIPTS)
 BENCH_PROGS :=
 CLEAN_EXTRA :=
 
@@ -50,8 +74,10 @@ all: all-targets
 -include tests/tests.mk
 -include bench/bench.mk
 -include kmod/kmod.mk
+-include tests/pkg/pkg.mk
 -include tests/vm/vm.mk
 -include tools/tools.mk
+-include install.mk
 
 all-targets: $(ALL_TARGETS)
 
@@ -59,7 +85,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 check: all
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
@@ -67,10 +93,11 @@ check: all
 check-unit: $(CHECK_UNIT)
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT)
 
-# Everything but the QEMU tests (CI runs it under SAN=1).
+# Everything but the QEMU tests and the package install test (CI runs it
+# under SAN=1).
 check-host: all
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) \
-		$(filter-out $(VM_SCRIPTS),$(CHECK_SCRIPTS))
+		$(filter-out $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
 
 bench: $(BENCH_PROGS)
 	@set -e; for b in $(BENCH_PROGS); do echo "== $$b"; $$b; done

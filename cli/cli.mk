@@ -11,7 +11,20 @@ MMIOTAP := $(BUILD)/mmiotap
 $(MMIOTAP): $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB) $(CLI_LIBS) -lm
 
-$(CLI_OBJS): ALL_CFLAGS += -Icli
+$(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen
+
+# Build configuration the CLI compiles in (install.mk's variables): its
+# version, and where `make install` puts the library relative to the
+# command. Rewritten only when it changes, so the objects rebuild then.
+MT_CONFIG_H := $(BUILD)/gen/mt_config.h
+$(MT_CONFIG_H): FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define MT_VERSION "%s"\n#define MT_LIBDIR_FROM_BINDIR "%s"\n#define MT_LIB_SONAME "%s"\n' \
+		'$(VERSION)' '$(LIBDIR_FROM_BINDIR)' '$(RT_LIB_SONAME)' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/cli/main.o $(BUILD)/cli/record.o: $(MT_CONFIG_H)
+.PHONY: FORCE
+FORCE:
 
 ALL_TARGETS += $(MMIOTAP)
 

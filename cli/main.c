@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mt_config.h"
 
-const char mt_cli_version[] = "0.1";
+const char mt_cli_version[] = MT_VERSION; /* the Makefile's VERSION (mt_config.h) */
 const char *mt_cli_prog = "mmiotap";
 
 #define WEAK __attribute__((weak))

@@ -4,7 +4,7 @@ EXAMPLES := $(BUILD)/examples/mmio_demo $(BUILD)/examples/probe_demo
 $(BUILD)/examples/mmio_demo: $(BUILD)/examples/mmio_demo.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
-$(BUILD)/examples/probe_demo: $(BUILD)/examples/probe_demo.o $(RT_LIB)
+$(BUILD)/examples/probe_demo: $(BUILD)/examples/probe_demo.o $(RT_LIB) $(BUILD)/$(RT_LIB_SONAME)
 	$(CC) $(ALL_LDFLAGS) -o $@ $< -L$(BUILD) -lmmiotap -Wl,-rpath,'$$ORIGIN/..'
 
 ALL_TARGETS += $(EXAMPLES)

@@ -11,6 +11,9 @@
  * Register map: 0x00 ID (ro), 0x04 CTRL, 0x08 STATUS, 0x10 DATA (64-bit),
  * 0x20 a 16-byte FIFO window.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -8,6 +8,9 @@
  * the memory holds, and the pre handler doubles every value written to
  * DATA (0x10). Build: cc probe_demo.c -lmmiotap. Exit 0 when it all held.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -32,8 +32,10 @@ kmod-layout: $(ZYDIS_SRC)/src/Decoder.c
 	@for f in core/src/*.c; do [ -e "$$f" ] && ln -sf $(abspath .)/$$f $(KMOD_DIR)/core/; done; true
 	@for f in $(ZYDIS_SRC)/src/*.c; do ln -sf $(abspath .)/$$f $(KMOD_DIR)/zydis/; done
 
+# KMOD_TESTS=0: only mmiotap.ko, not the test drivers (dkms.conf).
+KMOD_TESTS ?= 1
 kmod: kmod-layout
-	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) MT_TOP=$(abspath .) modules
+	$(MAKE) -C $(KDIR) M=$(abspath $(KMOD_DIR)) MT_TOP=$(abspath .) MT_KMOD_TESTS=$(KMOD_TESTS) modules
 	@echo "built $(KMOD_KO)"
 
 kmod-clean:

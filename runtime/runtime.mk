@@ -1,5 +1,10 @@
 # runtime/ - the user-space tracer: libmmiotap-preload.so (LD_PRELOAD), also
-# installed as libmmiotap.so for programs that use the probe API directly.
+# libmmiotap.so.0 (soname) for programs that use the probe API directly: one
+# library, so a probe program run under `mmiotap record` loads it once.
+# `make install` installs it as libmmiotap.so.$(RT_LIB_VERSION) with the links
+# libmmiotap.so.0 and libmmiotap.so; libmmiotap.a is the same code for static
+# linking, its internal symbols localized. The exported symbols are the list
+# in runtime/libmmiotap.map (tests/pkg/test-abi.sh checks it).
 
 RT_PIC_CFLAGS := -fPIC -fvisibility=hidden
 RT_CORE_SRCS = $(wildcard core/src/*.c)
@@ -15,6 +20,13 @@ RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common
 RT_PRELOAD_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(RT_PRELOAD_SRCS))
 RT_PRELOAD_LIB := $(BUILD)/libmmiotap-preload.so
 RT_LIB := $(BUILD)/libmmiotap.so
+RT_LIB_SONAME := libmmiotap.so.0
+RT_LIB_VERSION := 0.1.0
+RT_LIB_MAP := runtime/libmmiotap.map
+RT_STATIC_LIB := $(BUILD)/libmmiotap.a
+# The names the version script exports (its global: part, comments skipped).
+RT_LIB_SYMS = $(shell awk '/^global:/ { g = 1; next } /^local:/ { g = 0 } \
+	g && $$1 !~ /^[\/*]/ { gsub(/;/, " "); print }' $(RT_LIB_MAP))
 
 # Objects the CLI links for `record` and `mark` (cli/cli.mk adds them).
 RUNTIME_CLI_OBJS := $(RT_RING_OBJS)
@@ -32,14 +44,24 @@ RT_PIC_CFLAGS += -fno-sanitize=address
 RT_LDFLAGS := -fsanitize=undefined $(LDFLAGS)
 endif
 
-$(RT_PRELOAD_LIB): $(RT_PRELOAD_OBJS)
-	$(CC) -shared -Wl,-soname,libmmiotap.so -Wl,-z,nodelete $(RT_LDFLAGS) -o $@ $^ \
+$(RT_PRELOAD_LIB): $(RT_PRELOAD_OBJS) $(RT_LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(RT_LIB_SONAME) -Wl,--version-script,$(RT_LIB_MAP) \
+		-Wl,-z,nodelete -Wl,-z,defs $(RT_LDFLAGS) -o $@ $(RT_PRELOAD_OBJS) \
 		$(ZYDIS_LIBS) -ldl -lpthread
 
-$(RT_LIB): $(RT_PRELOAD_LIB)
+# The soname and the link-time name, in the build tree too (probe_demo runs
+# from here with -rpath $ORIGIN/..).
+$(BUILD)/$(RT_LIB_SONAME) $(RT_LIB): $(RT_PRELOAD_LIB)
 	ln -sf $(notdir $<) $@
 
-ALL_TARGETS += $(RT_PRELOAD_LIB) $(RT_LIB)
+# One relocatable object, every symbol the version script does not export
+# made local, in an archive: static linking sees the same ABI.
+$(RT_STATIC_LIB): $(RT_PRELOAD_OBJS) $(RT_LIB_MAP)
+	$(LD) -r -o $(BUILD)/libmmiotap-static.o $(RT_PRELOAD_OBJS)
+	objcopy $(RT_LIB_SYMS:%=--keep-global-symbol=%) $(BUILD)/libmmiotap-static.o
+	rm -f $@ && ar rcs $@ $(BUILD)/libmmiotap-static.o
+
+ALL_TARGETS += $(RT_PRELOAD_LIB) $(BUILD)/$(RT_LIB_SONAME) $(RT_LIB) $(RT_STATIC_LIB)
 
 -include examples/examples.mk
 -include tests/e2e/e2e.mk

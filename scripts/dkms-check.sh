@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# dkms-check.sh - build mmiotap.ko the way a packaged install would: this
-# tree (committed files plus third_party/zydis-src) copied to
+# dkms-check.sh - build mmiotap.ko the way a packaged install would: the
+# module's sources (`make install-dkms`, as mmiotap-dkms ships them) in
 # /usr/src/mmiotap-VERSION, then `dkms add` and `dkms build` against the
 # newest installed Debian linux-headers-*-amd64, then `dkms remove`.
 # Needs root and the dkms package (installed if missing). CI runs it.
@@ -13,9 +13,8 @@ ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 kver=$(ls -d /usr/src/linux-headers-*-amd64 | sort -V | tail -n1 | sed 's|.*/linux-headers-||')
 src=/usr/src/mmiotap-$ver
 dkms remove "mmiotap/$ver" --all >/dev/null 2>&1 || true
-rm -rf "$src" && mkdir -p "$src/third_party"
-git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$src"
-cp -rL third_party/zydis-src "$src/third_party/"
+# What the mmiotap-dkms package ships (install.mk's install-dkms).
+make -s install-dkms DKMS_SRCDIR="$src" >/dev/null
 trap 'dkms remove "mmiotap/$ver" --all >/dev/null 2>&1 || true; rm -rf "$src"' EXIT
 dkms add "mmiotap/$ver" >/dev/null
 if ! dkms build "mmiotap/$ver" -k "$kver" >/tmp/dkms-check.log 2>&1; then

@@ -13,6 +13,9 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod util-linux iproute2
 	# real programs traced in the VM tests
 	python3 memtester dpdk-dev librte-net-e1000-23
+	# Debian packages (debian/, tests/pkg): build, check, install into a
+	# debootstrap root, dkms
+	debhelper dh-dkms dkms lintian debootstrap
 )
 if [ -n "${MMIOTAP_EXTRA_PKGS:-}" ]; then
 	read -r -a extra <<<"$MMIOTAP_EXTRA_PKGS"

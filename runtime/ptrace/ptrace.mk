@@ -17,7 +17,7 @@ $(PT_LIB): $(PT_SRCS:%.c=$(BUILD)/%.o)
 PT_RUN := $(BUILD)/tests/ptrace/pt-run
 $(PT_RUN): $(BUILD)/tests/ptrace/pt-run.o $(PT_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PT_LIBS)
-$(BUILD)/tests/ptrace/pt-run.o: CFLAGS += -Iruntime/ptrace
+$(BUILD)/tests/ptrace/pt-run.o: ALL_CFLAGS += -Iruntime/ptrace
 
 # Static test programs (no libc preload possible: exactly the case).
 $(BUILD)/tests/ptrace/pt-families: tests/ptrace/pt-families.c
@@ -39,14 +39,14 @@ VM_SCRIPTS += $(wildcard tests/vm/test-ptrace-*.sh)
 
 $(BUILD)/bench/bench_ptrace: $(BUILD)/bench/bench_ptrace.o $(PT_LINK)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PT_LIBS)
-$(BUILD)/bench/bench_ptrace.o: CFLAGS += -Iruntime/ptrace
+$(BUILD)/bench/bench_ptrace.o: ALL_CFLAGS += -Iruntime/ptrace
 BENCH_PROGS += $(BUILD)/bench/bench_ptrace
 
 # The CLI's record --ptrace/--pid (cli/ptrace_record.c) links the tracer.
 CLI_EXTRA_OBJS += $(PT_LIB) $(BUILD)/runtime/common/xrun.o $(BUILD)/runtime/common/rt_inject.o \
 	$(BUILD)/libmtcore.a
 CLI_LIBS += $(ZYDIS_LIBS) -lpthread
-$(BUILD)/cli/ptrace_record.o: CFLAGS += -Iruntime/ptrace
+$(BUILD)/cli/ptrace_record.o: ALL_CFLAGS += -Iruntime/ptrace
 
 $(BUILD)/tests/ptrace/pt-edu: tests/ptrace/pt-edu.c
 	@mkdir -p $(dir $@)

@@ -35,6 +35,11 @@ VM_KMOD_SCRIPTS += tests/vm/test-kmod-irq.sh tests/vm/test-kmod-irq-tracepoint.s
 VM_KMOD_SCRIPTS += tests/vm/test-kmod-bulk.sh tests/vm/test-kmod-exactonce.sh tests/vm/test-kmod-vmap.sh \
 	tests/vm/test-kmod-session.sh tests/vm/test-kmod-stress.sh
 VM_SCRIPTS += $(VM_KMOD_SCRIPTS)
+# The packages: the module mmiotap-dkms built at install into a fresh Debian
+# root (tests/pkg/test-pkg-install.sh), loaded by the packaged CLI, tracing
+# edu. Not a kmod test of vm-check-debug (dkms builds against Debian's
+# headers, not the debug kernel's tree).
+VM_SCRIPTS += tests/vm/test-pkg-dkms-edu.sh
 CHECK_SCRIPTS += $(VM_SCRIPTS)
 
 # The test scripts find $(BUILD)/qemu-compare through $BUILD.
