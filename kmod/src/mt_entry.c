@@ -63,9 +63,12 @@ bool mtk_entry_rearm(pte_t *p, u8 level, unsigned long saved)
 	unsigned long ad = _PAGE_ACCESSED | _PAGE_DIRTY;
 	unsigned long v = READ_ONCE(*(unsigned long *)p);
 
-	if ((v & ~ad) != (saved & ~ad))
-		return false;
-	return mtk_entry_xchg(p, v, mtk_entry_armed(saved, level));
+	/* again if another CPU set A or D between the read and the exchange */
+	do {
+		if ((v & ~ad) != (saved & ~ad))
+			return false;
+	} while (!try_cmpxchg((unsigned long *)p, &v, mtk_entry_armed(saved, level)));
+	return true;
 }
 
 /* What the entry at p holds now: our armed value, the saved present one,

@@ -101,16 +101,25 @@ static bool mtk_entry_maps(pte_t e, unsigned int level, unsigned long va, phys_a
 	return true; /* refused below */
 }
 
-/* Put back the entries of pages 0..n-1 that are still as we left them. */
+/* Put back the entries of pages 0..n-1 that are still as we left them.
+ * Under the order lock, as mtk_region_disarm(): a fault may already be
+ * single-stepping on one of them (the region is published before it is
+ * armed), and the step holds the lock until it armed the entry again. */
 static void mtk_region_unarm(struct mtk_region *r, unsigned int n)
 {
+	unsigned long flags;
 	unsigned int i;
+	bool taken;
 
+	local_irq_save(flags);
+	taken = mtk_order_begin();
 	for (i = 0; i < n; i++) {
 		if (r->level[i])
 			mtk_entry_restore_saved(r->ptep[i], r->level[i], r->saved[i]);
-		r->level[i] = 0;
+		WRITE_ONCE(r->level[i], 0);
 	}
+	mtk_order_end(taken);
+	local_irq_restore(flags);
 }
 
 /* Arm the entries mapping r (mt_entry.c), each only if it still maps phys

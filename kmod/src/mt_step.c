@@ -104,6 +104,7 @@ struct mtk_step {
 	unsigned long target;   /* the instruction */
 	unsigned long flags;    /* TF and IF of the interrupted context */
 	unsigned int idx;       /* entry made present for the step */
+	u8 level;               /* its level, as it was made present */
 	int phase;              /* 0 idle, 1 the stub's JMP, 2 the instruction */
 };
 static DEFINE_PER_CPU(struct mtk_step, mtk_step);
@@ -131,7 +132,7 @@ static void notrace mtk_step_finish(struct mtk_step *s, struct pt_regs *regs)
 	unsigned int i = s->idx;
 
 	/* Armed again, unless its area went away during the step. */
-	mtk_entry_rearm(r->ptep[i], r->level[i], r->saved[i]);
+	mtk_entry_rearm(r->ptep[i], s->level, r->saved[i]);
 	asm volatile("invlpg (%0)" : : "r"(s->addr) : "memory");
 	irq_work_queue(&mtk_step_flush_iw);
 	pagefault_enable();
@@ -206,12 +207,14 @@ bool mtk_step_begin(struct mtk_region *r, unsigned long addr,
 {
 	struct mtk_step *s = this_cpu_ptr(&mtk_step);
 	unsigned int i = mtk_page_idx(r, addr);
+	u8 level = READ_ONCE(r->level[i]);
 
-	if (!mtk_page_present(r, i))
+	if (!level || !mtk_entry_restore_saved(r->ptep[i], level, r->saved[i]))
 		return false;
 	s->r = r;
 	s->addr = addr;
 	s->idx = i;
+	s->level = level;
 	s->target = regs->ip;
 	s->flags = regs->flags & (X86_EFLAGS_TF | X86_EFLAGS_IF);
 	s->phase = via_stub ? 1 : 2;
