@@ -122,6 +122,18 @@ for be in preload ptrace; do
 	ok "$be: $n mappings replaced under a reading thread, no spurious SIGSEGV; the program's own fault there still reaches it"
 done
 
+# 1f. (both backends) the same, one call cutting more regions (24) than the
+# runtime once remembered cuts of (16)
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	n=2000; [ $be = ptrace ] && n=300
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/vmany-$be.trace" -- "$P" vanish-many $n \
+		>"$W/vmany-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] || bad "$be: vanish-many: exit $rc (139: a fault on one of many regions cut at once became the program's SIGSEGV): $(cat "$W/vmany-$be.out")"
+	ok "$be: $n times 24 regions replaced at once under a reading thread, no spurious SIGSEGV"
+done
+
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
 rc=$?
