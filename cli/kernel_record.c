@@ -203,6 +203,11 @@ static pid_t spawn(char **cmd)
 	sigaddset(&s, SIGTERM);
 	sigaddset(&s, SIGHUP);
 	sigprocmask(SIG_BLOCK, &s, &old);
+	if (got_signal) {
+		/* came after START: CMD is not started at all */
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
 	child = fork();
 	if (child == 0) {
 		signal(SIGINT, SIG_DFL);
@@ -221,7 +226,8 @@ static pid_t spawn(char **cmd)
 	return child;
 }
 
-/* START, then CMD (if any); returns its pid or -1. */
+/* START, then CMD (if any); returns its pid or -1 (no CMD, or a signal
+ * came before it was started). */
 static pid_t start(int fd, char **cmd)
 {
 	if (ioctl(fd, MMIOTAP_KIOC_START)) {
@@ -284,6 +290,9 @@ static void end_child(pid_t child, const char *name, int *status)
 	else if (rc < 0)
 		error_msg("%s (pid %d) does not die (stuck in the kernel?): left behind", name,
 			  (int)child);
+	else if (*status == MT_CLI_STATUS_UNKNOWN)
+		error_msg("%s (pid %d) could not be reaped: exit status unknown", name,
+			  (int)child);
 }
 
 /* A signal before START: nothing recorded, the trace file complete (no
@@ -318,6 +327,8 @@ static int exit_status(const struct krec_opts *o, int status)
 {
 	if (!o->cmd)
 		return 0;
+	if (status == MT_CLI_STATUS_UNKNOWN)
+		return 1; /* left behind or not ours to reap: end_child() said so */
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));
@@ -347,6 +358,8 @@ int mt_cli_kernel_record(int argc, char **argv)
 	if (got_signal)
 		interrupted_before_start(d, loaded, &o);
 	child = start(d->fd, o.cmd);
+	if (o.cmd && child < 0)
+		status = got_signal; /* CMD never ran: we end as if it died of it */
 	mt_kdrain_readers_start(d);
 	record_loop(d, &child, &status);
 	mt_kdrain_readers_stop(d);
