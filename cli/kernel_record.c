@@ -177,6 +177,12 @@ static struct mt_writer *open_output(const char *out)
 	return w;
 }
 
+static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
+static struct sigaction end_old[N_END_SIGS]; /* as we found them */
+
+/* One we were started with ignored (nohup, a background job's SIGINT)
+ * stays ignored, for us and for CMD, as without us. */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -184,13 +190,16 @@ static void catch_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < N_END_SIGS; i++) {
+		sigaction(end_sigs[i], NULL, &end_old[i]);
+		if (!(end_old[i].sa_flags & SA_SIGINFO) && end_old[i].sa_handler == SIG_IGN)
+			continue;
+		sigaction(end_sigs[i], &sa, NULL);
+	}
 }
 
 /* Fork and exec CMD. The ending signals are blocked across the fork: the
- * child sets them back to default before it unblocks them (one there
+ * child sets them back to what we found (end_old) before it unblocks them (one there
  * reaches CMD, not our handler), and one that came meanwhile was sent
  * before CMD existed, so the loop passes it on. */
 static pid_t spawn(char **cmd)
@@ -210,9 +219,8 @@ static pid_t spawn(char **cmd)
 	}
 	child = fork();
 	if (child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		for (size_t i = 0; i < N_END_SIGS; i++)
+			sigaction(end_sigs[i], &end_old[i], NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));

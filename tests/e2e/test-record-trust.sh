@@ -34,6 +34,7 @@
 #  4. record ends when the program exits, though a descendant keeps
 #     touching the device;
 #  5. SIGTERM ends record, trace flushed, even if the program ignores it;
+#  5a. a signal ignored when record started stays ignored (nohup);
 #  5b. a signal while record sets up (after the ring is made, while the
 #     trace file is opened) ends it without a stale ring or a headerless
 #     trace file (before: both left behind);
@@ -182,6 +183,19 @@ kill -9 "$(cat "$W/term.pid")" 2>/dev/null
 n=$(rw "$W/term.trace" | wc -l)
 [ "$n" -gt 0 ] || bad "SIGTERM: the trace is empty or unreadable"
 ok "SIGTERM ended record with $n accesses written"
+
+# 5a. started with SIGHUP ignored (nohup): record leaves it ignored, for
+# itself and for the program (before: caught, and the program got SIG_DFL)
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	(trap '' HUP; exec "$M" record "${T[@]}" "${X[@]}" -o "$W/nohup-$be.trace" -- \
+		sh -c 'kill -HUP $$; kill -HUP $PPID; sleep 0.2; echo alive') >"$W/nohup-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q alive "$W/nohup-$be.out" ||
+		bad "$be: SIGHUP ignored by record's caller killed the program or record: exit $rc: $(cat "$W/nohup-$be.out")"
+	"$M" dump "$W/nohup-$be.trace" >/dev/null || bad "$be: nohup: trace unreadable"
+	ok "$be: SIGHUP ignored when record started stays ignored, for it and the program"
+done
 
 # 5b. (both backends) a signal while record sets up (slow_open.so holds
 # the trace file's open 500 ms, after the ring was made)
