@@ -32,5 +32,5 @@ MT_HIDDEN void mt_region_gone(void)
 
 MT_HIDDEN int mt_region_retry(struct mt_tls *t, uintptr_t addr)
 {
-	return mt_retry_fault(&t->retry, addr, gen);
+	return mt_retry_fault(&t->retry, addr, gen, MT_RETRY_MAX);
 }

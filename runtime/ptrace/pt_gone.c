@@ -12,7 +12,7 @@
  *
  * Each cut bumps the address space's generation. A SIGSEGV (SEGV_ACCERR)
  * with no region is retried once per generation per task and address, at
- * most MT_RETRY_MAX times in a row (rt_retry.h): the same task faulting
+ * most PT_RETRY_MAX times in a row (rt_retry.h): the same task faulting
  * again at the same address with the table unchanged since is the
  * program's own. No list of cut ranges is kept: a bounded one forgot
  * ranges when one call cut many regions, and a fault racing it was then
@@ -27,5 +27,5 @@ void pt_region_gone(struct pt_mm *mm)
 
 int pt_region_retry(struct pt_task *t, uint64_t addr)
 {
-	return t->mm && mt_retry_fault(&t->retry, addr, t->mm->gen);
+	return t->mm && mt_retry_fault(&t->retry, addr, t->mm->gen, PT_RETRY_MAX);
 }

@@ -22,13 +22,13 @@ int main(void)
 	 * runs again; faulting again with the table unchanged, it is the
 	 * program's (the page is not accessible: a real fault). */
 	gen += 40;
-	CHECK(mt_retry_fault(&s, 0x1000, gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x1000, gen) == 0);
-	CHECK(mt_retry_fault(&s, 0x1000, gen) == 0);
+	CHECK(mt_retry_fault(&s, 0x1000, gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x1000, gen, MT_RETRY_MAX) == 0);
+	CHECK(mt_retry_fault(&s, 0x1000, gen, MT_RETRY_MAX) == 0);
 
 	/* An address never traced: one retry, then the program's. */
-	CHECK(mt_retry_fault(&s, 0x5000, gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x5000, gen) == 0);
+	CHECK(mt_retry_fault(&s, 0x5000, gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x5000, gen, MT_RETRY_MAX) == 0);
 
 	/* A thread really faulting at X while another churns mmap/munmap
 	 * (the generation changes between every two of its faults): at most
@@ -36,34 +36,34 @@ int main(void)
 	int retried = 0;
 	for (int i = 0; i < 100; i++) {
 		gen++;
-		if (mt_retry_fault(&s, 0x9000, gen))
+		if (mt_retry_fault(&s, 0x9000, gen, MT_RETRY_MAX))
 			retried++;
 		else
 			break;
 	}
 	CHECK(retried == MT_RETRY_MAX);
 	gen++;
-	CHECK(mt_retry_fault(&s, 0x9000, gen) == 0);
+	CHECK(mt_retry_fault(&s, 0x9000, gen, MT_RETRY_MAX) == 0);
 
 	/* Another address starts a new row. */
-	CHECK(mt_retry_fault(&s, 0xa000, gen) == 1);
+	CHECK(mt_retry_fault(&s, 0xa000, gen, MT_RETRY_MAX) == 1);
 
 	/* A fault that found a region (progress) ends the row: a later race
 	 * at the same address is retried again. */
 	s = (struct mt_retry){ 0 };
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen) == 0);
+	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 0);
 	mt_retry_progress(&s);
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x2000, gen) == 0);
+	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x2000, gen, MT_RETRY_MAX) == 0);
 
 	/* Generation wrap-around is only inequality. */
 	s = (struct mt_retry){ 0 };
 	gen = UINT32_MAX;
-	CHECK(mt_retry_fault(&s, 0x3000, gen) == 1);
-	CHECK(mt_retry_fault(&s, 0x3000, gen + 1) == 1);
-	CHECK(mt_retry_fault(&s, 0x3000, gen + 1) == 0);
+	CHECK(mt_retry_fault(&s, 0x3000, gen, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x3000, gen + 1, MT_RETRY_MAX) == 1);
+	CHECK(mt_retry_fault(&s, 0x3000, gen + 1, MT_RETRY_MAX) == 0);
 
 	if (failures) {
 		fprintf(stderr, "rt_retry: %d failure(s)\n", failures);

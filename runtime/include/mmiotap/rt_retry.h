@@ -9,10 +9,17 @@
  * mmap MAP_FIXED, mremap, the recording abandoned): it is run again once
  * per generation of the table. The same thread faulting again at the same
  * address with the generation unchanged since its last retry looked the
- * table up consistently: the fault is the program's. And at most
- * MT_RETRY_MAX retries in a row at one address whatever the generation
- * does, so that a thread really faulting at X while others churn mappings
- * gets its signal. A fault that does find a region ends the row.
+ * table up consistently: the fault is the program's. And at most max
+ * retries in a row at one address whatever the generation does, so that a
+ * thread really faulting at X while others churn mappings gets its signal.
+ * A fault that does find a region ends the row.
+ *
+ * max: MT_RETRY_MAX in the preload runtime, where a cut and the lookup
+ * are both under the order lock. The ptrace tracer sees the program's
+ * threads' stops in its own order: a thread reading a page that another
+ * replaces over and over meets its region gone at more faults in a row
+ * (3 and more, tests/e2e/test-record-trust.sh "vanish"), and gets
+ * PT_RETRY_MAX.
  */
 #ifndef MMIOTAP_RT_RETRY_H
 #define MMIOTAP_RT_RETRY_H
@@ -20,6 +27,7 @@
 #include <stdint.h>
 
 #define MT_RETRY_MAX 2
+#define PT_RETRY_MAX 16
 
 struct mt_retry {
 	uint64_t addr;   /* address of the row of retries, if n */
@@ -28,10 +36,11 @@ struct mt_retry {
 };
 
 /* 1: run the faulting instruction again; 0: the fault is the program's. */
-static inline int mt_retry_fault(struct mt_retry *s, uint64_t addr, uint32_t gen)
+static inline int mt_retry_fault(struct mt_retry *s, uint64_t addr, uint32_t gen,
+				 unsigned max)
 {
 	if (s->n && s->addr == addr) {
-		if (s->gen == gen || s->n >= MT_RETRY_MAX)
+		if (s->gen == gen || s->n >= max)
 			return 0;
 	} else {
 		s->addr = addr;
