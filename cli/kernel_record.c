@@ -181,8 +181,10 @@ static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 #define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
 static struct sigaction end_old[N_END_SIGS]; /* as we found them */
 
-/* One we were started with ignored (nohup, a background job's SIGINT)
- * stays ignored, for us and for CMD, as without us. */
+/* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT and
+ * SIGTERM always end the recording (a background job's SIGINT is ignored
+ * by the shell: `kill -INT` must still stop us). CMD gets the dispositions
+ * we found (end_old). */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -192,8 +194,9 @@ static void catch_signals(void)
 	sa.sa_flags = SA_SIGINFO;
 	for (size_t i = 0; i < N_END_SIGS; i++) {
 		sigaction(end_sigs[i], NULL, &end_old[i]);
-		if (!(end_old[i].sa_flags & SA_SIGINFO) && end_old[i].sa_handler == SIG_IGN)
-			continue;
+		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
+		    end_old[i].sa_handler == SIG_IGN)
+			continue; /* nohup */
 		sigaction(end_sigs[i], &sa, NULL);
 	}
 }

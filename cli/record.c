@@ -81,10 +81,11 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 /* Installed before the ring and the trace file are made: SIGINT, SIGQUIT,
  * SIGTERM and SIGHUP are noted from then on. Before the program runs one
  * ends the recording cleanly (setup_interrupted()); while a preloaded
- * PROG runs, see drain_while_running(). One we were started with ignored
- * (nohup, a background job's SIGINT/SIGQUIT) stays ignored, for us and
- * for PROG, as without us; PROG gets the dispositions we found
- * (end_old). (The ptrace backend installs its own handlers:
+ * PROG runs, see drain_while_running(). SIGHUP we were started with
+ * ignored (nohup) stays ignored; SIGINT, SIGQUIT and SIGTERM always end
+ * the recording (a background job's SIGINT is ignored by the shell, and
+ * `kill -INT` must still stop us, as it stops perf record). PROG gets the
+ * dispositions we found (end_old): what it inherited ignored stays so. (The ptrace backend installs its own handlers:
  * mt_record_ptrace_start.) */
 static void record_signals(void)
 {
@@ -94,8 +95,9 @@ static void record_signals(void)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	for (size_t i = 0; i < N_END_SIGS; i++) {
 		sigaction(end_sigs[i], NULL, &end_old[i]);
-		if (!(end_old[i].sa_flags & SA_SIGINFO) && end_old[i].sa_handler == SIG_IGN)
-			continue;
+		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
+		    end_old[i].sa_handler == SIG_IGN)
+			continue; /* nohup */
 		sigaction(end_sigs[i], &sa, NULL);
 	}
 }

@@ -51,8 +51,8 @@ int main(void)
 	/* A fault that found a region (progress) ends the row: a later race
 	 * at the same address is retried again. */
 	s = (struct mt_retry){ 0 };
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
-	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
+	for (int i = 0; i < MT_RETRY_MAX; i++)
+		CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);
 	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 0);
 	mt_retry_progress(&s);
 	CHECK(mt_retry_fault(&s, 0x2000, ++gen, MT_RETRY_MAX) == 1);

@@ -14,20 +14,21 @@
  * thread really faulting at X while others churn mappings gets its signal.
  * A fault that does find a region ends the row.
  *
- * max: MT_RETRY_MAX in the preload runtime, where a cut and the lookup
- * are both under the order lock. The ptrace tracer sees the program's
- * threads' stops in its own order: a thread reading a page that another
- * replaces over and over meets its region gone at more faults in a row
- * (3 and more, tests/e2e/test-record-trust.sh "vanish"), and gets
- * PT_RETRY_MAX.
+ * max: the bound only has to end a livelock, never to cut a real race
+ * short. A thread reading a page that another replaces over and over can
+ * meet its region gone at several faults in a row: on a loaded machine 3
+ * and more under preload, more under the ptrace tracer, which sees the
+ * threads' stops in its own order (tests/e2e/test-record-trust.sh
+ * "vanish"). Both allow 64: a real fault at X under such churn reaches
+ * the program after 64 extra faults.
  */
 #ifndef MMIOTAP_RT_RETRY_H
 #define MMIOTAP_RT_RETRY_H
 
 #include <stdint.h>
 
-#define MT_RETRY_MAX 2
-#define PT_RETRY_MAX 16
+#define MT_RETRY_MAX 64
+#define PT_RETRY_MAX 64
 
 struct mt_retry {
 	uint64_t addr;   /* address of the row of retries, if n */
