@@ -48,6 +48,11 @@ int mt_cli_open_input(const char *path);
  * MT_CLI_REAP_KILL_MS more (stuck in the kernel; left behind). cli/reap.c */
 #define MT_CLI_REAP_KILL_MS 5000
 int mt_cli_reap_bounded(pid_t pid, int grace_ms, int *status);
+/* *status after mt_cli_reap_bounded() when no wait status came: the child
+ * was left behind (-1), or was no child of ours or already reaped
+ * (ECHILD). Never a wait status (WIFSIGNALED would say true: test it
+ * first). */
+#define MT_CLI_STATUS_UNKNOWN (-1)
 
 /* Version string, e.g. "0.1". */
 extern const char mt_cli_version[];

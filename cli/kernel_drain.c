@@ -235,14 +235,35 @@ static ssize_t read_some(struct drain *d, struct recbuf *b, size_t max)
 	return n / (ssize_t)sizeof(*b->v);
 }
 
-/* Read everything the module has now into b (the main thread). */
-static int read_all(struct drain *d, struct recbuf *b)
+/*
+ * Read what the round needs into b (the main thread): every record
+ * committed before its STATUS. One read() of the module visits every CPU's
+ * ring, each from where it is (mtk_buf_read(), kmod/src/mt_buf.c), and
+ * stops only when it has MTK_READ_MAX records: a read of fewer than
+ * MT_KDRAIN_ASK (<= MTK_READ_MAX) records emptied every ring, so every
+ * record before it is out (here, or in a reader's store). Waiting for a
+ * read of 0 instead never ends while the traced code writes as fast as we
+ * read. Under such a load, at most budget records: then 1 (the round
+ * cannot tell which records are complete; the rest comes next round),
+ * else 0 or -errno.
+ */
+#define MT_KDRAIN_ASK 4096
+#define MT_KDRAIN_BUDGET (64 * MT_KDRAIN_ASK)
+static int read_all(struct drain *d, struct recbuf *b, size_t budget)
 {
+	size_t got = 0;
 	ssize_t n;
 
-	while ((n = read_some(d, b, SIZE_MAX)) > 0)
-		;
-	return n < 0 ? (int)n : 0;
+	for (;;) {
+		if (got >= budget)
+			return 1;
+		n = read_some(d, b, MT_KDRAIN_ASK);
+		if (n < 0)
+			return (int)n;
+		if (n < MT_KDRAIN_ASK)
+			return 0;
+		got += (size_t)n;
+	}
 }
 
 struct kreader {
@@ -376,17 +397,22 @@ static int take(struct recbuf *b, struct recbuf *from)
  * STATUS, then read the rest the module has, then take what each reader
  * holds: afterwards every record numbered up to st->last_seq is in
  * d->work (a reader that took records out of the module before our read
- * found none holds its lock until they are in its store).
+ * found none holds its lock until they are in its store). 1: not so, the
+ * read budget ran out first (read_all()); 0, or -errno.
  */
-static int gather(struct drain *d, struct mmiotap_kstatus *st)
+static int gather(struct drain *d, struct mmiotap_kstatus *st, int final)
 {
-	int rc;
+	int rc, partial;
 
 	memset(st, 0, sizeof(*st));
 	st->size = sizeof(*st);
 	if (ioctl(d->fd, MMIOTAP_KIOC_STATUS, st))
 		return -errno;
-	rc = read_all(d, &d->work);
+	rc = read_all(d, &d->work, final ? SIZE_MAX : MT_KDRAIN_BUDGET);
+	if (rc < 0)
+		return rc;
+	partial = rc;
+	rc = 0;
 	for (int i = 0; i < d->nreaders && !rc; i++) {
 		struct kreader *r = d->readers[i];
 
@@ -394,7 +420,7 @@ static int gather(struct drain *d, struct mmiotap_kstatus *st)
 		rc = r->err ? r->err : take(&d->work, &r->got);
 		pthread_mutex_unlock(&r->lock);
 	}
-	return rc;
+	return rc ? rc : partial;
 }
 
 size_t mt_kdrain_emit(struct drain *d, struct mmiotap_krec *v, size_t n, uint64_t upto)
@@ -418,11 +444,12 @@ int mt_kdrain_round(struct drain *d, int final)
 	struct mmiotap_kstatus st;
 	struct recbuf *b = &d->work;
 	size_t i, k;
-	int rc = gather(d, &st);
+	int rc = gather(d, &st, final);
 
-	if (rc)
+	if (rc < 0)
 		return rc;
-	i = mt_kdrain_emit(d, b->v, b->n, final ? UINT64_MAX : st.last_seq);
+	/* partial (rc 1): none is known complete; written next round */
+	i = mt_kdrain_emit(d, b->v, b->n, final ? UINT64_MAX : rc ? 0 : st.last_seq);
 	if (final)
 		residual_lost(d, &st);
 	if (i) {

@@ -177,6 +177,14 @@ static struct mt_writer *open_output(const char *out)
 	return w;
 }
 
+static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
+static struct sigaction end_old[N_END_SIGS]; /* as we found them */
+
+/* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT and
+ * SIGTERM always end the recording (a background job's SIGINT is ignored
+ * by the shell: `kill -INT` must still stop us). CMD gets the dispositions
+ * we found (end_old). */
 static void catch_signals(void)
 {
 	struct sigaction sa;
@@ -184,13 +192,17 @@ static void catch_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (size_t i = 0; i < N_END_SIGS; i++) {
+		sigaction(end_sigs[i], NULL, &end_old[i]);
+		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
+		    end_old[i].sa_handler == SIG_IGN)
+			continue; /* nohup */
+		sigaction(end_sigs[i], &sa, NULL);
+	}
 }
 
 /* Fork and exec CMD. The ending signals are blocked across the fork: the
- * child sets them back to default before it unblocks them (one there
+ * child sets them back to what we found (end_old) before it unblocks them (one there
  * reaches CMD, not our handler), and one that came meanwhile was sent
  * before CMD existed, so the loop passes it on. */
 static pid_t spawn(char **cmd)
@@ -203,11 +215,15 @@ static pid_t spawn(char **cmd)
 	sigaddset(&s, SIGTERM);
 	sigaddset(&s, SIGHUP);
 	sigprocmask(SIG_BLOCK, &s, &old);
+	if (got_signal) {
+		/* came after START: CMD is not started at all */
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
 	child = fork();
 	if (child == 0) {
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
+		for (size_t i = 0; i < N_END_SIGS; i++)
+			sigaction(end_sigs[i], &end_old[i], NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));
@@ -221,7 +237,8 @@ static pid_t spawn(char **cmd)
 	return child;
 }
 
-/* START, then CMD (if any); returns its pid or -1. */
+/* START, then CMD (if any); returns its pid or -1 (no CMD, or a signal
+ * came before it was started). */
 static pid_t start(int fd, char **cmd)
 {
 	if (ioctl(fd, MMIOTAP_KIOC_START)) {
@@ -284,6 +301,9 @@ static void end_child(pid_t child, const char *name, int *status)
 	else if (rc < 0)
 		error_msg("%s (pid %d) does not die (stuck in the kernel?): left behind", name,
 			  (int)child);
+	else if (*status == MT_CLI_STATUS_UNKNOWN)
+		error_msg("%s (pid %d) could not be reaped: exit status unknown", name,
+			  (int)child);
 }
 
 /* A signal before START: nothing recorded, the trace file complete (no
@@ -318,6 +338,8 @@ static int exit_status(const struct krec_opts *o, int status)
 {
 	if (!o->cmd)
 		return 0;
+	if (status == MT_CLI_STATUS_UNKNOWN)
+		return 1; /* left behind or not ours to reap: end_child() said so */
 	if (WIFSIGNALED(status)) {
 		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));
@@ -347,6 +369,8 @@ int mt_cli_kernel_record(int argc, char **argv)
 	if (got_signal)
 		interrupted_before_start(d, loaded, &o);
 	child = start(d->fd, o.cmd);
+	if (o.cmd && child < 0)
+		status = got_signal; /* CMD never ran: we end as if it died of it */
 	mt_kdrain_readers_start(d);
 	record_loop(d, &child, &status);
 	mt_kdrain_readers_stop(d);

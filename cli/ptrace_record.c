@@ -172,9 +172,16 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_detach_sig;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	/* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT
+	 * and SIGTERM always end the recording (a background job's SIGINT is
+	 * ignored by the shell: `kill -INT` must still stop us) */
+	static const int det_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(det_sigs) / sizeof(det_sigs[0]); i++) {
+		struct sigaction old;
+		sigaction(det_sigs[i], NULL, &old);
+		if (det_sigs[i] != SIGHUP || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_IGN)
+			sigaction(det_sigs[i], &sa, NULL);
+	}
 	sa.sa_handler = NULL;
 	sa.sa_sigaction = on_stop_sig;
 	sa.sa_flags = SA_SIGINFO;

@@ -11,14 +11,19 @@
 
 #include "cli.h"
 
-/* waitpid(pid, WNOHANG) for up to ms milliseconds: 1 when reaped. */
+/* waitpid(pid, WNOHANG) for up to ms milliseconds: 1 when reaped (or no
+ * child to reap: ECHILD, *status MT_CLI_STATUS_UNKNOWN). */
 static int reap_within(pid_t pid, int ms, int *status)
 {
 	struct timespec tick = { 0, 10 * 1000000L };
 	for (int waited = 0;; waited += 10) {
 		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid || (r < 0 && errno == ECHILD))
+		if (r == pid)
 			return 1;
+		if (r < 0 && errno == ECHILD) {
+			*status = MT_CLI_STATUS_UNKNOWN;
+			return 1;
+		}
 		if (waited >= ms)
 			return 0;
 		nanosleep(&tick, NULL);
@@ -33,5 +38,6 @@ int mt_cli_reap_bounded(pid_t pid, int grace_ms, int *status)
 	/* a task stuck in the kernel (D state) dies when it gets out */
 	if (reap_within(pid, MT_CLI_REAP_KILL_MS, status))
 		return 1;
+	*status = MT_CLI_STATUS_UNKNOWN;
 	return -1;
 }

@@ -65,6 +65,8 @@ static void usage(FILE *f)
 
 static pid_t child_pid;      /* the program, until it is reaped (then 0) */
 static const int end_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+#define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
+static struct sigaction end_old[N_END_SIGS]; /* as we found them */
 static volatile sig_atomic_t got_sig, sig_from_kernel;
 
 /* SIGINT, SIGQUIT, SIGTERM, SIGHUP while a preloaded PROG runs: noted; the
@@ -79,16 +81,25 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 /* Installed before the ring and the trace file are made: SIGINT, SIGQUIT,
  * SIGTERM and SIGHUP are noted from then on. Before the program runs one
  * ends the recording cleanly (setup_interrupted()); while a preloaded
- * PROG runs, see drain_while_running(). (The ptrace backend installs its
- * own handlers: mt_record_ptrace_start.) */
+ * PROG runs, see drain_while_running(). SIGHUP we were started with
+ * ignored (nohup) stays ignored; SIGINT, SIGQUIT and SIGTERM always end
+ * the recording (a background job's SIGINT is ignored by the shell, and
+ * `kill -INT` must still stop us, as it stops perf record). PROG gets the
+ * dispositions we found (end_old): what it inherited ignored stays so. (The ptrace backend installs its own handlers:
+ * mt_record_ptrace_start.) */
 static void record_signals(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
+	for (size_t i = 0; i < N_END_SIGS; i++) {
+		sigaction(end_sigs[i], NULL, &end_old[i]);
+		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
+		    end_old[i].sa_handler == SIG_IGN)
+			continue; /* nohup */
 		sigaction(end_sigs[i], &sa, NULL);
+	}
 }
 
 /* The preload library: --lib, $MMIOTAP_LIB, next to this executable (the
@@ -441,9 +452,10 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	}
 	child_pid = fork();
 	if (child_pid == 0) {
-		/* the terminal's signal must reach PROG, not our handler */
-		for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
-			signal(end_sigs[i], SIG_DFL);
+		/* the terminal's signal must reach PROG, not our handler:
+		 * the dispositions we were started with (ignored stays so) */
+		for (size_t i = 0; i < N_END_SIGS; i++)
+			sigaction(end_sigs[i], &end_old[i], NULL);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pfd[0]);
 		exec_preloaded(o, lib, r->ring_path, pfd[1]);

@@ -11,44 +11,26 @@
  * program's: the handler returns and the instruction runs again, natively
  * on what is there now (or faults for real: MAPERR, or a traced page).
  *
- * Every cut bumps a generation counter and notes the range in a small ring
- * of recent removals. A fault that finds no region at an address the ring
- * holds is retried once per generation: when the same thread faults again
- * at the same address and the table has not changed since its last lookup,
- * the lookup was consistent and the fault is the program's own. Addresses
- * never ours are passed on at once. All under the order lock.
+ * Every cut bumps a generation counter. Any fault (SEGV_ACCERR) that
+ * finds no region is run again, once per generation per thread and
+ * address, at most MT_RETRY_MAX times in a row (rt_retry.h): the same
+ * thread faulting again at the same address with the table unchanged
+ * since its last lookup looked it up consistently, and the fault is the
+ * program's own. No list of cut ranges is kept: a bounded one forgot
+ * ranges when one call cut many regions (mt_abandon() cuts them all), and
+ * a fault racing it was then passed on as the program's. A fault at an
+ * address never traced costs one extra fault. All under the order lock.
  */
 #include "internal.h"
 
-#define GONE_MAX 16
-
 static uint32_t gen;
-static struct {
-	uintptr_t start, end;
-} gone[GONE_MAX];
-static unsigned ngone;
 
-MT_HIDDEN void mt_region_gone(uintptr_t a, uintptr_t b)
+MT_HIDDEN void mt_region_gone(void)
 {
 	gen++;
-	gone[ngone % GONE_MAX].start = a;
-	gone[ngone % GONE_MAX].end = b;
-	ngone++;
-}
-
-static int was_ours(uintptr_t addr)
-{
-	for (unsigned i = 0; i < GONE_MAX && i < ngone; i++)
-		if (addr >= gone[i].start && addr < gone[i].end)
-			return 1;
-	return 0;
 }
 
 MT_HIDDEN int mt_region_retry(struct mt_tls *t, uintptr_t addr)
 {
-	if (!was_ours(addr) || (t->retry_addr == addr && t->retry_gen == gen))
-		return 0;
-	t->retry_addr = addr;
-	t->retry_gen = gen;
-	return 1;
+	return mt_retry_fault(&t->retry, addr, gen, MT_RETRY_MAX);
 }

@@ -544,6 +544,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 		t->in_handler = 0;
 		goto out;
 	}
+	if (r)
+		mt_retry_progress(&t->retry);
 	if (!r && mt_region_retry(t, (uintptr_t)si->si_addr)) {
 		/* its region went away since the fault (gone.c): again */
 		mt_hunlock();

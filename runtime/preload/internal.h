@@ -14,6 +14,7 @@
 #include "mmiotap/emu.h"
 #include "mmiotap/mmiotap.h"
 #include "mmiotap/rt_access.h"
+#include "mmiotap/rt_retry.h"
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/xrun.h"
 
@@ -61,8 +62,7 @@ struct mt_tls {
 	uintptr_t dev_lo;       /* ... dev_len bytes at dev_lo (the alias) */
 	unsigned dev_len;
 	sigjmp_buf dev_jb;      /* where its fault returns */
-	uintptr_t retry_addr;   /* gone.c: last fault retried, at ... */
-	uint32_t retry_gen;     /* ... this generation of the region table */
+	struct mt_retry retry;  /* gone.c: its faults that found no region */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -131,11 +131,11 @@ struct mt_region *mt_region_add(void) MT_HIDDEN;
 /* Remove [a, b) from the traced set (lock held): unmaps alias parts, emits
  * UNMAP, splits regions. restore: give the program pages back their prot. */
 void mt_region_cut(uintptr_t a, uintptr_t b, int restore) MT_HIDDEN;
-/* gone.c (lock held): [a, b) stopped being traced (a new generation);
+/* gone.c (lock held): a range stopped being traced (a new generation);
  * whether a fault at addr that found no region should run the instruction
- * again (the region went away since the fault) rather than be the
- * program's. */
-void mt_region_gone(uintptr_t a, uintptr_t b) MT_HIDDEN;
+ * again (its region may have gone away since the fault) rather than be the
+ * program's (rt_retry.h). */
+void mt_region_gone(void) MT_HIDDEN;
 int mt_region_retry(struct mt_tls *t, uintptr_t addr) MT_HIDDEN;
 
 /* events (lock held) */

@@ -164,7 +164,7 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 			continue;
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
-		mt_region_gone(s, e);
+		mt_region_gone();
 		mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore)
 			mt_real.mprotect((void *)s, e - s, r->prot);
@@ -541,7 +541,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 	if (r && r->start == a && r->end == a + page_round(old_len) && old_len) {
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
 		if (p != MAP_FAILED) {
-			mt_region_gone(a, r->end);
+			mt_region_gone();
 			void *na = mt_real.mremap(r->alias, old_len, new_len, MREMAP_MAYMOVE);
 			if (na == MAP_FAILED) {
 				/* cannot follow: give the program its pages back */

@@ -293,6 +293,7 @@ int pt_handle_fault(struct pt_task *t)
 	uint64_t fa;
 	if (!traced_fault(t, &fa))
 		return gone_fault(t);
+	mt_retry_progress(&t->retry);
 	pt.st.faults++;
 	struct user_regs_struct u;
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &u) < 0)

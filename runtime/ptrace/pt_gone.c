@@ -10,36 +10,22 @@
  * is not the program's. A is resumed without the signal and runs the
  * instruction again, on what is there now (a real fault comes back as one).
  *
- * Each cut bumps the address space's generation and notes the range in a
- * small ring. A SIGSEGV with no region, at an address the ring holds, is
- * retried once per generation per task: the same task faulting again at
- * the same address with the table unchanged since is the program's own.
- * Addresses never traced are the program's at once.
+ * Each cut bumps the address space's generation. A SIGSEGV (SEGV_ACCERR)
+ * with no region is retried once per generation per task and address, at
+ * most PT_RETRY_MAX times in a row (rt_retry.h): the same task faulting
+ * again at the same address with the table unchanged since is the
+ * program's own. No list of cut ranges is kept: a bounded one forgot
+ * ranges when one call cut many regions, and a fault racing it was then
+ * delivered as the program's. An address never traced costs one more stop.
  */
 #include "pt_int.h"
 
-void pt_region_gone(struct pt_mm *mm, uint64_t a, uint64_t b)
+void pt_region_gone(struct pt_mm *mm)
 {
 	mm->gen++;
-	mm->gone[mm->ngone % PT_GONE_MAX].start = a;
-	mm->gone[mm->ngone % PT_GONE_MAX].end = b;
-	mm->ngone++;
-}
-
-static int was_ours(const struct pt_mm *mm, uint64_t addr)
-{
-	for (unsigned i = 0; i < PT_GONE_MAX && i < mm->ngone; i++)
-		if (addr >= mm->gone[i].start && addr < mm->gone[i].end)
-			return 1;
-	return 0;
 }
 
 int pt_region_retry(struct pt_task *t, uint64_t addr)
 {
-	struct pt_mm *mm = t->mm;
-	if (!mm || !was_ours(mm, addr) || (t->retry_addr == addr && t->retry_gen == mm->gen))
-		return 0;
-	t->retry_addr = addr;
-	t->retry_gen = mm->gen;
-	return 1;
+	return t->mm && mt_retry_fault(&t->retry, addr, t->mm->gen, PT_RETRY_MAX);
 }

@@ -26,6 +26,7 @@
 #include "mmiotap/devfile.h"
 #include "mmiotap/emu.h"
 #include "mmiotap/rt_access.h"
+#include "mmiotap/rt_retry.h"
 #include "mt_ptrace.h"
 
 #define PT_DCACHE_SLOTS 64
@@ -61,8 +62,6 @@ struct pt_region {
 	char *path;
 };
 
-#define PT_GONE_MAX 16
-
 /* One address space (thread group, or vfork-shared). */
 struct pt_mm {
 	int refs;
@@ -72,9 +71,7 @@ struct pt_mm {
 	uint64_t sys_insn;       /* address of a `syscall` instruction, 0 unknown */
 	struct pt_region *reg;
 	int nreg, capreg;
-	uint32_t gen;            /* pt_gone.c: bumped by every cut ... */
-	struct { uint64_t start, end; } gone[PT_GONE_MAX]; /* ... the last cut ranges */
-	unsigned ngone;
+	uint32_t gen;            /* pt_gone.c: bumped by every cut */
 	struct mt_dcache dc;
 	struct mt_decoded slots[PT_DCACHE_SLOTS];
 };
@@ -108,8 +105,7 @@ struct pt_task {
 	int cpu;                 /* CPU it last ran on, -1 unknown */
 	int cpu_stale;           /* resumed since cpu was read */
 	uint64_t rseq_cpu;       /* address of its rseq area's cpu_id, 0 none */
-	uint64_t retry_addr;     /* pt_gone.c: last fault retried, at ... */
-	uint32_t retry_gen;      /* ... this generation of its mm's regions */
+	struct mt_retry retry;   /* pt_gone.c: its SIGSEGVs that found no region */
 	struct pt_task *next;
 };
 
@@ -199,10 +195,11 @@ int pt_region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t offs
 void pt_region_cut(struct pt_task *t, struct pt_mm *mm, uint64_t a, uint64_t b,
 		   int restore, int unmap_ev);
 void pt_region_set_prot(struct pt_mm *mm, uint64_t a, uint64_t b, int prot);
-/* pt_gone.c: [a, b) of mm stopped being traced (a new generation); whether
- * t's SIGSEGV at addr, in no region, should run the instruction again (the
- * region went away since the fault) rather than be the program's. */
-void pt_region_gone(struct pt_mm *mm, uint64_t a, uint64_t b);
+/* pt_gone.c: a range of mm stopped being traced (a new generation); whether
+ * t's SIGSEGV at addr, in no region, should run the instruction again (its
+ * region may have gone away since the fault) rather than be the program's
+ * (rt_retry.h). */
+void pt_region_gone(struct pt_mm *mm);
 int pt_region_retry(struct pt_task *t, uint64_t addr);
 void pt_scan_maps(struct pt_task *t, uint64_t lo, uint64_t hi);
 struct pt_mm *pt_mm_copy(struct pt_mm *src, pid_t tgid);

@@ -207,7 +207,7 @@ void pt_region_cut(struct pt_task *t, struct pt_mm *mm, uint64_t a, uint64_t b, 
 		if (r->end <= a || b <= r->start)
 			continue;
 		uint64_t lo = r->start > a ? r->start : a, hi = r->end < b ? r->end : b;
-		pt_region_gone(mm, lo, hi);
+		pt_region_gone(mm);
 		if (restore && t)
 			pt_remote_mprotect(t, lo, hi - lo, r->prot);
 		if (lo > r->start && hi < r->end) {

@@ -30,6 +30,10 @@
  *              always readable, the program must never get SIGSEGV. Then
  *              the address becomes the program's own PROT_NONE page: a
  *              read there reaches its handler once (SEGV_ACCERR).
+ *   vanish-many N  the same with 24 device pages, each its own mapping:
+ *              each round one mmap(MAP_FIXED) replaces all 24 (one call
+ *              cutting 24 traced regions) while the thread reads the first,
+ *              then they are mapped again one by one.
  *   nohandler  REP MOVSB from the device into a PROT_NONE page with no
  *              handler: dies of SIGSEGV (the shell checks 139).
  *   sigbus     the device is a file (memfd) truncated under the program:
@@ -416,6 +420,45 @@ static int vanish(long n)
 	return vanish_then_fault(p);
 }
 
+/* vanish with many regions: VM_PAGES device pages, each its own mmap (its
+ * own traced region), the thread reading the first; each round one
+ * mmap(MAP_FIXED) of anonymous memory replaces them all (one call cutting
+ * more regions than the runtime once remembered cuts of), then they are
+ * mapped again page by page. */
+#define VM_PAGES 24
+static int vanish_many(long n)
+{
+	int fd = memfd_create("mt-e2e", 0);
+	unsigned long reads = 0;
+	pthread_t th;
+	char *p;
+
+	if (fd < 0 || ftruncate(fd, VM_PAGES * 4096) < 0)
+		return 99;
+	p = mmap(NULL, VM_PAGES * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 99;
+	for (int k = 0; k < VM_PAGES; k++)
+		if (mmap(p + k * 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd, k * 4096) !=
+		    p + k * 4096)
+			return 99;
+	vanish_at = (volatile uint32_t *)p;
+	pthread_create(&th, NULL, vanish_reader, &reads);
+	for (long i = 0; i < n; i++) {
+		if (mmap(p, VM_PAGES * 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
+			 0) != p)
+			return 99;
+		for (int k = 0; k < VM_PAGES; k++)
+			if (mmap(p + k * 4096, 4096, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
+				 k * 4096) != p + k * 4096)
+				return 99;
+	}
+	vanish_stop = 1;
+	pthread_join(th, NULL);
+	printf("vanish-many: %ld rounds of %d regions, %lu reads\n", n, VM_PAGES, reads);
+	return vanish_then_fault(p);
+}
+
 static int nohandler(void)
 {
 	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -651,6 +694,8 @@ int main(int argc, char **argv)
 		return denied();
 	if (!strcmp(m, "mapids"))
 		return mapids(argc > 2 ? atol(argv[2]) : 70000);
+	if (!strcmp(m, "vanish-many"))
+		return vanish_many(argc > 2 ? atol(argv[2]) : 2000);
 	if (!strcmp(m, "vanish"))
 		return vanish(argc > 2 ? atol(argv[2]) : 20000);
 	if (!strcmp(m, "nohandler"))
@@ -671,6 +716,6 @@ int main(int argc, char **argv)
 		return daemon_child();
 	if (!strcmp(m, "ignore"))
 		return ignore();
-	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|vanish [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
+	fprintf(stderr, "usage: e2e_trust faults|denied|mapids [N]|vanish [N]|vanish-many [N]|nohandler|sigbus|sigbus-nohandler|resend [N]|fork [N]|atfork [N]|churn [N]|daemon|ignore\n");
 	return 2;
 }

@@ -34,6 +34,8 @@
 #  4. record ends when the program exits, though a descendant keeps
 #     touching the device;
 #  5. SIGTERM ends record, trace flushed, even if the program ignores it;
+#  5a. SIGHUP ignored when record started stays ignored (nohup); SIGINT
+#     ignored (a script's background job) still ends record;
 #  5b. a signal while record sets up (after the ring is made, while the
 #     trace file is opened) ends it without a stale ring or a headerless
 #     trace file (before: both left behind);
@@ -122,6 +124,18 @@ for be in preload ptrace; do
 	ok "$be: $n mappings replaced under a reading thread, no spurious SIGSEGV; the program's own fault there still reaches it"
 done
 
+# 1f. (both backends) the same, one call cutting more regions (24) than the
+# runtime once remembered cuts of (16)
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	n=2000; [ $be = ptrace ] && n=300
+	timeout -k 5 120 "$M" record "${T[@]}" "${X[@]}" -o "$W/vmany-$be.trace" -- "$P" vanish-many $n \
+		>"$W/vmany-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] || bad "$be: vanish-many: exit $rc (139: a fault on one of many regions cut at once became the program's SIGSEGV): $(cat "$W/vmany-$be.out")"
+	ok "$be: $n times 24 regions replaced at once under a reading thread, no spurious SIGSEGV"
+done
+
 # 2.
 timeout -k 5 60 "$M" record "${T[@]}" -o "$W/fork.trace" -- "$P" fork 50 >"$W/fork.out" 2>&1
 rc=$?
@@ -170,6 +184,40 @@ kill -9 "$(cat "$W/term.pid")" 2>/dev/null
 n=$(rw "$W/term.trace" | wc -l)
 [ "$n" -gt 0 ] || bad "SIGTERM: the trace is empty or unreadable"
 ok "SIGTERM ended record with $n accesses written"
+
+# 5a. started with SIGHUP ignored (nohup): record leaves it ignored, for
+# itself and for the program (before: caught, and the program got SIG_DFL)
+for be in preload ptrace; do
+	X=(); [ $be = ptrace ] && X=(--ptrace)
+	(trap '' HUP; exec "$M" record "${T[@]}" "${X[@]}" -o "$W/nohup-$be.trace" -- \
+		sh -c 'kill -HUP $$; kill -HUP $PPID; sleep 0.2; echo alive') >"$W/nohup-$be.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && grep -q alive "$W/nohup-$be.out" ||
+		bad "$be: SIGHUP ignored by record's caller killed the program or record: exit $rc: $(cat "$W/nohup-$be.out")"
+	"$M" dump "$W/nohup-$be.trace" >/dev/null || bad "$be: nohup: trace unreadable"
+	ok "$be: SIGHUP ignored when record started stays ignored, for it and the program"
+done
+
+# 5a'. started with SIGINT ignored (a background job of a script): kill -INT
+# still ends record, the trace complete (the program keeps its ignored
+# SIGINT and runs on, untraced). Preload only: under --ptrace SIGINT
+# detaches and record waits for the program to end (mmiotap-record(1)).
+for be in preload; do
+	X=()
+	(trap '' INT; exec "$M" record "${T[@]}" "${X[@]}" -o "$W/bgint-$be.trace" -- sleep 30) \
+		>"$W/bgint-$be.out" 2>&1 &
+	rp=$!
+	sleep 0.5
+	kill -INT $rp
+	for _ in $(seq 100); do kill -0 $rp 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $rp 2>/dev/null; then
+		bad "$be: record started with SIGINT ignored did not end on kill -INT"; kill -KILL $rp
+	fi
+	wait $rp
+	"$M" dump "$W/bgint-$be.trace" >/dev/null || bad "$be: bgint: trace unreadable"
+	pkill -f "^sleep 30$" 2>/dev/null
+	ok "$be: record started with SIGINT ignored still ends on kill -INT"
+done
 
 # 5b. (both backends) a signal while record sets up (slow_open.so holds
 # the trace file's open 500 ms, after the ring was made)

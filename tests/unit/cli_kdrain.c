@@ -4,10 +4,12 @@
  * (cli/kernel_drain.c) on a file of module records standing in for
  * /dev/mmiotap: each reader stores at most its cap (memory bounded) and
  * takes its lock per read(), so the main thread can take the stores while
- * there is still more to read; every record arrives exactly once.
+ * there is still more to read; every record arrives exactly once. The
+ * main thread's own read ends at a short read or its budget.
  */
 #include "../../cli/kernel_drain.c"
 
+#include <fcntl.h>
 #include <stdio.h>
 
 static int failures;
@@ -49,10 +51,34 @@ static void take_all(struct drain *d)
 	}
 }
 
+/* The main thread's read_all(): it stops at the first read of fewer
+ * records than asked (every ring emptied), and under a source that always
+ * fills the read (/dev/zero: traced code writing as fast as we read) after
+ * its budget, never waiting for a read of 0. */
+static void read_all_bounded(void)
+{
+	struct drain *d = calloc(1, sizeof(*d));
+
+	d->fd = records_file();
+	CHECK(read_all(d, &d->work, SIZE_MAX) == 0);
+	CHECK(d->work.n == NREC);
+	close(d->fd);
+	d->work.n = 0;
+	d->fd = open("/dev/zero", O_RDONLY);
+	CHECK(d->fd >= 0);
+	CHECK(read_all(d, &d->work, 10 * MT_KDRAIN_ASK) == 1);
+	CHECK(d->work.n >= 10 * MT_KDRAIN_ASK && d->work.n <= 11 * MT_KDRAIN_ASK);
+	close(d->fd);
+	mt_kdrain_free(d);
+	free(d);
+}
+
 int main(void)
 {
 	struct drain *d = calloc(1, sizeof(*d));
 	struct timespec ms = { 0, 1000000L };
+
+	read_all_bounded();
 
 	d->fd = records_file();
 	d->reader_cap = CAP;

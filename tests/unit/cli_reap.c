@@ -2,7 +2,8 @@
 /*
  * cli_reap.c - cli/reap.c: a child that ends within the grace period is
  * reaped with its status; one that ignores SIGTERM and never ends is
- * SIGKILLed after it and reaped, never waited for forever.
+ * SIGKILLed after it and reaped, never waited for forever; one that is
+ * not our child gets MT_CLI_STATUS_UNKNOWN, not a status of 0.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -65,6 +66,15 @@ int main(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	CHECK(ms >= 300 && ms < 2000);
 	CHECK(waitpid(p, &st, WNOHANG) < 0); /* reaped: no zombie left */
+
+	/* Not (or no longer) our child: no wait status, and it says so
+	 * rather than leaving the caller's 0 (an "exit 0"). */
+	st = 0;
+	CHECK(mt_cli_reap_bounded(p, 300, &st) == 0);
+	CHECK(st == MT_CLI_STATUS_UNKNOWN);
+	st = 0;
+	CHECK(mt_cli_reap_bounded(getppid(), 300, &st) == 0);
+	CHECK(st == MT_CLI_STATUS_UNKNOWN);
 	if (failures)
 		fprintf(stderr, "%d failures\n", failures);
 	return failures ? 1 : 0;
