@@ -56,13 +56,13 @@ nacc=$(grep -c '^[RW] ' "$root/tmp/demo.txt")
 # `mmiotap record`.
 in_root 'cd /tmp && cp /usr/share/doc/mmiotap/examples/probe_demo.c . &&
 	cc -Wall -Wextra -Werror -o probe_demo probe_demo.c $(pkg-config --cflags --libs libmmiotap) &&
-	./probe_demo && ldd ./probe_demo | grep -q "libmmiotap.so.0 => /.*/libmmiotap.so.0 " &&
+	./probe_demo && ldd ./probe_demo | grep "libmmiotap.so.0 => /.*/libmmiotap.so.0 " >/dev/null &&
 	cc -Wall -Wextra -Werror -o probe_static probe_demo.c $(pkg-config --cflags libmmiotap) \
 		/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)/libmmiotap.a \
 		$(pkg-config --libs-only-other --static libmmiotap) -lZydis -ldl -lpthread &&
-	./probe_static && ! ldd ./probe_static | grep -q libmmiotap &&
+	./probe_static && ! ldd ./probe_static | grep libmmiotap >/dev/null &&
 	pkg-config --modversion mmiotap &&
-	mmiotap record -q -t "/memfd:probe-demo*" -o probe.trace -- ./probe_demo && mmiotap dump probe.trace | grep -q "^R "' \
+	mmiotap record -q -t "/memfd:probe-demo*" -o probe.trace -- ./probe_demo && mmiotap dump probe.trace | grep "^R " >/dev/null' \
 	>>"$log" 2>&1 || { tail -n 20 "$log"; pkg_fail "the pkg-config probe program in the root"; }
 
 # mmiotap-dkms: built and installed for the headers' kernel.
