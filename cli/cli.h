@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* "mmiotap" or "mmiotap dump" once a subcommand runs (set by main.c). */
@@ -42,6 +43,18 @@ int mt_cli_parse_u64(const char *s, uint64_t *v);
 int mt_cli_parse_size(const char *s, uint64_t *v);
 /* Open FILE for reading, "-" is stdin; dies with a clear message. */
 int mt_cli_open_input(const char *path);
+
+/* The signals that end a recording: cli/endsig.c. */
+#define MT_CLI_ENDSIGS_MAX 4
+struct mt_cli_endsigs {
+	const int *sigs;
+	size_t n; /* <= MT_CLI_ENDSIGS_MAX */
+	struct sigaction old[MT_CLI_ENDSIGS_MAX]; /* as we found them */
+};
+void mt_cli_endsigs_catch(struct mt_cli_endsigs *e,
+			  void (*fn)(int, siginfo_t *, void *), int flags);
+void mt_cli_endsigs_restore(const struct mt_cli_endsigs *e);
+void mt_cli_endsigs_set(const struct mt_cli_endsigs *e, sigset_t *s);
 
 /* Reap child pid (wait status in *status): 0 if it ended within grace_ms;
  * else it is SIGKILLed: 1 once reaped, -1 if it still was not after

@@ -178,31 +178,19 @@ static struct mt_writer *open_output(const char *out)
 }
 
 static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-#define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
-static struct sigaction end_old[N_END_SIGS]; /* as we found them */
+static struct mt_cli_endsigs endsigs = { .sigs = end_sigs, .n = sizeof(end_sigs) / sizeof(end_sigs[0]) };
 
 /* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT and
  * SIGTERM always end the recording (a background job's SIGINT is ignored
  * by the shell: `kill -INT` must still stop us). CMD gets the dispositions
- * we found (end_old). */
+ * we found (endsigs.old). */
 static void catch_signals(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO;
-	for (size_t i = 0; i < N_END_SIGS; i++) {
-		sigaction(end_sigs[i], NULL, &end_old[i]);
-		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
-		    end_old[i].sa_handler == SIG_IGN)
-			continue; /* nohup */
-		sigaction(end_sigs[i], &sa, NULL);
-	}
+	mt_cli_endsigs_catch(&endsigs, on_signal, 0);
 }
 
 /* Fork and exec CMD. The ending signals are blocked across the fork: the
- * child sets them back to what we found (end_old) before it unblocks them (one there
+ * child sets them back to what we found (endsigs.old) before it unblocks them (one there
  * reaches CMD, not our handler), and one that came meanwhile was sent
  * before CMD existed, so the loop passes it on. */
 static pid_t spawn(char **cmd)
@@ -210,10 +198,7 @@ static pid_t spawn(char **cmd)
 	sigset_t s, old;
 	pid_t child;
 
-	sigemptyset(&s);
-	sigaddset(&s, SIGINT);
-	sigaddset(&s, SIGTERM);
-	sigaddset(&s, SIGHUP);
+	mt_cli_endsigs_set(&endsigs, &s);
 	sigprocmask(SIG_BLOCK, &s, &old);
 	if (got_signal) {
 		/* came after START: CMD is not started at all */
@@ -222,8 +207,7 @@ static pid_t spawn(char **cmd)
 	}
 	child = fork();
 	if (child == 0) {
-		for (size_t i = 0; i < N_END_SIGS; i++)
-			sigaction(end_sigs[i], &end_old[i], NULL);
+		mt_cli_endsigs_restore(&endsigs);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));

@@ -34,6 +34,7 @@
 #include "mmiotap/rt_env.h"
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/trace.h"
+#include "cli.h"
 #include "ptrace_record.h"
 #include "record_conv.h"
 #include "mt_config.h"
@@ -65,8 +66,7 @@ static void usage(FILE *f)
 
 static pid_t child_pid;      /* the program, until it is reaped (then 0) */
 static const int end_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
-#define N_END_SIGS (sizeof(end_sigs) / sizeof(end_sigs[0]))
-static struct sigaction end_old[N_END_SIGS]; /* as we found them */
+static struct mt_cli_endsigs endsigs = { .sigs = end_sigs, .n = sizeof(end_sigs) / sizeof(end_sigs[0]) };
 static volatile sig_atomic_t got_sig, sig_from_kernel;
 
 /* SIGINT, SIGQUIT, SIGTERM, SIGHUP while a preloaded PROG runs: noted; the
@@ -85,21 +85,11 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
  * ignored (nohup) stays ignored; SIGINT, SIGQUIT and SIGTERM always end
  * the recording (a background job's SIGINT is ignored by the shell, and
  * `kill -INT` must still stop us, as it stops perf record). PROG gets the
- * dispositions we found (end_old): what it inherited ignored stays so. (The ptrace backend installs its own handlers:
- * mt_record_ptrace_start.) */
+ * dispositions we found (cli/endsig.c). (The ptrace backend installs its
+ * own handlers: mt_record_ptrace_start.) */
 static void record_signals(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_signal;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	for (size_t i = 0; i < N_END_SIGS; i++) {
-		sigaction(end_sigs[i], NULL, &end_old[i]);
-		if (end_sigs[i] == SIGHUP && !(end_old[i].sa_flags & SA_SIGINFO) &&
-		    end_old[i].sa_handler == SIG_IGN)
-			continue; /* nohup */
-		sigaction(end_sigs[i], &sa, NULL);
-	}
+	mt_cli_endsigs_catch(&endsigs, on_signal, SA_RESTART);
 }
 
 /* The preload library: --lib, $MMIOTAP_LIB, next to this executable (the
@@ -406,19 +396,12 @@ static void __attribute__((noreturn)) exec_preloaded(const struct rec_opts *o, c
 	_exit(127);
 }
 
-static void end_sigset(sigset_t *s)
-{
-	sigemptyset(s);
-	for (size_t i = 0; i < sizeof(end_sigs) / sizeof(end_sigs[0]); i++)
-		sigaddset(s, end_sigs[i]);
-}
-
 /* Before the fork: the signals that end the recording are blocked, and
  * one that came already ends it before there is a program (-1). */
 static int fork_begin(sigset_t *old)
 {
 	sigset_t s;
-	end_sigset(&s);
+	mt_cli_endsigs_set(&endsigs, &s);
 	sigprocmask(SIG_BLOCK, &s, old);
 	if (!got_sig)
 		return 0;
@@ -454,8 +437,7 @@ static int spawn_preload(struct rec *r, const struct rec_opts *o, const char *li
 	if (child_pid == 0) {
 		/* the terminal's signal must reach PROG, not our handler:
 		 * the dispositions we were started with (ignored stays so) */
-		for (size_t i = 0; i < N_END_SIGS; i++)
-			sigaction(end_sigs[i], &end_old[i], NULL);
+		mt_cli_endsigs_restore(&endsigs);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(pfd[0]);
 		exec_preloaded(o, lib, r->ring_path, pfd[1]);
