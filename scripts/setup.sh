@@ -13,6 +13,9 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio kmod util-linux iproute2
 	# real programs traced in the VM tests
 	python3 memtester dpdk-dev librte-net-e1000-23
+	# reading traces: register databases (libxml2), symbols (elfutils), the
+	# gdb watch script, report --html in headless Chromium, Perfetto checks
+	libxml2-dev libdw-dev libelf-dev gdb chromium protobuf-compiler
 	# Debian packages (debian/, tests/pkg): build, check, install into a
 	# debootstrap root, dkms
 	debhelper dh-dkms dkms lintian debootstrap
