@@ -40,10 +40,19 @@ recorder() {
 	done
 	echo "recorder $1: $n runs, $ok ok, $busy busy, $killed SIGKILLed" >>"$log"
 }
+# The unloader pauses the map/unmap churn and the driver loop around
+# rmmod and insmod of mmiotap: registering and unregistering its ftrace
+# hooks rewrites the first bytes of ioremap and remove_vm_area, and QEMU's
+# multi-threaded TCG does not make that safe for a CPU running them at the
+# same moment (a stale int3: the CPU loops on it, or "int3: 0000"; shown
+# without mmiotap by toggling the function tracer on them, docs/HOWTO_TEST.md).
+P=/sys/module/mtk_trusttest/parameters
+lock=/tmp/stress.lock
 drivers() {
 	n=0
 	while [ "$(date +%s)" -lt "$end" ]; do
-		insmod "$K/mtk_edutest.ko" iters=20 2>/dev/null && rmmod mtk_edutest && n=$((n + 1))
+		flock -s "$lock" sh -c "insmod '$K/mtk_edutest.ko' iters=20 2>/dev/null && rmmod mtk_edutest" &&
+			n=$((n + 1))
 	done
 	echo "edu driver: loaded and unloaded $n times" >>"$log"
 }
@@ -51,10 +60,13 @@ unloader() {
 	n=0 gone=0
 	while [ "$(date +%s)" -lt "$end" ]; do
 		sleep "$(rnd 4)"
-		if rmmod mmiotap 2>/dev/null; then
+		echo Y >$P/churn_pause
+		while [ "$(cat $P/churn_idle)" != Y ]; do sleep 0.01; done
+		if flock -x "$lock" rmmod mmiotap 2>/dev/null; then
 			gone=$((gone + 1))
-			insmod "$K/mmiotap.ko" 2>/dev/null
+			flock -x "$lock" insmod "$K/mmiotap.ko" 2>/dev/null
 		fi
+		echo N >$P/churn_pause
 		n=$((n + 1))
 	done
 	echo "unloader: $n tries, $gone unloads" >>"$log"

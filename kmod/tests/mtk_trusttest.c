@@ -35,6 +35,12 @@
  *  churn=1     a kthread ioremaps, reads and iounmaps edu BAR0 and maps
  *              (ioremap_prot), reads and vunmaps/vfrees ivshmem BAR2 (when
  *              present) until unload.
+ *  churn_pause (writable): while Y the kthread maps nothing and says so in
+ *              churn_idle (read-only): the stress test's unloader pauses it
+ *              around rmmod/insmod of mmiotap, whose ftrace (un)registration
+ *              rewrites the first bytes of ioremap and remove_vm_area while
+ *              the kthread would run them: QEMU's multi-threaded TCG does
+ *              not keep that cross-modification safe (docs/HOWTO_TEST.md).
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -65,6 +71,10 @@ static uint mapids;
 module_param(mapids, uint, 0444);
 static bool churn;
 module_param(churn, bool, 0444);
+static bool churn_pause;
+module_param(churn_pause, bool, 0644);
+static bool churn_idle;
+module_param(churn_idle, bool, 0444);
 
 #define PFX "mtk_trusttest: "
 
@@ -388,6 +398,12 @@ static int tt_churn_fn(void *unused)
 	unsigned long rounds = 0;
 
 	while (!kthread_should_stop()) {
+		if (READ_ONCE(churn_pause)) {
+			WRITE_ONCE(churn_idle, true);
+			usleep_range(200, 2000);
+			continue;
+		}
+		WRITE_ONCE(churn_idle, false);
 		if (edu) {
 			void __iomem *p = pci_iomap(edu, 0, 0);
 

@@ -34,6 +34,10 @@
 #   --prepare           only install packages and build the cached initramfs
 #   -q                  do not copy the guest console to stdout
 #
+# $VM_ACCEL replaces QEMU's -accel argument (default tcg; never kvm here:
+# it hangs). tcg,thread=single runs the vCPUs on one host thread, without
+# multi-threaded TCG's cross-modifying-code race (docs/HOWTO_TEST.md).
+#
 # Exit status: the guest script's status; 124 on timeout; 125 when the
 # console or the guest's dmesg shows a kernel report (BUG:/Oops/WARNING:/Call
 # Trace, KASAN, lockdep, RCU, lockups...: tests/vm/kernel-reports.sh; they are
@@ -308,7 +312,7 @@ targs=()
 
 say "booting $kver: ${devs[*]:-no devices}, script $script"
 start=$(date +%s%N)
-timeout -k 5 "$timeout" "$qemu" -accel tcg -cpu max -smp "$smp" -m "$mem" \
+timeout -k 5 "$timeout" "$qemu" -accel "${VM_ACCEL:-tcg}" -cpu max -smp "$smp" -m "$mem" \
 	-nodefaults -no-user-config -no-reboot -display none -monitor none \
 	-serial "file:$console" \
 	-kernel "$vmlinuz" -initrd "$run/initrd.cpio" \
