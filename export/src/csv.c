@@ -113,10 +113,23 @@ static char *csv_map(char *p, const struct mt_event *ev)
 	return csv_quoted(p, bdf, (size_t)n);
 }
 
+/* UNKNOWN: its instruction bytes, or the kernel's 3 opcode bytes. */
+static char *csv_insn(char *p, const struct mt_event *ev)
+{
+	unsigned i, n = ev->insn ? ev->insn_len : 3;
+
+	for (i = 0; i < n; i++) {
+		uint8_t b = ev->insn ? ev->insn[i] : (uint8_t)(ev->value >> (16 - 8 * i));
+
+		*p++ = "0123456789abcdef"[b >> 4];
+		*p++ = "0123456789abcdef"[b & 15];
+	}
+	return p;
+}
+
 static int csv_event(struct mt_exporter *x, const struct mt_event *ev)
 {
-	char *p0 = (char *)xo_reserve(&x->out, 3 * MT_REC_VAR_MAX + 1024), *p = p0;
-	unsigned i;
+	char *p = (char *)xo_reserve(&x->out, 3 * MT_REC_VAR_MAX + 1024);
 
 	p = tx_str(p, mt_kind_name(ev->kind));
 	*p++ = ',';
@@ -159,11 +172,8 @@ static int csv_event(struct mt_exporter *x, const struct mt_event *ev)
 		p = csv_flags(p, ev->flags);
 		*p++ = ',';
 		p = csv_names(x, p, ev);
-		if (ev->kind == MT_REC_UNKNOWN && ev->insn)
-			for (i = 0; i < ev->insn_len; i++) {
-				*p++ = "0123456789abcdef"[ev->insn[i] >> 4];
-				*p++ = "0123456789abcdef"[ev->insn[i] & 15];
-			}
+		if (ev->kind == MT_REC_UNKNOWN)
+			p = csv_insn(p, ev);
 	}
 	*p++ = '\n';
 	xo_commit(&x->out, (uint8_t *)p);
