@@ -125,15 +125,19 @@ static uint8_t *pf_device(struct mt_exporter *x, uint8_t *p, uint16_t map_id, ui
 }
 
 /* Debug annotations: a name and one value. */
-static uint8_t *da_uint(uint8_t *p, const char *name, unsigned field, uint64_t v)
+static uint8_t *da_uint_n(uint8_t *p, const char *name, size_t nlen, unsigned field,
+			  uint64_t v)
 {
 	uint8_t *len = pb_begin_small(&p, F_TE_ANNOT);
 
-	p = pb_str(p, F_DA_NAME, name);
+	p = pb_bytes(p, F_DA_NAME, name, nlen);
 	p = pb_uint(p, field, v);
 	pb_end_small(len, p);
 	return p;
 }
+
+/* name: a string literal */
+#define da_uint(p, name, field, v) da_uint_n(p, name, sizeof(name) - 1, field, v)
 
 /* Strings (names cut at NAME_MAX_LEN, values of up to 255 bytes in hex). */
 static uint8_t *da_str(uint8_t *p, const char *name, const char *s, size_t n)
@@ -251,7 +255,7 @@ static uint8_t *pf_access(struct mt_exporter *x, uint8_t *p, const struct mt_eve
 		}
 	}
 	pk = te_instant(&p, ev->ts, uuid, name, (size_t)(q - name), &te);
-	p = pb_str(p, F_TE_CATEGORY, "mmio");
+	p = pb_bytes(p, F_TE_CATEGORY, "mmio", 4);
 	p = pf_annotations(p, ev, reg, fn);
 	pb_end(te, p);
 	pb_end(pk, p);
