@@ -26,6 +26,7 @@ int mt_cli_record(int argc, char **argv) WEAK;
 int mt_cli_kernel(int argc, char **argv) WEAK;
 int mt_cli_dump(int argc, char **argv) WEAK;
 int mt_cli_export(int argc, char **argv) WEAK;
+int mt_cli_merge(int argc, char **argv) WEAK;
 int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
@@ -40,6 +41,7 @@ static const struct {
 	{ "kernel", mt_cli_kernel, "trace drivers' MMIO with the kernel module" },
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
 	{ "export", mt_cli_export, "convert a trace to CSV, Chrome JSON or Perfetto" },
+	{ "merge", mt_cli_merge, "merge traces recorded on one clock into one timeline" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },
 	{ "stop", mt_cli_stop, "stop tracing a process traced with ptrace (it keeps running)" },

@@ -8,7 +8,7 @@
  * read-modify-writes, LOST and UNKNOWN records, MARKs with quotes and
  * commas, a SYNC every 4096 records (the file says it is in order).
  *
- *     gen_trace N OUT
+ *     gen_trace N OUT [TS0 [STEP]]   (time stamps TS0 + k * STEP ns; 1e9, 50)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include "mmiotap/trace.h"
 
 static struct mt_writer *w;
-static uint64_t seq, ts = 1000000000ull;
+static uint64_t seq, ts = 1000000000ull, step = 50;
 
 static void put(const struct mt_event *ev)
 {
@@ -65,7 +65,7 @@ static void access(uint64_t i, uint64_t *rnd)
 {
 	static const uint8_t insn[4] = { 0x0f, 0x0d, 0x08, 0x90 };
 	static uint8_t wide[16];
-	struct mt_event ev = { .seq = seq++, .ts = ts += 50 };
+	struct mt_event ev = { .seq = seq++, .ts = ts += step };
 	int kernel = (i / 7) % 3 == 0;
 	unsigned k;
 
@@ -113,11 +113,15 @@ int main(int argc, char **argv)
 	struct mt_event ev;
 	int rc;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: gen_trace N OUT\n");
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: gen_trace N OUT [TS0 [STEP]]\n");
 		return 2;
 	}
 	n = strtoull(argv[1], NULL, 0);
+	if (argc > 3)
+		ts = strtoull(argv[3], NULL, 0);
+	if (argc > 4)
+		step = strtoull(argv[4], NULL, 0);
 	rc = mt_writer_open_path(&w, argv[2], &wo);
 	if (rc) {
 		fprintf(stderr, "gen_trace: %s: %s\n", argv[2], mt_writer_strerror(rc));
@@ -137,7 +141,7 @@ int main(int argc, char **argv)
 	for (i = 1; i <= 2; i++) {
 		ev.kind = MT_REC_UNMAP;
 		ev.seq = seq++;
-		ev.ts = ts += 50;
+		ev.ts = ts += step;
 		ev.map_id = (uint16_t)i;
 		ev.pid = i == 1 ? 5 : 100;
 		ev.tid = i == 1 ? MT_TID_UNKNOWN : 100;

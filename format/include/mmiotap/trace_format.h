@@ -51,6 +51,7 @@ extern "C" {
 #define MT_SRC_PTRACE 2
 #define MT_SRC_KERNEL 3
 #define MT_SRC_TEXT 4
+#define MT_SRC_MERGED 5  /* several traces merged on one clock (mmiotap merge, record --kernel) */
 
 /* header.incompat: a reader must refuse a file with a bit it does not know.
  * header.compat: informational, unknown bits are ignored. None defined yet. */
