@@ -184,8 +184,13 @@ static struct {
 
 static int record_main(int argc, char **argv);
 
+int mt_cli_record_kernel(int argc, char **argv);
+
 int mt_cli_record(int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--kernel"))
+			return mt_cli_record_kernel(argc, argv); /* cli/record_kernel.c */
 	int rc = record_main(argc, argv);
 	free(mem.globs);
 	free(mem.rules);
