@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mt_config.h"
@@ -177,6 +178,25 @@ int mt_cli_open_input(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		perror_msg_and_die("%s", path);
+	return fd;
+}
+
+int mt_cli_create_trace(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) ||
+	    (S_ISREG(st.st_mode) && st.st_uid != geteuid()) ||
+	    (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) ||
+	    (S_ISREG(st.st_mode) && ftruncate(fd, 0))) {
+		int err = S_ISREG(st.st_mode) && st.st_uid == geteuid() ? -errno : -EPERM;
+
+		close(fd);
+		return err;
+	}
 	return fd;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mmiotap/merge.h"
@@ -37,6 +38,7 @@ int mt_cli_merge(int argc, char **argv)
 	};
 	const char *out = NULL;
 	struct mt_merge_err err;
+	struct stat st;
 	int c, quiet = 0, outfd = STDOUT_FILENO, rc, *fds;
 	uint64_t nrec = 0;
 	size_t n, i;
@@ -63,16 +65,16 @@ int mt_cli_merge(int argc, char **argv)
 		fds[i] = mt_cli_open_input(argv[optind + i]);
 	}
 	if (strcmp(out, "-")) {
-		outfd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		outfd = mt_cli_create_trace(out);
 		if (outfd < 0)
-			perror_msg_and_die("%s", out);
+			errno_msg_and_die(outfd, "%s", out);
 	} else if (isatty(outfd)) {
 		error_msg_and_die("refusing to write a binary trace to a terminal (use -o)");
 	}
 	rc = mt_merge_fds(fds, (const char *const *)argv + optind, n, outfd, &nrec, &err);
 	if (rc) {
-		if (outfd != STDOUT_FILENO)
-			unlink(out);
+		if (outfd != STDOUT_FILENO && !fstat(outfd, &st) && S_ISREG(st.st_mode))
+			unlink(out); /* ours (mt_cli_create_trace), never a device */
 		if (err.input >= 0)
 			error_msg_and_die("%s: %s", argv[optind + err.input], err.msg);
 		error_msg_and_die("%s: %s", strcmp(out, "-") ? out : "stdout",

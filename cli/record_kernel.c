@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "cli.h"
@@ -185,17 +186,19 @@ static int merge_parts(const char *kout, const char *uout, const char *out, int 
 {
 	const char *names[2] = { uout, kout };
 	struct mt_merge_err err;
+	struct stat st;
 	uint64_t n = 0;
-	int fds[2], fd, rc;
+	int fds[2], fd, rc, reg;
 
 	fds[0] = mt_cli_open_input(uout);
 	fds[1] = mt_cli_open_input(kout);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = mt_cli_create_trace(out);
 	if (fd < 0) {
-		perror_msg("%s (the recordings stay in %s and %s)", out, uout, kout);
+		errno_msg(fd, "%s (the recordings stay in %s and %s)", out, uout, kout);
 		return 1;
 	}
 	rc = mt_merge_fds(fds, names, 2, fd, &n, &err);
+	reg = !fstat(fd, &st) && S_ISREG(st.st_mode);
 	if (close(fd) && !rc)
 		rc = -errno;
 	close(fds[0]);
@@ -204,7 +207,8 @@ static int merge_parts(const char *kout, const char *uout, const char *out, int 
 		error_msg("merging into %s: %s%s%s (the recordings stay in %s and %s)", out,
 			  err.input >= 0 ? names[err.input] : "", err.input >= 0 ? ": " : "",
 			  err.msg[0] ? err.msg : strerror(-rc), uout, kout);
-		unlink(out);
+		if (reg)
+			unlink(out); /* ours (mt_cli_create_trace), never a device */
 		return 1;
 	}
 	unlink(uout);
@@ -233,11 +237,19 @@ int mt_cli_record_kernel(int argc, char **argv)
 	self[len] = 0;
 	if (asprintf(&kout, "%s.kernel", k.out) < 0 || asprintf(&uout, "%s.user", k.out) < 0)
 		error_msg_and_die("out of memory");
+	/* never merge what an earlier run left */
+	if (!access(kout, F_OK) || !access(uout, F_OK))
+		error_msg_and_die("%s exists (left by an earlier recording?): remove it or choose another -o",
+				  !access(kout, F_OK) ? kout : uout);
 	v = build_argv(&k, self, kout, uout);
 	status = run(v);
 	if (access(kout, F_OK) || access(uout, F_OK)) {
-		error_msg("no %s recording was written (see above)",
-			  access(kout, F_OK) ? "kernel" : "user-space");
+		if (!access(kout, F_OK) || !access(uout, F_OK))
+			error_msg("no %s recording was written (see above); %s stays",
+				  access(kout, F_OK) ? "kernel" : "user-space",
+				  access(kout, F_OK) ? uout : kout);
+		else
+			error_msg("no recording was written (see above)");
 		rc = 1;
 	} else {
 		rc = merge_parts(kout, uout, k.out, k.quiet);

@@ -137,9 +137,9 @@ static char *cj_counter(struct mt_exporter *x, char *p, const struct mt_event *e
 
 static char *cj_access(struct mt_exporter *x, char *p, const struct mt_event *ev)
 {
-	const char *reg = ex_is_access(ev) ? ex_reg_name(x, ev) : NULL;
-	const char *fn = ev->pc ? mt_export_pc_name(ev->pid, ev->pc) : NULL;
-	char name[160], *q = name;
+	const char *reg = ex_reg_name(x, ev);
+	const char *fn = ex_pc_name(x, ev);
+	char name[16 + 6 * EX_NAME_MAX], *q = name;
 	uint32_t pid, tid;
 	char fl[200];
 
@@ -147,7 +147,7 @@ static char *cj_access(struct mt_exporter *x, char *p, const struct mt_event *ev
 	q = tx_str(q, mt_kind_name(ev->kind));
 	if (ev->kind != MT_REC_LOST) {
 		*q++ = ' ';
-		q = reg ? tx_json(q, reg, strnlen(reg, 64)) : tx_hex(q, ev->phys);
+		q = reg ? tx_json(q, reg, strlen(reg)) : tx_hex(q, ev->phys);
 	}
 	*q = 0;
 	p = cj_head(x, p, name, "i", ev->ts, pid, tid);
@@ -201,7 +201,7 @@ static char *cj_map(struct mt_exporter *x, char *p, const struct mt_event *ev)
 {
 	uint16_t id = ev->kind == MT_REC_MAP ? ev->map.map_id : ev->map_id;
 	const struct ex_map *m = ex_maps_get(&x->maps, id);
-	char name[128];
+	char name[16 + 6 * sizeof(m->name)];
 
 	p = cj_device(x, p, id);
 	*tx_json(tx_str(name, ev->kind == MT_REC_MAP ? "MAP " : "UNMAP "), m ? m->name : "?",

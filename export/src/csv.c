@@ -74,8 +74,8 @@ static char *csv_who(char *p, const struct mt_event *ev)
 
 static char *csv_names(struct mt_exporter *x, char *p, const struct mt_event *ev)
 {
-	const char *reg = ex_is_access(ev) ? ex_reg_name(x, ev) : NULL;
-	const char *fn = ev->pc ? mt_export_pc_name(ev->pid, ev->pc) : NULL;
+	const char *reg = ex_reg_name(x, ev);
+	const char *fn = ex_pc_name(x, ev);
 
 	if (reg)
 		p = csv_quoted(p, reg, strlen(reg));

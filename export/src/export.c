@@ -39,13 +39,30 @@ const char *mt_export_pc_name(uint32_t pid, uint64_t pc)
 	return NULL;
 }
 
+static const char *cut(char *buf, const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strnlen(s, EX_NAME_MAX);
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return buf;
+}
+
 const char *ex_reg_name(struct mt_exporter *x, const struct mt_event *ev)
 {
-	const struct ex_map *m = ex_maps_get(&x->maps, ev->map_id);
+	const struct ex_map *m;
 
-	if (!m)
+	if (!ex_is_access(ev) || !(m = ex_maps_get(&x->maps, ev->map_id)))
 		return NULL;
-	return mt_export_reg_name(&m->info, ev->offset, ev->width);
+	return cut(x->reg, mt_export_reg_name(&m->info, ev->offset, ev->width));
+}
+
+const char *ex_pc_name(struct mt_exporter *x, const struct mt_event *ev)
+{
+	return ev->pc ? cut(x->fn, mt_export_pc_name(ev->pid, ev->pc)) : NULL;
 }
 
 int mt_export_open(struct mt_exporter **xp, enum mt_export_format fmt, int fd)

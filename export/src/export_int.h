@@ -62,6 +62,8 @@ void ex_set_free(struct ex_set *s);
 
 /* ---- the exporter ------------------------------------------------------------ */
 struct mt_exporter;
+/* Register and function names are cut to this many bytes. */
+#define EX_NAME_MAX 64
 struct ex_ops {
 	int (*begin)(struct mt_exporter *x);
 	int (*event)(struct mt_exporter *x, const struct mt_event *ev);
@@ -74,6 +76,7 @@ struct mt_exporter {
 	struct ex_maps maps;
 	struct ex_set tracks;
 	uint64_t nevents;        /* events written (chrome: comma placement) */
+	char reg[EX_NAME_MAX + 1], fn[EX_NAME_MAX + 1]; /* names, cut (ex_reg_name...) */
 	uint64_t ncounters;      /* counter tracks made (capped) */
 };
 #define EX_MAX_COUNTERS 65536u
@@ -108,7 +111,10 @@ static inline uint64_t ex_counter_key(const struct mt_event *ev)
 
 	return ex_key(EX_TK_COUNTER, (uint64_t)lg << 52 | (ev->phys & ((1ull << 52) - 1)));
 }
-/* Display name of an access's register: database name, or NULL. */
+/* Display name of an access's register (database name, cut to EX_NAME_MAX),
+ * or NULL; valid until the next call. */
 const char *ex_reg_name(struct mt_exporter *x, const struct mt_event *ev);
+/* Function of a record's PC (symbolizer, cut to EX_NAME_MAX), or NULL. */
+const char *ex_pc_name(struct mt_exporter *x, const struct mt_event *ev);
 
 #endif /* MT_EXPORT_INT_H */

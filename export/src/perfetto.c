@@ -235,8 +235,8 @@ static uint8_t *pf_counter(struct mt_exporter *x, uint8_t *p, const struct mt_ev
 
 static uint8_t *pf_access(struct mt_exporter *x, uint8_t *p, const struct mt_event *ev)
 {
-	const char *reg = ex_is_access(ev) ? ex_reg_name(x, ev) : NULL;
-	const char *fn = ev->pc ? mt_export_pc_name(ev->pid, ev->pc) : NULL;
+	const char *reg = ex_reg_name(x, ev);
+	const char *fn = ex_pc_name(x, ev);
 	char name[NAME_MAX_LEN + 32], *q = name;
 	uint8_t *pk, *te;
 	uint64_t uuid;
