@@ -17,3 +17,10 @@ EXPORT_GEN := $(BUILD)/tests/export/gen_trace
 $(EXPORT_GEN): $(BUILD)/tests/export/gen_trace.o $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 ALL_TARGETS += $(EXPORT_GEN)
+
+# Unit test of the names hooks, linked with the exporters.
+$(BUILD)/tests/unit/export_names.o: ALL_CFLAGS += -Iexport/include
+$(BUILD)/tests/unit/export_names: $(BUILD)/tests/unit/export_names.o $(EXPORT_OBJS) $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_TARGETS += $(BUILD)/tests/unit/export_names
+CHECK_UNIT += $(BUILD)/tests/unit/export_names

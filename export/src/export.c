@@ -21,22 +21,9 @@ enum mt_export_format mt_export_format_parse(const char *name)
 	return (enum mt_export_format)0;
 }
 
-/* Register names come from a register database (not merged yet): none. */
-const char *mt_export_reg_name(const struct mt_map_info *map, uint64_t offset,
-			       unsigned width)
+void mt_export_set_names(struct mt_exporter *x, const struct mt_export_names *names)
 {
-	(void)map;
-	(void)offset;
-	(void)width;
-	return NULL;
-}
-
-/* Function names come from a PC symbolizer (not merged yet): none. */
-const char *mt_export_pc_name(uint32_t pid, uint64_t pc)
-{
-	(void)pid;
-	(void)pc;
-	return NULL;
+	x->names = *names;
 }
 
 static const char *cut(char *buf, const char *s)
@@ -55,14 +42,18 @@ const char *ex_reg_name(struct mt_exporter *x, const struct mt_event *ev)
 {
 	const struct ex_map *m;
 
-	if (!ex_is_access(ev) || !(m = ex_maps_get(&x->maps, ev->map_id)))
+	if (!ex_is_access(ev) || !x->names.reg)
 		return NULL;
-	return cut(x->reg, mt_export_reg_name(&m->info, ev->offset, ev->width));
+	m = ex_maps_get(&x->maps, ev->map_id);
+	return cut(x->reg, x->names.reg(x->names.ctx, ev->map_id, m ? &m->info : NULL,
+					ev->offset, ev->width));
 }
 
 const char *ex_pc_name(struct mt_exporter *x, const struct mt_event *ev)
 {
-	return ev->pc ? cut(x->fn, mt_export_pc_name(ev->pid, ev->pc)) : NULL;
+	if (!ev->pc || !x->names.pc)
+		return NULL;
+	return cut(x->fn, x->names.pc(x->names.ctx, ev->pid, ev->pc));
 }
 
 int mt_export_open(struct mt_exporter **xp, enum mt_export_format fmt, int fd)
@@ -112,6 +103,8 @@ int mt_export_event(struct mt_exporter *x, const struct mt_event *ev)
 		rc = ex_maps_add(&x->maps, &ev->map);
 		if (rc)
 			return rc;
+		if (x->names.map)
+			x->names.map(x->names.ctx, &ev->map);
 	}
 	rc = x->ops->event(x, ev);
 	return rc ? rc : x->out.err;

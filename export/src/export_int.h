@@ -76,6 +76,7 @@ struct mt_exporter {
 	struct ex_maps maps;
 	struct ex_set tracks;
 	uint64_t nevents;        /* events written (chrome: comma placement) */
+	struct mt_export_names names;
 	char reg[EX_NAME_MAX + 1], fn[EX_NAME_MAX + 1]; /* names, cut (ex_reg_name...) */
 	uint64_t ncounters;      /* counter tracks made (capped) */
 };

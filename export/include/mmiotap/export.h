@@ -40,13 +40,26 @@ int mt_export_close(struct mt_exporter *x);
 enum mt_export_format mt_export_format_parse(const char *name);
 
 /*
- * Names the exporters show when they are known, NULL when not. The register
- * database (issue 13's regdb) and the PC symbolizer plug in here; until they
- * are merged both return NULL and the exporters print addresses.
+ * Names the exporters show when they are known: a register database (e.g.
+ * `--db`) and a PC symbolizer plug in here. Every callback may be NULL and
+ * may return NULL (then addresses are shown); a string returned must stay
+ * valid until the next call of the same callback and is cut to 64 bytes.
+ *   map: called for each MAP record before any access that uses it;
+ *   reg: the register at offset (width bytes) of the map with id map_id
+ *        (info: that MAP, NULL if the trace had none);
+ *   pc:  the function at pc in process pid (kernel records: pid of the
+ *        task, pc a kernel address).
+ * Without mt_export_set_names (this version's CLI: no database, no
+ * symbolizer yet) the reg and func fields stay empty.
  */
-const char *mt_export_reg_name(const struct mt_map_info *map, uint64_t offset,
-			       unsigned width);
-const char *mt_export_pc_name(uint32_t pid, uint64_t pc);
+struct mt_export_names {
+	void *ctx;
+	void (*map)(void *ctx, const struct mt_map_info *info);
+	const char *(*reg)(void *ctx, uint16_t map_id, const struct mt_map_info *info,
+			   uint64_t offset, unsigned width);
+	const char *(*pc)(void *ctx, uint32_t pid, uint64_t pc);
+};
+void mt_export_set_names(struct mt_exporter *x, const struct mt_export_names *names);
 
 #ifdef __cplusplus
 }
