@@ -17,8 +17,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 best() { # "cpu wall" seconds of the round with the least CPU time: CMD...
 	local b= t i
 	for ((i = 0; i < rounds; i++)); do
-		/usr/bin/time -f '%U %S %e' -o "$tmp/time" "$@" >/dev/null 2>&1 || { echo 0 0; return; }
-		t=$(tail -1 "$tmp/time" | awk '{ print $1 + $2, $3 }')
+		t=$( { TIMEFORMAT='%U %S %R'; time "$@" >/dev/null 2>&1; } 2>&1 | awk '{ print $1 + $2, $3 }')
 		[ -z "$b" ] || awk -v t="${t% *}" -v b="${b% *}" 'BEGIN { exit !(t < b) }' && b=$t
 	done
 	echo "$b"
