@@ -65,6 +65,13 @@ int mt_cli_merge(int argc, char **argv)
 		fds[i] = mt_cli_open_input(argv[optind + i]);
 	}
 	if (strcmp(out, "-")) {
+		/* truncating an input would lose it */
+		for (i = 0; i < n && !stat(out, &st); i++) {
+			struct stat in;
+
+			if (!fstat(fds[i], &in) && in.st_dev == st.st_dev && in.st_ino == st.st_ino)
+				error_msg_and_die("%s is also an input: choose another -o", out);
+		}
 		outfd = mt_cli_create_trace(out);
 		if (outfd < 0)
 			errno_msg_and_die(outfd, "%s", out);
