@@ -76,6 +76,8 @@ static void split_args(int argc, char **argv, struct rk *k)
 			k->out = argv[i];
 		} else if (has_prefix(a, "--output=")) {
 			k->out = a + 9;
+		} else if (has_prefix(a, "-o")) {
+			k->out = a + 2; /* -oFILE */
 		} else if (!strcmp(a, "--pid") || has_prefix(a, "--pid=")) {
 			error_msg_and_help("--kernel records a program it runs, not --pid");
 		} else if (kernel_takes_value(a) || has_prefix(a, "--pci=") || has_prefix(a, "--phys=") ||
