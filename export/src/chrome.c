@@ -82,9 +82,9 @@ static char *cj_where(struct mt_exporter *x, char *p, const struct mt_event *ev,
 	}
 	*pid = 0;
 	*tid = ev->cpu;
-	if (ex_set_add(&x->tracks, ex_key(EX_TK_PROCESS, 0)) == 1)
+	if (ex_track_new(x, ex_key(EX_TK_PROCESS, 0)))
 		p = cj_meta(x, p, "process_name", 0, 0, "kernel");
-	if (ex_set_add(&x->tracks, ex_key(EX_TK_CPU, ev->cpu)) == 1) {
+	if (ex_track_new(x, ex_key(EX_TK_CPU, ev->cpu))) {
 		q = tx_u64(tx_str(nm, "CPU "), ev->cpu);
 		*q = 0;
 		p = cj_meta(x, p, "thread_name", 0, ev->cpu, nm);
@@ -97,7 +97,7 @@ static char *cj_device(struct mt_exporter *x, char *p, uint16_t map_id)
 	const struct ex_map *m = ex_maps_get(&x->maps, map_id);
 	char nm[128];
 
-	if (ex_set_add(&x->tracks, ex_key(EX_TK_DEVICE, map_id)) != 1)
+	if (!ex_track_new(x, ex_key(EX_TK_DEVICE, map_id)))
 		return p;
 	*tx_str(tx_str(nm, "device "), m ? m->name : "?") = 0;
 	return cj_meta(x, p, "process_name", EX_DEV_PID + map_id, 0, nm);

@@ -112,6 +112,17 @@ static inline uint64_t ex_counter_key(const struct mt_event *ev)
 
 	return ex_key(EX_TK_COUNTER, (uint64_t)lg << 52 | (ev->phys & ((1ull << 52) - 1)));
 }
+/* 1 the first time key is seen (describe the track now), else 0; out of
+ * memory ends the export (the error is kept, as for a write error). */
+static inline int ex_track_new(struct mt_exporter *x, uint64_t key)
+{
+	int rc = ex_set_add(&x->tracks, key);
+
+	if (rc < 0 && !x->out.err)
+		x->out.err = rc;
+	return rc == 1;
+}
+
 /* Display name of an access's register (database name, cut to EX_NAME_MAX),
  * or NULL; valid until the next call. */
 const char *ex_reg_name(struct mt_exporter *x, const struct mt_event *ev);

@@ -98,14 +98,14 @@ static uint8_t *pf_where(struct mt_exporter *x, uint8_t *p, const struct mt_even
 		uint32_t pt[2] = { ev->pid, ev->tid != MT_TID_UNKNOWN ? ev->tid : ev->pid };
 
 		*uuid = ex_thread_key(pt[0], pt[1]);
-		if (ex_set_add(&x->tracks, *uuid) == 1)
+		if (ex_track_new(x, *uuid))
 			p = pk_track(p, *uuid, 0, NULL, pt, 0);
 		return p;
 	}
 	*uuid = ex_key(EX_TK_CPU, ev->cpu);
-	if (ex_set_add(&x->tracks, CPUS_UUID) == 1)
+	if (ex_track_new(x, CPUS_UUID))
 		p = pk_track(p, CPUS_UUID, 0, "kernel CPUs", NULL, 0);
-	if (ex_set_add(&x->tracks, *uuid) == 1) {
+	if (ex_track_new(x, *uuid)) {
 		*tx_u64(tx_str(nm, "CPU "), ev->cpu) = 0;
 		p = pk_track(p, *uuid, CPUS_UUID, nm, NULL, 0);
 	}
@@ -118,7 +118,7 @@ static uint8_t *pf_device(struct mt_exporter *x, uint8_t *p, uint16_t map_id, ui
 	char nm[128];
 
 	*uuid = ex_key(EX_TK_DEVICE, map_id);
-	if (ex_set_add(&x->tracks, *uuid) != 1)
+	if (!ex_track_new(x, *uuid))
 		return p;
 	*tx_str(tx_str(nm, "device "), m ? m->name : "?") = 0;
 	return pk_track(p, *uuid, 0, nm, NULL, 0);
@@ -211,8 +211,8 @@ static uint8_t *pf_counter(struct mt_exporter *x, uint8_t *p, const struct mt_ev
 			return p;
 	} else {
 		p = pf_device(x, p, ev->map_id, &dev);
-		added = ex_set_add(&x->tracks, uuid);
-		if (added < 0)
+		added = ex_track_new(x, uuid);
+		if (x->out.err)
 			return p;
 		if (added) {
 			x->ncounters++;
@@ -299,7 +299,7 @@ static int pf_begin(struct mt_exporter *x)
 	p = pb_str(p, F_TD_NAME, "markers");
 	pb_end(td, p);
 	pb_end(pk, p);
-	ex_set_add(&x->tracks, MARKS_UUID);
+	ex_track_new(x, MARKS_UUID);
 	xo_commit(&x->out, p);
 	return 0;
 }
