@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mmiotap/export.h"
@@ -85,6 +86,10 @@ int mt_cli_export(int argc, char **argv)
 		errno_msg_and_die(rc, "%s", in);
 	oname = out && strcmp(out, "-") ? out : "stdout";
 	if (out && strcmp(out, "-")) {
+		struct stat is, os;
+
+		if (!fstat(fd, &is) && !stat(out, &os) && is.st_dev == os.st_dev && is.st_ino == os.st_ino)
+			error_msg_and_die("%s is the trace itself: choose another -o", out);
 		outfd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (outfd < 0)
 			perror_msg_and_die("%s", out);
