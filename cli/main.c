@@ -186,14 +186,17 @@ int mt_cli_create_trace(const char *path)
 	struct stat st;
 	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
+	int err = 0;
+
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) ||
-	    (S_ISREG(st.st_mode) && st.st_uid != geteuid()) ||
-	    (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) ||
-	    (S_ISREG(st.st_mode) && ftruncate(fd, 0))) {
-		int err = S_ISREG(st.st_mode) && st.st_uid == geteuid() ? -errno : -EPERM;
-
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (S_ISREG(st.st_mode) ? st.st_uid != geteuid() : !S_ISCHR(st.st_mode))
+		err = -EPERM; /* another user's file, a FIFO, a socket... */
+	else if (S_ISREG(st.st_mode) && ftruncate(fd, 0))
+		err = -errno;
+	if (err) {
 		close(fd);
 		return err;
 	}
