@@ -183,14 +183,14 @@ int mt_cli_open_input(const char *path)
 
 int mt_cli_create_trace(const char *path)
 {
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO), never hangs */
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
 	struct stat st;
-	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-
 	int err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st))
+	if (fstat(fd, &st) || fcntl(fd, F_SETFL, 0))
 		err = -errno;
 	else if (S_ISREG(st.st_mode) ? st.st_uid != geteuid() : !S_ISCHR(st.st_mode))
 		err = -EPERM; /* another user's file, a FIFO, a socket... */
