@@ -43,6 +43,10 @@ int mt_cli_parse_u64(const char *s, uint64_t *v);
 int mt_cli_parse_size(const char *s, uint64_t *v);
 /* Open FILE for reading, "-" is stdin; dies with a clear message. */
 int mt_cli_open_input(const char *path);
+/* Create or truncate a trace file for writing (mode 0600): never through a
+ * symbolic link, a regular file only if it is the caller's, else a
+ * character device (/dev/null). fd, or a negative errno (-EPERM, -ELOOP). */
+int mt_cli_create_trace(const char *path);
 
 /* The signals that end a recording: cli/endsig.c. */
 #define MT_CLI_ENDSIGS_MAX 4

@@ -166,7 +166,7 @@ static struct mt_writer *open_output(const char *out)
 	struct timespec rt;
 	int rc;
 
-	wo.clock = MT_CLOCK_KERNEL;
+	wo.clock = MT_CLOCK_MONOTONIC; /* the module stamps CLOCK_MONOTONIC (KABI 6) */
 	wo.source = MT_SRC_KERNEL;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	wo.start_realtime_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "mt_config.h"
@@ -25,6 +26,8 @@ const char *mt_cli_prog = "mmiotap";
 int mt_cli_record(int argc, char **argv) WEAK;
 int mt_cli_kernel(int argc, char **argv) WEAK;
 int mt_cli_dump(int argc, char **argv) WEAK;
+int mt_cli_export(int argc, char **argv) WEAK;
+int mt_cli_merge(int argc, char **argv) WEAK;
 int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
@@ -38,6 +41,8 @@ static const struct {
 	{ "record", mt_cli_record, "run a program and trace its device-memory accesses" },
 	{ "kernel", mt_cli_kernel, "trace drivers' MMIO with the kernel module" },
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
+	{ "export", mt_cli_export, "convert a trace to CSV, Chrome JSON or Perfetto" },
+	{ "merge", mt_cli_merge, "merge traces recorded on one clock into one timeline" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },
 	{ "stop", mt_cli_stop, "stop tracing a process traced with ptrace (it keeps running)" },
@@ -173,6 +178,28 @@ int mt_cli_open_input(const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		perror_msg_and_die("%s", path);
+	return fd;
+}
+
+int mt_cli_create_trace(const char *path)
+{
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO), never hangs */
+	int fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || fcntl(fd, F_SETFL, 0))
+		err = -errno;
+	else if (S_ISREG(st.st_mode) ? st.st_uid != geteuid() : !S_ISCHR(st.st_mode))
+		err = -EPERM; /* another user's file, a FIFO, a socket... */
+	else if (S_ISREG(st.st_mode) && ftruncate(fd, 0))
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
 	return fd;
 }
 

@@ -49,6 +49,7 @@ static void usage(FILE *f)
 		"usage: mmiotap record [-o FILE] [--trace-file GLOB]... [--inject RULE]...\n"
 		"                      [--no-default-files] [-q] [--ptrace] -- PROG [ARGS...]\n"
 		"       mmiotap record --pid PID [opts]\n"
+		"       mmiotap record --kernel --pci BDF[,bar=N]|--phys A-B... [opts] -- PROG [ARGS...]\n"
 		"Run PROG and record every access it makes to traced device mappings.\n"
 		"  -o, --output FILE      trace file (default mmiotap.trace)\n"
 		"  -t, --trace-file GLOB  also trace MAP_SHARED mappings of files matching\n"
@@ -61,7 +62,10 @@ static void usage(FILE *f)
 		"      --pid PID          attach to running process PID (ptrace); Ctrl-C or\n"
 		"                         `mmiotap stop PID` detaches, PID keeps running\n"
 		"      --syscall-stops    ptrace: stop at every syscall instead of using a\n"
-		"                         seccomp filter for the mmap family\n");
+		"                         seccomp filter for the mmap family\n"
+		"      --kernel           also record the kernel's MMIO to the devices selected\n"
+		"                         with --pci/--phys (mmiotap.ko), merged by time into\n"
+		"                         FILE (see mmiotap-record(1))\n");
 }
 
 static pid_t child_pid;      /* the program, until it is reaped (then 0) */
@@ -184,8 +188,13 @@ static struct {
 
 static int record_main(int argc, char **argv);
 
+int mt_cli_record_kernel(int argc, char **argv);
+
 int mt_cli_record(int argc, char **argv)
 {
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--kernel"))
+			return mt_cli_record_kernel(argc, argv); /* cli/record_kernel.c */
 	int rc = record_main(argc, argv);
 	free(mem.globs);
 	free(mem.rules);

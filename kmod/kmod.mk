@@ -27,7 +27,8 @@ kmod-layout: $(ZYDIS_SRC)/src/Decoder.c
 	@ln -sfn $(ZYCORE_INC) $(KMOD_DIR)/inc/Zycore
 	@for f in kmod/src/*.c; do [ -e "$$f" ] && ln -sf $(abspath .)/$$f $(KMOD_DIR)/src/; done; true
 	@ln -sf $(abspath kmod/tests/mtk_edutest.c) $(abspath kmod/tests/mtk_probetest.c) $(abspath kmod/tests/mtk_ivtest.c) \
-		$(abspath kmod/tests/mtk_ipmodify.c) $(abspath kmod/tests/mtk_trusttest.c) $(KMOD_DIR)/tests/
+		$(abspath kmod/tests/mtk_ipmodify.c) $(abspath kmod/tests/mtk_trusttest.c) \
+		$(abspath kmod/tests/mtk_hstest.c) $(KMOD_DIR)/tests/
 	@ln -sf $(abspath format/src/inject_apply.c) $(KMOD_DIR)/format/
 	@for f in core/src/*.c; do [ -e "$$f" ] && ln -sf $(abspath .)/$$f $(KMOD_DIR)/core/; done; true
 	@for f in $(ZYDIS_SRC)/src/*.c; do ln -sf $(abspath .)/$$f $(KMOD_DIR)/zydis/; done

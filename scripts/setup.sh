@@ -16,6 +16,8 @@ pkgs=(
 	# reading traces: register databases (libxml2), symbols (elfutils), the
 	# gdb watch script, report --html in headless Chromium, Perfetto checks
 	libxml2-dev libdw-dev libelf-dev gdb chromium protobuf-compiler
+	# export test: peak memory of a run (GNU time)
+	time
 	# Debian packages (debian/, tests/pkg): build, check, install into a
 	# debootstrap root, dkms
 	debhelper dh-dkms dkms lintian debootstrap

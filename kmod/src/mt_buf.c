@@ -162,7 +162,7 @@ struct mmiotap_krec *mtk_buf_reserve(void)
 			goto full;
 		}
 		r->seq = mtk_next_seq();
-		r->ts_ns = local_clock();
+		r->ts_ns = mtk_now_ns();
 		r->type = MMIOTAP_KREC_LOST;
 		r->value = lost;
 		r->cpu = smp_processor_id();

@@ -255,7 +255,7 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 		this_cpu_dec(mtk_dnest);
 		return MTK_NOT_OURS;
 	}
-	t0 = local_clock();
+	t0 = mtk_now_ns();
 	timed = !(this_cpu_inc_return(mtk_stats.faults) & 15);
 	c = (struct mtk_ctx){
 		.ts = t0, .r = r, .regs = regs, .pc = regs->ip, .flags = mtk_ctx_flags(),
@@ -274,7 +274,7 @@ static enum mtk_verdict mtk_handle(struct pt_regs *regs, unsigned long address,
 	mtk_order_end(c.taken);
 	mtk_wait_done(c.pc);
 	if (timed) {
-		this_cpu_add(mtk_stats.probe_ns, local_clock() - t0);
+		this_cpu_add(mtk_stats.probe_ns, mtk_now_ns() - t0);
 		this_cpu_inc(mtk_stats.probe_timed);
 	}
 	if (via_stub)

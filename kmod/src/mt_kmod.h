@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/fs.h>
+#include <linux/timekeeping.h>
 #include <asm/pgtable_types.h>
 #include <mmiotap/kabi.h>
 
@@ -154,5 +155,16 @@ int mtk_kmask_set(void *opaque, unsigned int idx, u64 val);
 /* mt_dev.c */
 int mtk_dev_init(void);
 void mtk_dev_exit(void);
+
+/*
+ * Time stamp of a record: CLOCK_MONOTONIC ns, the clock user-space
+ * recordings use, so that kernel and user-space traces merge on one
+ * timeline (header.clock MT_CLOCK_MONOTONIC). NMI-safe: read from the fault
+ * handler in any context.
+ */
+static inline u64 mtk_now_ns(void)
+{
+	return ktime_get_mono_fast_ns();
+}
 
 #endif

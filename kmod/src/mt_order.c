@@ -106,7 +106,7 @@ int mtk_mark(const char *text, unsigned int len)
 			break;
 		}
 		r->seq = mtk_next_seq();
-		r->ts_ns = local_clock();
+		r->ts_ns = mtk_now_ns();
 		r->type = MMIOTAP_KREC_MARK;
 		memcpy(r->insn, text + off, n);
 		r->width = n;

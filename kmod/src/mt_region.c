@@ -221,7 +221,7 @@ void mtk_emit_map(struct mtk_region *r, bool unmap, unsigned long pc)
 	rec = mtk_buf_reserve();
 	if (rec) {
 		rec->seq = mtk_next_seq();
-		rec->ts_ns = local_clock();
+		rec->ts_ns = mtk_now_ns();
 		rec->type = unmap ? MMIOTAP_KREC_UNMAP : MMIOTAP_KREC_MAP;
 		rec->phys = r->phys;
 		rec->virt = r->virt;

@@ -53,7 +53,8 @@
 #include <linux/ioctl.h>
 
 #define MMIOTAP_KDEV "/dev/mmiotap"
-#define MMIOTAP_KABI_VERSION 5u /* 5: sessions owned by a file, STEPPED, status waits/owner */
+#define MMIOTAP_KABI_VERSION 6u /* 5: sessions owned by a file, STEPPED, status waits/owner;
+				  * 6: records stamped CLOCK_MONOTONIC ns */
 
 struct mmiotap_kcfg {
 	__u32 size;        /* sizeof(struct mmiotap_kcfg) */
@@ -104,7 +105,7 @@ enum {
 /* One record, 64 bytes. */
 struct mmiotap_krec {
 	__u64 seq;    /* global order (one counter, taken with the device access) */
-	__u64 ts_ns;  /* local_clock() */
+	__u64 ts_ns;  /* CLOCK_MONOTONIC ns (ktime_get_mono_fast_ns; local_clock() before KABI 6) */
 	__u64 phys;   /* physical address accessed / mapped */
 	union {
 		struct {

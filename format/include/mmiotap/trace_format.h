@@ -41,8 +41,8 @@ extern "C" {
 #define MT_TRACE_MIN_VERSION 1      /* oldest reader version that can read what we write */
 
 /* header.clock */
-#define MT_CLOCK_MONOTONIC 1  /* user space: CLOCK_MONOTONIC ns */
-#define MT_CLOCK_KERNEL 2     /* kernel: local_clock()/trace clock ns */
+#define MT_CLOCK_MONOTONIC 1  /* CLOCK_MONOTONIC ns: every recorder (the kernel module too, since KABI 6) */
+#define MT_CLOCK_KERNEL 2     /* kernel local_clock()/trace clock ns: kernel traces of older versions */
 #define MT_CLOCK_TEXT 3       /* imported from mmiotrace text (us resolution) */
 
 /* header.source */
@@ -51,6 +51,7 @@ extern "C" {
 #define MT_SRC_PTRACE 2
 #define MT_SRC_KERNEL 3
 #define MT_SRC_TEXT 4
+#define MT_SRC_MERGED 5  /* several traces merged on one clock (mmiotap merge, record --kernel) */
 
 /* header.incompat: a reader must refuse a file with a bit it does not know.
  * header.compat: informational, unknown bits are ignored. None defined yet. */
