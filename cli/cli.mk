@@ -11,7 +11,7 @@ MMIOTAP := $(BUILD)/mmiotap
 $(MMIOTAP): $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB) $(CLI_LIBS) -lm
 
-$(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen
+$(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen -Isym/include
 
 # Build configuration the CLI compiles in (install.mk's variables): its
 # version, and where `make install` puts the library relative to the

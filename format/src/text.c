@@ -23,6 +23,8 @@ const char *mt_kind_name(unsigned kind)
 	case MT_REC_TEXT: return "TEXT";
 	case MT_REC_DATA: return "DATA";
 	case MT_REC_PAD: return "PAD";
+	case MT_REC_OBJECT: return "OBJECT";
+	case MT_REC_KSYM: return "KSYM";
 	default: return "?";
 	}
 }
@@ -115,6 +117,15 @@ static void put_bytes(struct out *o, const void *p, size_t len)
 	memcpy(o->buf + o->n, p, len);
 	o->n += len;
 	o->buf[o->n] = 0;
+}
+
+/* EXT key of a MAP's PCI ids: pciid=VVVV:DDDD:SSSS:ssss:RR:CCSSPP (vendor,
+ * device, subsystem vendor and device, revision, class base/sub/prog-if). */
+static void put_pciid(struct out *o, const struct mt_pci_ids *d)
+{
+	put(o, " pciid=%04x:%04x:%04x:%04x:%02x:%02x%02x%02x", d->vendor, d->device,
+	    d->subsys_vendor, d->subsys_device, d->revision, d->class_base, d->class_sub,
+	    d->class_prog);
 }
 
 /* secs.usecs exactly as the kernel: "%u.%06lu" of ns2usecs(ts). */
@@ -253,7 +264,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 			" %" PRIu32 "\n",
 		    m->text_id, m->phys, m->virt, m->size, m->pc, m->pid);
 		if (m->source != MT_MAPSRC_NONE || m->bar != 0xff || m->pci_domain ||
-		    m->pci_bus || m->pci_devfn || m->file_offset || m->path_len) {
+		    m->pci_bus || m->pci_devfn || m->file_offset || m->path_len ||
+		    m->has_pci_ids) {
 			put(&o, "EXT src=%s", m->source == MT_MAPSRC_FILE ? "file" :
 					      m->source == MT_MAPSRC_PCI ? "pci" : "none");
 			if (m->source == MT_MAPSRC_PCI || m->pci_domain || m->pci_bus ||
@@ -264,6 +276,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 				put(&o, " bar=%u", m->bar);
 			if (m->file_offset)
 				put(&o, " foff=0x%" PRIx64, m->file_offset);
+			if (m->has_pci_ids)
+				put_pciid(&o, &m->pci_ids);
 			if (m->path_len) {
 				put(&o, " path=");
 				put_bytes(&o, m->path, m->path_len);
@@ -283,6 +297,9 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		put_bytes(&o, ev->text, ev->text_len);
 		put(&o, "\n");
 		break;
+	case MT_REC_OBJECT:
+	case MT_REC_KSYM:
+		return 0; /* symbol tables: not in the text form (dump --symbols uses them) */
 	default:
 		return -EINVAL;
 	}
@@ -412,8 +429,19 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		}
 		if (m->mflags & MT_MAPF_IMPLICIT)
 			put(&o, ",\"implicit\":true");
+		if (m->has_pci_ids) {
+			const struct mt_pci_ids *d = &m->pci_ids;
+
+			put(&o, ",\"vendor\":\"%04x\",\"device\":\"%04x\",\"subsys_vendor\":\"%04x\","
+				"\"subsys_device\":\"%04x\",\"revision\":\"%02x\",\"class\":\"%02x%02x%02x\"",
+			    d->vendor, d->device, d->subsys_vendor, d->subsys_device, d->revision,
+			    d->class_base, d->class_sub, d->class_prog);
+		}
 		break;
 	}
+	case MT_REC_OBJECT:
+	case MT_REC_KSYM:
+		return 0;
 	case MT_REC_MARK:
 	case MT_REC_TEXT:
 		put(&o, ",\"text\":");

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * sym.h - symbols of a trace's PCs (libmtsym; links elfutils' libdw and
+ * libelf). docs/FORMAT.md 1.7 has the records it reads and writes.
+ *
+ * Reading (decode, report, dump --symbols, ...):
+ *     struct mt_sym *s;
+ *     if (mt_sym_open_path(&s, "t.trace", err, sizeof(err)) < 0) ...;
+ *     struct mt_sym_loc loc;
+ *     if (mt_sym_lookup(s, ev.pid, ev.pc, &loc) > 0)
+ *             printf("%s+0x%llx %s:%d\n", loc.func, loc.off, loc.file, loc.line);
+ *     mt_sym_free(s);
+ * User-space PCs resolve through the trace's OBJECT records (path, build id,
+ * load bias of each ELF object of the traced process) with libdwfl: the
+ * object file (or its separate debug file, found by build id under
+ * /usr/lib/debug) must exist where the trace is read, with the same build
+ * id. Kernel PCs resolve through the KSYM records (kallsyms at record time),
+ * so they need nothing of the recording machine.
+ *
+ * Recording (`mmiotap record`, `mmiotap kernel record`): struct
+ * mt_objtrack writes OBJECT records for the objects of a traced process
+ * as new PCs show up; struct mt_pcset collects kernel PCs and
+ * mt_ksym_record() writes their KSYM records at the end.
+ */
+#ifndef MMIOTAP_SYM_H
+#define MMIOTAP_SYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "mmiotap/trace.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- reading -------------------------------------------------------------- */
+
+struct mt_sym;
+
+/* Where a PC is. Strings stay valid until mt_sym_free(). */
+struct mt_sym_loc {
+	const char *func;       /* function (symbol) name, NULL if unknown */
+	uint64_t off;           /* pc - function start; or pc - object bias if func is NULL */
+	const char *file;       /* source file, NULL without debug info */
+	int line;               /* source line, 0 without debug info */
+	const char *object;     /* object path, "[module]" or "[kernel]" for the kernel */
+	int build_id_mismatch;  /* the object found differs from the recorded one:
+				 * func/file not given */
+};
+
+/* An empty table; fill it with mt_sym_add(). NULL on out of memory. */
+struct mt_sym *mt_sym_new(void);
+/* Take an OBJECT or KSYM event (reader option meta); other kinds: ignored.
+ * 0, or a negative errno. */
+int mt_sym_add(struct mt_sym *s, const struct mt_event *ev);
+/* Read a trace file's OBJECT and KSYM records (one pass). 0 or a negative
+ * errno with a one-line message in err. */
+int mt_sym_open_path(struct mt_sym **s, const char *path, char *err, size_t errlen);
+/* 1: *loc filled (at least the object); 0: the PC is in no known object. */
+int mt_sym_lookup(struct mt_sym *s, uint32_t pid, uint64_t pc, struct mt_sym_loc *loc);
+/* "func+0xoff", "object+0xoff" or "0xpc" into buf; the length (snprintf). */
+int mt_sym_format(const struct mt_sym_loc *loc, int found, uint64_t pc, char *buf, size_t room);
+void mt_sym_free(struct mt_sym *s);
+
+/* ---- recording: user space ----------------------------------------------- */
+
+struct mt_objtrack;
+
+struct mt_objtrack *mt_objtrack_new(void);
+/*
+ * pc was executed by process pid (the record numbered seq, at ts): when it
+ * lies in none of the objects already written for pid, read
+ * /proc/PID/maps and write an OBJECT record through w for each executable
+ * ELF mapping not written yet. Returns the number written, or a negative
+ * errno of the writer. A process already gone is not an error (0).
+ */
+int mt_objtrack_pc(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64_t pc,
+		   uint64_t seq, uint64_t ts);
+void mt_objtrack_free(struct mt_objtrack *t);
+
+/* ---- recording: kernel ----------------------------------------------------- */
+
+/* A set of distinct PCs (open addressing), bounded: past MT_PCSET_MAX
+ * distinct PCs further ones are counted in `dropped`, not kept. */
+#define MT_PCSET_MAX (1u << 20)
+struct mt_pcset {
+	uint64_t *v;
+	size_t n, cap;
+	uint64_t dropped;
+};
+int mt_pcset_add(struct mt_pcset *s, uint64_t pc); /* 0, or -ENOMEM (counted dropped) */
+void mt_pcset_free(struct mt_pcset *s);
+/*
+ * Write through w one KSYM record for each function of kallsyms_path
+ * (normally /proc/kallsyms) that holds a PC of s. Returns the number of
+ * records, or a negative errno (-EPERM: the addresses read as 0, i.e. not
+ * root or kptr_restrict).
+ */
+int mt_ksym_record(struct mt_writer *w, const struct mt_pcset *s, const char *kallsyms_path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MMIOTAP_SYM_H */
