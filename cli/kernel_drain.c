@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 
 #include "kernel_int.h"
+#include "pcisysfs.h"
 
 static int by_seq(const void *a, const void *b)
 {
@@ -92,6 +93,8 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 	ev.map_id = r->map_id;
 	ev.width = r->width;
 	ev.flags = conv_flags(r->flags);
+	if (r->type != MMIOTAP_KREC_LOST && r->type != MMIOTAP_KREC_MARK)
+		mt_pcset_add(&d->pcs, r->pc);
 	switch (r->type) {
 	case MMIOTAP_KREC_READ:
 	case MMIOTAP_KREC_WRITE:
@@ -159,6 +162,8 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 			ev.map.pci_domain = (uint16_t)(r->pci >> 16);
 			ev.map.pci_bus = (uint8_t)(r->pci >> 8);
 			ev.map.pci_devfn = (uint8_t)r->pci;
+			ev.map.has_pci_ids = !mt_pci_ids_read(ev.map.pci_domain, ev.map.pci_bus,
+							      ev.map.pci_devfn, &ev.map.pci_ids);
 		} else {
 			ev.map.source = MT_MAPSRC_NONE;
 			ev.map.bar = 0xff;
@@ -360,6 +365,7 @@ void mt_kdrain_free(struct drain *d)
 	}
 	d->nreaders = 0;
 	free(d->work.v);
+	mt_pcset_free(&d->pcs);
 }
 
 /* Records the module counted lost and no LOST record brought (the last

@@ -13,6 +13,7 @@
 
 #include "mmiotap/kabi.h"
 #include "mmiotap/trace.h"
+#include "mmiotap/sym.h"
 
 struct map_ent {
 	int used;
@@ -56,6 +57,7 @@ struct drain {
 	int wide_pending;
 	uint64_t nrec, naccess, nlost, nunknown;
 	int werr;
+	struct mt_pcset pcs;        /* the PCs seen, for the KSYM records */
 };
 
 /* One round: STATUS (the last seq handed out), read everything, write

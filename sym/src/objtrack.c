@@ -28,6 +28,7 @@
 
 struct range {
 	uint32_t pid;
+	int neg;                /* a page of a PC in no object */
 	uint64_t start, end;
 };
 
@@ -82,10 +83,22 @@ static const struct range *covering(const struct mt_objtrack *t, uint32_t pid, u
 	return NULL;
 }
 
-static int add_range(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end)
+static int add_range(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end,
+		     int neg)
 {
 	size_t i;
 
+	/* an object's range replaces the PC pages found in no object before */
+	for (i = 0; !neg && i < t->n;) {
+		const struct range *r = &t->v[i];
+
+		if (r->neg && r->pid == pid && r->start < end && start < r->end) {
+			memmove(t->v + i, t->v + i + 1, (t->n - i - 1) * sizeof(*t->v));
+			t->n--;
+		} else {
+			i++;
+		}
+	}
 	if (t->n >= MT_OBJTRACK_MAX) {
 		t->full = 1;
 		return -ENOSPC;
@@ -101,7 +114,9 @@ static int add_range(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64
 	}
 	i = lower(t, pid, start);
 	memmove(t->v + i + 1, t->v + i, (t->n - i) * sizeof(*t->v));
-	t->v[i] = (struct range){ pid, start, end };
+	t->v[i] = (struct range){ pid, neg, start, end };
+	t->hit.pid = 0;
+	t->hit.end = 0;
 	t->n++;
 	return 0;
 }
@@ -150,15 +165,35 @@ static int elf_facts(const struct obj *o, uint8_t *id, size_t *idlen, uint64_t *
 	return rc;
 }
 
-static int write_obj(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid,
+int mt_objtrack_emit_writer(void *w, const struct mt_object_info *oi,
+			    const struct mt_obj_range *r)
+{
+	uint8_t buf[MT_REC_OBJECT_FIXED + MAX_RANGES * MT_OBJ_RANGE_SIZE + 64 + 4096 + 8];
+	struct mt_event ev;
+	int n = mt_object_encode(buf, sizeof(buf), oi, r);
+
+	if (n < 0)
+		return 0; /* too long a path: no record */
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = MT_REC_OBJECT;
+	ev.text = (const char *)buf;
+	ev.text_len = (size_t)n;
+	return mt_writer_event(w, &ev);
+}
+
+struct emitter {
+	mt_objtrack_emit_fn fn;
+	void *arg;
+};
+
+static int write_obj(struct mt_objtrack *t, const struct emitter *em, uint32_t pid,
 		     const struct obj *o, uint64_t seq, uint64_t ts)
 {
-	uint8_t id[64], buf[MT_REC_OBJECT_FIXED + MAX_RANGES * MT_OBJ_RANGE_SIZE + 64 + 4096 + 8];
+	uint8_t id[64];
 	size_t idlen = 0;
 	struct mt_object_info oi;
-	struct mt_event ev;
 	unsigned i;
-	int n, rc;
+	int rc;
 
 	memset(&oi, 0, sizeof(oi));
 	if (elf_facts(o, id, &idlen, &oi.bias))
@@ -171,18 +206,11 @@ static int write_obj(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid,
 	oi.build_id_len = (uint8_t)idlen;
 	oi.path = o->path;
 	oi.path_len = (uint16_t)strlen(o->path);
-	n = mt_object_encode(buf, sizeof(buf), &oi, o->r);
-	if (n < 0)
-		return 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = MT_REC_OBJECT;
-	ev.text = (const char *)buf;
-	ev.text_len = (size_t)n;
-	rc = mt_writer_event(w, &ev);
-	if (rc)
+	rc = em->fn(em->arg, &oi, o->r);
+	if (rc < 0)
 		return rc;
 	for (i = 0; i < o->nr; i++)
-		add_range(t, pid, o->r[i].start, o->r[i].end);
+		add_range(t, pid, o->r[i].start, o->r[i].end, 0);
 	return 1;
 }
 
@@ -201,7 +229,7 @@ static int parse_maps_line(char *line, uint64_t *s, uint64_t *e, uint64_t *off, 
 }
 
 /* Write the objects of pid not written yet; their number, or <0. */
-static int scan(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64_t seq,
+static int scan(struct mt_objtrack *t, const struct emitter *em, uint32_t pid, uint64_t seq,
 		uint64_t ts)
 {
 	char name[64], line[4096 + 256];
@@ -217,10 +245,10 @@ static int scan(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64
 		uint64_t s, e, off;
 		char *path;
 
-		if (!parse_maps_line(line, &s, &e, &off, &path) || covering(t, pid, s))
+		if (!parse_maps_line(line, &s, &e, &off, &path) || mt_objtrack_known(t, pid, s))
 			continue;
 		if (o->nr && (strcmp(o->path, path) || o->nr == MAX_RANGES)) {
-			rc = write_obj(t, w, pid, o, seq, ts);
+			rc = write_obj(t, em, pid, o, seq, ts);
 			count += rc > 0;
 			o->nr = 0;
 		}
@@ -228,7 +256,7 @@ static int scan(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64
 		o->r[o->nr++] = (struct mt_obj_range){ s, e, off };
 	}
 	if (o->nr && rc >= 0) {
-		rc = write_obj(t, w, pid, o, seq, ts);
+		rc = write_obj(t, em, pid, o, seq, ts);
 		count += rc > 0;
 	}
 	if (f)
@@ -237,9 +265,10 @@ static int scan(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64
 	return rc < 0 ? rc : count;
 }
 
-int mt_objtrack_pc(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64_t pc,
-		   uint64_t seq, uint64_t ts)
+int mt_objtrack_pc(struct mt_objtrack *t, uint32_t pid, uint64_t pc, uint64_t seq, uint64_t ts,
+		   mt_objtrack_emit_fn emit, void *arg)
 {
+	const struct emitter em = { emit, arg };
 	const struct range *r;
 	int rc;
 
@@ -252,8 +281,21 @@ int mt_objtrack_pc(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uin
 		t->hit = *r;
 		return 0;
 	}
-	rc = scan(t, w, pid, seq, ts);
+	rc = scan(t, &em, pid, seq, ts);
 	if (rc >= 0 && !covering(t, pid, pc)) /* in no object: do not look again */
-		add_range(t, pid, pc & ~(uint64_t)0xfff, (pc & ~(uint64_t)0xfff) + 0x1000);
+		add_range(t, pid, pc & ~(uint64_t)0xfff, (pc & ~(uint64_t)0xfff) + 0x1000, 1);
 	return rc;
+}
+
+int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start)
+{
+	const struct range *r = t ? covering(t, pid, start) : NULL;
+
+	return r && !r->neg;
+}
+
+void mt_objtrack_note(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end)
+{
+	if (t && !mt_objtrack_known(t, pid, start))
+		add_range(t, pid, start, end, 0);
 }

@@ -67,15 +67,27 @@ void mt_sym_free(struct mt_sym *s);
 struct mt_objtrack;
 
 struct mt_objtrack *mt_objtrack_new(void);
+/* Where an object found goes: 0, or a negative errno (stops the scan). */
+typedef int (*mt_objtrack_emit_fn)(void *arg, const struct mt_object_info *oi,
+				   const struct mt_obj_range *ranges);
+/* An emit function that writes an OBJECT record through the struct
+ * mt_writer arg. */
+int mt_objtrack_emit_writer(void *w, const struct mt_object_info *oi,
+			    const struct mt_obj_range *ranges);
 /*
  * pc was executed by process pid (the record numbered seq, at ts): when it
- * lies in none of the objects already written for pid, read
- * /proc/PID/maps and write an OBJECT record through w for each executable
- * ELF mapping not written yet. Returns the number written, or a negative
- * errno of the writer. A process already gone is not an error (0).
+ * lies in none of the objects already emitted for pid, read /proc/PID/maps
+ * and emit (build id and load bias from the file, libelf) each executable
+ * ELF mapping not emitted yet. Returns the number emitted, or emit's
+ * error. A process already gone is not an error (0).
  */
-int mt_objtrack_pc(struct mt_objtrack *t, struct mt_writer *w, uint32_t pid, uint64_t pc,
-		   uint64_t seq, uint64_t ts);
+int mt_objtrack_pc(struct mt_objtrack *t, uint32_t pid, uint64_t pc, uint64_t seq, uint64_t ts,
+		   mt_objtrack_emit_fn emit, void *arg);
+/* Whether an object written holds address start of pid. */
+int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start);
+/* Objects written by someone else (the runtime's events): [start, end) of
+ * pid is known. */
+void mt_objtrack_note(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end);
 void mt_objtrack_free(struct mt_objtrack *t);
 
 /* ---- recording: kernel ----------------------------------------------------- */
