@@ -57,7 +57,8 @@ struct drain {
 	int wide_pending;
 	uint64_t nrec, naccess, nlost, nunknown;
 	int werr;
-	struct mt_pcset pcs;        /* the PCs seen, for the KSYM records */
+	struct mt_ksymrec *ks;      /* KSYM records of the PCs seen; NULL: none */
+	int kserr;                  /* first error writing them */
 };
 
 /* One round: STATUS (the last seq handed out), read everything, write

@@ -319,20 +319,17 @@ static void write_header(struct drain *d)
 		d->werr = rc;
 }
 
-/* The kallsyms functions of the PCs seen, so that the trace's PCs resolve
- * on another machine (`mmiotap dump --symbols`). */
-static void write_ksyms(struct drain *d)
+/* What became of the kernel symbols (KSYM records, written while draining). */
+static void report_ksyms(struct drain *d)
 {
-	int rc = mt_ksym_record(d->w, &d->pcs, "/proc/kallsyms");
-
-	if (rc == -EPERM)
+	if (d->kserr == -EPERM)
 		error_msg("/proc/kallsyms shows no addresses (not root, or kptr_restrict): "
 			  "no kernel symbols in the trace");
-	else if (rc < 0)
-		errno_msg(rc, "kernel symbols (/proc/kallsyms)");
-	if (d->pcs.dropped)
-		error_msg("more than %u distinct PCs: symbols of %llu PCs not kept",
-			  MT_PCSET_MAX, (unsigned long long)d->pcs.dropped);
+	else if (d->kserr)
+		errno_msg(d->kserr, "kernel symbols (/proc/kallsyms)");
+	else if (mt_ksymrec_unresolved(d->ks))
+		error_msg("%llu PCs are in no kernel function of kallsyms (no symbol for them)",
+			  (unsigned long long)mt_ksymrec_unresolved(d->ks));
 }
 
 /* STOP, the last records, the trace closed; returns 0 or the write error. */
@@ -345,7 +342,7 @@ static int finish(struct drain *d)
 	rc = mt_kdrain_round(d, 1);
 	if (rc < 0)
 		errno_msg(rc, "reading %s", MMIOTAP_KDEV);
-	write_ksyms(d);
+	report_ksyms(d);
 	rc = mt_writer_close(d->w);
 	return d->werr ? d->werr : rc;
 }
@@ -382,6 +379,7 @@ int mt_cli_kernel_record(int argc, char **argv)
 	send_session(d->fd, &o);
 	catch_signals(); /* before the trace file is made */
 	d->w = open_output(o.out);
+	d->ks = mt_ksymrec_new("/proc/kallsyms", "/proc/modules");
 	write_header(d);
 	if (got_signal)
 		interrupted_before_start(d, loaded, &o);

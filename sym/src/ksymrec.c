@@ -160,11 +160,32 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int by_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+/* Module text ends, from /proc/modules ("NAME SIZE REFS DEPS STATE ADDR"):
+ * the size of a module's last function. */
+struct modend {
+	char name[64];
+	uint64_t end;
+};
 
-	return x < y ? -1 : x > y;
+static size_t load_modules(struct modend *m, size_t max, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	size_t n = 0;
+
+	while (f && n < max && fgets(line, sizeof(line), f)) {
+		unsigned long long size, addr;
+		char name[64];
+
+		if (sscanf(line, "%63s %llu %*s %*s %*s %llx", name, &size, &addr) == 3 && addr) {
+			snprintf(m[n].name, sizeof(m[n].name), "%s", name);
+			m[n].end = addr + size;
+			n++;
+		}
+	}
+	if (f)
+		fclose(f);
+	return n;
 }
 
 static int load(struct kstab *t, const char *path)
@@ -188,6 +209,13 @@ static int load(struct kstab *t, const char *path)
 	return rc;
 }
 
+static void kstab_free(struct kstab *t)
+{
+	free(t->v);
+	free(t->pool);
+	memset(t, 0, sizeof(*t));
+}
+
 /* Index of the last symbol at or below pc, or -1. */
 static long find(const struct kstab *t, uint64_t pc)
 {
@@ -204,71 +232,227 @@ static long find(const struct kstab *t, uint64_t pc)
 	return (long)lo - 1;
 }
 
-static int write_sym(struct mt_writer *w, const struct kstab *t, size_t i)
+struct span {
+	uint64_t start, end;
+};
+
+#define MAX_MODS 1024
+
+struct mt_ksymrec {
+	char *kallsyms, *modules;
+	struct kstab t;         /* the last snapshot of kallsyms (text symbols) */
+	struct modend *mods;
+	size_t nmods;
+	int have, stale;
+	struct span *done;      /* functions written, sorted */
+	size_t ndone, cdone;
+	struct mt_pcset pending; /* PCs in no function written yet */
+	uint64_t unresolved;
+	int err;                /* first error reading kallsyms (reported once) */
+};
+
+struct mt_ksymrec *mt_ksymrec_new(const char *kallsyms_path, const char *modules_path)
 {
-	uint8_t buf[MT_REC_KSYM_FIXED + 1024];
-	struct mt_ksym_info k;
-	struct mt_event ev;
+	struct mt_ksymrec *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->kallsyms = strdup(kallsyms_path);
+	k->modules = strdup(modules_path);
+	k->mods = calloc(MAX_MODS, sizeof(*k->mods));
+	if (!k->kallsyms || !k->modules || !k->mods) {
+		mt_ksymrec_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void mt_ksymrec_free(struct mt_ksymrec *k)
+{
+	if (!k)
+		return;
+	kstab_free(&k->t);
+	mt_pcset_free(&k->pending);
+	free(k->done);
+	free(k->mods);
+	free(k->kallsyms);
+	free(k->modules);
+	free(k);
+}
+
+static const struct span *done_find(const struct mt_ksymrec *k, uint64_t pc)
+{
+	size_t lo = 0, hi = k->ndone;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->done[mid].start <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && pc < k->done[lo - 1].end ? &k->done[lo - 1] : NULL;
+}
+
+static int done_add(struct mt_ksymrec *k, uint64_t start, uint64_t end)
+{
+	size_t i;
+
+	if (k->ndone == k->cdone) {
+		size_t c = k->cdone ? k->cdone * 2 : 256;
+		struct span *v = realloc(k->done, c * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		k->done = v;
+		k->cdone = c;
+	}
+	for (i = k->ndone; i > 0 && k->done[i - 1].start > start; i--)
+		k->done[i] = k->done[i - 1];
+	k->done[i] = (struct span){ start, end };
+	k->ndone++;
+	return 0;
+}
+
+void mt_ksymrec_pc(struct mt_ksymrec *k, uint64_t pc)
+{
+	if (k && pc && !done_find(k, pc))
+		mt_pcset_add(&k->pending, pc);
+}
+
+void mt_ksymrec_stale(struct mt_ksymrec *k)
+{
+	if (k)
+		k->stale = 1;
+}
+
+uint64_t mt_ksymrec_unresolved(const struct mt_ksymrec *k)
+{
+	return k ? k->unresolved + k->pending.dropped : 0;
+}
+
+static int snapshot(struct mt_ksymrec *k)
+{
+	kstab_free(&k->t);
+	k->have = k->stale = 0;
+	k->nmods = load_modules(k->mods, MAX_MODS, k->modules);
+	int rc = load(&k->t, k->kallsyms);
+	if (rc) {
+		kstab_free(&k->t);
+		return rc;
+	}
+	k->have = 1;
+	return 0;
+}
+
+/* End of function i of the snapshot: the next function of its object, or
+ * the end of its module; 0 if unknown. */
+static uint64_t func_end(const struct mt_ksymrec *k, size_t i)
+{
+	const struct kstab *t = &k->t;
+	const char *mod = t->pool + t->v[i].mod;
 	size_t j;
+
+	for (j = i + 1; j < t->n && t->v[j].addr == t->v[i].addr; j++)
+		;
+	if (j < t->n && !strcmp(t->pool + t->v[j].mod, mod))
+		return t->v[j].addr;
+	for (j = 0; *mod && j < k->nmods; j++)
+		if (!strcmp(k->mods[j].name, mod) && k->mods[j].end > t->v[i].addr)
+			return k->mods[j].end;
+	return 0;
+}
+
+static int write_sym(struct mt_ksymrec *k, struct mt_writer *w, size_t i, uint64_t end)
+{
+	const struct kstab *t = &k->t;
+	uint8_t buf[MT_REC_KSYM_FIXED + 1024];
+	struct mt_ksym_info ki;
+	struct mt_event ev;
 	int n;
 
-	memset(&k, 0, sizeof(k));
-	k.addr = t->v[i].addr;
-	k.type = t->v[i].type;
-	k.name = t->pool + t->v[i].name;
-	k.name_len = (uint16_t)strnlen(k.name, 512);
-	k.module = t->pool + t->v[i].mod;
-	k.module_len = (uint16_t)strnlen(k.module, 256);
-	for (j = i + 1; j < t->n && t->v[j].addr == k.addr; j++)
-		;
-	/* up to the next function of the same object; 0: unknown (the last) */
-	k.size = j < t->n && !strcmp(t->pool + t->v[j].mod, k.module) ? t->v[j].addr - k.addr : 0;
-	n = mt_ksym_encode(buf, sizeof(buf), &k);
+	memset(&ki, 0, sizeof(ki));
+	ki.addr = t->v[i].addr;
+	ki.size = end - ki.addr;
+	ki.type = t->v[i].type;
+	ki.name = t->pool + t->v[i].name;
+	ki.name_len = (uint16_t)strnlen(ki.name, 512);
+	ki.module = t->pool + t->v[i].mod;
+	ki.module_len = (uint16_t)strnlen(ki.module, 256);
+	n = mt_ksym_encode(buf, sizeof(buf), &ki);
 	if (n < 0)
 		return n;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = MT_REC_KSYM;
 	ev.text = (const char *)buf;
 	ev.text_len = (size_t)n;
-	return mt_writer_event(w, &ev);
+	n = mt_writer_event(w, &ev);
+	return n ? n : done_add(k, ki.addr, end);
 }
 
-int mt_ksym_record(struct mt_writer *w, const struct mt_pcset *s, const char *kallsyms_path)
+/* Resolve pc in the snapshot: 1 written (or written already), 0 not found. */
+static int resolve(struct mt_ksymrec *k, struct mt_writer *w, uint64_t pc)
 {
-	struct kstab t = { 0 };
-	uint64_t *pcs;
-	size_t i, n = 0;
-	long last = -1;
-	int rc, count = 0;
+	long i;
+	uint64_t end;
 
-	if (!s->n)
+	if (done_find(k, pc))
+		return 1;
+	i = find(&k->t, pc);
+	if (i < 0)
 		return 0;
-	rc = load(&t, kallsyms_path);
-	pcs = rc ? NULL : malloc(s->n * sizeof(*pcs));
-	if (!rc && !pcs)
-		rc = -ENOMEM;
-	for (i = 0; !rc && i < s->cap; i++)
-		if (s->v[i])
-			pcs[n++] = s->v[i];
-	if (!rc)
-		qsort(pcs, n, sizeof(*pcs), by_u64);
-	for (i = 0; !rc && i < n; i++) {
-		long k = find(&t, pcs[i]);
+	while (i > 0 && k->t.v[i - 1].addr == k->t.v[i].addr)
+		i--; /* several names at one address: the first */
+	end = func_end(k, (size_t)i);
+	if (!end || pc >= end)
+		return 0;
+	return write_sym(k, w, (size_t)i, end) ? -1 : 1;
+}
 
-		if (k < 0 || k == last)
-			continue;
-		/* several names at one address: the first (sorted) one */
-		while (k > 0 && t.v[k - 1].addr == t.v[k].addr)
-			k--;
-		if (k == last)
-			continue;
-		last = k;
-		rc = write_sym(w, &t, (size_t)k);
-		if (!rc)
-			count++;
+int mt_ksymrec_flush(struct mt_ksymrec *k, struct mt_writer *w)
+{
+	struct mt_pcset left = { 0 };
+	int count = 0, fresh = 0, rc = 0;
+
+	if (!k || !k->pending.n)
+		return 0;
+	if (!k->have || k->stale) {
+		rc = snapshot(k);
+		fresh = 1;
 	}
-	free(pcs);
-	free(t.v);
-	free(t.pool);
+	for (int pass = 0; !rc && pass < 2; pass++) {
+		size_t i;
+
+		for (i = 0; i < k->pending.cap; i++) {
+			uint64_t pc = k->pending.v[i];
+			int r;
+
+			if (!pc)
+				continue;
+			r = resolve(k, w, pc);
+			if (r < 0) {
+				rc = -EIO;
+				break;
+			}
+			if (r)
+				count++;
+			else if (pass == 1 || fresh)
+				k->unresolved++;
+			else
+				mt_pcset_add(&left, pc);
+		}
+		mt_pcset_free(&k->pending);
+		k->pending = left;
+		memset(&left, 0, sizeof(left));
+		if (pass == 0 && !fresh && k->pending.n)
+			rc = snapshot(k); /* code loaded since: look again once */
+		else
+			break;
+	}
+	mt_pcset_free(&k->pending);
+	mt_pcset_free(&left);
+	if (rc && !k->err)
+		k->err = rc;
 	return rc ? rc : count;
 }

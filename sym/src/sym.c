@@ -294,8 +294,7 @@ static int lookup_ksym(struct mt_sym *s, uint64_t pc, struct mt_sym_loc *loc)
 	if (!lo)
 		return 0;
 	k = &s->k[lo - 1];
-	/* size 0: the last function of its object, length unknown */
-	if (k->size ? pc - k->addr >= k->size : pc - k->addr >= 0x100000)
+	if (pc - k->addr >= k->size)
 		return 0;
 	loc->func = k->name;
 	loc->off = pc - k->addr;

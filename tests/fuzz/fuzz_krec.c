@@ -24,7 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 
 	if (!d)
 		d = calloc(1, sizeof(*d));
-	mt_pcset_free(&d->pcs);
 	memset(d, 0, sizeof(*d));
 	v = malloc((n ? n : 1) * sizeof(*v));
 	memcpy(v, in, n * sizeof(*v));

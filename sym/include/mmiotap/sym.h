@@ -19,8 +19,8 @@
  *
  * Recording (`mmiotap record`, `mmiotap kernel record`): struct
  * mt_objtrack writes OBJECT records for the objects of a traced process
- * as new PCs show up; struct mt_pcset collects kernel PCs and
- * mt_ksym_record() writes their KSYM records at the end.
+ * as new PCs show up; struct mt_ksymrec writes KSYM records for the
+ * kernel functions of new PCs as they come.
  */
 #ifndef MMIOTAP_SYM_H
 #define MMIOTAP_SYM_H
@@ -103,12 +103,26 @@ struct mt_pcset {
 int mt_pcset_add(struct mt_pcset *s, uint64_t pc); /* 0, or -ENOMEM (counted dropped) */
 void mt_pcset_free(struct mt_pcset *s);
 /*
- * Write through w one KSYM record for each function of kallsyms_path
- * (normally /proc/kallsyms) that holds a PC of s. Returns the number of
- * records, or a negative errno (-EPERM: the addresses read as 0, i.e. not
- * root or kptr_restrict).
+ * The KSYM records of a kernel recording, written as the PCs come (a
+ * module unloaded before the end of the recording keeps its names):
+ * mt_ksymrec_pc() for every PC; mt_ksymrec_stale() when code may have been
+ * loaded (a new MAP: a driver being probed); mt_ksymrec_flush() every
+ * round and at the end writes a KSYM for each function that holds a new
+ * PC, from the last snapshot of kallsyms_path (read again when stale, or
+ * once when a PC is in none of its functions). Memory: one snapshot of
+ * kallsyms' text symbols, the functions written, and the PCs not resolved
+ * yet (at most MT_PCSET_MAX).
  */
-int mt_ksym_record(struct mt_writer *w, const struct mt_pcset *s, const char *kallsyms_path);
+struct mt_ksymrec;
+struct mt_ksymrec *mt_ksymrec_new(const char *kallsyms_path, const char *modules_path);
+void mt_ksymrec_pc(struct mt_ksymrec *k, uint64_t pc);
+void mt_ksymrec_stale(struct mt_ksymrec *k);
+/* KSYM records written, or a negative errno (-EPERM: kallsyms shows no
+ * addresses: not root, or kptr_restrict). */
+int mt_ksymrec_flush(struct mt_ksymrec *k, struct mt_writer *w);
+/* PCs found in no function (or not kept). */
+uint64_t mt_ksymrec_unresolved(const struct mt_ksymrec *k);
+void mt_ksymrec_free(struct mt_ksymrec *k);
 
 #ifdef __cplusplus
 }
