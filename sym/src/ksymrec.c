@@ -417,6 +417,11 @@ int mt_ksymrec_flush(struct mt_ksymrec *k, struct mt_writer *w)
 
 	if (!k || !k->pending.n)
 		return 0;
+	if (k->err) { /* said once; kallsyms is not read again */
+		k->unresolved += k->pending.n;
+		mt_pcset_free(&k->pending);
+		return 0;
+	}
 	if (!k->have || k->stale) {
 		rc = snapshot(k);
 		fresh = 1;

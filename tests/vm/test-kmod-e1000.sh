@@ -66,7 +66,7 @@ while read -r f off; do
 	elif [ $((bad++)) -lt 5 ]; then
 		echo "bad symbol: $f $off"
 	fi
-done < <(awk '$1 == "R" || $1 == "W" { getline e; print e }' "$res/load-sym.txt" |
+done < <(awk '$1 == "R" || $1 == "W" { while ((getline e) > 0 && e !~ /^EXT sym=/); print e }' "$res/load-sym.txt" |
 	sed -E 's/^EXT sym=([A-Za-z0-9_.]+)\+0x([0-9a-f]+) obj=\[e1000\]$/\1 \2/; t; s/.*/BAD x/')
 echo "symbols: $n accesses, $ok resolved into ${#seen[@]} functions of e1000.ko"
 [ $n -gt 100 ] && [ $ok = $n ] && [ -n "${seen[e1000_reset_hw]:-}${seen[e1000_probe]:-}" ] ||
