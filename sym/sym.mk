@@ -17,3 +17,10 @@ ALL_TARGETS += $(SYM_LIB)
 # The CLI links it (cli/cli.mk puts CLI_EXTRA_OBJS before libmtformat.a).
 CLI_EXTRA_OBJS += $(SYM_LIB)
 CLI_LIBS += $(SYM_LIBS)
+
+# Unit test: tests/unit/sym_lookup.c (objtrack + symbolizer on itself).
+$(BUILD)/tests/unit/sym_lookup.o: ALL_CFLAGS += -Isym/include
+$(BUILD)/tests/unit/sym_lookup: $(BUILD)/tests/unit/sym_lookup.o $(SYM_LIB) $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(SYM_LIBS)
+ALL_TARGETS += $(BUILD)/tests/unit/sym_lookup
+CHECK_UNIT += $(BUILD)/tests/unit/sym_lookup
