@@ -128,10 +128,18 @@ struct obj {
 	unsigned nr;
 };
 
-/* Build id and bias of the file (the bias from its first executable range). */
-static int elf_facts(const struct obj *o, uint8_t *id, size_t *idlen, uint64_t *bias)
+/* Build id and bias of the file (the bias from its first executable range);
+ * the file as the process sees it (its root: another mount namespace). */
+static int elf_facts(uint32_t pid, const struct obj *o, uint8_t *id, size_t *idlen,
+		     uint64_t *bias)
 {
-	int fd = open(o->path, O_RDONLY | O_CLOEXEC);
+	char rooted[4096 + 64];
+	int fd;
+
+	snprintf(rooted, sizeof(rooted), "/proc/%" PRIu32 "/root%s", pid, o->path);
+	fd = open(rooted, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fd = open(o->path, O_RDONLY | O_CLOEXEC);
 	Elf *e;
 	size_t n, i;
 	const void *bid;
@@ -196,7 +204,7 @@ static int write_obj(struct mt_objtrack *t, const struct emitter *em, uint32_t p
 	int rc;
 
 	memset(&oi, 0, sizeof(oi));
-	if (elf_facts(o, id, &idlen, &oi.bias))
+	if (elf_facts(pid, o, id, &idlen, &oi.bias))
 		return 0; /* not an ELF file we can read: nothing to symbolize with */
 	oi.pid = pid;
 	oi.ts = ts;
