@@ -54,7 +54,7 @@ sleep 1
 T=/sys/kernel/tracing
 [ -w $T/current_tracer ] || vm_die "no tracefs at $T"
 echo mmiotrace >$T/current_tracer || vm_die "cannot enable mmiotrace"
-timeout 5 cat $T/trace_pipe >"$VM_RESULTS/mmiotrace.txt" || true
+timeout 2 cat $T/trace_pipe >"$VM_RESULTS/mmiotrace.txt" || true
 echo nop >$T/current_tracer
 "$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o "$VM_RESULTS/pcidev.trace" -- true ||
 	vm_die "phase 3 (PCIDEV) failed"
