@@ -188,8 +188,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		return -EINVAL;
 	buf[0] = 0;
 	if (ev->kind == MT_REC_SYNC || ev->kind == MT_REC_CTX || ev->kind == MT_REC_PAD ||
-	    ev->kind == MT_REC_DATA)
-		return 0;
+	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
+		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
 	if (ev->kind == MT_REC_MAP && (ev->map.mflags & MT_MAPF_IMPLICIT))
 		return 0; /* hidden window: consumes no seq on the text side either */
 	if (!st->started) {
@@ -297,9 +297,6 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		put_bytes(&o, ev->text, ev->text_len);
 		put(&o, "\n");
 		break;
-	case MT_REC_OBJECT:
-	case MT_REC_KSYM:
-		return 0; /* symbol tables: not in the text form (dump --symbols uses them) */
 	default:
 		return -EINVAL;
 	}
@@ -361,8 +358,8 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		return -EINVAL;
 	buf[0] = 0;
 	if (ev->kind == MT_REC_SYNC || ev->kind == MT_REC_CTX || ev->kind == MT_REC_PAD ||
-	    ev->kind == MT_REC_DATA)
-		return 0;
+	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
+		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
 	put(&o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"%s\"", ev->seq, ev->ts,
 	    mt_kind_name(ev->kind));
 	switch (ev->kind) {
@@ -439,9 +436,6 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		}
 		break;
 	}
-	case MT_REC_OBJECT:
-	case MT_REC_KSYM:
-		return 0;
 	case MT_REC_MARK:
 	case MT_REC_TEXT:
 		put(&o, ",\"text\":");
