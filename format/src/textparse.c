@@ -706,7 +706,12 @@ static int parse_ext(struct mt_reader *r, const char *s, size_t len)
 				unsigned v[6];
 				struct mt_pci_ids *d = &ev->map.pci_ids;
 
-				if (ve - vs != 29 ||
+				int shape = ve - vs == 29;
+
+				for (size_t q = 0; shape && q < 29; q++) /* VVVV:DDDD:SSSS:SSSS:RR:CCCCCC */
+					shape = (q == 4 || q == 9 || q == 14 || q == 19 || q == 22)
+							? s[vs + q] == ':' : hexval(s[vs + q]) >= 0;
+				if (!shape ||
 				    sscanf(s + vs, "%4x:%4x:%4x:%4x:%2x:%6x", &v[0], &v[1], &v[2], &v[3],
 					   &v[4], &v[5]) != 6)
 					return perr(r, vs, "bad pciid= value (want VVVV:DDDD:SSSS:SSSS:RR:CCCCCC)");
