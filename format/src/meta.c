@@ -22,7 +22,7 @@ int mt_object_parse(const void *rec, size_t len, struct mt_object_info *o)
 	const uint8_t *p = rec;
 	size_t need;
 
-	if (len < MT_REC_OBJECT_FIXED || p[0] != MT_REC_OBJECT || rd16(p + 2) != len)
+	if (len < MT_REC_OBJECT_FIXED || (len & 7) || p[0] != MT_REC_OBJECT || rd16(p + 2) != len)
 		return -EINVAL;
 	memset(o, 0, sizeof(*o));
 	o->build_id_len = p[1];
@@ -99,7 +99,7 @@ int mt_ksym_parse(const void *rec, size_t len, struct mt_ksym_info *k)
 {
 	const uint8_t *p = rec;
 
-	if (len < MT_REC_KSYM_FIXED || p[0] != MT_REC_KSYM || rd16(p + 2) != len)
+	if (len < MT_REC_KSYM_FIXED || (len & 7) || p[0] != MT_REC_KSYM || rd16(p + 2) != len)
 		return -EINVAL;
 	memset(k, 0, sizeof(*k));
 	k->type = (char)p[1];
