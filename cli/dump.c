@@ -93,6 +93,8 @@ static void print_sym(FILE *f, struct mt_sym *sy, const struct mt_event *ev, int
 			fputs(",\"obj\":", f);
 			put_json(f, loc.object);
 		}
+		if (loc.build_id_mismatch)
+			fputs(",\"build_id_differs\":true", f);
 		fputs("}\n", f);
 		return;
 	}
@@ -104,6 +106,8 @@ static void print_sym(FILE *f, struct mt_sym *sy, const struct mt_event *ev, int
 		put_word(f, loc.file);
 		fprintf(f, ":%d", loc.line);
 	}
+	if (loc.build_id_mismatch)
+		fputs(" build-id=differs", f);
 	if (found) {
 		fputs(" obj=", f);
 		put_word(f, loc.object);

@@ -50,6 +50,13 @@ for mode in preload ptrace; do
 	"$M" dump --symbols "$W/copy.trace" | cmp -s - "$W/dump" || fail "$mode: copy lost symbols"
 	echo "ok: $mode"
 done
+# a library rebuilt since (another build id): named by object and offset
+# only, never with the new file's symbols
+cc $CFLAGS_E2E -g -O0 -shared -fPIC -DLINKED -o "$W/libe2esym.so" $S/e2e_sym_lib.c || fail "rebuild lib"
+"$M" dump --symbols "$W/preload.trace" |
+	awk '$1=="W" && $5=="0x20" { getline; print; exit }' >"$W/ext"
+grep -q "^EXT sym=$W/libe2esym.so+0x[0-9a-f]* build-id=differs obj=$W/libe2esym.so\$" "$W/ext" ||
+	fail "rebuilt library: got '$(cat "$W/ext")'"
 # symbols need the file: not from a pipe
 "$M" dump --symbols - <"$W/preload.trace" >/dev/null 2>"$W/err" && fail "--symbols from stdin accepted"
 grep -q 'needs a trace FILE' "$W/err" || fail "--symbols stdin: no clear message"
