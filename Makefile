@@ -71,6 +71,7 @@ all: all-targets
 -include runtime/runtime.mk
 -include runtime/ptrace/ptrace.mk
 -include export/export.mk
+-include sym/sym.mk
 -include cli/cli.mk
 -include tests/tests.mk
 -include bench/bench.mk

@@ -11,7 +11,7 @@ MMIOTAP := $(BUILD)/mmiotap
 $(MMIOTAP): $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB) $(CLI_LIBS) -lm
 
-$(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen
+$(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen -Isym/include
 
 # Build configuration the CLI compiles in (install.mk's variables): its
 # version, and where `make install` puts the library relative to the
@@ -31,10 +31,10 @@ ALL_TARGETS += $(MMIOTAP)
 # Unit tests of cli/ helpers: tests/unit/cli_*.c, each linked with its file.
 $(BUILD)/tests/unit/cli_reap: $(BUILD)/tests/unit/cli_reap.o $(BUILD)/cli/reap.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
-$(BUILD)/tests/unit/cli_%.o: ALL_CFLAGS += -Icli
+$(BUILD)/tests/unit/cli_%.o: ALL_CFLAGS += -Icli -Isym/include
 ALL_TARGETS += $(BUILD)/tests/unit/cli_reap
 CHECK_UNIT += $(BUILD)/tests/unit/cli_reap
-$(BUILD)/tests/unit/cli_kdrain: $(BUILD)/tests/unit/cli_kdrain.o $(FORMAT_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread
+$(BUILD)/tests/unit/cli_kdrain: $(BUILD)/tests/unit/cli_kdrain.o $(BUILD)/cli/pcisysfs.o $(SYM_LIB) $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ -lpthread $(SYM_LIBS)
 ALL_TARGETS += $(BUILD)/tests/unit/cli_kdrain
 CHECK_UNIT += $(BUILD)/tests/unit/cli_kdrain

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * dump.c - `mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT] FILE|-`
+ * dump.c - `mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT]
+ *            [--symbols] FILE|-`
  *
  * Reads a binary trace or mmiotrace text (detected by the first byte) and
  * prints it as mmiotrace text (default; a kernel log comes out unchanged),
- * JSON lines, or writes it as a binary trace.
+ * JSON lines, or writes it as a binary trace (OBJECT and KSYM records
+ * kept). --symbols: the function, offset and source line of each record's
+ * PC (sym/), as an `EXT sym=... src=... obj=...` line in text, or "sym",
+ * "src", "obj" fields in JSON.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,22 +20,100 @@
 
 #include "cli.h"
 #include "mmiotap/trace.h"
+#include "mmiotap/sym.h"
 
 int mt_cli_dump(int argc, char **argv);
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT] [--file-order] FILE|-\n"
+		"usage: mmiotap dump [--format mmiotrace|jsonl|binary] [-o OUT] [--file-order]\n"
+		"                    [--symbols] FILE|-\n"
 		"Print a trace (binary, or mmiotrace text) as mmiotrace text.\n"
 		"  -f, --format FMT   mmiotrace (default), jsonl, or binary (needs -o or a\n"
 		"                     non-terminal stdout)\n"
 		"  -o, --output OUT   write to OUT instead of stdout\n"
 		"      --file-order   records in file order, not sequence order\n"
+		"      --symbols      function+offset and file:line of each PC (from the\n"
+		"                     trace's OBJECT and KSYM records; needs a FILE)\n"
 		"  FILE               trace file, or - for standard input\n");
 }
 
 enum { FMT_TEXT, FMT_JSONL, FMT_BINARY };
+
+static int has_pc(const struct mt_event *ev)
+{
+	return ev->kind == MT_REC_READ || ev->kind == MT_REC_WRITE || ev->kind == MT_REC_UNKNOWN ||
+	       ev->kind == MT_REC_UNMAP || ev->kind == MT_REC_MAP;
+}
+
+/* s with spaces and control bytes as '?' (EXT values end at a space). */
+static void put_word(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s <= ' ' || *s == 0x7f ? '?' : *s, f);
+}
+
+static void put_json(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* The symbol of ev's PC after its text lines, or as JSON fields (buf holds
+ * the formatted object, k bytes ending in "}\n"). */
+static void print_sym(FILE *f, struct mt_sym *sy, const struct mt_event *ev, int json,
+		      char *buf, int k)
+{
+	struct mt_sym_loc loc;
+	char name[1024];
+	int found = mt_sym_lookup(sy, ev->pid, ev->pc, &loc);
+
+	mt_sym_format(&loc, found, ev->pc, name, sizeof(name));
+	if (json) {
+		fwrite(buf, 1, (size_t)k - 2, f);
+		fputs(",\"sym\":", f);
+		put_json(f, name);
+		if (loc.file) {
+			fputs(",\"src\":", f);
+			put_json(f, loc.file);
+			fprintf(f, ",\"line\":%d", loc.line);
+		}
+		if (found) {
+			fputs(",\"obj\":", f);
+			put_json(f, loc.object);
+		}
+		if (loc.build_id_mismatch)
+			fputs(",\"build_id_differs\":true", f);
+		fputs("}\n", f);
+		return;
+	}
+	fwrite(buf, 1, (size_t)k, f);
+	fputs("EXT sym=", f);
+	put_word(f, name);
+	if (loc.file) {
+		fputs(" src=", f);
+		put_word(f, loc.file);
+		fprintf(f, ":%d", loc.line);
+	}
+	if (loc.build_id_mismatch)
+		fputs(" build-id=differs", f);
+	if (found) {
+		fputs(" obj=", f);
+		put_word(f, loc.object);
+	}
+	fputc('\n', f);
+}
 
 int mt_cli_dump(int argc, char **argv)
 {
@@ -39,10 +121,13 @@ int mt_cli_dump(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "file-order", no_argument, NULL, 'F' },
+		{ "symbols", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	struct mt_sym *sy = NULL;
+	int symbols = 0;
 	const char *out = NULL, *in;
 	int fmt = FMT_TEXT, c, fd, rc, outfd = STDOUT_FILENO;
 	struct mt_reader *r;
@@ -72,6 +157,9 @@ int mt_cli_dump(int argc, char **argv)
 		case 'F':
 			ro.sorted = 0;
 			break;
+		case 'S':
+			symbols = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -83,6 +171,20 @@ int mt_cli_dump(int argc, char **argv)
 		error_msg_and_help(optind == argc ? "missing FILE (or - for stdin)"
 						  : "more than one FILE");
 	in = argv[optind];
+	if (symbols && fmt == FMT_BINARY)
+		error_msg_and_help("--symbols prints symbols: not with --format binary "
+				   "(which keeps the symbol records anyway)");
+	if (symbols) {
+		char err[512];
+
+		if (!strcmp(in, "-"))
+			error_msg_and_die("--symbols needs a trace FILE, not standard input "
+					  "(the symbol records may be at its end)");
+		rc = mt_sym_open_path(&sy, in, err, sizeof(err));
+		if (rc)
+			error_msg_and_die("%s", err);
+	}
+	ro.meta = fmt == FMT_BINARY; /* a binary copy keeps OBJECT and KSYM */
 	fd = mt_cli_open_input(in);
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc)
@@ -154,7 +256,9 @@ int mt_cli_dump(int argc, char **argv)
 		if (k < 0)
 			errno_msg_and_die(k, "%s: formatting record seq %llu", in,
 					  (unsigned long long)ev.seq);
-		if (k && fwrite(buf, 1, (size_t)k, of) != (size_t)k)
+		if (k && sy && has_pc(&ev))
+			print_sym(of, sy, &ev, fmt == FMT_JSONL, buf, k);
+		else if (k && fwrite(buf, 1, (size_t)k, of) != (size_t)k)
 			break;
 		n++;
 	}
@@ -167,6 +271,7 @@ int mt_cli_dump(int argc, char **argv)
 	if (of != stdout && fclose(of))
 		perror_msg_and_die("%s", out);
 	free(buf);
+	mt_sym_free(sy);
 	mt_reader_close(r);
 	if (fd != STDIN_FILENO)
 		close(fd);

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 
 #include "kernel_int.h"
+#include "pcisysfs.h"
 
 static int by_seq(const void *a, const void *b)
 {
@@ -92,6 +93,10 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 	ev.map_id = r->map_id;
 	ev.width = r->width;
 	ev.flags = conv_flags(r->flags);
+	if (r->type == MMIOTAP_KREC_MAP)
+		mt_ksymrec_stale(d->ks); /* a driver mapping its device: maybe just loaded */
+	if (r->type != MMIOTAP_KREC_LOST && r->type != MMIOTAP_KREC_MARK)
+		mt_ksymrec_pc(d->ks, r->pc);
 	switch (r->type) {
 	case MMIOTAP_KREC_READ:
 	case MMIOTAP_KREC_WRITE:
@@ -159,6 +164,8 @@ static void emit(struct drain *d, const struct mmiotap_krec *r)
 			ev.map.pci_domain = (uint16_t)(r->pci >> 16);
 			ev.map.pci_bus = (uint8_t)(r->pci >> 8);
 			ev.map.pci_devfn = (uint8_t)r->pci;
+			ev.map.has_pci_ids = !mt_pci_ids_read(ev.map.pci_domain, ev.map.pci_bus,
+							      ev.map.pci_devfn, &ev.map.pci_ids);
 		} else {
 			ev.map.source = MT_MAPSRC_NONE;
 			ev.map.bar = 0xff;
@@ -360,6 +367,8 @@ void mt_kdrain_free(struct drain *d)
 	}
 	d->nreaders = 0;
 	free(d->work.v);
+	mt_ksymrec_free(d->ks);
+	d->ks = NULL;
 }
 
 /* Records the module counted lost and no LOST record brought (the last
@@ -452,6 +461,10 @@ int mt_kdrain_round(struct drain *d, int final)
 	i = mt_kdrain_emit(d, b->v, b->n, final ? UINT64_MAX : rc ? 0 : st.last_seq);
 	if (final)
 		residual_lost(d, &st);
+	/* the functions of new PCs, while their modules are loaded */
+	int kr = mt_ksymrec_flush(d->ks, d->w);
+	if (kr < 0 && !d->kserr)
+		d->kserr = kr;
 	if (i) {
 		uint64_t ts = b->v[i - 1].ts_ns;
 

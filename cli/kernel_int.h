@@ -13,6 +13,7 @@
 
 #include "mmiotap/kabi.h"
 #include "mmiotap/trace.h"
+#include "mmiotap/sym.h"
 
 struct map_ent {
 	int used;
@@ -56,6 +57,8 @@ struct drain {
 	int wide_pending;
 	uint64_t nrec, naccess, nlost, nunknown;
 	int werr;
+	struct mt_ksymrec *ks;      /* KSYM records of the PCs seen; NULL: none */
+	int kserr;                  /* first error writing them */
 };
 
 /* One round: STATUS (the last seq handed out), read everything, write

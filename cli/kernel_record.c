@@ -25,6 +25,7 @@
 
 #include "cli.h"
 #include "kernel_int.h"
+#include "pcisysfs.h"
 #include "mmiotap/inject.h"
 
 int mt_cli_kernel_record(int argc, char **argv);
@@ -304,6 +305,33 @@ static void interrupted_before_start(struct drain *d, int loaded, const struct k
 	exit(128 + got_signal);
 }
 
+/* What the kernel's mmiotrace writes first: a PCIDEV line per PCI device
+ * (VERSION is the text writer's), numbered 0.. and closed by a SYNC that
+ * keeps them ahead of the module's records in sequence order. */
+static void write_header(struct drain *d)
+{
+	uint64_t seq = 0;
+	int rc = mt_pcidev_write(d->w, &seq);
+
+	if (rc > 0)
+		rc = mt_writer_sync(d->w, 0, 0);
+	if (rc < 0 && !d->werr)
+		d->werr = rc;
+}
+
+/* What became of the kernel symbols (KSYM records, written while draining). */
+static void report_ksyms(struct drain *d)
+{
+	if (d->kserr == -EPERM)
+		error_msg("/proc/kallsyms shows no addresses (not root, or kptr_restrict): "
+			  "no kernel symbols in the trace");
+	else if (d->kserr)
+		errno_msg(d->kserr, "kernel symbols (/proc/kallsyms)");
+	else if (mt_ksymrec_unresolved(d->ks))
+		error_msg("%llu PCs are in no kernel function of kallsyms (no symbol for them)",
+			  (unsigned long long)mt_ksymrec_unresolved(d->ks));
+}
+
 /* STOP, the last records, the trace closed; returns 0 or the write error. */
 static int finish(struct drain *d)
 {
@@ -314,6 +342,7 @@ static int finish(struct drain *d)
 	rc = mt_kdrain_round(d, 1);
 	if (rc < 0)
 		errno_msg(rc, "reading %s", MMIOTAP_KDEV);
+	report_ksyms(d);
 	rc = mt_writer_close(d->w);
 	return d->werr ? d->werr : rc;
 }
@@ -350,6 +379,8 @@ int mt_cli_kernel_record(int argc, char **argv)
 	send_session(d->fd, &o);
 	catch_signals(); /* before the trace file is made */
 	d->w = open_output(o.out);
+	d->ks = mt_ksymrec_new("/proc/kallsyms", "/proc/modules");
+	write_header(d);
 	if (got_signal)
 		interrupted_before_start(d, loaded, &o);
 	child = start(d->fd, o.cmd);

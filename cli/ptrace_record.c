@@ -31,6 +31,8 @@
 #include "mmiotap/rt_inject.h"
 #include "mt_ptrace.h"
 #include "ptrace_record.h"
+#include "mmiotap/rt_ring.h"
+#include "mmiotap/sym.h"
 
 static struct {
 	struct mt_ptrace_opts o;
@@ -46,7 +48,58 @@ static struct {
 		uint64_t mask;
 	} *maps;
 	unsigned nmaps;
+	struct mt_objtrack *objs; /* the tracer thread's: objects put into the ring */
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+/* An object of a traced process as an MT_EV_OBJECT event (record_conv.c
+ * makes it an OBJECT record). It takes no sequence number: it carries the
+ * next event's. */
+static int put_object(void *arg, const struct mt_object_info *oi,
+		      const struct mt_obj_range *r)
+{
+	struct mt_ring *ring = arg;
+	union {
+		struct mt_ev ev;
+		uint64_t align;
+		uint8_t b[MT_EV_MAX];
+	} u;
+	struct mt_ev_object *o = (struct mt_ev_object *)u.ev.data;
+	unsigned n = oi->nranges > MT_EV_OBJ_RANGES_MAX ? MT_EV_OBJ_RANGES_MAX : oi->nranges;
+	size_t sz = sizeof(struct mt_ev) + sizeof(*o) + 24u * n + oi->build_id_len + oi->path_len;
+	if (sz > MT_EV_MAX)
+		return 0;
+	memset(u.b, 0, (sz + 7) & ~(size_t)7);
+	u.ev.type = MT_EV_OBJECT;
+	u.ev.size = (uint16_t)((sz + 7) & ~(size_t)7);
+	u.ev.pid = oi->pid;
+	u.ev.cpu = ~0u;
+	o->bias = oi->bias;
+	o->nranges = (uint16_t)n;
+	o->build_id_len = oi->build_id_len;
+	o->pathlen = oi->path_len;
+	for (unsigned i = 0; i < n; i++) {
+		o->ranges[3 * i] = r[i].start;
+		o->ranges[3 * i + 1] = r[i].end;
+		o->ranges[3 * i + 2] = r[i].file_offset;
+	}
+	uint8_t *tail = (uint8_t *)(o->ranges + 3 * n);
+	memcpy(tail, oi->build_id, oi->build_id_len);
+	memcpy(tail + oi->build_id_len, oi->path, oi->path_len);
+	mt_ring_lock(ring, (uint32_t)getpid(), (uint32_t)gettid());
+	u.ev.seq = ring->h->seq;
+	u.ev.ts = mt_ring_now();
+	mt_ring_put(ring, &u.ev);
+	mt_ring_unlock(ring);
+	return 0;
+}
+
+/* The tracer, about to put an event at pc of tgid (stopped): its objects. */
+static void code_cb(void *arg, pid_t tgid, uint64_t pc)
+{
+	(void)arg;
+	if (R.objs && R.o.ring)
+		mt_objtrack_pc(R.objs, (uint32_t)tgid, pc, 0, 0, put_object, R.o.ring);
+}
 
 static void log_cb(void *arg, const char *msg)
 {
@@ -115,6 +168,8 @@ static void *tracer_thread(void *arg)
 	(void)arg;
 	int status = 0;
 	int rc = mt_ptrace_run(&R.o, &status, NULL);
+	mt_objtrack_free(R.objs);
+	R.objs = NULL;
 	pthread_mutex_lock(&R.mu);
 	R.rc = rc;
 	R.status = status;
@@ -138,6 +193,8 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 	R.o.log = a->verbose ? log_cb : NULL;
 	R.o.started = started_cb;
 	R.o.exec_errfd = -1;
+	R.objs = mt_objtrack_new();
+	R.o.code = code_cb;
 
 	if (a->nrules) {
 		R.rules = calloc(1, sizeof(*R.rules));

@@ -337,6 +337,7 @@ static void writer_open(struct conv *cv, const struct rec_opts *o)
 		cv->w = NULL;
 		cv->failed = 1;
 	}
+	cv->objs = mt_objtrack_new(); /* NULL: no OBJECT records, no symbols */
 	mt_enc_stream_reset(&cv->st);
 }
 
@@ -575,6 +576,8 @@ static void writer_close(struct conv *cv, const char *out)
 		le.pid = (uint32_t)child_pid;
 		mt_writer_event(cv->w, &le);
 	}
+	mt_objtrack_free(cv->objs);
+	cv->objs = NULL;
 	if (cv->w) {
 		int rc = mt_writer_close(cv->w);
 		if (rc && !cv->failed) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "record_conv.h"
+#include "pcisysfs.h"
 
 
 void mt_conv_flush(struct conv *c, uint64_t nev)
@@ -123,7 +124,49 @@ static int conv_map(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t r
 		em.pci_devfn = (uint8_t)(((unsigned)m->pci_dev & 31) << 3 | ((unsigned)m->pci_fn & 7));
 	}
 	c->virt[em.map_id] = ev->addr;
-	return mt_enc_map(p, room, &em);
+	int n = mt_enc_map(p, room, &em);
+	struct mt_pci_ids ids;
+	if (n < 0 || em.source != MT_MAPSRC_PCI ||
+	    mt_pci_ids_read(em.pci_domain, em.pci_bus, em.pci_devfn, &ids))
+		return n;
+	if ((size_t)n + MT_REC_DATA_FIXED + MT_ALIGN8(MT_PCI_IDS_LEN) > room)
+		return -ENOSPC;
+	return n + (int)mt__enc_data(p + n, MT_DATA_PCI_IDS, &ids, MT_PCI_IDS_LEN);
+}
+
+/* An object of the traced process (the runtime's MT_EV_OBJECT): an OBJECT
+ * record, and its ranges known to the PC check (mt_conv_objects_pc). */
+static int conv_object(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
+{
+	const struct mt_ev_object *o = (const struct mt_ev_object *)ev->data;
+	struct mt_obj_range r[MT_EV_OBJ_RANGES_MAX];
+	struct mt_object_info oi;
+	const uint8_t *tail = (const uint8_t *)(o->ranges + 3 * o->nranges);
+	memset(&oi, 0, sizeof(oi));
+	for (unsigned i = 0; i < o->nranges; i++) {
+		r[i].start = o->ranges[3 * i];
+		r[i].end = o->ranges[3 * i + 1];
+		r[i].file_offset = o->ranges[3 * i + 2];
+		if (r[i].start >= r[i].end)
+			return 0;
+	}
+	oi.pid = ev->pid;
+	oi.seq = ev->seq;
+	oi.ts = ev->ts;
+	oi.bias = o->bias;
+	oi.nranges = o->nranges;
+	oi.build_id = tail;
+	oi.build_id_len = (uint8_t)o->build_id_len;
+	oi.path = (const char *)tail + o->build_id_len;
+	oi.path_len = o->pathlen;
+	if (memchr(oi.path, 0, oi.path_len) || memchr(oi.path, '\n', oi.path_len) ||
+	    mt_objtrack_known(c->objs, ev->pid, r[0].start))
+		return 0; /* written already (read from /proc/PID/maps) */
+	int n = mt_object_encode(p, room, &oi, r);
+	if (n > 0)
+		for (unsigned i = 0; i < o->nranges; i++)
+			mt_objtrack_note(c->objs, ev->pid, r[i].start, r[i].end);
+	return n == -E2BIG ? 0 : n;
 }
 
 /* Put by the thread that took the order lock over from a dead holder:
@@ -151,8 +194,14 @@ int mt_conv_event(struct conv *c, const struct mt_ev *ev)
 	uint8_t *p = c->buf + c->used;
 	size_t room = c->cap - c->used;
 	int n;
-	c->last_seq = ev->seq;
-	c->last_ts = ev->ts;
+	if (ev->type != MT_EV_OBJECT) { /* an OBJECT takes no sequence number */
+		c->last_seq = ev->seq;
+		c->last_ts = ev->ts;
+	}
+	if (ev->type != MT_EV_OBJECT && ev->type != MT_EV_LOST && ev->type != MT_EV_MARK &&
+	    c->objs && c->w && !c->failed)
+		mt_objtrack_pc(c->objs, ev->pid, ev->pc, ev->seq, ev->ts, mt_objtrack_emit_writer,
+			       c->w);
 	switch (ev->type) {
 	case MT_EV_READ:
 	case MT_EV_WRITE:
@@ -169,6 +218,9 @@ int mt_conv_event(struct conv *c, const struct mt_ev *ev)
 		break;
 	case MT_EV_LOST:
 		n = conv_lost(c, ev, p, room);
+		break;
+	case MT_EV_OBJECT:
+		n = conv_object(c, ev, p, room);
 		break;
 	default:
 		return 0;

@@ -8,6 +8,7 @@
 
 #include "mmiotap/rt_ring.h"
 #include "mmiotap/trace.h"
+#include "mmiotap/sym.h"
 
 struct conv {
 	struct mt_writer *w;
@@ -18,6 +19,7 @@ struct conv {
 	size_t used, cap;
 	uint64_t nrec, nlost, last_seq, last_ts;
 	int failed;               /* output broken: count, do not write */
+	struct mt_objtrack *objs; /* objects written (OBJECT records), NULL: none */
 	int quiet;
 };
 

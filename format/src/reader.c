@@ -363,6 +363,71 @@ static int bin_data(struct mt_reader *r, struct mt_event *ev, uint64_t rec_off)
 	return 0;
 }
 
+/* The DATA records after a MAP: PCI ids (sub-kinds this reader does not
+ * know are skipped). */
+static int map_data(struct mt_reader *r, struct mt_map_info *m)
+{
+	for (;;) {
+		size_t n = avail(r, 8);
+		const uint8_t *p;
+		uint16_t size, len;
+
+		if (r->err)
+			return r->err;
+		if (n < 8 || r->buf[r->pos] != MT_REC_DATA)
+			return 0;
+		p = r->buf + r->pos;
+		size = rd16(p + 2);
+		len = rd16(p + 4);
+		if (size < 8 || (size & 7) || len > size - 8 || avail(r, size) < size) {
+			set_err(r, -EINVAL, "offset %" PRIu64 ": bad or truncated DATA record after a MAP",
+				cur_off(r));
+			return r->err;
+		}
+		p = r->buf + r->pos;
+		if (p[1] == MT_DATA_PCI_IDS) {
+			if (len < MT_PCI_IDS_LEN || m->has_pci_ids) {
+				set_err(r, -EINVAL, "offset %" PRIu64 ": bad PCI ids DATA (%u bytes)",
+					cur_off(r), len);
+				return r->err;
+			}
+			memcpy(&m->pci_ids, p + 8, MT_PCI_IDS_LEN);
+			m->has_pci_ids = 1;
+		} else if (p[1] <= MT_DATA_ORIG) {
+			set_err(r, -EINVAL, "offset %" PRIu64 ": DATA subtype %u after a MAP",
+				cur_off(r), p[1]);
+			return r->err;
+		}
+		r->pos += size;
+	}
+}
+
+/* OBJECT, KSYM: the raw record, checked, as ev->text. */
+static int meta_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *p,
+		       uint16_t size, uint64_t off)
+{
+	struct mt_object_info o;
+	struct mt_ksym_info k;
+	int bad = p[0] == MT_REC_OBJECT ? mt_object_parse(p, size, &o) : mt_ksym_parse(p, size, &k);
+
+	if (bad) {
+		set_err(r, -EINVAL, "offset %" PRIu64 ": malformed %s record", off,
+			mt_kind_name(p[0]));
+		return r->err;
+	}
+	ev->kind = p[0];
+	if (p[0] == MT_REC_OBJECT) {
+		ev->seq = o.seq;
+		ev->ts = o.ts;
+		ev->pid = o.pid;
+	}
+	memcpy(r->path, p, size);
+	ev->text = r->path;
+	ev->text_len = size;
+	r->pos += size;
+	return 1;
+}
+
 /* Next raw (unresolved) event in file order. 1 / 0 EOF / <0. */
 static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 {
@@ -519,6 +584,8 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 				ev->pc = m->pc;
 				ev->text_id = m->text_id;
 				r->pos += size;
+				if (map_data(r, m))
+					return r->err;
 				return 1;
 			}
 			case MT_REC_MARK:
@@ -549,8 +616,14 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 				return 1;
 			case MT_REC_DATA:
 				set_err(r, -EINVAL,
-					"offset %" PRIu64 ": DATA record not after an access record", off);
+					"offset %" PRIu64 ": DATA record not after an access or MAP record", off);
 				return r->err;
+			case MT_REC_OBJECT:
+			case MT_REC_KSYM:
+				if (r->meta)
+					return meta_record(r, ev, p, size, off);
+				r->pos += size;
+				continue;
 			default: /* PAD and unknown variable kinds: skip */
 				r->pos += size;
 				continue;
@@ -699,6 +772,7 @@ static int reader_init(struct mt_reader **rp, const struct mt_reader_opts *o)
 	}
 	r->format = def.format;
 	r->sorted_mode = def.sorted;
+	r->meta = def.meta;
 	r->fd = -1;
 	*rp = r;
 	return 0;

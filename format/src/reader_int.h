@@ -46,6 +46,7 @@ struct mt_reader {
 	int pending_post;
 	/* sorted mode */
 	int sorted_mode;
+	int meta;               /* return OBJECT/KSYM records */
 	struct mt_owned *sorted;
 	size_t nsorted, sorted_cap, sorted_pos;
 	/* text */

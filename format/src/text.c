@@ -23,6 +23,8 @@ const char *mt_kind_name(unsigned kind)
 	case MT_REC_TEXT: return "TEXT";
 	case MT_REC_DATA: return "DATA";
 	case MT_REC_PAD: return "PAD";
+	case MT_REC_OBJECT: return "OBJECT";
+	case MT_REC_KSYM: return "KSYM";
 	default: return "?";
 	}
 }
@@ -117,6 +119,15 @@ static void put_bytes(struct out *o, const void *p, size_t len)
 	o->buf[o->n] = 0;
 }
 
+/* EXT key of a MAP's PCI ids: pciid=VVVV:DDDD:SSSS:ssss:RR:CCSSPP (vendor,
+ * device, subsystem vendor and device, revision, class base/sub/prog-if). */
+static void put_pciid(struct out *o, const struct mt_pci_ids *d)
+{
+	put(o, " pciid=%04x:%04x:%04x:%04x:%02x:%02x%02x%02x", d->vendor, d->device,
+	    d->subsys_vendor, d->subsys_device, d->revision, d->class_base, d->class_sub,
+	    d->class_prog);
+}
+
 /* secs.usecs exactly as the kernel: "%u.%06lu" of ns2usecs(ts). */
 static void put_ts(struct out *o, uint64_t ts)
 {
@@ -177,8 +188,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		return -EINVAL;
 	buf[0] = 0;
 	if (ev->kind == MT_REC_SYNC || ev->kind == MT_REC_CTX || ev->kind == MT_REC_PAD ||
-	    ev->kind == MT_REC_DATA)
-		return 0;
+	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
+		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
 	if (ev->kind == MT_REC_MAP && (ev->map.mflags & MT_MAPF_IMPLICIT))
 		return 0; /* hidden window: consumes no seq on the text side either */
 	if (!st->started) {
@@ -253,7 +264,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 			" %" PRIu32 "\n",
 		    m->text_id, m->phys, m->virt, m->size, m->pc, m->pid);
 		if (m->source != MT_MAPSRC_NONE || m->bar != 0xff || m->pci_domain ||
-		    m->pci_bus || m->pci_devfn || m->file_offset || m->path_len) {
+		    m->pci_bus || m->pci_devfn || m->file_offset || m->path_len ||
+		    m->has_pci_ids) {
 			put(&o, "EXT src=%s", m->source == MT_MAPSRC_FILE ? "file" :
 					      m->source == MT_MAPSRC_PCI ? "pci" : "none");
 			if (m->source == MT_MAPSRC_PCI || m->pci_domain || m->pci_bus ||
@@ -264,6 +276,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 				put(&o, " bar=%u", m->bar);
 			if (m->file_offset)
 				put(&o, " foff=0x%" PRIx64, m->file_offset);
+			if (m->has_pci_ids)
+				put_pciid(&o, &m->pci_ids);
 			if (m->path_len) {
 				put(&o, " path=");
 				put_bytes(&o, m->path, m->path_len);
@@ -344,8 +358,8 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		return -EINVAL;
 	buf[0] = 0;
 	if (ev->kind == MT_REC_SYNC || ev->kind == MT_REC_CTX || ev->kind == MT_REC_PAD ||
-	    ev->kind == MT_REC_DATA)
-		return 0;
+	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
+		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
 	put(&o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"%s\"", ev->seq, ev->ts,
 	    mt_kind_name(ev->kind));
 	switch (ev->kind) {
@@ -412,6 +426,14 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		}
 		if (m->mflags & MT_MAPF_IMPLICIT)
 			put(&o, ",\"implicit\":true");
+		if (m->has_pci_ids) {
+			const struct mt_pci_ids *d = &m->pci_ids;
+
+			put(&o, ",\"vendor\":\"%04x\",\"device\":\"%04x\",\"subsys_vendor\":\"%04x\","
+				"\"subsys_device\":\"%04x\",\"revision\":\"%02x\",\"class\":\"%02x%02x%02x\"",
+			    d->vendor, d->device, d->subsys_vendor, d->subsys_device, d->revision,
+			    d->class_base, d->class_sub, d->class_prog);
+		}
 		break;
 	}
 	case MT_REC_MARK:

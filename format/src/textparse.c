@@ -702,6 +702,28 @@ static int parse_ext(struct mt_reader *r, const char *s, size_t len)
 				if (hex64(&v, &f) || v.i != ve)
 					return perr(r, vs, "bad foff= value");
 				ev->map.file_offset = f;
+			} else if (KEY("pciid")) {
+				unsigned v[6];
+				struct mt_pci_ids *d = &ev->map.pci_ids;
+
+				int shape = ve - vs == 29;
+
+				for (size_t q = 0; shape && q < 29; q++) /* VVVV:DDDD:SSSS:SSSS:RR:CCCCCC */
+					shape = (q == 4 || q == 9 || q == 14 || q == 19 || q == 22)
+							? s[vs + q] == ':' : hexval(s[vs + q]) >= 0;
+				if (!shape ||
+				    sscanf(s + vs, "%4x:%4x:%4x:%4x:%2x:%6x", &v[0], &v[1], &v[2], &v[3],
+					   &v[4], &v[5]) != 6)
+					return perr(r, vs, "bad pciid= value (want VVVV:DDDD:SSSS:SSSS:RR:CCCCCC)");
+				d->vendor = (uint16_t)v[0];
+				d->device = (uint16_t)v[1];
+				d->subsys_vendor = (uint16_t)v[2];
+				d->subsys_device = (uint16_t)v[3];
+				d->revision = (uint8_t)v[4];
+				d->class_base = (uint8_t)(v[5] >> 16);
+				d->class_sub = (uint8_t)(v[5] >> 8);
+				d->class_prog = (uint8_t)v[5];
+				ev->map.has_pci_ids = 1;
 			}
 			/* unknown keys: ignored (newer writers) */
 			continue;

@@ -259,6 +259,7 @@ static int enc_map(struct mt_writer *w, uint8_t *p, size_t room, const struct mt
 {
 	const struct mt_map_info *m = &ev->map;
 	struct mt_enc_map e;
+	int n;
 
 	(void)w;
 	memset(&e, 0, sizeof(e));
@@ -280,7 +281,29 @@ static int enc_map(struct mt_writer *w, uint8_t *p, size_t room, const struct mt
 	e.file_offset = m->file_offset;
 	e.path = m->path;
 	e.path_len = m->path ? m->path_len : 0;
-	return mt_enc_map(p, room, &e);
+	n = mt_enc_map(p, room, &e);
+	if (n < 0 || !m->has_pci_ids)
+		return n;
+	if ((size_t)n + MT_REC_DATA_FIXED + MT_ALIGN8(MT_PCI_IDS_LEN) > room)
+		return -ENOSPC;
+	return n + (int)mt__enc_data(p + n, MT_DATA_PCI_IDS, &m->pci_ids, MT_PCI_IDS_LEN);
+}
+
+/* OBJECT, KSYM: ev->text holds the raw record (as the reader returns it). */
+static int enc_meta(struct mt_writer *w, uint8_t *p, size_t room, const struct mt_event *ev)
+{
+	struct mt_object_info o;
+	struct mt_ksym_info k;
+	int bad = ev->kind == MT_REC_OBJECT ? mt_object_parse(ev->text, ev->text_len, &o)
+					    : mt_ksym_parse(ev->text, ev->text_len, &k);
+
+	(void)w;
+	if (bad)
+		return -EINVAL;
+	if (ev->text_len > room)
+		return -ENOSPC;
+	memcpy(p, ev->text, ev->text_len);
+	return (int)ev->text_len;
 }
 
 int mt_writer_event(struct mt_writer *w, const struct mt_event *ev)
@@ -301,6 +324,11 @@ int mt_writer_event(struct mt_writer *w, const struct mt_event *ev)
 		return append_encoded(w, enc_text, ev);
 	case MT_REC_MAP:
 		return append_encoded(w, enc_map, ev);
+	case MT_REC_OBJECT:
+	case MT_REC_KSYM:
+		if (!ev->text)
+			return -EINVAL;
+		return append_encoded(w, enc_meta, ev);
 	case MT_REC_SYNC:
 		return mt_writer_sync(w, ev->seq, ev->ts);
 	default:

@@ -48,5 +48,15 @@ sleep 1
 	sleep 3
 	rmmod e1000' || vm_die "phase 2 (attach) failed"
 [ ! -e /sys/module/mmiotap ] || vm_die "mmiotap.ko still loaded"
+
+# phase 3: the PCIDEV header, from the kernel's own mmiotrace and from
+# `mmiotap kernel record` in the same state (e1000 unloaded)
+T=/sys/kernel/tracing
+[ -w $T/current_tracer ] || vm_die "no tracefs at $T"
+echo mmiotrace >$T/current_tracer || vm_die "cannot enable mmiotrace"
+timeout 2 cat $T/trace_pipe >"$VM_RESULTS/mmiotrace.txt" || true
+echo nop >$T/current_tracer
+"$MMIOTAP" kernel record -q --pci "$bdf,bar=0" -o "$VM_RESULTS/pcidev.trace" -- true ||
+	vm_die "phase 3 (PCIDEV) failed"
 dmesg | grep -E 'mmiotap|e1000' >"$VM_RESULTS/dmesg.txt" || true
 cat "$VM_RESULTS/dmesg.txt"

@@ -123,6 +123,12 @@ int mt_ev_valid(const struct mt_ev *ev)
 	case MT_EV_UNKNOWN:
 	case MT_EV_MARK:
 		return ev->width <= room;
+	case MT_EV_OBJECT: {
+		const struct mt_ev_object *o = (const struct mt_ev_object *)ev->data;
+		return room >= sizeof(*o) && o->nranges && o->nranges <= MT_EV_OBJ_RANGES_MAX &&
+		       o->build_id_len <= 64 &&
+		       sizeof(*o) + 24u * o->nranges + o->build_id_len + o->pathlen <= room;
+	}
 	default:
 		return 1; /* UNMAP, LOST, kinds a newer runtime puts: no lengths */
 	}

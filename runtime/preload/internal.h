@@ -138,6 +138,9 @@ void mt_region_cut(uintptr_t a, uintptr_t b, int restore) MT_HIDDEN;
 void mt_region_gone(void) MT_HIDDEN;
 int mt_region_retry(struct mt_tls *t, uintptr_t addr) MT_HIDDEN;
 
+/* objects.c (lock not held): MT_EV_OBJECT events for objects not sent yet */
+void mt_objects_emit(void) MT_HIDDEN;
+
 /* events (lock held) */
 void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc) MT_HIDDEN;
 void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,

@@ -444,6 +444,8 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 	}
 	in_rt++;
 	int traced = traced_fd(fd, name, sizeof(name));
+	if (traced)
+		mt_objects_emit(); /* the code that will touch it, for symbols: before its MAP */
 	void *p = raw_mmap(addr, len, prot, flags, fd, off);
 	if (p != MAP_FAILED) {
 		sigset_t old;
@@ -947,6 +949,7 @@ __attribute__((destructor)) static void mt_fini(void)
 	if (!mt_ring)
 		return;
 	in_rt++;
+	mt_objects_emit(); /* libraries loaded since the last traced mapping */
 	FILE *f = fopen("/proc/self/maps", "re");
 	char line[PATH_MAX + 128];
 	while (f && fgets(line, sizeof(line), f)) {

@@ -71,6 +71,12 @@ struct mt_ptrace_opts {
 				    * (an int) here on failure; -1 none */
 	void (*started)(void *arg, pid_t pid); /* called once the program runs */
 	void *started_arg;
+	/* Called by the tracer thread before it puts an access or UNKNOWN
+	 * event of process tgid at pc, the task stopped (its memory map as
+	 * it is then): the caller may put events of its own into ring
+	 * (MT_EV_OBJECT: the objects for the trace's symbols). May be NULL. */
+	void (*code)(void *arg, pid_t tgid, uint64_t pc);
+	void *code_arg;
 };
 
 struct mt_ptrace_stats {

@@ -8,6 +8,7 @@
  * hold would break the ring's protocol (every reservation is published
  * before the next one, which may be another process's).
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -111,9 +112,20 @@ void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_p
 	ev_put(&u.ev);
 }
 
+/* The caller's look at the code of an event about to be put. */
+static void code_seen(struct pt_task *t, uint64_t pc)
+{
+	const struct mt_ptrace_opts *o = pt.o;
+	if (pc && o->sz >= offsetof(struct mt_ptrace_opts, code_arg) + sizeof(o->code_arg) &&
+	    o->code)
+		o->code(o->code_arg, t->tgid, pc);
+}
+
 void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr, uint64_t pc,
 		    const void *data, unsigned len, unsigned flags)
 {
+	if (type == MT_EV_UNKNOWN)
+		code_seen(t, pc);
 	union {
 		struct mt_ev ev;
 		uint8_t b[sizeof(struct mt_ev) + 128];
@@ -132,6 +144,7 @@ void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
 
 void pt_put_access(struct pt_task *t, struct mt_ev *ev)
 {
+	code_seen(t, ev->pc);
 	ev_who(ev, t);
 	ev_put(ev);
 }

@@ -18,15 +18,17 @@ fi
 rm -f /tmp/mt_fz_probe.$$*
 mkdir -p "$b/artifacts"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iformat/include"
-srcs="format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c"
+srcs="format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c format/src/meta.c"
 clang $flags -DFUZZ_BINARY tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_binary" || { echo "FAIL: build fuzz_binary"; exit 1; }
 clang $flags -DFUZZ_TEXT tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_text" || { echo "FAIL: build fuzz_text"; exit 1; }
 clang $flags tests/fuzz/fuzz_rule.c format/src/rule.c format/src/inject_apply.c -o "$b/fuzz_rule" || { echo "FAIL: build fuzz_rule"; exit 1; }
 # what record and kernel record read from memory they do not own
-clang $flags -Iruntime/include -Icli tests/fuzz/fuzz_ring.c cli/record_conv.c runtime/common/ring.c \
+clang $flags -Iruntime/include -Icli -Isym/include tests/fuzz/fuzz_ring.c cli/record_conv.c \
+	cli/pcisysfs.c sym/src/objtrack.c runtime/common/ring.c \
 	runtime/common/ring_file.c runtime/common/ring_lock.c runtime/common/ring_ns.c runtime/common/task.c \
-	$srcs -lpthread -o "$b/fuzz_ring" || { echo "FAIL: build fuzz_ring"; exit 1; }
-clang $flags -Icli tests/fuzz/fuzz_krec.c cli/kernel_drain.c $srcs -lpthread -o "$b/fuzz_krec" ||
+	$srcs -lpthread -ldw -lelf -o "$b/fuzz_ring" || { echo "FAIL: build fuzz_ring"; exit 1; }
+clang $flags -Icli -Isym/include tests/fuzz/fuzz_krec.c cli/kernel_drain.c cli/pcisysfs.c \
+	sym/src/ksymrec.c $srcs -lpthread -o "$b/fuzz_krec" ||
 	{ echo "FAIL: build fuzz_krec"; exit 1; }
 mkdir -p tests/fuzz/corpus-ring tests/fuzz/corpus-krec
 fail=0

@@ -36,6 +36,8 @@ struct mt_map_info {
 	uint64_t seq, ts, phys, virt, size, pc, file_offset;
 	const char *path;       /* NUL-terminated, "" if none */
 	uint16_t path_len;
+	uint8_t has_pci_ids;    /* a DATA MT_DATA_PCI_IDS followed the MAP: pci_ids valid */
+	struct mt_pci_ids pci_ids;
 };
 
 /*
@@ -59,7 +61,9 @@ struct mt_event {
 	uint16_t orig_len;
 	const uint8_t *insn;    /* UNKNOWN: instruction bytes, else NULL */
 	uint8_t insn_len;
-	const char *text;       /* MARK/TEXT: bytes (not NUL-terminated) */
+	const char *text;       /* MARK/TEXT: bytes (not NUL-terminated); OBJECT/KSYM
+				 * (reader option meta): the whole raw record,
+				 * see mt_object_parse()/mt_ksym_parse() */
 	size_t text_len;
 	struct mt_map_info map; /* MAP: the mapping */
 	uint64_t file_offset;   /* reader: byte offset of the record in the input */
@@ -117,6 +121,7 @@ struct mt_reader_opts {
 	size_t sz;
 	enum mt_input_format format;
 	int sorted;             /* return records in seq order (sorts between SYNCs) */
+	int meta;               /* also return OBJECT and KSYM records (else skipped) */
 };
 
 struct mt_reader;
@@ -135,6 +140,39 @@ const char *mt_reader_errmsg(const struct mt_reader *r);
 enum mt_input_format mt_reader_format(const struct mt_reader *r);
 const struct mt_file_header *mt_reader_header(const struct mt_reader *r);
 void mt_reader_close(struct mt_reader *r);
+
+/* ---- symbol records (OBJECT, KSYM) ------------------------------------------ */
+
+/* A decoded OBJECT record; pointers into the record bytes. */
+struct mt_object_info {
+	uint32_t pid;
+	uint64_t ts, seq, bias;
+	uint16_t nranges;
+	const uint8_t *ranges;  /* nranges little-endian struct mt_obj_range */
+	uint8_t build_id_len;
+	const uint8_t *build_id;
+	const char *path;       /* not NUL-terminated */
+	uint16_t path_len;
+};
+/* A decoded KSYM record; pointers into the record bytes. */
+struct mt_ksym_info {
+	uint64_t addr, size;
+	char type;
+	const char *name;       /* not NUL-terminated */
+	uint16_t name_len;
+	const char *module;     /* not NUL-terminated; "" for the kernel image */
+	uint16_t module_len;
+};
+/* Check and decode the len bytes of a raw record; 0 or -EINVAL. */
+int mt_object_parse(const void *rec, size_t len, struct mt_object_info *o);
+int mt_ksym_parse(const void *rec, size_t len, struct mt_ksym_info *k);
+/* Range i (< o->nranges) of a decoded OBJECT. */
+void mt_object_range(const struct mt_object_info *o, unsigned i, struct mt_obj_range *r);
+/* Encode into buf: the record size, -ENOSPC (room) or -E2BIG (too long for
+ * a record). ranges: o->nranges entries (o->ranges is ignored). */
+int mt_object_encode(void *buf, size_t room, const struct mt_object_info *o,
+		     const struct mt_obj_range *ranges);
+int mt_ksym_encode(void *buf, size_t room, const struct mt_ksym_info *k);
 
 /* ---- text output ------------------------------------------------------------ */
 

@@ -97,6 +97,8 @@ enum mt_rec_kind {
 	MT_REC_TEXT = 0x42,    /* struct mt_rec_text: verbatim text line (VERSION, PCIDEV, LSPCI, ...) */
 	MT_REC_DATA = 0x43,    /* struct mt_rec_data: bytes attached to the previous record */
 	MT_REC_PAD = 0x44,     /* padding, skipped */
+	MT_REC_OBJECT = 0x45,  /* struct mt_rec_object: an ELF object mapped in a traced process */
+	MT_REC_KSYM = 0x46,    /* struct mt_rec_ksym: a kernel symbol (kallsyms) the trace's PCs fall in */
 };
 
 #define MT_REC_SIZE 32
@@ -221,6 +223,7 @@ struct mt_rec_text {
 #define MT_DATA_VALUE 1  /* all `width` bytes of the access value (memory order) */
 #define MT_DATA_INSN 2   /* instruction bytes (UNKNOWN) */
 #define MT_DATA_ORIG 3   /* value before injection (memory order, width bytes) */
+#define MT_DATA_PCI_IDS 4 /* after a MAP of a PCI device: struct mt_pci_ids (12 bytes) */
 struct mt_rec_data {
 	uint8_t kind;       /* MT_REC_DATA */
 	uint8_t sub;        /* MT_DATA_* */
@@ -231,6 +234,61 @@ struct mt_rec_data {
 } __attribute__((packed));
 #define MT_REC_DATA_FIXED 8
 
+/* DATA MT_DATA_PCI_IDS payload (config space ids of the MAP's device). */
+struct mt_pci_ids {
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint8_t revision, class_prog, class_sub, class_base;
+} __attribute__((packed));
+#define MT_PCI_IDS_LEN 12
+
+/*
+ * OBJECT: an ELF object (executable, shared library, vdso...) mapped into
+ * traced process pid. Fixed part 40 bytes, then nranges struct mt_obj_range
+ * (its executable mappings), build_id_len bytes of GNU build id, path_len
+ * bytes of path (no NUL), padded to 8. bias = run-time address - ELF
+ * virtual address (0 for ET_EXEC). A later OBJECT of the same pid whose
+ * ranges overlap an earlier one replaces it from then on (dlclose + dlopen).
+ */
+struct mt_rec_object {
+	uint8_t kind;       /* MT_REC_OBJECT */
+	uint8_t build_id_len;
+	uint16_t size;
+	uint16_t path_len;
+	uint16_t nranges;
+	uint64_t ts;        /* when it was seen */
+	uint64_t seq;       /* the seq of the record that made the recorder look */
+	uint32_t pid;
+	uint32_t reserved;
+	uint64_t bias;
+} __attribute__((packed));
+#define MT_REC_OBJECT_FIXED 40
+struct mt_obj_range {
+	uint64_t start, end; /* [start, end) in the process */
+	uint64_t file_offset;
+} __attribute__((packed));
+#define MT_OBJ_RANGE_SIZE 24
+
+/*
+ * KSYM: one kernel function from /proc/kallsyms at record time, one whose
+ * [addr, addr + size_bytes) holds a PC of the trace. Fixed part 24 bytes,
+ * then name_len bytes of name and module_len bytes of module name (empty
+ * for the kernel image), padded to 8.
+ */
+struct mt_rec_ksym {
+	uint8_t kind;       /* MT_REC_KSYM */
+	uint8_t type;       /* kallsyms type letter ('t', 'T', ...) */
+	uint16_t size;
+	uint16_t name_len;
+	uint16_t module_len;
+	uint64_t addr;
+	uint64_t size_bytes; /* up to the next kallsyms address */
+} __attribute__((packed));
+#define MT_REC_KSYM_FIXED 24
+
+_Static_assert(sizeof(struct mt_pci_ids) == MT_PCI_IDS_LEN, "pci ids size");
+_Static_assert(sizeof(struct mt_rec_object) == MT_REC_OBJECT_FIXED, "object size");
+_Static_assert(sizeof(struct mt_obj_range) == MT_OBJ_RANGE_SIZE, "range size");
+_Static_assert(sizeof(struct mt_rec_ksym) == MT_REC_KSYM_FIXED, "ksym size");
 _Static_assert(sizeof(struct mt_file_header) == MT_FILE_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct mt_rec_access) == MT_REC_SIZE, "access size");
 _Static_assert(sizeof(struct mt_rec_ctx) == MT_REC_SIZE, "ctx size");

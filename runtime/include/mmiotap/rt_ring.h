@@ -38,6 +38,8 @@ enum mt_ev_type {
 	MT_EV_MARK = 5,
 	MT_EV_UNKNOWN = 6,  /* data: instruction bytes (width = length) */
 	MT_EV_LOST = 7,     /* addr = number of events lost; seq = the first of them */
+	MT_EV_OBJECT = 8,   /* struct mt_ev_object: an ELF object of the process;
+			     * seq = the next event's (it takes no number) */
 };
 
 /* Event flags. */
@@ -80,6 +82,19 @@ struct mt_ev_map {
 	int32_t pci_domain, pci_bus, pci_dev, pci_fn; /* -1 unknown */
 	uint16_t pathlen;
 	char path[];       /* pathlen bytes, not NUL terminated */
+};
+
+/* Payload of MT_EV_OBJECT: nranges ranges (start, end, file offset: the
+ * executable PT_LOAD segments), then build_id_len bytes of build id, then
+ * pathlen bytes of path (not NUL terminated). */
+#define MT_EV_OBJ_RANGES_MAX 8
+struct mt_ev_object {
+	uint64_t bias;     /* load bias: run-time address - ELF p_vaddr */
+	uint16_t nranges;
+	uint16_t build_id_len;
+	uint16_t pathlen;
+	uint16_t pad;
+	uint64_t ranges[];  /* 3 * nranges */
 };
 
 /* ring->h->closing: the recorder ended the recording (the program it ran
