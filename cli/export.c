@@ -17,8 +17,16 @@
 #include "cli.h"
 #include "mmiotap/export.h"
 #include "mmiotap/trace.h"
+#include "pcname.h"
 
 int mt_cli_export(int argc, char **argv);
+
+/* The function of each PC, from the trace's own symbol records (a file:
+ * they may be at its end, so not standard input). */
+static const char *export_pc_name(void *ctx, uint32_t pid, uint64_t pc)
+{
+	return pcname_get(ctx, pid, pc);
+}
 
 static void usage(FILE *f)
 {
@@ -75,6 +83,8 @@ int mt_cli_export(int argc, char **argv)
 	enum mt_export_format fmt = 0;
 	const char *out = NULL, *in, *oname;
 	struct mt_exporter *x;
+	struct mt_export_names names = { .pc = export_pc_name };
+	struct pcname *pcn;
 	struct mt_reader *r;
 	struct mt_event ev;
 	int fd, outfd = STDOUT_FILENO, rc;
@@ -99,6 +109,11 @@ int mt_cli_export(int argc, char **argv)
 	rc = mt_export_open(&x, fmt, outfd);
 	if (rc)
 		errno_msg_and_die(rc, "%s", oname);
+	pcn = pcname_open(in);
+	if (pcn) {
+		names.ctx = pcn;
+		mt_export_set_names(x, &names);
+	}
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int erc = mt_export_event(x, &ev);
 
@@ -117,6 +132,7 @@ int mt_cli_export(int argc, char **argv)
 	if (outfd != STDOUT_FILENO && close(outfd))
 		perror_msg_and_die("%s", out);
 	mt_reader_close(r);
+	pcname_free(pcn);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

@@ -37,6 +37,9 @@ if [ -x "$b/examples/mmio_demo" ] && [ -f "$b/libmmiotap-preload.so" ]; then
 	for t in r1 r2 r; do j "$tmp/$t.trace" "$tmp/$t.jsonl"; done
 	python3 "$top/tests/format/check_merge.py" "$tmp/r.jsonl" "$tmp/r2.jsonl" "$tmp/r1.jsonl" ||
 		fail "merge of two recordings"
+	# the symbol records (OBJECT) come along: PCs still name their functions
+	"$mt" dump --symbols "$tmp/r.trace" | grep -q '^EXT sym=main+' ||
+		fail "the merged trace lost the recordings' symbols"
 	# recorded one after the other: the whole first run comes first
 	n1=$(wc -l <"$tmp/r1.jsonl")
 	head -n "$n1" "$tmp/r.jsonl" | grep -q "\"pid\":$(head -1 "$tmp/r1.jsonl" | sed 's/.*"pid":\([0-9]*\).*/\1/')[,}]" ||

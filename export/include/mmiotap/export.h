@@ -49,8 +49,8 @@ enum mt_export_format mt_export_format_parse(const char *name);
  *        (info: that MAP, NULL if the trace had none);
  *   pc:  the function at pc in process pid (kernel records: pid of the
  *        task, pc a kernel address).
- * Without mt_export_set_names (this version's CLI: no database, no
- * symbolizer yet) the reg and func fields stay empty.
+ * Without mt_export_set_names the reg and func fields stay empty (the CLI
+ * gives pc names from the trace's symbol records, cli/pcname.c).
  */
 struct mt_export_names {
 	void *ctx;

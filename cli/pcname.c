@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * pcname.c - cached PC -> "function+0xoff" for the CLI (pcname.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmiotap/sym.h"
+#include "pcname.h"
+
+#define PCNAME_SLOTS 4096u /* direct-mapped, power of two */
+
+struct pcname_slot {
+	uint64_t pc;
+	uint32_t pid;
+	uint8_t used, found;
+	char name[80];
+};
+
+struct pcname {
+	struct mt_sym *sym;
+	struct pcname_slot slot[PCNAME_SLOTS];
+};
+
+struct pcname *pcname_open(const char *path)
+{
+	struct pcname *p;
+	char err[256];
+
+	if (!path || !strcmp(path, "-"))
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	if (mt_sym_open_path(&p->sym, path, err, sizeof(err)) < 0 || !p->sym) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+const char *pcname_get(struct pcname *p, uint32_t pid, uint64_t pc)
+{
+	struct pcname_slot *s;
+	struct mt_sym_loc loc;
+	int found;
+
+	if (!p || !pc)
+		return NULL;
+	s = &p->slot[((pc >> 1) ^ (pc >> 13) ^ pid) & (PCNAME_SLOTS - 1)];
+	if (!s->used || s->pc != pc || s->pid != pid) {
+		memset(&loc, 0, sizeof(loc));
+		found = mt_sym_lookup(p->sym, pid, pc, &loc) > 0;
+		s->used = 1;
+		s->pc = pc;
+		s->pid = pid;
+		s->found = found && (loc.func || loc.object);
+		if (s->found)
+			mt_sym_format(&loc, 1, pc, s->name, sizeof(s->name));
+	}
+	return s->found ? s->name : NULL;
+}
+
+void pcname_free(struct pcname *p)
+{
+	if (!p)
+		return;
+	mt_sym_free(p->sym);
+	free(p);
+}
