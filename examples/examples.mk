@@ -1,7 +1,10 @@
 # examples/ - programs to try mmiotap on (built by `make`).
-EXAMPLES := $(BUILD)/examples/mmio_demo $(BUILD)/examples/probe_demo
+EXAMPLES := $(BUILD)/examples/mmio_demo $(BUILD)/examples/probe_demo $(BUILD)/examples/campaign_demo
 
 $(BUILD)/examples/mmio_demo: $(BUILD)/examples/mmio_demo.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+
+$(BUILD)/examples/campaign_demo: $(BUILD)/examples/campaign_demo.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 
 $(BUILD)/examples/probe_demo: $(BUILD)/examples/probe_demo.o $(RT_LIB) $(BUILD)/$(RT_LIB_SONAME)
