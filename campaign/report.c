@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "campaign.h"
 #include "report.h"
@@ -131,21 +132,11 @@ static int failures(struct cp_table *t)
 	return 0;
 }
 
-void cp_rerun_command(const struct cp_row *row, char *buf, size_t room)
+/* s quoted for a POSIX shell, into o (room >= 4 * strlen(s) + 3). */
+static void shell_quote(char *o, const char *s)
 {
-	char path[4096], cmd[2048] = "-- PROG ARGS";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/command", row->dir);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(cmd, sizeof(cmd), f))
-			snprintf(cmd, sizeof(cmd), "-- PROG ARGS");
-		cmd[strcspn(cmd, "\n")] = 0;
-		fclose(f);
-	}
-	char rule[sizeof(row->r.rule) * 4 + 1], *o = rule;
-	for (const char *s = row->r.rule; *s; s++) {
+	*o++ = '\'';
+	for (; *s; s++) {
 		if (*s == '\'') {
 			memcpy(o, "'\\''", 4);
 			o += 4;
@@ -153,8 +144,34 @@ void cp_rerun_command(const struct cp_row *row, char *buf, size_t room)
 			*o++ = *s;
 		}
 	}
+	*o++ = '\'';
 	*o = 0;
-	snprintf(buf, room, "mmiotap record -o rerun.trace --inject '%s' %s", rule, cmd);
+}
+
+void cp_rerun_command(const struct cp_row *row, char *buf, size_t room)
+{
+	char path[4096], cmd[2048] = "-- PROG ARGS", dir[4096] = "", here[4096];
+	char rule[sizeof(row->r.rule) * 4 + 3], qdir[sizeof(dir) * 4 + 3], cd[sizeof(qdir) + 8];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/command", row->dir);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(cmd, sizeof(cmd), f))
+			snprintf(cmd, sizeof(cmd), "-- PROG ARGS");
+		if (!fgets(dir, sizeof(dir), f))
+			dir[0] = 0;
+		cmd[strcspn(cmd, "\n")] = 0;
+		dir[strcspn(dir, "\n")] = 0;
+		fclose(f);
+	}
+	cd[0] = 0;
+	if (dir[0] && (!getcwd(here, sizeof(here)) || strcmp(here, dir))) {
+		shell_quote(qdir, dir);
+		snprintf(cd, sizeof(cd), "cd %s && ", qdir);
+	}
+	shell_quote(rule, row->r.rule);
+	snprintf(buf, room, "%smmiotap record -o rerun.trace --inject %s %s", cd, rule, cmd);
 }
 
 void cp_first_report(const struct cp_row *row, char *buf, size_t room)

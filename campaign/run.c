@@ -254,7 +254,8 @@ static void put_quoted(FILE *f, const char *w)
 }
 
 /* DIR/command: the record options and the workload, quoted, for the
- * report's rerun commands: `mmiotap record --inject RULE <this>`. */
+ * report's rerun commands: `mmiotap record --inject RULE <this>`; then the
+ * directory the campaign ran in (PROG and its arguments may be relative). */
 static int write_command(const struct cp_run_opts *o)
 {
 	char path[4096];
@@ -274,6 +275,9 @@ static int write_command(const struct cp_run_opts *o)
 		put_quoted(f, *a);
 	}
 	fputc('\n', f);
+	char cwd[4096];
+	if (getcwd(cwd, sizeof(cwd)))
+		fprintf(f, "%s\n", cwd);
 	return fclose(f) ? -1 : 0;
 }
 

@@ -104,7 +104,7 @@ static int cmd_plan(int argc, char **argv)
 	if (rc < 0)
 		error_msg_and_die("%s: %s", from, err);
 	if (!plan.n)
-		error_msg("%s: no reads of traced device memory: the plan is empty", from);
+		error_msg_and_die("%s: no reads of traced device memory: no experiments", from);
 	f = strcmp(out, "-") ? fopen(out, "w") : stdout;
 	if (!f)
 		perror_msg_and_die("%s", out);
