@@ -135,6 +135,35 @@ static int bad(char *err, size_t errlen, const char *name, unsigned line, const 
 	return -EINVAL;
 }
 
+static int by_id(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Results merge by ID: two experiments with one ID would hide each other. */
+static int unique_ids(const struct cp_plan *p, char *err, size_t errlen, const char *name)
+{
+	unsigned *ids = malloc((p->n + 1) * sizeof(*ids));
+	int rc = 0;
+
+	if (!ids) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->n; i++)
+		ids[i] = p->exp[i].id;
+	qsort(ids, p->n, sizeof(*ids), by_id);
+	for (size_t i = 1; i < p->n && !rc; i++) {
+		if (ids[i] == ids[i - 1]) {
+			snprintf(err, errlen, "%s: experiment ID %u appears twice", name, ids[i]);
+			rc = -EINVAL;
+		}
+	}
+	free(ids);
+	return rc;
+}
+
 int cp_plan_read(FILE *in, const char *name, struct cp_plan *p, char *err, size_t errlen)
 {
 	char *line = NULL, *rule;
@@ -182,6 +211,8 @@ int cp_plan_read(FILE *in, const char *name, struct cp_plan *p, char *err, size_
 	}
 	if (!rc && lineno == 0)
 		rc = bad(err, errlen, name, 1, "empty file, not a campaign plan");
+	if (!rc)
+		rc = unique_ids(p, err, errlen, name);
 	if (!rc && ferror(in)) {
 		snprintf(err, errlen, "%s: read error", name);
 		rc = -EIO;
