@@ -8,7 +8,7 @@ $(CAMPAIGN_OBJS): ALL_CFLAGS += -Icampaign
 $(BUILD)/cli/campaign.o: ALL_CFLAGS += -Icampaign
 
 # Unit test: plan files, results lines, faults (no process is run).
-CAMPAIGN_UNIT_OBJS := $(filter-out $(BUILD)/campaign/run.o $(BUILD)/campaign/outcome.o,$(CAMPAIGN_OBJS))
+CAMPAIGN_UNIT_OBJS := $(filter-out $(BUILD)/campaign/run.o $(BUILD)/campaign/outcome.o $(BUILD)/campaign/collect.o,$(CAMPAIGN_OBJS))
 $(BUILD)/tests/unit/campaign_plan: $(BUILD)/tests/unit/campaign_plan.o $(CAMPAIGN_UNIT_OBJS) $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 $(BUILD)/tests/unit/campaign_plan.o: ALL_CFLAGS += -Icampaign

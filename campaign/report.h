@@ -41,6 +41,10 @@ const struct cp_row **cp_rows_by_register(const struct cp_table *t);
 
 int cp_html_write(const char *path, const struct cp_table *t);
 
+/* collect.c: results of experiments another runner ran (DIR/eID.status). */
+int cp_collect(const struct cp_plan *p, const char *dir,
+	       void (*msg)(const char *fmt, ...) __attribute__((format(printf, 1, 2))));
+
 int cp_report(const char *const *dirs, size_t ndirs, FILE *out, const char *html,
 	      void (*msg)(const char *fmt, ...) __attribute__((format(printf, 1, 2))));
 

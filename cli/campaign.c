@@ -29,6 +29,7 @@ static void usage(FILE *f)
 		"       mmiotap campaign run [-j N] [--timeout S] [--shard K/N] [RECORD OPTIONS]\n"
 		"                            PLAN -o DIR -- PROG [ARGS...]\n"
 		"       mmiotap campaign report [--html FILE] DIR...\n"
+		"       mmiotap campaign collect PLAN DIR   (results of DIR/eID.status files)\n"
 		"Fault-injection campaigns: one run of PROG per experiment of PLAN, each with\n"
 		"one --inject rule, classified against a baseline run (see mmiotap-campaign(1)).\n"
 		"plan:\n"
@@ -231,6 +232,23 @@ static int cmd_run(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+static int cmd_collect(int argc, char **argv)
+{
+	struct cp_plan plan = { 0 };
+	int rc;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 3)
+		error_msg_and_help("collect needs PLAN DIR");
+	load_plan(argv[1], &plan);
+	rc = cp_collect(&plan, argv[2], cli_msg);
+	cp_plan_free(&plan);
+	return rc < 0 ? 1 : 0;
+}
+
 static int cmd_report(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -268,5 +286,7 @@ int mt_cli_campaign(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
-	error_msg_and_help("unknown campaign command '%s' (plan, run, report)", argv[1]);
+	if (!strcmp(argv[1], "collect"))
+		return cmd_collect(argc - 1, argv + 1);
+	error_msg_and_help("unknown campaign command '%s' (plan, run, report, collect)", argv[1]);
 }
