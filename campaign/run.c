@@ -221,14 +221,18 @@ static int reap(struct job *js, unsigned n, double timeout, int *status)
 		for (unsigned i = 0; i < n; i++) {
 			if (!js[i].pid)
 				continue;
-			pid_t r = waitpid(js[i].pid, status, WNOHANG);
-			if (r == js[i].pid) {
+			siginfo_t si;
+			si.si_pid = 0;
+			/* ended? (not reaped yet: its PID, the group's ID, stays ours) */
+			if (waitid(P_PID, (id_t)js[i].pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+				return -1;
+			if (si.si_pid == js[i].pid) {
 				kill(-js[i].pid, SIGKILL); /* what the program left running */
+				if (waitpid(js[i].pid, status, 0) != js[i].pid)
+					return -1;
 				drop_ring(js[i].pid);
 				return (int)i;
 			}
-			if (r < 0)
-				return -1;
 			police(&js[i], timeout);
 		}
 		nanosleep(&tick, NULL);
