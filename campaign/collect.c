@@ -81,8 +81,12 @@ int cp_collect(const struct cp_plan *p, const char *dir, void (*msg)(const char 
 			msg("%s/e%u.status: not VERDICT<TAB>DETAIL...: skipped", dir, e->id);
 		if (rc <= 0)
 			continue;
+		char crash[sizeof(r.crash)];
+		snprintf(crash, sizeof(crash), "%s", r.crash);
 		snprintf(path, sizeof(path), "%s/e%u.trace", dir, e->id);
 		cp_outcome_read(path, &base, &r);
+		if (crash[0]) /* the runner's (a kernel report) over the trace's */
+			snprintf(r.crash, sizeof(r.crash), "%s", crash);
 		snprintf(r.fault, sizeof(r.fault), "%s", e->fault);
 		snprintf(r.reg, sizeof(r.reg), "0x%llx/%u", (unsigned long long)e->off, e->width);
 		snprintf(r.rule, sizeof(r.rule), "%s", e->rule);

@@ -40,12 +40,14 @@ grep -q "bad:1: not a campaign plan" "$W/err" || fail "non-plan: message"
 "$M" campaign plan --from /dev/null -o "$W/x" 2>"$W/err" && fail "empty trace: exit 0"
 echo "ok: errors"
 
-# 3. run in two shards, a hand-written hang experiment added
-printf '9\tstuck:1\t0x8/4\t1\tpc=0x0\tfile=/memfd:campaign-demo*,off=0x8,width=4,dir=r,when=1+,value=1\n' >>"$W/plan"
-"$M" campaign run -q --timeout 1 --shard 1/2 -t "$dev" "$W/plan" -o "$W/d1" -- "$demo" ||
+# 3. run in two shards (generous timeout: a loaded machine), then a
+# hand-written hang experiment with a short one (5 s: the baseline must fit)
+"$M" campaign run -q --timeout 60 --shard 1/2 -t "$dev" "$W/plan" -o "$W/d1" -- "$demo" ||
 	fail "run shard 1"
-"$M" campaign run -q -j 2 --timeout 1 --shard 2/2 -t "$dev" "$W/plan" -o "$W/d2" -- "$demo" ||
+"$M" campaign run -q -j 2 --timeout 60 --shard 2/2 -t "$dev" "$W/plan" -o "$W/d2" -- "$demo" ||
 	fail "run shard 2"
+{ head -1 "$W/plan"; printf '9\tstuck:1\t0x8/4\t1\tpc=0x0\tfile=/memfd:campaign-demo*,off=0x8,width=4,dir=r,when=1+,value=1\n'; } >"$W/plan9"
+"$M" campaign run -q --timeout 5 -t "$dev" "$W/plan9" -o "$W/d2" -- "$demo" || fail "run hang"
 [ "$(cat "$W/d1/results.txt" "$W/d2/results.txt" | wc -l)" = 5 ] || fail "5 results in all"
 ls "$W"/d1/e1.trace "$W"/d2/e2.trace >/dev/null || fail "experiment traces kept"
 verdict() { cat "$W"/d?/results.txt | awk -F'\t' -v id="$1" '$1==id{print $2}'; }
@@ -82,4 +84,16 @@ mmiotap() { "$M" "$@"; }
 (cd "$W" && eval "$cmd" >/dev/null 2>&1)
 [ $? = $((128 + 11)) ] || fail "rerun does not crash"
 echo "ok: report"
+
+# 5. collect: results of experiments another runner ran (eID.status)
+mkdir "$W/c" && cp "$W/d1/baseline.s1.trace" "$W/c/" && cp "$W"/d?/e3.trace "$W/c/" || fail "collect setup"
+printf 'crash\tkernel report\t1.5\tfoo+0x1/0x2 [drv] (BUG: x)\n' >"$W/c/e3.status"
+printf 'bogus\n' >"$W/c/e1.status"
+"$M" campaign collect "$W/plan" "$W/c" 2>"$W/err" || fail "collect"
+grep -q 'e1.status: not VERDICT' "$W/err" || fail "collect: malformed status not reported"
+[ "$(wc -l <"$W/c/results.txt")" = 1 ] || fail "collect: want 1 result"
+awk -F'\t' '$1==3 && $2=="crash" && $3=="kernel report" && $5==1 && $8=="all-ones"' "$W/c/results.txt" |
+	grep -q . || { cat "$W/c/results.txt"; fail "collect: result line"; }
+"$M" campaign report "$W/c" | grep -q 'crash kernel report foo+0x1/0x2 \[drv\] (BUG: x)' || fail "collect: report"
+echo "ok: collect"
 pass "campaign"
