@@ -73,7 +73,7 @@ static int maps_line(struct out *o, const char *l, uint64_t pc)
 		return 0;
 	l++;
 	off = hex(&l);
-	for (int f = 0; f < 3 && l; f++) /* OFFSET' 'DEV' 'INODE' '+PATH */
+	for (int f = 0; f < 2 && l; f++) /* OFFSET' 'DEV' 'INODE' '+PATH */
 		l = strchr(l + 1, ' ');
 	while (l && *l == ' ')
 		l++;
