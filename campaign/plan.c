@@ -47,8 +47,10 @@ static int map_target(struct planner *pl, const struct mt_map_info *m)
 	const char *s;
 
 	if (m->source == MT_MAPSRC_PCI) {
-		snprintf(buf, sizeof(buf), "pci=%04x:%02x:%02x.%x,bar=%u", m->pci_domain,
-			 m->pci_bus, m->pci_devfn >> 3, m->pci_devfn & 7, m->bar);
+		int n = snprintf(buf, sizeof(buf), "pci=%04x:%02x:%02x.%x", m->pci_domain,
+				 m->pci_bus, m->pci_devfn >> 3, m->pci_devfn & 7);
+		if (m->bar <= 5) /* else unknown: the whole function */
+			snprintf(buf + n, sizeof(buf) - (size_t)n, ",bar=%u", m->bar);
 	} else if (m->path_len) {
 		if (m->path_len >= MT_RULE_PATH_MAX / 2 || strchr(m->path, ',')) {
 			snprintf(pl->err, pl->errlen, "map %u: path '%.*s' cannot be a rule target "
