@@ -36,6 +36,7 @@ struct planner {
 	uint64_t phys[MAX_MAPS];
 	struct reg *regs;
 	size_t nregs, capregs;
+	size_t cache[4096];         /* reg index + 1 by hash of (target, off, width) */
 	char *err;
 	size_t errlen;
 };
@@ -74,14 +75,24 @@ static int map_target(struct planner *pl, const struct mt_map_info *m)
 	return pl->target[m->map_id] ? 0 : -ENOMEM;
 }
 
+static int reg_is(const struct reg *r, const char *target, uint64_t off, unsigned width)
+{
+	return r->off == off && r->width == width && !strcmp(r->target, target);
+}
+
 static struct reg *reg_get(struct planner *pl, const char *target, uint64_t off, unsigned width)
 {
-	size_t i;
+	size_t i, h = (size_t)((off * 0x9e3779b97f4a7c15ull) >> 52) ^ width ^ (size_t)target[0];
+	size_t *slot = &pl->cache[h % (sizeof(pl->cache) / sizeof(pl->cache[0]))];
 
-	for (i = pl->nregs; i-- > 0;)
-		if (pl->regs[i].off == off && pl->regs[i].width == width &&
-		    !strcmp(pl->regs[i].target, target))
+	if (*slot && reg_is(&pl->regs[*slot - 1], target, off, width))
+		return &pl->regs[*slot - 1];
+	for (i = pl->nregs; i-- > 0;) {
+		if (reg_is(&pl->regs[i], target, off, width)) {
+			*slot = i + 1;
 			return &pl->regs[i];
+		}
+	}
 	if (pl->nregs == pl->capregs) {
 		size_t cap = pl->capregs ? 2 * pl->capregs : 64;
 		struct reg *n = realloc(pl->regs, cap * sizeof(*n));
@@ -90,6 +101,7 @@ static struct reg *reg_get(struct planner *pl, const char *target, uint64_t off,
 		pl->regs = n;
 		pl->capregs = cap;
 	}
+	*slot = pl->nregs + 1;
 	struct reg *r = &pl->regs[pl->nregs++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->target, sizeof(r->target), "%s", target);
