@@ -42,9 +42,11 @@ echo "ok: errors"
 
 # 3. run in two shards (generous timeout: a loaded machine), then a
 # hand-written hang experiment with a short one (5 s: the baseline must fit)
-"$M" campaign run -q --timeout 60 --shard 1/2 -t "$dev" "$W/plan" -o "$W/d1" -- "$demo" ||
+# (run from $W: the rerun commands cd there, their rerun.trace stays in $W)
+demo=$(realpath "$demo")
+(cd "$W" && "$M" campaign run -q --timeout 60 --shard 1/2 -t "$dev" plan -o d1 -- "$demo") ||
 	fail "run shard 1"
-"$M" campaign run -q -j 2 --timeout 60 --shard 2/2 -t "$dev" "$W/plan" -o "$W/d2" -- "$demo" ||
+(cd "$W" && "$M" campaign run -q -j 2 --timeout 60 --shard 2/2 -t "$dev" plan -o d2 -- "$demo") ||
 	fail "run shard 2"
 { head -1 "$W/plan"; printf '9\tstuck:1\t0x8/4\t1\tpc=0x0\tfile=/memfd:campaign-demo*,off=0x8,width=4,dir=r,when=1+,value=1\n'; } >"$W/plan9"
 "$M" campaign run -q --timeout 5 -t "$dev" "$W/plan9" -o "$W/d2" -- "$demo" || fail "run hang"
@@ -68,7 +70,7 @@ echo "ok: run ($crash)"
 
 # 4. report over both shards
 # (from another directory: the rerun command says where to cd)
-(cd "$W" && "$M" campaign report --html r.html d1 d2 >report) || fail "report"
+"$M" campaign report --html "$W/r.html" "$W/d1" "$W/d2" >"$W/report" || fail "report"
 head -1 "$W/report" | grep -qx '5 experiments: 1 crash, 1 hang, 1 error, 1 different, 1 same' ||
 	{ cat "$W/report"; fail "report: totals"; }
 grep -q '^3 distinct failures' "$W/report" || fail "report: distinct failures"
@@ -81,8 +83,9 @@ grep -q '<td class="crash">1</td>' "$W/r.html" || fail "html: crash cell"
 # the rerun command reproduces the crash
 cmd=$(grep -A4 'crash SIGSEGV' "$W/report" | sed -n 's/^ *rerun: *//p')
 mmiotap() { "$M" "$@"; }
-(cd "$W" && eval "$cmd" >/dev/null 2>&1)
+(eval "$cmd" >/dev/null 2>&1)
 [ $? = $((128 + 11)) ] || fail "rerun does not crash"
+[ -s "$W/rerun.trace" ] || fail "rerun: no rerun.trace in the campaign's directory"
 echo "ok: report"
 
 # 5. collect: results of experiments another runner ran (eID.status)
