@@ -72,6 +72,7 @@ all: all-targets
 -include runtime/ptrace/ptrace.mk
 -include export/export.mk
 -include sym/sym.mk
+-include campaign/campaign.mk
 -include cli/cli.mk
 -include tests/tests.mk
 -include bench/bench.mk

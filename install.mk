@@ -21,7 +21,7 @@ INSTALL ?= install
 INSTALL_TARGETS := $(MMIOTAP) $(RT_PRELOAD_LIB) $(RT_STATIC_LIB) $(BUILD)/libmmiotap.pc
 MAN_PAGES := $(wildcard docs/man/*.[1-8])
 DATA_FILES := $(wildcard data/*)
-EXAMPLE_SRCS := examples/mmio_demo.c examples/probe_demo.c
+EXAMPLE_SRCS := examples/mmio_demo.c examples/probe_demo.c examples/campaign_demo.c
 BASH_COMPLETION := cli/mmiotap.bash-completion
 
 .PHONY: install install-targets uninstall install-dkms

@@ -32,6 +32,7 @@ int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
 int mt_cli_stop(int argc, char **argv) WEAK;
+int mt_cli_campaign(int argc, char **argv) WEAK;
 
 static const struct {
 	const char *name;
@@ -47,6 +48,7 @@ static const struct {
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },
 	{ "stop", mt_cli_stop, "stop tracing a process traced with ptrace (it keeps running)" },
 	{ "inject-check", mt_cli_inject_check, "parse injection rules and print them back" },
+	{ "campaign", mt_cli_campaign, "fault-injection campaigns: plan, run, report" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -153,6 +153,8 @@ static void chain_ex(int sig, siginfo_t *si, ucontext_t *uc, int synthetic)
 		/* Give the signal back to the kernel: a fault re-faults after
 		 * return and kills with the right signal (and core). */
 		struct sigaction dfl;
+		if (synthetic || si->si_code > 0)
+			mt_crash_mark(sig, si, uc); /* it is about to kill */
 		memset(&dfl, 0, sizeof(dfl));
 		dfl.sa_handler = SIG_DFL;
 		mt_real.sigaction(sig, &dfl, NULL);

@@ -143,6 +143,8 @@ void mt_objects_emit(void) MT_HIDDEN;
 
 /* events (lock held) */
 void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc) MT_HIDDEN;
+/* crashmark.c: a MARK naming the fault that is about to kill the program. */
+void mt_crash_mark(int sig, const siginfo_t *si, const ucontext_t *uc) MT_HIDDEN;
 void mt_emit_simple(int type, uint32_t map_id, uint64_t addr, uint64_t pc,
 		    const void *data, unsigned len, unsigned flags) MT_HIDDEN;
 

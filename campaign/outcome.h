@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* outcome.h - reading an experiment's trace against the baseline's (outcome.c). */
+#ifndef MMIOTAP_CAMPAIGN_OUTCOME_H
+#define MMIOTAP_CAMPAIGN_OUTCOME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "campaign.h"
+
+struct cp_acc {
+	uint8_t kind, width;
+	uint16_t map_id;
+	uint64_t offset, value;
+};
+
+struct cp_baseline {
+	struct cp_acc *acc;
+	size_t n, cap;
+};
+
+int cp_baseline_load(const char *path, struct cp_baseline *b);
+void cp_baseline_free(struct cp_baseline *b);
+/* Fill r->inj, r->crash, r->div from the experiment's trace. */
+int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_result *r);
+/* Name a crash site "OBJECT+0xOFF" (the place a symbolizer plugs in). */
+void cp_symbolize(const char *site, char *buf, size_t room);
+
+#endif
