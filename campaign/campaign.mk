@@ -4,7 +4,7 @@
 CAMPAIGN_SRCS := $(wildcard campaign/*.c)
 CAMPAIGN_OBJS := $(CAMPAIGN_SRCS:%.c=$(BUILD)/%.o)
 CLI_EXTRA_OBJS += $(CAMPAIGN_OBJS)
-$(CAMPAIGN_OBJS): ALL_CFLAGS += -Icampaign
+$(CAMPAIGN_OBJS): ALL_CFLAGS += -Icampaign -Isym/include
 $(BUILD)/cli/campaign.o: ALL_CFLAGS += -Icampaign
 
 # Unit test: plan files, results lines, faults (no process is run).

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "mmiotap/trace.h"
+#include "mmiotap/pcname.h"
 #include "campaign.h"
 #include "outcome.h"
 
@@ -49,20 +50,28 @@ static void acc_text(const struct cp_acc *a, char *buf, size_t room)
 		 a->value);
 }
 
-/* The one place a crash site is named: "OBJECT+0xOFF" today; a symbolizer
- * (function+offset, file:line) plugs in here. */
-void cp_symbolize(const char *site, char *buf, size_t room)
+/* The one place a crash site is named: "function+0xoff in OBJECT+0xOFF"
+ * when the experiment's trace has symbols for the PC (its OBJECT records),
+ * else "OBJECT+0xOFF" as the runtime's mark says. */
+void cp_symbolize(const char *site, struct mt_pcname *pcn, uint32_t pid, uint64_t pc,
+		  char *buf, size_t room)
 {
-	snprintf(buf, room, "%s", site);
+	const char *fn = pc ? mt_pcname_get(pcn, pid, pc) : NULL;
+
+	if (fn && strncmp(fn, site, strlen(fn)))
+		snprintf(buf, room, "%s in %s", fn, site);
+	else
+		snprintf(buf, room, "%s", site);
 }
 
 /* "SIGSEGV addr=A pc=P at OBJ+0xOFF" -> "OBJ+0xOFF (pc=P addr=A)": the
  * site first, the same in every run; addresses after, as ASLR made them. */
-static void crash_of(const struct mt_event *ev, char *buf, size_t room)
+static void crash_of(const struct mt_event *ev, struct mt_pcname *pcn, char *buf, size_t room)
 {
 	char text[600], sym[600];
 	size_t n = ev->text_len < sizeof(text) - 1 ? ev->text_len : sizeof(text) - 1;
-	char *addrs, *at;
+	char *addrs, *at, *pcs;
+	uint64_t pc = 0;
 
 	memcpy(text, ev->text, n);
 	text[n] = 0;
@@ -71,7 +80,10 @@ static void crash_of(const struct mt_event *ev, char *buf, size_t room)
 	at = strstr(addrs, " at ");
 	if (at) {
 		*at = 0;
-		cp_symbolize(at + 4, sym, sizeof(sym));
+		pcs = strstr(addrs, "pc=");
+		if (pcs)
+			pc = strtoull(pcs + 3, NULL, 16);
+		cp_symbolize(at + 4, pcn, ev->pid, pc, sym, sizeof(sym));
 		snprintf(buf, room, "%.300s (%.150s)", sym, addrs);
 	} else {
 		snprintf(buf, room, "? (%.400s)", addrs);
@@ -134,6 +146,7 @@ int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_res
 	char x[160], y[160];
 	size_t i = 0;
 	int fd = open_trace(path, &rd), rc, diverged = 0;
+	struct mt_pcname *pcn = NULL;
 
 	if (fd < 0) {
 		snprintf(r->div, sizeof(r->div), "no trace: %s", strerror(-fd));
@@ -142,7 +155,9 @@ int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_res
 	while ((rc = mt_reader_next(rd, &ev)) > 0) {
 		if (ev.kind == MT_REC_MARK && ev.text_len > strlen(FATAL_MARK) &&
 		    !memcmp(ev.text, FATAL_MARK, strlen(FATAL_MARK))) {
-			crash_of(&ev, r->crash, sizeof(r->crash));
+			if (!pcn)
+				pcn = mt_pcname_open(path);
+			crash_of(&ev, pcn, r->crash, sizeof(r->crash));
 			continue;
 		}
 		if (ev.kind != MT_REC_READ && ev.kind != MT_REC_WRITE)
@@ -170,6 +185,7 @@ int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_res
 	}
 	if (rc < 0 && !r->div[0])
 		snprintf(r->div, sizeof(r->div), "trace unreadable: %s", mt_reader_errmsg(rd));
+	mt_pcname_free(pcn);
 	mt_reader_close(rd);
 	close(fd);
 	return 0;

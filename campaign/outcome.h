@@ -23,7 +23,10 @@ int cp_baseline_load(const char *path, struct cp_baseline *b);
 void cp_baseline_free(struct cp_baseline *b);
 /* Fill r->inj, r->crash, r->div from the experiment's trace. */
 int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_result *r);
-/* Name a crash site "OBJECT+0xOFF" (the place a symbolizer plugs in). */
-void cp_symbolize(const char *site, char *buf, size_t room);
+/* Name a crash site: "func+0xoff in OBJECT+0xOFF" when the trace has
+ * symbols for pc (process pid), else the mark's "OBJECT+0xOFF". */
+struct mt_pcname;
+void cp_symbolize(const char *site, struct mt_pcname *pcn, uint32_t pid, uint64_t pc,
+		  char *buf, size_t room);
 
 #endif

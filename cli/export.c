@@ -17,7 +17,7 @@
 #include "cli.h"
 #include "mmiotap/export.h"
 #include "mmiotap/trace.h"
-#include "pcname.h"
+#include "mmiotap/pcname.h"
 
 int mt_cli_export(int argc, char **argv);
 
@@ -25,7 +25,7 @@ int mt_cli_export(int argc, char **argv);
  * they may be at its end, so not standard input). */
 static const char *export_pc_name(void *ctx, uint32_t pid, uint64_t pc)
 {
-	return pcname_get(ctx, pid, pc);
+	return mt_pcname_get(ctx, pid, pc);
 }
 
 static void usage(FILE *f)
@@ -84,7 +84,7 @@ int mt_cli_export(int argc, char **argv)
 	const char *out = NULL, *in, *oname;
 	struct mt_exporter *x;
 	struct mt_export_names names = { .pc = export_pc_name };
-	struct pcname *pcn;
+	struct mt_pcname *pcn;
 	struct mt_reader *r;
 	struct mt_event ev;
 	int fd, outfd = STDOUT_FILENO, rc;
@@ -109,7 +109,7 @@ int mt_cli_export(int argc, char **argv)
 	rc = mt_export_open(&x, fmt, outfd);
 	if (rc)
 		errno_msg_and_die(rc, "%s", oname);
-	pcn = pcname_open(in);
+	pcn = mt_pcname_open(in);
 	if (pcn) {
 		names.ctx = pcn;
 		mt_export_set_names(x, &names);
@@ -132,7 +132,7 @@ int mt_cli_export(int argc, char **argv)
 	if (outfd != STDOUT_FILENO && close(outfd))
 		perror_msg_and_die("%s", out);
 	mt_reader_close(r);
-	pcname_free(pcn);
+	mt_pcname_free(pcn);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

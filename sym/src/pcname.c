@@ -1,31 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * pcname.c - cached PC -> "function+0xoff" for the CLI (pcname.h).
+ * pcname.c - cached PC -> "function+0xoff" (mmiotap/pcname.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mmiotap/sym.h"
-#include "pcname.h"
+#include "mmiotap/pcname.h"
 
 #define PCNAME_SLOTS 4096u /* direct-mapped, power of two */
 
-struct pcname_slot {
+struct mt_pcname_slot {
 	uint64_t pc;
 	uint32_t pid;
 	uint8_t used, found;
 	char name[80];
 };
 
-struct pcname {
+struct mt_pcname {
 	struct mt_sym *sym;
-	struct pcname_slot slot[PCNAME_SLOTS];
+	struct mt_pcname_slot slot[PCNAME_SLOTS];
 };
 
-struct pcname *pcname_open(const char *path)
+struct mt_pcname *mt_pcname_open(const char *path)
 {
-	struct pcname *p;
+	struct mt_pcname *p;
 	char err[256];
 
 	if (!path || !strcmp(path, "-"))
@@ -40,9 +40,9 @@ struct pcname *pcname_open(const char *path)
 	return p;
 }
 
-const char *pcname_get(struct pcname *p, uint32_t pid, uint64_t pc)
+const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc)
 {
-	struct pcname_slot *s;
+	struct mt_pcname_slot *s;
 	struct mt_sym_loc loc;
 	int found;
 
@@ -62,7 +62,7 @@ const char *pcname_get(struct pcname *p, uint32_t pid, uint64_t pc)
 	return s->found ? s->name : NULL;
 }
 
-void pcname_free(struct pcname *p)
+void mt_pcname_free(struct mt_pcname *p)
 {
 	if (!p)
 		return;
