@@ -29,6 +29,7 @@ int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
 int mt_cli_stop(int argc, char **argv) WEAK;
+int mt_cli_watch(int argc, char **argv) WEAK;
 
 static const struct {
 	const char *name;
@@ -37,6 +38,7 @@ static const struct {
 } commands[] = {
 	{ "record", mt_cli_record, "run a program and trace its device-memory accesses" },
 	{ "kernel", mt_cli_kernel, "trace drivers' MMIO with the kernel module" },
+	{ "watch", mt_cli_watch, "run a program with unlimited watchpoints on its memory" },
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },

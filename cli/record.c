@@ -596,6 +596,10 @@ static void summary(const struct rec *r, const struct rec_opts *o)
 	if (ring->ndiscarded)
 		fprintf(stderr, "mmiotap record: %llu records of processes still running after the recording ended were not recorded (those processes run on untraced)\n",
 			(unsigned long long)ring->ndiscarded);
+	uint64_t silent = __atomic_load_n(&ring->nsilent, __ATOMIC_RELAXED);
+	if (silent && !o->quiet)
+		fprintf(stderr, "mmiotap watch: %llu access%s to other bytes of the watched pages emulated without a record\n",
+			(unsigned long long)silent, silent == 1 ? "" : "es");
 	if (r->rd.nbad)
 		fprintf(stderr, "mmiotap record: the program overwrote the event ring %llu time%s: what followed there was skipped\n",
 			(unsigned long long)r->rd.nbad, r->rd.nbad == 1 ? "" : "s");
