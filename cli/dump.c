@@ -33,6 +33,44 @@ static void usage(FILE *f)
 
 enum { FMT_TEXT, FMT_JSONL, FMT_BINARY };
 
+/* `mmiotap watch` traces: the name of each watched object's MAP, so that
+ * every access is printed with the symbol and offset it touched
+ * (EXT sym=NAME+0xOFF; text readers ignore the key). */
+static char *watch_names[65536];
+
+static void note_map(const struct mt_event *ev)
+{
+	char **slot = &watch_names[ev->map.map_id];
+	free(*slot);
+	*slot = NULL;
+	if (ev->map.source == MT_MAPSRC_WATCH)
+		*slot = strndup(ev->map.path ? ev->map.path : "", ev->map.path_len);
+}
+
+/* Append sym= to the record's EXT line in buf (k bytes), or add one. */
+static int add_sym(char *buf, int k, size_t room, const struct mt_event *ev)
+{
+	const char *name = watch_names[ev->map_id];
+	if (!name || (ev->kind != MT_REC_READ && ev->kind != MT_REC_WRITE &&
+		      ev->kind != MT_REC_UNKNOWN) || k <= 0 || buf[k - 1] != '\n')
+		return k;
+	int ls = k - 1;
+	while (ls > 0 && buf[ls - 1] != '\n')
+		ls--;
+	int ext = !strncmp(buf + ls, "EXT ", 4);
+	int n = snprintf(buf + k - ext, room - (size_t)(k - ext), "%ssym=%s+0x%llx\n",
+			 ext ? " " : "EXT ", name, (unsigned long long)ev->offset);
+	return n > 0 && (size_t)n < room - (size_t)(k - ext) ? k - ext + n : k;
+}
+
+static void free_names(void)
+{
+	for (size_t i = 0; i < sizeof(watch_names) / sizeof(watch_names[0]); i++) {
+		free(watch_names[i]);
+		watch_names[i] = NULL;
+	}
+}
+
 int mt_cli_dump(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -150,6 +188,10 @@ int mt_cli_dump(int argc, char **argv)
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int k = fmt == FMT_JSONL ? mt_jsonl_format(&ev, buf, MT_TEXT_MAX)
 					 : mt_text_format(&st, &ev, buf, MT_TEXT_MAX);
+		if (ev.kind == MT_REC_MAP)
+			note_map(&ev);
+		else if (fmt == FMT_TEXT)
+			k = add_sym(buf, k, MT_TEXT_MAX, &ev);
 
 		if (k < 0)
 			errno_msg_and_die(k, "%s: formatting record seq %llu", in,
@@ -167,6 +209,7 @@ int mt_cli_dump(int argc, char **argv)
 	if (of != stdout && fclose(of))
 		perror_msg_and_die("%s", out);
 	free(buf);
+	free_names();
 	mt_reader_close(r);
 	if (fd != STDIN_FILENO)
 		close(fd);

@@ -169,6 +169,8 @@ int mt_cli_watch(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
+	if (optind > 1 && !strcmp(argv[optind - 1], "--")) /* getopt took it */
+		error_msg_and_help("nothing to watch (WHAT... -- PROG)");
 	int dd = optind;
 	while (dd < argc && strcmp(argv[dd], "--"))
 		dd++;

@@ -194,6 +194,11 @@ static const char *refusal(uintptr_t pa, uintptr_t pb)
 	if (sigaltstack(NULL, &alt) == 0 && !(alt.ss_flags & SS_DISABLE) &&
 	    overlaps(pa, pb, (uintptr_t)alt.ss_sp, (uintptr_t)alt.ss_sp + alt.ss_size))
 		return "the alternate signal stack (signal frames)";
+	/* this thread's control block and static TLS below it (x86-64:
+	 * variant II): libc, and our handler's stack protector, read them */
+	uintptr_t tp = (uintptr_t)pthread_self();
+	if (overlaps(pa, pb, tp > 16 * PG ? tp - 16 * PG : 0, tp + PG))
+		return "thread-local storage or the thread control block (libc's)";
 	struct mt_tls *t = mt_tls_get();
 	if (t && overlaps(pa, pb, (uintptr_t)t, (uintptr_t)t + sizeof(*t)))
 		return "the runtime's own memory";

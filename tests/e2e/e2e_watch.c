@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +70,9 @@ static int refuse(watch_fn w)
 	} while (0)
 	EXPECT("stack", w((void *)&local, sizeof(local), 0, "local"));
 	EXPECT("sigaltstack", w((char *)ss.ss_sp + 100, 8, 0, "altstack"));
-	EXPECT("libc", w((void *)&errno, sizeof(int), 0, "errno"));
+	EXPECT("errno", w((void *)&errno, sizeof(int), 0, "errno"));
 	EXPECT("tls", w((void *)&tls, sizeof(tls), 0, "tls"));
-	EXPECT("environ", w((void *)&environ, sizeof(environ), 0, "environ"));
+	EXPECT("libc", w((void *)(uintptr_t)printf, 8, 0, "printf"));
 	printf("refuse bad-args rc %d\n", w((void *)&neighbor, 0, 0, "zero"));
 	return bad;
 }
