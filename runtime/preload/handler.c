@@ -397,8 +397,9 @@ static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
 }
 
 /* `mmiotap watch --stop`: SIGTRAP for this thread once the handler has
- * returned (it is blocked here), after the instruction: a debugger stops
- * there with the access done, as at a hardware watchpoint. */
+ * returned (it is blocked here), after the instruction: a debugger that
+ * does not expect it stops there with the access done, as at a hardware
+ * watchpoint. */
 static void watch_stop(void)
 {
 	syscall(SYS_tgkill, (int)syscall(SYS_getpid), (int)mt_gettid(), SIGTRAP);
@@ -506,7 +507,7 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		mt_watch_count_silent();
 	mt_hunlock();
 	t->in_handler = 0;
-	if (c.stop)
+	if (rc == 0 && c.stop)
 		watch_stop();
 	if (part_way)
 		deliver_fault(&t->sc_fault, uc); /* refused, its other memory, the device gone */
