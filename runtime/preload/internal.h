@@ -189,6 +189,8 @@ void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
 /* The watched object with this map id, or at this address (NULL: none). */
 const struct mt_watch *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
 const struct mt_watch *mt_watch_at(uintptr_t addr) MT_HIDDEN;
+/* A watch page kept while its region goes (lock held): made private. */
+void mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
 /* An instruction touched watched pages but no watched byte. */
 void mt_watch_count_silent(void) MT_HIDDEN;
 /* fork (lock held from prepare to parent/child): the child gets private

@@ -165,6 +165,8 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
+		if (restore && r->watch)
+			mt_watch_unshare(r); /* pages of one page: s, e are r's */
 		mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore)
 			mt_real.mprotect((void *)s, e - s, r->prot);

@@ -223,6 +223,8 @@ static const char *refusal(uintptr_t pa, uintptr_t pb)
 			return "the runtime's own memory (an alias or the event ring)";
 		if (runtime_object(m.name))
 			return "memory of libc, the dynamic linker or the runtime itself";
+		if (m.prot & PROT_EXEC)
+			return "executable memory (its instructions could not be fetched)";
 	}
 	return NULL;
 }
@@ -298,6 +300,18 @@ static int put_private_copy(uintptr_t dst, const void *src, size_t len, int prot
 		return -e;
 	}
 	return 0;
+}
+
+/* A memfd watch page whose region is going away with the page kept
+ * (the recording ended): a private copy in its place, so that a later
+ * fork() does not share it. Lock held. */
+MT_HIDDEN void mt_watch_unshare(const struct mt_region *r)
+{
+	size_t len = r->end - r->start;
+	if (!r->watch || r->probe_owned)
+		return;
+	mt_real.mprotect(r->alias, len, PROT_READ);
+	put_private_copy(r->start, r->alias, len, PROT_NONE); /* the caller restores prot */
 }
 
 /* Give the page of watch region r back to the program as plain memory. */
@@ -502,6 +516,7 @@ MT_EXPORT int mmiotap_watch_list(char *buf, size_t size)
 /* ---- MMIOTAP_WATCH (`mmiotap watch`) -------------------------------------------- */
 
 #define MAX_PENDING 256
+static pthread_mutex_t pending_mu = PTHREAD_MUTEX_INITIALIZER; /* dlopen in threads */
 static struct pending {
 	char sym[128];
 	char name[96];
@@ -559,6 +574,7 @@ static int find_symbol(const char *sym, uintptr_t *addr, uint64_t *size)
 
 MT_HIDDEN void mt_watch_resolve_pending(void)
 {
+	pthread_mutex_lock(&pending_mu);
 	for (int i = 0; i < npending; i++) {
 		struct pending *q = &pending[i];
 		uintptr_t a;
@@ -575,6 +591,7 @@ MT_HIDDEN void mt_watch_resolve_pending(void)
 	}
 	while (npending && !pending[npending - 1].sym[0])
 		npending--;
+	pthread_mutex_unlock(&pending_mu);
 }
 
 /* One line of MMIOTAP_WATCH (rt_env.h). */

@@ -11,7 +11,7 @@
  * shares the globals' page and is touched NSILENT times (not watched).
  * Prints its own account: "obj NAME reads N writes N final V" and
  * "silent N". argv[1]: the library's path. With "refuse", tries what must
- * be refused instead.
+ * be refused instead; with "fork", forks (forked()).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define ITER 50
 #define NSILENT 100
@@ -77,11 +79,32 @@ static int refuse(watch_fn w)
 	return bad;
 }
 
+/* fork: the child has its own copy of the watched page (a store there is
+ * not seen by the parent), and runs unwatched. */
+static int forked(void)
+{
+	wv0 = 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		wv0 = 42;
+		printf("child %ld\n", wv0);
+		fflush(stdout);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	printf("parent %ld\n", wv0);
+	wv0 = 2;
+	return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
 	if (argc > 1 && !strcmp(argv[1], "refuse"))
 		return w ? refuse(w) : 3;
+	if (argc > 1 && !strcmp(argv[1], "fork"))
+		return forked();
 	void *h = dlopen(argc > 1 ? argv[1] : "libwatchdl.so", RTLD_NOW);
 	if (!h) {
 		fprintf(stderr, "dlopen: %s\n", dlerror());

@@ -57,6 +57,13 @@ nr=$(grep -A1 '^R ' "$W/w.txt" | grep -c 'sym=wv5+')
 [ "$nw" = 50 ] && [ "$nr" = 0 ] || fail "--write: $nw stores, $nr loads of wv5; want 50, 0"
 echo "ok: --write records the 50 stores only"
 
+# fork: the child's own copy, unwatched; the parent's stores recorded
+"$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
+grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }
+"$M" dump "$W/f.trace" | awk '$1 == "W" { printf "%s ", $6 } END { print "" }' >"$W/f.w"
+[ "$(cat "$W/f.w")" = "0x1 0x2 " ] || fail "fork: recorded stores '$(cat "$W/f.w")', want the parent's 0x1 0x2"
+echo "ok: fork: the child has its own copy and runs unwatched"
+
 # refusals (library API, no recording)
 LD_PRELOAD=$LIB "$W/prog" refuse >"$W/ref.out" 2>"$W/ref.err" || { cat "$W/ref.out" "$W/ref.err"; fail "refusals"; }
 for why in "stack of a running thread" "alternate signal stack" "thread-local storage" "memory of libc"; do
