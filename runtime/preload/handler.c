@@ -321,7 +321,7 @@ static void acc_put(void *be, struct mt_ev *ev)
 	struct ectx *c = be;
 	c->nput++;
 	if (mt_nwatches) {
-		const struct mt_watch *w = mt_watch_by_id(ev->map_id);
+		const struct mt_watch_obj *w = mt_watch_by_id(ev->map_id);
 		if (w && (w->flags & MMIOTAP_WATCH_STOP))
 			c->stop = 1;
 	}
@@ -389,7 +389,7 @@ static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
 	if (r->watch) {
 		/* single-stepped on a watch page: recorded if the fault was
 		 * on a watched byte (which bytes it touches is not known) */
-		const struct mt_watch *w = mt_watch_at(addr);
+		const struct mt_watch_obj *w = mt_watch_at(addr);
 		id = w ? w->map_id : 0;
 	}
 	if (mt_ring && id)

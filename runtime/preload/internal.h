@@ -16,6 +16,7 @@
 #include "mmiotap/rt_access.h"
 #include "mmiotap/rt_retry.h"
 #include "mmiotap/rt_ring.h"
+#include "mmiotap/rt_watch.h"
 #include "mmiotap/xrun.h"
 
 #define MT_HIDDEN __attribute__((visibility("hidden")))
@@ -40,15 +41,11 @@ struct mt_region {
 	uint8_t used;
 };
 
-/* One watched object (watch.c). */
+/* Watched objects (watch.c): the table the access path cuts pages by
+ * (rt_watch.h: start, end, map id (0: none), MMIOTAP_WATCH_* flags), and
+ * their names, at the same index. */
 #define MT_MAX_WATCH 1024
-struct mt_watch {
-	uintptr_t start, end;
-	uint32_t map_id;        /* its MAP (0: none, not recording) */
-	unsigned flags;         /* MMIOTAP_WATCH_* */
-	uint8_t used;
-	char name[96];
-};
+#define MT_WATCH_NAME 96
 
 struct mt_probe_slot {
 	uintptr_t start, end;
@@ -173,10 +170,11 @@ void mt_debug(const char *msg) MT_HIDDEN;
 uint32_t mt_new_map_id(void) MT_HIDDEN;
 struct mt_region *mt_arm(void *p, size_t len, int prot, int fd, off_t off, const char *name,
 			 int record, uint64_t pc) MT_HIDDEN;
-void mt_emit_watch_map(const struct mt_watch *w, uint64_t pc) MT_HIDDEN;
+void mt_emit_watch_map(const struct mt_watch_obj *w, uint64_t pc) MT_HIDDEN;
 
 /* watch.c: watched objects of ordinary memory (`mmiotap watch`) */
-extern MT_HIDDEN struct mt_watch mt_watches[MT_MAX_WATCH];
+extern MT_HIDDEN struct mt_watch_obj mt_watch_objs[MT_MAX_WATCH];
+extern MT_HIDDEN char mt_watch_names[MT_MAX_WATCH][MT_WATCH_NAME];
 extern MT_HIDDEN int mt_nwatches;
 /* At start (lock free): the objects MMIOTAP_WATCH names; again after each
  * dlopen for symbols not found yet. */
@@ -187,8 +185,8 @@ void mt_watch_resolve_pending(void) MT_HIDDEN;
 void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
 		    struct mt_acc_region *ar) MT_HIDDEN;
 /* The watched object with this map id, or at this address (NULL: none). */
-const struct mt_watch *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
-const struct mt_watch *mt_watch_at(uintptr_t addr) MT_HIDDEN;
+const struct mt_watch_obj *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
+const struct mt_watch_obj *mt_watch_at(uintptr_t addr) MT_HIDDEN;
 /* A watch page kept while its region goes (lock held): made private. */
 void mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
 /* An instruction touched watched pages but no watched byte. */

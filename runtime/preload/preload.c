@@ -286,7 +286,7 @@ static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t
 }
 
 /* The MAP of a watched object: its name as path, its address as addr. */
-MT_HIDDEN void mt_emit_watch_map(const struct mt_watch *w, uint64_t pc)
+MT_HIDDEN void mt_emit_watch_map(const struct mt_watch_obj *w, uint64_t pc)
 {
 	if (!mt_ring || !w->map_id)
 		return;
@@ -301,9 +301,10 @@ MT_HIDDEN void mt_emit_watch_map(const struct mt_watch *w, uint64_t pc)
 	m->len = w->end - w->start;
 	m->prot = (uint32_t)w->flags;
 	m->bar = m->pci_domain = m->pci_bus = m->pci_dev = m->pci_fn = -1;
-	size_t pl = strnlen(w->name, sizeof(w->name));
+	const char *name = mt_watch_names[w - mt_watch_objs];
+	size_t pl = strnlen(name, MT_WATCH_NAME);
 	m->pathlen = (uint16_t)pl;
-	memcpy(m->path, w->name, pl);
+	memcpy(m->path, name, pl);
 	size_t sz = sizeof(struct mt_ev) + sizeof(*m) + pl;
 	u.ev.size = (uint16_t)((sz + 7) & ~7u);
 	memset(u.b + sz, 0, u.ev.size - sz);

@@ -41,13 +41,17 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-MT_HIDDEN struct mt_watch mt_watches[MT_MAX_WATCH];
+MT_HIDDEN struct mt_watch_obj mt_watch_objs[MT_MAX_WATCH];
+MT_HIDDEN char mt_watch_names[MT_MAX_WATCH][MT_WATCH_NAME];
 MT_HIDDEN int mt_nwatches;          /* highest used index + 1 */
 static uint64_t nsilent_local;
 
 #define PG 4096ul
 
 /* ---- the handler's side (lock held) --------------------------------------------- */
+
+_Static_assert(MMIOTAP_WATCH_READ == MT_WATCH_READ && MMIOTAP_WATCH_WRITE == MT_WATCH_WRITE &&
+	       MMIOTAP_WATCH_STOP == MT_WATCH_STOP, "the public flags are rt_watch.h's");
 
 static unsigned kinds(unsigned flags)
 {
@@ -58,48 +62,33 @@ static unsigned kinds(unsigned flags)
 MT_HIDDEN void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
 			      struct mt_acc_region *ar)
 {
-	unsigned want = is_write ? MMIOTAP_WATCH_WRITE : MMIOTAP_WATCH_READ;
-	uint64_t lo = r->start, hi = r->end;
-	const struct mt_watch *hit = NULL;
-	for (int i = 0; i < mt_nwatches; i++) {
-		const struct mt_watch *w = &mt_watches[i];
-		if (!w->used || w->end <= lo || w->start >= hi || !(kinds(w->flags) & want))
-			continue;
-		if (addr >= w->start && addr < w->end) {
-			hit = w;
-			lo = w->start > lo ? w->start : lo;
-			hi = w->end < hi ? w->end : hi;
-			break;
-		}
-		if (w->end <= addr && w->end > lo)
-			lo = w->end;
-		if (w->start > addr && w->start < hi)
-			hi = w->start;
-	}
+	uint64_t lo, hi;
+	int i = mt_watch_piece_of(mt_watch_objs, mt_nwatches, r->start, r->end, addr, is_write,
+				  &lo, &hi);
 	ar->start = lo;
 	ar->end = hi;
 	ar->alias = r->alias + (lo - r->start);
 	ar->prot = r->prot;
-	ar->map_id = hit ? hit->map_id : 0;
-	ar->map_start = hit ? hit->start : lo;
+	ar->map_id = i >= 0 ? mt_watch_objs[i].map_id : 0;
+	ar->map_start = i >= 0 ? mt_watch_objs[i].start : lo;
 	ar->map_phys = 0;
 	ar->rules = 0;
 	ar->priv = (void *)r;
 }
 
-MT_HIDDEN const struct mt_watch *mt_watch_by_id(uint32_t map_id)
+MT_HIDDEN const struct mt_watch_obj *mt_watch_by_id(uint32_t map_id)
 {
 	for (int i = 0; i < mt_nwatches && map_id; i++)
-		if (mt_watches[i].used && mt_watches[i].map_id == map_id)
-			return &mt_watches[i];
+		if (mt_watch_objs[i].used && mt_watch_objs[i].map_id == map_id)
+			return &mt_watch_objs[i];
 	return NULL;
 }
 
-MT_HIDDEN const struct mt_watch *mt_watch_at(uintptr_t addr)
+MT_HIDDEN const struct mt_watch_obj *mt_watch_at(uintptr_t addr)
 {
 	for (int i = 0; i < mt_nwatches; i++)
-		if (mt_watches[i].used && addr >= mt_watches[i].start && addr < mt_watches[i].end)
-			return &mt_watches[i];
+		if (mt_watch_objs[i].used && addr >= mt_watch_objs[i].start && addr < mt_watch_objs[i].end)
+			return &mt_watch_objs[i];
 	return NULL;
 }
 
@@ -369,8 +358,8 @@ static void disarm_unused(uintptr_t pa, uintptr_t pb)
 		struct mt_region *r = mt_region_find(pg);
 		int used = 0;
 		for (int i = 0; i < mt_nwatches && !used; i++)
-			used = mt_watches[i].used && overlaps(pg, pg + PG, mt_watches[i].start,
-							       mt_watches[i].end);
+			used = mt_watch_objs[i].used && overlaps(pg, pg + PG, mt_watch_objs[i].start,
+							       mt_watch_objs[i].end);
 		if (r && r->watch && !used)
 			disarm(r);
 	}
@@ -406,7 +395,7 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 	mt_glock(&old);
 	int slot = -1;
 	for (int i = 0; i < MT_MAX_WATCH && !rc; i++) {
-		struct mt_watch *w = &mt_watches[i];
+		struct mt_watch_obj *w = &mt_watch_objs[i];
 		if (w->used && overlaps(a, a + len, w->start, w->end)) {
 			if (mt_region_find(w->start)) {
 				rc = -EBUSY;
@@ -420,16 +409,17 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 	if (!rc && slot < 0)
 		rc = -ENOSPC;
 	if (!rc) {
-		struct mt_watch *w = &mt_watches[slot];
+		struct mt_watch_obj *w = &mt_watch_objs[slot];
 		memset(w, 0, sizeof(*w));
 		w->start = a;
 		w->end = a + len;
 		w->flags = flags;
 		w->used = 1;
+		char *nm = mt_watch_names[slot];
 		if (name && *name)
-			snprintf(w->name, sizeof(w->name), "%s", name);
+			snprintf(nm, MT_WATCH_NAME, "%s", name);
 		else
-			snprintf(w->name, sizeof(w->name), "%#lx:%zu", (unsigned long)a, len);
+			snprintf(nm, MT_WATCH_NAME, "%#lx:%zu", (unsigned long)a, len);
 		if (slot >= mt_nwatches)
 			mt_nwatches = slot + 1;
 		rc = arm_pages(pa, pb, pc);
@@ -471,7 +461,7 @@ MT_EXPORT int mmiotap_unwatch(void *addr, size_t len)
 	mt_glock(&old);
 	int n = 0;
 	for (int i = 0; i < mt_nwatches; i++) {
-		struct mt_watch *w = &mt_watches[i];
+		struct mt_watch_obj *w = &mt_watch_objs[i];
 		if (!w->used || (len ? !(w->start >= a && w->end <= b) : w->start != a))
 			continue;
 		w->used = 0;
@@ -480,7 +470,7 @@ MT_EXPORT int mmiotap_unwatch(void *addr, size_t len)
 		disarm_unused(w->start & ~(PG - 1), (w->end + PG - 1) & ~(PG - 1));
 		n++;
 	}
-	while (mt_nwatches && !mt_watches[mt_nwatches - 1].used)
+	while (mt_nwatches && !mt_watch_objs[mt_nwatches - 1].used)
 		mt_nwatches--;
 	mt_gunlock(&old);
 	return n ? n : -ENOENT;
@@ -495,7 +485,7 @@ MT_EXPORT int mmiotap_watch_list(char *buf, size_t size)
 	if (buf && size)
 		buf[0] = 0;
 	for (int i = 0; i < mt_nwatches; i++) {
-		const struct mt_watch *w = &mt_watches[i];
+		const struct mt_watch_obj *w = &mt_watch_objs[i];
 		if (!w->used)
 			continue;
 		n++;
@@ -504,7 +494,7 @@ MT_EXPORT int mmiotap_watch_list(char *buf, size_t size)
 					 (unsigned long)w->start, (unsigned long)(w->end - w->start),
 					 kinds(w->flags) & MMIOTAP_WATCH_READ ? "r" : "",
 					 kinds(w->flags) & MMIOTAP_WATCH_WRITE ? "w" : "",
-					 w->flags & MMIOTAP_WATCH_STOP ? "s" : "", w->name);
+					 w->flags & MMIOTAP_WATCH_STOP ? "s" : "", mt_watch_names[i]);
 			if (k > 0)
 				used += (size_t)k < size - used ? (size_t)k : size - used - 1;
 		}
@@ -719,7 +709,7 @@ MT_HIDDEN void mt_watch_fork_child(void)
 	}
 	while (mt_nregions && !mt_regions[mt_nregions - 1].used)
 		mt_nregions--;
-	memset(mt_watches, 0, sizeof(mt_watches));
+	memset(mt_watch_objs, 0, sizeof(mt_watch_objs));
 	mt_nwatches = 0;
 	npending = 0;
 	(void)nsilent_local;

@@ -76,7 +76,7 @@ int mmiotap_probe_unregister(struct mmiotap_probe *p);
  * signal stack, the runtime's or libc's own memory, [vdso]...), -ENOMEM
  * (not mapped), or another errno of mmap/mremap. Call from normal context.
  */
-#define MMIOTAP_WATCH_READ 0x1u
+#define MMIOTAP_WATCH_READ 0x1u   /* = MT_WATCH_READ of rt_watch.h */
 #define MMIOTAP_WATCH_WRITE 0x2u
 #define MMIOTAP_WATCH_STOP 0x4u
 int mmiotap_watch(void *addr, size_t len, unsigned flags);
