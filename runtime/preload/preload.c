@@ -94,6 +94,7 @@ MT_HIDDEN void mt_resolve_real(void)
 	R(pthread_sigmask);
 	R(sigaction);
 #undef R
+	mt_dl_real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	resolving = 0;
 }
 

@@ -507,6 +507,8 @@ MT_EXPORT int mmiotap_watch_list(char *buf, size_t size)
 
 #define MAX_PENDING 256
 static pthread_mutex_t pending_mu = PTHREAD_MUTEX_INITIALIZER; /* dlopen in threads */
+MT_HIDDEN void *(*mt_dl_real)(const char *, int); /* libc's dlopen (mt_resolve_real) */
+MT_HIDDEN int mt_dl_pending;                      /* npending != 0, for dlopen below */
 static struct pending {
 	char sym[128];
 	char name[96];
@@ -581,6 +583,7 @@ MT_HIDDEN void mt_watch_resolve_pending(void)
 	}
 	while (npending && !pending[npending - 1].sym[0])
 		npending--;
+	__atomic_store_n(&mt_dl_pending, npending != 0, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&pending_mu);
 }
 
@@ -629,22 +632,38 @@ MT_HIDDEN void mt_watch_env(const char *spec)
 
 /*
  * A symbol of a library not loaded yet is watched once dlopen() loaded it.
- * Limit: while such a symbol is pending, the real dlopen() sees this
- * library as its caller ($ORIGIN and the caller's RUNPATH are ours).
+ * dlopen() finds a relative name with its caller's RUNPATH and $ORIGIN, and
+ * takes the caller from its return address: so while nothing is pending,
+ * the exported dlopen below is a bare jump to libc's (the program's return
+ * address stays on the stack: the caller is the program's), whatever the
+ * compiler does. Limit: while a symbol is pending, libc's dlopen() is
+ * called from here, and sees this library as its caller.
  */
-MT_EXPORT void *dlopen(const char *file, int mode)
+MT_HIDDEN void *mt_dlopen_slow(const char *file, int mode)
 {
 	if (!real_dlopen)
 		real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	if (!real_dlopen)
 		return NULL;
-	if (!npending)
-		return real_dlopen(file, mode);
 	void *h = real_dlopen(file, mode);
-	if (h)
+	if (h && npending)
 		mt_watch_resolve_pending();
 	return h;
 }
+
+__asm__(".text\n"
+	".globl dlopen\n"
+	".type dlopen, @function\n"
+	"dlopen:\n"
+	"	endbr64\n"
+	"	cmpl $0, mt_dl_pending(%rip)\n"
+	"	jne 1f\n"
+	"	movq mt_dl_real(%rip), %rax\n"
+	"	testq %rax, %rax\n"
+	"	jz 1f\n"
+	"	jmp *%rax\n"
+	"1:	jmp mt_dlopen_slow\n"
+	".size dlopen, .-dlopen\n");
 
 /* At exit: symbols never found, and the silent accesses (also in the
  * ring header for `mmiotap watch`). */
@@ -712,5 +731,6 @@ MT_HIDDEN void mt_watch_fork_child(void)
 	memset(mt_watch_objs, 0, sizeof(mt_watch_objs));
 	mt_nwatches = 0;
 	npending = 0;
+	mt_dl_pending = 0;
 	(void)nsilent_local;
 }

@@ -57,6 +57,12 @@ nr=$(grep -A1 '^R ' "$W/w.txt" | grep -c 'sym=wv5+')
 [ "$nw" = 50 ] && [ "$nr" = 0 ] || fail "--write: $nw stores, $nr loads of wv5; want 50, 0"
 echo "ok: --write records the 50 stores only"
 
+# dlopen by RUNPATH while no symbol is pending: the program stays dlopen's
+# caller (runtime/preload/watch.c's dlopen is a bare jump then)
+cc $CFLAGS_E2E -O2 -o "$W/prog-rp" tests/e2e/e2e_watch.c -pthread -ldl -Wl,-rpath,"$W" || fail "build prog-rp"
+"$M" watch -q -o "$W/rp.trace" wv0 -- "$W/prog-rp" >"$W/rp.out" 2>"$W/rp.err" || { cat "$W/rp.err"; fail "dlopen by RUNPATH under watch"; }
+echo "ok: dlopen by the program's RUNPATH works under watch"
+
 # fork: the child's own copy, unwatched; the parent's stores recorded
 "$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
 grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }
