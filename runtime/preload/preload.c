@@ -1071,6 +1071,9 @@ __attribute__((constructor)) static void mt_init(void)
 		mt_ring = r;
 	const char *w = getenv(MT_ENV_WATCH);
 	if (w && *w && mt_ring)
-		mt_watch_env(w); /* not passed on across exec: another program */
+		mt_watch_env(w);
+	/* its addresses are this program's: not for what it runs (execve
+	 * strips MMIOTAP_*, posix_spawn and system would pass it on) */
+	unsetenv(MT_ENV_WATCH);
 	in_rt--;
 }
