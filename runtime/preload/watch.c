@@ -28,6 +28,7 @@
 #include "internal.h"
 #include "mmiotap/rt_env.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -167,6 +168,46 @@ static int runtime_object(const char *path)
 	return 0;
 }
 
+/* Whether [pa, pb) is in the stack mapping of another thread of this
+ * process: the mapping holding its stack pointer, as
+ * /proc/self/task/TID/syscall tells for a thread blocked in the kernel (a
+ * thread running on another CPU at this moment is not seen). */
+static int other_thread_stack(uintptr_t pa, uintptr_t pb)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int hit = 0;
+	pid_t self = (pid_t)mt_gettid();
+	while (d && !hit && (de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+		if (tid <= 0 || tid == self)
+			continue;
+		char path[64], buf[256];
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)tid);
+		int fd = mt_real.open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		/* "NR ARGS... SP PC", or "-1 SP PC": SP is the next to last */
+		char *last = strrchr(buf, ' ');
+		if (!last)
+			continue;
+		*last = 0;
+		char *spf = strrchr(buf, ' ');
+		unsigned long sp = spf ? strtoul(spf + 1, NULL, 16) : 0;
+		struct mapping m;
+		if (sp && !mapping_at(sp, &m) && overlaps(pa, pb, m.start, m.end))
+			hit = 1;
+	}
+	if (d)
+		closedir(d);
+	return hit;
+}
+
 /* Why the pages [pa, pb) cannot be watched, or NULL. */
 static const char *refusal(uintptr_t pa, uintptr_t pb)
 {
@@ -179,6 +220,8 @@ static const char *refusal(uintptr_t pa, uintptr_t pb)
 		if (overlaps(pa, pb, (uintptr_t)sa, (uintptr_t)sa + ss))
 			return "the stack of a running thread (this one)";
 	}
+	if (other_thread_stack(pa, pb))
+		return "the stack of a running thread (another one)";
 	stack_t alt;
 	if (sigaltstack(NULL, &alt) == 0 && !(alt.ss_flags & SS_DISABLE) &&
 	    overlaps(pa, pb, (uintptr_t)alt.ss_sp, (uintptr_t)alt.ss_sp + alt.ss_size))

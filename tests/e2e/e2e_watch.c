@@ -57,6 +57,21 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static volatile long *other_local;
+static int pfd[2];
+
+/* A thread blocked in read() with a local variable. */
+static void *blocked(void *arg)
+{
+	volatile long mine = 1;
+	char c;
+	(void)arg;
+	other_local = &mine;
+	if (read(pfd[0], &c, 1) < 0)
+		return NULL;
+	return NULL;
+}
+
 static int refuse(watch_fn w)
 {
 	long local = 0;
@@ -75,6 +90,15 @@ static int refuse(watch_fn w)
 	EXPECT("errno", w((void *)&errno, sizeof(int), 0, "errno"));
 	EXPECT("tls", w((void *)&tls, sizeof(tls), 0, "tls"));
 	EXPECT("libc", w((void *)(uintptr_t)printf, 8, 0, "printf"));
+	pthread_t th;
+	if (pipe(pfd) || pthread_create(&th, NULL, blocked, NULL))
+		return 1;
+	while (!other_local)
+		usleep(1000);
+	usleep(50000); /* in read() by now */
+	EXPECT("thread-stack", w((void *)other_local, sizeof(long), 0, "other_local"));
+	if (write(pfd[1], "x", 1) != 1 || pthread_join(th, NULL))
+		return 1;
 	printf("refuse bad-args rc %d\n", w((void *)&neighbor, 0, 0, "zero"));
 	return bad;
 }

@@ -72,11 +72,12 @@ echo "ok: fork: the child has its own copy and runs unwatched"
 
 # refusals (library API, no recording)
 LD_PRELOAD=$LIB "$W/prog" refuse >"$W/ref.out" 2>"$W/ref.err" || { cat "$W/ref.out" "$W/ref.err"; fail "refusals"; }
-for why in "stack of a running thread" "alternate signal stack" "thread-local storage" "memory of libc"; do
+for why in "stack of a running thread (this one)" "stack of a running thread (another one)" \
+	"alternate signal stack" "thread-local storage" "memory of libc"; do
 	grep -q "$why" "$W/ref.err" || fail "no refusal message '$why'"
 done
 grep -q 'refuse bad-args rc -22' "$W/ref.out" || fail "zero length not -EINVAL"
-echo "ok: stack, sigaltstack, TLS, libc refused with a message"
+echo "ok: stacks (this thread, another blocked one), sigaltstack, TLS, libc refused with a message"
 
 # bad arguments
 "$M" watch wv0:0 -- "$W/prog" 2>"$W/e1" && fail "zero length accepted"
