@@ -57,6 +57,14 @@ nr=$(grep -A1 '^R ' "$W/w.txt" | grep -c 'sym=wv5+')
 [ "$nw" = 50 ] && [ "$nr" = 0 ] || fail "--write: $nw stores, $nr loads of wv5; want 50, 0"
 echo "ok: --write records the 50 stores only"
 
+# --stop without a debugger: the first watched store raises SIGTRAP after
+# it completed (recorded); the program dies of it as of an int3
+"$M" watch -q --stop -o "$W/s.trace" wv7 -- "$W/prog" "$W/libwatchdl.so" >/dev/null 2>&1
+st=$?
+[ "$st" = $((128 + 5)) ] || fail "--stop: exit status $st, want 133 (SIGTRAP)"
+"$M" dump "$W/s.trace" | grep -A1 '^[RW] ' | grep -q 'sym=wv7+0x0' || fail "--stop: the access before the trap is not recorded"
+echo "ok: --stop raises SIGTRAP after the watched access"
+
 # dlopen by RUNPATH while no symbol is pending: the program stays dlopen's
 # caller (runtime/preload/watch.c's dlopen is a bare jump then)
 cc $CFLAGS_E2E -O2 -o "$W/prog-rp" tests/e2e/e2e_watch.c -pthread -ldl -Wl,-rpath,"$W" || fail "build prog-rp"
