@@ -138,6 +138,7 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 	R.o.log = a->verbose ? log_cb : NULL;
 	R.o.started = started_cb;
 	R.o.exec_errfd = -1;
+	R.o.watch = a->watch;
 
 	if (a->nrules) {
 		R.rules = calloc(1, sizeof(*R.rules));

@@ -367,6 +367,8 @@ static int start_ptrace(struct rec *r, const struct rec_opts *o)
 		.no_seccomp = o->sysstops,
 		.verbose = getenv(MT_ENV_DEBUG) != NULL,
 		.ring = r->ring,
+		/* `mmiotap watch --pid` (cli/watch.c): absolute addresses */
+		.watch = o->attach_pid ? getenv(MT_ENV_WATCH) : NULL,
 	};
 	child_pid = o->attach_pid;
 	return mt_record_ptrace_start(&pa) < 0 ? -1 : 0;

@@ -68,6 +68,113 @@ static int find_prog(const char *prog, char *out, size_t n)
 	return -1;
 }
 
+static int what_line(const char *what, const char *exe, unsigned flags, char *line, size_t n);
+
+/* --pid: the load address (offset-0 mapping) of path in process pid, 0
+ * if not mapped. */
+static uint64_t load_base(pid_t pid, const char *path)
+{
+	char maps[64], line[PATH_MAX + 128];
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(maps, "re");
+	uint64_t base = 0;
+	while (f && !base && fgets(line, sizeof(line), f)) {
+		unsigned long s, off;
+		int pos = 0;
+		if (sscanf(line, "%lx-%*x %*s %lx %*s %*s %n", &s, &off, &pos) == 2 && pos && !off) {
+			line[strcspn(line, "\n")] = 0;
+			if (!strcmp(line + pos, path))
+				base = s;
+		}
+	}
+	if (f)
+		fclose(f);
+	return base;
+}
+
+/* --pid: sym in one of the files process pid maps (not its executable):
+ * 1 and its absolute address and size. */
+static int pid_lib_symbol(pid_t pid, const char *exe, const char *sym, uint64_t *addr,
+			  struct mt_elf_sym *s)
+{
+	char maps[64], line[PATH_MAX + 128];
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(maps, "re");
+	int found = 0;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		unsigned long start, off;
+		int pos = 0;
+		if (sscanf(line, "%lx-%*x %*s %lx %*s %*s %n", &start, &off, &pos) != 2 || !pos ||
+		    off || line[pos] != '/')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		const char *err;
+		if (strcmp(line + pos, exe) && mt_elf_find_symbol(line + pos, sym, s, &err) == 1) {
+			*addr = s->value + (s->dyn ? start : 0);
+			found = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* --pid: one WHAT as an absolute "A" line (pt_watch.c), or -1. */
+static int pid_line(pid_t pid, const char *what, unsigned flags, char *line, size_t n)
+{
+	char exe[PATH_MAX], sym[128], name[96];
+	char link[64];
+	uint64_t off = 0, len = 0, addr;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t k = readlink(link, exe, sizeof(exe) - 1);
+	if (k <= 0) {
+		error_msg("process %d: cannot read %s", (int)pid, link);
+		return -1;
+	}
+	exe[k] = 0;
+	/* the same parsing as for a program we start, on its executable */
+	if (what_line(what, link, flags, line, n))
+		return -1;
+	struct mt_elf_sym s;
+	const char *err;
+	if (line[0] == 'A')
+		return 0;
+	if (line[0] == 'E') {
+		unsigned long long v;
+		unsigned fl;
+		if (sscanf(line, "E %llx %" SCNx64 " %x %95s", &v, &len, &fl, name) != 4 ||
+		    mt_elf_find_symbol(link, "", &s, &err) < 0)
+			return -1;
+		uint64_t base = s.dyn ? load_base(pid, exe) : 0;
+		if (s.dyn && !base) {
+			error_msg("process %d: cannot find where %s is loaded", (int)pid, exe);
+			return -1;
+		}
+		snprintf(line, n, "A %llx %" PRIx64 " %x %s\n", v + base, len, fl, name);
+		return 0;
+	}
+	unsigned fl;
+	if (sscanf(line, "S %127s %" SCNx64 " %" SCNx64 " %x %95s", sym, &off, &len, &fl, name) != 5)
+		return -1;
+	if (!pid_lib_symbol(pid, exe, sym, &addr, &s)) {
+		error_msg("'%s': no such symbol in process %d or the libraries it has loaded", sym,
+			  (int)pid);
+		return -1;
+	}
+	if (s.tls) {
+		error_msg("'%s' is thread-local: not supported with --pid", sym);
+		return -1;
+	}
+	if (!len)
+		len = s.size > off ? s.size - off : 0;
+	if (!len) {
+		error_msg("'%s': the symbol has no size: give one (SYMBOL:LEN)", what);
+		return -1;
+	}
+	snprintf(line, n, "A %" PRIx64 " %" PRIx64 " %x %s\n", addr + off, len, fl, name);
+	return 0;
+}
+
 /* One WHAT as a line of MMIOTAP_WATCH into line (0), or -1 (said why). */
 static int what_line(const char *what, const char *exe, unsigned flags, char *line, size_t n)
 {
@@ -148,11 +255,45 @@ static const struct option watch_lo[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* `mmiotap watch --pid PID WHAT...`: the objects resolved in the running
+ * process, then `record --pid` (the ptrace backend: pt_watch.c). */
+static int watch_pid(pid_t pid, int argc, char **argv, const char *out, unsigned flags,
+		     int quiet)
+{
+	if (flags & MMIOTAP_WATCH_STOP)
+		error_msg_and_help("--stop is not supported with --pid (the process has its own debugger, or none)");
+	if (optind >= argc)
+		error_msg_and_help("nothing to watch (--pid PID WHAT...)");
+	size_t cap = 1, used = 0;
+	for (int i = optind; i < argc; i++)
+		cap += strlen(argv[i]) * 2 + 300;
+	char *spec = calloc(1, cap);
+	if (!spec)
+		error_msg_and_die("out of memory");
+	for (int i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "--") || pid_line(pid, argv[i], flags, spec + used, cap - used)) {
+			if (!strcmp(argv[i], "--"))
+				error_msg("--pid takes no program");
+			free(spec);
+			return 2;
+		}
+		used += strlen(spec + used);
+	}
+	setenv(MT_ENV_WATCH, spec, 1);
+	free(spec);
+	char pidarg[32];
+	snprintf(pidarg, sizeof(pidarg), "%d", (int)pid);
+	char *rv[] = { "record", "-o", (char *)out, "--no-default-files", "--pid", pidarg,
+		       quiet ? "-q" : NULL, NULL };
+	return mt_cli_record(quiet ? 7 : 6, rv);
+}
+
 int mt_cli_watch(int argc, char **argv)
 {
 	const char *out = "mmiotap.trace", *lib = NULL;
 	unsigned flags = 0;
 	int quiet = 0, c;
+	pid_t pid = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:rwsqh", watch_lo, NULL)) != -1) {
 		switch (c) {
@@ -163,14 +304,18 @@ int mt_cli_watch(int argc, char **argv)
 		case 'L': lib = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'p':
-			error_msg("--pid (the ptrace backend) is not implemented yet: run the program under `mmiotap watch ... -- PROG`");
-			return 2;
+			pid = (pid_t)atoi(optarg);
+			if (pid <= 0)
+				error_msg_and_help("--pid wants a process id");
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (optind > 1 && !strcmp(argv[optind - 1], "--")) /* getopt took it */
 		error_msg_and_help("nothing to watch (WHAT... -- PROG)");
+	if (pid)
+		return watch_pid(pid, argc, argv, out, flags, quiet);
 	int dd = optind;
 	while (dd < argc && strcmp(argv[dd], "--"))
 		dd++;

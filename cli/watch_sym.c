@@ -57,6 +57,8 @@ int mt_elf_find_symbol(const char *path, const char *name, struct mt_elf_sym *s,
 		rc = -1;
 	} else {
 		rc = scan(e, SHT_SYMTAB, name, s) || scan(e, SHT_DYNSYM, name, s);
+		GElf_Ehdr eh;
+		s->dyn = gelf_getehdr(e, &eh) && eh.e_type == ET_DYN;
 	}
 	if (e)
 		elf_end(e);

@@ -13,6 +13,8 @@ struct mt_elf_sym {
 	uint64_t value, size;
 	int tls;        /* STT_TLS: value is an offset in each thread's block */
 	int defined;    /* not SHN_UNDEF */
+	int dyn;        /* ET_DYN (PIE or shared library): value is relative
+			 * to where it is loaded */
 };
 
 /* 1 found (*s filled), 0 not in the file, -1 the file cannot be read as

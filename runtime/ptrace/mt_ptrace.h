@@ -71,6 +71,9 @@ struct mt_ptrace_opts {
 				    * (an int) here on failure; -1 none */
 	void (*started)(void *arg, pid_t pid); /* called once the program runs */
 	void *started_arg;
+	/* attach: objects to watch (`mmiotap watch --pid`), lines
+	 * "A ADDR LEN FLAGS NAME" (hex; runtime/ptrace/pt_watch.c); NULL none */
+	const char *watch;
 };
 
 struct mt_ptrace_stats {

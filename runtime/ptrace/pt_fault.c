@@ -307,6 +307,9 @@ int pt_handle_fault(struct pt_task *t)
 	if (d)
 		rc = emulate(t, &u, d, &c);
 	pt.st.accesses += c.acc.ntraced;
+	struct pt_region *fr = pt_region_find(t->mm, fa);
+	if (rc == 0 && fr && fr->watch && !c.nput && pt.o->ring) /* a silent access */
+		__atomic_fetch_add(&pt.o->ring->h->nsilent, 1, __ATOMIC_RELAXED);
 	if (rc == 0)
 		return 1;
 	if (rc == MT_EMU_MEMFAULT && c.acc.denied) {
