@@ -2,6 +2,9 @@
 /*
  * watch.c - `mmiotap watch [-o FILE] [--stop] [--read|--write] WHAT... -- PROG ARGS`
  *
+ * and `mmiotap watch --pid PID WHAT...` (the ptrace backend: the objects
+ * resolved in the running process, runtime/ptrace/pt_watch.c).
+ *
  * Watchpoints without a limit on their number: each WHAT (SYMBOL[+OFF][:LEN]
  * or ADDR:LEN) becomes a line of MMIOTAP_WATCH (mmiotap/rt_env.h) and the
  * program runs under `mmiotap record` with no device files traced; the
@@ -33,6 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: mmiotap watch [-o FILE] [--stop] [--read|--write] WHAT... -- PROG [ARGS...]\n"
+		"       mmiotap watch --pid PID [-o FILE] [--read|--write] WHAT...\n"
 		"Run PROG and record every access any of its threads makes to the watched\n"
 		"objects (no limit on their number). WHAT is SYMBOL[+OFF][:LEN] (a data\n"
 		"symbol of PROG or of a shared library, dlopen'ed ones included) or ADDR:LEN.\n"
@@ -40,6 +44,8 @@ static void usage(FILE *f)
 		"  -r, --read         record loads only\n"
 		"  -w, --write        record stores only\n"
 		"  -s, --stop         SIGTRAP after each watched access (for a debugger)\n"
+		"      --pid PID      watch running process PID (ptrace); Ctrl-C or\n"
+		"                     `mmiotap stop PID` detaches, PID keeps running\n"
 		"      --lib PATH     preload library (default: next to mmiotap)\n"
 		"  -q, --quiet        no summary line\n"
 		"See mmiotap-watch(1); from gdb: source mmiotap.gdb, then mwatch EXPR.\n");
