@@ -270,7 +270,16 @@ static void unknown(struct pt_task *t, uint64_t fa, uint64_t rip, int rc, unsign
 	struct pt_region *r = pt_region_find(t->mm, fa);
 	unsigned evf = MT_EVF_STEPPED | (rc == MT_EMU_INVALID || rc == MT_EMU_NEED_BYTES
 					 ? MT_EVF_UNDECODED : 0);
-	pt_emit_simple(MT_EV_UNKNOWN, t, r->map_id, fa, rip, bytes, ilen, evf);
+	uint32_t id = r->map_id;
+	if (r->watch) { /* recorded if the fault was on a watched byte */
+		struct mt_acc_region ar;
+		pt_watch_piece(t->mm, r, fa, 0, &ar);
+		if (!ar.map_id)
+			pt_watch_piece(t->mm, r, fa, 1, &ar);
+		id = ar.map_id;
+	}
+	if (id)
+		pt_emit_simple(MT_EV_UNKNOWN, t, id, fa, rip, bytes, ilen, evf);
 	pt_log("pid %d: %s instruction at %#llx, single-stepped", (int)t->tid,
 	       mt_emu_strerror(rc), (unsigned long long)rip);
 	step_native(t, fa);
