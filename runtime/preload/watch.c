@@ -607,9 +607,9 @@ static int find_symbol(const char *sym, uintptr_t *addr, uint64_t *size)
 	return 1;
 }
 
-MT_HIDDEN void mt_watch_resolve_pending(void)
+/* Resolve what can be (pending_mu held). */
+static void resolve_locked(void)
 {
-	pthread_mutex_lock(&pending_mu);
 	for (int i = 0; i < npending; i++) {
 		struct pending *q = &pending[i];
 		uintptr_t a;
@@ -627,7 +627,23 @@ MT_HIDDEN void mt_watch_resolve_pending(void)
 	while (npending && !pending[npending - 1].sym[0])
 		npending--;
 	__atomic_store_n(&mt_dl_pending, npending != 0, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&pending_mu);
+}
+
+/*
+ * After a dlopen, in any thread. Never waits for another thread doing it:
+ * that one may be waiting for the dynamic linker's lock (dlsym) that this
+ * one holds (a dlopen from a library constructor). It is asked to go round
+ * once more instead, and does.
+ */
+MT_HIDDEN void mt_watch_resolve_pending(void)
+{
+	static int again;
+	__atomic_store_n(&again, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&again, __ATOMIC_SEQ_CST) && pthread_mutex_trylock(&pending_mu) == 0) {
+		__atomic_store_n(&again, 0, __ATOMIC_SEQ_CST);
+		resolve_locked();
+		pthread_mutex_unlock(&pending_mu);
+	}
 }
 
 /* One line of MMIOTAP_WATCH (rt_env.h). */
