@@ -829,10 +829,15 @@ MT_EXPORT int mmiotap_mark(const char *text)
 		return -ENOTCONN;
 	if (!text)
 		return -EINVAL;
+	/* copied before the lock: text may be on a watched page, whose fault
+	 * must not come while SIGSEGV is blocked */
+	char copy[MT_EV_MAX];
+	size_t len = strnlen(text, sizeof(copy));
+	memcpy(copy, text, len);
 	sigset_t old;
 	mt_glock(&old);
 	mt_emit_simple(MT_EV_MARK, 0, 0, (uint64_t)(uintptr_t)__builtin_return_address(0),
-		       text, (unsigned)strlen(text), 0);
+		       copy, (unsigned)len, 0);
 	mt_gunlock(&old);
 	return 0;
 }

@@ -429,6 +429,11 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 	if (rc)
 		return rc;
 	uintptr_t pa = a & ~(PG - 1), pb = (a + len + PG - 1) & ~(PG - 1);
+	/* the caller's memory is read before the lock: it may be on a watched
+	 * page, whose fault must not come while SIGSEGV is blocked */
+	char nm_copy[MT_WATCH_NAME];
+	snprintf(nm_copy, sizeof(nm_copy), "%s", name ? name : "");
+	name = nm_copy;
 	const char *why = refusal(pa, pb);
 	if (why) {
 		say(name, a, why);
@@ -521,28 +526,44 @@ MT_EXPORT int mmiotap_unwatch(void *addr, size_t len)
 
 MT_EXPORT int mmiotap_watch_list(char *buf, size_t size)
 {
-	sigset_t old;
-	mt_glock(&old);
 	int n = 0;
 	size_t used = 0;
 	if (buf && size)
 		buf[0] = 0;
-	for (int i = 0; i < mt_nwatches; i++) {
-		const struct mt_watch_obj *w = &mt_watch_objs[i];
-		if (!w->used)
+	for (int i = 0;; i++) {
+		/* one entry at a time under the lock, written to buf without it
+		 * (buf may be on a watched page: its fault must not come while
+		 * SIGSEGV is blocked) */
+		struct mt_watch_obj w;
+		char nm[MT_WATCH_NAME];
+		sigset_t old;
+		mt_glock(&old);
+		int end = i >= mt_nwatches;
+		if (!end) {
+			w = mt_watch_objs[i];
+			memcpy(nm, mt_watch_names[i], sizeof(nm));
+		}
+		mt_gunlock(&old);
+		if (end)
+			break;
+		if (!w.used)
 			continue;
 		n++;
 		if (buf && used + 1 < size) {
-			int k = snprintf(buf + used, size - used, "%#lx %lu %s%s%s %s\n",
-					 (unsigned long)w->start, (unsigned long)(w->end - w->start),
-					 kinds(w->flags) & MMIOTAP_WATCH_READ ? "r" : "",
-					 kinds(w->flags) & MMIOTAP_WATCH_WRITE ? "w" : "",
-					 w->flags & MMIOTAP_WATCH_STOP ? "s" : "", mt_watch_names[i]);
-			if (k > 0)
-				used += (size_t)k < size - used ? (size_t)k : size - used - 1;
+			char line[MT_WATCH_NAME + 64];
+			int k = snprintf(line, sizeof(line), "%#lx %lu %s%s%s %s\n",
+					 (unsigned long)w.start, (unsigned long)(w.end - w.start),
+					 kinds(w.flags) & MMIOTAP_WATCH_READ ? "r" : "",
+					 kinds(w.flags) & MMIOTAP_WATCH_WRITE ? "w" : "",
+					 w.flags & MMIOTAP_WATCH_STOP ? "s" : "", nm);
+			size_t take = k > 0 ? (size_t)k : 0;
+			if (take > size - used - 1)
+				take = size - used - 1;
+			memcpy(buf + used, line, take);
+			used += take;
+			buf[used] = 0;
 		}
 	}
-	mt_gunlock(&old);
 	return n;
 }
 

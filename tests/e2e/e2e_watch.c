@@ -100,6 +100,18 @@ static int refuse(watch_fn w)
 	if (write(pfd[1], "x", 1) != 1 || pthread_join(th, NULL))
 		return 1;
 	printf("refuse bad-args rc %d\n", w((void *)&neighbor, 0, 0, "zero"));
+	/* the API's own arguments on a watched page: read and written by
+	 * the handler's emulation, never with SIGSEGV blocked */
+	int (*list)(char *, size_t) = (int (*)(char *, size_t))dlsym(RTLD_DEFAULT,
+								      "mmiotap_watch_list");
+	char *blk = calloc(1, 4096);
+	if (!list || !blk || w(blk, 8, 0, "blk"))
+		return 1;
+	strcpy(blk + 64, "name-on-a-watched-page");
+	int rc = w(blk + 128, 8, 0, blk + 64);
+	int n = list(blk + 256, 1024);
+	printf("watched-page-args rc %d n %d listed %d\n", rc, n,
+	       strstr(blk + 256, "name-on-a-watched-page") != NULL);
 	return bad;
 }
 

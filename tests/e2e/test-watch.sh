@@ -85,6 +85,8 @@ for why in "stack of a running thread (this one)" "stack of a running thread (an
 	grep -q "$why" "$W/ref.err" || fail "no refusal message '$why'"
 done
 grep -q 'refuse bad-args rc -22' "$W/ref.out" || fail "zero length not -EINVAL"
+grep -q 'watched-page-args rc 0 n 2 listed 1' "$W/ref.out" || fail "the API's arguments on a watched page"
+echo "ok: the API's name and list buffer may be on a watched page"
 echo "ok: stacks (this thread, another blocked one), sigaltstack, TLS, libc refused with a message"
 
 # bad arguments
