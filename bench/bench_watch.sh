@@ -8,7 +8,9 @@
 # can-use-hw-watchpoints 0), each with `commands / silent / continue` so
 # that every hit is taken and the program runs on. One run, BENCH_ROUNDS (3)
 # rounds in turn; prints the best ns per store of each mode and the ratios
-# against a watched store. Asserts nothing about time.
+# against a watched store, and the watched store against the bare
+# fault-signal-return round trip (bench_record's floor). Asserts nothing
+# about time.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -35,6 +37,10 @@ for r in $(seq 1 "${BENCH_ROUNDS:-3}"); do
 	echo "RESULT gdb-hw $r $(gdbrun 1) $NG"
 	echo "RESULT gdb-sw $r $(gdbrun 0) $NG"
 done | tee "$W/res"
+# the bare fault-signal-return round trip on this machine now (bench_record)
+floor=$(make -s BUILD="$B" "$B/bench/bench_record" >/dev/null 2>&1 &&
+	"$B/bench/bench_record" -n 20000 2>/dev/null | sed -n 's/^ *bare fault floor *\([0-9.]*\) ns/\1/p')
+echo "RESULT floor 1 ${floor:-0} 1" | tee -a "$W/res"
 n_rec=$("$M" dump "$W/t.trace" | grep -c '^W ')
 echo "last watched run: $n_rec stores recorded (want $N)"
 awk '/^RESULT/ && $4 > 0 { v = $4 / $5; if (!($2 in b) || v < b[$2]) b[$2] = v }
@@ -45,4 +51,6 @@ END {
 	printf "cost of a watched store %.1f ns, of a silent store %.1f ns\n", w, s
 	printf "gdb software watchpoint / mmiotap watched store: %.0fx (issue 12: >= 100x)\n", b["gdb-sw"] / w
 	printf "gdb hardware watchpoint (stopping) / mmiotap watched store: %.1fx\n", b["gdb-hw"] / w
+	if (b["floor"] > 0)
+		printf "watched store / bare fault floor (%.1f ns): %.2fx\n", b["floor"], w / b["floor"]
 }' "$W/res"
