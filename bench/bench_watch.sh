@@ -30,17 +30,18 @@ gdbrun() { # $1: 1 hardware, 0 software
 		commands silent continue end continue >"$W/cmds.gdb"
 	gdb -nx -batch -x "$W/cmds.gdb" --args "$W/prog" target "$NG" 2>/dev/null | ns
 }
+make -s BUILD="$B" "$B/bench/bench_record" >/dev/null 2>&1
+floor() { # the bare fault-signal-return round trip on this machine (bench_record)
+	"$B/bench/bench_record" -n 10000 2>/dev/null | sed -n 's/^ *bare fault floor *\([0-9.]*\) ns/\1/p'
+}
 for r in $(seq 1 "${BENCH_ROUNDS:-3}"); do
+	echo "RESULT floor $r $(floor) 1"
 	echo "RESULT native $r $(( $("$W/prog" target "$N" | ns) )) $N"
 	echo "RESULT watched $r $("$M" watch -q -o "$W/t.trace" target -- "$W/prog" target "$N" 2>/dev/null | ns) $N"
 	echo "RESULT silent $r $("$M" watch -q -o "$W/s.trace" target -- "$W/prog" other "$N" 2>/dev/null | ns) $N"
 	echo "RESULT gdb-hw $r $(gdbrun 1) $NG"
 	echo "RESULT gdb-sw $r $(gdbrun 0) $NG"
 done | tee "$W/res"
-# the bare fault-signal-return round trip on this machine now (bench_record)
-floor=$(make -s BUILD="$B" "$B/bench/bench_record" >/dev/null 2>&1 &&
-	"$B/bench/bench_record" -n 20000 2>/dev/null | sed -n 's/^ *bare fault floor *\([0-9.]*\) ns/\1/p')
-echo "RESULT floor 1 ${floor:-0} 1" | tee -a "$W/res"
 n_rec=$("$M" dump "$W/t.trace" | grep -c '^W ')
 echo "last watched run: $n_rec stores recorded (want $N)"
 awk '/^RESULT/ && $4 > 0 { v = $4 / $5; if (!($2 in b) || v < b[$2]) b[$2] = v }

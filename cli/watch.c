@@ -214,6 +214,11 @@ static int what_line(const char *what, const char *exe, unsigned flags, char *li
 		return -1;
 	}
 	snprintf(sym, sizeof(sym), "%.*s", (int)sl, what);
+	for (const char *c = sym; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_.$@", *c)) {
+			error_msg("'%s': bad symbol name", what);
+			return -1;
+		}
 	if (plus) {
 		char o[64];
 		snprintf(o, sizeof(o), "%.*s", (int)(head - sl - 1 < 63 ? head - sl - 1 : 63), plus + 1);
