@@ -43,9 +43,38 @@ void pt_watch_piece(const struct pt_mm *mm, const struct pt_region *r, uint64_t 
 	ar->priv = (void *)r;
 }
 
+/* The mapping [*s, *e) holding addr in process tgid (0), else -ENOMEM;
+ * its protection and whether it is shared or a [stack] in *prot, *bad. */
+static int mapping_of(pid_t tgid, uint64_t addr, uint64_t *ms, uint64_t *me, int *prot, int *bad);
+
+/* Whether [a, b) is in the stack mapping of a thread of t's process: the
+ * mapping holding its stack pointer (every thread is stopped here). */
+static int thread_stack(struct pt_task *t, uint64_t a, uint64_t b)
+{
+	for (struct pt_task *u = pt.tasks; u; u = u->next) {
+		struct user_regs_struct r;
+		uint64_t s, e;
+		int prot, bad;
+		if (u->mm != t->mm || u->stop == PT_RUNNING || u->stop == PT_DEAD ||
+		    ptrace(PTRACE_GETREGS, u->tid, 0, &r) < 0)
+			continue;
+		if (!mapping_of(t->tgid, r.rsp, &s, &e, &prot, &bad) && a < e && s < b)
+			return 1;
+	}
+	return 0;
+}
+
 /* The protection of the private mapping holding addr in process tgid:
  * 0 and *prot, or -ENOMEM (not mapped), -ENOTSUP (shared, or a stack). */
 static int mapping_prot(pid_t tgid, uint64_t addr, int *prot)
+{
+	uint64_t s, e;
+	int bad;
+	int rc = mapping_of(tgid, addr, &s, &e, prot, &bad);
+	return rc ? rc : bad || (*prot & PROT_EXEC) ? -ENOTSUP : 0;
+}
+
+static int mapping_of(pid_t tgid, uint64_t addr, uint64_t *ms, uint64_t *me, int *prot, int *bad)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)tgid);
@@ -60,8 +89,10 @@ static int mapping_prot(pid_t tgid, uint64_t addr, int *prot)
 			continue;
 		*prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
 			(perms[2] == 'x' ? PROT_EXEC : 0);
-		rc = perms[3] == 's' || (pos && strstr(line + pos, "[stack")) ||
-		     (*prot & PROT_EXEC) ? -ENOTSUP : 0;
+		*bad = perms[3] == 's' || (pos && strstr(line + pos, "[stack"));
+		*ms = s;
+		*me = e;
+		rc = 0;
 	}
 	if (f)
 		fclose(f);
@@ -142,6 +173,8 @@ static int watch_one(struct pt_task *t, uint64_t a, uint64_t len, unsigned flags
 	for (int i = 0; i < mm->nwobj; i++)
 		if (mm->wobj[i].start < a + len && a < mm->wobj[i].end)
 			return -EBUSY;
+	if (thread_stack(t, PAGE_DOWN(a), PAGE_UP(a + len)))
+		return -EPERM; /* the kernel writes signal frames there */
 	struct mt_watch_obj *n = realloc(mm->wobj, (size_t)(mm->nwobj + 1) * sizeof(*n));
 	if (!n)
 		return -ENOMEM;
@@ -167,6 +200,16 @@ static int watch_one(struct pt_task *t, uint64_t a, uint64_t len, unsigned flags
 	return 0;
 }
 
+/* A watch the user asked for was refused: said whether or not the tracer
+ * logs (its log callback, else stderr: this runs in the command's process). */
+static void refused(const char *name, unsigned long long a, const char *why)
+{
+	if (pt.o->log)
+		pt_log("cannot watch %s at %#llx: %s", name, a, why);
+	else
+		fprintf(stderr, "mmiotap watch: cannot watch %s at %#llx: %s\n", name, a, why);
+}
+
 int pt_watch_arm(struct pt_task *t, const char *spec)
 {
 	int n = 0;
@@ -176,13 +219,14 @@ int pt_watch_arm(struct pt_task *t, const char *spec)
 		unsigned flags;
 		char name[96];
 		if (sscanf(l, "A %llx %llx %x %95s", &a, &len, &flags, name) != 4 || !len) {
-			pt_log("bad watch line '%s'", l);
+			refused(l, 0, "malformed line");
 			continue;
 		}
 		int rc = watch_one(t, a, len, flags & ~MT_WATCH_STOP, name);
 		if (rc)
-			pt_log("cannot watch %s at %#llx: %s", name, a,
+			refused(name, a,
 			       rc == -ENOTSUP ? "not a private, non-executable mapping (or a stack)"
+			       : rc == -EPERM ? "the stack of a thread (signal frames go there)"
 			       : rc == -EBUSY ? "overlaps a watched or traced range"
 			       : strerror(-rc));
 		else

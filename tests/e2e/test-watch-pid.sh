@@ -14,7 +14,8 @@ fi
 "$W/prog" "$W/ready" >"$W/prog.out" &
 pid=$!
 for i in $(seq 100); do [ -e "$W/ready" ] && break; sleep 0.05; done
-"$M" watch --pid $pid -o "$W/t.trace" counter >"$W/watch.out" 2>"$W/watch.err" &
+stack=$(awk '/\[stack\]/ { split($1, a, "-"); print "0x" a[1]; exit }' /proc/$pid/maps)
+"$M" watch --pid $pid -o "$W/t.trace" counter "$stack:8" >"$W/watch.out" 2>"$W/watch.err" &
 watcher=$!
 sleep 1
 "$M" stop $pid >/dev/null 2>&1 || fail "mmiotap stop"
@@ -34,6 +35,8 @@ read -r nr nw bad <"$W/counts"
 	fail "recorded $nr loads, $nw stores, $bad stores out of step (want >= 50, each the load + 1)"
 echo "ok: $nw stores recorded, each the value loaded + 1, in step"
 grep -q 'accesses to other bytes of the watched pages' "$W/watch.err" || fail "silent accesses not reported"
+grep -q "cannot watch $stack:8 .*stack" "$W/watch.err" || { cat "$W/watch.err"; fail "the main thread's stack not refused"; }
+echo "ok: the main thread's stack refused"
 echo "ok: silent accesses of the other thread counted"
 "$M" watch --pid $$ no_such_symbol_here 2>"$W/e1" && fail "unknown symbol accepted"
 grep -q 'no such symbol' "$W/e1" || fail "no message for an unknown symbol"
