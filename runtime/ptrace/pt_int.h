@@ -76,6 +76,8 @@ struct pt_mm {
 	uint32_t gen;            /* pt_gone.c: bumped by every cut */
 	struct mt_watch_obj *wobj; /* pt_watch.c: watched objects (rt_watch.h) */
 	int nwobj;
+	uint8_t **wsnap;         /* fork child: its watch pages as they were at the
+				  * fork event, one per region (pt_watch_fork) */
 	struct mt_dcache dc;
 	struct mt_decoded slots[PT_DCACHE_SLOTS];
 };
@@ -212,6 +214,12 @@ struct pt_region *pt_region_add_watch(struct pt_task *t, uint64_t start, uint64_
 /* Arm the objects of spec (lines "A ADDR LEN FLAGS NAME", hex) in stopped
  * task t's address space; each refusal is logged. Returns how many. */
 int pt_watch_arm(struct pt_task *t, const char *spec);
+/* fork: a copy of each watch page for child mm (at the parent's fork
+ * event), and, before the child first runs, those copies put in place
+ * as its own private pages, its watch regions dropped (it runs unwatched,
+ * as under the preload runtime). */
+void pt_watch_fork(struct pt_mm *child);
+void pt_watch_child_start(struct pt_task *c);
 /* The piece of watch region r holding addr (rt_access.h's region callback). */
 void pt_watch_piece(const struct pt_mm *mm, const struct pt_region *r, uint64_t addr,
 		    int is_write, struct mt_acc_region *ar);

@@ -290,6 +290,7 @@ struct pt_mm *pt_mm_copy(struct pt_mm *src, pid_t tgid)
 	}
 	mm->sys_insn = src->sys_insn;
 	mm->untraced = src->untraced;
+	pt_watch_fork(mm);
 	return mm;
 }
 

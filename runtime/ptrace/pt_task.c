@@ -160,6 +160,9 @@ void pt_mm_put(struct pt_mm *mm)
 		pt_region_free(&mm->reg[i]);
 	free(mm->reg);
 	free(mm->wobj);
+	for (int i = 0; mm->wsnap && i < mm->nreg; i++)
+		free(mm->wsnap[i]);
+	free(mm->wsnap);
 	free(mm);
 }
 

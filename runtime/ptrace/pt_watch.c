@@ -235,3 +235,63 @@ int pt_watch_arm(struct pt_task *t, const char *spec)
 	free(copy);
 	return n;
 }
+
+/* ---- fork ------------------------------------------------------------------------------- */
+
+void pt_watch_fork(struct pt_mm *child)
+{
+	int any = 0;
+	for (int i = 0; i < child->nreg && !any; i++)
+		any = child->reg[i].watch;
+	if (!any)
+		return;
+	child->wsnap = calloc((size_t)child->nreg, sizeof(*child->wsnap));
+	for (int i = 0; child->wsnap && i < child->nreg; i++) {
+		struct pt_region *r = &child->reg[i];
+		if (!r->watch || !(child->wsnap[i] = malloc(PAGE)))
+			continue;
+		memcpy(child->wsnap[i], r->al->base + r->al_off, PAGE);
+	}
+}
+
+/* One page of c: a private anonymous copy of snap, with prot, in its place. */
+static int put_private(struct pt_task *c, uint64_t pg, const uint8_t *snap, int prot)
+{
+	long p = rcall(c, SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       (uint64_t)-1, 0);
+	if (p < 0 && p > -4096)
+		return (int)p;
+	if (pt_rmem_write(c->tid, (uint64_t)p, snap, PAGE, NULL) ||
+	    rcall(c, SYS_mprotect, (uint64_t)p, PAGE, (uint64_t)prot, 0, 0, 0) != 0 ||
+	    rcall(c, SYS_mremap, (uint64_t)p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, pg, 0) !=
+		    (long)pg) {
+		rcall(c, SYS_munmap, (uint64_t)p, PAGE, 0, 0, 0, 0);
+		return -EIO;
+	}
+	return 0;
+}
+
+void pt_watch_child_start(struct pt_task *c)
+{
+	struct pt_mm *mm = c->mm;
+	if (!mm || !mm->wsnap)
+		return;
+	uint8_t **snap = mm->wsnap;
+	int n = mm->nreg;
+	mm->wsnap = NULL;
+	for (int i = n - 1; i >= 0; i--) {
+		if (i >= mm->nreg || !mm->reg[i].watch)
+			continue;
+		struct pt_region *r = &mm->reg[i];
+		uint64_t pg = r->start;
+		int prot = r->prot;
+		if (!snap[i] || put_private(c, pg, snap[i], prot))
+			/* shared with the parent, as the memfd's: said, not hidden */
+			refused("a page in a forked child", pg,
+				"it shares the watched page with its parent");
+		pt_region_cut(NULL, mm, pg, pg + PAGE, 0, 0);
+	}
+	for (int i = 0; i < n; i++)
+		free(snap[i]);
+	free(snap);
+}

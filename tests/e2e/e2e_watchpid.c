@@ -2,12 +2,15 @@
 /*
  * e2e_watchpid.c - for `mmiotap watch --pid` (tests/e2e/test-watch-pid.sh):
  * runs about 3 s, incrementing `counter` and `neighbor` (same page) every
- * millisecond in two threads; once started it creates the file argv[1]; at
- * the end prints the final values, the same whether watched or not.
+ * millisecond in two threads, forking once after 0.5 s (the child stores
+ * to its own copy of counter); once started it creates the file argv[1];
+ * at the end prints the final values, the same whether watched or not.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define N 3000
 volatile long counter;
@@ -41,6 +44,17 @@ int main(int argc, char **argv)
 	for (int i = 0; i < N; i++) {
 		counter = counter + 1;
 		pause_1ms();
+		if (i == N / 6) {
+			/* a child's store to its copy of the page is not ours */
+			pid_t c = fork();
+			if (c == 0) {
+				counter = 1000000;
+				_exit(counter == 1000000 ? 0 : 1);
+			}
+			int st;
+			if (c < 0 || waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+				return 3;
+		}
 	}
 	pthread_join(th, NULL);
 	printf("counter %ld neighbor %ld\n", counter, neighbor);

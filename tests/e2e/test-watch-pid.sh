@@ -4,7 +4,8 @@
 # the other thread writes), detach with `mmiotap stop`: the program
 # finishes with the output of an untraced run, every recorded store is the
 # load before it plus one (the program's own arithmetic, as it ran), and
-# the silent accesses of the other thread are counted.
+# the silent accesses of the other thread are counted; a child forked while
+# attached has its own copy of the watched page.
 . tests/e2e/lib.sh
 cc $CFLAGS_E2E -O2 -o "$W/prog" tests/e2e/e2e_watchpid.c -pthread || fail "build"
 "$W/prog" "$W/r0" >"$W/plain.out" || fail "untraced run"
@@ -22,7 +23,7 @@ sleep 1
 wait $watcher || { cat "$W/watch.err"; fail "watch --pid failed"; }
 wait $pid || fail "the program failed after attach and detach"
 cmp -s "$W/plain.out" "$W/prog.out" || fail "output differs from the untraced run"
-echo "ok: attached, detached, output identical to an untraced run"
+echo "ok: attached, detached (a fork between), output identical to an untraced run"
 "$M" dump "$W/t.trace" >"$W/t.txt" || fail "dump"
 grep -q '^EXT src=watch path=counter$' "$W/t.txt" || fail "no watch MAP for counter"
 awk '
