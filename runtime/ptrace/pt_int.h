@@ -220,6 +220,9 @@ int pt_watch_arm(struct pt_task *t, const char *spec);
  * as under the preload runtime). */
 void pt_watch_fork(struct pt_mm *child);
 void pt_watch_child_start(struct pt_task *c);
+/* Detach: the watch pages private again, contents kept (t: stopped,
+ * can run system calls). */
+void pt_watch_detach(struct pt_task *t, struct pt_mm *mm);
 /* The piece of watch region r holding addr (rt_access.h's region callback). */
 void pt_watch_piece(const struct pt_mm *mm, const struct pt_region *r, uint64_t addr,
 		    int is_write, struct mt_acc_region *ar);

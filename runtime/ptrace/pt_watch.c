@@ -295,3 +295,19 @@ void pt_watch_child_start(struct pt_task *c)
 		free(snap[i]);
 	free(snap);
 }
+
+/* Detach (every task stopped, t can run system calls): each watch page
+ * becomes a private page again with its current contents, so that a later
+ * fork does not share it; one that cannot stays the memfd's (the caller's
+ * cut gives it its protection back). */
+void pt_watch_detach(struct pt_task *t, struct pt_mm *mm)
+{
+	for (int i = mm->nreg - 1; i >= 0; i--) {
+		if (i >= mm->nreg || !mm->reg[i].watch)
+			continue;
+		struct pt_region *r = &mm->reg[i];
+		uint64_t pg = r->start;
+		if (!put_private(t, pg, r->al->base + r->al_off, r->prot))
+			pt_region_cut(NULL, mm, pg, pg + PAGE, 0, 0);
+	}
+}

@@ -2,11 +2,12 @@
 /*
  * e2e_watchpid.c - for `mmiotap watch --pid` (tests/e2e/test-watch-pid.sh):
  * runs about 3 s, incrementing `counter` and `neighbor` (same page) every
- * millisecond in two threads, forking once after 0.5 s (the child stores
- * to its own copy of counter); once started it creates the file argv[1];
+ * millisecond in two threads, forking on SIGUSR1 (the child stores to its
+ * own copy of counter); once started it creates the file argv[1];
  * at the end prints the final values, the same whether watched or not.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -15,6 +16,13 @@
 #define N 3000
 volatile long counter;
 volatile long neighbor;
+static volatile sig_atomic_t want_fork;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	want_fork = 1;
+}
 
 static void pause_1ms(void)
 {
@@ -35,6 +43,7 @@ static void *other(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t th;
+	signal(SIGUSR1, on_usr1);
 	if (argc < 2 || pthread_create(&th, NULL, other, NULL))
 		return 2;
 	FILE *f = fopen(argv[1], "w");
@@ -44,7 +53,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < N; i++) {
 		counter = counter + 1;
 		pause_1ms();
-		if (i == N / 6) {
+		if (want_fork) {
+			want_fork = 0;
 			/* a child's store to its copy of the page is not ours */
 			pid_t c = fork();
 			if (c == 0) {

@@ -18,7 +18,9 @@ for i in $(seq 100); do [ -e "$W/ready" ] && break; sleep 0.05; done
 stack=$(awk '/\[stack\]/ { split($1, a, "-"); print "0x" a[1]; exit }' /proc/$pid/maps)
 "$M" watch --pid $pid -o "$W/t.trace" counter "$stack:8" >"$W/watch.out" 2>"$W/watch.err" &
 watcher=$!
-sleep 1
+sleep 0.7
+kill -USR1 $pid # it forks while watched
+sleep 0.5
 "$M" stop $pid >/dev/null 2>&1 || fail "mmiotap stop"
 wait $watcher || { cat "$W/watch.err"; fail "watch --pid failed"; }
 wait $pid || fail "the program failed after attach and detach"
