@@ -60,7 +60,11 @@ static int add_sym(char *buf, int k, size_t room, const struct mt_event *ev)
 	int ext = !strncmp(buf + ls, "EXT ", 4);
 	int n = snprintf(buf + k - ext, room - (size_t)(k - ext), "%ssym=%s+0x%llx\n",
 			 ext ? " " : "EXT ", name, (unsigned long long)ev->offset);
-	return n > 0 && (size_t)n < room - (size_t)(k - ext) ? k - ext + n : k;
+	if (n > 0 && (size_t)n < room - (size_t)(k - ext))
+		return k - ext + n;
+	buf[k - 1] = '\n'; /* no room (a name from a hostile file): the record as it was */
+	buf[k] = 0;
+	return k;
 }
 
 static void free_names(void)
