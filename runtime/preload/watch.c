@@ -208,6 +208,25 @@ static int other_thread_stack(uintptr_t pa, uintptr_t pb)
 	return hit;
 }
 
+/* dl_iterate_phdr: 1 if the calling thread's TLS block of a runtime
+ * object (libc, the runtime...) overlaps the pages data[0]..data[1]. */
+static int runtime_tls(struct dl_phdr_info *info, size_t size, void *data)
+{
+	const uintptr_t *p = data;
+	(void)size;
+	if (!info->dlpi_tls_data || !info->dlpi_name || !runtime_object(info->dlpi_name))
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_TLS) {
+			uintptr_t b = (uintptr_t)info->dlpi_tls_data;
+			/* the block, and a page of neighbours (alignment, the
+			 * static TLS surplus) */
+			return overlaps(p[0], p[1], b > PG ? b - PG : 0,
+					b + info->dlpi_phdr[i].p_memsz + PG);
+		}
+	return 0;
+}
+
 /* Why the pages [pa, pb) cannot be watched, or NULL. */
 static const char *refusal(uintptr_t pa, uintptr_t pb)
 {
@@ -226,10 +245,11 @@ static const char *refusal(uintptr_t pa, uintptr_t pb)
 	if (sigaltstack(NULL, &alt) == 0 && !(alt.ss_flags & SS_DISABLE) &&
 	    overlaps(pa, pb, (uintptr_t)alt.ss_sp, (uintptr_t)alt.ss_sp + alt.ss_size))
 		return "the alternate signal stack (signal frames)";
-	/* this thread's control block and static TLS below it (x86-64:
-	 * variant II): libc, and our handler's stack protector, read them */
+	/* this thread's control block (the stack protector's canary, rseq,
+	 * ...) and the TLS blocks of libc and the runtime (errno, ours):
+	 * the handler itself reads them */
 	uintptr_t tp = (uintptr_t)pthread_self();
-	if (overlaps(pa, pb, tp > 16 * PG ? tp - 16 * PG : 0, tp + PG))
+	if (overlaps(pa, pb, tp, tp + PG) || dl_iterate_phdr(runtime_tls, (void *)(uintptr_t[2]){ pa, pb }))
 		return "thread-local storage or the thread control block (libc's)";
 	struct mt_tls *t = mt_tls_get();
 	if (t && overlaps(pa, pb, (uintptr_t)t, (uintptr_t)t + sizeof(*t)))

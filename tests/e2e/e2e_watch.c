@@ -2,9 +2,10 @@
 /*
  * e2e_watch.c - a self-describing program for tests/e2e/test-watch.sh.
  *
- * 62 globals wv0..wv61 (watched from the command line), a heap block and an
- * object of a dlopen'ed library (libwatchdl.so: watched by symbol, resolved
- * when it loads): 64 objects. 8 threads; thread t owns the objects j with
+ * 61 globals wv0..wv60 (watched from the command line), a heap block and a
+ * TLS variable of the main thread (through the library API), and an object
+ * of a dlopen'ed library (libwatchdl.so: watched by symbol, resolved when it
+ * loads): 64 objects. 8 threads; thread t owns the objects j with
  * j % 8 == t and does, ITER times for each, one load and one store of
  * (value + 1) (volatile: exactly one access each). Each object's first
  * access is made after every watch is in place (a barrier). `neighbor`
@@ -36,7 +37,10 @@ volatile long neighbor;
 
 #define P(n) &wv##n,
 #define P10(a) P(a##0) P(a##1) P(a##2) P(a##3) P(a##4) P(a##5) P(a##6) P(a##7) P(a##8) P(a##9)
-static volatile long *objs[64] = { P10() P10(1) P10(2) P10(3) P10(4) P10(5) P(60) P(61) };
+static volatile long *objs[64] = { P10() P10(1) P10(2) P10(3) P10(4) P10(5) P(60) };
+/* the main thread's TLS: a block big enough that its middle is on a page of
+ * its own (libc's TLS and the thread control block are refused) */
+static __thread long tlsbig[2048];
 static const char *names[64];
 static char namebuf[64][16];
 /* Not next to a watched object: the kernel's futex on a watched page
@@ -75,7 +79,6 @@ static void *blocked(void *arg)
 static int refuse(watch_fn w)
 {
 	long local = 0;
-	static __thread long tls;
 	stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536 };
 	sigaltstack(&ss, NULL);
 	int bad = 0;
@@ -88,7 +91,6 @@ static int refuse(watch_fn w)
 	EXPECT("stack", w((void *)&local, sizeof(local), 0, "local"));
 	EXPECT("sigaltstack", w((char *)ss.ss_sp + 100, 8, 0, "altstack"));
 	EXPECT("errno", w((void *)&errno, sizeof(int), 0, "errno"));
-	EXPECT("tls", w((void *)&tls, sizeof(tls), 0, "tls"));
 	EXPECT("libc", w((void *)(uintptr_t)printf, 8, 0, "printf"));
 	pthread_t th;
 	if (pipe(pfd) || pthread_create(&th, NULL, blocked, NULL))
@@ -146,14 +148,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dlopen: %s\n", dlerror());
 		return 1;
 	}
+	objs[61] = &tlsbig[1024];
 	objs[62] = (volatile long *)dlsym(h, "dl_counter");
 	objs[63] = calloc(1, 64);
-	if (w && w((void *)objs[63], sizeof(long), 0, "heap"))
+	if (w && (w((void *)objs[63], sizeof(long), 0, "heap") ||
+		  w((void *)objs[61], sizeof(long), 0, "tls")))
 		return 2;
-	for (int j = 0; j < 62; j++) {
+	for (int j = 0; j < 61; j++) {
 		snprintf(namebuf[j], sizeof(namebuf[j]), "wv%d", j);
 		names[j] = namebuf[j];
 	}
+	names[61] = "tls";
 	names[62] = "dl_counter";
 	names[63] = "heap";
 	for (int i = 0; i < NSILENT; i++)

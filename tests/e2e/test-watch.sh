@@ -1,7 +1,8 @@
 #!/bin/bash
-# test-watch.sh - `mmiotap watch` (preload backend): 64 watched objects (62
-# globals by symbol, one object of a dlopen'ed library by symbol, one heap
-# block through the library API), 8 threads. Every access is in the trace,
+# test-watch.sh - `mmiotap watch` (preload backend): 64 watched objects (61
+# globals by symbol, one object of a dlopen'ed library by symbol, a heap
+# block and the main thread's TLS variable through the library API), 8
+# threads. Every access is in the trace,
 # checked against the program's own account (count per object, values in
 # order), the program's output is the untraced one, silent accesses to the
 # same pages are counted; refusals and bad arguments give clear errors.
@@ -10,7 +11,7 @@ cc $CFLAGS_E2E -O2 -fPIC -shared -o "$W/libwatchdl.so" tests/e2e/e2e_watchdl.c |
 cc $CFLAGS_E2E -O2 -o "$W/prog" tests/e2e/e2e_watch.c -pthread -ldl || fail "build prog"
 
 WHATS=
-for i in $(seq 0 61); do WHATS="$WHATS wv$i"; done
+for i in $(seq 0 60); do WHATS="$WHATS wv$i"; done
 "$W/prog" "$W/libwatchdl.so" >"$W/plain.out" || fail "untraced run"
 "$M" watch -o "$W/t.trace" $WHATS dl_counter -- "$W/prog" "$W/libwatchdl.so" \
 	>"$W/watch.out" 2>"$W/watch.err" || { cat "$W/watch.err"; fail "watched run"; }
@@ -18,7 +19,7 @@ cmp -s "$W/plain.out" "$W/watch.out" || fail "output differs from the untraced r
 echo "ok: output identical to the untraced run"
 "$M" dump "$W/t.trace" >"$W/t.txt" || fail "dump"
 [ "$(grep -c '^EXT src=watch path=' "$W/t.txt")" = 64 ] || fail "want 64 watch MAPs"
-echo "ok: 64 watched objects (globals, dlopen'ed library, heap)"
+echo "ok: 64 watched objects (globals, dlopen'ed library, heap, TLS)"
 
 # Per object, from the trace: loads, stores, and whether the values go
 # 0,1,2... (loads) and 1,2,3... (stores) in sequence order.
