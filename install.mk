@@ -10,8 +10,8 @@
 #   $(PKGCONFIGDIR)/libmmiotap.pc (and mmiotap.pc, the same under the
 #       project's name)
 #   $(MANDIR)/man{1,3,7}/..., $(BASHCOMPDIR)/mmiotap, $(DOCDIR)/examples/
-#   $(MT_DATADIR)/: data/ (register databases, the gdb command file) once the
-#       tree has any; nothing today
+#   $(MT_DATADIR)/: data/ (the gdb command file mmiotap.gdb of `mmiotap watch`;
+#       register databases)
 #
 # `make install-dkms` copies what dkms.conf builds the module from
 # (Makefile, core/, format/, kmod/, third_party/zydis-src/) to

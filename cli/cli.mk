@@ -6,6 +6,8 @@ CLI_SRCS := $(wildcard cli/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 CLI_EXTRA_OBJS += $(RUNTIME_CLI_OBJS)
 CLI_LIBS ?=
+# `watch`: the program's symbols (cli/watch_sym.c)
+CLI_LIBS += -lelf
 MMIOTAP := $(BUILD)/mmiotap
 
 $(MMIOTAP): $(CLI_OBJS) $(CLI_EXTRA_OBJS) $(FORMAT_LIB)

@@ -115,6 +115,48 @@ static void print_sym(FILE *f, struct mt_sym *sy, const struct mt_event *ev, int
 	fputc('\n', f);
 }
 
+/* `mmiotap watch` traces: the name of each watched object's MAP, so that
+ * every access is printed with the symbol and offset it touched
+ * (EXT var=NAME+0xOFF; text readers ignore the key). */
+static char *watch_names[65536];
+
+static void note_map(const struct mt_event *ev)
+{
+	char **slot = &watch_names[ev->map.map_id];
+	free(*slot);
+	*slot = NULL;
+	if (ev->map.source == MT_MAPSRC_WATCH)
+		*slot = strndup(ev->map.path ? ev->map.path : "", ev->map.path_len);
+}
+
+/* Append var= to the record's EXT line in buf (k bytes), or add one. */
+static int add_var(char *buf, int k, size_t room, const struct mt_event *ev)
+{
+	const char *name = watch_names[ev->map_id];
+	if (!name || (ev->kind != MT_REC_READ && ev->kind != MT_REC_WRITE &&
+		      ev->kind != MT_REC_UNKNOWN) || k <= 0 || buf[k - 1] != '\n')
+		return k;
+	int ls = k - 1;
+	while (ls > 0 && buf[ls - 1] != '\n')
+		ls--;
+	int ext = !strncmp(buf + ls, "EXT ", 4);
+	int n = snprintf(buf + k - ext, room - (size_t)(k - ext), "%svar=%s+0x%llx\n",
+			 ext ? " " : "EXT ", name, (unsigned long long)ev->offset);
+	if (n > 0 && (size_t)n < room - (size_t)(k - ext))
+		return k - ext + n;
+	buf[k - 1] = '\n'; /* no room (a name from a hostile file): the record as it was */
+	buf[k] = 0;
+	return k;
+}
+
+static void free_names(void)
+{
+	for (size_t i = 0; i < sizeof(watch_names) / sizeof(watch_names[0]); i++) {
+		free(watch_names[i]);
+		watch_names[i] = NULL;
+	}
+}
+
 int mt_cli_dump(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -252,6 +294,10 @@ int mt_cli_dump(int argc, char **argv)
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int k = fmt == FMT_JSONL ? mt_jsonl_format(&ev, buf, MT_TEXT_MAX)
 					 : mt_text_format(&st, &ev, buf, MT_TEXT_MAX);
+		if (ev.kind == MT_REC_MAP)
+			note_map(&ev);
+		else if (fmt == FMT_TEXT)
+			k = add_var(buf, k, MT_TEXT_MAX, &ev);
 
 		if (k < 0)
 			errno_msg_and_die(k, "%s: formatting record seq %llu", in,
@@ -272,6 +318,7 @@ int mt_cli_dump(int argc, char **argv)
 		perror_msg_and_die("%s", out);
 	free(buf);
 	mt_sym_free(sy);
+	free_names();
 	mt_reader_close(r);
 	if (fd != STDIN_FILENO)
 		close(fd);

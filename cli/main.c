@@ -33,6 +33,7 @@ int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
 int mt_cli_stop(int argc, char **argv) WEAK;
 int mt_cli_campaign(int argc, char **argv) WEAK;
+int mt_cli_watch(int argc, char **argv) WEAK;
 
 static const struct {
 	const char *name;
@@ -41,6 +42,7 @@ static const struct {
 } commands[] = {
 	{ "record", mt_cli_record, "run a program and trace its device-memory accesses" },
 	{ "kernel", mt_cli_kernel, "trace drivers' MMIO with the kernel module" },
+	{ "watch", mt_cli_watch, "run a program with unlimited watchpoints on its memory" },
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
 	{ "export", mt_cli_export, "convert a trace to CSV, Chrome JSON or Perfetto" },
 	{ "merge", mt_cli_merge, "merge traces recorded on one clock into one timeline" },

@@ -18,6 +18,7 @@ struct mt_record_ptrace_args {
 	int no_seccomp;           /* stop at every syscall instead of seccomp */
 	int verbose;              /* print the tracer's messages */
 	struct mt_ring *ring;
+	const char *watch;        /* `mmiotap watch --pid`: mt_ptrace_opts.watch */
 };
 
 /*

@@ -377,6 +377,8 @@ static int start_ptrace(struct rec *r, const struct rec_opts *o)
 		.no_seccomp = o->sysstops,
 		.verbose = getenv(MT_ENV_DEBUG) != NULL,
 		.ring = r->ring,
+		/* `mmiotap watch --pid` (cli/watch.c): absolute addresses */
+		.watch = o->attach_pid ? getenv(MT_ENV_WATCH) : NULL,
 	};
 	child_pid = o->attach_pid;
 	return mt_record_ptrace_start(&pa) < 0 ? -1 : 0;
@@ -608,6 +610,10 @@ static void summary(const struct rec *r, const struct rec_opts *o)
 	if (ring->ndiscarded)
 		fprintf(stderr, "mmiotap record: %llu records of processes still running after the recording ended were not recorded (those processes run on untraced)\n",
 			(unsigned long long)ring->ndiscarded);
+	uint64_t silent = __atomic_load_n(&ring->nsilent, __ATOMIC_RELAXED);
+	if (silent && !o->quiet)
+		fprintf(stderr, "mmiotap watch: %llu access%s to other bytes of the watched pages emulated without a record\n",
+			(unsigned long long)silent, silent == 1 ? "" : "es");
 	if (r->rd.nbad)
 		fprintf(stderr, "mmiotap record: the program overwrote the event ring %llu time%s: what followed there was skipped\n",
 			(unsigned long long)r->rd.nbad, r->rd.nbad == 1 ? "" : "s");

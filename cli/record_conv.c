@@ -117,7 +117,13 @@ static int conv_map(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t r
 	em.path_len = m->pathlen;
 	em.bar = m->bar >= 0 ? (uint8_t)m->bar : 0xff;
 	em.source = MT_MAPSRC_FILE;
-	if (m->pci_bus >= 0) {
+	if (ev->flags & MT_EVF_WATCH) {
+		/* ordinary memory has no physical address: the virtual one,
+		 * so that phys + offset is the address of each access */
+		em.source = MT_MAPSRC_WATCH;
+		em.phys = ev->addr;
+		em.file_offset = 0;
+	} else if (m->pci_bus >= 0) {
 		em.source = MT_MAPSRC_PCI;
 		em.pci_domain = (uint16_t)m->pci_domain;
 		em.pci_bus = (uint8_t)m->pci_bus;

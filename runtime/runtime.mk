@@ -14,7 +14,7 @@ RT_RING_SRCS := runtime/common/ring.c runtime/common/ring_file.c runtime/common/
 	runtime/common/ring_ns.c runtime/common/task.c
 RT_RING_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RT_RING_SRCS))
 RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common/devfile.c \
-	runtime/common/rt_inject.c runtime/common/access.c \
+	runtime/common/rt_inject.c runtime/common/access.c runtime/common/watch_piece.c \
 	format/src/rule.c format/src/inject_apply.c \
 	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)
 RT_PRELOAD_OBJS = $(patsubst %.c,$(BUILD)/pic/%.o,$(RT_PRELOAD_SRCS))
@@ -78,6 +78,7 @@ BENCH_PROGS += $(BENCH_RECORD)
 RT_UNIT_SRCS := $(wildcard tests/unit/rt_*.c)
 RT_UNIT := $(RT_UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 $(BUILD)/tests/unit/rt_%: $(BUILD)/tests/unit/rt_%.o $(BUILD)/runtime/common/access.o \
+		$(BUILD)/runtime/common/watch_piece.o \
 		$(BUILD)/runtime/common/devfile.o $(BUILD)/format/src/inject_apply.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 ALL_TARGETS += $(RT_UNIT)

@@ -550,7 +550,7 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 						off, size, len);
 					return r->err;
 				}
-				if (p[1] > MT_MAPSRC_PCI) {
+				if (p[1] > MT_MAPSRC_WATCH) {
 					set_err(r, -EINVAL, "offset %" PRIu64 ": unknown MAP source %u", off, p[1]);
 					return r->err;
 				}

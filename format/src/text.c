@@ -160,6 +160,12 @@ static uint64_t le_value(const uint8_t *b, unsigned n)
 	return v;
 }
 
+const char *mt_mapsrc_name(unsigned source)
+{
+	return source == MT_MAPSRC_FILE ? "file" : source == MT_MAPSRC_PCI ? "pci"
+		: source == MT_MAPSRC_WATCH ? "watch" : "none";
+}
+
 static int is_access(unsigned kind)
 {
 	return kind == MT_REC_READ || kind == MT_REC_WRITE || kind == MT_REC_UNKNOWN ||
@@ -266,8 +272,7 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		if (m->source != MT_MAPSRC_NONE || m->bar != 0xff || m->pci_domain ||
 		    m->pci_bus || m->pci_devfn || m->file_offset || m->path_len ||
 		    m->has_pci_ids) {
-			put(&o, "EXT src=%s", m->source == MT_MAPSRC_FILE ? "file" :
-					      m->source == MT_MAPSRC_PCI ? "pci" : "none");
+			put(&o, "EXT src=%s", mt_mapsrc_name(m->source));
 			if (m->source == MT_MAPSRC_PCI || m->pci_domain || m->pci_bus ||
 			    m->pci_devfn)
 				put(&o, " pci=%04x:%02x:%02x.%x", m->pci_domain, m->pci_bus,
@@ -411,8 +416,7 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 		put(&o, ",\"map\":%" PRIu32 ",\"phys\":\"0x%" PRIx64 "\",\"virt\":\"0x%" PRIx64
 			"\",\"size\":\"0x%" PRIx64 "\",\"pc\":\"0x%" PRIx64 "\",\"pid\":%" PRIu32,
 		    m->text_id, m->phys, m->virt, m->size, m->pc, m->pid);
-		put(&o, ",\"source\":\"%s\"", m->source == MT_MAPSRC_FILE ? "file" :
-					      m->source == MT_MAPSRC_PCI ? "pci" : "none");
+		put(&o, ",\"source\":\"%s\"", mt_mapsrc_name(m->source));
 		if (m->source == MT_MAPSRC_PCI)
 			put(&o, ",\"pci\":\"%04x:%02x:%02x.%x\"", m->pci_domain, m->pci_bus,
 			    m->pci_devfn >> 3, m->pci_devfn & 7);

@@ -677,6 +677,8 @@ static int parse_ext(struct mt_reader *r, const char *s, size_t len)
 					ev->map.source = MT_MAPSRC_PCI;
 				else if (ve - vs == 4 && !memcmp(s + vs, "none", 4))
 					ev->map.source = MT_MAPSRC_NONE;
+				else if (ve - vs == 5 && !memcmp(s + vs, "watch", 5))
+					ev->map.source = MT_MAPSRC_WATCH;
 				else
 					return perr(r, vs, "bad src= value");
 			} else if (KEY("pci")) {

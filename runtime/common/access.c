@@ -228,6 +228,7 @@ static int access_split(struct mt_acc *a, uint64_t addr, uint8_t *b, unsigned si
 {
 	if (size > MT_ACC_MAX)
 		return -EINVAL;
+	a->is_write = is_write;
 	for (int first = 1; size; first = 0) {
 		struct mt_acc_region r;
 		unsigned n;

@@ -39,6 +39,10 @@ __attribute__((target("avx512f"))) static void st64(volatile void *dst, const vo
 	_mm512_storeu_si512((void *)dst, v);
 }
 
+/* The access has the program's width at the program's address, aligned or
+ * not (x86 allows it; a watched page of ordinary memory sees unaligned
+ * ones all the time): UBSan's alignment check does not apply. */
+__attribute__((no_sanitize("alignment")))
 void mt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
 {
 	switch (size) {
@@ -66,6 +70,7 @@ void mt_dev_read(const volatile uint8_t *a, void *buf, unsigned size)
 	}
 }
 
+__attribute__((no_sanitize("alignment")))
 void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size)
 {
 	switch (size) {

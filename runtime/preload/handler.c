@@ -225,10 +225,15 @@ static void denied_fault(const struct mt_acc *a, struct mt_fault *f)
 
 static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
 {
+	struct ectx *c = be;
 	struct mt_region *r = mt_region_find(addr);
 	if (!r) {
 		ar->end = mt_region_next(addr, UINTPTR_MAX);
 		return 0;
+	}
+	if (r->watch) {
+		mt_watch_piece(r, addr, c->acc.is_write, ar);
+		return 1;
 	}
 	ar->start = r->start;
 	ar->end = r->end;
@@ -315,6 +320,13 @@ static int acc_dev(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsi
 
 static void acc_put(void *be, struct mt_ev *ev)
 {
+	struct ectx *c = be;
+	c->nput++;
+	if (mt_nwatches) {
+		const struct mt_watch_obj *w = mt_watch_by_id(ev->map_id);
+		if (w && (w->flags & MMIOTAP_WATCH_STOP))
+			c->stop = 1;
+	}
 	if (!mt_ring)
 		return;
 	ev->pid = (uint32_t)mt_pid;
@@ -375,8 +387,24 @@ static void step_end(struct mt_tls *t, ucontext_t *uc)
 static void emit_unknown(struct mt_region *r, uint64_t addr, uint64_t pc,
 			 const uint8_t *bytes, unsigned n, unsigned flags)
 {
-	if (mt_ring && r->map_id)
-		mt_emit_simple(MT_EV_UNKNOWN, r->map_id, addr, pc, bytes, n, flags);
+	uint32_t id = r->map_id;
+	if (r->watch) {
+		/* single-stepped on a watch page: recorded if the fault was
+		 * on a watched byte (which bytes it touches is not known) */
+		const struct mt_watch_obj *w = mt_watch_at(addr);
+		id = w ? w->map_id : 0;
+	}
+	if (mt_ring && id)
+		mt_emit_simple(MT_EV_UNKNOWN, id, addr, pc, bytes, n, flags);
+}
+
+/* `mmiotap watch --stop`: SIGTRAP for this thread once the handler has
+ * returned (it is blocked here), after the instruction: a debugger that
+ * does not expect it stops there with the access done, as at a hardware
+ * watchpoint. */
+static void watch_stop(void)
+{
+	syscall(SYS_tgkill, (int)syscall(SYS_getpid), (int)mt_gettid(), SIGTRAP);
 }
 
 /* ---- handlers ------------------------------------------------------------------ */
@@ -477,8 +505,12 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		t->in_handler = 0;
 		return;
 	}
+	if (r->watch && !c.nput)
+		mt_watch_count_silent();
 	mt_hunlock();
 	t->in_handler = 0;
+	if (rc == 0 && c.stop)
+		watch_stop();
 	if (part_way)
 		deliver_fault(&t->sc_fault, uc); /* refused, its other memory, the device gone */
 	else if (rc == MT_EMU_MEMFAULT)

@@ -16,12 +16,13 @@
 #include "mmiotap/rt_access.h"
 #include "mmiotap/rt_retry.h"
 #include "mmiotap/rt_ring.h"
+#include "mmiotap/rt_watch.h"
 #include "mmiotap/xrun.h"
 
 #define MT_HIDDEN __attribute__((visibility("hidden")))
 #define MT_EXPORT __attribute__((visibility("default")))
 
-#define MT_MAX_REGIONS 256
+#define MT_MAX_REGIONS 1024
 #define MT_MAX_PROBES 64
 #define MT_DCACHE_SLOTS 32
 
@@ -35,8 +36,16 @@ struct mt_region {
 	uint64_t map_phys;      /* physical address of map_start, 0 unknown */
 	uint64_t rule_mask;     /* --inject rules that target this mapping */
 	uint8_t probe_owned;    /* alias made for a probe (mremap dup) */
+	uint8_t watch;          /* pages of watched objects (watch.c): the
+				 * program's pages are a memfd's, alias the same */
 	uint8_t used;
 };
+
+/* Watched objects (watch.c): the table the access path cuts pages by
+ * (rt_watch.h: start, end, map id (0: none), MMIOTAP_WATCH_* flags), and
+ * their names, at the same index. */
+#define MT_MAX_WATCH 1024
+#define MT_WATCH_NAME 96
 
 struct mt_probe_slot {
 	uintptr_t start, end;
@@ -120,6 +129,7 @@ int mt_pidns_refuse(struct mt_ring *r) MT_HIDDEN;
 void mt_pidns_child(void) MT_HIDDEN;
 void mt_pidns_child_refuse(void) MT_HIDDEN;
 uint32_t mt_gettid(void) MT_HIDDEN;
+struct mt_tls *mt_tls_get(void) MT_HIDDEN;
 uint64_t mt_now(void) MT_HIDDEN;
 int mt_install_handlers(void) MT_HIDDEN;
 
@@ -161,6 +171,39 @@ unsigned mt_rt_inject_apply(uint64_t mask, uint64_t map_phys, uint64_t off, int 
 
 void mt_debug(const char *msg) MT_HIDDEN;
 
+/* preload.c, for watch.c (lock held) */
+uint32_t mt_new_map_id(void) MT_HIDDEN;
+struct mt_region *mt_arm(void *p, size_t len, int prot, int fd, off_t off, const char *name,
+			 int record, uint64_t pc) MT_HIDDEN;
+void mt_emit_watch_map(const struct mt_watch_obj *w, uint64_t pc) MT_HIDDEN;
+
+/* watch.c: watched objects of ordinary memory (`mmiotap watch`) */
+extern MT_HIDDEN struct mt_watch_obj mt_watch_objs[MT_MAX_WATCH];
+extern MT_HIDDEN char mt_watch_names[MT_MAX_WATCH][MT_WATCH_NAME];
+extern MT_HIDDEN int mt_nwatches;
+/* At start (lock free): the objects MMIOTAP_WATCH names; again after each
+ * dlopen for symbols not found yet. */
+void mt_watch_env(const char *spec) MT_HIDDEN;
+void mt_watch_resolve_pending(void) MT_HIDDEN;
+extern MT_HIDDEN void *(*mt_dl_real)(const char *, int); /* libc's dlopen */
+void *mt_dlopen_slow(const char *file, int mode) MT_HIDDEN;
+/* In the handler (lock held): the piece of watch region r at addr, for an
+ * access of this kind (rt_access.h's region callback). */
+void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
+		    struct mt_acc_region *ar) MT_HIDDEN;
+/* The watched object with this map id, or at this address (NULL: none). */
+const struct mt_watch_obj *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
+const struct mt_watch_obj *mt_watch_at(uintptr_t addr) MT_HIDDEN;
+/* A watch page kept while its region goes (lock held): made private. */
+void mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
+/* An instruction touched watched pages but no watched byte. */
+void mt_watch_count_silent(void) MT_HIDDEN;
+/* fork (lock held from prepare to parent/child): the child gets private
+ * copies of the watched pages as they were at fork, and runs unwatched. */
+void mt_watch_fork_prepare(void) MT_HIDDEN;
+void mt_watch_fork_parent(void) MT_HIDDEN;
+void mt_watch_fork_child(void) MT_HIDDEN;
+
 /* safecopy.c: copy the program's memory from inside the handler; a fault
  * gives -EFAULT with t->sc_fault filled in (mt_safe_copy_caught(), first
  * thing in the SIGSEGV/SIGBUS handler, resumes the copy's fixup). */
@@ -191,6 +234,8 @@ struct ectx {
 	ucontext_t *uc;
 	uint8_t *xs;      /* XSAVE area of the frame, or NULL */
 	uint32_t xsz;     /* its size */
+	unsigned nput;    /* events put (a watch page: none means a silent access) */
+	int stop;         /* a watched object with MMIOTAP_WATCH_STOP was accessed */
 };
 _Static_assert(offsetof(struct ectx, acc) == 0, "mt_acc_emu_read wants acc first");
 void mt_frame_layout(void) MT_HIDDEN;                 /* once, at start */

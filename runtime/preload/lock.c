@@ -103,6 +103,7 @@ static void fork_prepare(void)
 	if (!mt_handlers_installed)
 		return;
 	mt_glock(&fork_mask);
+	mt_watch_fork_prepare();
 	fork_pending = 1;
 	fork_holder = (pid_t)syscall(SYS_getpid);
 	/* the handlers that run after ours may fault on a traced page */
@@ -120,6 +121,7 @@ static void fork_parent(void)
 		return;
 	fork_pending = 0;
 	fork_holder = 0;
+	mt_watch_fork_parent();
 	mt_gunlock(&fork_mask);
 }
 
@@ -131,6 +133,7 @@ static void fork_child(void)
 	mt_pidns_child_refuse();
 	if (!held)
 		return;
+	mt_watch_fork_child();
 	mt_real.pthread_sigmask(SIG_SETMASK, &fork_mask, NULL);
 	if (mt_ring)
 		__atomic_fetch_add(&mt_ring->h->nattached, 1, __ATOMIC_RELAXED);

@@ -94,6 +94,7 @@ MT_HIDDEN void mt_resolve_real(void)
 	R(pthread_sigmask);
 	R(sigaction);
 #undef R
+	mt_dl_real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	resolving = 0;
 }
 
@@ -165,6 +166,8 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
+		if (restore && r->watch)
+			mt_watch_unshare(r); /* pages of one page: s, e are r's */
 		mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore)
 			mt_real.mprotect((void *)s, e - s, r->prot);
@@ -283,6 +286,32 @@ static void mt_emit_map_pi(const struct mt_region *r, const char *path, uint64_t
 	mt_ring_put(mt_ring, &u.ev);
 }
 
+/* The MAP of a watched object: its name as path, its address as addr. */
+MT_HIDDEN void mt_emit_watch_map(const struct mt_watch_obj *w, uint64_t pc)
+{
+	if (!mt_ring || !w->map_id)
+		return;
+	union {
+		struct mt_ev ev;
+		uint8_t b[MT_EV_MAX];
+	} u;
+	memset(&u, 0, sizeof(struct mt_ev) + sizeof(struct mt_ev_map));
+	ev_fill(&u.ev, MT_EV_MAP, w->map_id, w->start, pc);
+	u.ev.flags = MT_EVF_WATCH;
+	struct mt_ev_map *m = (struct mt_ev_map *)u.ev.data;
+	m->len = w->end - w->start;
+	m->prot = (uint32_t)w->flags;
+	m->bar = m->pci_domain = m->pci_bus = m->pci_dev = m->pci_fn = -1;
+	const char *name = mt_watch_names[w - mt_watch_objs];
+	size_t pl = strnlen(name, MT_WATCH_NAME);
+	m->pathlen = (uint16_t)pl;
+	memcpy(m->path, name, pl);
+	size_t sz = sizeof(struct mt_ev) + sizeof(*m) + pl;
+	u.ev.size = (uint16_t)((sz + 7) & ~7u);
+	memset(u.b + sz, 0, u.ev.size - sz);
+	mt_ring_put(mt_ring, &u.ev);
+}
+
 /* Whether a live region's MAP has id's number in the trace (its low 16
  * bits: record_conv.c). */
 static int map_id16_live(uint32_t id)
@@ -298,7 +327,7 @@ static int map_id16_live(uint32_t id)
  * counter wraps the numbers of this process's live mappings (inherited
  * ones too) are skipped, and 0 (not recorded). At most MT_MAX_REGIONS are
  * live: the search ends. Other processes' live ids are not known here. */
-static uint32_t new_map_id(void)
+MT_HIDDEN uint32_t mt_new_map_id(void)
 {
 	static uint32_t local;
 	for (;;) {
@@ -380,8 +409,8 @@ static void untrace_range(uintptr_t a, size_t len)
 
 /* Make [p, p+len) a traced region aliasing fd/off (or, fd < 0, a duplicate
  * of the shared mapping itself). Lock held. */
-static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
-			     const char *name, int record, uint64_t pc)
+MT_HIDDEN struct mt_region *mt_arm(void *p, size_t len, int prot, int fd, off_t off,
+				   const char *name, int record, uint64_t pc)
 {
 	len = page_round(len);
 	int aprot = prot & (PROT_READ | PROT_WRITE);
@@ -423,7 +452,7 @@ static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
 		mt_devfile_identify(name, r->offset, &pi);
 		r->map_phys = pi.phys;
 		r->rule_mask = mt_rt_inject_match(name, &pi, len);
-		r->map_id = new_map_id();
+		r->map_id = mt_new_map_id();
 		mt_emit_map_pi(r, name, pc, &pi);
 	}
 	return r;
@@ -453,7 +482,7 @@ static void *do_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t 
 		if (flags & MAP_FIXED)
 			mt_region_cut((uintptr_t)p, (uintptr_t)p + page_round(len), 0);
 		if (traced)
-			arm(p, len, prot, fd, off, name, 1, pc);
+			mt_arm(p, len, prot, fd, off, name, 1, pc);
 		mt_gunlock(&old);
 	}
 	in_rt--;
@@ -561,7 +590,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 				mt_real.mprotect(p, new_len, PROT_NONE);
 				if (oid) {
 					mt_emit_simple(MT_EV_UNMAP, oid, a, 0, NULL, 0, 0);
-					r->map_id = new_map_id();
+					r->map_id = mt_new_map_id();
 					mt_emit_map(r, "mremap", 0);
 				}
 			}
@@ -802,10 +831,15 @@ MT_EXPORT int mmiotap_mark(const char *text)
 		return -ENOTCONN;
 	if (!text)
 		return -EINVAL;
+	/* copied before the lock: text may be on a watched page, whose fault
+	 * must not come while SIGSEGV is blocked */
+	char copy[MT_EV_MAX];
+	size_t len = strnlen(text, sizeof(copy));
+	memcpy(copy, text, len);
 	sigset_t old;
 	mt_glock(&old);
 	mt_emit_simple(MT_EV_MARK, 0, 0, (uint64_t)(uintptr_t)__builtin_return_address(0),
-		       text, (unsigned)strlen(text), 0);
+		       copy, (unsigned)len, 0);
 	mt_gunlock(&old);
 	return 0;
 }
@@ -896,7 +930,7 @@ MT_EXPORT int mmiotap_probe_register(struct mmiotap_probe *p)
 					e = q;
 					break;
 				}
-			if (!arm((void *)pg, e - pg, prot, -1, 0, "probe", 1,
+			if (!mt_arm((void *)pg, e - pg, prot, -1, 0, "probe", 1,
 				 (uint64_t)(uintptr_t)__builtin_return_address(0)))
 				rc = -ENOTSUP;
 			pg = e - 4096;
@@ -1043,5 +1077,11 @@ __attribute__((constructor)) static void mt_init(void)
 	__atomic_fetch_add(&r->h->nattached, 1, __ATOMIC_RELAXED);
 	if (mt_install_handlers() == 0)
 		mt_ring = r;
+	const char *w = getenv(MT_ENV_WATCH);
+	if (w && *w && mt_ring)
+		mt_watch_env(w);
+	/* its addresses are this program's: not for what it runs (execve
+	 * strips MMIOTAP_*, posix_spawn and system would pass it on) */
+	unsetenv(MT_ENV_WATCH);
 	in_rt--;
 }

@@ -77,6 +77,9 @@ struct mt_ptrace_opts {
 	 * (MT_EV_OBJECT: the objects for the trace's symbols). May be NULL. */
 	void (*code)(void *arg, pid_t tgid, uint64_t pc);
 	void *code_arg;
+	/* attach: objects to watch (`mmiotap watch --pid`), lines
+	 * "A ADDR LEN FLAGS NAME" (hex; runtime/ptrace/pt_watch.c); NULL none */
+	const char *watch;
 };
 
 struct mt_ptrace_stats {

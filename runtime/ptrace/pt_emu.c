@@ -266,6 +266,10 @@ static int acc_region(void *be, uint64_t addr, struct mt_acc_region *ar)
 		ar->end = pt_region_next(c->mm, addr, UINT64_MAX);
 		return 0;
 	}
+	if (r->watch) {
+		pt_watch_piece(c->mm, r, addr, c->acc.is_write, ar);
+		return 1;
+	}
 	ar->start = r->start;
 	ar->end = r->end;
 	ar->alias = r->al->base + r->al_off;
@@ -317,6 +321,7 @@ static unsigned acc_inject(void *be, const struct mt_acc_region *ar, uint64_t ad
 static void acc_put(void *be, struct mt_ev *ev)
 {
 	struct pt_ectx *c = be;
+	c->nput++;
 	pt_put_access(c->t, ev);
 }
 

@@ -82,7 +82,29 @@ static void ev_head(struct mt_ev *ev, int type, struct pt_task *t, uint32_t map_
 	ev->flags = 0;
 }
 
+static void map_event(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi,
+		      unsigned evflags);
+
 void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi)
+{
+	map_event(t, r, pi, 0);
+}
+
+void pt_emit_watch_map(struct pt_task *t, uint64_t start, uint64_t end, uint32_t map_id,
+		       const char *name)
+{
+	struct pt_region r;
+	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
+	memset(&r, 0, sizeof(r));
+	r.start = start;
+	r.end = end;
+	r.map_id = map_id;
+	r.path = (char *)name;
+	map_event(t, &r, &pi, MT_EVF_WATCH);
+}
+
+static void map_event(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi,
+		      unsigned evflags)
 {
 	union {
 		struct mt_ev ev;
@@ -90,6 +112,7 @@ void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_p
 	} u;
 	memset(&u, 0, sizeof(struct mt_ev) + sizeof(struct mt_ev_map));
 	ev_head(&u.ev, MT_EV_MAP, t, r->map_id, r->start, 0);
+	u.ev.flags = (uint16_t)evflags;
 	struct mt_ev_map *m = (struct mt_ev_map *)u.ev.data;
 	m->len = r->end - r->start;
 	m->offset = r->offset;

@@ -270,7 +270,16 @@ static void unknown(struct pt_task *t, uint64_t fa, uint64_t rip, int rc, unsign
 	struct pt_region *r = pt_region_find(t->mm, fa);
 	unsigned evf = MT_EVF_STEPPED | (rc == MT_EMU_INVALID || rc == MT_EMU_NEED_BYTES
 					 ? MT_EVF_UNDECODED : 0);
-	pt_emit_simple(MT_EV_UNKNOWN, t, r->map_id, fa, rip, bytes, ilen, evf);
+	uint32_t id = r->map_id;
+	if (r->watch) { /* recorded if the fault was on a watched byte */
+		struct mt_acc_region ar;
+		pt_watch_piece(t->mm, r, fa, 0, &ar);
+		if (!ar.map_id)
+			pt_watch_piece(t->mm, r, fa, 1, &ar);
+		id = ar.map_id;
+	}
+	if (id)
+		pt_emit_simple(MT_EV_UNKNOWN, t, id, fa, rip, bytes, ilen, evf);
 	pt_log("pid %d: %s instruction at %#llx, single-stepped", (int)t->tid,
 	       mt_emu_strerror(rc), (unsigned long long)rip);
 	step_native(t, fa);
@@ -307,6 +316,9 @@ int pt_handle_fault(struct pt_task *t)
 	if (d)
 		rc = emulate(t, &u, d, &c);
 	pt.st.accesses += c.acc.ntraced;
+	struct pt_region *fr = pt_region_find(t->mm, fa);
+	if (rc == 0 && fr && fr->watch && !c.nput && pt.o->ring) /* a silent access */
+		__atomic_fetch_add(&pt.o->ring->h->nsilent, 1, __ATOMIC_RELAXED);
 	if (rc == 0)
 		return 1;
 	if (rc == MT_EMU_MEMFAULT && c.acc.denied) {

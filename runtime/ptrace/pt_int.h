@@ -27,6 +27,7 @@
 #include "mmiotap/emu.h"
 #include "mmiotap/rt_access.h"
 #include "mmiotap/rt_retry.h"
+#include "mmiotap/rt_watch.h"
 #include "mt_ptrace.h"
 
 #define PT_DCACHE_SLOTS 64
@@ -60,6 +61,7 @@ struct pt_region {
 	uint64_t map_size;
 	struct mt_pci_info pci;       /* of the MAP (phys = MAP's byte 0) */
 	char *path;
+	int watch;               /* a page of watched objects (pt_watch.c): map_id 0 */
 };
 
 /* One address space (thread group, or vfork-shared). */
@@ -72,6 +74,10 @@ struct pt_mm {
 	struct pt_region *reg;
 	int nreg, capreg;
 	uint32_t gen;            /* pt_gone.c: bumped by every cut */
+	struct mt_watch_obj *wobj; /* pt_watch.c: watched objects (rt_watch.h) */
+	int nwobj;
+	uint8_t **wsnap;         /* fork child: its watch pages as they were at the
+				  * fork event, one per region (pt_watch_fork) */
 	struct mt_dcache dc;
 	struct mt_decoded slots[PT_DCACHE_SLOTS];
 };
@@ -182,6 +188,8 @@ int pt_rsys_safe(const struct pt_task *t);
 long pt_rsys(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2,
 	     uint64_t a3, int *err);
 int pt_remote_mprotect(struct pt_task *t, uint64_t a, uint64_t len, int prot);
+/* pt_rsys() with six arguments. */
+long pt_rsys6(struct pt_task *t, long nr, const uint64_t a[6], int *err);
 
 /* ---- regions (pt_region.c) -------------------------------------------------- */
 
@@ -195,6 +203,29 @@ int pt_region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t offs
 void pt_region_cut(struct pt_task *t, struct pt_mm *mm, uint64_t a, uint64_t b,
 		   int restore, int unmap_ev);
 void pt_region_set_prot(struct pt_mm *mm, uint64_t a, uint64_t b, int prot);
+/* A watch page [start, end) of t's address space, already swapped for a
+ * memfd's page in the tracee (pt_watch.c): its alias through open_path,
+ * map id 0, no MAP. */
+struct pt_region *pt_region_add_watch(struct pt_task *t, uint64_t start, uint64_t end,
+				      int prot, const char *open_path, int *err);
+
+/* ---- watched objects (pt_watch.c) ------------------------------------------- */
+
+/* Arm the objects of spec (lines "A ADDR LEN FLAGS NAME", hex) in stopped
+ * task t's address space; each refusal is logged. Returns how many. */
+int pt_watch_arm(struct pt_task *t, const char *spec);
+/* fork: a copy of each watch page for child mm (at the parent's fork
+ * event), and, before the child first runs, those copies put in place
+ * as its own private pages, its watch regions dropped (it runs unwatched,
+ * as under the preload runtime). */
+void pt_watch_fork(struct pt_mm *child);
+void pt_watch_child_start(struct pt_task *c);
+/* Detach: the watch pages private again, contents kept (t: stopped,
+ * can run system calls). */
+void pt_watch_detach(struct pt_task *t, struct pt_mm *mm);
+/* The piece of watch region r holding addr (rt_access.h's region callback). */
+void pt_watch_piece(const struct pt_mm *mm, const struct pt_region *r, uint64_t addr,
+		    int is_write, struct mt_acc_region *ar);
 /* pt_gone.c: a range of mm stopped being traced (a new generation); whether
  * t's SIGSEGV at addr, in no region, should run the instruction again (its
  * region may have gone away since the fault) rather than be the program's
@@ -213,6 +244,9 @@ void pt_sc_exit(struct pt_task *t, int64_t rval, int is_error);
 
 uint32_t pt_new_map_id(void);
 void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_pci_info *pi);
+/* The MAP of a watched object (source watch: name, virtual address). */
+void pt_emit_watch_map(struct pt_task *t, uint64_t start, uint64_t end, uint32_t map_id,
+		       const char *name);
 void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
 		    uint64_t pc, const void *data, unsigned len, unsigned flags);
 /* An R/W event built by runtime/common/access.c: pid, tid, cpu, numbered, put. */
@@ -228,6 +262,7 @@ struct pt_ectx {
 	int xs_loaded, xs_dirty;
 	size_t xs_len;
 	int dev_code;            /* acc.devfault: the SIGBUS's si_code */
+	unsigned nput;           /* events put (a watch page: none means a silent access) */
 };
 
 extern const struct mt_emu_ops pt_emu_ops;

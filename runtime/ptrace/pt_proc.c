@@ -49,6 +49,7 @@ void pt_on_new_child(struct pt_task *t, int ev)
 		c->tgid = tgid;
 		if (c->initial == 2) {
 			c->initial = 0;
+			pt_watch_child_start(c);
 			pt_resume(c, 0);
 		}
 	} else {
@@ -97,6 +98,7 @@ static int first_stop(struct pt_task *t, int ev)
 		return 1;
 	}
 	t->initial = 0;
+	pt_watch_child_start(t);
 	if (ev != PTRACE_EVENT_STOP)
 		return 0;
 	pt_resume(t, 0);

@@ -160,6 +160,29 @@ static void region_fill(struct pt_region *r, struct pt_alias *al, uint64_t start
 	r->map_id = pt_new_map_id();
 }
 
+struct pt_region *pt_region_add_watch(struct pt_task *t, uint64_t start, uint64_t end,
+				      int prot, const char *open_path, int *err)
+{
+	struct pt_mm *mm = t->mm;
+	struct pt_alias *al = alias_open("watch", open_path, 0, (size_t)(end - start),
+					 PROT_READ | PROT_WRITE, err);
+	if (!al)
+		return NULL;
+	char *p = strdup("watch");
+	struct pt_region *r = p ? region_slot(mm) : NULL;
+	if (!r) {
+		free(p);
+		alias_put(al);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	region_fill(r, al, start, end, 0, prot, p);
+	r->map_id = 0; /* the objects have the MAPs */
+	r->watch = 1;
+	pt.st.regions++;
+	return r;
+}
+
 /* Add and arm [start, end) of tracee t's address space: file range at
  * `offset` named `path`, opened for our alias through `open_path`. */
 int pt_region_add(struct pt_task *t, uint64_t start, uint64_t end, uint64_t offset,
@@ -267,6 +290,7 @@ struct pt_mm *pt_mm_copy(struct pt_mm *src, pid_t tgid)
 	}
 	mm->sys_insn = src->sys_insn;
 	mm->untraced = src->untraced;
+	pt_watch_fork(mm);
 	return mm;
 }
 

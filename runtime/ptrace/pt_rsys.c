@@ -130,12 +130,14 @@ int pt_rsys_safe(const struct pt_task *t)
  * syscall-entry stop the pending call is replaced, elsewhere RIP points at
  * a `syscall` instruction. Returns 0 or -errno. */
 static int rsys_setup(struct pt_task *t, struct user_regs_struct *r, long nr,
-		      const uint64_t a[4], int at_entry)
+		      const uint64_t a[6], int at_entry)
 {
 	r->rdi = a[0];
 	r->rsi = a[1];
 	r->rdx = a[2];
 	r->r10 = a[3];
+	r->r8 = a[4];
+	r->r9 = a[5];
 	if (at_entry) {
 		r->orig_rax = (uint64_t)nr;
 		return 0;
@@ -200,8 +202,13 @@ static int rsys_restore(struct pt_task *t, struct user_regs_struct *saved, int a
 long pt_rsys(struct pt_task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	     int *err)
 {
+	const uint64_t a[6] = { a0, a1, a2, a3, 0, 0 };
+	return pt_rsys6(t, nr, a, err);
+}
+
+long pt_rsys6(struct pt_task *t, long nr, const uint64_t a[6], int *err)
+{
 	struct user_regs_struct saved, r;
-	const uint64_t a[4] = { a0, a1, a2, a3 };
 	if (t->stop == PT_RUNNING || t->stop == PT_DEAD) {
 		*err = -ESRCH;
 		return -1;

@@ -226,7 +226,10 @@ static int attach(pid_t pid)
 	struct pt_task *inj = pt_pick_rsys(mm);
 	if (inj)
 		pt_scan_maps(inj, 0, 0);
-	else
+	if (inj && pt.o->sz >= offsetof(struct mt_ptrace_opts, watch) + sizeof(pt.o->watch) &&
+	    pt.o->watch)
+		pt_watch_arm(inj, pt.o->watch);
+	if (!inj)
 		pt_log("process %d: no thread can run mprotect; nothing armed", (int)tgid);
 	pt_resume_others(mm);
 	return 0;

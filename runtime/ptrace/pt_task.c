@@ -159,6 +159,10 @@ void pt_mm_put(struct pt_mm *mm)
 	for (int i = 0; i < mm->nreg; i++)
 		pt_region_free(&mm->reg[i]);
 	free(mm->reg);
+	free(mm->wobj);
+	for (int i = 0; mm->wsnap && i < mm->nreg; i++)
+		free(mm->wsnap[i]);
+	free(mm->wsnap);
 	free(mm);
 }
 

@@ -2,6 +2,7 @@
 # backend). The scripts build their self-describing programs themselves
 # (the families test over a gcc/clang x -O0..-O3 x -march=native matrix)
 # and find the build through $BUILD.
-CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh))
+CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh)) tests/e2e/test-watch.sh tests/e2e/test-watch-gdb.sh \
+	tests/e2e/test-watch-pid.sh
 export BUILD
 CHECK_SCRIPTS += tests/e2e/test-campaign.sh

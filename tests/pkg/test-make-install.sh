@@ -17,7 +17,8 @@ mk install >"$d.log" 2>&1 || { tail -20 "$d.log"; echo "FAIL: make install"; exi
 r=$d$prefix
 for f in bin/mmiotap lib/libmmiotap.so.0.1.0 lib/libmmiotap.so.0 lib/libmmiotap.so lib/libmmiotap.a \
 	include/mmiotap/mmiotap.h lib/pkgconfig/libmmiotap.pc lib/pkgconfig/mmiotap.pc \
-	share/man/man1/mmiotap.1 share/man/man3/libmmiotap.3 share/man/man7/mmiotap-ptrace.7 \
+	share/man/man1/mmiotap.1 share/man/man1/mmiotap-watch.1 share/man/man3/libmmiotap.3 \
+	share/man/man7/mmiotap-ptrace.7 share/mmiotap/mmiotap.gdb \
 	share/bash-completion/completions/mmiotap share/doc/mmiotap/examples/mmio_demo.c; do
 	[ -e "$r/$f" ] || { echo "FAIL: make install did not install $prefix/$f"; exit 1; }
 done

@@ -196,6 +196,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 /* One JSON object and '\n'. Same return convention. */
 int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room);
 
+/* Name of a MAP source as text and JSON print it ("file", "pci", "watch", "none"). */
+const char *mt_mapsrc_name(unsigned source);
 /* Short name of a record kind ("R", "W", "MAP", ...). */
 const char *mt_kind_name(unsigned kind);
 /* Comma-separated flag names into buf; returns length. */

@@ -179,6 +179,8 @@ struct mt_rec_var {
 #define MT_MAPSRC_NONE 0   /* kernel ioremap / unknown */
 #define MT_MAPSRC_FILE 1   /* mmap of a file (path, file_offset) */
 #define MT_MAPSRC_PCI 2    /* a PCI BAR (bdf, bar), path optional */
+#define MT_MAPSRC_WATCH 3  /* a watched object of ordinary memory (`mmiotap watch`):
+			    * path = its name, phys = virt (no physical address) */
 /* MAP.mflags */
 #define MT_MAPF_IMPLICIT 0x1u /* synthesized by a reader/importer; never printed */
 

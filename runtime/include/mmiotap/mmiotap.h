@@ -60,6 +60,36 @@ int mmiotap_probe_register(struct mmiotap_probe *p);
  * traced by a recording. Returns 0 or -ENOENT. */
 int mmiotap_probe_unregister(struct mmiotap_probe *p);
 
+/*
+ * Watchpoints on ordinary memory (`mmiotap watch`, mmiotap-watch(1)): every
+ * load and store any thread makes to [addr, addr+len) is emulated and, under
+ * `mmiotap record`/`mmiotap watch`, recorded with its value, PC, TID and
+ * time; the page stays PROT_NONE throughout, so no thread slips past. Other
+ * bytes of the same pages are emulated without a record. No limit but
+ * memory (1024 watched objects per process). flags: MMIOTAP_WATCH_READ
+ * and/or MMIOTAP_WATCH_WRITE (neither: both), MMIOTAP_WATCH_STOP (raise
+ * SIGTRAP in the accessing thread after the instruction completed: a
+ * debugger stops there, as at a hardware watchpoint). name (may be NULL)
+ * names the object in the trace. Returns 0 or a negative errno: -EINVAL,
+ * -EBUSY (overlaps a watched or traced range), -ENOSPC (too many), -EPERM
+ * (memory that cannot be watched safely: a thread's stack, the alternate
+ * signal stack, the runtime's or libc's own memory, [vdso]...), -ENOMEM
+ * (not mapped), or another errno of mmap/mremap. Call from normal context.
+ */
+#define MMIOTAP_WATCH_READ 0x1u   /* = MT_WATCH_READ of rt_watch.h */
+#define MMIOTAP_WATCH_WRITE 0x2u
+#define MMIOTAP_WATCH_STOP 0x4u
+int mmiotap_watch(void *addr, size_t len, unsigned flags);
+int mmiotap_watch_named(void *addr, size_t len, unsigned flags, const char *name);
+/* Stop watching the object that starts at addr (len 0), or every object
+ * inside [addr, addr+len). Pages left without a watched byte become plain
+ * memory again, their contents kept. Returns the number of objects
+ * removed, or -ENOENT. */
+int mmiotap_unwatch(void *addr, size_t len);
+/* How many objects are watched; and, with buf, print one line each
+ * ("ADDR LEN FLAGS NAME") into buf (NUL-terminated, truncated to size). */
+int mmiotap_watch_list(char *buf, size_t size);
+
 /* Put a MARK record with text into the running recording, in order with
  * the accesses. Returns 0, or -ENOTCONN when not being recorded. */
 int mmiotap_mark(const char *text);

@@ -87,6 +87,8 @@ struct mt_acc {
 	const struct mt_acc_ops *ops;
 	void *be;               /* the backend's context, for every callback */
 	uint64_t pc;            /* of the instruction */
+	int is_write;           /* the access in progress is a write (for
+				 * ops->region: a watch may want one kind) */
 	int denied;             /* a traced access was refused (region's prot)
 				 * at fault_addr */
 	int fault_write;        /* denied: it was a write */

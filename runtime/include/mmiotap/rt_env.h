@@ -20,4 +20,12 @@
 /* "1": print one line per runtime problem on stderr (off by default). */
 #define MT_ENV_DEBUG "MMIOTAP_DEBUG"
 
+/* `mmiotap watch`: the objects to watch, one a line (runtime/preload/watch.c):
+ *   E VADDR LEN FLAGS NAME   VADDR in the main program's ELF (load bias added)
+ *   S SYMBOL OFF LEN FLAGS NAME  a symbol found with dlsym once its object
+ *                            is loaded (LEN 0: the symbol's size - OFF)
+ *   A ADDR LEN FLAGS NAME    an absolute address
+ * numbers in hex without 0x, FLAGS the MMIOTAP_WATCH_* bits. */
+#define MT_ENV_WATCH "MMIOTAP_WATCH"
+
 #endif

@@ -54,6 +54,8 @@ enum mt_ev_type {
 #define MT_EVF_DROPPED 0x0100u    /* write not performed (rule or probe) */
 #define MT_EVF_UNDECODED 0x0200u  /* UNKNOWN: invalid or truncated encoding */
 #define MT_EVF_DELAYED 0x0400u    /* access delayed by an injection rule */
+#define MT_EVF_WATCH 0x0800u      /* MAP: a watched object (`mmiotap watch`): path is
+				   * its name, addr its virtual address */
 /* R/W events with MT_EVF_INJECTED or MT_EVF_PROBE carry the original value
  * after the value (mt_inject_flags() in mmiotap/inject.h decides). */
 
@@ -150,6 +152,9 @@ struct mt_ring_hdr {
 	uint64_t recorder_start;     /* ... and its start time (/proc/PID/stat field 22) */
 	uint64_t pidns_dev;          /* ... and its PID namespace (st_dev, st_ino of */
 	uint64_t pidns_ino;          /* /proc/self/ns/pid; 0, 0: unknown) */
+	uint64_t nsilent;            /* `mmiotap watch`: instructions that touched a
+				      * watched page but no watched byte (emulated,
+				      * not recorded); atomic add */
 };
 _Static_assert(sizeof(struct mt_ring_hdr) <= MT_RING_HDR_SIZE, "ring header too large");
 
