@@ -70,6 +70,7 @@ all: all-targets
 -include format/format.mk
 -include runtime/runtime.mk
 -include runtime/ptrace/ptrace.mk
+-include tdiff/tdiff.mk
 -include cli/cli.mk
 -include tests/tests.mk
 -include bench/bench.mk

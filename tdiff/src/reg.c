@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * reg.c - register selectors of `mmiotap diff --ignore/--ignore-value`:
+ * an offset ("0x10"), a BAR and offset ("0:0x10", "BAR0:0x10"), or a name.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mmiotap/tdiff.h"
+
+int mt_tdiff_reg_lookup(const char *name, struct mt_tdiff_reg *reg)
+{
+	(void)name;
+	(void)reg;
+	return -ENOENT; /* no register database yet (issue 13 wires it here) */
+}
+
+static int parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return errno || *end ? -EINVAL : 0;
+}
+
+int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg)
+{
+	const char *colon = strchr(s, ':');
+	uint64_t bar;
+
+	reg->bar = 0xff;
+	if (colon) {
+		char b[16];
+		const char *p = b;
+		size_t n = (size_t)(colon - s);
+
+		if (n >= sizeof(b))
+			return -EINVAL;
+		memcpy(b, s, n);
+		b[n] = 0;
+		if (!strncasecmp(b, "bar", 3))
+			p += 3;
+		if (parse_num(p, &bar) || bar > 5)
+			return -EINVAL;
+		reg->bar = (uint8_t)bar;
+		return parse_num(colon + 1, &reg->addr);
+	}
+	if (*s >= '0' && *s <= '9')
+		return parse_num(s, &reg->addr);
+	return mt_tdiff_reg_lookup(s, reg);
+}
