@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 #include "mmiotap/rt_env.h"
+#include "mmiotap/rt_replay.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -130,6 +131,7 @@ MT_HIDDEN struct mt_region *mt_region_add(void)
 		if (!mt_regions[i].used) {
 			memset(&mt_regions[i], 0, sizeof(mt_regions[i]));
 			mt_regions[i].used = 1;
+			mt_regions[i].replay_dev = -1;
 			if (i >= mt_nregions)
 				mt_nregions = i + 1;
 			return &mt_regions[i];
@@ -312,7 +314,8 @@ static uint32_t new_map_id(void)
 
 static int glob_hit(const char *name)
 {
-	return mt_devfile_traced(name, use_defaults, (const char *const *)globs, (size_t)nglobs);
+	return mt_devfile_traced(name, use_defaults, (const char *const *)globs, (size_t)nglobs) ||
+	       mt_replay_dev_of(name) >= 0;
 }
 
 /* Whether fd is a traced file; fills the name to put into MAP. */
@@ -332,7 +335,8 @@ static int traced_fd(int fd, char *name, size_t n)
 	}
 	if (!glob_hit(real) && !glob_hit(opened))
 		return 0;
-	snprintf(name, n, "%s", opened && strstr(opened, "/resource") ? opened : real);
+	snprintf(name, n, "%s",
+		 opened && (strstr(opened, "/resource") || mt_replay_active()) ? opened : real);
 	return 1;
 }
 
@@ -418,9 +422,13 @@ static struct mt_region *arm(void *p, size_t len, int prot, int fd, off_t off,
 		return NULL;
 	}
 	r->map_start = r->start;
+	r->replay_dev = (int16_t)mt_replay_dev_of(name);
 	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
 	if (record && mt_ring) {
-		mt_devfile_identify(name, r->offset, &pi);
+		if (r->replay_dev >= 0)
+			mt_replay_identify(r->replay_dev, r->offset, &pi);
+		else
+			mt_devfile_identify(name, r->offset, &pi);
 		r->map_phys = pi.phys;
 		r->rule_mask = mt_rt_inject_match(name, &pi, len);
 		r->map_id = new_map_id();
@@ -589,7 +597,11 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_real.open(path, flags, mode);
+	int fd = mt_replay_open(path, flags);
+	if (fd == -1)
+		return -1;
+	if (fd == -2)
+		fd = mt_real.open(path, flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
 	return fd;
@@ -607,7 +619,11 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_real.openat(dirfd, path, flags, mode);
+	int fd = mt_replay_open(path, flags);
+	if (fd == -1)
+		return -1;
+	if (fd == -2)
+		fd = mt_real.openat(dirfd, path, flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
 	return fd;
@@ -996,8 +1012,17 @@ __attribute__((constructor)) static void mt_init(void)
 	const char *d = getenv(MT_ENV_DEBUG);
 	debug = d && *d == '1';
 	const char *ring = getenv(MT_ENV_RING);
-	if (!ring || !*ring)
+	const char *rp = getenv(MT_ENV_REPLAY);
+	if (rp && *rp) {
+		/* replaying: no device file is opened for real from here on */
+		save_env(MT_ENV_REPLAY);
+		mt_replay_init(rp);
+	}
+	if (!ring || !*ring) {
+		if (rp && *rp)
+			mt_replay_refuse("no recording ring");
 		return; /* not recording: probes only */
+	}
 	in_rt++;
 	save_env(MT_ENV_RING);
 	save_env(MT_ENV_TRACE_FILES);
@@ -1029,16 +1054,22 @@ __attribute__((constructor)) static void mt_init(void)
 		int n = snprintf(m, sizeof(m), "mmiotap: cannot open the recording ring %s: %s; not tracing\n",
 				 ring, strerror(-rc));
 		(void)!write(2, m, (size_t)n);
+		if (mt_replay_active())
+			mt_replay_refuse("no recording ring");
 		in_rt--;
 		return;
 	}
 	if (mt_pidns_refuse(r)) {
 		mt_ring_close(r);
+		if (mt_replay_active())
+			mt_replay_refuse("another PID namespace");
 		in_rt--;
 		return;
 	}
 	__atomic_fetch_add(&r->h->nattached, 1, __ATOMIC_RELAXED);
 	if (mt_install_handlers() == 0)
 		mt_ring = r;
+	else if (mt_replay_active())
+		mt_replay_refuse("cannot install the fault handlers");
 	in_rt--;
 }

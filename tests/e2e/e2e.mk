@@ -4,3 +4,4 @@
 # and find the build through $BUILD.
 CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh))
 export BUILD
+CHECK_SCRIPTS += tests/e2e/test-replay.sh tests/e2e/test-diff.sh
