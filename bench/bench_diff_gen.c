@@ -24,7 +24,8 @@ static uint64_t next(void)
 
 int main(int argc, char **argv)
 {
-	struct mt_writer_opts wo = { .sz = sizeof(wo), .source = MT_SRC_PRELOAD };
+	struct mt_writer_opts wo = { .sz = sizeof(wo), .source = MT_SRC_PRELOAD,
+				     .compat = MT_COMPAT_SORTED }; /* as `record` */
 	struct mt_writer *w;
 	struct mt_event ev;
 	uint64_t n, changes, i, every, seq = 0;

@@ -5,3 +5,4 @@
 CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh))
 export BUILD
 CHECK_SCRIPTS += tests/e2e/test-replay.sh tests/e2e/test-diff.sh
+CHECK_SCRIPTS += tests/replay/test-replay-recorded.sh
