@@ -107,33 +107,30 @@ static void check_prog(const char *prog)
 				  "it (a dynamically linked build of the program)", path);
 }
 
+/* The table lives in a memfd of ours; the replayed processes open it as
+ * /proc/OUR_PID/fd/N (nothing to clean up, whatever way we end). */
 static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath, size_t n)
 {
 	char err[512];
-	const char *tmp = getenv("TMPDIR");
 	struct stat st;
 	int in, fd;
 	void *p;
 
-	snprintf(tpath, n, "%s/mmiotap-replay.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	fd = mkstemp(tpath);
+	fd = memfd_create("mmiotap-replay-table", MFD_CLOEXEC);
 	if (fd < 0)
-		perror_msg_and_die("%s", tpath);
+		perror_msg_and_die("memfd_create");
+	snprintf(tpath, n, "/proc/%d/fd/%d", (int)getpid(), fd);
 	in = mt_cli_open_input(trace);
-	if (mt_replay_table_build(in, fd, mode, err, sizeof(err))) {
-		unlink(tpath);
+	if (mt_replay_table_build(in, fd, mode, err, sizeof(err)))
 		error_msg_and_die("%s: %s", trace, err);
-	}
-	close(in);
+	if (in != STDIN_FILENO)
+		close(in);
 	if (fstat(fd, &st))
 		perror_msg_and_die("%s", tpath);
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		unlink(tpath);
+	if (p == MAP_FAILED)
 		perror_msg_and_die("%s", tpath);
-	}
-	return p;
+	return p; /* fd stays open for the replayed processes */
 }
 
 static void summary(const struct mt_replay_hdr *h)
@@ -160,7 +157,7 @@ int mt_cli_replay(int argc, char **argv)
 	const char *out = "mmiotap-replay.trace", *trace;
 	int mode = MT_REPLAY_STOP, quiet = 0, c, rc, n, k;
 	struct mt_replay_hdr *h;
-	char tpath[4096];
+	char tpath[64];
 	char **rargv;
 
 	while ((c = getopt_long(argc, argv, "+d:o:qh", lopts, NULL)) != -1) {
@@ -213,7 +210,6 @@ int mt_cli_replay(int argc, char **argv)
 	mt_cli_prog = "mmiotap replay";
 	rc = mt_cli_record(k + n, rargv);
 	unsetenv(MT_ENV_REPLAY);
-	unlink(tpath);
 	if (!quiet)
 		summary(h);
 	free(rargv);
