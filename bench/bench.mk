@@ -8,3 +8,7 @@ $(BUILD)/bench/bench_diff_gen: $(BUILD)/bench/bench_diff_gen.o $(FORMAT_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 ALL_TARGETS += $(BUILD)/bench/bench_diff_gen
 BENCH_PROGS += bench/bench_diff.sh
+$(BUILD)/bench/bench_replay_prog: $(BUILD)/bench/bench_replay_prog.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_TARGETS += $(BUILD)/bench/bench_replay_prog
+BENCH_PROGS += bench/bench_replay.sh

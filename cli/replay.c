@@ -64,7 +64,7 @@ static int find_prog(const char *prog, char *out, size_t n)
 
 /* The preload runtime must be in PROG, or it would use the real device:
  * refuse static, set-id and non-ELF64 (scripts: their interpreter's). */
-static void check_prog(const char *prog)
+static void check_prog(const char *prog, int depth)
 {
 	char path[4096], line[256];
 	struct stat st;
@@ -87,7 +87,9 @@ static void check_prog(const char *prog)
 		e = s + strcspn(s, " \t\n");
 		*e = 0;
 		close(fd);
-		check_prog(s);
+		if (depth > 4)
+			error_msg_and_die("%s: too many nested interpreters", path);
+		check_prog(s, depth + 1);
 		return;
 	}
 	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
@@ -192,7 +194,7 @@ int mt_cli_replay(int argc, char **argv)
 		optind++;
 	if (optind >= argc)
 		error_msg_and_help("missing PROG (mmiotap replay TRACE -- PROG ARGS)");
-	check_prog(argv[optind]);
+	check_prog(argv[optind], 0);
 	h = load_table(trace, mode, tpath, sizeof(tpath));
 	if (setenv(MT_ENV_REPLAY, tpath, 1))
 		perror_msg_and_die("setenv");

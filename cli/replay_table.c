@@ -65,8 +65,10 @@ static int dev_of(struct build *b, const struct mt_map_info *m, char *err, size_
 			d->fn = m->pci_devfn & 7;
 			d->bar = m->bar;
 		}
-		if (m->phys >= m->file_offset)
+		if (m->phys >= m->file_offset) {
 			d->phys0 = m->phys - m->file_offset;
+			d->has_phys = 1;
+		}
 	}
 	d = &b->devs[i];
 	if (m->file_offset + m->size > d->size)

@@ -133,7 +133,7 @@ MT_HIDDEN void mt_replay_identify(int d, uint64_t off, struct mt_pci_info *pi)
 	pi->dev = v->dev;
 	pi->fn = v->fn;
 	pi->bar = v->bar;
-	pi->phys = v->phys0 ? v->phys0 + off : 0;
+	pi->phys = v->has_phys ? v->phys0 + off : 0;
 }
 
 static struct mt_replay_reg *reg_find(uint32_t dev, uint64_t foff)
@@ -197,6 +197,8 @@ static void do_read(int d, uint64_t foff, struct mt_replay_reg *r, void *val, un
 
 	if (e && e->kind == MT_REC_READ && e->width == size) {
 		v = e->value;
+		if (r->have_model && v == r->rec_written)
+			v = r->model; /* reads back what was written */
 		r->cur++;
 		r->last_read = v;
 		r->have_read = 1;
@@ -223,11 +225,18 @@ static void do_write(int d, uint64_t foff, struct mt_replay_reg *r, const void *
 		for (k = r->cur; k < r->count && ents[r->first + k].kind == MT_REC_READ; k++)
 			;
 		const struct mt_replay_ent *e = k < r->count ? &ents[r->first + k] : NULL;
-		if (e && e->width == size && e->value == v) {
+		if (e && e->width == size) {
+			/* that write (another value: a divergence, and the
+			 * register goes on from there) */
 			tab->skipped += k - r->cur;
 			r->cur = k + 1;
-			tab->served++;
+			r->rec_written = e->value;
+			if (e->value == v)
+				tab->served++;
+			else
+				diverge(d, foff, 1, size, v, e, 0);
 		} else {
+			r->rec_written = v;
 			diverge(d, foff, 1, size, v, e, 0);
 		}
 		r->model = v;

@@ -166,9 +166,8 @@ static void key_of(const struct mt_tdiff_src *s, struct mt_tdiff_elem *e, int ig
 	}
 	h = mix(h, e->dev);
 	h = mix(h, e->addr);
-	if (ignore_value)
-		e->value = 0;
-	h = mix(h, e->value);
+	e->value_ignored = ignore_value;
+	h = mix(h, ignore_value ? 0 : e->value);
 	if (c & MT_TDIFF_CMP_PC)
 		h = mix(h, e->pc);
 	if (c & MT_TDIFF_CMP_PID)
@@ -187,7 +186,8 @@ int mt_tdiff_elem_equal(const struct mt_tdiff_elem *x, const struct mt_tdiff_ele
 		return 0;
 	if (x->kind == MT_REC_MARK)
 		return x->text_len == y->text_len && !memcmp(x->text, y->text, x->text_len);
-	return x->dev == y->dev && x->addr == y->addr && x->value == y->value &&
+	return x->dev == y->dev && x->addr == y->addr &&
+	       (x->value == y->value || (x->value_ignored && y->value_ignored)) &&
 	       (!(c & MT_TDIFF_CMP_PC) || x->pc == y->pc) &&
 	       (!(c & MT_TDIFF_CMP_PID) || x->pid == y->pid) &&
 	       (!(c & MT_TDIFF_CMP_TID) || x->tid == y->tid) &&

@@ -16,8 +16,13 @@
  *           again (no divergence). Nothing read before: divergence.
  *  - write: skip the recorded reads before the next write (the program
  *           polled less than recorded); that write must have the same
- *           width and value, else divergence.
- * On divergence the access is answered from the model (last value written
+ *           width and value, else divergence. A write of the same width
+ *           but another value is taken as that write (the cursor moves on).
+ *  - a read answered from the recording whose recorded value is the value
+ *    recorded for the register's last write answers the value the program
+ *    wrote instead (the register reads back what is written: memory,
+ *    scratch registers; a program writing its own pointers stays right).
+ * Other divergent accesses are answered from the model (last value written
  * to the register, else the last value read, else 0) and the cursor stays.
  */
 #ifndef MMIOTAP_RT_REPLAY_H
@@ -54,9 +59,9 @@ struct mt_replay_hdr {
 struct mt_replay_dev {
 	char path[MT_REPLAY_PATH_MAX];  /* as the program opens it */
 	uint64_t size;                  /* file size the memfd gets */
-	uint64_t phys0;                 /* physical address of file offset 0, 0 unknown */
+	uint64_t phys0;                 /* physical address of file offset 0 ... */
 	int32_t dom, bus, dev, fn, bar; /* PCI identity, -1 unknown */
-	uint32_t pad;
+	uint32_t has_phys;              /* ... if this is 1 */
 };
 
 struct mt_replay_reg {
@@ -67,6 +72,7 @@ struct mt_replay_reg {
 	uint64_t cur;                   /* next entry (0 .. count) */
 	uint64_t last_read;
 	uint64_t model;                 /* last value written, valid if have_model */
+	uint64_t rec_written;           /* the recorded value of that write */
 	uint32_t have_model, pad;
 };
 

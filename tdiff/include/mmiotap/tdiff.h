@@ -83,6 +83,7 @@ struct mt_tdiff_elem {
 	uint64_t addr, value, pc, seq;
 	uint32_t pid, tid;
 	uint64_t repeat;                /* collapsed polls: times read (>= 1) */
+	int value_ignored;              /* --ignore-value: value not compared */
 	const char *text;               /* MARK: valid until the next call */
 	size_t text_len;
 };
