@@ -87,7 +87,7 @@ static void one(size_t na, size_t nb, unsigned alpha, int mutate)
 
 static void big_different(void)
 {
-	size_t n = 200000, i;
+	size_t n = 60000, i;
 	uint64_t *a = malloc(n * 8), *b = malloc(n * 8);
 	uint64_t *del = malloc((n + 63) / 64 * 8), *ins = malloc((n + 63) / 64 * 8);
 
@@ -124,7 +124,7 @@ int main(void)
 	one(0, 0, 2, 0);
 	one(0, 5, 2, 0);
 	one(7, 0, 2, 0);
-	for (k = 0; k < 3000; k++)
+	for (k = 0; k < 1000; k++)
 		one((size_t)(rand() % 40), (size_t)(rand() % 40), 2 + (unsigned)(k % 6), k & 1);
 	for (k = 0; k < 20; k++)
 		one(300 + (size_t)(rand() % 200), 300 + (size_t)(rand() % 200), 4, 1);
