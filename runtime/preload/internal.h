@@ -162,9 +162,12 @@ void mt_replay_init(const char *table_path) MT_HIDDEN;
 /* Say why and _exit(127): the program must not run without the replay. */
 void mt_replay_refuse(const char *why) MT_HIDDEN __attribute__((noreturn));
 int mt_replay_active(void) MT_HIDDEN;
+/* execve of a program the runtime would not be in (static, set-id). */
+int mt_replay_exec_refused(const char *path) MT_HIDDEN;
 int mt_replay_dev_of(const char *path) MT_HIDDEN;
 /* -2: not a replayed file; else a memfd standing for it, or -1 + errno. */
 int mt_replay_open(const char *path, int flags) MT_HIDDEN;
+int mt_replay_openat(int dirfd, const char *path, int flags) MT_HIDDEN;
 void mt_replay_identify(int dev, uint64_t off, struct mt_pci_info *pi) MT_HIDDEN;
 int mt_replay_access(const struct mt_region *r, uint64_t addr, void *val, unsigned size,
 		     int is_write) MT_HIDDEN;

@@ -597,7 +597,7 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_replay_open(path, flags);
+	int fd = mt_replay_openat(AT_FDCWD, path, flags);
 	if (fd == -1)
 		return -1;
 	if (fd == -2)
@@ -619,7 +619,7 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_replay_open(path, flags);
+	int fd = mt_replay_openat(dirfd, path, flags);
 	if (fd == -1)
 		return -1;
 	if (fd == -2)
@@ -631,6 +631,54 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 MT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	__attribute__((alias("openat")));
+
+/* _FORTIFY_SOURCE's open() without a mode calls these: the same as ours
+ * (they never create, so no mode). */
+MT_EXPORT int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+MT_EXPORT int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+MT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+MT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+	__attribute__((alias("__openat_2")));
+
+/* fopen() opens through libc's internal open: while replaying, a device
+ * file must still become the replay's memfd (or be refused). */
+MT_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	static FILE *(*real_fopen)(const char *, const char *);
+	if (!real_fopen)
+		real_fopen = (FILE * (*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
+	if (mt_replay_active() && mode) {
+		int flags = strchr(mode, '+') ? O_RDWR : *mode == 'r' ? O_RDONLY : O_WRONLY;
+		if (strchr(mode, 'e'))
+			flags |= O_CLOEXEC;
+		int fd = mt_replay_open(path, flags);
+		if (fd == -1)
+			return NULL;
+		if (fd >= 0) {
+			note_open(fd, path);
+			FILE *f = fdopen(fd, mode);
+			if (!f)
+				close(fd);
+			return f;
+		}
+	}
+	if (!real_fopen) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real_fopen(path, mode);
+}
+
+MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
 
 /* ---- signals ------------------------------------------------------------------------ */
 
@@ -735,6 +783,10 @@ static char **fix_env(char *const envp[])
 MT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	mt_resolve_real();
+	if (mt_replay_exec_refused(path)) {
+		errno = EACCES;
+		return -1;
+	}
 	if (!mt_ring)
 		return mt_real.execve(path, argv, envp);
 	char **e = fix_env(envp);

@@ -12,8 +12,10 @@
 #include "mmiotap/rt_replay.h"
 #include "mmiotap/trace_format.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -120,6 +122,31 @@ MT_HIDDEN int mt_replay_open(const char *path, int flags)
 		return -1;
 	}
 	return fd;
+}
+
+/* The same for a path relative to dirfd (or the working directory). */
+MT_HIDDEN int mt_replay_openat(int dirfd, const char *path, int flags)
+{
+	char base[PATH_MAX], full[PATH_MAX], link[64];
+	ssize_t n;
+
+	if (!tab || !path)
+		return -2;
+	if (path[0] == '/')
+		return mt_replay_open(path, flags);
+	if (dirfd == AT_FDCWD) {
+		if (!getcwd(base, sizeof(base)))
+			return -2;
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		n = readlink(link, base, sizeof(base) - 1);
+		if (n <= 0)
+			return -2;
+		base[n] = 0;
+	}
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", base, path) >= sizeof(full))
+		return -2;
+	return mt_replay_open(full, flags);
 }
 
 /* The PCI identity and physical address the recording had (MAP records
@@ -267,4 +294,41 @@ MT_HIDDEN int mt_replay_access(const struct mt_region *rg, uint64_t addr, void *
 	else
 		do_read(d, foff, r, val, size);
 	return 0;
+}
+
+/* execve() of path while replaying: 1 (message printed) if the runtime
+ * would not be in the new program (statically linked, set-id), which then
+ * would open the real device files. Scripts and unreadable files: 0 (the
+ * kernel decides). */
+MT_HIDDEN int mt_replay_exec_refused(const char *path)
+{
+	Elf64_Ehdr eh;
+	struct stat st;
+	int fd, interp = 0;
+
+	if (!tab || !path)
+		return 0;
+	fd = mt_real.open(path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return 0;
+	}
+	for (unsigned i = 0; i < eh.e_phnum && i < 256; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) !=
+		    sizeof(ph))
+			break;
+		interp |= ph.p_type == PT_INTERP;
+	}
+	close(fd);
+	if (interp && !(st.st_mode & (S_ISUID | S_ISGID)))
+		return 0;
+	char m[PATH_MAX + 128];
+	snprintf(m, sizeof(m), "mmiotap replay: not running %s: %s, it would not be replayed\n",
+		 path, interp ? "set-id" : "statically linked");
+	say(m);
+	return 1;
 }

@@ -65,12 +65,19 @@ echo "ok: warn, model"
 "$M" replay -o "$W/rep6.trace" "$W/rec.trace" -- "$W/drv" /dev/mem 0xfea00000 1 >"$W/rep6.out" 2>"$W/rep6.err"
 [ $? = 1 ] || fail "/dev/mem: want the program's exit 1"
 grep -q '/dev/mem: No such device' "$W/rep6.out" "$W/rep6.err" || fail "/dev/mem: $(cat "$W/rep6.err")"
+# ... also by a relative path
+"$M" replay -o "$W/rep7.trace" "$W/rec.trace" -- /bin/sh -c 'cd /dev && exec cat mem' >/dev/null 2>"$W/rep7.err"
+grep -q 'mem: No such device' "$W/rep7.err" || fail "relative /dev/mem: $(cat "$W/rep7.err")"
 echo "ok: other devices refused"
 
 # 6. programs the runtime cannot be preloaded into; bad input
 if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; then
 	"$M" replay "$W/rec.trace" -- /bin/busybox true 2>"$W/st.err" && fail "static program accepted"
 	grep -q 'statically linked' "$W/st.err" || fail "static: $(cat "$W/st.err")"
+	# ... also when a replayed program executes it
+	"$M" replay -o "$W/st.trace" "$W/rec.trace" -- /bin/sh -c '/bin/busybox true' 2>"$W/st2.err" &&
+		fail "static program executed under replay"
+	grep -q 'not running /bin/busybox: statically linked' "$W/st2.err" || fail "static exec: $(cat "$W/st2.err")"
 fi
 echo garbage >"$W/bad.trace"
 "$M" replay "$W/bad.trace" -- "$W/drv" x 0 0 2>"$W/bad.err" && fail "bad trace accepted"
