@@ -167,7 +167,7 @@ int mt_replay_exec_refused(const char *path) MT_HIDDEN;
 int mt_replay_dev_of(const char *path) MT_HIDDEN;
 /* -2: not a replayed file; else a memfd standing for it, or -1 + errno. */
 int mt_replay_open(const char *path, int flags) MT_HIDDEN;
-int mt_replay_openat(int dirfd, const char *path, int flags) MT_HIDDEN;
+int mt_replay_openat(int dirfd, const char *path, int flags, char *abs, size_t n) MT_HIDDEN;
 void mt_replay_identify(int dev, uint64_t off, struct mt_pci_info *pi) MT_HIDDEN;
 int mt_replay_access(const struct mt_region *r, uint64_t addr, void *val, unsigned size,
 		     int is_write) MT_HIDDEN;

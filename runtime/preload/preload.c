@@ -597,11 +597,15 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_replay_openat(AT_FDCWD, path, flags);
+	char abs[PATH_MAX];
+	int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
 	if (fd == -1)
 		return -1;
-	if (fd == -2)
-		fd = mt_real.open(path, flags, mode);
+	if (fd >= 0) {
+		note_open(fd, abs); /* the replay's memfd for a device file */
+		return fd;
+	}
+	fd = mt_real.open(path, flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
 	return fd;
@@ -619,11 +623,15 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_replay_openat(dirfd, path, flags);
+	char abs[PATH_MAX];
+	int fd = mt_replay_openat(dirfd, path, flags, abs, sizeof(abs));
 	if (fd == -1)
 		return -1;
-	if (fd == -2)
-		fd = mt_real.openat(dirfd, path, flags, mode);
+	if (fd >= 0) {
+		note_open(fd, abs);
+		return fd;
+	}
+	fd = mt_real.openat(dirfd, path, flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
 	return fd;
@@ -660,11 +668,12 @@ MT_EXPORT FILE *fopen(const char *path, const char *mode)
 		int flags = strchr(mode, '+') ? O_RDWR : *mode == 'r' ? O_RDONLY : O_WRONLY;
 		if (strchr(mode, 'e'))
 			flags |= O_CLOEXEC;
-		int fd = mt_replay_open(path, flags);
+		char abs[PATH_MAX];
+		int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
 		if (fd == -1)
 			return NULL;
 		if (fd >= 0) {
-			note_open(fd, path);
+			note_open(fd, abs);
 			FILE *f = fdopen(fd, mode);
 			if (!f)
 				close(fd);

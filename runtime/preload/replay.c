@@ -124,29 +124,30 @@ MT_HIDDEN int mt_replay_open(const char *path, int flags)
 	return fd;
 }
 
-/* The same for a path relative to dirfd (or the working directory). */
-MT_HIDDEN int mt_replay_openat(int dirfd, const char *path, int flags)
+/* The same for a path relative to dirfd (or the working directory); the
+ * absolute path, to note for the mapping, in abs (n bytes). */
+MT_HIDDEN int mt_replay_openat(int dirfd, const char *path, int flags, char *abs, size_t n)
 {
-	char base[PATH_MAX], full[PATH_MAX], link[64];
-	ssize_t n;
+	char base[PATH_MAX], link[64];
+	ssize_t k;
 
 	if (!tab || !path)
 		return -2;
-	if (path[0] == '/')
-		return mt_replay_open(path, flags);
-	if (dirfd == AT_FDCWD) {
+	if (path[0] == '/') {
+		base[0] = 0;
+	} else if (dirfd == AT_FDCWD) {
 		if (!getcwd(base, sizeof(base)))
 			return -2;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		n = readlink(link, base, sizeof(base) - 1);
-		if (n <= 0)
+		k = readlink(link, base, sizeof(base) - 1);
+		if (k <= 0)
 			return -2;
-		base[n] = 0;
+		base[k] = 0;
 	}
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", base, path) >= sizeof(full))
+	if ((size_t)snprintf(abs, n, "%s%s%s", base, base[0] ? "/" : "", path) >= n)
 		return -2;
-	return mt_replay_open(full, flags);
+	return mt_replay_open(abs, flags);
 }
 
 /* The PCI identity and physical address the recording had (MAP records

@@ -26,6 +26,10 @@ rm -f "$DEV"
 diff -u "$W/rec.out" "$W/rep.out" || fail "replayed output differs"
 grep -q ' 0 divergences' "$W/rep.err" || fail "summary: $(cat "$W/rep.err")"
 "$M" diff "$W/rec.trace" "$W/rep.trace" >"$W/d1" || { cat "$W/d1"; fail "diff of record and replay"; }
+# the device file opened by a relative path is replayed too
+(cd "$W" && "$M" replay -q -o "$W/rep1b.trace" "$W/rec.trace" -- "$W/drv" fakedev 0 0x55 3) >"$W/rep1b.out" ||
+	fail "relative path: exit $?"
+diff -u "$W/rec.out" "$W/rep1b.out" || fail "relative path: output"
 echo "ok: replay = recording"
 
 # 2. longer polling than recorded: the last value read is repeated
