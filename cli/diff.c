@@ -33,6 +33,8 @@ struct side {
 	uint64_t *keys;
 	size_t n, cap;
 	uint64_t *bits;         /* deleted (A) / inserted (B) elements */
+	size_t *marks;          /* indices of the MARK elements */
+	size_t nmarks, mcap;
 	size_t pos;             /* pass 2: elements read */
 	struct mt_tdiff_elem e;
 };
@@ -48,7 +50,7 @@ struct diffrun {
 	struct change *ch;
 	size_t nch, chcap;
 	size_t ctx;
-	int quiet, minimal;
+	int quiet, minimal, no_anchors;
 	FILE *out;
 	char first[2][600];     /* the first divergence, both sides */
 };
@@ -67,6 +69,7 @@ static void usage(FILE *f)
 		"  -U, --unified N         N lines of context (default 3)\n"
 		"  -q, --quiet             print only the summary\n"
 		"      --minimal           shortest difference even if slow\n"
+		"      --no-anchors        do not align the traces at their common markers\n"
 		"Exit status: 0 same, 1 different, 2 trouble.\n");
 }
 
@@ -154,6 +157,18 @@ static void load_keys(struct diffrun *d, struct side *s)
 			s->keys = k;
 			s->cap = cap;
 		}
+		if (e.kind == MT_REC_MARK) {
+			if (s->nmarks == s->mcap) {
+				size_t cap = s->mcap ? s->mcap * 2 : 64;
+				size_t *m = realloc(s->marks, cap * sizeof(*m));
+
+				if (!m)
+					trouble("out of memory");
+				s->marks = m;
+				s->mcap = cap;
+			}
+			s->marks[s->nmarks++] = s->n;
+		}
 		s->keys[s->n++] = e.key;
 	}
 	if (rc < 0)
@@ -161,6 +176,47 @@ static void load_keys(struct diffrun *d, struct side *s)
 	s->bits = malloc((s->n + 64) / 64 * sizeof(uint64_t));
 	if (!s->bits)
 		trouble("out of memory");
+}
+
+/* Markers with the same text in both traces, in order (a longest common
+ * subsequence of the marker sequences), anchor the diff: the accesses
+ * between two anchors are compared with each other only. */
+static int diff_anchored(struct diffrun *d)
+{
+	struct side *A = &d->s[0], *B = &d->s[1];
+	size_t na = A->nmarks, nb = B->nmarks, i = 0, j = 0, n = 0;
+	uint64_t *ka = malloc((na + 1) * 8), *kb = malloc((nb + 1) * 8);
+	uint64_t *da = malloc((na + 64) / 64 * 8), *db = malloc((nb + 64) / 64 * 8);
+	size_t *aa = malloc((na + 1) * sizeof(size_t)), *ab = malloc((nb + 1) * sizeof(size_t));
+	int rc;
+
+	if (!ka || !kb || !da || !db || !aa || !ab)
+		trouble("out of memory");
+	for (i = 0; i < na; i++)
+		ka[i] = A->keys[A->marks[i]];
+	for (j = 0; j < nb; j++)
+		kb[j] = B->keys[B->marks[j]];
+	rc = d->no_anchors ? 0 : mt_seqdiff(ka, na, kb, nb, da, db, 1);
+	for (i = j = 0; !d->no_anchors && !rc && i < na && j < nb;) {
+		if (mt_bit(da, i)) {
+			i++;
+		} else if (mt_bit(db, j)) {
+			j++;
+		} else {
+			aa[n] = A->marks[i++];
+			ab[n++] = B->marks[j++];
+		}
+	}
+	if (!rc)
+		rc = mt_seqdiff_anchored(A->keys, A->n, B->keys, B->n, aa, ab, n, A->bits, B->bits,
+					 d->minimal);
+	free(ka);
+	free(kb);
+	free(da);
+	free(db);
+	free(aa);
+	free(ab);
+	return rc;
 }
 
 static void add_change(struct diffrun *d, size_t a0, size_t na, size_t b0, size_t nb)
@@ -372,6 +428,7 @@ int mt_cli_diff(int argc, char **argv)
 		{ "unified", required_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "minimal", no_argument, NULL, 'M' },
+		{ "no-anchors", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -407,6 +464,9 @@ int mt_cli_diff(int argc, char **argv)
 		case 'M':
 			d.minimal = 1;
 			break;
+		case 'N':
+			d.no_anchors = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -424,8 +484,7 @@ int mt_cli_diff(int argc, char **argv)
 		load_keys(&d, &d.s[k]);
 		mt_tdiff_src_close(&d.s[k].src);
 	}
-	rc = mt_seqdiff(d.s[0].keys, d.s[0].n, d.s[1].keys, d.s[1].n, d.s[0].bits, d.s[1].bits,
-			d.minimal);
+	rc = diff_anchored(&d);
 	if (rc)
 		trouble("diff: %s", strerror(-rc));
 	for (k = 0; k < 2; k++) {
@@ -443,6 +502,7 @@ int mt_cli_diff(int argc, char **argv)
 		mt_tdiff_src_close(&d.s[k].src);
 		close(d.s[k].fd);
 		free(d.s[k].bits);
+		free(d.s[k].marks);
 	}
 	free(d.ch);
 	mt_tdiff_devs_free(&d.devs);

@@ -17,6 +17,29 @@ int mt_tdiff_reg_lookup(const char *name, struct mt_tdiff_reg *reg)
 	return -ENOENT; /* no register database yet (issue 13 wires it here) */
 }
 
+static int parse_num(const char *s, uint64_t *v);
+
+/* "A" or "A-B" (B >= A) */
+static int parse_range(const char *s, struct mt_tdiff_reg *reg)
+{
+	const char *dash = strchr(s, '-');
+	char a[32];
+
+	if (!dash) {
+		if (parse_num(s, &reg->addr))
+			return -EINVAL;
+		reg->last = reg->addr;
+		return 0;
+	}
+	if ((size_t)(dash - s) >= sizeof(a))
+		return -EINVAL;
+	memcpy(a, s, (size_t)(dash - s));
+	a[dash - s] = 0;
+	if (parse_num(a, &reg->addr) || parse_num(dash + 1, &reg->last) || reg->last < reg->addr)
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_num(const char *s, uint64_t *v)
 {
 	char *end;
@@ -48,9 +71,9 @@ int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg)
 		if (parse_num(p, &bar) || bar > 5)
 			return -EINVAL;
 		reg->bar = (uint8_t)bar;
-		return parse_num(colon + 1, &reg->addr);
+		return parse_range(colon + 1, reg);
 	}
 	if (*s >= '0' && *s <= '9')
-		return parse_num(s, &reg->addr);
+		return parse_range(s, reg);
 	return mt_tdiff_reg_lookup(s, reg);
 }

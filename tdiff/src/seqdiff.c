@@ -25,7 +25,7 @@ struct ctx {
 	off *fd, *bd;           /* indexed by diagonal x - y */
 	off too_expensive;
 	uint64_t *del, *ins;
-	size_t base;            /* x[0] is element base of the caller's a (and b) */
+	size_t xbase, ybase;    /* x[0] is element xbase of the caller's a, y[0] ybase of b */
 };
 
 struct part {
@@ -186,12 +186,12 @@ static void compareseq(const struct ctx *c, off xoff, off xlim, off yoff, off yl
 		}
 		if (xoff == xlim) {
 			for (; yoff < ylim; yoff++)
-				set_bit(c->ins, c->base + (size_t)yoff);
+				set_bit(c->ins, c->ybase + (size_t)yoff);
 			return;
 		}
 		if (yoff == ylim) {
 			for (; xoff < xlim; xoff++)
-				set_bit(c->del, c->base + (size_t)xoff);
+				set_bit(c->del, c->xbase + (size_t)xoff);
 			return;
 		}
 		diag(c, xoff, xlim, yoff, ylim, minimal, &p);
@@ -203,17 +203,15 @@ static void compareseq(const struct ctx *c, off xoff, off xlim, off yoff, off yl
 	}
 }
 
-int mt_seqdiff(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *del,
-	       uint64_t *ins, int minimal)
+/* a[0..na) against b[0..nb), elements a0 and b0 of the whole inputs; the
+ * bitmaps are already clear. */
+static int seqdiff_range(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, size_t a0,
+			 size_t b0, uint64_t *del, uint64_t *ins, int minimal)
 {
 	struct ctx c = { 0 };
 	size_t pre = 0, nd, diags;
 	off *mem;
 
-	if (na >= OFF_MAX / 2 || nb >= OFF_MAX / 2)
-		return -EOVERFLOW;
-	memset(del, 0, (na + 63) / 64 * 8);
-	memset(ins, 0, (nb + 63) / 64 * 8);
 	while (pre < na && pre < nb && a[pre] == b[pre])
 		pre++;
 	while (na > pre && nb > pre && a[na - 1] == b[nb - 1]) {
@@ -224,7 +222,8 @@ int mt_seqdiff(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint6
 	c.y = b + pre;
 	c.del = del;
 	c.ins = ins;
-	c.base = pre;
+	c.xbase = a0 + pre;
+	c.ybase = b0 + pre;
 	na -= pre;
 	nb -= pre;
 	if (!na || !nb) {
@@ -244,4 +243,40 @@ int mt_seqdiff(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint6
 	compareseq(&c, 0, (off)na, 0, (off)nb, minimal);
 	free(mem);
 	return 0;
+}
+
+int mt_seqdiff_anchored(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+			const size_t *anc_a, const size_t *anc_b, size_t nanc, uint64_t *del,
+			uint64_t *ins, int minimal)
+{
+	size_t i, pa = 0, pb = 0;
+	int rc;
+
+	if (na >= OFF_MAX / 2 || nb >= OFF_MAX / 2)
+		return -EOVERFLOW;
+	for (i = 0; i < nanc; i++)
+		if (anc_a[i] < pa || anc_a[i] >= na || anc_b[i] < pb || anc_b[i] >= nb ||
+		    a[anc_a[i]] != b[anc_b[i]])
+			return -EINVAL;
+		else
+			pa = anc_a[i] + 1, pb = anc_b[i] + 1;
+	memset(del, 0, (na + 63) / 64 * 8);
+	memset(ins, 0, (nb + 63) / 64 * 8);
+	pa = pb = 0;
+	for (i = 0; i <= nanc; i++) {
+		size_t ea = i < nanc ? anc_a[i] : na, eb = i < nanc ? anc_b[i] : nb;
+
+		rc = seqdiff_range(a + pa, ea - pa, b + pb, eb - pb, pa, pb, del, ins, minimal);
+		if (rc)
+			return rc;
+		pa = ea + 1;
+		pb = eb + 1;
+	}
+	return 0;
+}
+
+int mt_seqdiff(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *del,
+	       uint64_t *ins, int minimal)
+{
+	return mt_seqdiff_anchored(a, na, b, nb, NULL, NULL, 0, del, ins, minimal);
 }

@@ -135,7 +135,7 @@ static int reg_match(const struct mt_tdiff_reg *regs, size_t n, const struct mt_
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (regs[i].addr == e->addr &&
+		if (regs[i].addr <= e->addr && e->addr <= regs[i].last &&
 		    (regs[i].bar == 0xff || regs[i].bar == s->devs->bars[e->dev]))
 			return 1;
 	return 0;

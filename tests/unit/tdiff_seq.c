@@ -114,6 +114,10 @@ static void regs(void)
 	CHECK(mt_tdiff_reg_parse("0x1g", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("STATUS", &r) == -ENOENT);
+	CHECK(mt_tdiff_reg_parse("0:0x4000-0x40ff", &r) == 0 && r.addr == 0x4000 &&
+	      r.last == 0x40ff && r.bar == 0);
+	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && r.last == 0x10);
+	CHECK(mt_tdiff_reg_parse("0x20-0x10", &r) == -EINVAL);
 }
 
 int main(void)

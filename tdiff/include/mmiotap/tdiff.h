@@ -37,6 +37,14 @@ extern "C" {
 int mt_seqdiff(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uint64_t *del,
 	       uint64_t *ins, int minimal);
 
+/* The same with anchors: a[anc_a[i]] and b[anc_b[i]] (equal keys, both
+ * strictly increasing) are forced to match; the parts between them are
+ * compared separately (bounded work, alignment at markers). -EINVAL if
+ * the anchors are not so. */
+int mt_seqdiff_anchored(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+			const size_t *anc_a, const size_t *anc_b, size_t nanc, uint64_t *del,
+			uint64_t *ins, int minimal);
+
 static inline int mt_bit(const uint64_t *bits, size_t i)
 {
 	return (int)((bits[i >> 6] >> (i & 63)) & 1);
@@ -49,10 +57,10 @@ static inline int mt_bit(const uint64_t *bits, size_t i)
 #define MT_TDIFF_CMP_TID 0x4
 #define MT_TDIFF_CMP_FLAGS 0x8
 
-/* A register selector: addr in any device, or only in BAR `bar` of a PCI
- * device (bar 0xff: any). */
+/* A register selector: addresses addr..last (inclusive) in any device, or
+ * only in BAR `bar` of a PCI device (bar 0xff: any). */
 struct mt_tdiff_reg {
-	uint64_t addr;
+	uint64_t addr, last;
 	uint8_t bar;
 };
 
@@ -116,8 +124,9 @@ int mt_tdiff_elem_equal(const struct mt_tdiff_elem *x, const struct mt_tdiff_ele
 			unsigned compare);
 
 /*
- * Parse a register selector: "0x10", "16", "BAR:0x10" (e.g. "0:0x10"), or
- * a register name (mt_tdiff_reg_lookup()). 0 or -EINVAL / -ENOENT.
+ * Parse a register selector: "0x10", "16", "BAR:0x10" (e.g. "0:0x10"), a
+ * range "0x4000-0x40ff" (also after "BAR:"), or a register name
+ * (mt_tdiff_reg_lookup()). 0 or -EINVAL / -ENOENT.
  */
 int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg);
 /* The one place a register name becomes an address: a register database
