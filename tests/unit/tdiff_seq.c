@@ -85,6 +85,26 @@ static void one(size_t na, size_t nb, unsigned alpha, int mutate)
 	free(ins);
 }
 
+/* Anchors are matched, the script stays valid, bad anchors are refused. */
+static void anchored(void)
+{
+	uint64_t a[200], b[220], del[4], ins[4];
+	size_t aa[3] = { 50, 120, 199 }, ab[3] = { 40, 150, 219 }, i;
+
+	for (i = 0; i < 200; i++)
+		a[i] = (uint64_t)(rand() % 3);
+	for (i = 0; i < 220; i++)
+		b[i] = (uint64_t)(rand() % 3);
+	for (i = 0; i < 3; i++)
+		a[aa[i]] = b[ab[i]] = 100 + i;
+	CHECK(mt_seqdiff_anchored(a, 200, b, 220, aa, ab, 3, del, ins, 1) == 0);
+	CHECK(common(a, 200, b, 220, del, ins) >= 0);
+	for (i = 0; i < 3; i++)
+		CHECK(!mt_bit(del, aa[i]) && !mt_bit(ins, ab[i]));
+	a[50] = 7;
+	CHECK(mt_seqdiff_anchored(a, 200, b, 220, aa, ab, 3, del, ins, 1) == -EINVAL);
+}
+
 static void big_different(void)
 {
 	size_t n = 60000, i;
@@ -132,6 +152,7 @@ int main(void)
 		one((size_t)(rand() % 40), (size_t)(rand() % 40), 2 + (unsigned)(k % 6), k & 1);
 	for (k = 0; k < 20; k++)
 		one(300 + (size_t)(rand() % 200), 300 + (size_t)(rand() % 200), 4, 1);
+	anchored();
 	big_different();
 	regs();
 	if (failures) {
