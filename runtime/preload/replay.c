@@ -53,7 +53,7 @@ static int valid(const struct mt_replay_hdr *h, uint64_t size)
 	    h->dev_off != sizeof(*h) ||
 	    h->reg_off != h->dev_off + h->ndev * sizeof(struct mt_replay_dev) ||
 	    h->ent_off != h->reg_off + (uint64_t)h->nreg * sizeof(struct mt_replay_reg) ||
-	    h->nent > (size - h->ent_off) / sizeof(struct mt_replay_ent) ||
+	    h->ent_off > size || h->nent > (size - h->ent_off) / sizeof(struct mt_replay_ent) ||
 	    size != h->ent_off + h->nent * sizeof(struct mt_replay_ent))
 		return 0;
 	const struct mt_replay_reg *r = (const void *)((const char *)h + h->reg_off);
