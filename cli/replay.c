@@ -6,7 +6,7 @@
  * preload runtime, which opens memfds instead of the device files the
  * trace names and answers every access from the table (runtime/preload/
  * replay.c). The replay is itself recorded (OUT), for `mmiotap diff`.
- * Exit status: PROG's, or 3 after a divergence (stop, warn), 2 trouble.
+ * Exit status: PROG's, or 3 after a divergence (stop, warn); 2 bad usage, 1 trouble.
  */
 #include <elf.h>
 #include <errno.h>
@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		"                      per-register model (last value written) silently\n"
 		"  -o, --output OUT    the replay's own trace (default mmiotap-replay.trace)\n"
 		"  -q, --quiet         no summary on stderr\n"
-		"Exit status: PROG's; 3 after a divergence (stop, warn); 2 trouble.\n");
+		"Exit status: PROG's; 3 after a divergence (stop, warn); 2 bad usage; 1 other\n"
+		"trouble (unreadable trace, program refused).\n");
 }
 
 /* PROG as execvp would find it. */
