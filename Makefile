@@ -73,6 +73,7 @@ all: all-targets
 -include export/export.mk
 -include sym/sym.mk
 -include campaign/campaign.mk
+-include tdiff/tdiff.mk
 -include cli/cli.mk
 -include tests/tests.mk
 -include bench/bench.mk

@@ -34,6 +34,8 @@ int mt_cli_inject_check(int argc, char **argv) WEAK;
 int mt_cli_stop(int argc, char **argv) WEAK;
 int mt_cli_campaign(int argc, char **argv) WEAK;
 int mt_cli_watch(int argc, char **argv) WEAK;
+int mt_cli_diff(int argc, char **argv) WEAK;
+int mt_cli_replay(int argc, char **argv) WEAK;
 
 static const struct {
 	const char *name;
@@ -47,6 +49,8 @@ static const struct {
 	{ "export", mt_cli_export, "convert a trace to CSV, Chrome JSON or Perfetto" },
 	{ "merge", mt_cli_merge, "merge traces recorded on one clock into one timeline" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
+	{ "diff", mt_cli_diff, "compare two traces access by access (like diff -u)" },
+	{ "replay", mt_cli_replay, "run a program against a recording instead of its device" },
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },
 	{ "stop", mt_cli_stop, "stop tracing a process traced with ptrace (it keeps running)" },
 	{ "inject-check", mt_cli_inject_check, "parse injection rules and print them back" },

@@ -20,6 +20,7 @@
  * that touch the same region natively are not trapped (not traced).
  */
 #include "internal.h"
+#include "mmiotap/rt_replay.h"
 
 #include <cpuid.h>
 #include <pthread.h>
@@ -315,6 +316,11 @@ static int acc_dev(void *be, uint64_t addr, volatile uint8_t *p, void *val, unsi
 		   int is_write, uint64_t *fault)
 {
 	struct ectx *c = be;
+	if (mt_replay_active()) {
+		const struct mt_region *r = mt_region_find((uintptr_t)addr);
+		if (r && r->replay_dev >= 0)
+			return mt_replay_access(r, addr, val, size, is_write);
+	}
 	return mt_dev_safe(c->t, addr, p, val, size, is_write, fault);
 }
 
@@ -594,6 +600,8 @@ static void on_segv(int sig, siginfo_t *si, void *ucv)
 	}
 	emulate(t, r, d, bytes, n, (uintptr_t)si->si_addr, sig, si, uc);
 out:
+	if (mt_replay_stop_pending && t && !t->in_handler)
+		_exit(MT_REPLAY_STOP_STATUS);
 	if (t && t->resend && !t->in_handler) {
 		int rs = t->resend;
 		t->resend = 0;

@@ -35,6 +35,7 @@ struct mt_region {
 	uintptr_t map_start;    /* program address of the whole mapping's byte 0 */
 	uint64_t map_phys;      /* physical address of map_start, 0 unknown */
 	uint64_t rule_mask;     /* --inject rules that target this mapping */
+	int16_t replay_dev;     /* replay table device answering it, -1 none (replay.c) */
 	uint8_t probe_owned;    /* alias made for a probe (mremap dup) */
 	uint8_t watch;          /* pages of watched objects (watch.c): the
 				 * program's pages are a memfd's, alias the same */
@@ -203,6 +204,23 @@ void mt_watch_count_silent(void) MT_HIDDEN;
 void mt_watch_fork_prepare(void) MT_HIDDEN;
 void mt_watch_fork_parent(void) MT_HIDDEN;
 void mt_watch_fork_child(void) MT_HIDDEN;
+/* replay.c: `mmiotap replay` (MT_ENV_REPLAY): the recording answers. */
+void mt_replay_init(const char *table_path) MT_HIDDEN;
+/* Say why and _exit(127): the program must not run without the replay. */
+void mt_replay_refuse(const char *why) MT_HIDDEN __attribute__((noreturn));
+int mt_replay_active(void) MT_HIDDEN;
+/* execve of a program the runtime would not be in (static, set-id). */
+int mt_replay_exec_refused(const char *path) MT_HIDDEN;
+int mt_replay_dev_of(const char *path) MT_HIDDEN;
+/* -2: not a replayed file; else a memfd standing for it, or -1 + errno. */
+int mt_replay_open(const char *path, int flags) MT_HIDDEN;
+int mt_replay_openat(int dirfd, const char *path, int flags, char *abs, size_t n) MT_HIDDEN;
+void mt_replay_identify(int dev, uint64_t off, struct mt_pci_info *pi) MT_HIDDEN;
+int mt_replay_access(const struct mt_region *r, uint64_t addr, void *val, unsigned size,
+		     int is_write) MT_HIDDEN;
+/* A divergence in --on-diverge stop mode: the handler ends the process
+ * once it has released the lock. */
+extern MT_HIDDEN volatile int mt_replay_stop_pending;
 
 /* safecopy.c: copy the program's memory from inside the handler; a fault
  * gives -EFAULT with t->sc_fault filled in (mt_safe_copy_caught(), first

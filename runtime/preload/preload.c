@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 #include "mmiotap/rt_env.h"
+#include "mmiotap/rt_replay.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -131,6 +132,7 @@ MT_HIDDEN struct mt_region *mt_region_add(void)
 		if (!mt_regions[i].used) {
 			memset(&mt_regions[i], 0, sizeof(mt_regions[i]));
 			mt_regions[i].used = 1;
+			mt_regions[i].replay_dev = -1;
 			if (i >= mt_nregions)
 				mt_nregions = i + 1;
 			return &mt_regions[i];
@@ -341,7 +343,8 @@ MT_HIDDEN uint32_t mt_new_map_id(void)
 
 static int glob_hit(const char *name)
 {
-	return mt_devfile_traced(name, use_defaults, (const char *const *)globs, (size_t)nglobs);
+	return mt_devfile_traced(name, use_defaults, (const char *const *)globs, (size_t)nglobs) ||
+	       mt_replay_dev_of(name) >= 0;
 }
 
 /* Whether fd is a traced file; fills the name to put into MAP. */
@@ -361,7 +364,8 @@ static int traced_fd(int fd, char *name, size_t n)
 	}
 	if (!glob_hit(real) && !glob_hit(opened))
 		return 0;
-	snprintf(name, n, "%s", opened && strstr(opened, "/resource") ? opened : real);
+	snprintf(name, n, "%s",
+		 opened && (strstr(opened, "/resource") || mt_replay_active()) ? opened : real);
 	return 1;
 }
 
@@ -447,9 +451,13 @@ MT_HIDDEN struct mt_region *mt_arm(void *p, size_t len, int prot, int fd, off_t 
 		return NULL;
 	}
 	r->map_start = r->start;
+	r->replay_dev = (int16_t)mt_replay_dev_of(name);
 	struct mt_pci_info pi = { -1, -1, -1, -1, -1, 0 };
 	if (record && mt_ring) {
-		mt_devfile_identify(name, r->offset, &pi);
+		if (r->replay_dev >= 0)
+			mt_replay_identify(r->replay_dev, r->offset, &pi);
+		else
+			mt_devfile_identify(name, r->offset, &pi);
 		r->map_phys = pi.phys;
 		r->rule_mask = mt_rt_inject_match(name, &pi, len);
 		r->map_id = mt_new_map_id();
@@ -620,7 +628,15 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_real.open(path, flags, mode);
+	char abs[PATH_MAX];
+	int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
+	if (fd == -1)
+		return -1;
+	if (fd >= 0) {
+		note_open(fd, abs); /* the replay's memfd for a device file */
+		return fd;
+	}
+	fd = mt_real.open(path, flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
 	return fd;
@@ -638,7 +654,15 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	int fd = mt_real.openat(dirfd, path, flags, mode);
+	char abs[PATH_MAX];
+	int fd = mt_replay_openat(dirfd, path, flags, abs, sizeof(abs));
+	if (fd == -1)
+		return -1;
+	if (fd >= 0) {
+		note_open(fd, abs);
+		return fd;
+	}
+	fd = mt_real.openat(dirfd, path, flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
 	return fd;
@@ -646,6 +670,55 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 
 MT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	__attribute__((alias("openat")));
+
+/* _FORTIFY_SOURCE's open() without a mode calls these: the same as ours
+ * (they never create, so no mode). */
+MT_EXPORT int __open_2(const char *path, int flags)
+{
+	return open(path, flags);
+}
+
+MT_EXPORT int __open64_2(const char *path, int flags) __attribute__((alias("__open_2")));
+
+MT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	return openat(dirfd, path, flags);
+}
+
+MT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+	__attribute__((alias("__openat_2")));
+
+/* fopen() opens through libc's internal open: while replaying, a device
+ * file must still become the replay's memfd (or be refused). */
+MT_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	static FILE *(*real_fopen)(const char *, const char *);
+	if (!real_fopen)
+		real_fopen = (FILE * (*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
+	if (mt_replay_active() && mode) {
+		int flags = strchr(mode, '+') ? O_RDWR : *mode == 'r' ? O_RDONLY : O_WRONLY;
+		if (strchr(mode, 'e'))
+			flags |= O_CLOEXEC;
+		char abs[PATH_MAX];
+		int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
+		if (fd == -1)
+			return NULL;
+		if (fd >= 0) {
+			note_open(fd, abs);
+			FILE *f = fdopen(fd, mode);
+			if (!f)
+				close(fd);
+			return f;
+		}
+	}
+	if (!real_fopen) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real_fopen(path, mode);
+}
+
+MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
 
 /* ---- signals ------------------------------------------------------------------------ */
 
@@ -750,6 +823,10 @@ static char **fix_env(char *const envp[])
 MT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	mt_resolve_real();
+	if (mt_replay_exec_refused(path)) {
+		errno = EACCES;
+		return -1;
+	}
 	if (!mt_ring)
 		return mt_real.execve(path, argv, envp);
 	char **e = fix_env(envp);
@@ -1033,8 +1110,17 @@ __attribute__((constructor)) static void mt_init(void)
 	const char *d = getenv(MT_ENV_DEBUG);
 	debug = d && *d == '1';
 	const char *ring = getenv(MT_ENV_RING);
-	if (!ring || !*ring)
+	const char *rp = getenv(MT_ENV_REPLAY);
+	if (rp && *rp) {
+		/* replaying: no device file is opened for real from here on */
+		save_env(MT_ENV_REPLAY);
+		mt_replay_init(rp);
+	}
+	if (!ring || !*ring) {
+		if (rp && *rp)
+			mt_replay_refuse("no recording ring");
 		return; /* not recording: probes only */
+	}
 	in_rt++;
 	save_env(MT_ENV_RING);
 	save_env(MT_ENV_TRACE_FILES);
@@ -1066,17 +1152,23 @@ __attribute__((constructor)) static void mt_init(void)
 		int n = snprintf(m, sizeof(m), "mmiotap: cannot open the recording ring %s: %s; not tracing\n",
 				 ring, strerror(-rc));
 		(void)!write(2, m, (size_t)n);
+		if (mt_replay_active())
+			mt_replay_refuse("no recording ring");
 		in_rt--;
 		return;
 	}
 	if (mt_pidns_refuse(r)) {
 		mt_ring_close(r);
+		if (mt_replay_active())
+			mt_replay_refuse("another PID namespace");
 		in_rt--;
 		return;
 	}
 	__atomic_fetch_add(&r->h->nattached, 1, __ATOMIC_RELAXED);
 	if (mt_install_handlers() == 0)
 		mt_ring = r;
+	else if (mt_replay_active())
+		mt_replay_refuse("cannot install the fault handlers");
 	const char *w = getenv(MT_ENV_WATCH);
 	if (w && *w && mt_ring)
 		mt_watch_env(w);

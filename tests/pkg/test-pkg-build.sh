@@ -20,6 +20,7 @@ has() { # PACKAGE PATH-REGEX...
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 has mmiotap usr/bin/mmiotap usr/share/man/man1/mmiotap.1.gz usr/share/man/man1/mmiotap-record.1.gz \
 	usr/share/man/man1/mmiotap-watch.1.gz usr/share/mmiotap/mmiotap.gdb \
+	usr/share/man/man1/mmiotap-diff.1.gz usr/share/man/man1/mmiotap-replay.1.gz \
 	usr/share/bash-completion/completions/mmiotap usr/share/doc/mmiotap/examples/mmio_demo.c
 has libmmiotap0 "usr/lib/$ma/libmmiotap.so.0" "usr/lib/$ma/libmmiotap.so.0.1.0"
 has libmmiotap-dev usr/include/mmiotap/mmiotap.h "usr/lib/$ma/libmmiotap.so" "usr/lib/$ma/libmmiotap.a" \

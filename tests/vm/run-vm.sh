@@ -31,6 +31,10 @@
 #                       kernel of scripts/debug-kernel.sh needs 1G to boot)
 #   --smp N             guest CPUs (default 2)
 #   --no-trace          do not enable the memory_region_ops trace (faster)
+#   --link-control      QEMU monitor on a socket; the guest script writes
+#                       "on" or "off" to $VM_RESULTS/set-link and the host
+#                       runs `set_link` on the first e1000's netdev, then
+#                       writes $VM_RESULTS/set-link.done
 #   --prepare           only install packages and build the cached initramfs
 #   -q                  do not copy the guest console to stdout
 #
@@ -58,6 +62,8 @@ topdir=$(cd "$here/../.." && pwd)
 cache=${VM_CACHE:-$here/cache}
 workdir=${VM_WORKDIR:-$topdir/build/vm}
 
+linkctl=0
+linkdev=
 die() { echo "run-vm: $*" >&2; exit 125; }
 skip() { echo "SKIP: run-vm: $*"; exit 77; }
 say() { [ "$quiet" = 1 ] || echo "run-vm: $*"; }
@@ -81,6 +87,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--no-trace) trace=0; shift ;;
+	--link-control) linkctl=1; shift ;;
 	--prepare) prepare=1; shift ;;
 	-q) quiet=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -293,7 +300,8 @@ for dv in "${devs[@]}"; do
 	n=$((n + 1))
 	case "$dv" in
 	edu) dargs+=(-device edu) ;;
-	e1000) dargs+=(-netdev "user,id=net$n,restrict=on" -device "e1000,netdev=net$n") ;;
+	e1000) dargs+=(-netdev "user,id=net$n,restrict=on" -device "e1000,netdev=net$n")
+		linkdev=${linkdev:-net$n} ;;
 	ivshmem|ivshmem=*)
 		sz=${dv#ivshmem}; sz=${sz#=}; sz=${sz:-1M}
 		dargs+=(-object "memory-backend-ram,id=ivmem$n,size=$sz" -device "ivshmem-plain,memdev=ivmem$n") ;;
@@ -310,10 +318,29 @@ targs=()
 
 # ---- boot ------------------------------------------------------------------
 
+monitor=(-monitor none)
+watcher=
+if [ "$linkctl" = 1 ]; then
+	[ -n "$linkdev" ] || die "--link-control wants an e1000 (--dev e1000)"
+	monitor=(-monitor "unix:$run/mon.sock,server=on,wait=off")
+	# the guest asks through the shared results directory
+	(while :; do
+		if [ -f "$results/set-link" ]; then
+			st=$(cat "$results/set-link")
+			rm -f "$results/set-link"
+			python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(0.2)
+s.sendall(("set_link %s %s\n" % (sys.argv[2], sys.argv[3])).encode()); time.sleep(0.5); s.close()' \
+				"$run/mon.sock" "$linkdev" "$st" && echo "$st" >"$results/set-link.done"
+		fi
+		sleep 0.2
+	done) &
+	watcher=$!
+fi
 say "booting $kver: ${devs[*]:-no devices}, script $script"
 start=$(date +%s%N)
 timeout -k 5 "$timeout" "$qemu" -accel "${VM_ACCEL:-tcg}" -cpu max -smp "$smp" -m "$mem" \
-	-nodefaults -no-user-config -no-reboot -display none -monitor none \
+	-nodefaults -no-user-config -no-reboot -display none "${monitor[@]}" \
 	-serial "file:$console" \
 	-kernel "$vmlinuz" -initrd "$run/initrd.cpio" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic rdinit=/init tsc=reliable no_timer_check$append" \
@@ -321,6 +348,7 @@ timeout -k 5 "$timeout" "$qemu" -accel "${VM_ACCEL:-tcg}" -cpu max -smp "$smp" -
 	-virtfs "local,path=$results,mount_tag=results,security_model=none,multidevs=remap" \
 	"${targs[@]}" "${dargs[@]}" "${qargs[@]}" </dev/null >"$run/qemu.out" 2>&1
 qrc=$?
+[ -n "$watcher" ] && { kill "$watcher"; wait "$watcher"; } 2>/dev/null
 ms=$((($(date +%s%N) - start) / 1000000))
 [ "$quiet" = 1 ] || sed 's/\r$//' "$console" 2>/dev/null
 cat "$run/qemu.out" >&2

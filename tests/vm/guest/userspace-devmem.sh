@@ -18,5 +18,6 @@ grep -q 'ld-linux-x86-64' "$bb" ||
 # A shell script of devmem calls, recorded as one trace; every value read
 # is printed, in order, to devmem.txt.
 vm_edu_devmem_script "$bb" "$VM_BAR_START" >/tmp/drive.sh
+cp /tmp/drive.sh "$VM_RESULTS/drive.sh" # for the host's replay of the trace
 "$mt" record -o "$VM_RESULTS/trace.mt" -- /bin/sh /tmp/drive.sh >"$VM_RESULTS/devmem.txt"
 cat "$VM_RESULTS/devmem.txt"

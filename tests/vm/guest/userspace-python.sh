@@ -2,7 +2,8 @@
 # through its sysfs resource0 file and accesses it with mmap slices (memcpy
 # in CPython), struct.unpack_from/pack_into on the mapping, and single-byte
 # indexing (edu rejects 1-byte accesses), under `mmiotap record`.
-# Writes: edu-bar, trace.mt, python.txt (the script's own checks and values).
+# Writes: edu-bar, trace.mt, python.txt (the script's own checks and values),
+# edu.py (the script).
 set -e
 . "$VM_LIB"
 mt=${MT_BIN:?MT_BIN not set}
@@ -51,5 +52,6 @@ m.close()
 os.close(fd)
 print("python: done")
 EOS
+cp /tmp/edu.py "$VM_RESULTS/edu.py" # for the host's replay of the trace
 "$mt" record -o "$VM_RESULTS/trace.mt" -- "$py" /tmp/edu.py "$res" | tee "$VM_RESULTS/python.txt"
 grep -q '^python: done' "$VM_RESULTS/python.txt" || vm_die "the python script failed"

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * tdiff_seq.c - mt_seqdiff() gives a valid edit script, and a shortest one
+ * (length checked against the LCS computed by dynamic programming) on
+ * random sequences over small alphabets; the heuristic cut-off still gives
+ * a valid script on large very different inputs; register selectors parse.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmiotap/tdiff.h"
+
+static int failures;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); failures++; } } while (0)
+
+static size_t lcs(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	size_t *row = calloc((nb + 1) * 2, sizeof(size_t)), i, j, r;
+	size_t *prev = row, *cur = row + nb + 1;
+
+	for (i = 1; i <= na; i++) {
+		size_t *t;
+
+		for (j = 1; j <= nb; j++)
+			cur[j] = a[i - 1] == b[j - 1] ? prev[j - 1] + 1
+			       : prev[j] > cur[j - 1] ? prev[j] : cur[j - 1];
+		t = prev;
+		prev = cur;
+		cur = t;
+	}
+	r = prev[nb];
+	free(row);
+	return r;
+}
+
+/* The unmarked elements of a and b, in order, are equal; returns how many. */
+static long common(const uint64_t *a, size_t na, const uint64_t *b, size_t nb,
+		   const uint64_t *del, const uint64_t *ins)
+{
+	size_t i = 0, j = 0, n = 0;
+
+	for (;;) {
+		while (i < na && mt_bit(del, i))
+			i++;
+		while (j < nb && mt_bit(ins, j))
+			j++;
+		if (i == na || j == nb)
+			break;
+		if (a[i] != b[j])
+			return -1;
+		i++, j++, n++;
+	}
+	if (i != na || j != nb)
+		return -1;
+	return (long)n;
+}
+
+static void one(size_t na, size_t nb, unsigned alpha, int mutate)
+{
+	uint64_t *a = malloc((na + 1) * 8), *b = malloc((nb + 1) * 8);
+	uint64_t *del = malloc((na + 64) / 64 * 8), *ins = malloc((nb + 64) / 64 * 8);
+	size_t i;
+	long c;
+
+	for (i = 0; i < na; i++)
+		a[i] = (uint64_t)(rand() % alpha);
+	for (i = 0; i < nb; i++)
+		b[i] = mutate && i < na && rand() % 8 ? a[i] : (uint64_t)(rand() % alpha);
+	CHECK(mt_seqdiff(a, na, b, nb, del, ins, 1) == 0);
+	c = common(a, na, b, nb, del, ins);
+	CHECK(c >= 0);
+	if (c >= 0 && (size_t)c != lcs(a, na, b, nb)) {
+		fprintf(stderr, "na %zu nb %zu alpha %u: common %ld, lcs %zu\n", na, nb, alpha, c,
+			lcs(a, na, b, nb));
+		failures++;
+	}
+	/* the non-minimal mode is at least valid */
+	CHECK(mt_seqdiff(a, na, b, nb, del, ins, 0) == 0);
+	CHECK(common(a, na, b, nb, del, ins) >= 0);
+	free(a);
+	free(b);
+	free(del);
+	free(ins);
+}
+
+/* Anchors are matched, the script stays valid, bad anchors are refused. */
+static void anchored(void)
+{
+	uint64_t a[200], b[220], del[4], ins[4];
+	size_t aa[3] = { 50, 120, 199 }, ab[3] = { 40, 150, 219 }, i;
+
+	for (i = 0; i < 200; i++)
+		a[i] = (uint64_t)(rand() % 3);
+	for (i = 0; i < 220; i++)
+		b[i] = (uint64_t)(rand() % 3);
+	for (i = 0; i < 3; i++)
+		a[aa[i]] = b[ab[i]] = 100 + i;
+	CHECK(mt_seqdiff_anchored(a, 200, b, 220, aa, ab, 3, del, ins, 1) == 0);
+	CHECK(common(a, 200, b, 220, del, ins) >= 0);
+	for (i = 0; i < 3; i++)
+		CHECK(!mt_bit(del, aa[i]) && !mt_bit(ins, ab[i]));
+	a[50] = 7;
+	CHECK(mt_seqdiff_anchored(a, 200, b, 220, aa, ab, 3, del, ins, 1) == -EINVAL);
+}
+
+static void big_different(void)
+{
+	size_t n = 60000, i;
+	uint64_t *a = malloc(n * 8), *b = malloc(n * 8);
+	uint64_t *del = malloc((n + 63) / 64 * 8), *ins = malloc((n + 63) / 64 * 8);
+
+	for (i = 0; i < n; i++) {
+		a[i] = (uint64_t)rand() % 50;
+		b[i] = (uint64_t)rand() % 50;
+	}
+	CHECK(mt_seqdiff(a, n, b, n, del, ins, 0) == 0);
+	CHECK(common(a, n, b, n, del, ins) > 0);
+	free(a);
+	free(b);
+	free(del);
+	free(ins);
+}
+
+static void regs(void)
+{
+	struct mt_tdiff_reg r;
+
+	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && r.addr == 0x10 && r.bar == 0xff);
+	CHECK(mt_tdiff_reg_parse("2:0x8", &r) == 0 && r.addr == 8 && r.bar == 2);
+	CHECK(mt_tdiff_reg_parse("BAR0:16", &r) == 0 && r.addr == 16 && r.bar == 0);
+	CHECK(mt_tdiff_reg_parse("7:0x8", &r) == -EINVAL);
+	CHECK(mt_tdiff_reg_parse("0x1g", &r) == -EINVAL);
+	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL);
+	CHECK(mt_tdiff_reg_parse("STATUS", &r) == -ENOENT);
+	CHECK(mt_tdiff_reg_parse("0:0x4000-0x40ff", &r) == 0 && r.addr == 0x4000 &&
+	      r.last == 0x40ff && r.bar == 0);
+	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && r.last == 0x10);
+	CHECK(mt_tdiff_reg_parse("0x20-0x10", &r) == -EINVAL);
+}
+
+int main(void)
+{
+	int k;
+
+	srand(1);
+	one(0, 0, 2, 0);
+	one(0, 5, 2, 0);
+	one(7, 0, 2, 0);
+	for (k = 0; k < 1000; k++)
+		one((size_t)(rand() % 40), (size_t)(rand() % 40), 2 + (unsigned)(k % 6), k & 1);
+	for (k = 0; k < 20; k++)
+		one(300 + (size_t)(rand() % 200), 300 + (size_t)(rand() % 200), 4, 1);
+	anchored();
+	big_different();
+	regs();
+	if (failures) {
+		printf("tdiff_seq: %d failures\n", failures);
+		return 1;
+	}
+	printf("tdiff_seq: ok\n");
+	return 0;
+}
