@@ -25,6 +25,7 @@ const char *mt_cli_prog = "mmiotap";
 int mt_cli_record(int argc, char **argv) WEAK;
 int mt_cli_kernel(int argc, char **argv) WEAK;
 int mt_cli_dump(int argc, char **argv) WEAK;
+int mt_cli_decode(int argc, char **argv) WEAK;
 int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
@@ -38,6 +39,7 @@ static const struct {
 	{ "record", mt_cli_record, "run a program and trace its device-memory accesses" },
 	{ "kernel", mt_cli_kernel, "trace drivers' MMIO with the kernel module" },
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
+	{ "decode", mt_cli_decode, "print accesses with register names and decoded values" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
 	{ "mark", mt_cli_mark, "put a marker into a running recording" },
 	{ "stop", mt_cli_stop, "stop tracing a process traced with ptrace (it keeps running)" },

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * decode_fmt.c - an access as a decoded line (regbind_format_access): the
+ * text layout of envytools' demmio, or mmiotap dump's JSON object with the
+ * register and its decoded value added.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mmiotap/regbind.h"
+
+static size_t json_str(char *o, size_t room, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s && n + 7 < room; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			o[n++] = '\\';
+			o[n++] = (char)c;
+		} else if (c < 0x20) {
+			n += (size_t)snprintf(o + n, room - n, "\\u%04x", c);
+		} else {
+			o[n++] = (char)c;
+		}
+	}
+	o[n] = 0;
+	return n;
+}
+
+static void value_hex(const struct mt_event *ev, char *v, size_t room)
+{
+	unsigned i, w = ev->width;
+
+	if (w > 8 && ev->wide && 2 * w + 3 <= room) {
+		size_t n = 0;
+
+		v[n++] = '0';
+		v[n++] = 'x';
+		for (i = w; i-- > 0;)
+			n += (size_t)snprintf(v + n, room - n, "%02x", ev->wide[i]);
+		return;
+	}
+	snprintf(v, room, "0x%0*" PRIx64, (int)(w && w <= 8 ? 2 * w : 2), ev->value);
+}
+
+int regbind_format_access(struct regbind *b, const struct mt_event *ev, int jsonl, char *buf,
+			  size_t room)
+{
+	const struct regdb_cached *c;
+	const char *dom = NULL;
+	char name[600], dec[1200], v[140];
+	int n;
+
+	if (ev->kind != MT_REC_READ && ev->kind != MT_REC_WRITE && ev->kind != MT_REC_UNKNOWN)
+		return 0;
+	c = regbind_lookup(b, ev->map_id, ev->offset, ev->width, &dom);
+	if (c)
+		snprintf(name, sizeof(name), "%s", c->name);
+	else
+		snprintf(name, sizeof(name), "%#" PRIx64, ev->offset);
+	value_hex(ev, v, sizeof(v));
+	if (ev->kind == MT_REC_UNKNOWN)
+		snprintf(dec, sizeof(dec), "(instruction not decoded)");
+	else if (c && ev->width <= 8)
+		regdb_format_value(&c->hit, ev->width, ev->value, dec, sizeof(dec));
+	else
+		snprintf(dec, sizeof(dec), "%s", v);
+	if (!jsonl) {
+		char cpu[16];
+		const char *k = ev->kind == MT_REC_READ ? "R" : ev->kind == MT_REC_WRITE ? "W" : "U";
+
+		if (ev->cpu == MT_CPU_UNKNOWN)
+			snprintf(cpu, sizeof(cpu), "-");
+		else
+			snprintf(cpu, sizeof(cpu), "%u", ev->cpu);
+		n = snprintf(buf, room, "[%s] %" PRIu64 ".%06" PRIu64 " MMIO%u %s %#" PRIx64 " %s %s %s %s\n",
+			     cpu, ev->ts / 1000000000, ev->ts % 1000000000 / 1000, ev->width * 8u, k,
+			     ev->phys, v, name, ev->kind == MT_REC_WRITE ? "<=" : "=>", dec);
+	} else {
+		char js[MT_TEXT_MAX > 2048 ? 2048 : MT_TEXT_MAX];
+		char jn[1300], jd[2500], jdom[300];
+		int k = mt_jsonl_format(ev, js, sizeof(js));
+
+		if (k < 2)
+			return k < 0 ? k : -EINVAL;
+		js[k - 2] = 0; /* drop "}\n" */
+		json_str(jn, sizeof(jn), name);
+		json_str(jd, sizeof(jd), dec);
+		json_str(jdom, sizeof(jdom), dom ? dom : "");
+		if (dom && c)
+			n = snprintf(buf, room, "%s,\"domain\":\"%s\",\"reg\":\"%s\",\"decoded\":\"%s\"}\n",
+				     js, jdom, jn, jd);
+		else if (dom)
+			n = snprintf(buf, room, "%s,\"domain\":\"%s\",\"reg\":null,\"decoded\":\"%s\"}\n",
+				     js, jdom, jd);
+		else
+			n = snprintf(buf, room, "%s,\"domain\":null,\"reg\":null,\"decoded\":\"%s\"}\n",
+				     js, jd);
+	}
+	if (n < 0 || (size_t)n >= room)
+		return -ENOSPC;
+	return n;
+}

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * format.c - a register value decoded as envytools' rnndec does:
+ * "{ FIELD = 0x3 | FLAG | MODE = NAME | 0x80 }" for bitsets (1-bit fields
+ * without a type are flags, printed when set; bits no field covers come
+ * last, in hex), an enum's value name, or the number in the register's type.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "regdb_int.h"
+
+struct out {
+	char *buf;
+	size_t room, n;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (o->n >= o->room)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(o->buf + o->n, o->room - o->n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		o->n = o->n + (size_t)w < o->room ? o->n + (size_t)w : o->room - 1;
+}
+
+static uint64_t mask_of(unsigned bits)
+{
+	return bits >= 64 ? ~0ull : (1ull << bits) - 1;
+}
+
+static void fmt_type(struct out *o, const struct rdb_type *t, uint64_t v, unsigned bits,
+		     int depth);
+
+static void fmt_bitset(struct out *o, const struct rdb_bitset *bs, uint64_t v,
+		       unsigned bits, int depth)
+{
+	const struct rdb_field *f;
+	uint64_t rest = v & mask_of(bits);
+	int first = 1;
+
+	put(o, "{");
+	for (f = bs->fields; f; f = f->next) {
+		unsigned fb;
+		uint64_t fv, fm;
+
+		if (!f->active || f->low >= 64 || f->high < f->low)
+			continue;
+		fb = f->high - f->low + 1;
+		fm = mask_of(fb) << f->low;
+		fv = (v & fm) >> f->low;
+		rest &= ~fm;
+		if (f->type.kind == RDB_T_BOOL || (f->type.kind == RDB_T_NONE && fb == 1)) {
+			if (!fv)
+				continue;
+			put(o, "%s %s", first ? "" : " |", f->name);
+		} else {
+			put(o, "%s %s = ", first ? "" : " |", f->name);
+			fmt_type(o, &f->type, fv, fb, depth + 1);
+		}
+		first = 0;
+	}
+	if (rest || first)
+		put(o, "%s 0x%" PRIx64, first ? "" : " |", rest);
+	put(o, " }");
+}
+
+static const struct rdb_value *enum_find_value(const struct rdb_enum *en, uint64_t v)
+{
+	const struct rdb_value *x;
+	uint64_t i = 0;
+
+	for (x = en->values; x; x = x->next, i++)
+		if (x->active && (x->has_value ? x->value : i) == v)
+			return x;
+	return NULL;
+}
+
+static void fmt_type(struct out *o, const struct rdb_type *t, uint64_t v, unsigned bits,
+		     int depth)
+{
+	const struct rdb_value *ev;
+	uint64_t sv = t->shr < 64 ? v << t->shr : 0;
+
+	if (depth > 8) {
+		put(o, "0x%" PRIx64, v);
+		return;
+	}
+	switch (t->kind) {
+	case RDB_T_ENUM:
+		if (t->en && (ev = enum_find_value(t->en, v)))
+			put(o, "%s", ev->name);
+		else
+			put(o, "0x%" PRIx64, v);
+		return;
+	case RDB_T_BITSET:
+		if (t->bs) {
+			fmt_bitset(o, t->bs, v, bits, depth);
+			return;
+		}
+		break;
+	case RDB_T_BOOL:
+		put(o, "%s", v ? "TRUE" : "FALSE");
+		return;
+	case RDB_T_UINT:
+		put(o, "%" PRIu64, sv);
+		return;
+	case RDB_T_INT:
+		if (bits && bits < 64 && (v >> (bits - 1)) & 1)
+			put(o, "%" PRId64, (int64_t)(v | ~mask_of(bits)));
+		else
+			put(o, "%" PRId64, (int64_t)v);
+		return;
+	case RDB_T_FIXED:
+	case RDB_T_UFIXED: {
+		double d;
+
+		if (t->kind == RDB_T_FIXED && bits && bits < 64 && (v >> (bits - 1)) & 1)
+			d = (double)(int64_t)(v | ~mask_of(bits));
+		else
+			d = (double)v;
+		put(o, "%g", t->radix < 64 ? d / (double)(1ull << t->radix) : d);
+		return;
+	}
+	case RDB_T_FLOAT:
+		if (bits == 32) {
+			float f;
+			uint32_t u = (uint32_t)v;
+
+			memcpy(&f, &u, 4);
+			put(o, "%g", f);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	put(o, "0x%" PRIx64, sv);
+}
+
+int regdb_format_value(const struct regdb_hit *h, unsigned width, uint64_t value,
+		       char *buf, size_t room)
+{
+	struct out o = { buf, room, 0 };
+	const struct regdb_elem *r = h->reg;
+	unsigned bits = r->width ? r->width : 32;
+
+	if (!room)
+		return 0;
+	buf[0] = 0;
+	if (h->within) {
+		/* a part of the register: place it, show only the covered fields */
+		if (h->within >= 8) {
+			put(&o, "0x%" PRIx64, value);
+			return (int)o.n;
+		}
+		value <<= 8 * h->within;
+	}
+	(void)width;
+	if (r->type.kind == RDB_T_NONE)
+		put(&o, "0x%" PRIx64, value);
+	else
+		fmt_type(&o, &r->type, value, bits, 0);
+	return (int)o.n;
+}
