@@ -205,10 +205,6 @@ static int resolve_elem(struct regdb *db, struct regdb_elem *el, int depth,
 {
 	size_t i, j;
 
-	if (depth > 32) {
-		rdb_errf(e, el->file, el->line, "groups used recursively (or nested > 32)");
-		return -1;
-	}
 	if (el->kind == RDB_E_REG)
 		return resolve_type(db, &el->type, el->file, el->line, e);
 	for (i = 0; i < el->nkids; i++) {
@@ -219,6 +215,11 @@ static int resolve_elem(struct regdb *db, struct regdb_elem *el, int depth,
 
 			if (!g) {
 				rdb_errf(e, k->file, k->line, "use-group: no group '%s'", k->name);
+				return -1;
+			}
+			if (depth >= 32) {
+				rdb_errf(e, k->file, k->line,
+					 "use-group '%s': groups used recursively (or nested > 32)", k->name);
 				return -1;
 			}
 			if (resolve_elem(db, &g->root, depth + 1, e))
@@ -256,36 +257,52 @@ int rdb_finalize(struct regdb *db, struct regdb_err *e)
 	return 0;
 }
 
+/* The first error libxml2 reports (the last one is often "premature end"). */
+struct first_err {
+	char msg[300];
+	int line, set;
+};
+
+static void keep_first(void *ctx, xmlErrorPtr err)
+{
+	struct first_err *f = ctx;
+	size_t n;
+
+	if (f->set || !err || !err->message)
+		return;
+	snprintf(f->msg, sizeof(f->msg), "%s", err->message);
+	n = strlen(f->msg);
+	while (n && f->msg[n - 1] == '\n')
+		f->msg[--n] = 0;
+	f->line = err->line;
+	f->set = 1;
+}
+
 int rdb_load_mem(struct regdb *db, const char *buf, size_t len, const char *name,
 		 int allow_import, int depth, struct regdb_err *e)
 {
 	xmlDocPtr doc;
 	xmlNodePtr root;
 	int rc;
-	const xmlError *xe;
 
 	if (len > 64u << 20) {
 		rdb_errf(e, name, 0, "file too large");
 		return -1;
 	}
-	xmlResetLastError();
-	doc = xmlReadMemory(buf, (int)len, name, NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		xe = xmlGetLastError();
-		if (xe && xe->message) {
-			char m[300];
-			size_t n;
+	{
+		struct first_err fe = { .set = 0 };
 
-			snprintf(m, sizeof(m), "%s", xe->message);
-			n = strlen(m);
-			while (n && m[n - 1] == '\n')
-				m[--n] = 0;
-			rdb_errf(e, name, xe->line, "not well-formed XML: %s", m);
-		} else {
-			rdb_errf(e, name, 0, "not well-formed XML");
+		xmlSetStructuredErrorFunc(&fe, keep_first);
+		doc = xmlReadMemory(buf, (int)len, name, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+		xmlSetStructuredErrorFunc(NULL, NULL);
+		if (!doc) {
+			if (fe.set)
+				rdb_errf(e, name, fe.line, "not well-formed XML: %s", fe.msg);
+			else
+				rdb_errf(e, name, 0, "not well-formed XML");
+			return -1;
 		}
-		return -1;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root) {
