@@ -122,7 +122,7 @@ int mt_cli_decode(int argc, char **argv)
 		int n;
 
 		if (ev.kind == MT_REC_MAP) {
-			if (regbind_map(b, &ev.map, NULL, &e))
+			if (regbind_map(b, &ev.map, &e))
 				error_msg("MAP %u: %s (left undecoded)", ev.map.text_id, e.msg);
 			if (!jsonl) {
 				const struct regdb_domain *d = regbind_domain(b, ev.map_id);

@@ -161,7 +161,7 @@ int mt_cli_report(int argc, char **argv)
 	while ((rc = mt_reader_next(rd, &ev)) > 0) {
 		int s;
 
-		if (ev.kind == MT_REC_MAP && regbind_map(b, &ev.map, NULL, &e))
+		if (ev.kind == MT_REC_MAP && regbind_map(b, &ev.map, &e))
 			error_msg("MAP %u: %s (left undecoded)", ev.map.text_id, e.msg);
 		s = regsel_pass(&sel, b, &ev);
 		report_event(rep, b, &ev, s);

@@ -285,6 +285,44 @@ static int text_is_keyword(const char *s, size_t len)
 	return 0;
 }
 
+/* A MAP may be followed by one DATA record of sub-kind PCIID (the device's
+ * PCI ids). Consumes it into m; anything else is left for the next call. */
+static int bin_map_pciid(struct mt_reader *r, struct mt_map_info *m)
+{
+	const uint8_t *p;
+	uint16_t size, len;
+
+	if (avail(r, MT_REC_DATA_FIXED) < MT_REC_DATA_FIXED || r->err)
+		return r->err ? r->err : 1;
+	p = r->buf + r->pos;
+	if (p[0] != MT_REC_DATA || p[1] != MT_DATA_PCIID)
+		return 1;
+	size = rd16(p + 2);
+	len = rd16(p + 4);
+	if (size != MT_REC_DATA_FIXED + MT_ALIGN8(len) || len < MT_DATA_PCIID_LEN) {
+		set_err(r, -EINVAL, "offset %" PRIu64 ": bad PCIID data (%u bytes, size %u)",
+			cur_off(r), len, size);
+		return r->err;
+	}
+	if (avail(r, size) < size) {
+		set_err(r, -EINVAL, "offset %" PRIu64 ": truncated DATA record (%u bytes)", cur_off(r),
+			size);
+		return r->err;
+	}
+	p = r->buf + r->pos + MT_REC_DATA_FIXED;
+	m->has_pci_ids = 1;
+	m->pci_ids.vendor = rd16(p);
+	m->pci_ids.device = rd16(p + 2);
+	m->pci_ids.subsys_vendor = rd16(p + 4);
+	m->pci_ids.subsys_device = rd16(p + 6);
+	m->pci_ids.revision = p[8];
+	m->pci_ids.class_prog = p[9];
+	m->pci_ids.class_sub = p[10];
+	m->pci_ids.class_base = p[11];
+	r->pos += size;
+	return 1;
+}
+
 /* Read the DATA records that follow an access; fills ev's pointers. */
 static int bin_data(struct mt_reader *r, struct mt_event *ev, uint64_t rec_off)
 {
@@ -519,7 +557,7 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 				ev->pc = m->pc;
 				ev->text_id = m->text_id;
 				r->pos += size;
-				return 1;
+				return bin_map_pciid(r, m);
 			}
 			case MT_REC_MARK:
 			case MT_REC_TEXT:

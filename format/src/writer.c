@@ -259,6 +259,7 @@ static int enc_map(struct mt_writer *w, uint8_t *p, size_t room, const struct mt
 {
 	const struct mt_map_info *m = &ev->map;
 	struct mt_enc_map e;
+	int n;
 
 	(void)w;
 	memset(&e, 0, sizeof(e));
@@ -280,7 +281,24 @@ static int enc_map(struct mt_writer *w, uint8_t *p, size_t room, const struct mt
 	e.file_offset = m->file_offset;
 	e.path = m->path;
 	e.path_len = m->path ? m->path_len : 0;
-	return mt_enc_map(p, room, &e);
+	n = mt_enc_map(p, room, &e);
+	if (n < 0 || !m->has_pci_ids)
+		return n;
+	/* the device's PCI ids follow the MAP (little-endian payload) */
+	if ((size_t)n + MT_REC_DATA_FIXED + MT_ALIGN8(MT_DATA_PCIID_LEN) > room)
+		return -ENOSPC;
+	{
+		const struct mt_data_pciid *id = &m->pci_ids;
+		uint8_t b[MT_DATA_PCIID_LEN] = {
+			id->vendor & 0xff, id->vendor >> 8, id->device & 0xff, id->device >> 8,
+			id->subsys_vendor & 0xff, id->subsys_vendor >> 8,
+			id->subsys_device & 0xff, id->subsys_device >> 8,
+			id->revision, id->class_prog, id->class_sub, id->class_base,
+		};
+
+		n += (int)mt__enc_data(p + n, MT_DATA_PCIID, b, sizeof(b));
+	}
+	return n;
 }
 
 int mt_writer_event(struct mt_writer *w, const struct mt_event *ev)

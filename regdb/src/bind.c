@@ -4,6 +4,7 @@
  * regdb.index files, and the per-MAP choice of a domain (mmiotap/regbind.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,17 @@
 #ifndef MT_REGDB_DIR
 #define MT_REGDB_DIR "/usr/local/share/mmiotap/regdb"
 #endif
+
+static void bind_err(struct regdb_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void bind_err(struct regdb_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
 
 struct loaded {
 	char *path;
@@ -187,7 +199,7 @@ static int parse_opt(struct spec *s, char *kv, const char **dname, struct regdb_
 	uint64_t x;
 
 	if (!v) {
-		rdb_errf(e, "--db", 0, "'%s': expected KEY=VALUE (domain, pci, bar, phys)", kv);
+		bind_err(e, "'%s': expected KEY=VALUE (domain, pci, bar, phys)", kv);
 		return -1;
 	}
 	*v++ = 0;
@@ -204,24 +216,24 @@ static int parse_opt(struct spec *s, char *kv, const char **dname, struct regdb_
 		} else if (!parse_bdf(v, &s->pci_domain, &s->bus, &s->devfn)) {
 			s->has_bdf = 1;
 		} else {
-			rdb_errf(e, "--db", 0, "pci=%s: expected VENDOR:DEVICE (hex, 4 digits each) or [DOMAIN:]BUS:DEV.FN", v);
+			bind_err(e, "pci=%s: expected VENDOR:DEVICE (hex, 4 digits each) or [DOMAIN:]BUS:DEV.FN", v);
 			return -1;
 		}
 	} else if (!strcmp(kv, "bar")) {
 		if (rdb_parse_num(v, &x) || x > 5) {
-			rdb_errf(e, "--db", 0, "bar=%s: expected 0..5", v);
+			bind_err(e, "bar=%s: expected 0..5", v);
 			return -1;
 		}
 		s->bar = (int)x;
 	} else if (!strcmp(kv, "phys")) {
 		if (rdb_parse_num(v, &x)) {
-			rdb_errf(e, "--db", 0, "phys=%s: not a number", v);
+			bind_err(e, "phys=%s: not a number", v);
 			return -1;
 		}
 		s->has_phys = 1;
 		s->phys = x;
 	} else {
-		rdb_errf(e, "--db", 0, "unknown key '%s' (domain, pci, bar, phys)", kv);
+		bind_err(e, "unknown key '%s' (domain, pci, bar, phys)", kv);
 		return -1;
 	}
 	return 0;
@@ -236,13 +248,13 @@ int regbind_add(struct regbind *b, const char *arg, struct regdb_err *e)
 	int rc = -1;
 
 	if (!s || !dup) {
-		rdb_errf(e, "--db", 0, "out of memory");
+		bind_err(e, "out of memory");
 		goto out;
 	}
 	s->bar = -1;
 	tok = strtok_r(dup, ",", &save);
 	if (!tok || !*tok) {
-		rdb_errf(e, "--db", 0, "'%s': missing FILE", arg);
+		bind_err(e, "'%s': missing FILE", arg);
 		goto out;
 	}
 	path = find_file(b, tok);
@@ -274,12 +286,12 @@ int regbind_set_variant(struct regbind *b, const char *nv, struct regdb_err *e)
 	int ok = 0;
 
 	if (!dup) {
-		rdb_errf(e, "--variant", 0, "out of memory");
+		bind_err(e, "out of memory");
 		return -1;
 	}
 	eq = strchr(dup, '=');
 	if (!eq || eq == dup || !eq[1]) {
-		rdb_errf(e, "--variant", 0, "'%s': expected NAME=VALUE", nv);
+		bind_err(e, "'%s': expected NAME=VALUE", nv);
 		free(dup);
 		return -1;
 	}
@@ -297,56 +309,32 @@ int regbind_set_variant(struct regbind *b, const char *nv, struct regdb_err *e)
 		}
 	}
 	if (!ok)
-		rdb_errf(e, "--variant", 0, "no database given with --db has a varset '%s'", dup);
+		bind_err(e, "no database given with --db has a varset '%s'", dup);
 	free(dup);
 	return ok ? 0 : -1;
 }
 
-/* BDF and BAR of a user-space map of /sys/bus/pci/devices/BDF/resourceN. */
+/* BDF and BAR of a user-space map of a PCI resource file in sysfs:
+ * /sys/bus/pci/devices/BDF/resourceN[_wc], /sys/devices/pci.../BDF/resourceN. */
 static int sysfs_path_bdf(const char *p, uint16_t *dom, uint8_t *bus, uint8_t *devfn, int *bar)
 {
-	static const char pre[] = "/sys/bus/pci/devices/";
-	const char *r;
+	const char *r = strrchr(p, '/'), *s;
 	char bdf[32];
 	unsigned n;
+	int k = 0;
 
-	if (strncmp(p, pre, sizeof(pre) - 1))
+	if (strncmp(p, "/sys/", 5) || !r || r == p || sscanf(r, "/resource%u%n", &n, &k) != 1 ||
+	    n > 5 || (r[k] && strcmp(r + k, "_wc")))
 		return -1;
-	p += sizeof(pre) - 1;
-	r = strchr(p, '/');
-	if (!r || (size_t)(r - p) >= sizeof(bdf))
+	for (s = r - 1; s > p && *s != '/'; s--)
+		;
+	if ((size_t)(r - s - 1) >= sizeof(bdf))
 		return -1;
-	memcpy(bdf, p, r - p);
-	bdf[r - p] = 0;
-	if (parse_bdf(bdf, dom, bus, devfn) || sscanf(r, "/resource%u", &n) != 1 || n > 5)
+	memcpy(bdf, s + 1, r - s - 1);
+	bdf[r - s - 1] = 0;
+	if (parse_bdf(bdf, dom, bus, devfn))
 		return -1;
 	*bar = (int)n;
-	return 0;
-}
-
-/* Ids of a BDF on this machine (sysfs), 0 if found. */
-static int sysfs_ids(uint16_t dom, uint8_t bus, uint8_t devfn, uint16_t *ven, uint16_t *dev)
-{
-	char p[96];
-	unsigned v[2];
-	const char *const names[] = { "vendor", "device" };
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		FILE *f;
-		int ok;
-
-		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%04x:%02x:%02x.%x/%s", dom, bus,
-			 devfn >> 3, devfn & 7, names[i]);
-		if (!(f = fopen(p, "re")))
-			return -1;
-		ok = fscanf(f, "%x", &v[i]) == 1;
-		fclose(f);
-		if (!ok)
-			return -1;
-	}
-	*ven = (uint16_t)v[0];
-	*dev = (uint16_t)v[1];
 	return 0;
 }
 
@@ -356,8 +344,7 @@ struct mapfacts {
 	uint8_t bus, devfn;
 };
 
-static void facts(const struct mt_map_info *m, const struct regbind_pciid *ids,
-		  struct mapfacts *f)
+static void facts(const struct mt_map_info *m, struct mapfacts *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->bar = m->bar == 0xff ? -1 : m->bar;
@@ -369,13 +356,10 @@ static void facts(const struct mt_map_info *m, const struct regbind_pciid *ids,
 	}
 	if (m->path && !sysfs_path_bdf(m->path, &f->pci_domain, &f->bus, &f->devfn, &f->bar))
 		f->has_bdf = 1;
-	if (ids) {
+	if (m->has_pci_ids) {
 		f->has_ids = 1;
-		f->vendor = ids->vendor;
-		f->device = ids->device;
-	} else if (f->has_bdf &&
-		   !sysfs_ids(f->pci_domain, f->bus, f->devfn, &f->vendor, &f->device)) {
-		f->has_ids = 1;
+		f->vendor = m->pci_ids.vendor;
+		f->device = m->pci_ids.device;
 	}
 }
 
@@ -456,8 +440,7 @@ static const struct regdb_domain *auto_domain(struct regbind *b, const struct ma
 	return d;
 }
 
-int regbind_map(struct regbind *b, const struct mt_map_info *m, const struct regbind_pciid *ids,
-		struct regdb_err *e)
+int regbind_map(struct regbind *b, const struct mt_map_info *m, struct regdb_err *e)
 {
 	struct mapfacts f;
 	const struct spec *s;
@@ -470,7 +453,7 @@ int regbind_map(struct regbind *b, const struct mt_map_info *m, const struct reg
 		free(mb);
 		b->maps[m->map_id] = NULL;
 	}
-	facts(m, ids, &f);
+	facts(m, &f);
 	for (s = b->specs; s; s = s->next)
 		if (matches(s, m, &f)) {
 			d = s->dom;
@@ -483,7 +466,7 @@ int regbind_map(struct regbind *b, const struct mt_map_info *m, const struct reg
 	mb = calloc(1, sizeof(*mb));
 	if (!mb || !(mb->cache = regdb_cache_new(d))) {
 		free(mb);
-		rdb_errf(e, "bind", 0, "out of memory");
+		bind_err(e, "out of memory");
 		return -1;
 	}
 	mb->dom = d;

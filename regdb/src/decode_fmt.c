@@ -61,7 +61,7 @@ int regbind_format_access(struct regbind *b, const struct mt_event *ev, int json
 	if (c)
 		snprintf(name, sizeof(name), "%s", c->name);
 	else
-		snprintf(name, sizeof(name), "%#" PRIx64, ev->offset);
+		snprintf(name, sizeof(name), "0x%" PRIx64, ev->offset);
 	value_hex(ev, v, sizeof(v));
 	if (ev->kind == MT_REC_UNKNOWN)
 		snprintf(dec, sizeof(dec), "(instruction not decoded)");

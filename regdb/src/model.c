@@ -47,7 +47,10 @@ void rdb_errf(struct regdb_err *e, const char *file, int line, const char *fmt, 
 
 	if (!e)
 		return;
-	n = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", file ? file : "?", line);
+	if (line > 0)
+		n = snprintf(e->msg, sizeof(e->msg), "%s:%d: ", file ? file : "?", line);
+	else
+		n = snprintf(e->msg, sizeof(e->msg), "%s: ", file ? file : "?");
 	if (n < 0 || (size_t)n >= sizeof(e->msg))
 		n = 0;
 	va_start(ap, fmt);

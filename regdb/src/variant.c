@@ -99,7 +99,7 @@ int regdb_set_variant(struct regdb *db, const char *varset, const char *value,
 	struct rdb_varsel *s;
 
 	if (!en) {
-		rdb_errf(e, "variant", 0, "no enum '%s' to select a variant from", varset);
+		rdb_errf(e, "--variant", 0, "no enum '%s' to select a variant from", varset);
 		return -1;
 	}
 	if (value_pos(en, value) < 0) {

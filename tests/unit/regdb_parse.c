@@ -166,7 +166,7 @@ static void bad(void)
 		{ "unknown-type.xml", "unknown-type.xml:4: unknown type 'nosuch'" },
 		{ "not-wellformed.xml", "not-wellformed.xml:5: not well-formed XML" },
 		{ "group-loop.xml", "group-loop.xml:7: use-group 'g': groups used recursively" },
-		{ "import-self.xml", "missing.xml:0: No such file or directory" },
+		{ "import-self.xml", "missing.xml: No such file or directory" },
 		{ "svd-bitrange.svd", "svd-bitrange.svd:13: <field> F: bits 9..3 do not fit" },
 		{ "svd-derived.svd", "svd-derived.svd:5: <peripheral> P: derivedFrom=\"NOPE\" not found" },
 		{ "wrong-root.xml", "wrong-root.xml:2: root element <svg> is neither" },
@@ -182,7 +182,7 @@ static void bad(void)
 		CHECK(regdb_load(&db, p, &e) < 0 && !db, "%s loaded", p);
 		CHECK(strstr(e.msg, cases[i].want), "%s: '%s', want '%s'", p, e.msg, cases[i].want);
 	}
-	CHECK(regdb_load_mem(&db, "", 0, "empty", 0, &e) < 0 && strstr(e.msg, "empty:"), "empty: %s",
+	CHECK(regdb_load_mem(&db, "", 0, "empty", 0, &e) < 0 && strstr(e.msg, "empty: "), "empty: %s",
 	      e.msg);
 	CHECK(regdb_load_mem(&db, "<database><import file=\"x\"/></database>", 40, "mem", 0, &e) < 0 &&
 	      strstr(e.msg, "mem:1: <import file=\"x\">: imports not allowed"), "no imports: %s", e.msg);

@@ -36,6 +36,8 @@ struct mt_map_info {
 	uint64_t seq, ts, phys, virt, size, pc, file_offset;
 	const char *path;       /* NUL-terminated, "" if none */
 	uint16_t path_len;
+	uint8_t has_pci_ids;    /* a DATA record of sub-kind MT_DATA_PCIID followed */
+	struct mt_data_pciid pci_ids;
 };
 
 /*

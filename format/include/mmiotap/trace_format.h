@@ -220,6 +220,7 @@ struct mt_rec_text {
 #define MT_DATA_VALUE 1  /* all `width` bytes of the access value (memory order) */
 #define MT_DATA_INSN 2   /* instruction bytes (UNKNOWN) */
 #define MT_DATA_ORIG 3   /* value before injection (memory order, width bytes) */
+#define MT_DATA_PCIID 4  /* after a MAP: the device's PCI ids (struct mt_data_pciid) */
 struct mt_rec_data {
 	uint8_t kind;       /* MT_REC_DATA */
 	uint8_t sub;        /* MT_DATA_* */
@@ -229,6 +230,14 @@ struct mt_rec_data {
 	/* payload, padded to 8 */
 } __attribute__((packed));
 #define MT_REC_DATA_FIXED 8
+
+/* Payload of MT_DATA_PCIID (12 bytes, padded to 16 by the DATA framing). */
+struct mt_data_pciid {
+	uint16_t vendor, device, subsys_vendor, subsys_device;
+	uint8_t revision, class_prog, class_sub, class_base;
+} __attribute__((packed));
+#define MT_DATA_PCIID_LEN 12
+_Static_assert(sizeof(struct mt_data_pciid) == MT_DATA_PCIID_LEN, "pciid size");
 
 _Static_assert(sizeof(struct mt_file_header) == MT_FILE_HEADER_SIZE, "header size");
 _Static_assert(sizeof(struct mt_rec_access) == MT_REC_SIZE, "access size");

@@ -6,9 +6,9 @@
  *
  * A binding applies the database's domain (the first by default) to every
  * MAP it matches: pci=VENDOR:DEVICE by the ids recorded with the MAP (a
- * DATA record of sub-kind 4, docs/FORMAT.md), else by the ids of the MAP's
- * BDF on this machine (sysfs), else, when bar= is given too, by the BAR
- * alone; pci=BDF by the MAP's PCI address (kernel MAPs; user-space maps of
+ * DATA record of sub-kind 4, docs/FORMAT.md), or, when the trace has no
+ * ids and bar= is given too, by the BAR alone (never by this machine's
+ * sysfs: the trace may come from another one); pci=BDF by the MAP's PCI address (kernel MAPs; user-space maps of
  * /sys/bus/pci/devices/BDF/resourceN by their path); bar=N by the BAR;
  * phys=ADDR by a MAP that contains ADDR, with the domain's offset 0 at ADDR.
  * Without pci/bar/phys a binding matches every MAP. FILE without a '/'
@@ -34,12 +34,6 @@ extern "C" {
 
 struct regbind;
 
-/* PCI identity of a mapping (the DATA sub-kind 4 payload, decoded). */
-struct regbind_pciid {
-	uint16_t vendor, device, subsys_vendor, subsys_device;
-	uint8_t revision, class_prog, class_sub, class_base;
-};
-
 int regbind_new(struct regbind **b);
 void regbind_free(struct regbind *b);
 /* Parse and load one --db argument. 0 or -1 with e filled. */
@@ -52,11 +46,10 @@ void regbind_set_auto(struct regbind *b, int on);
  * NULL-terminated array valid until regbind_free. */
 const char *const *regbind_search_path(struct regbind *b);
 
-/* A MAP record: choose its database (ids may be NULL when not recorded).
+/* A MAP record: choose its database (by m->pci_ids when m->has_pci_ids).
  * A failing auto-load is remembered in *e (returns -1) but the MAP is left
  * unbound, decoding goes on. */
-int regbind_map(struct regbind *b, const struct mt_map_info *m, const struct regbind_pciid *ids,
-		struct regdb_err *e);
+int regbind_map(struct regbind *b, const struct mt_map_info *m, struct regdb_err *e);
 /* Register at (map_id, offset): NULL if the map is unbound or no register
  * is there. *domain (if not NULL) gets the domain's name when bound. */
 const struct regdb_cached *regbind_lookup(struct regbind *b, uint16_t map_id, uint64_t offset,
