@@ -91,6 +91,8 @@ int rdb_parse_num(const char *s, uint64_t *v)
 
 int rdb_add_kid(struct regdb *db, struct regdb_elem *parent, struct regdb_elem *kid)
 {
+	if (++db->nrefs > RDB_MAX_REFS)
+		return -1;
 	if (parent->nkids == parent->kcap) {
 		size_t cap = parent->kcap ? parent->kcap * 2 : 8;
 		struct regdb_elem **k = rdb_alloc(db, cap * sizeof(*k));
@@ -184,11 +186,8 @@ static int resolve_bitsets(struct regdb *db, struct regdb_err *e)
 
 	for (bs = db->bitsets; bs; bs = bs->next)
 		for (f = bs->fields; f; f = f->next)
-			if (resolve_type(db, &f->type, NULL, 0, e)) {
-				rdb_errf(e, "?", 0, "bitset '%s', field '%s': unknown type '%s'",
-					 bs->name ? bs->name : "(inline)", f->name, f->type.tname);
+			if (resolve_type(db, &f->type, f->file, f->line, e))
 				return -1;
-			}
 	return 0;
 }
 
@@ -231,8 +230,12 @@ static int resolve_elem(struct regdb *db, struct regdb_elem *el, int depth,
 			el->nkids--;
 			memmove(&el->kids[i], &el->kids[i + 1], (el->nkids - i) * sizeof(*el->kids));
 			for (j = 0; j < g->root.nkids; j++) {
-				if (rdb_add_kid(db, el, g->root.kids[j]))
+				if (rdb_add_kid(db, el, g->root.kids[j])) {
+					rdb_errf(e, k->file, k->line,
+						 "use-group '%s': over %u elements (or out of memory)",
+						 k->name, RDB_MAX_REFS);
 					return -1;
+				}
 			}
 			i--;
 			continue;
@@ -253,7 +256,7 @@ int rdb_finalize(struct regdb *db, struct regdb_err *e)
 		if (resolve_elem(db, &d->root, 0, e))
 			return -1;
 	if (!db->domains) {
-		rdb_errf(e, "?", 0, "no domain or peripheral in the database");
+		rdb_errf(e, db->name, 0, "no domain or peripheral in the database");
 		return -1;
 	}
 	rdb_apply_variants(db);
@@ -288,6 +291,10 @@ int rdb_load_mem(struct regdb *db, const char *buf, size_t len, const char *name
 	xmlNodePtr root;
 	int rc;
 
+	if (!db->name && !(db->name = rdb_strdup(db, name))) {
+		rdb_errf(e, name, 0, "out of memory");
+		return -1;
+	}
 	if (len > 64u << 20) {
 		rdb_errf(e, name, 0, "file too large");
 		return -1;

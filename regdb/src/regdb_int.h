@@ -63,6 +63,8 @@ struct rdb_field {
 	struct rdb_type type;
 	struct rdb_variants var;
 	int active;
+	const char *file;
+	int line;
 	struct rdb_field *next;
 };
 struct rdb_bitset {
@@ -121,7 +123,8 @@ struct regdb {
 	struct rdb_bitset *bitsets;
 	struct rdb_group *groups;
 	struct rdb_varsel *varsel;
-	unsigned nfiles;
+	const char *name;         /* the first file, for messages */
+	size_t nrefs;             /* element references, capped (groups multiply them) */
 	size_t ndomains;
 };
 
@@ -149,5 +152,6 @@ int rdb_parse_num(const char *s, uint64_t *v);
 
 #define RDB_MAX_IMPORT_DEPTH 16
 #define RDB_MAX_LENGTH (1ull << 32)
+#define RDB_MAX_REFS (4u << 20)
 
 #endif

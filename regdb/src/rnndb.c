@@ -274,6 +274,8 @@ static int parse_bitfield(struct ctx *c, xmlNode *n, struct rdb_field ***tail, u
 	f->low = (unsigned)lo;
 	f->high = (unsigned)hi;
 	f->active = 1;
+	f->file = c->file;
+	f->line = LINE(n);
 	if (parse_variants(c, n, &f->var) || parse_type(c, n, &f->type, f->high - f->low + 1))
 		return -1;
 	**tail = f;

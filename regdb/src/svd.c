@@ -175,6 +175,8 @@ static int parse_field(struct sctx *c, xmlNode *f, struct rdb_field ***tail, uns
 	fd->low = (unsigned)lsb;
 	fd->high = (unsigned)msb;
 	fd->active = 1;
+	fd->file = c->file;
+	fd->line = LINE(f);
 	fd->type.kind = fd->low == fd->high ? RDB_T_NONE : RDB_T_HEX;
 	if ((ev = child(f, "enumeratedValues")) && parse_enumvals(c, ev, &fd->type))
 		return -1;
