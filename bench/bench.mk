@@ -4,3 +4,8 @@ $(BUILD)/bench/bench_format: $(BUILD)/bench/bench_format.o $(FORMAT_LIB)
 BENCH_PROGS += $(BUILD)/bench/bench_format
 ALL_TARGETS += $(BUILD)/bench/bench_format
 BENCH_PROGS += bench/bench_kmod.sh bench/bench_bulk.sh
+# decode throughput with a register database (issue 13)
+$(BUILD)/bench/bench_decode_gen: $(BUILD)/bench/bench_decode_gen.o $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_TARGETS += $(BUILD)/bench/bench_decode_gen
+BENCH_PROGS += bench/bench_decode.sh

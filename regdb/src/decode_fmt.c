@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mmiotap/regbind.h"
+#include "strbuf.h"
 
 static size_t json_str(char *o, size_t room, const char *s)
 {
@@ -44,7 +45,11 @@ static void value_hex(const struct mt_event *ev, char *v, size_t room)
 			n += (size_t)snprintf(v + n, room - n, "%02x", ev->wide[i]);
 		return;
 	}
-	snprintf(v, room, "0x%0*" PRIx64, (int)(w && w <= 8 ? 2 * w : 2), ev->value);
+	{
+		struct sb o = { v, room, 0 };
+
+		sb_hex(&o, ev->value, w && w <= 8 ? 2 * w : 2);
+	}
 }
 
 int regbind_format_access(struct regbind *b, const struct mt_event *ev, int jsonl, char *buf,
@@ -58,28 +63,57 @@ int regbind_format_access(struct regbind *b, const struct mt_event *ev, int json
 	if (ev->kind != MT_REC_READ && ev->kind != MT_REC_WRITE && ev->kind != MT_REC_UNKNOWN)
 		return 0;
 	c = regbind_lookup(b, ev->map_id, ev->offset, ev->width, &dom);
-	if (c)
-		snprintf(name, sizeof(name), "%s", c->name);
-	else
-		snprintf(name, sizeof(name), "0x%" PRIx64, ev->offset);
+	if (c) {
+		size_t l = strlen(c->name);
+
+		if (l >= sizeof(name))
+			l = sizeof(name) - 1;
+		memcpy(name, c->name, l);
+		name[l] = 0;
+	} else {
+		struct sb o = { name, sizeof(name), 0 };
+
+		sb_hex(&o, ev->offset, 1);
+	}
 	value_hex(ev, v, sizeof(v));
 	if (ev->kind == MT_REC_UNKNOWN)
 		snprintf(dec, sizeof(dec), "(instruction not decoded)");
 	else if (c && ev->width <= 8)
 		regdb_format_value(&c->hit, ev->width, ev->value, dec, sizeof(dec));
 	else
-		snprintf(dec, sizeof(dec), "%s", v);
+		memcpy(dec, v, strlen(v) + 1);
 	if (!jsonl) {
-		char cpu[16];
-		const char *k = ev->kind == MT_REC_READ ? "R" : ev->kind == MT_REC_WRITE ? "W" : "U";
+		struct sb o = { buf, room, 0 };
+		uint64_t us = ev->ts / 1000;
+		char frac[7];
+		int i;
 
+		sb_mem(&o, "[", 1);
 		if (ev->cpu == MT_CPU_UNKNOWN)
-			snprintf(cpu, sizeof(cpu), "-");
+			sb_mem(&o, "-", 1);
 		else
-			snprintf(cpu, sizeof(cpu), "%u", ev->cpu);
-		n = snprintf(buf, room, "[%s] %" PRIu64 ".%06" PRIu64 " MMIO%u %s %#" PRIx64 " %s %s %s %s\n",
-			     cpu, ev->ts / 1000000000, ev->ts % 1000000000 / 1000, ev->width * 8u, k,
-			     ev->phys, v, name, ev->kind == MT_REC_WRITE ? "<=" : "=>", dec);
+			sb_u64(&o, ev->cpu);
+		sb_mem(&o, "] ", 2);
+		sb_u64(&o, us / 1000000);
+		for (i = 5; i >= 0; i--, us /= 10)
+			frac[i] = (char)('0' + us % 10);
+		frac[6] = 0;
+		sb_mem(&o, ".", 1);
+		sb_mem(&o, frac, 6);
+		sb_mem(&o, " MMIO", 5);
+		sb_u64(&o, ev->width * 8u);
+		sb_str(&o, ev->kind == MT_REC_READ ? " R " : ev->kind == MT_REC_WRITE ? " W " : " U ");
+		sb_hex(&o, ev->phys, 1);
+		sb_mem(&o, " ", 1);
+		sb_str(&o, v);
+		sb_mem(&o, " ", 1);
+		sb_str(&o, name);
+		sb_str(&o, ev->kind == MT_REC_WRITE ? " <= " : " => ");
+		sb_str(&o, dec);
+		sb_mem(&o, "\n", 1);
+		if (o.n + 1 >= room)
+			return -ENOSPC;
+		return (int)o.n;
 	} else {
 		char js[MT_TEXT_MAX > 2048 ? 2048 : MT_TEXT_MAX];
 		char jn[1300], jd[2500], jdom[300];

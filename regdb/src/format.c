@@ -11,25 +11,17 @@
 
 #include "regdb_int.h"
 
-struct out {
-	char *buf;
-	size_t room, n;
-};
+#include "strbuf.h"
 
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void put(struct out *o, const char *fmt, ...)
+#define out sb
+
+/* printf only for the rare floating-point types */
+static void put(struct out *o, const char *fmt, double d)
 {
-	va_list ap;
-	int w;
+	char t[64];
 
-	if (o->n >= o->room)
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(o->buf + o->n, o->room - o->n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		o->n = o->n + (size_t)w < o->room ? o->n + (size_t)w : o->room - 1;
+	snprintf(t, sizeof(t), fmt, d);
+	sb_str(o, t);
 }
 
 static uint64_t mask_of(unsigned bits)
@@ -47,7 +39,7 @@ static void fmt_bitset(struct out *o, const struct rdb_bitset *bs, uint64_t v,
 	uint64_t rest = v & mask_of(bits);
 	int first = 1;
 
-	put(o, "{");
+	sb_mem(o, "{", 1);
 	for (f = bs->fields; f; f = f->next) {
 		unsigned fb;
 		uint64_t fv, fm;
@@ -61,16 +53,21 @@ static void fmt_bitset(struct out *o, const struct rdb_bitset *bs, uint64_t v,
 		if (f->type.kind == RDB_T_BOOL || (f->type.kind == RDB_T_NONE && fb == 1)) {
 			if (!fv)
 				continue;
-			put(o, "%s %s", first ? "" : " |", f->name);
+			sb_str(o, first ? " " : " | ");
+			sb_str(o, f->name);
 		} else {
-			put(o, "%s %s = ", first ? "" : " |", f->name);
+			sb_str(o, first ? " " : " | ");
+			sb_str(o, f->name);
+			sb_mem(o, " = ", 3);
 			fmt_type(o, &f->type, fv, fb, depth + 1);
 		}
 		first = 0;
 	}
-	if (rest || first)
-		put(o, "%s 0x%" PRIx64, first ? "" : " |", rest);
-	put(o, " }");
+	if (rest || first) {
+		sb_str(o, first ? " " : " | ");
+		sb_hex(o, rest, 1);
+	}
+	sb_mem(o, " }", 2);
 }
 
 static const struct rdb_value *enum_find_value(const struct rdb_enum *en, uint64_t v)
@@ -91,15 +88,15 @@ static void fmt_type(struct out *o, const struct rdb_type *t, uint64_t v, unsign
 	uint64_t sv = t->shr < 64 ? v << t->shr : 0;
 
 	if (depth > 8) {
-		put(o, "0x%" PRIx64, v);
+		sb_hex(o, v, 1);
 		return;
 	}
 	switch (t->kind) {
 	case RDB_T_ENUM:
 		if (t->en && (ev = enum_find_value(t->en, v)))
-			put(o, "%s", ev->name);
+			sb_str(o, ev->name);
 		else
-			put(o, "0x%" PRIx64, v);
+			sb_hex(o, v, 1);
 		return;
 	case RDB_T_BITSET:
 		if (t->bs) {
@@ -108,16 +105,16 @@ static void fmt_type(struct out *o, const struct rdb_type *t, uint64_t v, unsign
 		}
 		break;
 	case RDB_T_BOOL:
-		put(o, "%s", v ? "TRUE" : "FALSE");
+		sb_str(o, v ? "TRUE" : "FALSE");
 		return;
 	case RDB_T_UINT:
-		put(o, "%" PRIu64, sv);
+		sb_u64(o, sv);
 		return;
 	case RDB_T_INT:
 		if (bits && bits < 64 && (v >> (bits - 1)) & 1)
-			put(o, "%" PRId64, (int64_t)(v | ~mask_of(bits)));
+			sb_i64(o, (int64_t)(v | ~mask_of(bits)));
 		else
-			put(o, "%" PRId64, (int64_t)v);
+			sb_i64(o, (int64_t)v);
 		return;
 	case RDB_T_FIXED:
 	case RDB_T_UFIXED: {
@@ -136,14 +133,14 @@ static void fmt_type(struct out *o, const struct rdb_type *t, uint64_t v, unsign
 			uint32_t u = (uint32_t)v;
 
 			memcpy(&f, &u, 4);
-			put(o, "%g", f);
+			put(o, "%g", (double)f);
 			return;
 		}
 		break;
 	default:
 		break;
 	}
-	put(o, "0x%" PRIx64, sv);
+	sb_hex(o, sv, 1);
 }
 
 int regdb_format_value(const struct regdb_hit *h, unsigned width, uint64_t value,
@@ -159,14 +156,14 @@ int regdb_format_value(const struct regdb_hit *h, unsigned width, uint64_t value
 	if (h->within) {
 		/* a part of the register: place it, show only the covered fields */
 		if (h->within >= 8) {
-			put(&o, "0x%" PRIx64, value);
+			sb_hex(&o, value, 1);
 			return (int)o.n;
 		}
 		value <<= 8 * h->within;
 	}
 	(void)width;
 	if (r->type.kind == RDB_T_NONE)
-		put(&o, "0x%" PRIx64, value);
+		sb_hex(&o, value, 1);
 	else
 		fmt_type(&o, &r->type, value, bits, 0);
 	return (int)o.n;
