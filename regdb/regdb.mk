@@ -11,8 +11,11 @@ REGDB_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null || echo -lxml2)
 # Installed databases (install.mk copies regdb/db there).
 REGDB_DIR ?= $(MT_DATADIR)/regdb
 
-$(REGDB_OBJS): ALL_CFLAGS += -Iregdb/include $(REGDB_XML_CFLAGS) \
-	-DMT_REGDB_DIR='"$(REGDB_DIR)"'
+$(REGDB_OBJS): ALL_CFLAGS += -Iregdb/include $(REGDB_XML_CFLAGS)
+# bind.c: the installed databases' directory, from the build configuration
+# header cli/cli.mk writes (rebuilt when PREFIX changes)
+$(BUILD)/regdb/src/bind.o: ALL_CFLAGS += -I$(BUILD)/gen
+$(BUILD)/regdb/src/bind.o: $(BUILD)/gen/mt_config.h
 
 $(REGDB_LIB): $(REGDB_OBJS)
 	@mkdir -p $(dir $@)

@@ -14,9 +14,7 @@
 #include "mmiotap/regbind.h"
 #include "regdb_int.h"
 
-#ifndef MT_REGDB_DIR
-#define MT_REGDB_DIR "/usr/local/share/mmiotap/regdb"
-#endif
+#include "mt_config.h" /* MT_REGDB_DIR */
 
 static void bind_err(struct regdb_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
