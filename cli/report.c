@@ -46,9 +46,10 @@ static void reg_line(const struct report_reg *g, FILE *f)
 
 	ts_str(g->first_ts, a, sizeof(a));
 	ts_str(g->last_ts, b, sizeof(b));
-	fprintf(f, "  %-24s %8" PRIu64 " %8" PRIu64 " %7" PRIu64 "  0x%-10" PRIx64 " @%-14s 0x%-10" PRIx64
+	fprintf(f, "  %-24s %8" PRIu64 " %8" PRIu64 " %6" PRIu64 "%s  0x%-10" PRIx64 " @%-14s 0x%-10" PRIx64
 		   " @%-14s",
-		g->name, g->reads, g->writes, g->distinct, g->first_value, a, g->last_value, b);
+		g->name, g->reads, g->writes, g->distinct, g->distinct_capped ? "+" : " ", g->first_value, a,
+		g->last_value, b);
 	for (i = 0; i < g->npcs; i++)
 		fprintf(f, " %s", report_pc_name(g->pcs[i], pc, sizeof(pc)));
 	if (g->more_pcs)
@@ -71,6 +72,9 @@ void report_text(const struct report *r, FILE *f)
 			   " accesses, UNKNOWN %" PRIu64 ", injected %" PRIu64 "\n",
 			d->text_id, d->phys, d->size, d->domain ? d->domain : "(no database)",
 			d->where[0] ? ", " : "", d->where, d->accesses, d->unknown, d->injected);
+		if (d->untracked)
+			fprintf(f, "  (%" PRIu64 " accesses to offsets beyond the first %u registers: counted only)\n",
+				d->untracked, REPORT_MAX_REGS);
 		if (!d->nregs)
 			continue;
 		fprintf(f, "  %-24s %8s %8s %7s  %-12s %-15s %-12s %-15s %s\n", "register", "reads",

@@ -13,6 +13,8 @@
 
 #define REPORT_PCS 8          /* distinct PCs kept per register */
 #define REPORT_POINTS 4096    /* value changes kept per register for the plot */
+#define REPORT_MAX_REGS (1u << 20)   /* registers (offsets) tracked; more: counted per device */
+#define REPORT_MAX_VALUES (4u << 20) /* (register, value) pairs tracked for 'values' */
 
 struct report_point {
 	uint64_t ts, value;
@@ -27,6 +29,7 @@ struct report_reg {
 	struct regdb_hit hit;         /* the register (whole: within 0), if named */
 	int named;
 	uint64_t reads, writes, distinct;
+	int distinct_capped;          /* more values than tracked: distinct is a lower bound */
 	uint64_t first_ts, first_value, last_ts, last_value;
 	int written;
 	uint64_t final_write, final_write_ts;
@@ -44,6 +47,7 @@ struct report_dev {
 	const char *domain;           /* NULL: no database */
 	char where[96];               /* "pci 0000:00:04.0 bar 0", a path, or "" */
 	uint64_t unknown, injected, accesses;
+	uint64_t untracked;           /* accesses beyond REPORT_MAX_REGS registers */
 	size_t *regs;                 /* indexes into report.regs, in offset order at the end */
 	size_t nregs;
 };

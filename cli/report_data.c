@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /* report_data.c - collects the per-register summary of `mmiotap report`. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static uint64_t mix(uint64_t x)
 	return x ^ (x >> 33);
 }
 
-/* 1 if (reg, value) was not seen before. */
+/* 1 if (reg, value) was not seen before, 0 if it was, -1 if the table is full. */
 static int value_new(struct report *r, size_t reg, uint64_t value)
 {
 	size_t j;
@@ -70,6 +71,8 @@ static int value_new(struct report *r, size_t reg, uint64_t value)
 	     j = (j + 1) & (r->vcap - 1))
 		if (r->vslots[j].reg == reg + 1 && r->vslots[j].value == value)
 			return 0;
+	if (r->vused >= REPORT_MAX_VALUES)
+		return -1;
 	r->vslots[j].reg = reg + 1;
 	r->vslots[j].value = value;
 	r->vused++;
@@ -104,6 +107,7 @@ static size_t new_dev(struct report *r, const struct mt_map_info *m, const char 
 	return r->ndevs++;
 }
 
+/* The register's index, or SIZE_MAX when REPORT_MAX_REGS are tracked already. */
 static size_t reg_of(struct report *r, struct regbind *b, size_t dev, const struct mt_event *ev)
 {
 	const struct regdb_cached *c = regbind_lookup(b, ev->map_id, ev->offset, ev->width, NULL);
@@ -131,6 +135,8 @@ static size_t reg_of(struct report *r, struct regbind *b, size_t dev, const stru
 	for (j = mix(key) & (r->scap - 1); r->slots[j].key; j = (j + 1) & (r->scap - 1))
 		if (r->slots[j].key == key)
 			return r->slots[j].reg;
+	if (r->nregs >= REPORT_MAX_REGS)
+		return SIZE_MAX;
 	if (r->nregs == r->rcap) {
 		size_t ncap = r->rcap ? r->rcap * 2 : 256;
 		struct report_reg *n = realloc(r->regs, ncap * sizeof(*n));
@@ -153,7 +159,7 @@ static size_t reg_of(struct report *r, struct regbind *b, size_t dev, const stru
 		g->hit.within = 0;
 		regdb_name(&g->hit, nm, sizeof(nm));
 		g->name = strdup(nm);
-	} else if (asprintf(&g->name, "0x%" PRIx64, off) < 0) {
+	} else if (asprintf(&g->name, "0x%" PRIx64 "/%u", off, ev->width) < 0) { /* offset/width */
 		g->name = NULL;
 	}
 	if (!g->name)
@@ -209,6 +215,10 @@ static void access_event(struct report *r, struct regbind *b, const struct mt_ev
 		return;
 	}
 	ri = reg_of(r, b, dev - 1, ev);
+	if (ri == SIZE_MAX) {
+		d->untracked++;
+		return;
+	}
 	g = &r->regs[ri];
 	if (ev->kind == MT_REC_READ)
 		g->reads++;
@@ -225,8 +235,14 @@ static void access_event(struct report *r, struct regbind *b, const struct mt_ev
 		g->final_write = ev->value;
 		g->final_write_ts = ev->ts;
 	}
-	if (value_new(r, ri, ev->value))
+	switch (value_new(r, ri, ev->value)) {
+	case 1:
 		g->distinct++;
+		break;
+	case -1:
+		g->distinct_capped = 1;
+		break;
+	}
 	for (i = 0; i < g->npcs && g->pcs[i] != ev->pc; i++)
 		;
 	if (i == g->npcs) {

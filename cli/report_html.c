@@ -90,8 +90,8 @@ static void reg_row(FILE *f, const struct report_reg *g)
 	html_esc(f, g->name);
 	fputs("\"><td>", f);
 	html_esc(f, g->name);
-	fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>0x%" PRIx64 "</td>",
-		g->reads, g->writes, g->distinct, g->first_value);
+	fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "%s</td><td>0x%" PRIx64 "</td>",
+		g->reads, g->writes, g->distinct, g->distinct_capped ? "+" : "", g->first_value);
 	ts_cell(f, g->first_ts);
 	fprintf(f, "<td>0x%" PRIx64 "</td>", g->last_value);
 	ts_cell(f, g->last_ts);
