@@ -259,7 +259,11 @@ int regbind_add(struct regbind *b, const char *arg, struct regdb_err *e)
 	while ((tok = strtok_r(NULL, ",", &save)))
 		if (parse_opt(s, tok, &dname, e))
 			goto out;
-	if (!path || !(db = load(b, path, e)))
+	if (!path) {
+		bind_err(e, "out of memory");
+		goto out;
+	}
+	if (!(db = load(b, path, e)))
 		goto out;
 	s->dom = regdb_domain_find(db, dname);
 	if (!s->dom) {
