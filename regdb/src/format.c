@@ -168,3 +168,52 @@ int regdb_format_value(const struct regdb_hit *h, unsigned width, uint64_t value
 		fmt_type(&o, &r->type, value, bits, 0);
 	return (int)o.n;
 }
+
+int regdb_fields(const struct regdb_hit *h, uint64_t value, regdb_field_cb cb, void *ctx)
+{
+	const struct regdb_elem *r = h->reg;
+	unsigned bits = r->width ? r->width : 32;
+	const struct rdb_field *f;
+	uint64_t rest;
+	char t[512];
+	int n = 0;
+
+	if (h->within)
+		value = h->within < 8 ? value << (8 * h->within) : 0;
+	if (r->type.kind != RDB_T_BITSET || !r->type.bs) {
+		struct out o = { t, sizeof(t), 0 };
+
+		t[0] = 0;
+		fmt_type(&o, &r->type, value, bits, 0);
+		return cb(r->name ? r->name : "", 0, bits, value, t, ctx), 1;
+	}
+	rest = value & mask_of(bits);
+	for (f = r->type.bs->fields; f; f = f->next) {
+		struct out o = { t, sizeof(t), 0 };
+		unsigned fb;
+		uint64_t fv;
+
+		if (!f->active || f->low >= 64 || f->high < f->low)
+			continue;
+		fb = f->high - f->low + 1;
+		fv = (value >> f->low) & mask_of(fb);
+		rest &= ~(mask_of(fb) << f->low);
+		t[0] = 0;
+		if (f->type.kind == RDB_T_NONE && fb == 1)
+			sb_str(&o, fv ? "TRUE" : "FALSE");
+		else
+			fmt_type(&o, &f->type, fv, fb, 1);
+		n++;
+		if (cb(f->name, f->low, fb, fv, t, ctx))
+			return n;
+	}
+	if (rest) {
+		struct out o = { t, sizeof(t), 0 };
+
+		t[0] = 0;
+		sb_hex(&o, rest, 1);
+		n++;
+		cb(NULL, 0, bits, rest, t, ctx);
+	}
+	return n;
+}

@@ -44,6 +44,30 @@ static void expect(const struct regdb_domain *d, uint64_t off, unsigned w, uint6
 		      n, (unsigned long long)v, f, dec);
 }
 
+static int collect(const char *name, unsigned low, unsigned bits, uint64_t v, const char *text,
+		   void *ctx)
+{
+	char *b = ctx;
+	size_t n = strlen(b);
+
+	snprintf(b + n, 512 - n, "%s%s@%u:%u=%llx(%s)", n ? " " : "", name ? name : "?", low, bits,
+		 (unsigned long long)v, text);
+	return 0;
+}
+
+static void fields(const struct regdb_domain *d)
+{
+	struct regdb_hit h;
+	char b[512] = "";
+
+	CHECK(regdb_lookup(d, 0x140, 4, &h), "CH[1].CFG");
+	CHECK(regdb_fields(&h, 0x123, collect, b) == 4, "4 calls");
+	CHECK(!strcmp(b, "A@0:1=1(TRUE) B@1:1=1(TRUE) C@4:2=2(C_TWO) ?@0:32=100(0x100)"), "fields: %s", b);
+	b[0] = 0;
+	CHECK(regdb_lookup(d, 0x10, 2, &h) && regdb_fields(&h, 5, collect, b) == 1 &&
+	      !strcmp(b, "HALF@0:16=5(FAST)"), "enum register: %s", b);
+}
+
 static void rnndb(void)
 {
 	struct regdb *db;
@@ -87,6 +111,7 @@ static void rnndb(void)
 	expect(d, 0, 4, 1u << 24, "CTRL", "{ MODE = OFF | COUNT = 0 | ADDR = 0x0 | DELTA = 0 | 0x1000000 }");
 	CHECK(regdb_set_variant(db, "chipset", "C9", &e) < 0 && strstr(e.msg, "C9"), "bad variant value");
 	CHECK(regdb_set_variant(db, "nosuch", "C1", &e) < 0, "bad varset");
+	fields(d);
 	c = regdb_cache_new(d);
 	cv = regdb_cache_get(c, 0x140, 4);
 	CHECK(cv && !strcmp(cv->name, "CH[0x1].CFG"), "cache name");

@@ -86,6 +86,15 @@ int regdb_name(const struct regdb_hit *h, char *buf, size_t room);
  * value into place first. Returns the length (truncated to room-1). */
 int regdb_format_value(const struct regdb_hit *h, unsigned width, uint64_t value,
 		       char *buf, size_t room);
+/* The fields of a value one by one, for tools that need them apart (JSON
+ * export, diffs): cb(name, low bit, width in bits, field value, its text,
+ * ctx) for each field of the register's bitset (flags too, set or not), then
+ * once with name NULL for the bits no field covers when some are set. A
+ * register without a bitset gives one call named after the register. The
+ * callback returns nonzero to stop. Returns the number of calls. */
+typedef int (*regdb_field_cb)(const char *name, unsigned low, unsigned bits, uint64_t value,
+			      const char *text, void *ctx);
+int regdb_fields(const struct regdb_hit *h, uint64_t value, regdb_field_cb cb, void *ctx);
 /* Register facts. */
 unsigned regdb_reg_width(const struct regdb_elem *reg);   /* bits */
 const char *regdb_reg_access(const struct regdb_elem *reg); /* "r", "w", "rw" ... or "" */
