@@ -6,8 +6,10 @@
  * file:line. Documentation elements (doc, brief, copyright...) are skipped.
  */
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libxml/tree.h>
 
@@ -481,12 +483,61 @@ static int parse_group(struct ctx *c, xmlNode *n)
 	return parse_elems(c, n, &g->root);
 }
 
+/* Where <import file=F> is: F beside the importing file, else beside one
+ * of its parent directories (envytools and Linux's msm registers name
+ * imports from their root: "adreno/adreno_common.xml"), else in a
+ * $MMIOTAP_REGDB_PATH directory. malloc'd; F as given if none exists. */
+static char *import_path(const char *from, const char *f)
+{
+	const char *env = getenv("MMIOTAP_REGDB_PATH");
+	char *dir, *p = NULL, *slash;
+
+	if (f[0] == '/')
+		return strdup(f);
+	dir = strdup(from);
+	if (!dir)
+		return NULL;
+	while ((slash = strrchr(dir, '/'))) {
+		*slash = 0;
+		if (asprintf(&p, "%s/%s", *dir ? dir : "", f) < 0) {
+			free(dir);
+			return NULL;
+		}
+		if (!access(p, R_OK)) {
+			free(dir);
+			return p;
+		}
+		free(p);
+		p = NULL;
+	}
+	free(dir);
+	if (!access(f, R_OK) && !strchr(from, '/'))
+		return strdup(f); /* importing file in the current directory */
+	if (env) {
+		char *e = strdup(env), *tok, *save = NULL;
+
+		for (tok = e ? strtok_r(e, ":", &save) : NULL; tok; tok = strtok_r(NULL, ":", &save)) {
+			if (asprintf(&p, "%s/%s", tok, f) < 0)
+				break;
+			if (!access(p, R_OK)) {
+				free(e);
+				return p;
+			}
+			free(p);
+			p = NULL;
+		}
+		free(e);
+	}
+	slash = strrchr(from, '/');
+	if (asprintf(&p, "%.*s%s", slash ? (int)(slash - from + 1) : 0, from, f) < 0)
+		return NULL;
+	return p;
+}
+
 static int parse_import(struct ctx *c, xmlNode *n)
 {
 	const char *f = need_attr(c, n, "file");
-	const char *slash;
 	char *path;
-	size_t dl;
 	int rc;
 
 	if (!f)
@@ -495,13 +546,9 @@ static int parse_import(struct ctx *c, xmlNode *n)
 		rdb_errf(c->e, c->file, LINE(n), "<import file=\"%s\">: imports not allowed here", f);
 		return -1;
 	}
-	slash = strrchr(c->file, '/');
-	dl = f[0] != '/' && slash ? (size_t)(slash - c->file + 1) : 0;
-	path = malloc(dl + strlen(f) + 1);
+	path = import_path(c->file, f);
 	if (!path)
 		return oom(c, n);
-	memcpy(path, c->file, dl);
-	strcpy(path + dl, f);
 	{
 		/* each file once: envytools' databases import the same ones often */
 		char *rp = realpath(path, NULL);
@@ -536,6 +583,8 @@ static int parse_import(struct ctx *c, xmlNode *n)
 			return oom(c, n);
 		rc = rdb_load_file(c->db, pooled, c->depth + 1, c->e);
 	}
+	if (rc && !c->e->msg[0])
+		rdb_errf(c->e, c->file, LINE(n), "<import file=\"%s\"> failed", f);
 	return rc; /* an error names the imported file:line */
 }
 

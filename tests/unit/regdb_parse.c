@@ -121,6 +121,20 @@ static void rnndb(void)
 	regdb_free(db);
 }
 
+static void imports(void)
+{
+	struct regdb *db;
+	struct regdb_err e;
+
+	/* tests/regdb/db/sub/rnn-sub.xml imports rnn-chips.xml of the parent directory */
+	if (regdb_load(&db, "tests/regdb/db/sub/rnn-sub.xml", &e)) {
+		CHECK(0, "load: %s", e.msg);
+		return;
+	}
+	expect(regdb_domain_find(db, NULL), 0x10, 4, 5, "MODE", "FAST");
+	regdb_free(db);
+}
+
 static void svd(void)
 {
 	struct regdb *db;
@@ -216,6 +230,7 @@ static void bad(void)
 int main(void)
 {
 	rnndb();
+	imports();
 	svd();
 	shipped();
 	bad();
