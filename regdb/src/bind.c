@@ -56,6 +56,8 @@ struct regbind {
 	struct mapb *maps[65536];
 	char **path;
 	int autobind;
+	char *vars[16];           /* --variant NAME=VALUE, for databases loaded later */
+	size_t nvars;
 };
 
 int regbind_new(struct regbind **out)
@@ -113,6 +115,8 @@ void regbind_free(struct regbind *b)
 		sn = s->next;
 		free(s);
 	}
+	for (i = 0; i < b->nvars; i++)
+		free(b->vars[i]);
 	for (i = 0; b->path && b->path[i]; i++)
 		free(b->path[i]);
 	free(b->path);
@@ -170,6 +174,14 @@ static struct regdb *load(struct regbind *b, const char *path, struct regdb_err 
 	}
 	l->next = b->dbs;
 	b->dbs = l;
+	/* databases found later (regdb.index) get the variants selected so far */
+	for (size_t i = 0; i < b->nvars; i++) {
+		const char *v = b->vars[i];
+		struct regdb_err e2;
+
+		if (rdb_enum_find(l->db, v))
+			regdb_set_variant(l->db, v, v + strlen(v) + 1, &e2);
+	}
 	return l->db;
 }
 
@@ -310,10 +322,16 @@ int regbind_set_variant(struct regbind *b, const char *nv, struct regdb_err *e)
 			ok = 1;
 		}
 	}
-	if (!ok)
+	if (!ok) {
 		bind_err(e, "no database given with --db has a varset '%s'", dup);
-	free(dup);
-	return ok ? 0 : -1;
+		free(dup);
+		return -1;
+	}
+	if (b->nvars < sizeof(b->vars) / sizeof(b->vars[0]))
+		b->vars[b->nvars++] = dup; /* "NAME\0VALUE" */
+	else
+		free(dup);
+	return 0;
 }
 
 /* BDF and BAR of a user-space map of a PCI resource file in sysfs:

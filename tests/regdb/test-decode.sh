@@ -83,6 +83,21 @@ EOT
 [ "$(grep -c MMIO "$tmp/b.txt")" = 3 ] && grep -q 'LIVENESS <= 0x1$' "$tmp/b.txt" && ! grep -q '0x00000002' "$tmp/b.txt" &&
 	ok "--between: the 3 accesses inside the two windows" || { bad "--between"; cat "$tmp/b.txt"; }
 
+# an SVD device: looked up by physical address (a /dev/mem-style map of two peripherals)
+cat >"$tmp/svd.txt" <<'EOT'
+VERSION 20070824
+MAP 1.000000 1 0x40001000 0x7f0000000000 0x2000 0x0 0
+W 4 1.000001 1 0x40001000 0x1205 0x0 0
+R 4 1.000002 1 0x40001054 0x0 0x0 0
+W 4 1.000003 1 0x40002000 0x7 0x0 0
+EOT
+"$mt" decode --db "$top/tests/regdb/db/test.svd" "$tmp/svd.txt" >"$tmp/svd.out" || bad "decode with an SVD exited $?"
+grep -q ' UART0.CR <= { EN | PARITY = EVEN | BAUD = 0x12 }$' "$tmp/svd.out" && grep -q ' UART0.CH\[0x1\].CTL => ' "$tmp/svd.out" &&
+	grep -q ' UART1.CR <= { EN | PARITY = ODD | BAUD = 0x0 }$' "$tmp/svd.out" && ok "SVD: peripherals, clusters, derivedFrom by physical address" ||
+	{ bad "SVD decode"; cat "$tmp/svd.out"; }
+"$mt" decode --db "$top/tests/regdb/db/test.svd,domain=UART1" "$tmp/svd.txt" | grep -q ' 0x40002000 0x00000007 CR <= ' &&
+	ok "SVD: one peripheral's domain" || bad "SVD peripheral domain"
+
 # 3. binding
 "$mt" decode --db "$DB/edu.xml,bar=2" "$T/edu.trace" | grep -q 'ID =>' && bad "bar=2 bound BAR0" || ok "bar=2 does not bind BAR0"
 "$mt" decode --db "$DB/edu.xml,pci=00:04.0,bar=0" "$T/edu.trace" | grep -q ' ID => ' && ok "pci=BDF,bar=0 binds" || bad "pci=BDF"

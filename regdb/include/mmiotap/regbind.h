@@ -38,8 +38,8 @@ int regbind_new(struct regbind **b);
 void regbind_free(struct regbind *b);
 /* Parse and load one --db argument. 0 or -1 with e filled. */
 int regbind_add(struct regbind *b, const char *spec, struct regdb_err *e);
-/* --variant NAME=VALUE: applied to every database that knows the varset;
- * -1 if none does. */
+/* --variant NAME=VALUE: applied to every database added so far that knows
+ * the varset (-1 if none does), and to those regdb.index finds later. */
 int regbind_set_variant(struct regbind *b, const char *name_eq_value, struct regdb_err *e);
 void regbind_set_auto(struct regbind *b, int on);
 /* Directories searched, in order (for messages and --help): a
