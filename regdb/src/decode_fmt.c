@@ -115,7 +115,7 @@ int regbind_format_access(struct regbind *b, const struct mt_event *ev, int json
 			return -ENOSPC;
 		return (int)o.n;
 	} else {
-		char js[MT_TEXT_MAX > 2048 ? 2048 : MT_TEXT_MAX];
+		char js[4096];
 		char jn[1300], jd[2500], jdom[300];
 		int k = mt_jsonl_format(ev, js, sizeof(js));
 

@@ -176,7 +176,7 @@ struct regdb_cache {
 	struct cslot *slots;
 	size_t cap, used;
 };
-#define CACHE_MAX (1u << 20)
+#define CACHE_MAX (1u << 18) /* entries; more are answered uncached */
 
 struct regdb_cache *regdb_cache_new(const struct regdb_domain *d)
 {

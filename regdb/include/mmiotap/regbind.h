@@ -63,7 +63,7 @@ const struct regdb_domain *regbind_domain(struct regbind *b, uint16_t map_id);
  *          is the offset in hex when no register is there)
  *   jsonl: mmiotap dump's JSON object plus "domain", "reg", "decoded".
  * Other records give "" (0). Returns the length or -ENOSPC. */
-#define REGBIND_LINE_MAX 4096
+#define REGBIND_LINE_MAX 16384
 int regbind_format_access(struct regbind *b, const struct mt_event *ev, int jsonl, char *buf,
 			  size_t room);
 
