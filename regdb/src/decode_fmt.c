@@ -52,6 +52,52 @@ static void value_hex(const struct mt_event *ev, char *v, size_t room)
 	}
 }
 
+/* The text line, written in place (the hot path: no intermediate copies). */
+static int text_line(const struct mt_event *ev, const struct regdb_cached *c, char *buf,
+		     size_t room)
+{
+	struct sb o = { buf, room, 0 };
+	uint64_t us = ev->ts / 1000;
+	char frac[6], v[140];
+	int i;
+
+	sb_mem(&o, "[", 1);
+	if (ev->cpu == MT_CPU_UNKNOWN)
+		sb_mem(&o, "-", 1);
+	else
+		sb_u64(&o, ev->cpu);
+	sb_mem(&o, "] ", 2);
+	sb_u64(&o, us / 1000000);
+	for (i = 5; i >= 0; i--, us /= 10)
+		frac[i] = (char)('0' + us % 10);
+	sb_mem(&o, ".", 1);
+	sb_mem(&o, frac, 6);
+	sb_mem(&o, " MMIO", 5);
+	sb_u64(&o, ev->width * 8u);
+	sb_str(&o, ev->kind == MT_REC_READ ? " R " : ev->kind == MT_REC_WRITE ? " W " : " U ");
+	sb_hex(&o, ev->phys, 1);
+	sb_mem(&o, " ", 1);
+	value_hex(ev, v, sizeof(v));
+	sb_str(&o, v);
+	sb_mem(&o, " ", 1);
+	if (c)
+		sb_str(&o, c->name);
+	else
+		sb_hex(&o, ev->offset, 1);
+	sb_str(&o, ev->kind == MT_REC_WRITE ? " <= " : " => ");
+	if (ev->kind == MT_REC_UNKNOWN)
+		sb_str(&o, "(instruction not decoded)");
+	else if (c && ev->width <= 8 && o.n + 2 < room)
+		o.n += (size_t)regdb_format_value(&c->hit, ev->width, ev->value, buf + o.n,
+						  room - o.n - 1);
+	else
+		sb_str(&o, v);
+	sb_mem(&o, "\n", 1);
+	if (o.n + 1 >= room)
+		return -ENOSPC;
+	return (int)o.n;
+}
+
 int regbind_format_access(struct regbind *b, const struct mt_event *ev, int jsonl, char *buf,
 			  size_t room)
 {
@@ -63,6 +109,8 @@ int regbind_format_access(struct regbind *b, const struct mt_event *ev, int json
 	if (ev->kind != MT_REC_READ && ev->kind != MT_REC_WRITE && ev->kind != MT_REC_UNKNOWN)
 		return 0;
 	c = regbind_lookup(b, ev->map_id, ev->offset, ev->width, &dom);
+	if (!jsonl)
+		return text_line(ev, c, buf, room);
 	if (c) {
 		size_t l = strlen(c->name);
 
@@ -82,39 +130,7 @@ int regbind_format_access(struct regbind *b, const struct mt_event *ev, int json
 		regdb_format_value(&c->hit, ev->width, ev->value, dec, sizeof(dec));
 	else
 		memcpy(dec, v, strlen(v) + 1);
-	if (!jsonl) {
-		struct sb o = { buf, room, 0 };
-		uint64_t us = ev->ts / 1000;
-		char frac[7];
-		int i;
-
-		sb_mem(&o, "[", 1);
-		if (ev->cpu == MT_CPU_UNKNOWN)
-			sb_mem(&o, "-", 1);
-		else
-			sb_u64(&o, ev->cpu);
-		sb_mem(&o, "] ", 2);
-		sb_u64(&o, us / 1000000);
-		for (i = 5; i >= 0; i--, us /= 10)
-			frac[i] = (char)('0' + us % 10);
-		frac[6] = 0;
-		sb_mem(&o, ".", 1);
-		sb_mem(&o, frac, 6);
-		sb_mem(&o, " MMIO", 5);
-		sb_u64(&o, ev->width * 8u);
-		sb_str(&o, ev->kind == MT_REC_READ ? " R " : ev->kind == MT_REC_WRITE ? " W " : " U ");
-		sb_hex(&o, ev->phys, 1);
-		sb_mem(&o, " ", 1);
-		sb_str(&o, v);
-		sb_mem(&o, " ", 1);
-		sb_str(&o, name);
-		sb_str(&o, ev->kind == MT_REC_WRITE ? " <= " : " => ");
-		sb_str(&o, dec);
-		sb_mem(&o, "\n", 1);
-		if (o.n + 1 >= room)
-			return -ENOSPC;
-		return (int)o.n;
-	} else {
+	{
 		char js[4096];
 		char jn[1300], jd[2500], jdom[300];
 		int k = mt_jsonl_format(ev, js, sizeof(js));
