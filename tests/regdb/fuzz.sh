@@ -3,13 +3,13 @@
 # CMSIS-SVD; tests/fuzz/fuzz_regdb.c) with clang + ASan/UBSan against
 # Debian's libxml2, replays the corpora tests/fuzz/corpus-rnndb and
 # corpus-svd (the test and shipped databases, and regressions), then fuzzes
-# each for FUZZ_SECONDS (default 8). A crash leaves its input in
+# each for FUZZ_SECONDS (default 5). A crash leaves its input in
 # $BUILD/fuzz/artifacts: add it to the corpus as a regression case.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 b=$top/${BUILD:-build}/fuzz
-secs=${FUZZ_SECONDS:-8}
+secs=${FUZZ_SECONDS:-5}
 command -v clang >/dev/null || { echo "SKIP: clang not installed"; exit 77; }
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){return 0;}' >/tmp/mt_fz_probe.$$.c
 if ! clang -fsanitize=fuzzer /tmp/mt_fz_probe.$$.c -o /tmp/mt_fz_probe.$$ 2>/dev/null; then
