@@ -158,10 +158,21 @@ static const struct {
 static int resolve_type(struct regdb *db, struct rdb_type *t, const char *file, int line,
 			struct regdb_err *e)
 {
+	const struct rdb_alias *a;
 	size_t i;
+	int hops;
 
 	if (t->kind != RDB_T_NAMED)
 		return 0;
+	/* spectype aliases, followed a few times */
+	for (hops = 0; hops < 8; hops++) {
+		for (a = db->aliases; a; a = a->next)
+			if (!strcmp(a->name, t->tname))
+				break;
+		if (!a || !strcmp(a->type, t->tname))
+			break;
+		t->tname = a->type;
+	}
 	for (i = 0; i < sizeof(builtin_types) / sizeof(builtin_types[0]); i++)
 		if (!strcmp(t->tname, builtin_types[i].name)) {
 			t->kind = builtin_types[i].kind;

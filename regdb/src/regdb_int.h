@@ -110,6 +110,12 @@ struct rdb_group {
 	struct rdb_group *next;
 };
 
+/* <spectype name="object" type="hex"/>: a name for another type */
+struct rdb_alias {
+	const char *name, *type;
+	struct rdb_alias *next;
+};
+
 struct rdb_varsel {
 	const char *varset, *value;
 	struct rdb_varsel *next;
@@ -122,6 +128,7 @@ struct regdb {
 	struct rdb_enum *enums;
 	struct rdb_bitset *bitsets;
 	struct rdb_group *groups;
+	struct rdb_alias *aliases;
 	struct rdb_varsel *varsel;
 	const char *name;         /* the first file, for messages */
 	size_t nrefs;             /* element references, capped (groups multiply them) */

@@ -27,7 +27,7 @@ struct ctx {
 static int is_doc(const xmlNode *n)
 {
 	static const char *const skip[] = { "doc", "brief", "copyright", "license", "author",
-					    "nick", "spectype", "description", NULL };
+					    "nick", "description", NULL };
 	int i;
 
 	for (i = 0; skip[i]; i++)
@@ -187,6 +187,7 @@ static int parse_enum(struct ctx *c, xmlNode *n)
 
 static int parse_bitfields(struct ctx *c, xmlNode *n, struct rdb_bitset *bs,
 			   unsigned maxbits);
+static int parse_bitset(struct ctx *c, xmlNode *n);
 
 /* type=, shr=, radix= and inline <value>/<bitfield> children of n. */
 static int parse_type(struct ctx *c, xmlNode *n, struct rdb_type *t, unsigned bits)
@@ -214,23 +215,18 @@ static int parse_type(struct ctx *c, xmlNode *n, struct rdb_type *t, unsigned bi
 		if (k->type != XML_ELEMENT_NODE || is_doc(k))
 			continue;
 		if (!xmlStrcmp(k->name, BAD_CAST "value")) {
+			/* values of the whole register beside bitfields (envytools
+			 * has some): checked, kept, but the fields decode */
 			if (!t->en) {
-				if (t->bs) {
-					rdb_errf(c->e, c->file, LINE(k), "<value> mixed with <bitfield>");
-					return -1;
-				}
 				if (!(t->en = new_enum(c, NULL, 1)))
 					return oom(c, k);
 				tail = &t->en->values;
-				t->kind = RDB_T_ENUM;
+				if (!t->bs)
+					t->kind = RDB_T_ENUM;
 			}
 			if (parse_value(c, k, t->en, &tail))
 				return -1;
 		} else if (!xmlStrcmp(k->name, BAD_CAST "bitfield")) {
-			if (t->en) {
-				rdb_errf(c->e, c->file, LINE(k), "<bitfield> mixed with <value>");
-				return -1;
-			}
 			if (!t->bs) {
 				if (!(t->bs = new_bitset(c, NULL, 1)))
 					return oom(c, k);
@@ -238,7 +234,13 @@ static int parse_type(struct ctx *c, xmlNode *n, struct rdb_type *t, unsigned bi
 				if (parse_bitfields(c, n, t->bs, bits))
 					return -1;
 			}
-		} else if (xmlStrcmp(k->name, BAD_CAST "bitset") && xmlStrcmp(k->name, BAD_CAST "enum")) {
+		} else if (!xmlStrcmp(k->name, BAD_CAST "enum")) {
+			if (parse_enum(c, k)) /* a named enum defined in place */
+				return -1;
+		} else if (!xmlStrcmp(k->name, BAD_CAST "bitset")) {
+			if (parse_bitset(c, k))
+				return -1;
+		} else {
 			rdb_errf(c->e, c->file, LINE(k), "unexpected <%s> inside <%s>",
 				 (const char *)k->name, (const char *)n->name);
 			return -1;
@@ -297,6 +299,11 @@ static int parse_bitfields(struct ctx *c, xmlNode *n, struct rdb_bitset *bs, uns
 			if (parse_bitfield(c, k, &tail, maxbits))
 				return -1;
 		} else if (!xmlStrcmp(n->name, BAD_CAST "bitset")) {
+			if (!xmlStrcmp(k->name, BAD_CAST "enum")) {
+				if (parse_enum(c, k))
+					return -1;
+				continue;
+			}
 			rdb_errf(c->e, c->file, LINE(k), "<%s> inside <bitset>", (const char *)k->name);
 			return -1;
 		}
@@ -317,6 +324,21 @@ static int parse_bitset(struct ctx *c, xmlNode *n)
 }
 
 static int parse_elems(struct ctx *c, xmlNode *n, struct regdb_elem *parent);
+static int parse_group(struct ctx *c, xmlNode *n);
+static int parse_domain(struct ctx *c, xmlNode *n);
+
+static int parse_spectype(struct ctx *c, xmlNode *n)
+{
+	struct rdb_alias *a = rdb_alloc(c->db, sizeof(*a));
+
+	if (!a)
+		return oom(c, n);
+	if (!(a->name = need_attr(c, n, "name")) || !(a->type = need_attr(c, n, "type")))
+		return -1;
+	a->next = c->db->aliases;
+	c->db->aliases = a;
+	return 0;
+}
 
 static struct regdb_elem *new_elem(struct ctx *c, xmlNode *n, enum rdb_ekind kind)
 {
@@ -361,16 +383,14 @@ static int parse_array(struct ctx *c, xmlNode *n, struct regdb_elem *parent, int
 
 	if (!el)
 		return oom(c, n);
-	el->name = stripe ? attr(c, n, "name") : need_attr(c, n, "name");
-	if (!stripe && !el->name)
-		return -1;
+	el->name = attr(c, n, "name"); /* anonymous arrays exist (envytools' pci.xml) */
 	if (num_attr(c, n, "offset", 0, &el->offset) < 0 ||
 	    num_attr(c, n, "stride", 0, &el->stride) < 0 ||
 	    num_attr(c, n, "length", 1, &el->length) < 0)
 		return -1;
 	if (!stripe && (!el->stride || !el->length)) {
 		rdb_errf(c->e, c->file, LINE(n), "<array name=\"%s\"> needs stride= and length=",
-			 el->name);
+			 el->name ? el->name : "");
 		return -1;
 	}
 	if (el->length > RDB_MAX_LENGTH || (el->stride && el->length > UINT64_MAX / el->stride)) {
@@ -428,6 +448,15 @@ static int parse_elems(struct ctx *c, xmlNode *n, struct regdb_elem *parent)
 				return -1;
 		} else if (!xmlStrcmp(k->name, BAD_CAST "enum")) {
 			if (parse_enum(c, k))
+				return -1;
+		} else if (!xmlStrcmp(k->name, BAD_CAST "group")) {
+			if (parse_group(c, k))
+				return -1;
+		} else if (!xmlStrcmp(k->name, BAD_CAST "domain")) {
+			if (parse_domain(c, k)) /* a domain defined in place is a domain of its own */
+				return -1;
+		} else if (!xmlStrcmp(k->name, BAD_CAST "spectype")) {
+			if (parse_spectype(c, k))
 				return -1;
 		} else {
 			rdb_errf(c->e, c->file, LINE(k), "unexpected <%s> inside <%s>",
@@ -613,6 +642,8 @@ int rdb_parse_rnndb(struct regdb *db, xmlDoc *doc, const char *file, int allow_i
 			rc = parse_bitset(&c, k);
 		else if (!xmlStrcmp(k->name, BAD_CAST "group"))
 			rc = parse_group(&c, k);
+		else if (!xmlStrcmp(k->name, BAD_CAST "spectype"))
+			rc = parse_spectype(&c, k);
 		else {
 			rdb_errf(e, c.file, LINE(k), "unexpected <%s> inside <database>",
 				 (const char *)k->name);

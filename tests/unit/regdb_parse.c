@@ -135,6 +135,26 @@ static void imports(void)
 	regdb_free(db);
 }
 
+static void forms(void)
+{
+	struct regdb *db;
+	struct regdb_err e;
+	const struct regdb_domain *d;
+
+	if (regdb_load(&db, "tests/regdb/db/rnn-forms.xml", &e)) {
+		CHECK(0, "load: %s", e.msg);
+		return;
+	}
+	d = regdb_domain_find(db, "FORMS");
+	CHECK(d && regdb_domain_count(db) == 2, "domains");
+	expect(d, 0x0, 4, 0x1f, "OBJ", "0x1f");
+	expect(d, 0x4, 4, 0, "IN_GROUP", NULL);
+	expect(d, 0x8, 4, 0x12, "MIXED", "{ M = MODE_TWO | FLAG }");
+	expect(d, 0x110, 4, 0, "[0x1].ANON", NULL);
+	expect(regdb_domain_find(db, "NESTED"), 0x8, 4, 0, "NESTED_REG", NULL);
+	regdb_free(db);
+}
+
 static void svd(void)
 {
 	struct regdb *db;
@@ -231,6 +251,7 @@ int main(void)
 {
 	rnndb();
 	imports();
+	forms();
 	svd();
 	shipped();
 	bad();
