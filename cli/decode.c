@@ -41,6 +41,17 @@ static void usage(FILE *f)
 		"  TRACE              binary trace or mmiotrace text, - for standard input\n");
 }
 
+#define OUTBUF (256u << 10)
+
+/* Write the lines formatted so far; nonzero on a write error. */
+static int flush_out(FILE *of, const char *buf, size_t *used)
+{
+	size_t n = *used;
+
+	*used = 0;
+	return n && fwrite(buf, 1, n, of) != n;
+}
+
 int mt_cli_decode(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -60,7 +71,7 @@ int mt_cli_decode(int argc, char **argv)
 	struct mt_reader *r;
 	struct mt_event ev;
 	const char *out = NULL, *in, *variants[64];
-	size_t nvar = 0, i;
+	size_t nvar = 0, i, used = 0;
 	int c, rc, jsonl = 0, fd;
 	FILE *of = stdout;
 	char *line;
@@ -116,7 +127,8 @@ int mt_cli_decode(int argc, char **argv)
 	if (out && strcmp(out, "-") && !(of = fopen(out, "we")))
 		perror_msg_and_die("%s", out);
 	setvbuf(of, NULL, _IOFBF, 1 << 16);
-	if (!(line = malloc(REGBIND_LINE_MAX)))
+	/* lines are formatted straight into a big output buffer */
+	if (!(line = malloc(OUTBUF)))
 		error_msg_and_die("out of memory");
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int n;
@@ -127,6 +139,7 @@ int mt_cli_decode(int argc, char **argv)
 			if (!jsonl) {
 				const struct regdb_domain *d = regbind_domain(b, ev.map_id);
 
+				flush_out(of, line, &used);
 				fprintf(of, "# MAP %u %#" PRIx64 " %#" PRIx64 " %s\n", ev.map.text_id,
 					ev.map.phys, ev.map.size, d ? regdb_domain_name(d) : "(no database)");
 			}
@@ -134,12 +147,14 @@ int mt_cli_decode(int argc, char **argv)
 		}
 		if (!regsel_pass(&sel, b, &ev))
 			continue;
-		n = regbind_format_access(b, &ev, jsonl, line, REGBIND_LINE_MAX);
+		if (OUTBUF - used < REGBIND_LINE_MAX && flush_out(of, line, &used))
+			break;
+		n = regbind_format_access(b, &ev, jsonl, line + used, REGBIND_LINE_MAX);
 		if (n < 0)
 			errno_msg_and_die(n, "formatting seq %" PRIu64, ev.seq);
-		if (n && fwrite(line, 1, (size_t)n, of) != (size_t)n)
-			break;
+		used += (size_t)n;
 	}
+	flush_out(of, line, &used);
 	if (rc < 0) {
 		fflush(of);
 		error_msg_and_die("%s: %s", in, mt_reader_errmsg(r));

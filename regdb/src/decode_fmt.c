@@ -74,7 +74,7 @@ static int text_line(const struct mt_event *ev, const struct regdb_cached *c, ch
 	sb_mem(&o, frac, 6);
 	sb_mem(&o, " MMIO", 5);
 	sb_u64(&o, ev->width * 8u);
-	sb_str(&o, ev->kind == MT_REC_READ ? " R " : ev->kind == MT_REC_WRITE ? " W " : " U ");
+	sb_mem(&o, ev->kind == MT_REC_READ ? " R " : ev->kind == MT_REC_WRITE ? " W " : " U ", 3);
 	sb_hex(&o, ev->phys, 1);
 	sb_mem(&o, " ", 1);
 	value_hex(ev, v, sizeof(v));
@@ -84,7 +84,7 @@ static int text_line(const struct mt_event *ev, const struct regdb_cached *c, ch
 		sb_str(&o, c->name);
 	else
 		sb_hex(&o, ev->offset, 1);
-	sb_str(&o, ev->kind == MT_REC_WRITE ? " <= " : " => ");
+	sb_mem(&o, ev->kind == MT_REC_WRITE ? " <= " : " => ", 4);
 	if (ev->kind == MT_REC_UNKNOWN)
 		sb_str(&o, "(instruction not decoded)");
 	else if (c && ev->width <= 8 && o.n + 2 < room)

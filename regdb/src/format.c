@@ -53,10 +53,16 @@ static void fmt_bitset(struct out *o, const struct rdb_bitset *bs, uint64_t v,
 		if (f->type.kind == RDB_T_BOOL || (f->type.kind == RDB_T_NONE && fb == 1)) {
 			if (!fv)
 				continue;
-			sb_str(o, first ? " " : " | ");
+			if (first)
+				sb_lit(o, " ");
+			else
+				sb_lit(o, " | ");
 			sb_str(o, f->name);
 		} else {
-			sb_str(o, first ? " " : " | ");
+			if (first)
+				sb_lit(o, " ");
+			else
+				sb_lit(o, " | ");
 			sb_str(o, f->name);
 			sb_mem(o, " = ", 3);
 			fmt_type(o, &f->type, fv, fb, depth + 1);
@@ -64,7 +70,10 @@ static void fmt_bitset(struct out *o, const struct rdb_bitset *bs, uint64_t v,
 		first = 0;
 	}
 	if (rest || first) {
-		sb_str(o, first ? " " : " | ");
+		if (first)
+			sb_lit(o, " ");
+		else
+			sb_lit(o, " | ");
 		sb_hex(o, rest, 1);
 	}
 	sb_mem(o, " }", 2);

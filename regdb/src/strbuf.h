@@ -24,6 +24,9 @@ static inline void sb_mem(struct sb *o, const char *s, size_t l)
 	o->buf[o->n] = 0;
 }
 
+/* a string literal: its length known at compile time */
+#define sb_lit(o, lit) sb_mem((o), "" lit, sizeof(lit) - 1)
+
 static inline void sb_str(struct sb *o, const char *s)
 {
 	sb_mem(o, s, strlen(s));
