@@ -68,6 +68,7 @@ all: all-targets
 
 -include core/core.mk
 -include format/format.mk
+-include regdb/regdb.mk
 -include runtime/runtime.mk
 -include runtime/ptrace/ptrace.mk
 -include export/export.mk

@@ -10,8 +10,9 @@
 #   $(PKGCONFIGDIR)/libmmiotap.pc (and mmiotap.pc, the same under the
 #       project's name)
 #   $(MANDIR)/man{1,3,7}/..., $(BASHCOMPDIR)/mmiotap, $(DOCDIR)/examples/
-#   $(MT_DATADIR)/: data/ (the gdb command file mmiotap.gdb of `mmiotap watch`;
-#       register databases)
+#   $(MT_DATADIR)/: data/ (the gdb command file mmiotap.gdb of `mmiotap watch`)
+#   $(MT_DATADIR)/regdb/: the register databases (regdb/db: *.xml, regdb.index)
+#       that mmiotap decode/report search after $MMIOTAP_REGDB_PATH
 #
 # `make install-dkms` copies what dkms.conf builds the module from
 # (Makefile, core/, format/, kmod/, third_party/zydis-src/) to
@@ -21,6 +22,7 @@ INSTALL ?= install
 INSTALL_TARGETS := $(MMIOTAP) $(RT_PRELOAD_LIB) $(RT_STATIC_LIB) $(BUILD)/libmmiotap.pc
 MAN_PAGES := $(wildcard docs/man/*.[1-8])
 DATA_FILES := $(wildcard data/*)
+REGDB_FILES := $(wildcard regdb/db/*.xml regdb/db/*.svd) regdb/db/regdb.index
 EXAMPLE_SRCS := examples/mmio_demo.c examples/probe_demo.c examples/campaign_demo.c
 BASH_COMPLETION := cli/mmiotap.bash-completion
 
@@ -50,6 +52,8 @@ install: install-targets
 	$(INSTALL) -m 644 $(BASH_COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/mmiotap
 	$(INSTALL) -m 644 $(EXAMPLE_SRCS) $(DESTDIR)$(DOCDIR)/examples/
 	$(if $(DATA_FILES),$(INSTALL) -d $(DESTDIR)$(MT_DATADIR) && $(INSTALL) -m 644 $(DATA_FILES) $(DESTDIR)$(MT_DATADIR)/)
+	$(INSTALL) -d $(DESTDIR)$(REGDB_DIR)
+	$(INSTALL) -m 644 $(REGDB_FILES) $(DESTDIR)$(REGDB_DIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmiotap $(DESTDIR)$(LIBDIR)/libmmiotap.so.$(RT_LIB_VERSION) \
@@ -59,9 +63,10 @@ uninstall:
 		$(DESTDIR)$(BASHCOMPDIR)/mmiotap \
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p))) \
 		$(foreach f,$(EXAMPLE_SRCS),$(DESTDIR)$(DOCDIR)/examples/$(notdir $(f))) \
-		$(foreach f,$(DATA_FILES),$(DESTDIR)$(MT_DATADIR)/$(notdir $(f)))
+		$(foreach f,$(DATA_FILES),$(DESTDIR)$(MT_DATADIR)/$(notdir $(f))) \
+		$(foreach f,$(REGDB_FILES),$(DESTDIR)$(REGDB_DIR)/$(notdir $(f)))
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/mmiotap $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
-		$(DESTDIR)$(MT_DATADIR) 2>/dev/null
+		$(DESTDIR)$(REGDB_DIR) $(DESTDIR)$(MT_DATADIR) 2>/dev/null
 
 install-dkms: $(ZYDIS_SRC)/src/Decoder.c
 	rm -rf $(DESTDIR)$(DKMS_SRCDIR)

@@ -13,3 +13,8 @@ $(BUILD)/bench/bench_replay_prog: $(BUILD)/bench/bench_replay_prog.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^
 ALL_TARGETS += $(BUILD)/bench/bench_replay_prog
 BENCH_PROGS += bench/bench_replay.sh
+# decode throughput with a register database (issue 13)
+$(BUILD)/bench/bench_decode_gen: $(BUILD)/bench/bench_decode_gen.o $(FORMAT_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^
+ALL_TARGETS += $(BUILD)/bench/bench_decode_gen
+BENCH_PROGS += bench/bench_decode.sh

@@ -21,8 +21,8 @@ $(CLI_OBJS): ALL_CFLAGS += -Icli -I$(BUILD)/gen -Isym/include
 MT_CONFIG_H := $(BUILD)/gen/mt_config.h
 $(MT_CONFIG_H): FORCE
 	@mkdir -p $(dir $@)
-	@printf '#define MT_VERSION "%s"\n#define MT_LIBDIR_FROM_BINDIR "%s"\n#define MT_LIB_SONAME "%s"\n' \
-		'$(VERSION)' '$(LIBDIR_FROM_BINDIR)' '$(RT_LIB_SONAME)' >$@.tmp
+	@printf '#define MT_VERSION "%s"\n#define MT_LIBDIR_FROM_BINDIR "%s"\n#define MT_LIB_SONAME "%s"\n#define MT_REGDB_DIR "%s"\n' \
+		'$(VERSION)' '$(LIBDIR_FROM_BINDIR)' '$(RT_LIB_SONAME)' '$(REGDB_DIR)' >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 $(BUILD)/cli/main.o $(BUILD)/cli/record.o: $(MT_CONFIG_H)
 .PHONY: FORCE

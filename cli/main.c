@@ -28,6 +28,7 @@ int mt_cli_kernel(int argc, char **argv) WEAK;
 int mt_cli_dump(int argc, char **argv) WEAK;
 int mt_cli_export(int argc, char **argv) WEAK;
 int mt_cli_merge(int argc, char **argv) WEAK;
+int mt_cli_decode(int argc, char **argv) WEAK;
 int mt_cli_report(int argc, char **argv) WEAK;
 int mt_cli_mark(int argc, char **argv) WEAK;
 int mt_cli_inject_check(int argc, char **argv) WEAK;
@@ -48,6 +49,7 @@ static const struct {
 	{ "dump", mt_cli_dump, "print a trace as mmiotrace text or JSON lines" },
 	{ "export", mt_cli_export, "convert a trace to CSV, Chrome JSON or Perfetto" },
 	{ "merge", mt_cli_merge, "merge traces recorded on one clock into one timeline" },
+	{ "decode", mt_cli_decode, "print accesses with register names and decoded values" },
 	{ "report", mt_cli_report, "summarise a trace per region and register" },
 	{ "diff", mt_cli_diff, "compare two traces access by access (like diff -u)" },
 	{ "replay", mt_cli_replay, "run a program against a recording instead of its device" },

@@ -19,7 +19,8 @@ for f in bin/mmiotap lib/libmmiotap.so.0.1.0 lib/libmmiotap.so.0 lib/libmmiotap.
 	include/mmiotap/mmiotap.h lib/pkgconfig/libmmiotap.pc lib/pkgconfig/mmiotap.pc \
 	share/man/man1/mmiotap.1 share/man/man1/mmiotap-watch.1 share/man/man3/libmmiotap.3 \
 	share/man/man7/mmiotap-ptrace.7 share/mmiotap/mmiotap.gdb \
-	share/bash-completion/completions/mmiotap share/doc/mmiotap/examples/mmio_demo.c; do
+	share/bash-completion/completions/mmiotap share/doc/mmiotap/examples/mmio_demo.c \
+	share/man/man1/mmiotap-decode.1 share/mmiotap/regdb/e1000.xml share/mmiotap/regdb/regdb.index; do
 	[ -e "$r/$f" ] || { echo "FAIL: make install did not install $prefix/$f"; exit 1; }
 done
 [ "$(readlink "$r/lib/libmmiotap.so.0")" = libmmiotap.so.0.1.0 ] || { echo "FAIL: libmmiotap.so.0 link"; exit 1; }

@@ -2,7 +2,8 @@
 # mmiotap.ko on the real in-tree e1000 driver probing QEMU's e1000 and
 # bringing its link up: traced from module load, and attached after it was
 # loaded (the vmalloc walk). Each trace must equal QEMU's log for e1000-mmio
-# in its window, per CPU and globally, with values; no BUG/Oops/WARNING.
+# in its window, per CPU and globally, with values; no BUG/Oops/WARNING;
+# `mmiotap decode --db regdb/db/e1000.xml` names every access to a register.
 set -u
 . "$(dirname "$0")/test-lib.sh"
 vmt_kmod_build
@@ -34,6 +35,9 @@ for ph in load attach; do
 			{ echo "FAIL: $ph: trace differs from QEMU's log ($mode)"; cat "$res/compare-$ph$mode.txt"; fail=1; }
 	done
 	echo "$ph: $(tail -n1 "$res/compare-$ph--per-cpu.txt")"
+	# register names: every access to a register of the shipped e1000.xml
+	bash "$top/tests/regdb/decode-check" "$top/$B/mmiotap" "$top/regdb/db/e1000.xml" ",pci=$bdf,bar=0" \
+		"$res/$ph.trace" "$res/decode-$ph.jsonl" || fail=1
 done
 # PCIDEV (issue 13): the header of `mmiotap kernel record` byte for byte as
 # the kernel's mmiotrace wrote it (VERSION and the PCIDEV lines)
@@ -74,4 +78,4 @@ echo "symbols: $n accesses, $ok resolved into ${#seen[@]} functions of e1000.ko"
 "$top/$B/mmiotap" dump "$res/load.trace" | grep -q "pci=$bdf bar=0 pciid=8086:100e:[0-9a-f]*:[0-9a-f]*:[0-9a-f]*:020000" ||
 	{ echo "FAIL: MAP without e1000's PCI ids"; fail=1; }
 [ $fail = 0 ] || exit 1
-echo "PASS: e1000 traced from load and after attach; both equal QEMU's log per CPU and globally; PCIDEV lines equal mmiotrace's; symbols from e1000.ko"
+echo "PASS: e1000 traced from load and after attach; both equal QEMU's log per CPU and globally; PCIDEV lines equal mmiotrace's; symbols from e1000.ko; decode names every register access"

@@ -59,4 +59,7 @@ MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" --per-cpu --region edu-mmio --p
 	{ echo "FAIL: trace differs from QEMU's log (per CPU)"; exit 1; }
 MMIOTAP="$top/$B/mmiotap" "$top/$B/qemu-compare" -q --region edu-mmio --phys "$bar" "$res/qemu.log" "$res/edu.trace" ||
 	{ echo "FAIL: trace differs from QEMU's log (global order)"; exit 1; }
+dec=$(bash "$top/tests/regdb/decode-check" "$top/$B/mmiotap" "$top/regdb/db/edu.xml" ",pci=$bdf,bar=0" \
+	"$res/edu.trace" "$res/decode.jsonl") || { echo "$dec"; exit 1; }
+echo "$dec"
 echo "PASS: ${hook:+fault hook $hook: }$n accesses from 2 CPUs matched QEMU's log per CPU and globally; $(grep 'mtk_edutest: .*iterations' "$res/dmesg.txt" | sed 's/.*mtk_edutest: //'); MAP/UNMAP PCs in the driver's init/exit"

@@ -99,6 +99,9 @@ for ph in load attach; do
 	summary+=("$ph: BAR0 $(sed -n 's/.*OK: \([0-9]*\) accesses match.*/\1/p' "$res/compare-$ph--per-cpu.txt") accesses = QEMU's log per CPU and globally; $(sed 's/^ivshmem-check: //' "$res/check-$ph.txt")")
 done
 grep -q '^MARK .*ivtest loaded' "$res/load.txt" || fail "the marker is not in the load trace"
+dec=$(bash "$top/tests/regdb/decode-check" "$mt" "$top/regdb/db/ivshmem.xml" ",bar=0" "$res/load.trace" \
+	"$res/decode-load.jsonl") || fail "$dec"
+summary+=("$dec")
 # The module flags the accesses of locked read-modify-writes (LOCK OR, XADD,
 # XCHG, CMPXCHG, LOCK BTS) and of string instructions (memcpy_toio,
 # memcpy_fromio, memset_io).
