@@ -18,14 +18,38 @@
 #include "mmiotap/export.h"
 #include "mmiotap/trace.h"
 #include "mmiotap/pcname.h"
+#include "mmiotap/regbind.h"
 
 int mt_cli_export(int argc, char **argv);
 
-/* The function of each PC, from the trace's own symbol records (a file:
- * they may be at its end, so not standard input). */
+struct export_names {
+	struct mt_pcname *pcn;  /* the trace's own symbol records (a file: they may
+				 * be at its end, so not standard input) */
+	struct regbind *b;      /* --db bindings, and the installed databases */
+};
+
 static const char *export_pc_name(void *ctx, uint32_t pid, uint64_t pc)
 {
-	return mt_pcname_get(ctx, pid, pc);
+	return mt_pcname_get(((struct export_names *)ctx)->pcn, pid, pc);
+}
+
+/* Each MAP chooses its database (the --db bindings, else by its PCI ids). */
+static void export_map(void *ctx, const struct mt_map_info *info)
+{
+	struct regdb_err e;
+
+	if (regbind_map(((struct export_names *)ctx)->b, info, &e))
+		error_msg("MAP %u: %s (its registers left unnamed)", info->text_id, e.msg);
+}
+
+static const char *export_reg_name(void *ctx, uint16_t map_id, const struct mt_map_info *info,
+				   uint64_t offset, unsigned width)
+{
+	const struct regdb_cached *c = regbind_lookup(((struct export_names *)ctx)->b, map_id,
+						      offset, width, NULL);
+
+	(void)info;
+	return c ? c->name : NULL;
 }
 
 static void usage(FILE *f)
@@ -38,17 +62,26 @@ static void usage(FILE *f)
 		"                     Perfetto), or perfetto (Perfetto protobuf)\n"
 		"  -o, --output OUT   write to OUT (default: stdout, not a terminal for\n"
 		"                     perfetto)\n"
+		"  --db FILE[,domain=NAME][,pci=V:D|BDF][,bar=N][,phys=ADDR]\n"
+		"                     register names from a database (repeatable; as in\n"
+		"                     mmiotap decode; MAPs with PCI ids also find the\n"
+		"                     installed databases by themselves)\n"
+		"  --variant NAME=VALUE  select a database variant (e.g. chipset=0x50)\n"
 		"  TRACE              trace file, or - for standard input\n");
 }
 
-static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const char **out)
+static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const char **out,
+		      struct regbind *b)
 {
 	static const struct option lopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "db", required_argument, NULL, 'D' },
+		{ "variant", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct regdb_err e;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", lopts, NULL)) != -1) {
@@ -61,6 +94,14 @@ static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const c
 			break;
 		case 'o':
 			*out = optarg;
+			break;
+		case 'D':
+			if (regbind_add(b, optarg, &e))
+				error_msg_and_die("%s", e.msg);
+			break;
+		case 'V':
+			if (regbind_set_variant(b, optarg, &e))
+				error_msg_and_die("%s", e.msg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -83,13 +124,16 @@ int mt_cli_export(int argc, char **argv)
 	enum mt_export_format fmt = 0;
 	const char *out = NULL, *in, *oname;
 	struct mt_exporter *x;
-	struct mt_export_names names = { .pc = export_pc_name };
-	struct mt_pcname *pcn;
+	struct export_names en = { 0 };
+	struct mt_export_names names = { .ctx = &en, .map = export_map, .reg = export_reg_name,
+					 .pc = export_pc_name };
 	struct mt_reader *r;
 	struct mt_event ev;
 	int fd, outfd = STDOUT_FILENO, rc;
 
-	in = argv[parse_args(argc, argv, &fmt, &out)];
+	if (regbind_new(&en.b))
+		error_msg_and_die("out of memory");
+	in = argv[parse_args(argc, argv, &fmt, &out, en.b)];
 	fd = mt_cli_open_input(in);
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc)
@@ -109,11 +153,8 @@ int mt_cli_export(int argc, char **argv)
 	rc = mt_export_open(&x, fmt, outfd);
 	if (rc)
 		errno_msg_and_die(rc, "%s", oname);
-	pcn = mt_pcname_open(in);
-	if (pcn) {
-		names.ctx = pcn;
-		mt_export_set_names(x, &names);
-	}
+	en.pcn = mt_pcname_open(in);
+	mt_export_set_names(x, &names);
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int erc = mt_export_event(x, &ev);
 
@@ -132,7 +173,8 @@ int mt_cli_export(int argc, char **argv)
 	if (outfd != STDOUT_FILENO && close(outfd))
 		perror_msg_and_die("%s", out);
 	mt_reader_close(r);
-	mt_pcname_free(pcn);
+	mt_pcname_free(en.pcn);
+	regbind_free(en.b);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

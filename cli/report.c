@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "regsel.h"
 #include "report.h"
+#include "mmiotap/pcname.h"
 
 int mt_cli_report(int argc, char **argv);
 
@@ -51,7 +52,7 @@ static void reg_line(const struct report_reg *g, FILE *f)
 		g->name, g->reads, g->writes, g->distinct, g->distinct_capped ? "+" : " ", g->first_value, a,
 		g->last_value, b);
 	for (i = 0; i < g->npcs; i++)
-		fprintf(f, " %s", report_pc_name(g->pcs[i], pc, sizeof(pc)));
+		fprintf(f, " %s", report_pc_name(g->pc_pids[i], g->pcs[i], pc, sizeof(pc)));
 	if (g->more_pcs)
 		fprintf(f, " (+%" PRIu64 " more)", g->more_pcs);
 	fputc('\n', f);
@@ -110,6 +111,7 @@ int mt_cli_report(int argc, char **argv)
 	};
 	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
 	struct report *rep;
+	struct mt_pcname *pcn;
 	struct regbind *b;
 	struct regsel sel;
 	struct regdb_err e;
@@ -162,6 +164,8 @@ int mt_cli_report(int argc, char **argv)
 	if (!(rep = malloc(sizeof(*rep))))
 		error_msg_and_die("out of memory");
 	report_init(rep);
+	pcn = mt_pcname_open(in);
+	report_set_symbols(pcn);
 	while ((rc = mt_reader_next(rd, &ev)) > 0) {
 		int s;
 
@@ -188,6 +192,8 @@ int mt_cli_report(int argc, char **argv)
 		perror_msg_and_die("write error on stdout");
 	report_free(rep);
 	free(rep);
+	report_set_symbols(NULL);
+	mt_pcname_free(pcn);
 	mt_reader_close(rd);
 	regsel_free(&sel);
 	regbind_free(b);

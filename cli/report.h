@@ -34,6 +34,7 @@ struct report_reg {
 	int written;
 	uint64_t final_write, final_write_ts;
 	uint64_t pcs[REPORT_PCS];
+	uint32_t pc_pids[REPORT_PCS]; /* the process of each (user-space PCs are per process) */
 	unsigned npcs;
 	uint64_t more_pcs;
 	struct report_point *pts;
@@ -75,7 +76,11 @@ void report_finish(struct report *r);
 void report_free(struct report *r);
 
 /* The name shown for a PC (hex now; the symbolizer later). */
-const char *report_pc_name(uint64_t pc, char *buf, size_t room);
+/* The symbols the report names PCs with (the trace's own OBJECT/KSYM
+ * records: mt_pcname_open(TRACE)); NULL: PCs in hex. */
+struct mt_pcname;
+void report_set_symbols(struct mt_pcname *pcn);
+const char *report_pc_name(uint32_t pid, uint64_t pc, char *buf, size_t room);
 
 void report_text(const struct report *r, FILE *f);
 int report_html(const struct report *r, const char *title, FILE *f);

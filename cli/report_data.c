@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "mmiotap/pcname.h"
 
 struct report_slot {
 	uint64_t key;  /* (dev+1) << 40 ^ offset << 8 ^ width, 0 empty */
@@ -33,9 +34,22 @@ void report_init(struct report *r)
 	r->first_ts = UINT64_MAX;
 }
 
-const char *report_pc_name(uint64_t pc, char *buf, size_t room)
+static struct mt_pcname *report_pcn;
+
+void report_set_symbols(struct mt_pcname *pcn)
 {
-	snprintf(buf, room, "0x%" PRIx64, pc);
+	report_pcn = pcn;
+}
+
+/* "function+0xoff" from the trace's symbols, else the PC in hex. */
+const char *report_pc_name(uint32_t pid, uint64_t pc, char *buf, size_t room)
+{
+	const char *fn = mt_pcname_get(report_pcn, pid, pc);
+
+	if (fn)
+		snprintf(buf, room, "%s", fn);
+	else
+		snprintf(buf, room, "0x%" PRIx64, pc);
 	return buf;
 }
 
@@ -243,12 +257,13 @@ static void access_event(struct report *r, struct regbind *b, const struct mt_ev
 		g->distinct_capped = 1;
 		break;
 	}
-	for (i = 0; i < g->npcs && g->pcs[i] != ev->pc; i++)
+	for (i = 0; i < g->npcs && (g->pcs[i] != ev->pc || g->pc_pids[i] != ev->pid); i++)
 		;
 	if (i == g->npcs) {
-		if (g->npcs < REPORT_PCS)
+		if (g->npcs < REPORT_PCS) {
+			g->pc_pids[g->npcs] = ev->pid;
 			g->pcs[g->npcs++] = ev->pc;
-		else
+		} else
 			g->more_pcs++;
 	}
 	add_point(g, ev, ev->value);

@@ -97,7 +97,7 @@ static void reg_row(FILE *f, const struct report_reg *g)
 	ts_cell(f, g->last_ts);
 	fputs("<td>", f);
 	for (i = 0; i < g->npcs; i++)
-		fprintf(f, "%s%s", i ? " " : "", report_pc_name(g->pcs[i], pc, sizeof(pc)));
+		fprintf(f, "%s%s", i ? " " : "", report_pc_name(g->pc_pids[i], g->pcs[i], pc, sizeof(pc)));
 	if (g->more_pcs)
 		fprintf(f, " (+%" PRIu64 " more)", g->more_pcs);
 	fputs("</td></tr>\n", f);

@@ -86,4 +86,19 @@ cp "$tmp/gen.trace" "$tmp/self.trace"
 "$mt" export -f csv "$tmp/self.trace" -o "$tmp/self.trace" 2>/dev/null && fail "exported over the trace itself"
 cmp -s "$tmp/gen.trace" "$tmp/self.trace" || fail "exporting over the trace damaged it"
 echo "ok: bad input, bad options, full disk, output = input refused"
+# register names (--db) and functions (the trace's symbols) reach every format
+tr=$top/tests/regdb/traces/e1000-attach.trace
+"$mt" export -f csv --db "$top/regdb/db/e1000.xml" "$tr" -o "$tmp/db.csv" || fail "export --db"
+python3 - "$tmp/db.csv" <<'PY' || fail "export --db: register names"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["kind"] in ("R", "W")]
+named = [r for r in rows if r["reg"]]
+assert rows and len(named) == len(rows), "%d of %d accesses named" % (len(named), len(rows))
+assert any(r["reg"] == "MDIC" and r["offset"] == "0x20" for r in rows), "no MDIC at 0x20"
+print("ok: export --db names all %d accesses of the e1000 trace" % len(rows))
+PY
+"$mt" export -f perfetto --db "$top/regdb/db/e1000.xml" "$tr" -o "$tmp/db.pf" &&
+	protoc --decode_raw <"$tmp/db.pf" | grep -q '"MDIC"' || fail "perfetto --db: no MDIC"
+"$mt" export -f csv --db "$tmp/nonexistent.xml" "$tr" 2>"$tmp/db.err" && fail "missing database accepted"
+[ "$(wc -l <"$tmp/db.err")" = 1 ] || fail "missing database: $(cat "$tmp/db.err")"
 echo "PASS: export"

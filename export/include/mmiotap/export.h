@@ -50,7 +50,7 @@ enum mt_export_format mt_export_format_parse(const char *name);
  *   pc:  the function at pc in process pid (kernel records: pid of the
  *        task, pc a kernel address).
  * Without mt_export_set_names the reg and func fields stay empty (the CLI
- * gives pc names from the trace's symbol records, cli/pcname.c).
+ * names registers through regdb's regbind and PCs through sym/'s pcname).
  */
 struct mt_export_names {
 	void *ctx;
