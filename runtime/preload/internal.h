@@ -187,6 +187,7 @@ void mt_watch_env(const char *spec) MT_HIDDEN;
 void mt_watch_resolve_pending(void) MT_HIDDEN;
 extern MT_HIDDEN void *(*mt_dl_real)(const char *, int); /* libc's dlopen */
 void *mt_dlopen_slow(const char *file, int mode) MT_HIDDEN;
+void mt_dl_resolve(void) MT_HIDDEN;
 /* In the handler (lock held): the piece of watch region r at addr, for an
  * access of this kind (rt_access.h's region callback). */
 void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,

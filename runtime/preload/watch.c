@@ -751,6 +751,17 @@ MT_HIDDEN void *mt_dlopen_slow(const char *file, int mode)
 	return h;
 }
 
+/* libc's dlopen found before the first dlopen: a constructor of a library
+ * loaded with the program runs before ours (mt_init) and may dlopen by its
+ * RUNPATH or $ORIGIN, which the slow path (this library as the caller)
+ * would not find. Called from the stub below, its arguments saved. */
+MT_HIDDEN void mt_dl_resolve(void)
+{
+	mt_resolve_real();
+	if (!mt_dl_real)
+		mt_dl_real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+}
+
 __asm__(".text\n"
 	".globl dlopen\n"
 	".type dlopen, @function\n"
@@ -758,6 +769,17 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	cmpl $0, mt_dl_pending(%rip)\n"
 	"	jne 1f\n"
+	"	movq mt_dl_real(%rip), %rax\n"
+	"	testq %rax, %rax\n"
+	"	jz 2f\n"
+	"	jmp *%rax\n"
+	"2:	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	subq $8, %rsp\n" /* the call's stack aligned to 16 */
+	"	call mt_dl_resolve\n"
+	"	addq $8, %rsp\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
 	"	movq mt_dl_real(%rip), %rax\n"
 	"	testq %rax, %rax\n"
 	"	jz 1f\n"

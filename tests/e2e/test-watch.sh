@@ -72,6 +72,23 @@ cc $CFLAGS_E2E -O2 -o "$W/prog-rp" tests/e2e/e2e_watch.c -pthread -ldl -Wl,-rpat
 "$M" watch -q -o "$W/rp.trace" wv0 -- "$W/prog-rp" >"$W/rp.out" 2>"$W/rp.err" || { cat "$W/rp.err"; fail "dlopen by RUNPATH under watch"; }
 echo "ok: dlopen by the program's RUNPATH works under watch"
 
+# dlopen from a library's constructor, which runs before the runtime's own
+# (mt_init): by that library's RUNPATH, so it must stay dlopen's caller too
+mkdir -p "$W/ctorplug"
+echo 'int plug_val(void) { return 42; }' >"$W/plug.c"
+cat >"$W/ctorlib.c" <<'CEOF'
+#include <dlfcn.h>
+int ctor_ok;
+__attribute__((constructor)) static void c(void) { ctor_ok = dlopen("libplug.so", RTLD_NOW) != 0; }
+CEOF
+echo 'extern int ctor_ok; int main(void) { return !ctor_ok; }' >"$W/ctormain.c"
+cc $CFLAGS_E2E -fPIC -shared -o "$W/ctorplug/libplug.so" "$W/plug.c" &&
+	cc $CFLAGS_E2E -fPIC -shared -o "$W/libctorlib.so" "$W/ctorlib.c" -ldl -Wl,-rpath,'$ORIGIN/ctorplug' &&
+	cc $CFLAGS_E2E -o "$W/ctormain" "$W/ctormain.c" -L"$W" -lctorlib -Wl,-rpath,"$W" || fail "build ctor dlopen"
+"$W/ctormain" || fail "ctor dlopen: untraced run"
+"$M" record -o "$W/ctor.trace" -- "$W/ctormain" >/dev/null 2>"$W/ctor.err" || { cat "$W/ctor.err"; fail "a library constructor's dlopen by its RUNPATH fails under record"; }
+echo "ok: dlopen by a library's RUNPATH from its constructor works under record"
+
 # fork: the child's own copy, unwatched; the parent's stores recorded
 "$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
 grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }
