@@ -610,41 +610,64 @@ static int first_object(struct dl_phdr_info *info, size_t size, void *data)
 
 static void *(*real_dlopen)(const char *, int);
 
-struct symq {
-	const char *sym;
-	void *addr;
+/* The path of the want-th loaded object, copied (dl_iterate_phdr). */
+struct nth {
+	int want, i;
+	char *path;
+	size_t size;
 };
 
-/* Each loaded object in turn (dlopen'ed RTLD_LOCAL ones are not in
- * RTLD_DEFAULT's scope). */
-static int sym_in_object(struct dl_phdr_info *info, size_t size, void *data)
+static int nth_object(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct symq *q = data;
+	struct nth *q = data;
 	(void)size;
-	if (!info->dlpi_name || !info->dlpi_name[0] || !real_dlopen)
+	if (q->i++ != q->want)
 		return 0;
-	void *h = real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
-		return 0;
-	q->addr = dlsym(h, q->sym);
-	dlclose(h);
-	return q->addr != NULL;
+	snprintf(q->path, q->size, "%s", info->dlpi_name ? info->dlpi_name : "");
+	return 1;
+}
+
+/*
+ * The symbol in each loaded object in turn (dlopen'ed RTLD_LOCAL ones are
+ * not in RTLD_DEFAULT's scope). dlopen/dlclose are called outside
+ * dl_iterate_phdr: it holds the loader's write lock, which a dlopen()
+ * in another thread takes after the load lock that dlopen() here would
+ * wait for (a deadlock). The list may change between calls: an object
+ * missed or seen twice costs nothing.
+ */
+static void *sym_in_objects(const char *sym)
+{
+	char path[4096];
+	void *addr = NULL;
+	for (int k = 0; !addr && real_dlopen; k++) {
+		struct nth q = { k, 0, path, sizeof(path) };
+		if (!dl_iterate_phdr(nth_object, &q))
+			break;
+		if (!path[0])
+			continue;
+		void *h = real_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+		if (!h)
+			continue;
+		addr = dlsym(h, sym);
+		dlclose(h);
+	}
+	return addr;
 }
 
 /* A symbol of a loaded object: 1 and its address and size, else 0. */
 static int find_symbol(const char *sym, uintptr_t *addr, uint64_t *size)
 {
-	struct symq q = { sym, dlsym(RTLD_DEFAULT, sym) };
+	void *p = dlsym(RTLD_DEFAULT, sym);
 	if (!real_dlopen)
 		real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-	if (!q.addr)
-		dl_iterate_phdr(sym_in_object, &q);
-	if (!q.addr)
+	if (!p)
+		p = sym_in_objects(sym);
+	if (!p)
 		return 0;
 	Dl_info di;
 	const ElfW(Sym) *es = NULL;
-	*addr = (uintptr_t)q.addr;
-	*size = dladdr1(q.addr, &di, (void **)&es, RTLD_DL_SYMENT) && es ? es->st_size : 0;
+	*addr = (uintptr_t)p;
+	*size = dladdr1(p, &di, (void **)&es, RTLD_DL_SYMENT) && es ? es->st_size : 0;
 	return 1;
 }
 
