@@ -864,8 +864,15 @@ MT_HIDDEN void mt_watch_fork_child(void)
 			mt_real.mprotect(fork_snap[i], len, r->prot);
 			mt_real.mremap(fork_snap[i], len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
 				       (void *)r->start);
-		} else {
-			mt_real.mprotect((void *)r->start, len, r->prot); /* shared, as it was */
+		} else if (r->probe_owned ||
+			   (mt_real.mprotect(r->alias, len, PROT_READ),
+			    put_private_copy(r->start, r->alias, len, r->prot) < 0)) {
+			/* a shared mapping, as it was. Without a snapshot (its
+			 * mmap failed in the parent) the child copies the page
+			 * as it is now (the parent may have written since the
+			 * fork) rather than share it; only if that fails too
+			 * does the memfd's page stay shared with the parent */
+			mt_real.mprotect((void *)r->start, len, r->prot);
 		}
 		fork_snap[i] = NULL;
 		mt_real.munmap(r->alias, len);

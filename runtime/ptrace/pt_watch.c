@@ -285,11 +285,14 @@ void pt_watch_child_start(struct pt_task *c)
 		struct pt_region *r = &mm->reg[i];
 		uint64_t pg = r->start;
 		int prot = r->prot;
-		if (!snap[i] || put_private(c, pg, snap[i], prot))
+		int shared = !snap[i] || put_private(c, pg, snap[i], prot);
+		if (shared)
 			/* shared with the parent, as the memfd's: said, not hidden */
 			refused("a page in a forked child", pg,
 				"it shares the watched page with its parent");
-		pt_region_cut(NULL, mm, pg, pg + PAGE, 0, 0);
+		/* the memfd's view is PROT_NONE: with no region left, the
+		 * child's first access would kill it. Its protection back. */
+		pt_region_cut(shared ? c : NULL, mm, pg, pg + PAGE, shared, 0);
 	}
 	for (int i = 0; i < n; i++)
 		free(snap[i]);
