@@ -159,6 +159,7 @@ MT_HIDDEN void mt_abandon(void)
 
 MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 {
+	int watch = 0;
 	for (int i = 0; i < mt_nregions; i++) {
 		struct mt_region *r = &mt_regions[i];
 		if (!r->used || b <= r->start || a >= r->end)
@@ -166,6 +167,7 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
+		watch |= r->watch;
 		if (restore && r->watch)
 			mt_watch_unshare(r); /* pages of one page: s, e are r's */
 		mt_real.munmap(r->alias + (s - r->start), e - s);
@@ -199,6 +201,8 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 	}
 	while (mt_nregions && !mt_regions[mt_nregions - 1].used)
 		mt_nregions--;
+	if (watch)
+		mt_watch_cut(a, b);
 }
 
 /* ---- events -------------------------------------------------------------------- */

@@ -366,6 +366,24 @@ MT_HIDDEN void mt_watch_unshare(const struct mt_region *r)
 	put_private_copy(r->start, r->alias, len, PROT_NONE); /* the caller restores prot */
 }
 
+/* [a, b) went away under watch regions (munmap, mmap MAP_FIXED over it,
+ * the recording's end): the objects wholly in it are watched no more
+ * (their UNMAP). Left in the table, one would come back to life, under
+ * its old MAP, when a later watch arms its page again. Lock held. */
+MT_HIDDEN void mt_watch_cut(uintptr_t a, uintptr_t b)
+{
+	for (int i = 0; i < mt_nwatches; i++) {
+		struct mt_watch_obj *w = &mt_watch_objs[i];
+		if (!w->used || w->start < a || w->end > b)
+			continue;
+		w->used = 0;
+		if (w->map_id && mt_ring)
+			mt_emit_simple(MT_EV_UNMAP, w->map_id, w->start, 0, NULL, 0, 0);
+	}
+	while (mt_nwatches && !mt_watch_objs[mt_nwatches - 1].used)
+		mt_nwatches--;
+}
+
 /* Give the page of watch region r back to the program as plain memory. */
 static void disarm(struct mt_region *r)
 {

@@ -89,6 +89,18 @@ cc $CFLAGS_E2E -fPIC -shared -o "$W/ctorplug/libplug.so" "$W/plug.c" &&
 "$M" record -o "$W/ctor.trace" -- "$W/ctormain" >/dev/null 2>"$W/ctor.err" || { cat "$W/ctor.err"; fail "a library constructor's dlopen by its RUNPATH fails under record"; }
 echo "ok: dlopen by a library's RUNPATH from its constructor works under record"
 
+# an object whose page was unmapped is watched no more (its UNMAP), even
+# when a later watch arms the page again at the same address
+cc $CFLAGS_E2E -O1 -o "$W/reuse" tests/e2e/e2e_watchreuse.c -L"$BUILD" -lmmiotap \
+	-Wl,-rpath,"$(cd "$BUILD" && pwd)" || fail "build reuse"
+"$M" record -q --no-default-files -o "$W/ru.trace" -- "$W/reuse" >"$W/ru.out" 2>"$W/ru.err" ||
+	{ cat "$W/ru.err"; fail "reuse run"; }
+grep -q '^n=1$' "$W/ru.out" || { cat "$W/ru.out"; fail "reuse: the unmapped object is still listed"; }
+"$M" dump "$W/ru.trace" | awk '$1 == "W" { v = $6 } /^EXT var=/ { print v, $2 } /^UNMAP/ { print "UNMAP" }' >"$W/ru.w"
+[ "$(tr '\n' ' ' <"$W/ru.w")" = "0x1 var=old+0x0 UNMAP 0x3 var=new+0x0 " ] ||
+	{ cat "$W/ru.w"; fail "reuse: want old's store, its UNMAP, new's store only"; }
+echo "ok: an unmapped watched object is watched no more"
+
 # fork: the child's own copy, unwatched; the parent's stores recorded
 "$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
 grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }
