@@ -472,6 +472,12 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 	char nm_copy[MT_WATCH_NAME];
 	snprintf(nm_copy, sizeof(nm_copy), "%s", name ? name : "");
 	name = nm_copy;
+	if (pb <= pa || (pb - pa) / PG >= MT_MAX_REGIONS) {
+		/* more pages than regions: refused before refusal() reads
+		 * /proc/self/maps for each of them (one read per page) */
+		say(name, a, "too many watched objects or pages");
+		return -ENOSPC;
+	}
 	const char *why = refusal(pa, pb);
 	if (why) {
 		say(name, a, why);
