@@ -196,7 +196,7 @@ void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
 const struct mt_watch_obj *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
 const struct mt_watch_obj *mt_watch_at(uintptr_t addr) MT_HIDDEN;
 /* A watch page kept while its region goes (lock held): made private. */
-void mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
+int mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
 void mt_watch_cut(uintptr_t a, uintptr_t b) MT_HIDDEN;
 /* An instruction touched watched pages but no watched byte. */
 void mt_watch_count_silent(void) MT_HIDDEN;

@@ -168,10 +168,11 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
 		watch |= r->watch;
-		if (restore && r->watch)
-			mt_watch_unshare(r); /* pages of one page: s, e are r's */
+		/* pages of one page: s, e are r's. A stale one (its page unmapped
+		 * or mapped again behind our back) is not the region's to restore */
+		int stale = restore && r->watch && mt_watch_unshare(r);
 		mt_real.munmap(r->alias + (s - r->start), e - s);
-		if (restore)
+		if (restore && !stale)
 			mt_real.mprotect((void *)s, e - s, r->prot);
 		if (s == r->start && e == r->end) {
 			r->used = 0;

@@ -354,16 +354,68 @@ static int put_private_copy(uintptr_t dst, const void *src, size_t len, int prot
 	return 0;
 }
 
+/*
+ * Whether the page of memfd watch region r is still the memfd's. glibc
+ * unmaps and maps memory without the interposed calls (free() of a large
+ * block: munmap; malloc(): mmap), so a watched heap page can go away, and
+ * its address be mapped again, behind our back; the region is then stale,
+ * and copying its alias over that address (fork, the recording's end)
+ * would overwrite the program's new memory. Checked by flipping a byte of
+ * the alias and reading the page through /proc/self/mem. Lock held (no
+ * one else writes the page, or the alias); async-signal-safe. 1 ours,
+ * 0 stale, -1 cannot tell (taken as ours: what was done before).
+ */
+static int page_is_ours(const struct mt_region *r)
+{
+	size_t len = r->end - r->start;
+	uint8_t b1, b2;
+	int mem = mt_real.open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return -1;
+	int rc = -1;
+	if (pread(mem, &b1, 1, (off_t)r->start) != 1) {
+		rc = errno == EIO ? 0 : -1; /* EIO: nothing mapped there */
+	} else if (mt_real.mprotect(r->alias, len, PROT_READ | PROT_WRITE) == 0) {
+		volatile uint8_t *a = (volatile uint8_t *)r->alias;
+		uint8_t a0 = *a, flipped = (uint8_t)(a0 ^ 0xffu);
+		if (a0 != b1) {
+			rc = 0;
+		} else {
+			*a = flipped;
+			rc = pread(mem, &b2, 1, (off_t)r->start) == 1 ? b2 == flipped : -1;
+			*a = a0;
+		}
+		mt_real.mprotect(r->alias, len, r->prot & (PROT_READ | PROT_WRITE));
+	}
+	close(mem);
+	return rc;
+}
+
+/* A stale watch region (page_is_ours() said 0): dropped, its objects with
+ * it; the page, the program's now, is left alone. Lock held. */
+static void drop_stale(struct mt_region *r)
+{
+	uintptr_t s = r->start, e = r->end;
+	mt_region_gone();
+	mt_real.munmap(r->alias, e - s);
+	r->used = 0;
+	mt_watch_cut(s, e);
+}
+
 /* A memfd watch page whose region is going away with the page kept
  * (the recording ended): a private copy in its place, so that a later
- * fork() does not share it. Lock held. */
-MT_HIDDEN void mt_watch_unshare(const struct mt_region *r)
+ * fork() does not share it. Lock held. 1 if the page is no longer the
+ * region's (stale: the caller must leave it alone), else 0. */
+MT_HIDDEN int mt_watch_unshare(const struct mt_region *r)
 {
 	size_t len = r->end - r->start;
 	if (!r->watch || r->probe_owned)
-		return;
+		return 0;
+	if (page_is_ours(r) == 0)
+		return 1;
 	mt_real.mprotect(r->alias, len, PROT_READ);
 	put_private_copy(r->start, r->alias, len, PROT_NONE); /* the caller restores prot */
+	return 0;
 }
 
 /* [a, b) went away under watch regions (munmap, mmap MAP_FIXED over it,
@@ -407,6 +459,10 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 {
 	for (uintptr_t pg = pa; pg < pb; pg += PG) {
 		struct mt_region *r = mt_region_find(pg);
+		if (r && r->watch && !r->probe_owned && page_is_ours(r) == 0) {
+			drop_stale(r);
+			r = NULL;
+		}
 		if (r) {
 			if (!r->watch)
 				return -EBUSY; /* traced by the recording, or probed */
@@ -854,6 +910,10 @@ MT_HIDDEN void mt_watch_fork_prepare(void)
 		fork_snap[i] = NULL;
 		if (!r->used || !r->watch || r->probe_owned)
 			continue;
+		if (page_is_ours(r) == 0) {
+			drop_stale(r); /* the child's page is the program's */
+			continue;
+		}
 		size_t len = r->end - r->start;
 		void *p = mt_real.mmap(NULL, len, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

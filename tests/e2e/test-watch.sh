@@ -101,6 +101,20 @@ grep -q '^n=1$' "$W/ru.out" || { cat "$W/ru.out"; fail "reuse: the unmapped obje
 	{ cat "$W/ru.w"; fail "reuse: want old's store, its UNMAP, new's store only"; }
 echo "ok: an unmapped watched object is watched no more"
 
+# a watched page unmapped behind the runtime's back (glibc's free) and
+# mapped again: fork does not copy the stale page over the new memory
+cc $CFLAGS_E2E -O1 -o "$W/stale" tests/e2e/e2e_watchstale.c -L"$BUILD" -lmmiotap \
+	-Wl,-rpath,"$(cd "$BUILD" && pwd)" || fail "build stale"
+"$M" record -q --no-default-files -o "$W/st.trace" -- "$W/stale" >"$W/st.out" 2>"$W/st.err" ||
+	{ cat "$W/st.err"; fail "stale run"; }
+if grep -q '^skip$' "$W/st.out"; then
+	echo "skip: the freed block's address was not mapped again"
+else
+	[ "$(tr '\n' ' ' <"$W/st.out")" = "parent=D child=D " ] ||
+		{ cat "$W/st.out"; fail "stale: the child got the freed block's page"; }
+	echo "ok: a stale watch page is not copied over new memory at fork"
+fi
+
 # fork: the child's own copy, unwatched; the parent's stores recorded
 "$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
 grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }
