@@ -173,6 +173,35 @@ out:
 	r->h->owner = me;
 }
 
+int mt_ring_lock_timed(struct mt_ring *r, uint32_t pid, uint32_t tid, uint64_t ns)
+{
+	if (__builtin_expect(!(tid & MT_RING_LOCK_TID), 0))
+		tid = raw_gettid();
+	tid &= MT_RING_LOCK_TID;
+	uint64_t deadline = mt_ring_now() + ns, next_check = 0;
+	for (;;) {
+		uint32_t c = 0;
+		if (__atomic_compare_exchange_n(&r->h->lock, &c, tid, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			r->h->owner = (uint64_t)pid << 32 | tid;
+			return 1;
+		}
+		uint64_t now = mt_ring_now();
+		if (now >= deadline)
+			return 0;
+		if (now >= next_check) {
+			/* a dead holder: the ordinary path takes it over */
+			if (c && mt_task_dead(c & MT_RING_LOCK_TID, 0)) {
+				mt_ring_lock(r, pid, tid);
+				return 1;
+			}
+			next_check = now + LOCK_WAIT_NS;
+		}
+		struct timespec ts = { 0, 200 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 void mt_ring_unlock(struct mt_ring *r)
 {
 	if (__atomic_exchange_n(&r->h->lock, 0, __ATOMIC_RELEASE) & MT_RING_LOCK_WAITERS)

@@ -8,7 +8,8 @@
  * The object and its file offset come from /proc/self/maps read at the
  * crash, so that the site is the same whatever ASLR did (`mmiotap
  * campaign` names crashes by it). Async-signal-safe: raw read(), no stdio,
- * no allocation; the ring is written under the global lock as any event.
+ * no allocation; the ring is written under the global lock as any event,
+ * waited for a bounded time (mt_ring_lock_timed()).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -17,6 +18,10 @@
 #include <unistd.h>
 
 #include "internal.h"
+
+/* How long a dying thread waits for the order lock (its holders keep it for
+ * microseconds; a dead holder is found within 50 ms). */
+#define CRASH_LOCK_NS (500ull * 1000 * 1000)
 
 struct out {
 	char *p, *end;
@@ -134,7 +139,21 @@ MT_HIDDEN void mt_crash_mark(int sig, const siginfo_t *si, const ucontext_t *uc)
 	put_hex(&o, pc);
 	object_of(&o, pc);
 	*o.p = 0;
-	mt_glock(&old);
-	mt_emit_simple(MT_EV_MARK, 0, 0, pc, text, (unsigned)(o.p - text), 0);
-	mt_gunlock(&old);
+	/* Not mt_glock(): it waits for ever, and the holder may be waiting
+	 * for this thread (fork() holds the order lock from its prepare
+	 * handler while it takes malloc's and stdio's locks, which a thread
+	 * dying inside malloc holds). A mark that cannot be put in time is
+	 * left out: the program dies as it would have, never hangs. */
+	if (mt_fork_holds()) {
+		mt_emit_simple(MT_EV_MARK, 0, 0, pc, text, (unsigned)(o.p - text), 0);
+		return;
+	}
+	sigset_t all;
+	sigfillset(&all);
+	mt_real.pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (mt_ring_lock_timed(mt_ring, (uint32_t)mt_pid, mt_gettid(), CRASH_LOCK_NS)) {
+		mt_emit_simple(MT_EV_MARK, 0, 0, pc, text, (unsigned)(o.p - text), 0);
+		mt_ring_unlock(mt_ring);
+	}
+	mt_real.pthread_sigmask(SIG_SETMASK, &old, NULL);
 }

@@ -188,6 +188,7 @@ void mt_watch_env(const char *spec) MT_HIDDEN;
 void mt_watch_resolve_pending(void) MT_HIDDEN;
 extern MT_HIDDEN void *(*mt_dl_real)(const char *, int); /* libc's dlopen */
 void *mt_dlopen_slow(const char *file, int mode) MT_HIDDEN;
+void mt_dl_resolve(void) MT_HIDDEN;
 /* In the handler (lock held): the piece of watch region r at addr, for an
  * access of this kind (rt_access.h's region callback). */
 void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
@@ -196,7 +197,8 @@ void mt_watch_piece(const struct mt_region *r, uint64_t addr, int is_write,
 const struct mt_watch_obj *mt_watch_by_id(uint32_t map_id) MT_HIDDEN;
 const struct mt_watch_obj *mt_watch_at(uintptr_t addr) MT_HIDDEN;
 /* A watch page kept while its region goes (lock held): made private. */
-void mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
+int mt_watch_unshare(const struct mt_region *r) MT_HIDDEN;
+void mt_watch_cut(uintptr_t a, uintptr_t b) MT_HIDDEN;
 /* An instruction touched watched pages but no watched byte. */
 void mt_watch_count_silent(void) MT_HIDDEN;
 /* fork (lock held from prepare to parent/child): the child gets private

@@ -8,7 +8,7 @@
  * exit (mt_fini), outside the order lock (dl_iterate_phdr takes the
  * loader's lock: a thread in a library constructor may hold it while it
  * touches a traced page and so waits for the order lock); the lock is
- * taken only to put the events. Each object goes out once per process
+ * taken only to put the events, after dl_iterate_phdr returned. Each object goes out once per process
  * (keyed by bias and first segment); the loader's adds counter tells
  * whether anything was loaded since the last look. dlopen() is not
  * interposed: glibc finds the caller's RUNPATH and namespace from its
@@ -129,27 +129,37 @@ static int fill(union obj_ev *u, const struct dl_phdr_info *info)
 	return 1;
 }
 
-static int put_one(struct dl_phdr_info *info, size_t size, void *arg)
+/* The want-th object (dl_iterate_phdr): its event filled in, if any. */
+struct nth {
+	int want, i, filled;
+	union obj_ev *u;
+};
+
+static int nth_one(struct dl_phdr_info *info, size_t size, void *arg)
 {
-	union obj_ev u;
+	struct nth *q = arg;
 
 	(void)size;
-	(void)arg;
-	last_adds = info->dlpi_adds;
-	if (!fill(&u, info))
+	if (q->i++ != q->want)
 		return 0;
+	last_adds = info->dlpi_adds;
+	q->filled = fill(q->u, info);
+	return 1;
+}
+
+static void put_one(union obj_ev *u)
+{
 	sigset_t old;
 	mt_glock(&old);
 	if (mt_ring) {
-		u.ev.pid = (uint32_t)mt_pid;
-		u.ev.tid = mt_gettid();
-		u.ev.cpu = ~0u;
-		u.ev.seq = mt_ring->h->seq; /* the next event's: takes no number */
-		u.ev.ts = mt_now();
-		mt_ring_put(mt_ring, &u.ev);
+		u->ev.pid = (uint32_t)mt_pid;
+		u->ev.tid = mt_gettid();
+		u->ev.cpu = ~0u;
+		u->ev.seq = mt_ring->h->seq; /* the next event's: takes no number */
+		u->ev.ts = mt_now();
+		mt_ring_put(mt_ring, &u->ev);
 	}
 	mt_gunlock(&old);
-	return 0;
 }
 
 static int adds_only(struct dl_phdr_info *info, size_t size, void *arg)
@@ -166,7 +176,22 @@ MT_HIDDEN void mt_objects_emit(void)
 	if (!mt_ring || __atomic_exchange_n(&busy, 1, __ATOMIC_ACQUIRE))
 		return;
 	dl_iterate_phdr(adds_only, &adds);
-	if (adds != last_adds || !nseen)
-		dl_iterate_phdr(put_one, NULL);
+	/* One object per dl_iterate_phdr() call, each event put after it
+	 * returned: it holds the loader's write lock, and waiting for the
+	 * order lock with it held kept it held across a fork() (the order
+	 * lock's holder), into the child, where glibc does not reset it:
+	 * the child's dlopen() then hung. The list may change between
+	 * calls: an object missed is found next time (adds), one seen twice
+	 * is not sent twice (seen). */
+	if (adds != last_adds || !nseen) {
+		union obj_ev u;
+		for (int k = 0;; k++) {
+			struct nth q = { k, 0, 0, &u };
+			if (!dl_iterate_phdr(nth_one, &q))
+				break;
+			if (q.filled)
+				put_one(&u);
+		}
+	}
 	__atomic_store_n(&busy, 0, __ATOMIC_RELEASE);
 }

@@ -161,6 +161,7 @@ MT_HIDDEN void mt_abandon(void)
 
 MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 {
+	int watch = 0;
 	for (int i = 0; i < mt_nregions; i++) {
 		struct mt_region *r = &mt_regions[i];
 		if (!r->used || b <= r->start || a >= r->end)
@@ -168,10 +169,12 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t s = a > r->start ? a : r->start;
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
-		if (restore && r->watch)
-			mt_watch_unshare(r); /* pages of one page: s, e are r's */
+		watch |= r->watch;
+		/* pages of one page: s, e are r's. A stale one (its page unmapped
+		 * or mapped again behind our back) is not the region's to restore */
+		int stale = restore && r->watch && mt_watch_unshare(r);
 		mt_real.munmap(r->alias + (s - r->start), e - s);
-		if (restore)
+		if (restore && !stale)
 			mt_real.mprotect((void *)s, e - s, r->prot);
 		if (s == r->start && e == r->end) {
 			r->used = 0;
@@ -201,6 +204,8 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 	}
 	while (mt_nregions && !mt_regions[mt_nregions - 1].used)
 		mt_nregions--;
+	if (watch)
+		mt_watch_cut(a, b);
 }
 
 /* ---- events -------------------------------------------------------------------- */

@@ -354,16 +354,86 @@ static int put_private_copy(uintptr_t dst, const void *src, size_t len, int prot
 	return 0;
 }
 
+/*
+ * Whether the page of memfd watch region r is still the memfd's. glibc
+ * unmaps and maps memory without the interposed calls (free() of a large
+ * block: munmap; malloc(): mmap), so a watched heap page can go away, and
+ * its address be mapped again, behind our back; the region is then stale,
+ * and copying its alias over that address (fork, the recording's end)
+ * would overwrite the program's new memory. Checked by flipping a byte of
+ * the alias and reading the page through /proc/self/mem. Lock held (no
+ * one else writes the page, or the alias); async-signal-safe. 1 ours,
+ * 0 stale, -1 cannot tell (taken as ours: what was done before).
+ */
+static int page_is_ours(const struct mt_region *r)
+{
+	size_t len = r->end - r->start;
+	uint8_t b1, b2;
+	int mem = mt_real.open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+	if (mem < 0)
+		return -1;
+	int rc = -1;
+	if (pread(mem, &b1, 1, (off_t)r->start) != 1) {
+		rc = errno == EIO ? 0 : -1; /* EIO: nothing mapped there */
+	} else if (mt_real.mprotect(r->alias, len, PROT_READ | PROT_WRITE) == 0) {
+		volatile uint8_t *a = (volatile uint8_t *)r->alias;
+		uint8_t a0 = *a, flipped = (uint8_t)(a0 ^ 0xffu);
+		if (a0 != b1) {
+			rc = 0;
+		} else {
+			*a = flipped;
+			rc = pread(mem, &b2, 1, (off_t)r->start) == 1 ? b2 == flipped : -1;
+			*a = a0;
+		}
+		mt_real.mprotect(r->alias, len, r->prot & (PROT_READ | PROT_WRITE));
+	}
+	close(mem);
+	return rc;
+}
+
+/* A stale watch region (page_is_ours() said 0): dropped, its objects with
+ * it; the page, the program's now, is left alone. Lock held. */
+static void drop_stale(struct mt_region *r)
+{
+	uintptr_t s = r->start, e = r->end;
+	mt_region_gone();
+	mt_real.munmap(r->alias, e - s);
+	r->used = 0;
+	mt_watch_cut(s, e);
+}
+
 /* A memfd watch page whose region is going away with the page kept
  * (the recording ended): a private copy in its place, so that a later
- * fork() does not share it. Lock held. */
-MT_HIDDEN void mt_watch_unshare(const struct mt_region *r)
+ * fork() does not share it. Lock held. 1 if the page is no longer the
+ * region's (stale: the caller must leave it alone), else 0. */
+MT_HIDDEN int mt_watch_unshare(const struct mt_region *r)
 {
 	size_t len = r->end - r->start;
 	if (!r->watch || r->probe_owned)
-		return;
+		return 0;
+	if (page_is_ours(r) == 0)
+		return 1;
 	mt_real.mprotect(r->alias, len, PROT_READ);
 	put_private_copy(r->start, r->alias, len, PROT_NONE); /* the caller restores prot */
+	return 0;
+}
+
+/* [a, b) went away under watch regions (munmap, mmap MAP_FIXED over it,
+ * the recording's end): the objects wholly in it are watched no more
+ * (their UNMAP). Left in the table, one would come back to life, under
+ * its old MAP, when a later watch arms its page again. Lock held. */
+MT_HIDDEN void mt_watch_cut(uintptr_t a, uintptr_t b)
+{
+	for (int i = 0; i < mt_nwatches; i++) {
+		struct mt_watch_obj *w = &mt_watch_objs[i];
+		if (!w->used || w->start < a || w->end > b)
+			continue;
+		w->used = 0;
+		if (w->map_id && mt_ring)
+			mt_emit_simple(MT_EV_UNMAP, w->map_id, w->start, 0, NULL, 0, 0);
+	}
+	while (mt_nwatches && !mt_watch_objs[mt_nwatches - 1].used)
+		mt_nwatches--;
 }
 
 /* Give the page of watch region r back to the program as plain memory. */
@@ -389,6 +459,10 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 {
 	for (uintptr_t pg = pa; pg < pb; pg += PG) {
 		struct mt_region *r = mt_region_find(pg);
+		if (r && r->watch && !r->probe_owned && page_is_ours(r) == 0) {
+			drop_stale(r);
+			r = NULL;
+		}
 		if (r) {
 			if (!r->watch)
 				return -EBUSY; /* traced by the recording, or probed */
@@ -454,6 +528,12 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 	char nm_copy[MT_WATCH_NAME];
 	snprintf(nm_copy, sizeof(nm_copy), "%s", name ? name : "");
 	name = nm_copy;
+	if (pb <= pa || (pb - pa) / PG >= MT_MAX_REGIONS) {
+		/* more pages than regions: refused before refusal() reads
+		 * /proc/self/maps for each of them (one read per page) */
+		say(name, a, "too many watched objects or pages");
+		return -ENOSPC;
+	}
 	const char *why = refusal(pa, pb);
 	if (why) {
 		say(name, a, why);
@@ -610,41 +690,64 @@ static int first_object(struct dl_phdr_info *info, size_t size, void *data)
 
 static void *(*real_dlopen)(const char *, int);
 
-struct symq {
-	const char *sym;
-	void *addr;
+/* The path of the want-th loaded object, copied (dl_iterate_phdr). */
+struct nth {
+	int want, i;
+	char *path;
+	size_t size;
 };
 
-/* Each loaded object in turn (dlopen'ed RTLD_LOCAL ones are not in
- * RTLD_DEFAULT's scope). */
-static int sym_in_object(struct dl_phdr_info *info, size_t size, void *data)
+static int nth_object(struct dl_phdr_info *info, size_t size, void *data)
 {
-	struct symq *q = data;
+	struct nth *q = data;
 	(void)size;
-	if (!info->dlpi_name || !info->dlpi_name[0] || !real_dlopen)
+	if (q->i++ != q->want)
 		return 0;
-	void *h = real_dlopen(info->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
-	if (!h)
-		return 0;
-	q->addr = dlsym(h, q->sym);
-	dlclose(h);
-	return q->addr != NULL;
+	snprintf(q->path, q->size, "%s", info->dlpi_name ? info->dlpi_name : "");
+	return 1;
+}
+
+/*
+ * The symbol in each loaded object in turn (dlopen'ed RTLD_LOCAL ones are
+ * not in RTLD_DEFAULT's scope). dlopen/dlclose are called outside
+ * dl_iterate_phdr: it holds the loader's write lock, which a dlopen()
+ * in another thread takes after the load lock that dlopen() here would
+ * wait for (a deadlock). The list may change between calls: an object
+ * missed or seen twice costs nothing.
+ */
+static void *sym_in_objects(const char *sym)
+{
+	char path[4096];
+	void *addr = NULL;
+	for (int k = 0; !addr && real_dlopen; k++) {
+		struct nth q = { k, 0, path, sizeof(path) };
+		if (!dl_iterate_phdr(nth_object, &q))
+			break;
+		if (!path[0])
+			continue;
+		void *h = real_dlopen(path, RTLD_LAZY | RTLD_NOLOAD);
+		if (!h)
+			continue;
+		addr = dlsym(h, sym);
+		dlclose(h);
+	}
+	return addr;
 }
 
 /* A symbol of a loaded object: 1 and its address and size, else 0. */
 static int find_symbol(const char *sym, uintptr_t *addr, uint64_t *size)
 {
-	struct symq q = { sym, dlsym(RTLD_DEFAULT, sym) };
+	void *p = dlsym(RTLD_DEFAULT, sym);
 	if (!real_dlopen)
 		real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-	if (!q.addr)
-		dl_iterate_phdr(sym_in_object, &q);
-	if (!q.addr)
+	if (!p)
+		p = sym_in_objects(sym);
+	if (!p)
 		return 0;
 	Dl_info di;
 	const ElfW(Sym) *es = NULL;
-	*addr = (uintptr_t)q.addr;
-	*size = dladdr1(q.addr, &di, (void **)&es, RTLD_DL_SYMENT) && es ? es->st_size : 0;
+	*addr = (uintptr_t)p;
+	*size = dladdr1(p, &di, (void **)&es, RTLD_DL_SYMENT) && es ? es->st_size : 0;
 	return 1;
 }
 
@@ -751,6 +854,17 @@ MT_HIDDEN void *mt_dlopen_slow(const char *file, int mode)
 	return h;
 }
 
+/* libc's dlopen found before the first dlopen: a constructor of a library
+ * loaded with the program runs before ours (mt_init) and may dlopen by its
+ * RUNPATH or $ORIGIN, which the slow path (this library as the caller)
+ * would not find. Called from the stub below, its arguments saved. */
+MT_HIDDEN void mt_dl_resolve(void)
+{
+	mt_resolve_real();
+	if (!mt_dl_real)
+		mt_dl_real = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+}
+
 __asm__(".text\n"
 	".globl dlopen\n"
 	".type dlopen, @function\n"
@@ -758,6 +872,17 @@ __asm__(".text\n"
 	"	endbr64\n"
 	"	cmpl $0, mt_dl_pending(%rip)\n"
 	"	jne 1f\n"
+	"	movq mt_dl_real(%rip), %rax\n"
+	"	testq %rax, %rax\n"
+	"	jz 2f\n"
+	"	jmp *%rax\n"
+	"2:	pushq %rdi\n"
+	"	pushq %rsi\n"
+	"	subq $8, %rsp\n" /* the call's stack aligned to 16 */
+	"	call mt_dl_resolve\n"
+	"	addq $8, %rsp\n"
+	"	popq %rsi\n"
+	"	popq %rdi\n"
 	"	movq mt_dl_real(%rip), %rax\n"
 	"	testq %rax, %rax\n"
 	"	jz 1f\n"
@@ -785,6 +910,10 @@ MT_HIDDEN void mt_watch_fork_prepare(void)
 		fork_snap[i] = NULL;
 		if (!r->used || !r->watch || r->probe_owned)
 			continue;
+		if (page_is_ours(r) == 0) {
+			drop_stale(r); /* the child's page is the program's */
+			continue;
+		}
 		size_t len = r->end - r->start;
 		void *p = mt_real.mmap(NULL, len, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -819,8 +948,15 @@ MT_HIDDEN void mt_watch_fork_child(void)
 			mt_real.mprotect(fork_snap[i], len, r->prot);
 			mt_real.mremap(fork_snap[i], len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
 				       (void *)r->start);
-		} else {
-			mt_real.mprotect((void *)r->start, len, r->prot); /* shared, as it was */
+		} else if (r->probe_owned ||
+			   (mt_real.mprotect(r->alias, len, PROT_READ),
+			    put_private_copy(r->start, r->alias, len, r->prot) < 0)) {
+			/* a shared mapping, as it was. Without a snapshot (its
+			 * mmap failed in the parent) the child copies the page
+			 * as it is now (the parent may have written since the
+			 * fork) rather than share it; only if that fails too
+			 * does the memfd's page stay shared with the parent */
+			mt_real.mprotect((void *)r->start, len, r->prot);
 		}
 		fork_snap[i] = NULL;
 		mt_real.munmap(r->alias, len);

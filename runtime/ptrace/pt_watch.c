@@ -43,6 +43,10 @@ void pt_watch_piece(const struct pt_mm *mm, const struct pt_region *r, uint64_t 
 	ar->priv = (void *)r;
 }
 
+/* Pages one object may span: each is a memfd in the tracee and a mapping
+ * in the tracer (as the preload runtime's table of 1024 regions bounds). */
+#define PT_WATCH_MAX_PAGES 1024
+
 /* The mapping [*s, *e) holding addr in process tgid (0), else -ENOMEM;
  * its protection and whether it is shared or a [stack] in *prot, *bad. */
 static int mapping_of(pid_t tgid, uint64_t addr, uint64_t *ms, uint64_t *me, int *prot, int *bad);
@@ -170,6 +174,10 @@ static int watch_one(struct pt_task *t, uint64_t a, uint64_t len, unsigned flags
 		     const char *name)
 {
 	struct pt_mm *mm = t->mm;
+	if (!len || a + len < a || PAGE_UP(a + len) <= PAGE_DOWN(a))
+		return -EINVAL; /* wraps round the address space */
+	if ((PAGE_UP(a + len) - PAGE_DOWN(a)) / PAGE > PT_WATCH_MAX_PAGES)
+		return -E2BIG;
 	for (int i = 0; i < mm->nwobj; i++)
 		if (mm->wobj[i].start < a + len && a < mm->wobj[i].end)
 			return -EBUSY;
@@ -228,6 +236,7 @@ int pt_watch_arm(struct pt_task *t, const char *spec)
 			       rc == -ENOTSUP ? "not a private, non-executable mapping (or a stack)"
 			       : rc == -EPERM ? "the stack of a thread (signal frames go there)"
 			       : rc == -EBUSY ? "overlaps a watched or traced range"
+			       : rc == -E2BIG ? "more pages than can be watched"
 			       : strerror(-rc));
 		else
 			n++;
@@ -285,11 +294,14 @@ void pt_watch_child_start(struct pt_task *c)
 		struct pt_region *r = &mm->reg[i];
 		uint64_t pg = r->start;
 		int prot = r->prot;
-		if (!snap[i] || put_private(c, pg, snap[i], prot))
+		int shared = !snap[i] || put_private(c, pg, snap[i], prot);
+		if (shared)
 			/* shared with the parent, as the memfd's: said, not hidden */
 			refused("a page in a forked child", pg,
 				"it shares the watched page with its parent");
-		pt_region_cut(NULL, mm, pg, pg + PAGE, 0, 0);
+		/* the memfd's view is PROT_NONE: with no region left, the
+		 * child's first access would kill it. Its protection back. */
+		pt_region_cut(shared ? c : NULL, mm, pg, pg + PAGE, shared, 0);
 	}
 	for (int i = 0; i < n; i++)
 		free(snap[i]);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mmiotap/sym.h"
@@ -137,9 +138,18 @@ static int elf_facts(uint32_t pid, const struct obj *o, uint8_t *id, size_t *idl
 	int fd;
 
 	snprintf(rooted, sizeof(rooted), "/proc/%" PRIu32 "/root%s", pid, o->path);
-	fd = open(rooted, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK, and regular files only: the path is the traced
+	 * process's word, and the fallback is looked up in our namespace,
+	 * where a FIFO of that name would block the recorder (or the tracer,
+	 * its tracees stopped) in open() for ever */
+	fd = open(rooted, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
-		fd = open(o->path, O_RDONLY | O_CLOEXEC);
+		fd = open(o->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
 	Elf *e;
 	size_t n, i;
 	const void *bid;

@@ -72,6 +72,49 @@ cc $CFLAGS_E2E -O2 -o "$W/prog-rp" tests/e2e/e2e_watch.c -pthread -ldl -Wl,-rpat
 "$M" watch -q -o "$W/rp.trace" wv0 -- "$W/prog-rp" >"$W/rp.out" 2>"$W/rp.err" || { cat "$W/rp.err"; fail "dlopen by RUNPATH under watch"; }
 echo "ok: dlopen by the program's RUNPATH works under watch"
 
+# dlopen from a library's constructor, which runs before the runtime's own
+# (mt_init): by that library's RUNPATH, so it must stay dlopen's caller too
+mkdir -p "$W/ctorplug"
+echo 'int plug_val(void) { return 42; }' >"$W/plug.c"
+cat >"$W/ctorlib.c" <<'CEOF'
+#include <dlfcn.h>
+int ctor_ok;
+__attribute__((constructor)) static void c(void) { ctor_ok = dlopen("libplug.so", RTLD_NOW) != 0; }
+CEOF
+echo 'extern int ctor_ok; int main(void) { return !ctor_ok; }' >"$W/ctormain.c"
+cc $CFLAGS_E2E -fPIC -shared -o "$W/ctorplug/libplug.so" "$W/plug.c" &&
+	cc $CFLAGS_E2E -fPIC -shared -o "$W/libctorlib.so" "$W/ctorlib.c" -ldl -Wl,-rpath,'$ORIGIN/ctorplug' &&
+	cc $CFLAGS_E2E -o "$W/ctormain" "$W/ctormain.c" -L"$W" -lctorlib -Wl,-rpath,"$W" || fail "build ctor dlopen"
+"$W/ctormain" || fail "ctor dlopen: untraced run"
+"$M" record -o "$W/ctor.trace" -- "$W/ctormain" >/dev/null 2>"$W/ctor.err" || { cat "$W/ctor.err"; fail "a library constructor's dlopen by its RUNPATH fails under record"; }
+echo "ok: dlopen by a library's RUNPATH from its constructor works under record"
+
+# an object whose page was unmapped is watched no more (its UNMAP), even
+# when a later watch arms the page again at the same address
+cc $CFLAGS_E2E -O1 -o "$W/reuse" tests/e2e/e2e_watchreuse.c -L"$BUILD" -lmmiotap \
+	-Wl,-rpath,"$(cd "$BUILD" && pwd)" || fail "build reuse"
+"$M" record -q --no-default-files -o "$W/ru.trace" -- "$W/reuse" >"$W/ru.out" 2>"$W/ru.err" ||
+	{ cat "$W/ru.err"; fail "reuse run"; }
+grep -q '^n=1$' "$W/ru.out" || { cat "$W/ru.out"; fail "reuse: the unmapped object is still listed"; }
+"$M" dump "$W/ru.trace" | awk '$1 == "W" { v = $6 } /^EXT var=/ { print v, $2 } /^UNMAP/ { print "UNMAP" }' >"$W/ru.w"
+[ "$(tr '\n' ' ' <"$W/ru.w")" = "0x1 var=old+0x0 UNMAP 0x3 var=new+0x0 " ] ||
+	{ cat "$W/ru.w"; fail "reuse: want old's store, its UNMAP, new's store only"; }
+echo "ok: an unmapped watched object is watched no more"
+
+# a watched page unmapped behind the runtime's back (glibc's free) and
+# mapped again: fork does not copy the stale page over the new memory
+cc $CFLAGS_E2E -O1 -o "$W/stale" tests/e2e/e2e_watchstale.c -L"$BUILD" -lmmiotap \
+	-Wl,-rpath,"$(cd "$BUILD" && pwd)" || fail "build stale"
+"$M" record -q --no-default-files -o "$W/st.trace" -- "$W/stale" >"$W/st.out" 2>"$W/st.err" ||
+	{ cat "$W/st.err"; fail "stale run"; }
+if grep -q '^skip$' "$W/st.out"; then
+	echo "skip: the freed block's address was not mapped again"
+else
+	[ "$(tr '\n' ' ' <"$W/st.out")" = "parent=D child=D " ] ||
+		{ cat "$W/st.out"; fail "stale: the child got the freed block's page"; }
+	echo "ok: a stale watch page is not copied over new memory at fork"
+fi
+
 # fork: the child's own copy, unwatched; the parent's stores recorded
 "$M" watch -q -o "$W/f.trace" wv0 -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" || { cat "$W/f.err"; fail "fork run"; }
 grep -q '^child 42$' "$W/f.out" && grep -q '^parent 1$' "$W/f.out" || { cat "$W/f.out"; fail "fork: the child's store reached the parent"; }

@@ -199,6 +199,11 @@ int mt_ring_same_pidns(const struct mt_ring *r);
  * lock, magic 0, is just taken over). */
 void mt_ring_lock(struct mt_ring *r, uint32_t pid, uint32_t tid);
 void mt_ring_unlock(struct mt_ring *r);
+/* mt_ring_lock() for a path that must not wait forever (a thread about to
+ * die of a fault: the holder may be waiting for a lock the dying thread
+ * holds, e.g. fork() for malloc's): tries for at most ns nanoseconds, then
+ * gives up (0). 1: taken, as mt_ring_lock() (a dead holder is taken over). */
+int mt_ring_lock_timed(struct mt_ring *r, uint32_t pid, uint32_t tid, uint64_t ns);
 /* For the consumer, which never waits for the lock: if the lock is held by
  * a thread that no longer exists, take it over as above (pid/tid: the
  * caller), and release it. Returns 1 if it did. Never waits; does nothing
