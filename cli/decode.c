@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "mmiotap/regbind.h"
+#include "regopts.h"
 #include "mmiotap/trace.h"
 #include "regsel.h"
 
@@ -29,12 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mmiotap decode [--db SPEC]... [--variant NAME=VALUE]... [options] TRACE|-\n"
 		"Print every access with its register name and decoded value.\n"
-		"  --db FILE[,domain=NAME][,pci=VENDOR:DEVICE|pci=BDF][,bar=N][,phys=ADDR]\n"
-		"                     apply a register database (rnndb XML or CMSIS-SVD) to the\n"
-		"                     MAPs it matches (all MAPs without pci/bar/phys); FILE may\n"
-		"                     be a name in $MMIOTAP_REGDB_PATH or the installed databases\n"
-		"      --no-auto      do not look up MAPs by PCI id in the databases' regdb.index\n"
-		"      --variant NAME=VALUE  select a variant (e.g. chipset=NV50)\n"
+		REGOPTS_HELP
 		"  -f, --format FMT   text (default, as envytools' demmio) or jsonl\n"
 		"  -o, --output OUT   write to OUT instead of stdout\n"
 		REGSEL_HELP
@@ -55,9 +51,7 @@ static int flush_out(FILE *of, const char *buf, size_t *used)
 int mt_cli_decode(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "variant", required_argument, NULL, 'V' },
-		{ "no-auto", no_argument, NULL, 'A' },
+		REGOPTS_OPTIONS,
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		REGSEL_OPTIONS,
@@ -70,31 +64,19 @@ int mt_cli_decode(int argc, char **argv)
 	struct regdb_err e;
 	struct mt_reader *r;
 	struct mt_event ev;
-	const char *out = NULL, *in, *variants[64];
-	size_t nvar = 0, i, used = 0;
+	struct regopts ro_db;
+	const char *out = NULL, *in;
+	size_t used = 0;
 	int c, rc, jsonl = 0, fd;
 	FILE *of = stdout;
 	char *line;
 
-	if ((rc = regbind_new(&b)))
-		errno_msg_and_die(rc, "decode");
+	regopts_init(&ro_db);
 	regsel_init(&sel);
 	while ((c = getopt_long(argc, argv, "d:f:o:h", lopts, NULL)) != -1) {
-		if (regsel_option(&sel, c, optarg, argc, argv))
+		if (regsel_option(&sel, c, optarg, argc, argv) || regopts_option(&ro_db, c, optarg))
 			continue;
 		switch (c) {
-		case 'd':
-			if (regbind_add(b, optarg, &e))
-				error_msg_and_die("--db %s: %s", optarg, e.msg);
-			break;
-		case 'V':
-			if (nvar == sizeof(variants) / sizeof(variants[0]))
-				error_msg_and_help("too many --variant");
-			variants[nvar++] = optarg;
-			break;
-		case 'A':
-			regbind_set_auto(b, 0);
-			break;
 		case 'f':
 			if (!strcmp(optarg, "jsonl") || !strcmp(optarg, "json"))
 				jsonl = 1;
@@ -108,15 +90,14 @@ int mt_cli_decode(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			regbind_free(b);
+			regopts_free(&ro_db);
 			return 0;
 		default:
 			error_msg_and_help("bad option");
 		}
 	}
-	for (i = 0; i < nvar; i++)
-		if (regbind_set_variant(b, variants[i], &e))
-			error_msg_and_die("%s", e.msg);
+	regopts_finish(&ro_db);
+	b = ro_db.b;
 	if (optind != argc - 1)
 		error_msg_and_help(optind == argc ? "missing TRACE (or - for stdin)"
 						  : "more than one TRACE");
@@ -166,7 +147,7 @@ int mt_cli_decode(int argc, char **argv)
 	free(line);
 	mt_reader_close(r);
 	regsel_free(&sel);
-	regbind_free(b);
+	regopts_free(&ro_db);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

@@ -19,6 +19,7 @@
 #include "mmiotap/trace.h"
 #include "mmiotap/pcname.h"
 #include "mmiotap/regbind.h"
+#include "regopts.h"
 
 int mt_cli_export(int argc, char **argv);
 
@@ -62,29 +63,27 @@ static void usage(FILE *f)
 		"                     Perfetto), or perfetto (Perfetto protobuf)\n"
 		"  -o, --output OUT   write to OUT (default: stdout, not a terminal for\n"
 		"                     perfetto)\n"
-		"  --db FILE[,domain=NAME][,pci=V:D|BDF][,bar=N][,phys=ADDR]\n"
-		"                     register names from a database (repeatable; as in\n"
-		"                     mmiotap decode; MAPs with PCI ids also find the\n"
-		"                     installed databases by themselves)\n"
-		"  --variant NAME=VALUE  select a database variant (e.g. chipset=0x50)\n"
+		"Register names (--db is repeatable; MAPs with PCI ids also find the installed\n"
+		"databases by themselves):\n"
+		REGOPTS_HELP
 		"  TRACE              trace file, or - for standard input\n");
 }
 
 static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const char **out,
-		      struct regbind *b)
+		      struct regopts *db)
 {
 	static const struct option lopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "db", required_argument, NULL, 'D' },
-		{ "variant", required_argument, NULL, 'V' },
+		REGOPTS_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct regdb_err e;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "f:o:h", lopts, NULL)) != -1) {
+		if (regopts_option(db, c, optarg))
+			continue;
 		switch (c) {
 		case 'f':
 			*fmt = mt_export_format_parse(optarg);
@@ -94,14 +93,6 @@ static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const c
 			break;
 		case 'o':
 			*out = optarg;
-			break;
-		case 'D':
-			if (regbind_add(b, optarg, &e))
-				error_msg_and_die("%s", e.msg);
-			break;
-		case 'V':
-			if (regbind_set_variant(b, optarg, &e))
-				error_msg_and_die("%s", e.msg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -125,15 +116,17 @@ int mt_cli_export(int argc, char **argv)
 	const char *out = NULL, *in, *oname;
 	struct mt_exporter *x;
 	struct export_names en = { 0 };
+	struct regopts db;
 	struct mt_export_names names = { .ctx = &en, .map = export_map, .reg = export_reg_name,
 					 .pc = export_pc_name };
 	struct mt_reader *r;
 	struct mt_event ev;
 	int fd, outfd = STDOUT_FILENO, rc;
 
-	if (regbind_new(&en.b))
-		error_msg_and_die("out of memory");
-	in = argv[parse_args(argc, argv, &fmt, &out, en.b)];
+	regopts_init(&db);
+	in = argv[parse_args(argc, argv, &fmt, &out, &db)];
+	regopts_finish(&db);
+	en.b = db.b;
 	fd = mt_cli_open_input(in);
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc)
@@ -174,7 +167,7 @@ int mt_cli_export(int argc, char **argv)
 		perror_msg_and_die("%s", out);
 	mt_reader_close(r);
 	mt_pcname_free(en.pcn);
-	regbind_free(en.b);
+	regopts_free(&db);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

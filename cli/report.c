@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "regsel.h"
 #include "report.h"
+#include "regopts.h"
 #include "mmiotap/pcname.h"
 
 int mt_cli_report(int argc, char **argv);
@@ -25,10 +26,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mmiotap report [--db SPEC]... [--variant NAME=VALUE]... [--html FILE] [options] TRACE|-\n"
 		"Summarise a trace per device and register.\n"
-		"  --db SPEC          a register database, as for mmiotap decode\n"
-		"                     (FILE[,domain=NAME][,pci=VENDOR:DEVICE|pci=BDF][,bar=N][,phys=ADDR])\n"
-		"      --no-auto      do not look up MAPs by PCI id in the databases' regdb.index\n"
-		"      --variant NAME=VALUE  select a variant\n"
+		REGOPTS_HELP
 		"      --html FILE    also write a self-contained HTML page with the tables and\n"
 		"                     a plot of every register's value over time\n"
 		REGSEL_HELP
@@ -101,9 +99,7 @@ void report_text(const struct report *r, FILE *f)
 int mt_cli_report(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "variant", required_argument, NULL, 'V' },
-		{ "no-auto", no_argument, NULL, 'A' },
+		REGOPTS_OPTIONS,
 		{ "html", required_argument, NULL, 'H' },
 		REGSEL_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
@@ -117,43 +113,29 @@ int mt_cli_report(int argc, char **argv)
 	struct regdb_err e;
 	struct mt_reader *rd;
 	struct mt_event ev;
-	const char *html = NULL, *in, *variants[64];
-	size_t nvar = 0, i;
+	struct regopts ro_db;
+	const char *html = NULL, *in;
 	int c, rc, fd;
 
-	if ((rc = regbind_new(&b)))
-		errno_msg_and_die(rc, "report");
+	regopts_init(&ro_db);
 	regsel_init(&sel);
 	while ((c = getopt_long(argc, argv, "d:h", lopts, NULL)) != -1) {
-		if (regsel_option(&sel, c, optarg, argc, argv))
+		if (regsel_option(&sel, c, optarg, argc, argv) || regopts_option(&ro_db, c, optarg))
 			continue;
 		switch (c) {
-		case 'd':
-			if (regbind_add(b, optarg, &e))
-				error_msg_and_die("--db %s: %s", optarg, e.msg);
-			break;
-		case 'V':
-			if (nvar == sizeof(variants) / sizeof(variants[0]))
-				error_msg_and_help("too many --variant");
-			variants[nvar++] = optarg;
-			break;
-		case 'A':
-			regbind_set_auto(b, 0);
-			break;
 		case 'H':
 			html = optarg;
 			break;
 		case 'h':
 			usage(stdout);
-			regbind_free(b);
+			regopts_free(&ro_db);
 			return 0;
 		default:
 			error_msg_and_help("bad option");
 		}
 	}
-	for (i = 0; i < nvar; i++)
-		if (regbind_set_variant(b, variants[i], &e))
-			error_msg_and_die("%s", e.msg);
+	regopts_finish(&ro_db);
+	b = ro_db.b;
 	if (optind != argc - 1)
 		error_msg_and_help(optind == argc ? "missing TRACE (or - for stdin)"
 						  : "more than one TRACE");
@@ -196,7 +178,7 @@ int mt_cli_report(int argc, char **argv)
 	mt_pcname_free(pcn);
 	mt_reader_close(rd);
 	regsel_free(&sel);
-	regbind_free(b);
+	regopts_free(&ro_db);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;
