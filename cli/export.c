@@ -63,6 +63,9 @@ static void usage(FILE *f)
 		"                     Perfetto), or perfetto (Perfetto protobuf)\n"
 		"  -o, --output OUT   write to OUT (default: stdout, not a terminal for\n"
 		"                     perfetto)\n"
+		"  -s, --symbols      name each PC's function (func column, event args) from\n"
+		"                     the trace's symbol records (TRACE must be a file; one\n"
+		"                     more pass over it)\n"
 		"Register names (--db is repeatable; MAPs with PCI ids also find the installed\n"
 		"databases by themselves):\n"
 		REGOPTS_HELP
@@ -70,18 +73,19 @@ static void usage(FILE *f)
 }
 
 static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const char **out,
-		      struct regopts *db)
+		      struct regopts *db, int *symbols)
 {
 	static const struct option lopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		REGOPTS_OPTIONS,
+		{ "symbols", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:o:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:sh", lopts, NULL)) != -1) {
 		if (regopts_option(db, c, optarg))
 			continue;
 		switch (c) {
@@ -93,6 +97,9 @@ static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const c
 			break;
 		case 'o':
 			*out = optarg;
+			break;
+		case 's':
+			*symbols = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -117,6 +124,7 @@ int mt_cli_export(int argc, char **argv)
 	struct mt_exporter *x;
 	struct export_names en = { 0 };
 	struct regopts db;
+	int symbols = 0;
 	struct mt_export_names names = { .ctx = &en, .map = export_map, .reg = export_reg_name,
 					 .pc = export_pc_name };
 	struct mt_reader *r;
@@ -124,7 +132,9 @@ int mt_cli_export(int argc, char **argv)
 	int fd, outfd = STDOUT_FILENO, rc;
 
 	regopts_init(&db);
-	in = argv[parse_args(argc, argv, &fmt, &out, &db)];
+	in = argv[parse_args(argc, argv, &fmt, &out, &db, &symbols)];
+	if (symbols && !strcmp(in, "-"))
+		error_msg_and_help("--symbols needs TRACE as a file (its symbol records may be at its end)");
 	regopts_finish(&db);
 	en.b = db.b;
 	fd = mt_cli_open_input(in);
@@ -146,7 +156,8 @@ int mt_cli_export(int argc, char **argv)
 	rc = mt_export_open(&x, fmt, outfd);
 	if (rc)
 		errno_msg_and_die(rc, "%s", oname);
-	en.pcn = mt_pcname_open(in);
+	if (symbols)
+		en.pcn = mt_pcname_open(in);
 	mt_export_set_names(x, &names);
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		int erc = mt_export_event(x, &ev);

@@ -97,6 +97,18 @@ assert rows and len(named) == len(rows), "%d of %d accesses named" % (len(named)
 assert any(r["reg"] == "MDIC" and r["offset"] == "0x20" for r in rows), "no MDIC at 0x20"
 print("ok: export --db names all %d accesses of the e1000 trace" % len(rows))
 PY
+# functions from a recording's own symbol records (--symbols)
+if [ -x "$b/examples/mmio_demo" ] && [ -f "$b/libmmiotap-preload.so" ]; then
+	"$mt" record -q -o "$tmp/sym.trace" -t '/memfd:mmiotap-demo*' -- "$b/examples/mmio_demo" >/dev/null ||
+		fail "record for --symbols"
+	"$mt" export -f csv "$tmp/sym.trace" -o "$tmp/nosym.csv" && ! grep -q ',"main+0x' "$tmp/nosym.csv" ||
+		fail "function names without --symbols"
+	"$mt" export -f csv --symbols "$tmp/sym.trace" -o "$tmp/sym.csv" &&
+		[ "$(grep -c '^[RW],.*,"main+0x[0-9a-f]*",' "$tmp/sym.csv")" = "$(grep -c '^[RW],' "$tmp/sym.csv")" ] ||
+		fail "export --symbols: not every access named main+0x..."
+	"$mt" export -f csv --symbols - <"$tmp/sym.trace" >/dev/null 2>&1; [ $? = 2 ] || fail "--symbols on stdin: want exit 2"
+	echo "ok: export --symbols names every access's function"
+fi
 "$mt" export -f perfetto --db "$top/regdb/db/e1000.xml" "$tr" -o "$tmp/db.pf" &&
 	protoc --decode_raw <"$tmp/db.pf" | grep -q '"MDIC"' || fail "perfetto --db: no MDIC"
 "$mt" export -f csv --db "$tmp/nonexistent.xml" "$tr" 2>"$tmp/db.err" && fail "missing database accepted"
