@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "campaign.h"
-#include "outcome.h"
-#include "report.h"
+#include "cp_outcome.h"
+#include "cp_report.h"
 
 /* 1 read, 0 no status file, -1 malformed */
 static int read_status(const char *dir, unsigned id, struct cp_result *r)

@@ -18,7 +18,7 @@
 #include "mmiotap/trace.h"
 #include "mmiotap/pcname.h"
 #include "campaign.h"
-#include "outcome.h"
+#include "cp_outcome.h"
 
 #define FATAL_MARK "mmiotap: fatal "
 

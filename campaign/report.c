@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
-#include "report.h"
+#include "cp_report.h"
 
 const char *const cp_verdicts[CP_NVERDICTS] = { "crash", "hang", "error", "different", "same" };
 

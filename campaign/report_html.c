@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "campaign.h"
-#include "report.h"
+#include "cp_report.h"
 
 static void esc(FILE *f, const char *s)
 {

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "campaign.h"
-#include "outcome.h"
-#include "run.h"
+#include "cp_outcome.h"
+#include "cp_run.h"
 
 #define KILL_GRACE 2.0
 

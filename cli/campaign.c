@@ -17,8 +17,8 @@
 
 #include "campaign.h"
 #include "cli.h"
-#include "report.h"
-#include "run.h"
+#include "cp_report.h"
+#include "cp_run.h"
 
 int mt_cli_campaign(int argc, char **argv);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* report.h - `mmiotap campaign report` (report.c, report_html.c). */
+/* cp_report.h - `mmiotap campaign report` (report.c, report_html.c). */
 #ifndef MMIOTAP_CAMPAIGN_REPORT_H
 #define MMIOTAP_CAMPAIGN_REPORT_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* run.h - running a campaign's experiments (run.c). */
+/* cp_run.h - running a campaign's experiments (run.c). */
 #ifndef MMIOTAP_CAMPAIGN_RUN_H
 #define MMIOTAP_CAMPAIGN_RUN_H
 

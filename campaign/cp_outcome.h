@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* outcome.h - reading an experiment's trace against the baseline's (outcome.c). */
+/* cp_outcome.h - reading an experiment's trace against the baseline's (outcome.c). */
 #ifndef MMIOTAP_CAMPAIGN_OUTCOME_H
 #define MMIOTAP_CAMPAIGN_OUTCOME_H
 
