@@ -85,5 +85,23 @@ grep -q 'No space' "$tmp/full.err" || fail "/dev/full: $(cat "$tmp/full.err")"
 cp "$tmp/gen.trace" "$tmp/self.trace"
 "$mt" export -f csv "$tmp/self.trace" -o "$tmp/self.trace" 2>/dev/null && fail "exported over the trace itself"
 cmp -s "$tmp/gen.trace" "$tmp/self.trace" || fail "exporting over the trace damaged it"
-echo "ok: bad input, bad options, full disk, output = input refused"
+# MARK lines of a text trace longer than any binary record: cut to
+# MT_REC_VAR_MAX (65528) bytes, not written past the output buffer
+python3 -c '
+import sys
+with open(sys.argv[1], "w", encoding="latin-1") as f:
+    f.write("VERSION 20070824\n")
+    for i in range(4):
+        f.write("MARK 0.%06d " % i + "\x01" * 130000 + "\n")
+' "$tmp/longmark.txt" || fail "longmark.txt"
+for f in csv chrome-json perfetto; do
+	"$mt" export -f $f "$tmp/longmark.txt" -o "$tmp/longmark.$f" || fail "long MARK: export $f"
+done
+python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+marks = [e for e in ev if e.get("cat") == "mark"]
+assert len(marks) == 4 and all(len(e["name"]) == 65528 for e in marks), [len(e["name"]) for e in marks]
+' "$tmp/longmark.chrome-json" || fail "long MARK: chrome-json"
+echo "ok: bad input, bad options, full disk, output = input refused, long MARK lines"
 echo "PASS: export"
