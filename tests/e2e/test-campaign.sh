@@ -98,5 +98,10 @@ grep -q 'e1.status: not VERDICT' "$W/err" || fail "collect: malformed status not
 awk -F'\t' '$1==3 && $2=="crash" && $3=="kernel report" && $5==1 && $8=="all-ones"' "$W/c/results.txt" |
 	grep -q . || { cat "$W/c/results.txt"; fail "collect: result line"; }
 "$M" campaign report "$W/c" | grep -q 'crash kernel report foo+0x1/0x2 \[drv\] (BUG: x)' || fail "collect: report"
+# results that cannot be written: exit != 0
+mkdir "$W/cf" && cp "$W/c/baseline.s1.trace" "$W/c/e3.trace" "$W/c/e3.status" "$W/cf/" &&
+	ln -s /dev/full "$W/cf/results.txt" || fail "collect /dev/full setup"
+"$M" campaign collect "$W/plan" "$W/cf" 2>"$W/err" && fail "collect: unwritable results.txt, exit 0"
+grep -q 'cannot write' "$W/err" || fail "collect /dev/full: $(cat "$W/err")"
 echo "ok: collect"
 pass "campaign"
