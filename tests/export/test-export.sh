@@ -103,5 +103,28 @@ ev = json.load(open(sys.argv[1]))["traceEvents"]
 marks = [e for e in ev if e.get("cat") == "mark"]
 assert len(marks) == 4 and all(len(e["name"]) == 65528 for e in marks), [len(e["name"]) for e in marks]
 ' "$tmp/longmark.chrome-json" || fail "long MARK: chrome-json"
-echo "ok: bad input, bad options, full disk, output = input refused, long MARK lines"
+# an OBJECT record naming a FIFO (a hostile trace): no symbols from it, no
+# hang opening it
+if [ -f "$tmp/demo.trace" ]; then
+	mkfifo "$tmp/fifo" || fail "mkfifo"
+	python3 -c '
+import os, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+exe = os.path.realpath(sys.argv[3]).encode()
+i = d.find(exe)
+assert i > 0, "no OBJECT path in the demo trace"
+fifo = sys.argv[4].encode()
+need = len(exe) - len(os.path.dirname(fifo)) - len(os.path.basename(fifo))
+assert need >= 1, (exe, fifo)
+k = 1 + (need - 1) % 2
+p = os.path.dirname(fifo) + b"/" * k + b"./" * ((need - k) // 2) + os.path.basename(fifo)
+assert len(p) == len(exe), (p, exe)
+d[i:i + len(exe)] = p
+open(sys.argv[2], "wb").write(d)
+' "$tmp/demo.trace" "$tmp/fifo.trace" "$b/examples/mmio_demo" "$tmp/fifo" ||
+		fail "fifo.trace"
+	timeout 20 "$mt" export -f csv "$tmp/fifo.trace" -o "$tmp/fifo.csv" ||
+		fail "OBJECT naming a FIFO: export hangs or fails ($?)"
+fi
+echo "ok: bad input, bad options, full disk, output = input refused, long MARK lines, OBJECT naming a FIFO"
 echo "PASS: export"
