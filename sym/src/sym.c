@@ -167,11 +167,24 @@ int mt_sym_open_path(struct mt_sym **sp, const char *path, char *err, size_t err
 	int fd, rc;
 
 	*sp = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The symbols are read in a pass of their own, before the caller's: of
+	 * a pipe or FIFO (`<(...)`, /dev/fd/N) this pass would take records
+	 * the caller's never sees (or block). Regular files only. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			snprintf(err, errlen, "%s: not a regular file: symbols need a trace FILE "
+				 "(they are read before the records)", path);
+			return -ESPIPE;
+		}
 	}
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc) {
