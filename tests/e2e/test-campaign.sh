@@ -38,6 +38,9 @@ printf 'not a plan\n' >"$W/bad"
 "$M" campaign run "$W/bad" -o "$W/xd" -- true 2>"$W/err" && fail "non-plan accepted"
 grep -q "bad:1: not a campaign plan" "$W/err" || fail "non-plan: message"
 "$M" campaign plan --from /dev/null -o "$W/x" 2>"$W/err" && fail "empty trace: exit 0"
+cp "$W/base.trace" "$W/self.trace"
+"$M" campaign plan --from "$W/self.trace" -o "$W/self.trace" 2>/dev/null && fail "plan over its own trace: exit 0"
+cmp -s "$W/base.trace" "$W/self.trace" || fail "plan -o the --from trace replaced the trace"
 echo "ok: errors"
 
 # 3. run in two shards (generous timeout: a loaded machine), then a
