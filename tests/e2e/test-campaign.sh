@@ -55,6 +55,16 @@ demo=$(realpath "$demo")
 "$M" campaign run -q --timeout 5 -t "$dev" "$W/plan9" -o "$W/d2" -- "$demo" || fail "run hang"
 [ "$(cat "$W/d1/results.txt" "$W/d2/results.txt" | wc -l)" = 5 ] || fail "5 results in all"
 ls "$W"/d1/e1.trace "$W"/d2/e2.trace >/dev/null || fail "experiment traces kept"
+# started with SIGCHLD ignored (inherited through exec): the runs are still
+# reaped by us, not lost to ECHILD
+{ head -1 "$W/plan"; awk -F'\t' '$1==1' "$W/plan"; } >"$W/plan1"
+python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])
+' "$M" campaign run -q --timeout 60 -t "$dev" "$W/plan1" -o "$W/dchld" -- "$demo" ||
+	fail "run with SIGCHLD ignored"
+[ "$(wc -l <"$W/dchld/results.txt")" = 1 ] || fail "SIGCHLD ignored: want 1 result"
 verdict() { cat "$W"/d?/results.txt | awk -F'\t' -v id="$1" '$1==id{print $2}'; }
 [ "$(verdict 1)" = error ] || fail "ID all-ones: want error, got $(verdict 1)"
 [ "$(verdict 2)" = same ] || fail "BUSY all-ones once: want same, got $(verdict 2)"
