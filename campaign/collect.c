@@ -54,7 +54,7 @@ int cp_collect(const struct cp_plan *p, const char *dir, void (*msg)(const char 
 	struct cp_baseline base;
 	char path[4096], line[4096];
 	size_t done = 0;
-	int fd, rc;
+	int fd, rc, failed = 0;
 
 	snprintf(path, sizeof(path), "%s/baseline.s1.trace", dir);
 	rc = cp_baseline_load(path, &base);
@@ -93,12 +93,16 @@ int cp_collect(const struct cp_plan *p, const char *dir, void (*msg)(const char 
 		n = cp_result_format(&r, line, sizeof(line));
 		if (n < 0 || write(fd, line, (size_t)n) != n) {
 			msg("cannot write %s/results.txt", dir);
+			failed = 1;
 			break;
 		}
 		done++;
 	}
-	close(fd);
+	if (close(fd) && !failed) {
+		msg("cannot write %s/results.txt: %s", dir, strerror(errno));
+		failed = 1;
+	}
 	cp_baseline_free(&base);
 	fprintf(stderr, "%s: %zu results collected\n", dir, done);
-	return 0;
+	return failed ? -1 : 0;
 }

@@ -36,7 +36,8 @@ struct planner {
 	uint64_t phys[MAX_MAPS];
 	struct reg *regs;
 	size_t nregs, capregs;
-	size_t cache[4096];         /* reg index + 1 by hash of (target, off, width) */
+	size_t *index;              /* reg index + 1 by hash of (target, off, width), 0: free */
+	size_t index_cap;           /* a power of two, at least twice nregs */
 	char *err;
 	size_t errlen;
 };
@@ -80,19 +81,53 @@ static int reg_is(const struct reg *r, const char *target, uint64_t off, unsigne
 	return r->off == off && r->width == width && !strcmp(r->target, target);
 }
 
+static size_t reg_hash(const char *target, uint64_t off, unsigned width)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *target; target++)
+		h = (h ^ (unsigned char)*target) * 0x100000001b3ull;
+	h ^= off * 0x9e3779b97f4a7c15ull;
+	h ^= (uint64_t)width << 57;
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdull;
+	return (size_t)(h ^ (h >> 29));
+}
+
+/* Twice the slots; every register again. -1: out of memory. */
+static int index_grow(struct planner *pl)
+{
+	size_t cap = pl->index_cap ? 2 * pl->index_cap : 4096, i, j;
+	size_t *v = calloc(cap, sizeof(*v));
+
+	if (!v)
+		return -1;
+	for (i = 0; i < pl->nregs; i++) {
+		const struct reg *r = &pl->regs[i];
+
+		for (j = reg_hash(r->target, r->off, r->width) & (cap - 1); v[j]; j = (j + 1) & (cap - 1))
+			;
+		v[j] = i + 1;
+	}
+	free(pl->index);
+	pl->index = v;
+	pl->index_cap = cap;
+	return 0;
+}
+
+/* The register (target, off, width), made at its first read. A hash table
+ * over all of them: a trace reading many distinct offsets (a large BAR
+ * read through) stays linear, not quadratic. */
 static struct reg *reg_get(struct planner *pl, const char *target, uint64_t off, unsigned width)
 {
-	size_t i, h = (size_t)((off * 0x9e3779b97f4a7c15ull) >> 52) ^ width ^ (size_t)target[0];
-	size_t *slot = &pl->cache[h % (sizeof(pl->cache) / sizeof(pl->cache[0]))];
+	size_t j;
 
-	if (*slot && reg_is(&pl->regs[*slot - 1], target, off, width))
-		return &pl->regs[*slot - 1];
-	for (i = pl->nregs; i-- > 0;) {
-		if (reg_is(&pl->regs[i], target, off, width)) {
-			*slot = i + 1;
-			return &pl->regs[i];
-		}
-	}
+	if ((pl->nregs + 1) * 2 > pl->index_cap && index_grow(pl))
+		return NULL;
+	for (j = reg_hash(target, off, width) & (pl->index_cap - 1); pl->index[j];
+	     j = (j + 1) & (pl->index_cap - 1))
+		if (reg_is(&pl->regs[pl->index[j] - 1], target, off, width))
+			return &pl->regs[pl->index[j] - 1];
 	if (pl->nregs == pl->capregs) {
 		size_t cap = pl->capregs ? 2 * pl->capregs : 64;
 		struct reg *n = realloc(pl->regs, cap * sizeof(*n));
@@ -101,7 +136,7 @@ static struct reg *reg_get(struct planner *pl, const char *target, uint64_t off,
 		pl->regs = n;
 		pl->capregs = cap;
 	}
-	*slot = pl->nregs + 1;
+	pl->index[j] = pl->nregs + 1;
 	struct reg *r = &pl->regs[pl->nregs++];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->target, sizeof(r->target), "%s", target);
@@ -198,6 +233,7 @@ static void planner_free(struct planner *pl)
 	for (i = 0; i < pl->nregs; i++)
 		free(pl->regs[i].sites);
 	free(pl->regs);
+	free(pl->index);
 	free(pl);
 }
 

@@ -32,6 +32,7 @@ struct job {
 	pid_t pid;               /* 0: free slot */
 	const struct cp_exp *e;  /* NULL: the baseline */
 	double start;
+	double termed_at;        /* when SIGTERM was sent */
 	int termed;              /* SIGTERM sent (timeout or stop) */
 	int timed_out;
 };
@@ -190,16 +191,19 @@ static int finish(struct ctx *c, struct job *j, int status)
 	return 0;
 }
 
-/* A job past its time gets SIGTERM (its process group), then SIGKILL. */
+/* A job past its time, or any job once the campaign is stopped, gets
+ * SIGTERM (its process group), then SIGKILL KILL_GRACE s after that SIGTERM
+ * (not after the timeout: a stop must not wait for it). */
 static void police(struct job *j, double timeout)
 {
-	double age = now() - j->start;
+	double t = now(), age = t - j->start;
 
 	if (!j->termed && (age > timeout || cp_run_stop)) {
 		j->timed_out = !cp_run_stop;
 		j->termed = 1;
+		j->termed_at = t;
 		kill(-j->pid, SIGTERM);
-	} else if (j->termed && age > timeout + KILL_GRACE) {
+	} else if (j->termed && t - j->termed_at > KILL_GRACE) {
 		kill(-j->pid, SIGKILL);
 	}
 }
@@ -228,9 +232,11 @@ static int reap(struct job *js, unsigned n, double timeout, int *status)
 				return -1;
 			if (si.si_pid == js[i].pid) {
 				kill(-js[i].pid, SIGKILL); /* what the program left running */
+				/* before the reap: while the zombie holds the PID no
+				 * other recorder (another shard's) can have this ring */
+				drop_ring(js[i].pid);
 				if (waitpid(js[i].pid, status, 0) != js[i].pid)
 					return -1;
-				drop_ring(js[i].pid);
 				return (int)i;
 			}
 			police(&js[i], timeout);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "campaign.h"
 #include "cli.h"
@@ -100,6 +101,14 @@ static int cmd_plan(int argc, char **argv)
 	if (cp_fault_parse_list(flist, faults, CP_MAX_FAULTS, &nf, err, sizeof(err)))
 		error_msg_and_help("--faults: %s", err);
 	fd = mt_cli_open_input(from);
+	if (strcmp(out, "-")) {
+		struct stat is, os;
+
+		/* the plan would replace the baseline recording it comes from */
+		if (!fstat(fd, &is) && !stat(out, &os) && is.st_dev == os.st_dev &&
+		    is.st_ino == os.st_ino)
+			error_msg_and_die("%s is the trace itself: choose another -o", out);
+	}
 	rc = cp_plan_from_trace(fd, faults, nf, &occ, &plan, err, sizeof(err));
 	close(fd);
 	if (rc < 0)
@@ -222,6 +231,10 @@ static int cmd_run(int argc, char **argv)
 	o.self = self;
 	o.prog = prog;
 	load_plan(argv[optind], &plan);
+	/* An ignored SIGCHLD (inherited: exec keeps it) reaps the runs
+	 * behind our back: waitid() fails with ECHILD and the campaign
+	 * stopped at the baseline; the recorders we run need it too. */
+	signal(SIGCHLD, SIG_DFL);
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

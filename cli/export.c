@@ -133,8 +133,13 @@ int mt_cli_export(int argc, char **argv)
 
 	regopts_init(&db);
 	in = argv[parse_args(argc, argv, &fmt, &out, &db, &symbols)];
-	if (symbols && !strcmp(in, "-"))
-		error_msg_and_help("--symbols needs TRACE as a file (its symbol records may be at its end)");
+	if (symbols) {
+		struct stat st;
+
+		if (!strcmp(in, "-") || (!stat(in, &st) && !S_ISREG(st.st_mode)))
+			error_msg_and_help("--symbols needs TRACE as a regular file (its symbol records, "
+					   "maybe at its end, are read in a pass of their own)");
+	}
 	regopts_finish(&db);
 	en.b = db.b;
 	fd = mt_cli_open_input(in);

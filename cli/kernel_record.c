@@ -178,13 +178,15 @@ static struct mt_writer *open_output(const char *out)
 	return w;
 }
 
-static const int end_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+static const int end_sigs[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 static struct mt_cli_endsigs endsigs = { .sigs = end_sigs, .n = sizeof(end_sigs) / sizeof(end_sigs[0]) };
 
-/* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT and
- * SIGTERM always end the recording (a background job's SIGINT is ignored
- * by the shell: `kill -INT` must still stop us). CMD gets the dispositions
- * we found (endsigs.old). */
+/* SIGHUP we were started with ignored (nohup) stays ignored; SIGINT,
+ * SIGQUIT and SIGTERM always end the recording (a background job's SIGINT
+ * is ignored by the shell: `kill -INT` must still stop us), as `mmiotap
+ * record`'s do: an uncaught SIGQUIT (the terminal's Ctrl-\, or one `record
+ * --kernel` passes on) killed us without the last records, leaving CMD
+ * recording. CMD gets the dispositions we found (endsigs.old). */
 static void catch_signals(void)
 {
 	mt_cli_endsigs_catch(&endsigs, on_signal, 0);

@@ -184,6 +184,26 @@ static int run(char **v)
 	return status;
 }
 
+/* While the merge writes OUT (a regular file of ours): an ending signal
+ * removes it, then kills us of it as without us. A half-written OUT would
+ * read as a whole trace (a trace has no end marker); the parts, not yet
+ * removed, stay. */
+static const char *volatile merging_out;
+
+static void die_merging(int sig, siginfo_t *si, void *uc)
+{
+	struct sigaction sa;
+
+	(void)si;
+	(void)uc;
+	if (merging_out)
+		unlink(merging_out);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigaction(sig, &sa, NULL);
+	raise(sig);
+}
+
 static int merge_parts(const char *kout, const char *uout, const char *out, int quiet)
 {
 	const char *names[2] = { uout, kout };
@@ -199,8 +219,12 @@ static int merge_parts(const char *kout, const char *uout, const char *out, int 
 		errno_msg(fd, "%s (the recordings stay in %s and %s)", out, uout, kout);
 		return 1;
 	}
-	rc = mt_merge_fds(fds, names, 2, fd, &n, &err);
 	reg = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	if (reg) {
+		merging_out = out;
+		mt_cli_endsigs_catch(&fwd, die_merging, 0);
+	}
+	rc = mt_merge_fds(fds, names, 2, fd, &n, &err);
 	if (close(fd) && !rc)
 		rc = -errno;
 	close(fds[0]);
@@ -211,8 +235,14 @@ static int merge_parts(const char *kout, const char *uout, const char *out, int 
 			  err.msg[0] ? err.msg : strerror(-rc), uout, kout);
 		if (reg)
 			unlink(out); /* ours (mt_cli_create_trace), never a device */
+		if (reg)
+			mt_cli_endsigs_restore(&fwd);
+		merging_out = NULL;
 		return 1;
 	}
+	if (reg)
+		mt_cli_endsigs_restore(&fwd);
+	merging_out = NULL;
 	unlink(uout);
 	unlink(kout);
 	if (!quiet)
@@ -244,6 +274,9 @@ int mt_cli_record_kernel(int argc, char **argv)
 		error_msg_and_die("%s exists (left by an earlier recording?): remove it or choose another -o",
 				  !access(kout, F_OK) ? kout : uout);
 	v = build_argv(&k, self, kout, uout);
+	/* an inherited ignored SIGCHLD would reap `kernel record` behind our
+	 * waitpid() (ECHILD: no merge), and it and `record` need it too */
+	signal(SIGCHLD, SIG_DFL);
 	status = run(v);
 	if (access(kout, F_OK) || access(uout, F_OK)) {
 		if (!access(kout, F_OK) || !access(uout, F_OK))

@@ -106,7 +106,18 @@ int mt_export_event(struct mt_exporter *x, const struct mt_event *ev)
 		if (x->names.map)
 			x->names.map(x->names.ctx, &ev->map);
 	}
-	rc = x->ops->event(x, ev);
+	if ((ev->kind == MT_REC_MARK || ev->kind == MT_REC_TEXT) && ev->text &&
+	    ev->text_len > MT_REC_VAR_MAX) {
+		/* A MARK line of a text trace may be longer than any binary
+		 * record (up to the text reader's line limit); the exporters'
+		 * room per event (XO_MAX_ITEM) assumes MT_REC_VAR_MAX bytes. */
+		struct mt_event cut = *ev;
+
+		cut.text_len = MT_REC_VAR_MAX;
+		rc = x->ops->event(x, &cut);
+	} else {
+		rc = x->ops->event(x, ev);
+	}
 	return rc ? rc : x->out.err;
 }
 

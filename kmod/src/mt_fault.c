@@ -115,7 +115,7 @@ enum mtk_verdict {
 };
 
 /* Faults of this CPU inside mtk_handle()'s decode-to-emulation section. */
-static DEFINE_PER_CPU(int, mtk_dnest);
+DEFINE_PER_CPU(int, mtk_dnest);
 
 /* The decoded instruction at regs->ip, through this CPU's decode cache of
  * the fault path's nesting depth (an NMI, or a fault inside the emulation,

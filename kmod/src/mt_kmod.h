@@ -10,6 +10,8 @@
 #include <linux/wait.h>
 #include <linux/fs.h>
 #include <linux/timekeeping.h>
+#include <linux/sched/clock.h>
+#include <linux/percpu.h>
 #include <asm/pgtable_types.h>
 #include <mmiotap/kabi.h>
 
@@ -162,8 +164,14 @@ void mtk_dev_exit(void);
  * timeline (header.clock MT_CLOCK_MONOTONIC). NMI-safe: read from the fault
  * handler in any context.
  */
+DECLARE_PER_CPU(int, mtk_dnest); /* mt_fault.c: faults being decoded on this CPU */
 static inline u64 mtk_now_ns(void)
 {
+	/* The clocksource may be MMIO (HPET): traced (--phys over it), its
+	 * read faults into the handler, whose own time stamp faults again...
+	 * Past one nested level, the scheduler clock (never MMIO) ends it. */
+	if (unlikely(this_cpu_read(mtk_dnest) > 2))
+		return local_clock();
 	return ktime_get_mono_fast_ns();
 }
 

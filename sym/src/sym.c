@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "mmiotap/sym.h"
 
@@ -166,11 +167,24 @@ int mt_sym_open_path(struct mt_sym **sp, const char *path, char *err, size_t err
 	int fd, rc;
 
 	*sp = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* The symbols are read in a pass of their own, before the caller's: of
+	 * a pipe or FIFO (`<(...)`, /dev/fd/N) this pass would take records
+	 * the caller's never sees (or block). Regular files only. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
+	}
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			snprintf(err, errlen, "%s: not a regular file: symbols need a trace FILE "
+				 "(they are read before the records)", path);
+			return -ESPIPE;
+		}
 	}
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc) {
@@ -196,6 +210,21 @@ int mt_sym_open_path(struct mt_sym **sp, const char *path, char *err, size_t err
 	return rc < 0 ? rc : 0;
 }
 
+/* The path comes from the trace (an OBJECT record): only a regular file
+ * is given to libdwfl, which would block for ever opening a FIFO (or read
+ * a device). Opened without blocking to look. */
+static int regular_file(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC), ok;
+
+	if (fd < 0)
+		return 0;
+	ok = !fstat(fd, &st) && S_ISREG(st.st_mode);
+	close(fd);
+	return ok;
+}
+
 static void open_dwfl(struct object *o)
 {
 	const unsigned char *bits;
@@ -203,6 +232,8 @@ static void open_dwfl(struct object *o)
 	int len;
 
 	o->tried = 1;
+	if (!regular_file(o->path))
+		return;
 	o->dwfl = dwfl_begin(&callbacks);
 	if (!o->dwfl)
 		return;

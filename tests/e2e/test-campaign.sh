@@ -38,6 +38,9 @@ printf 'not a plan\n' >"$W/bad"
 "$M" campaign run "$W/bad" -o "$W/xd" -- true 2>"$W/err" && fail "non-plan accepted"
 grep -q "bad:1: not a campaign plan" "$W/err" || fail "non-plan: message"
 "$M" campaign plan --from /dev/null -o "$W/x" 2>"$W/err" && fail "empty trace: exit 0"
+cp "$W/base.trace" "$W/self.trace"
+"$M" campaign plan --from "$W/self.trace" -o "$W/self.trace" 2>/dev/null && fail "plan over its own trace: exit 0"
+cmp -s "$W/base.trace" "$W/self.trace" || fail "plan -o the --from trace replaced the trace"
 echo "ok: errors"
 
 # 3. run in two shards (generous timeout: a loaded machine), then a
@@ -52,6 +55,16 @@ demo=$(realpath "$demo")
 "$M" campaign run -q --timeout 5 -t "$dev" "$W/plan9" -o "$W/d2" -- "$demo" || fail "run hang"
 [ "$(cat "$W/d1/results.txt" "$W/d2/results.txt" | wc -l)" = 5 ] || fail "5 results in all"
 ls "$W"/d1/e1.trace "$W"/d2/e2.trace >/dev/null || fail "experiment traces kept"
+# started with SIGCHLD ignored (inherited through exec): the runs are still
+# reaped by us, not lost to ECHILD
+{ head -1 "$W/plan"; awk -F'\t' '$1==1' "$W/plan"; } >"$W/plan1"
+python3 -c '
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])
+' "$M" campaign run -q --timeout 60 -t "$dev" "$W/plan1" -o "$W/dchld" -- "$demo" ||
+	fail "run with SIGCHLD ignored"
+[ "$(wc -l <"$W/dchld/results.txt")" = 1 ] || fail "SIGCHLD ignored: want 1 result"
 verdict() { cat "$W"/d?/results.txt | awk -F'\t' -v id="$1" '$1==id{print $2}'; }
 [ "$(verdict 1)" = error ] || fail "ID all-ones: want error, got $(verdict 1)"
 [ "$(verdict 2)" = same ] || fail "BUSY all-ones once: want same, got $(verdict 2)"
@@ -98,5 +111,10 @@ grep -q 'e1.status: not VERDICT' "$W/err" || fail "collect: malformed status not
 awk -F'\t' '$1==3 && $2=="crash" && $3=="kernel report" && $5==1 && $8=="all-ones"' "$W/c/results.txt" |
 	grep -q . || { cat "$W/c/results.txt"; fail "collect: result line"; }
 "$M" campaign report "$W/c" | grep -q 'crash kernel report foo+0x1/0x2 \[drv\] (BUG: x)' || fail "collect: report"
+# results that cannot be written: exit != 0
+mkdir "$W/cf" && cp "$W/c/baseline.s1.trace" "$W/c/e3.trace" "$W/c/e3.status" "$W/cf/" &&
+	ln -s /dev/full "$W/cf/results.txt" || fail "collect /dev/full setup"
+"$M" campaign collect "$W/plan" "$W/cf" 2>"$W/err" && fail "collect: unwritable results.txt, exit 0"
+grep -q 'cannot write' "$W/err" || fail "collect /dev/full: $(cat "$W/err")"
 echo "ok: collect"
 pass "campaign"
