@@ -52,6 +52,8 @@ void mt_cli_kernel_usage(FILE *f)
 		"  --buf-records N     per-CPU buffer, in records (power of two, default 65536)\n"
 		"  --module PATH       mmiotap.ko to load when the module is not loaded\n"
 		"  --keep-module       do not unload a module this command loaded\n"
+		"  --child-grace MS    CMD's time to end after the recording (default 2000),\n"
+		"                      then SIGKILL\n"
 		"  -q                  no summary line\n");
 }
 

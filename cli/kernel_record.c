@@ -41,8 +41,11 @@ struct krec_opts {
 	const char *out, *module;
 	uint64_t bufrec;
 	int quiet, keep;
+	unsigned child_grace_ms; /* CMD's time to end after the recording, then SIGKILL */
 	char **cmd;             /* NULL: until a signal or `kernel stop` */
 };
+
+#define CHILD_GRACE_MS 2000 /* --child-grace default */
 
 static volatile sig_atomic_t got_signal, signal_from_tty;
 
@@ -89,12 +92,14 @@ static int parse_opts(int argc, char **argv, struct krec_opts *o)
 		{ "module", required_argument, NULL, 'M' },
 		{ "keep-module", no_argument, NULL, 'K' },
 		{ "inject", required_argument, NULL, 'I' },
+		{ "child-grace", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->out = "mmiotap-kernel.trace";
+	o->child_grace_ms = CHILD_GRACE_MS;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+o:qh", lo, NULL)) != -1) {
 		switch (c) {
@@ -111,6 +116,16 @@ static int parse_opts(int argc, char **argv, struct krec_opts *o)
 			if (mt_cli_parse_size(optarg, &o->bufrec) || o->bufrec > (1u << 24))
 				error_msg_and_help("bad --buf-records '%s'", optarg);
 			break;
+		case 'G': {
+			char *end;
+			unsigned long ms = strtoul(optarg, &end, 10);
+
+			if (end == optarg || *end || ms > 600000)
+				error_msg_and_help("bad --child-grace '%s' (milliseconds, at most 600000)",
+						   optarg);
+			o->child_grace_ms = (unsigned)ms;
+			break;
+		}
 		case 'M': o->module = optarg; break;
 		case 'K': o->keep = 1; break;
 		case 'I': parse_rule(o, optarg); break;
@@ -272,19 +287,17 @@ static void record_loop(struct drain *d, pid_t *child, int *status)
 	}
 }
 
-#define CHILD_GRACE_MS 2000
-
 /* CMD still runs after the recording ended: it has a signal already (ours,
- * passed on, or the terminal's), else SIGTERM; reaped within
- * CHILD_GRACE_MS, else SIGKILLed (cli/reap.c). Never waits forever. */
-static void end_child(pid_t child, const char *name, int *status)
+ * passed on, or the terminal's), else SIGTERM; reaped within grace_ms
+ * (--child-grace), else SIGKILLed (cli/reap.c). Never waits forever. */
+static void end_child(pid_t child, const char *name, unsigned grace_ms, int *status)
 {
 	if (!got_signal)
 		kill(child, SIGTERM);
-	int rc = mt_cli_reap_bounded(child, CHILD_GRACE_MS, status);
+	int rc = mt_cli_reap_bounded(child, (int)grace_ms, status);
 	if (rc > 0)
-		error_msg("%s (pid %d) did not end within %d ms: killed", name, (int)child,
-			  CHILD_GRACE_MS);
+		error_msg("%s (pid %d) did not end within %u ms: killed", name, (int)child,
+			  grace_ms);
 	else if (rc < 0)
 		error_msg("%s (pid %d) does not die (stuck in the kernel?): left behind", name,
 			  (int)child);
@@ -393,7 +406,7 @@ int mt_cli_kernel_record(int argc, char **argv)
 	mt_kdrain_readers_stop(d);
 	rc = finish(d); /* takes what the stopped readers still hold */
 	if (child > 0)
-		end_child(child, o.cmd[0], &status);
+		end_child(child, o.cmd[0], o.child_grace_ms, &status);
 	close(d->fd);
 	if (loaded && !o.keep)
 		mt_kmod_unload();

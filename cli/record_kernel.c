@@ -123,6 +123,10 @@ static char **build_argv(const struct rk *k, const char *self, const char *kout,
 	v[n++] = "-o";
 	v[n++] = (char *)kout;
 	v[n++] = "-q";
+	/* CMD is `mmiotap record`: after a signal it waits for PROG (its own
+	 * bounded grace) and writes its trace; not SIGKILLed mid-flush */
+	v[n++] = "--child-grace";
+	v[n++] = "30000";
 	v[n++] = "--";
 	v[n++] = (char *)self;
 	v[n++] = "record";
