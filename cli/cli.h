@@ -41,6 +41,9 @@ void errno_msg_and_die(int err, const char *fmt, ...) MT_CLI_ATTR_PRINTF(2, 3)
 int mt_cli_parse_u64(const char *s, uint64_t *v);
 /* Same, with a K/M/G (binary) suffix allowed. */
 int mt_cli_parse_size(const char *s, uint64_t *v);
+/* The one TRACE operand left after the options (argv[optind]); dies with
+ * the usage hint when there is none or more than one. */
+const char *mt_cli_trace_operand(int argc, char **argv, int optind);
 /* Open FILE for reading, "-" is stdin; dies with a clear message. */
 int mt_cli_open_input(const char *path);
 /* Create or truncate a trace file for writing (mode 0600): never through a

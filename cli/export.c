@@ -110,9 +110,7 @@ static int parse_args(int argc, char **argv, enum mt_export_format *fmt, const c
 	}
 	if (!*fmt)
 		error_msg_and_help("missing --format (csv, chrome-json, perfetto)");
-	if (optind != argc - 1)
-		error_msg_and_help(optind == argc ? "missing TRACE (or - for stdin)"
-						  : "more than one TRACE");
+	mt_cli_trace_operand(argc, argv, optind);
 	return optind;
 }
 

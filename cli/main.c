@@ -179,6 +179,14 @@ int mt_cli_parse_size(const char *s, uint64_t *v)
 	return 0;
 }
 
+const char *mt_cli_trace_operand(int argc, char **argv, int optind)
+{
+	if (optind != argc - 1)
+		error_msg_and_help(optind == argc ? "missing TRACE (or - for stdin)"
+						  : "more than one TRACE");
+	return argv[optind];
+}
+
 int mt_cli_open_input(const char *path)
 {
 	int fd;

@@ -136,10 +136,7 @@ int mt_cli_report(int argc, char **argv)
 	}
 	regopts_finish(&ro_db);
 	b = ro_db.b;
-	if (optind != argc - 1)
-		error_msg_and_help(optind == argc ? "missing TRACE (or - for stdin)"
-						  : "more than one TRACE");
-	in = argv[optind];
+	in = mt_cli_trace_operand(argc, argv, optind);
 	fd = mt_cli_open_input(in);
 	if ((rc = mt_reader_open_fd(&rd, fd, &ro)))
 		errno_msg_and_die(rc, "%s", in);
