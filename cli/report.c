@@ -105,7 +105,7 @@ int mt_cli_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1, .meta = 1 };
 	struct report *rep;
 	struct mt_pcname *pcn;
 	struct regbind *b;
@@ -143,10 +143,19 @@ int mt_cli_report(int argc, char **argv)
 	if (!(rep = malloc(sizeof(*rep))))
 		error_msg_and_die("out of memory");
 	report_init(rep);
-	pcn = mt_pcname_open(in);
+	/* the trace's symbol records, taken in this same pass: the names are
+	 * asked for only when the report is printed */
+	if (!(pcn = mt_pcname_new()))
+		error_msg_and_die("out of memory");
 	report_set_symbols(pcn);
 	while ((rc = mt_reader_next(rd, &ev)) > 0) {
 		int s;
+
+		if (ev.kind == MT_REC_OBJECT || ev.kind == MT_REC_KSYM) {
+			if ((rc = mt_pcname_add(pcn, &ev)))
+				errno_msg_and_die(rc, "%s: symbol record", in);
+			continue;
+		}
 
 		if (ev.kind == MT_REC_MAP && regbind_map(b, &ev.map, &e))
 			error_msg("MAP %u: %s (left undecoded)", ev.map.text_id, e.msg);

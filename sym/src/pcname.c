@@ -40,6 +40,22 @@ struct mt_pcname *mt_pcname_open(const char *path)
 	return p;
 }
 
+struct mt_pcname *mt_pcname_new(void)
+{
+	struct mt_pcname *p = calloc(1, sizeof(*p));
+
+	if (p && !(p->sym = mt_sym_new())) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+int mt_pcname_add(struct mt_pcname *p, const struct mt_event *ev)
+{
+	return mt_sym_add(p->sym, ev);
+}
+
 const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc)
 {
 	struct mt_pcname_slot *s;

@@ -88,4 +88,16 @@ print('%s: Chromium drew %s plots, %d table rows, points = value changes' %
       ('ok' if ok else 'FAIL', p.body, len(p.rows)))
 sys.exit(0 if ok else 1)
 EOP
+# the code column names functions from the recording's own symbol records,
+# from a file and from standard input alike (one pass)
+b=$top/${BUILD:-build}
+if [ -x "$b/examples/mmio_demo" ] && [ -f "$b/libmmiotap-preload.so" ]; then
+	"$mt" record -q -o "$tmp/demo.trace" -t '/memfd:mmiotap-demo*' -- "$b/examples/mmio_demo" >/dev/null ||
+		bad "record mmio_demo"
+	"$mt" report "$tmp/demo.trace" >"$tmp/demo.txt" && "$mt" report - <"$tmp/demo.trace" >"$tmp/demo-stdin.txt" ||
+		bad "report of the demo"
+	grep -q '^  0x0/4 .* main+0x[0-9a-f]*$' "$tmp/demo.txt" || bad "report: no function for 0x0/4"
+	cmp -s "$tmp/demo.txt" "$tmp/demo-stdin.txt" || bad "report from stdin differs"
+	[ $fail = 0 ] && echo "ok: report names the code main+0x... (file and stdin)"
+fi
 exit $fail

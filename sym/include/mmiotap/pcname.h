@@ -8,6 +8,7 @@
 #define MMIOTAP_PCNAME_H
 
 #include <stdint.h>
+#include "mmiotap/trace.h"
 
 struct mt_pcname;
 
@@ -15,6 +16,12 @@ struct mt_pcname;
  * (standard input, no OBJECT/KSYM records, unreadable: the caller then
  * shows addresses; a malformed trace is reported by its own reader). */
 struct mt_pcname *mt_pcname_open(const char *path);
+/* An empty one to fill from a reader that returns OBJECT/KSYM (option
+ * meta) in the caller's own pass: mt_pcname_add() each; NULL on out of
+ * memory. Names are asked for once all are added. */
+struct mt_pcname *mt_pcname_new(void);
+/* An OBJECT or KSYM event (others: ignored). 0 or a negative errno. */
+int mt_pcname_add(struct mt_pcname *p, const struct mt_event *ev);
 /* "func+0xoff" (or "object+0xoff"), NULL if unknown. Valid until the next
  * call. */
 const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc);
