@@ -27,6 +27,6 @@ int cp_outcome_read(const char *path, const struct cp_baseline *b, struct cp_res
  * symbols for pc (process pid), else the mark's "OBJECT+0xOFF". */
 struct mt_pcname;
 void cp_symbolize(const char *site, struct mt_pcname *pcn, uint32_t pid, uint64_t pc,
-		  char *buf, size_t room);
+		  uint64_t seq, char *buf, size_t room);
 
 #endif

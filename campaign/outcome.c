@@ -54,9 +54,9 @@ static void acc_text(const struct cp_acc *a, char *buf, size_t room)
  * when the experiment's trace has symbols for the PC (its OBJECT records),
  * else "OBJECT+0xOFF" as the runtime's mark says. */
 void cp_symbolize(const char *site, struct mt_pcname *pcn, uint32_t pid, uint64_t pc,
-		  char *buf, size_t room)
+		  uint64_t seq, char *buf, size_t room)
 {
-	const char *fn = pc ? mt_pcname_get(pcn, pid, pc) : NULL;
+	const char *fn = pc ? mt_pcname_get(pcn, pid, pc, seq) : NULL;
 
 	if (fn && strncmp(fn, site, strlen(fn)))
 		snprintf(buf, room, "%s in %s", fn, site);
@@ -83,7 +83,7 @@ static void crash_of(const struct mt_event *ev, struct mt_pcname *pcn, char *buf
 		pcs = strstr(addrs, "pc=");
 		if (pcs)
 			pc = strtoull(pcs + 3, NULL, 16);
-		cp_symbolize(at + 4, pcn, ev->pid, pc, sym, sizeof(sym));
+		cp_symbolize(at + 4, pcn, ev->pid, pc, ev->seq, sym, sizeof(sym));
 		snprintf(buf, room, "%.300s (%.150s)", sym, addrs);
 	} else {
 		snprintf(buf, room, "? (%.400s)", addrs);

@@ -77,7 +77,7 @@ static void print_sym(FILE *f, struct mt_sym *sy, const struct mt_event *ev, int
 {
 	struct mt_sym_loc loc;
 	char name[1024];
-	int found = mt_sym_lookup(sy, ev->pid, ev->pc, &loc);
+	int found = mt_sym_lookup(sy, ev->pid, ev->pc, ev->seq, &loc);
 
 	mt_sym_format(&loc, found, ev->pc, name, sizeof(name));
 	if (json) {

@@ -29,9 +29,9 @@ struct export_names {
 	struct regbind *b;      /* --db bindings, and the installed databases */
 };
 
-static const char *export_pc_name(void *ctx, uint32_t pid, uint64_t pc)
+static const char *export_pc_name(void *ctx, uint32_t pid, uint64_t pc, uint64_t seq)
 {
-	return mt_pcname_get(((struct export_names *)ctx)->pcn, pid, pc);
+	return mt_pcname_get(((struct export_names *)ctx)->pcn, pid, pc, seq);
 }
 
 /* Each MAP chooses its database (the --db bindings, else by its PCI ids). */

@@ -165,6 +165,8 @@ static int conv_object(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_
 	oi.build_id_len = (uint8_t)o->build_id_len;
 	oi.path = (const char *)tail + o->build_id_len;
 	oi.path_len = o->pathlen;
+	if (ev->flags & MT_EVF_NEWIMAGE) /* after an exec: what maps said is stale */
+		mt_objtrack_forget(c->objs, ev->pid);
 	if (memchr(oi.path, 0, oi.path_len) || memchr(oi.path, '\n', oi.path_len) ||
 	    mt_objtrack_known(c->objs, ev->pid, r[0].start))
 		return 0; /* written already (read from /proc/PID/maps) */

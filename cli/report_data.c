@@ -44,7 +44,7 @@ void report_set_symbols(struct mt_pcname *pcn)
 /* "function+0xoff" from the trace's symbols, else the PC in hex. */
 const char *report_pc_name(uint32_t pid, uint64_t pc, char *buf, size_t room)
 {
-	const char *fn = mt_pcname_get(report_pcn, pid, pc);
+	const char *fn = mt_pcname_get(report_pcn, pid, pc, UINT64_MAX); /* per register: no one seq */
 
 	if (fn)
 		snprintf(buf, room, "%s", fn);

@@ -53,7 +53,7 @@ const char *ex_pc_name(struct mt_exporter *x, const struct mt_event *ev)
 {
 	if (!ev->pc || !x->names.pc)
 		return NULL;
-	return cut(x->fn, x->names.pc(x->names.ctx, ev->pid, ev->pc));
+	return cut(x->fn, x->names.pc(x->names.ctx, ev->pid, ev->pc, ev->seq));
 }
 
 int mt_export_open(struct mt_exporter **xp, enum mt_export_format fmt, int fd)

@@ -32,6 +32,7 @@ static uint64_t seen[MAX_SEEN];
 static int nseen;
 static unsigned long long last_adds;
 static int busy;
+static int announced; /* the image's first object went out (NEWIMAGE) */
 
 union obj_ev {
 	struct mt_ev ev;
@@ -157,6 +158,9 @@ static void put_one(union obj_ev *u)
 		u->ev.cpu = ~0u;
 		u->ev.seq = mt_ring->h->seq; /* the next event's: takes no number */
 		u->ev.ts = mt_now();
+		if (!announced) /* an exec()ed image at the old one's addresses */
+			u->ev.flags |= MT_EVF_NEWIMAGE;
+		announced = 1;
 		mt_ring_put(mt_ring, &u->ev);
 	}
 	mt_gunlock(&old);

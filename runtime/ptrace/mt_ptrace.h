@@ -74,7 +74,9 @@ struct mt_ptrace_opts {
 	/* Called by the tracer thread before it puts an access or UNKNOWN
 	 * event of process tgid at pc, the task stopped (its memory map as
 	 * it is then): the caller may put events of its own into ring
-	 * (MT_EV_OBJECT: the objects for the trace's symbols). May be NULL. */
+	 * (MT_EV_OBJECT: the objects for the trace's symbols). Called with
+	 * pc 0 once tgid ran exec(): its objects are new, even at the old
+	 * addresses. May be NULL. */
 	void (*code)(void *arg, pid_t tgid, uint64_t pc);
 	void *code_arg;
 	/* attach: objects to watch (`mmiotap watch --pid`), lines

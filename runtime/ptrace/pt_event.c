@@ -144,6 +144,14 @@ static void code_seen(struct pt_task *t, uint64_t pc)
 		o->code(o->code_arg, t->tgid, pc);
 }
 
+/* tgid ran exec(): the caller's objects of it are stale. */
+void pt_code_exec(struct pt_task *t)
+{
+	const struct mt_ptrace_opts *o = pt.o;
+	if (o->sz >= offsetof(struct mt_ptrace_opts, code_arg) + sizeof(o->code_arg) && o->code)
+		o->code(o->code_arg, t->tgid, 0);
+}
+
 void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr, uint64_t pc,
 		    const void *data, unsigned len, unsigned flags)
 {

@@ -247,6 +247,7 @@ void pt_emit_map(struct pt_task *t, const struct pt_region *r, const struct mt_p
 /* The MAP of a watched object (source watch: name, virtual address). */
 void pt_emit_watch_map(struct pt_task *t, uint64_t start, uint64_t end, uint32_t map_id,
 		       const char *name);
+void pt_code_exec(struct pt_task *t);
 void pt_emit_simple(int type, struct pt_task *t, uint32_t map_id, uint64_t addr,
 		    uint64_t pc, const void *data, unsigned len, unsigned flags);
 /* An R/W event built by runtime/common/access.c: pid, tid, cpu, numbered, put. */

@@ -85,6 +85,7 @@ static void on_exec(struct pt_task *t)
 	if (t->stat_fd > 0)
 		close(t->stat_fd - 1);
 	t->stat_fd = 0;
+	pt_code_exec(t);
 	pt_scan_maps(t, 0, 0);
 }
 

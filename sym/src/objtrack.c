@@ -312,6 +312,21 @@ int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start)
 	return r && !r->neg;
 }
 
+void mt_objtrack_forget(struct mt_objtrack *t, uint32_t pid)
+{
+	size_t i, j;
+
+	if (!t)
+		return;
+	i = lower(t, pid, 0);
+	for (j = i; j < t->n && t->v[j].pid == pid; j++)
+		;
+	memmove(t->v + i, t->v + j, (t->n - j) * sizeof(*t->v));
+	t->n -= j - i;
+	t->hit.pid = 0;
+	t->hit.end = 0;
+}
+
 void mt_objtrack_note(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end)
 {
 	if (t && !mt_objtrack_known(t, pid, start))

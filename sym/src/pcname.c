@@ -21,6 +21,7 @@ struct mt_pcname_slot {
 struct mt_pcname {
 	struct mt_sym *sym;
 	struct mt_pcname_slot slot[PCNAME_SLOTS];
+	char scratch[80];       /* a name that depends on seq: not cached */
 };
 
 struct mt_pcname *mt_pcname_open(const char *path)
@@ -56,7 +57,7 @@ int mt_pcname_add(struct mt_pcname *p, const struct mt_event *ev)
 	return mt_sym_add(p->sym, ev);
 }
 
-const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc)
+const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc, uint64_t seq)
 {
 	struct mt_pcname_slot *s;
 	struct mt_sym_loc loc;
@@ -65,17 +66,20 @@ const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc)
 	if (!p || !pc)
 		return NULL;
 	s = &p->slot[((pc >> 1) ^ (pc >> 13) ^ pid) & (PCNAME_SLOTS - 1)];
-	if (!s->used || s->pc != pc || s->pid != pid) {
-		memset(&loc, 0, sizeof(loc));
-		found = mt_sym_lookup(p->sym, pid, pc, &loc) > 0;
-		s->used = 1;
-		s->pc = pc;
-		s->pid = pid;
-		s->found = found && (loc.func || loc.object);
-		if (s->found)
-			mt_sym_format(&loc, 1, pc, s->name, sizeof(s->name));
+	if (s->used && s->pc == pc && s->pid == pid)
+		return s->found ? s->name : NULL;
+	found = mt_sym_lookup(p->sym, pid, pc, seq, &loc) > 0 && (loc.func || loc.object);
+	if (found && loc.ambiguous) {
+		mt_sym_format(&loc, 1, pc, p->scratch, sizeof(p->scratch));
+		return p->scratch;
 	}
-	return s->found ? s->name : NULL;
+	s->used = 1;
+	s->pc = pc;
+	s->pid = pid;
+	s->found = found;
+	if (found)
+		mt_sym_format(&loc, 1, pc, s->name, sizeof(s->name));
+	return found ? s->name : NULL;
 }
 
 void mt_pcname_free(struct mt_pcname *p)

@@ -18,6 +18,7 @@
 
 struct object {
 	uint32_t pid;
+	uint64_t seq;           /* the record's: objects of a pid before an exec and after */
 	uint64_t bias, lo, hi;  /* lo/hi: span of its ranges */
 	struct mt_obj_range *r;
 	unsigned nr;
@@ -90,6 +91,7 @@ static int add_object(struct mt_sym *s, const struct mt_object_info *oi)
 		return -ENOMEM;
 	}
 	o->pid = oi->pid;
+	o->seq = oi->seq;
 	o->bias = oi->bias;
 	o->nr = oi->nranges;
 	o->lo = UINT64_MAX;
@@ -247,27 +249,52 @@ static void open_dwfl(struct object *o)
 		o->mismatch = 1;
 }
 
-static int lookup_object(struct mt_sym *s, uint32_t pid, uint64_t pc, struct mt_sym_loc *loc)
+static int holds(const struct object *c, uint64_t pc)
 {
-	struct object *o = NULL;
-	size_t i;
-	unsigned j;
+	if (pc < c->lo || pc >= c->hi)
+		return 0;
+	for (unsigned j = 0; j < c->nr; j++)
+		if (c->r[j].start <= pc && pc < c->r[j].end)
+			return 1;
+	return 0;
+}
 
-	/* the latest object of pid (then of any pid: a fork's child) holding pc */
-	for (int pass = 0; pass < 2 && !o; pass++)
-		for (i = s->no; i-- > 0;) {
+/*
+ * The object of pid holding pc at record seq: of those holding it, the
+ * last one written at or before seq (an exec at the same addresses, a
+ * library unloaded and another loaded there), else the first one after
+ * (written at exit, or found later by the recorder). Objects of any pid
+ * when pid has none: a fork's child runs its parent's objects.
+ */
+static struct object *find_object(struct mt_sym *s, uint32_t pid, uint64_t pc, uint64_t seq,
+				  int *many)
+{
+	struct object *before = NULL, *after = NULL;
+	unsigned n = 0;
+
+	for (int pass = 0; pass < 2 && !n; pass++)
+		for (size_t i = s->no; i-- > 0;) {
 			struct object *c = &s->o[i];
 
-			if ((pass == 0 && c->pid != pid) || pc < c->lo || pc >= c->hi)
+			if ((pass == 0 && c->pid != pid) || !holds(c, pc))
 				continue;
-			for (j = 0; j < c->nr; j++)
-				if (c->r[j].start <= pc && pc < c->r[j].end)
-					break;
-			if (j < c->nr) {
-				o = c;
-				break;
+			n++;
+			if (c->seq <= seq) {
+				if (!before || c->seq > before->seq)
+					before = c;
+			} else if (!after || c->seq <= after->seq) {
+				after = c;
 			}
 		}
+	*many = n > 1;
+	return before ? before : after;
+}
+
+static int lookup_object(struct mt_sym *s, uint32_t pid, uint64_t pc, uint64_t seq,
+			 struct mt_sym_loc *loc)
+{
+	struct object *o = find_object(s, pid, pc, seq, &loc->ambiguous);
+
 	if (!o)
 		return 0;
 	if (!o->tried)
@@ -333,14 +360,15 @@ static int lookup_ksym(struct mt_sym *s, uint64_t pc, struct mt_sym_loc *loc)
 	return 1;
 }
 
-int mt_sym_lookup(struct mt_sym *s, uint32_t pid, uint64_t pc, struct mt_sym_loc *loc)
+int mt_sym_lookup(struct mt_sym *s, uint32_t pid, uint64_t pc, uint64_t seq,
+		  struct mt_sym_loc *loc)
 {
 	memset(loc, 0, sizeof(*loc));
 	if (!s || !pc)
 		return 0;
 	if (s->nk && lookup_ksym(s, pc, loc))
 		return 1;
-	return lookup_object(s, pid, pc, loc);
+	return lookup_object(s, pid, pc, seq, loc);
 }
 
 int mt_sym_format(const struct mt_sym_loc *loc, int found, uint64_t pc, char *buf, size_t room)

@@ -50,6 +50,23 @@ for mode in preload ptrace; do
 	"$M" dump --symbols "$W/copy.trace" | cmp -s - "$W/dump" || fail "$mode: copy lost symbols"
 	echo "ok: $mode"
 done
+# an exec at the same addresses (no PIE): each image's own functions
+cc $CFLAGS_E2E -g -O1 -no-pie -fno-pie -DSTAGE=1 -o "$W/symx1" $S/e2e_symexec.c || fail "build symx1"
+cc $CFLAGS_E2E -g -O1 -no-pie -fno-pie -DSTAGE=2 -o "$W/symx2" $S/e2e_symexec.c || fail "build symx2"
+[ "$(nm "$W/symx1" | awk '/ stage_one_poke$/ { print $1 }')" = \
+  "$(nm "$W/symx2" | awk '/ stage_two_poke$/ { print $1 }')" ] || fail "symx: not at the same address"
+for mode in preload ptrace; do
+	opt=
+	[ $mode = ptrace ] && opt=--ptrace
+	"$M" record -q $opt -o "$W/x$mode.trace" -t '/memfd:mmiotap-symx*' -- "$W/symx1" "$W/symx2" ||
+		fail "exec $mode: record: exit $?"
+	"$M" dump --symbols "$W/x$mode.trace" >"$W/dump" || fail "exec $mode: dump --symbols"
+	want 0x40 stage_one_poke e2e_symexec.c 25 "$W/symx1"
+	want 0x44 stage_two_poke e2e_symexec.c 25 "$W/symx2"
+	"$M" export --symbols -f csv "$W/x$mode.trace" | grep -c '^W,.*,"stage_\(one\|two\)_poke+0x0",$' |
+		grep -qx 2 || fail "exec $mode: export --symbols names"
+	echo "ok: exec $mode"
+done
 # a library rebuilt since (another build id): named by object and offset
 # only, never with the new file's symbols
 cc $CFLAGS_E2E -g -O0 -shared -fPIC -DLINKED -o "$W/libe2esym.so" $S/e2e_sym_lib.c || fail "rebuild lib"

@@ -36,9 +36,10 @@ static const char *reg(void *ctx, uint16_t map_id, const struct mt_map_info *m, 
 	return off == 4 ? "CTRL" : off == 8 ? long_name : NULL;
 }
 
-static const char *fn(void *ctx, uint32_t pid, uint64_t pc)
+static const char *fn(void *ctx, uint32_t pid, uint64_t pc, uint64_t seq)
 {
 	(void)ctx;
+	(void)seq;
 	return pid == 42 && pc == 0x401000 ? "drv_probe" : NULL;
 }
 

@@ -75,22 +75,43 @@ int main(void)
 	CHECK(mt_objtrack_known(t, (uint32_t)getpid(), pc));
 	/* known now: no second look */
 	CHECK(mt_objtrack_pc(t, (uint32_t)getpid(), pc, 2, 2, to_sym, s) == 0);
-	CHECK(mt_sym_lookup(s, (uint32_t)getpid(), pc, &loc) == 1);
+	CHECK(mt_sym_lookup(s, (uint32_t)getpid(), pc, UINT64_MAX, &loc) == 1);
 	CHECK(loc.func && !strcmp(loc.func, "marker_fn") && loc.off == 0);
 	CHECK(loc.file && strstr(loc.file, "sym_lookup.c") && loc.line > 0);
 	CHECK(!loc.build_id_mismatch);
 	mt_sym_format(&loc, 1, pc, name, sizeof(name));
 	CHECK(!strcmp(name, "marker_fn+0x0"));
-	CHECK(mt_sym_lookup(s, (uint32_t)getpid(), 0x10, &loc) == 0);
+	CHECK(mt_sym_lookup(s, (uint32_t)getpid(), 0x10, UINT64_MAX, &loc) == 0);
 	mt_sym_format(&loc, 0, 0x10, name, sizeof(name));
 	CHECK(!strcmp(name, "0x10"));
 
+	/* an exec at the same addresses: each access gets the image it ran */
+	struct mt_obj_range r = { 0x400000, 0x401000, 0 };
+	struct mt_object_info oi = { .pid = 4242, .seq = 10, .nranges = 1,
+				     .path = "/old", .path_len = 4 };
+	CHECK(to_sym(s, &oi, &r) == 0);
+	oi.seq = 100;
+	oi.path = "/new";
+	CHECK(to_sym(s, &oi, &r) == 0);
+	CHECK(mt_sym_lookup(s, 4242, 0x400010, 50, &loc) == 1 && !strcmp(loc.object, "/old"));
+	CHECK(loc.ambiguous);
+	CHECK(mt_sym_lookup(s, 4242, 0x400010, 5, &loc) == 1 && !strcmp(loc.object, "/old"));
+	CHECK(mt_sym_lookup(s, 4242, 0x400010, 100, &loc) == 1 && !strcmp(loc.object, "/new"));
+	CHECK(mt_sym_lookup(s, 4242, 0x400010, UINT64_MAX, &loc) == 1 && !strcmp(loc.object, "/new"));
+	CHECK(mt_sym_lookup(s, 4243, 0x400010, 50, &loc) == 1 && !strcmp(loc.object, "/old"));
+	CHECK(!mt_objtrack_known(t, 4242, 0x400000));
+	mt_objtrack_note(t, 4242, 0x400000, 0x401000);
+	CHECK(mt_objtrack_known(t, 4242, 0x400000));
+	mt_objtrack_forget(t, 4242);
+	CHECK(!mt_objtrack_known(t, 4242, 0x400000));
+	CHECK(mt_objtrack_known(t, (uint32_t)getpid(), pc));
+
 	ksym(s, 0xffffffffc0001000, 0x100, "e1000_probe", "e1000");
 	ksym(s, 0xffffffff81000000, 0x40, "start_kernel", "");
-	CHECK(mt_sym_lookup(s, 0, 0xffffffffc00010ff, &loc) == 1);
+	CHECK(mt_sym_lookup(s, 0, 0xffffffffc00010ff, UINT64_MAX, &loc) == 1);
 	CHECK(!strcmp(loc.func, "e1000_probe") && loc.off == 0xff && !strcmp(loc.object, "[e1000]"));
-	CHECK(mt_sym_lookup(s, 0, 0xffffffffc0001100, &loc) == 0); /* past its size */
-	CHECK(mt_sym_lookup(s, 0, 0xffffffff81000004, &loc) == 1 && !strcmp(loc.object, "[kernel]"));
+	CHECK(mt_sym_lookup(s, 0, 0xffffffffc0001100, UINT64_MAX, &loc) == 0); /* past its size */
+	CHECK(mt_sym_lookup(s, 0, 0xffffffff81000004, UINT64_MAX, &loc) == 1 && !strcmp(loc.object, "[kernel]"));
 	mt_objtrack_free(t);
 	mt_sym_free(s);
 	if (failures) {

@@ -57,7 +57,7 @@ struct mt_export_names {
 	void (*map)(void *ctx, const struct mt_map_info *info);
 	const char *(*reg)(void *ctx, uint16_t map_id, const struct mt_map_info *info,
 			   uint64_t offset, unsigned width);
-	const char *(*pc)(void *ctx, uint32_t pid, uint64_t pc);
+	const char *(*pc)(void *ctx, uint32_t pid, uint64_t pc, uint64_t seq);
 };
 void mt_export_set_names(struct mt_exporter *x, const struct mt_export_names *names);
 

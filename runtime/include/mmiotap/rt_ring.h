@@ -56,6 +56,8 @@ enum mt_ev_type {
 #define MT_EVF_DELAYED 0x0400u    /* access delayed by an injection rule */
 #define MT_EVF_WATCH 0x0800u      /* MAP: a watched object (`mmiotap watch`): path is
 				   * its name, addr its virtual address */
+#define MT_EVF_NEWIMAGE 0x1000u   /* OBJECT: the first of a process image (after
+				   * exec: objects known of the pid are stale) */
 /* R/W events with MT_EVF_INJECTED or MT_EVF_PROBE carry the original value
  * after the value (mt_inject_flags() in mmiotap/inject.h decides). */
 

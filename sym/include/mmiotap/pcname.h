@@ -22,9 +22,10 @@ struct mt_pcname *mt_pcname_open(const char *path);
 struct mt_pcname *mt_pcname_new(void);
 /* An OBJECT or KSYM event (others: ignored). 0 or a negative errno. */
 int mt_pcname_add(struct mt_pcname *p, const struct mt_event *ev);
-/* "func+0xoff" (or "object+0xoff"), NULL if unknown. Valid until the next
- * call. */
-const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc);
+/* "func+0xoff" (or "object+0xoff") of pc of pid in the record numbered
+ * seq (UINT64_MAX: as of the trace's end; see mt_sym_lookup()), NULL if
+ * unknown. Valid until the next call. */
+const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc, uint64_t seq);
 void mt_pcname_free(struct mt_pcname *p);
 
 #endif

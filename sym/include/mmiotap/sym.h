@@ -7,7 +7,7 @@
  *     struct mt_sym *s;
  *     if (mt_sym_open_path(&s, "t.trace", err, sizeof(err)) < 0) ...;
  *     struct mt_sym_loc loc;
- *     if (mt_sym_lookup(s, ev.pid, ev.pc, &loc) > 0)
+ *     if (mt_sym_lookup(s, ev.pid, ev.pc, ev.seq, &loc) > 0)
  *             printf("%s+0x%llx %s:%d\n", loc.func, loc.off, loc.file, loc.line);
  *     mt_sym_free(s);
  * User-space PCs resolve through the trace's OBJECT records (path, build id,
@@ -46,6 +46,8 @@ struct mt_sym_loc {
 	const char *object;     /* object path, "[module]" or "[kernel]" for the kernel */
 	int build_id_mismatch;  /* the object found differs from the recorded one:
 				 * func/file not given */
+	int ambiguous;          /* other objects of the process held pc at other
+				 * times (exec, dlclose): the answer depends on seq */
 };
 
 /* An empty table; fill it with mt_sym_add(). NULL on out of memory. */
@@ -56,8 +58,11 @@ int mt_sym_add(struct mt_sym *s, const struct mt_event *ev);
 /* Read a trace file's OBJECT and KSYM records (one pass). 0 or a negative
  * errno with a one-line message in err. */
 int mt_sym_open_path(struct mt_sym **s, const char *path, char *err, size_t errlen);
-/* 1: *loc filled (at least the object); 0: the PC is in no known object. */
-int mt_sym_lookup(struct mt_sym *s, uint32_t pid, uint64_t pc, struct mt_sym_loc *loc);
+/* pc of process pid in the record numbered seq (UINT64_MAX: as of the
+ * trace's end). 1: *loc filled (at least the object); 0: the PC is in no
+ * known object. */
+int mt_sym_lookup(struct mt_sym *s, uint32_t pid, uint64_t pc, uint64_t seq,
+		  struct mt_sym_loc *loc);
 /* "func+0xoff", "object+0xoff" or "0xpc" into buf; the length (snprintf). */
 int mt_sym_format(const struct mt_sym_loc *loc, int found, uint64_t pc, char *buf, size_t room);
 void mt_sym_free(struct mt_sym *s);
@@ -88,6 +93,8 @@ int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start)
 /* Objects written by someone else (the runtime's events): [start, end) of
  * pid is known. */
 void mt_objtrack_note(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end);
+/* Process pid ran exec(): its objects are new, even at the same addresses. */
+void mt_objtrack_forget(struct mt_objtrack *t, uint32_t pid);
 void mt_objtrack_free(struct mt_objtrack *t);
 
 /* ---- recording: kernel ----------------------------------------------------- */
