@@ -231,10 +231,6 @@ static int cmd_run(int argc, char **argv)
 	o.self = self;
 	o.prog = prog;
 	load_plan(argv[optind], &plan);
-	/* An ignored SIGCHLD (inherited: exec keeps it) reaps the runs
-	 * behind our back: waitid() fails with ECHILD and the campaign
-	 * stopped at the baseline; the recorders we run need it too. */
-	signal(SIGCHLD, SIG_DFL);
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -62,6 +62,11 @@ void mt_cli_endsigs_catch(struct mt_cli_endsigs *e,
 			  void (*fn)(int, siginfo_t *, void *), int flags);
 void mt_cli_endsigs_restore(const struct mt_cli_endsigs *e);
 void mt_cli_endsigs_set(const struct mt_cli_endsigs *e, sigset_t *s);
+/* SIGCHLD inherited ignored (children reaped by the kernel: our waits would
+ * never see them): set to default for mmiotap itself by main(), and given
+ * back to the program in the child before exec. */
+void mt_cli_sigchld_default(void);
+void mt_cli_sigchld_restore(void);
 
 /* Reap child pid (wait status in *status): 0 if it ended within grace_ms;
  * else it is SIGKILLed: 1 once reaped, -1 if it still was not after

@@ -46,3 +46,24 @@ void mt_cli_endsigs_set(const struct mt_cli_endsigs *e, sigset_t *s)
 	for (size_t i = 0; i < e->n; i++)
 		sigaddset(s, e->sigs[i]);
 }
+
+static struct sigaction sigchld_found;
+static int sigchld_changed;
+
+void mt_cli_sigchld_default(void)
+{
+	struct sigaction dfl;
+
+	if (sigaction(SIGCHLD, NULL, &sigchld_found) ||
+	    (sigchld_found.sa_handler != SIG_IGN && !(sigchld_found.sa_flags & SA_NOCLDWAIT)))
+		return;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigchld_changed = !sigaction(SIGCHLD, &dfl, NULL);
+}
+
+void mt_cli_sigchld_restore(void)
+{
+	if (sigchld_changed)
+		sigaction(SIGCHLD, &sigchld_found, NULL);
+}

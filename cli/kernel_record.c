@@ -226,6 +226,7 @@ static pid_t spawn(char **cmd)
 	child = fork();
 	if (child == 0) {
 		mt_cli_endsigs_restore(&endsigs);
+		mt_cli_sigchld_restore();
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execvp(cmd[0], cmd);
 		fprintf(stderr, "mmiotap kernel: %s: %s\n", cmd[0], strerror(errno));

@@ -258,6 +258,7 @@ int main(int argc, char **argv)
 					  commands[i].name);
 		snprintf(progbuf, sizeof(progbuf), "mmiotap %s", commands[i].name);
 		mt_cli_prog = progbuf;
+		mt_cli_sigchld_default();
 		return commands[i].fn(argc - 1, argv + 1);
 	}
 	error_msg_and_help("unknown command '%s'", argv[1]);

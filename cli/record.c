@@ -402,6 +402,7 @@ static void __attribute__((noreturn)) exec_preloaded(const struct rec_opts *o, c
 	sprintf(pre, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 	setenv("LD_PRELOAD", pre, 1);
 	asan_allow_preload();
+	mt_cli_sigchld_restore();
 	execvp(o->prog[0], o->prog);
 	int e = errno;
 	(void)!write(errfd, &e, sizeof(e));

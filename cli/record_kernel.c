@@ -278,9 +278,6 @@ int mt_cli_record_kernel(int argc, char **argv)
 		error_msg_and_die("%s exists (left by an earlier recording?): remove it or choose another -o",
 				  !access(kout, F_OK) ? kout : uout);
 	v = build_argv(&k, self, kout, uout);
-	/* an inherited ignored SIGCHLD would reap `kernel record` behind our
-	 * waitpid() (ECHILD: no merge), and it and `record` need it too */
-	signal(SIGCHLD, SIG_DFL);
 	status = run(v);
 	if (access(kout, F_OK) || access(uout, F_OK)) {
 		if (!access(kout, F_OK) || !access(uout, F_OK))
