@@ -2,7 +2,8 @@
 # fragment (DIR/DIR.mk) that appends to the lists below.
 #
 #   make            everything in user space (library, runtime, CLI, tests)
-#   make check      every test, ending with "N passed, N failed[, N skipped]"
+#   make check      every test, ending with "N passed, N failed[, N skipped]";
+#                   the host tests under ASan+UBSan (a second build in build-san)
 #   make check-unit only the fast host tests (used for the ASan/UBSan run)
 #   make bench      the benchmarks (they print ratios, never assert times)
 #   make kmod       the kernel module against the running kernel or KDIR=...
@@ -92,8 +93,20 @@ $(BUILD)/%.o: %.c
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
+# `make check`: the host tests under ASan+UBSan, on a second build in
+# $(SAN_BUILD) (SAN=1); the QEMU and package tests on this one. Under SAN=1
+# (or SAN_BUILD= empty) everything runs on this build.
+SAN_BUILD ?= build-san
+HOST_SCRIPTS = $(filter-out $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
 check: all
+ifeq ($(SAN)$(if $(SAN_BUILD),,x),0)
+	@$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) all
+	@TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh \
+		@$(SAN_BUILD) $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CHECK_UNIT)) $(HOST_SCRIPTS) \
+		@$(BUILD) $(filter $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
+else
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
+endif
 
 check-unit: $(CHECK_UNIT)
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT)

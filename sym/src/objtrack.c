@@ -321,6 +321,8 @@ void mt_objtrack_forget(struct mt_objtrack *t, uint32_t pid)
 	i = lower(t, pid, 0);
 	for (j = i; j < t->n && t->v[j].pid == pid; j++)
 		;
+	if (j == i)
+		return;
 	memmove(t->v + i, t->v + j, (t->n - j) * sizeof(*t->v));
 	t->n -= j - i;
 	t->hit.pid = 0;
