@@ -208,6 +208,7 @@ int mt_record_ptrace_start(const struct mt_record_ptrace_args *a)
 	R.o.exec_errfd = -1;
 	R.objs = mt_objtrack_new();
 	R.o.code = code_cb;
+	R.o.before_exec = mt_cli_sigchld_restore;
 	R.o.watch = a->watch;
 
 	if (a->nrules) {

@@ -82,6 +82,9 @@ struct mt_ptrace_opts {
 	/* attach: objects to watch (`mmiotap watch --pid`), lines
 	 * "A ADDR LEN FLAGS NAME" (hex; runtime/ptrace/pt_watch.c); NULL none */
 	const char *watch;
+	/* spawn: run in the child just before exec (async-signal-safe: it
+	 * is a fork of a threaded process); may be NULL */
+	void (*before_exec)(void);
 };
 
 struct mt_ptrace_stats {

@@ -114,6 +114,9 @@ static void __attribute__((noreturn)) spawn_child(int sync_fd)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (pt.o->sz >= offsetof(struct mt_ptrace_opts, before_exec) + sizeof(pt.o->before_exec) &&
+	    pt.o->before_exec)
+		pt.o->before_exec();
 	if (!pt.seccomp || install_filter() == 0)
 		execvp(pt.o->argv[0], pt.o->argv);
 	int e = errno;

@@ -27,8 +27,11 @@ for mode in preload ptrace; do
 	echo "ok: $mode ($n accesses)"
 done
 # what the program inherits: SIGCHLD still ignored (SigIgn bit 17)
-timeout 60 python3 "$W/ign.py" "$M" record -q -o "$W/sh.trace" -- \
-	grep ^SigIgn: /proc/self/status >"$W/out" 2>&1 || fail "grep: $(cat "$W/out")"
-ign=$(awk '/^SigIgn:/ { print $2 }' "$W/out")
-[ $(( 0x$ign & 0x10000 )) != 0 ] || fail "the program lost its ignored SIGCHLD (SigIgn $ign)"
+for opt in "" --ptrace; do
+	timeout 60 python3 "$W/ign.py" "$M" record -q $opt -o "$W/sh.trace" -- \
+		grep ^SigIgn: /proc/self/status >"$W/out" 2>&1 || fail "grep $opt: $(cat "$W/out")"
+	ign=$(awk '/^SigIgn:/ { print $2 }' "$W/out")
+	[ $(( 0x$ign & 0x10000 )) != 0 ] ||
+		fail "record $opt: the program lost its ignored SIGCHLD (SigIgn $ign)"
+done
 pass "record with SIGCHLD ignored ends; the program keeps it ignored"
