@@ -102,8 +102,8 @@ check: all
 ifeq ($(SAN)$(if $(SAN_BUILD),,x),0)
 	@$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) all
 	@TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh \
-		@$(SAN_BUILD) $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CHECK_UNIT)) $(HOST_SCRIPTS) \
-		@$(BUILD) $(filter $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
+		@BUILD=$(SAN_BUILD) @SAN=1 $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CHECK_UNIT)) $(HOST_SCRIPTS) \
+		@BUILD=$(BUILD) @SAN=0 $(filter $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
 else
 	@BUILD=$(BUILD) TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh $(CHECK_UNIT) $(CHECK_SCRIPTS)
 endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs each test given on the command line (an executable or a .sh script).
-# An argument @DIR sets BUILD=DIR for the tests after it (make check runs
-# the host tests on the sanitizer build, the QEMU tests on the plain one).
+# An argument @NAME=VALUE exports NAME=VALUE for the tests after it, @DIR
+# is @BUILD=DIR (make check runs the host tests on the sanitizer build with
+# SAN=1, for tests that run make themselves; the QEMU tests on the plain one).
 # Exit 0 = pass, 77 = skip (the test prints why), anything else = fail.
 # Under CI=true a skip fails (CI must not pass without running a test whose
 # prerequisite went missing), unless its reason says the machine's own
@@ -15,7 +16,10 @@ logdir=${TEST_LOGDIR:-build/test-logs}
 mkdir -p "$logdir"
 pass=0 fail=0 skip=0 failed=()
 for t in "$@"; do
-	case "$t" in @*) export BUILD="${t#@}"; continue ;; esac
+	case "$t" in
+	@*=*) export "${t#@}"; continue ;;
+	@*) export BUILD="${t#@}"; continue ;;
+	esac
 	name=$(echo "$t" | tr '/' '_')
 	log="$logdir/$name.log"
 	start=$(date +%s%N)

@@ -17,7 +17,7 @@ got=$(CI= run)
 # sanitizer build, QEMU tests on the plain one)
 printf '#!/bin/sh\n[ "$BUILD" = one ]\n' >"$W/one.sh"
 printf '#!/bin/sh\n[ "$BUILD" = two ]\n' >"$W/two.sh"
-got=$(BUILD=zero TEST_LOGDIR="$W/logs" bash "$top/tests/run-tests.sh" @one "$W/one.sh" @two "$W/two.sh" | tail -n1)
+got=$(BUILD=zero TEST_LOGDIR="$W/logs" bash "$top/tests/run-tests.sh" @one "$W/one.sh" @BUILD=two "$W/two.sh" | tail -n1)
 [ "$got" = "2 passed, 0 failed, 0 skipped" ] || { echo "FAIL: @DIR: $got"; exit 1; }
 got=$(BUILD=zero TEST_LOGDIR="$W/logs" bash "$top/tests/run-tests.sh" @one "$W/two.sh" | tail -n1)
 [ "$got" = "0 passed, 1 failed, 0 skipped" ] || { echo "FAIL: @DIR not applied: $got"; exit 1; }
