@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * svd.c - CMSIS-SVD: device/peripherals/peripheral (baseAddress,
- * derivedFrom), register and cluster (addressOffset, size, access,
- * resetValue, dim/dimIncrement/dimIndex), field (bitOffset+bitWidth,
- * lsb/msb, bitRange), enumeratedValues. The device becomes one absolute
- * domain (named after the device) holding every peripheral at its base
- * address, followed by one absolute domain per peripheral.
+ * derivedFrom, dim), register (derivedFrom: REG of the same block or
+ * PERIPH.[CLUSTER.]REG, its elements overriding the source's) and cluster
+ * (addressOffset, size, access, resetValue, dim/dimIncrement/dimIndex),
+ * field (bitOffset+bitWidth, lsb/msb, bitRange), enumeratedValues. The
+ * device becomes one absolute domain (named after the device) holding
+ * every peripheral at its base address, followed by one absolute domain
+ * per peripheral (per element of a peripheral array).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -259,12 +261,90 @@ static int parse_dim(struct sctx *c, xmlNode *n, struct regdb_elem *el)
 static int parse_block(struct sctx *c, xmlNode *n, struct regdb_elem *parent, struct dflt d,
 		       int depth);
 
+/* A register's derivedFrom chain: the register, then what it derives from. */
+#define SVD_MAX_DERIVE 16
+struct rchain {
+	xmlNode *n[SVD_MAX_DERIVE + 1];
+	int len;
+};
+
+/* The <tag> child of the first node of the chain that has one. */
+static xmlNode *own_or(const struct rchain *ch, const char *tag)
+{
+	for (int i = 0; i < ch->len; i++)
+		if (child(ch->n[i], tag))
+			return ch->n[i];
+	return ch->n[0];
+}
+
+/* The element named name among the <tag> children of n. */
+static xmlNode *named(struct sctx *c, xmlNode *n, const char *tag, const char *name, size_t len)
+{
+	for (xmlNode *k = n ? n->children : NULL; k; k = k->next) {
+		const char *nm;
+
+		if (k->type != XML_ELEMENT_NODE || xmlStrcmp(k->name, BAD_CAST tag))
+			continue;
+		nm = text(c, k, "name");
+		if (nm && strlen(nm) == len && !strncmp(nm, name, len))
+			return k;
+	}
+	return NULL;
+}
+
+/* derivedFrom="REG" (a register of the same block) or "PERIPH.[CLUSTER.]REG". */
+static xmlNode *derive_source(struct sctx *c, xmlNode *r, const char *from)
+{
+	const char *dot = strchr(from, '.'), *s;
+	xmlNode *n;
+
+	if (!dot)
+		return named(c, r->parent, "register", from, strlen(from));
+	n = named(c, child(xmlDocGetRootElement(r->doc), "peripherals"), "peripheral", from,
+		  (size_t)(dot - from));
+	n = child(n, "registers");
+	for (s = dot + 1; n && (dot = strchr(s, '.')); s = dot + 1)
+		n = named(c, n, "cluster", s, (size_t)(dot - s));
+	return n ? named(c, n, "register", s, strlen(s)) : NULL;
+}
+
+static int derive_chain(struct sctx *c, xmlNode *r, const char *name, struct rchain *ch)
+{
+	const char *first = NULL; /* the register's own derivedFrom, for the message */
+	xmlChar *df;
+
+	ch->n[0] = r;
+	ch->len = 1;
+	while ((df = xmlGetProp(ch->n[ch->len - 1], BAD_CAST "derivedFrom"))) {
+		char *from = rdb_strdup(c->db, (const char *)df);
+		xmlNode *src;
+
+		xmlFree(df);
+		if (!from)
+			return oom(c, r);
+		if (!first)
+			first = from;
+		src = ch->len <= SVD_MAX_DERIVE ? derive_source(c, ch->n[ch->len - 1], from) : NULL;
+		for (int i = 0; src && i < ch->len; i++)
+			if (ch->n[i] == src)
+				src = NULL;
+		if (!src) {
+			rdb_errf(c->e, c->file, LINE(r), "<register> %s: derivedFrom=\"%s\" %s", name,
+				 first, ch->len > SVD_MAX_DERIVE ? "nests too deep" : "not found or loops");
+			return -1;
+		}
+		ch->n[ch->len++] = src;
+	}
+	return 0;
+}
+
 static int parse_register(struct sctx *c, xmlNode *r, struct regdb_elem *parent, struct dflt d)
 {
 	struct regdb_elem *el = rdb_alloc(c->db, sizeof(*el));
 	uint64_t size;
 	xmlNode *fs, *f;
 	struct rdb_field **tail;
+	struct rchain ch;
 	int rr;
 
 	if (!el)
@@ -278,12 +358,14 @@ static int parse_register(struct sctx *c, xmlNode *r, struct regdb_elem *parent,
 		rdb_errf(c->e, c->file, LINE(r), "<register> without <name>");
 		return -1;
 	}
-	if ((rr = num(c, r, "addressOffset", 0, &el->offset)) != 0) {
+	if (derive_chain(c, r, el->name, &ch))
+		return -1;
+	if ((rr = num(c, own_or(&ch, "addressOffset"), "addressOffset", 0, &el->offset)) != 0) {
 		if (rr > 0)
 			rdb_errf(c->e, c->file, LINE(r), "<register> %s without <addressOffset>", el->name);
 		return -1;
 	}
-	if (num(c, r, "size", d.size, &size) < 0)
+	if (num(c, own_or(&ch, "size"), "size", d.size, &size) < 0)
 		return -1;
 	if (size == 0 || size > 64) {
 		rdb_errf(c->e, c->file, LINE(r), "<register> %s: <size>%llu</size> (1..64 bits)",
@@ -291,15 +373,15 @@ static int parse_register(struct sctx *c, xmlNode *r, struct regdb_elem *parent,
 		return -1;
 	}
 	el->width = (unsigned)size;
-	el->access = text(c, r, "access");
+	el->access = text(c, own_or(&ch, "access"), "access");
 	if (!el->access)
 		el->access = d.access;
-	if ((rr = num(c, r, "resetValue", 0, &el->reset)) < 0)
+	if ((rr = num(c, own_or(&ch, "resetValue"), "resetValue", 0, &el->reset)) < 0)
 		return -1;
 	el->has_reset = rr == 0;
-	if (parse_dim(c, r, el))
+	if (parse_dim(c, own_or(&ch, "dim"), el))
 		return -1;
-	if ((fs = child(r, "fields"))) {
+	if ((fs = child(own_or(&ch, "fields"), "fields"))) {
 		struct rdb_bitset *bs = rdb_alloc(c->db, sizeof(*bs));
 
 		if (!bs)
@@ -385,12 +467,40 @@ static xmlNode *find_peripheral(xmlNode *ps, const char *name, struct sctx *c)
 	return NULL;
 }
 
+/* One absolute domain per peripheral (per element of a peripheral array:
+ * NAME%s with its dimIndex names, or NAME[%s] as NAME0, NAME1, ...). */
+static int peripheral_domains(struct sctx *c, xmlNode *p, const char *name,
+			      const struct regdb_elem *el)
+{
+	for (uint64_t i = 0; i < el->length; i++) {
+		char buf[256];
+		const char *pct = strstr(name, "%s");
+		struct regdb_domain *pd;
+
+		if (el->length == 1 || !pct)
+			snprintf(buf, sizeof(buf), "%s", name);
+		else if (el->idxnames)
+			snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(pct - name), name,
+				 el->idxnames[i], pct + 2);
+		else /* NAME[%s] */
+			snprintf(buf, sizeof(buf), "%.*s%llu%s", (int)(pct - name - 1), name,
+				 (unsigned long long)i, pct + 3);
+		if (!(pd = rdb_domain_new(c->db, buf)))
+			return oom(c, p);
+		pd->absolute = 1;
+		pd->base = el->offset + i * el->stride;
+		pd->root.kids = el->kids;
+		pd->root.nkids = pd->root.kcap = el->nkids;
+	}
+	return 0;
+}
+
 static int parse_peripheral(struct sctx *c, xmlNode *ps, xmlNode *p, struct regdb_domain *dev,
 			    struct dflt d)
 {
 	const char *name = text(c, p, "name"), *from = NULL;
 	struct regdb_elem *el = rdb_alloc(c->db, sizeof(*el));
-	struct regdb_domain *pd;
+	const char *pattern = name;
 	xmlNode *regs, *src = p;
 	xmlChar *df;
 	uint64_t base;
@@ -427,17 +537,14 @@ static int parse_peripheral(struct sctx *c, xmlNode *ps, xmlNode *p, struct regd
 	el->active = 1;
 	el->file = c->file;
 	el->line = LINE(p);
+	/* a peripheral array: its own <dim> (the name is cut at [%s] for it) */
+	if (!(pattern = rdb_strdup(c->db, name)) || parse_dim(c, p, el))
+		return pattern ? -1 : oom(c, p);
 	if ((regs = child(src, "registers")) && parse_block(c, regs, el, d, 0))
 		return -1;
 	if (rdb_add_kid(c->db, &dev->root, el))
 		return oom(c, p);
-	if (!(pd = rdb_domain_new(c->db, name)))
-		return oom(c, p);
-	pd->absolute = 1;
-	pd->base = base;
-	pd->root.kids = el->kids;
-	pd->root.nkids = pd->root.kcap = el->nkids;
-	return 0;
+	return peripheral_domains(c, p, pattern, el);
 }
 
 int rdb_parse_svd(struct regdb *db, xmlDoc *doc, const char *file, struct regdb_err *e)

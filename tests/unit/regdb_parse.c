@@ -169,7 +169,7 @@ static void svd(void)
 	d = regdb_domain_find(db, NULL);
 	CHECK(d && !strcmp(regdb_domain_name(d), "TESTMCU") && regdb_domain_absolute(d, &base) &&
 	      base == 0, "device domain");
-	CHECK(regdb_domain_count(db) == 3, "device + 2 peripherals: %zu", regdb_domain_count(db));
+	CHECK(regdb_domain_count(db) == 7, "device + 6 peripherals: %zu", regdb_domain_count(db));
 	expect(d, 0x40001000, 4, 0x1205, "UART0.CR", "{ EN | PARITY = EVEN | BAUD = 0x12 }");
 	expect(d, 0x40001000, 4, 0x7, "UART0.CR", "{ EN | PARITY = ODD | BAUD = 0x0 }");
 	expect(d, 0x40001004, 2, 0x5, "UART0.SR", "0x5");
@@ -178,6 +178,20 @@ static void svd(void)
 	expect(d, 0x40001028, 4, 0, "UART0.FIFO[0x2]", NULL);
 	expect(d, 0x40001054, 4, 0, "UART0.CH[0x1].CTL", NULL);
 	expect(d, 0x40002000, 4, 0x1, "UART1.CR", "{ EN | PARITY = NONE | BAUD = 0x0 }");
+	/* register derivedFrom: in the same block, and PERIPH.REG elsewhere */
+	expect(d, 0x40001008, 4, 0x1205, "UART0.CR2", "{ EN | PARITY = EVEN | BAUD = 0x12 }");
+	expect(d, 0x40003104, 2, 0x5, "TIMB.STAT", "0x5"); /* SR's 16 bits */
+	expect(d, 0x40003108, 4, 0x7, "TIMB.CTL", "{ EN | PARITY = ODD | BAUD = 0x0 }");
+	/* peripheral arrays: NAME%s with dimIndex, NAME[%s] */
+	expect(d, 0x40003000, 4, 0, "TIMA.CNT", NULL);
+	expect(d, 0x40004014, 4, 0, "GPIO[0x1].OUT", NULL);
+	d = regdb_domain_find(db, "TIMB");
+	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40003100, "TIMB domain");
+	if (d)
+		expect(d, 0x40003100, 4, 0, "CNT", NULL);
+	d = regdb_domain_find(db, "GPIO1");
+	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40004010, "GPIO1 domain");
+	d = regdb_domain_find(db, NULL);
 	d = regdb_domain_find(db, "UART1");
 	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40002000, "peripheral domain");
 	if (d)
@@ -228,6 +242,7 @@ static void bad(void)
 		{ "import-self.xml", "missing.xml: No such file or directory" },
 		{ "svd-bitrange.svd", "svd-bitrange.svd:13: <field> F: bits 9..3 do not fit" },
 		{ "svd-derived.svd", "svd-derived.svd:5: <peripheral> P: derivedFrom=\"NOPE\" not found" },
+		{ "svd-regloop.svd", "svd-regloop.svd:9: <register> A: derivedFrom=\"B\" not found or loops" },
 		{ "wrong-root.xml", "wrong-root.xml:2: root element <svg> is neither" },
 	};
 	struct regdb *db;
