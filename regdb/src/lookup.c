@@ -94,16 +94,28 @@ int regdb_lookup(const struct regdb_domain *d, uint64_t offset, unsigned width,
 	return find(&d->root, offset, &h, 0, out);
 }
 
+/* The name of value v of enum en (an active one), or NULL. */
+static const char *value_name(const struct rdb_enum *en, uint64_t v)
+{
+	for (const struct rdb_value *x = en ? en->values : NULL; x; x = x->next)
+		if (x->has_value && x->value == v && x->active)
+			return x->name;
+	return NULL;
+}
+
 static int put_name(char *buf, size_t room, size_t *n, const struct regdb_elem *el,
 		    uint64_t idx)
 {
-	const char *nm = el->name;
+	const char *nm = el->name, *vn;
 	uint64_t len = el->length ? el->length : 1;
 	int w;
 
 	if (*n >= room)
 		return 0;
-	if (el->idxnames && idx < len) {
+	if (len > 1 && (vn = value_name(el->index_en, idx))) {
+		/* rnndb index="ENUM" */
+		w = snprintf(buf + *n, room - *n, "%s[%s]", nm ? nm : "", vn);
+	} else if (el->idxnames && idx < len) {
 		/* SVD: NAME%s with dimIndex names */
 		const char *p = nm ? strstr(nm, "%s") : NULL;
 

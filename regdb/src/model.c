@@ -220,6 +220,8 @@ static int resolve_elem(struct regdb *db, struct regdb_elem *el, int depth,
 
 	if (el->kind == RDB_E_REG)
 		return resolve_type(db, &el->type, el->file, el->line, e);
+	if (el->index && !el->index_en) /* an enum not loaded: numbers, as without */
+		el->index_en = rdb_enum_find(db, el->index);
 	for (i = 0; i < el->nkids; i++) {
 		struct regdb_elem *k = el->kids[i];
 

@@ -80,6 +80,8 @@ struct regdb_elem {
 	enum rdb_ekind kind;
 	const char *name;         /* may be NULL (stripe); SVD: may hold "%s" */
 	const char **idxnames;    /* SVD dimIndex names, length entries, or NULL */
+	const char *index;        /* rnndb array index="ENUM": names its elements */
+	struct rdb_enum *index_en;/* ... resolved (NULL: not found, numbers) */
 	uint64_t offset, stride, length;
 	unsigned width;           /* register bits */
 	const char *access;

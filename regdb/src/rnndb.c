@@ -384,6 +384,7 @@ static int parse_array(struct ctx *c, xmlNode *n, struct regdb_elem *parent, int
 	if (!el)
 		return oom(c, n);
 	el->name = attr(c, n, "name"); /* anonymous arrays exist (envytools' pci.xml) */
+	el->index = attr(c, n, "index");
 	if (num_attr(c, n, "offset", 0, &el->offset) < 0 ||
 	    num_attr(c, n, "stride", 0, &el->stride) < 0 ||
 	    num_attr(c, n, "length", 1, &el->length) < 0)

@@ -98,6 +98,11 @@ static void rnndb(void)
 	expect(d, 0x15c, 4, 0, "CH[0x1].SLOT[0x1].DATA", NULL);
 	expect(d, 0x1b0, 4, 0, "CH[0x2].COMMON_ID", NULL);
 	expect(d, 0x1100, 4, 0, "PART[0x1].STAT", NULL);
+	/* array index="ENUM": elements named by the enum's values, else numbered */
+	expect(d, 0x3010, 4, 0, "ENG[CE].CTL", NULL);
+	expect(d, 0x3000, 4, 0, "ENG[GR].CTL", NULL);
+	expect(d, 0x3020, 4, 0, "ENG[0x2].CTL", NULL);
+	expect(d, 0x3110, 4, 0, "NOIDX[0x1].R", NULL);
 	expect(d, 0x200, 4, 0, "-", NULL);
 	/* no variant selected: the first matching definition */
 	expect(d, 0x2000, 4, 0, "OLDREG", NULL);
