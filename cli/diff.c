@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mmiotap/regbind.h"
 #include "mmiotap/tdiff.h"
+#include "regopts.h"
 
 int mt_cli_diff(int argc, char **argv);
 
@@ -29,6 +31,7 @@ int mt_cli_diff(int argc, char **argv);
 struct side {
 	const char *path;
 	int fd;
+	struct regbind *names;  /* this trace's register databases (map ids are its own) */
 	struct mt_tdiff_src src;
 	uint64_t *keys;
 	size_t n, cap;
@@ -45,6 +48,9 @@ struct change {
 
 struct diffrun {
 	struct mt_tdiff_opts o;
+	struct regopts db[2];   /* the same --db options, bound to A and to B */
+	uint64_t bound;         /* MAPs of A and B a database describes */
+	uint64_t hits[2][MAX_REGS]; /* accesses each --ignore / --ignore-value matched */
 	struct mt_tdiff_devs devs;
 	struct side s[2];
 	struct change *ch;
@@ -52,7 +58,7 @@ struct diffrun {
 	size_t ctx;
 	int quiet, minimal, no_anchors;
 	FILE *out;
-	char first[2][600];     /* the first divergence, both sides */
+	char first[2][1200];    /* the first divergence, both sides (decoded) */
 };
 
 static void usage(FILE *f)
@@ -62,14 +68,18 @@ static void usage(FILE *f)
 		"Compare two traces access by access; print the difference like diff -u.\n"
 		"Accesses match on direction, device (PCI BDF+BAR, /dev/mem address, file),\n"
 		"register address, width and value; time, map ids, PC and PID are ignored.\n"
+		"Registers are named from register databases (--db, or regdb.index by PCI id).\n"
 		"  -c, --compare F[,F..]   also compare pc, pid, tid, flags\n"
-		"  -i, --ignore REG        drop accesses to REG (OFFSET or BAR:OFFSET; repeatable)\n"
+		"  -i, --ignore REG        drop accesses to REG: OFFSET, FIRST-LAST, or a register\n"
+		"                          NAME glob (e.g. STATUS, 'RA*'), each after an optional\n"
+		"                          BAR: (e.g. 0:0x10, 0:ICR); repeatable\n"
 		"  -v, --ignore-value REG  compare REG's accesses without their value\n"
 		"  -p, --collapse-polls    consecutive identical reads count as one\n"
 		"  -U, --unified N         N lines of context (default 3)\n"
 		"  -q, --quiet             print only the summary\n"
 		"      --minimal           shortest difference even if slow\n"
 		"      --no-anchors        do not align the traces at their common markers\n"
+		REGOPTS_HELP
 		"Exit status: 0 same, 1 different, 2 trouble.\n");
 }
 
@@ -115,11 +125,9 @@ static void add_reg(struct mt_tdiff_reg *regs, size_t *n, const char *opt, const
 	if (*n == MAX_REGS)
 		error_msg_and_help("%s: more than %d registers", opt, MAX_REGS);
 	rc = mt_tdiff_reg_parse(arg, &regs[*n]);
-	if (rc == -ENOENT)
-		error_msg_and_help("%s '%s': no register of that name (give an offset, "
-				   "e.g. 0x10 or 0:0x10)", opt, arg);
 	if (rc)
-		error_msg_and_help("%s '%s': want OFFSET or BAR:OFFSET", opt, arg);
+		error_msg_and_help("%s '%s': want OFFSET, FIRST-LAST or a register NAME, each "
+				   "after an optional BAR: (e.g. 0x10, 0:0x10, 0:STATUS)", opt, arg);
 	(*n)++;
 }
 
@@ -134,7 +142,7 @@ static void side_open(struct diffrun *d, struct side *s)
 	} else if (lseek(s->fd, 0, SEEK_SET) != 0) {
 		trouble("%s: cannot read twice (a pipe?): %s", s->path, strerror(errno));
 	}
-	rc = mt_tdiff_src_open(&s->src, s->fd, &d->o, &d->devs);
+	rc = mt_tdiff_src_open(&s->src, s->fd, &d->o, &d->devs, s->names);
 	if (rc)
 		trouble("%s: %s", s->path, strerror(-rc));
 	s->pos = 0;
@@ -173,9 +181,38 @@ static void load_keys(struct diffrun *d, struct side *s)
 	}
 	if (rc < 0)
 		trouble("%s: %s", s->path, mt_tdiff_src_errmsg(&s->src));
+	if (s->src.name_err[0])
+		error_msg("warning: %s: %s (its registers are not named)", s->path,
+			  s->src.name_err);
+	d->bound += s->src.bound;
+	for (size_t i = 0; i < d->o.nignore; i++)
+		d->hits[0][i] += s->src.hits[0][i];
+	for (size_t i = 0; i < d->o.nignore_value; i++)
+		d->hits[1][i] += s->src.hits[1][i];
 	s->bits = malloc((s->n + 64) / 64 * sizeof(uint64_t));
 	if (!s->bits)
 		trouble("out of memory");
+}
+
+/* After pass 1: a register name needs a database that names the traces'
+ * registers (trouble if none does); a name that matched no access is
+ * probably misspelt (a warning: the register may just not be accessed). */
+static void check_names(const struct diffrun *d, const struct mt_tdiff_reg *regs, int which,
+			const char *opt)
+{
+	size_t i, n = which ? d->o.nignore_value : d->o.nignore;
+
+	for (i = 0; i < n; i++) {
+		if (!regs[i].name)
+			continue;
+		if (!d->bound)
+			trouble("%s %s: register names need a register database, and none "
+				"describes %s or %s (give --db FILE)", opt, regs[i].name,
+				d->s[0].path, d->s[1].path);
+		if (!d->hits[which][i])
+			error_msg("warning: %s %s: no access to a register of that name", opt,
+				  regs[i].name);
+	}
 }
 
 /* Markers with the same text in both traces, in order (a longest common
@@ -257,8 +294,30 @@ static void find_changes(struct diffrun *d)
 	}
 }
 
-static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, char *buf,
-		     size_t room)
+/* " NAME" of e's register (and " => { FIELDS }" if decode), or nothing. */
+static int fmt_reg(const struct side *s, const struct mt_tdiff_elem *e, int decode, char *buf,
+		   size_t room)
+{
+	const struct regdb_cached *c;
+	int n;
+
+	if (!s->names || e->kind == MT_REC_MARK ||
+	    !(c = regbind_lookup(s->names, e->map_id, e->offset, e->width, NULL)))
+		return 0;
+	n = snprintf(buf, room, " %s", c->name);
+	if (decode && e->kind != MT_REC_UNKNOWN && !e->value_ignored && n >= 0 &&
+	    (size_t)n + 5 < room) {
+		n += snprintf(buf + n, room - (size_t)n, " %s ",
+			      e->kind == MT_REC_WRITE ? "<=" : "=>");
+		n += regdb_format_value(&c->hit, e->width, e->value, buf + n, room - (size_t)n);
+	}
+	return n;
+}
+
+/* One element as a line (without the tag): "R 4 DEVICE ADDR VALUE [NAME]
+ * [xN] [pc=..]  #seq N". decode: the value's fields too. */
+static void fmt_elem(const struct diffrun *d, const struct side *s, const struct mt_tdiff_elem *e,
+		     int decode, char *buf, size_t room)
 {
 	unsigned c = d->o.compare;
 	int n;
@@ -272,6 +331,8 @@ static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, cha
 		     e->width, d->devs.names[e->dev], e->addr, e->width <= 8 ? 2 * e->width : 16,
 		     e->value);
 #define MORE(...) do { if (n >= 0 && (size_t)n < room) n += snprintf(buf + n, room - (size_t)n, __VA_ARGS__); } while (0)
+	if (n >= 0 && (size_t)n < room)
+		n += fmt_reg(s, e, decode, buf + n, room - (size_t)n);
 	if (e->repeat > 1)
 		MORE(" x%" PRIu64, e->repeat);
 	if (c & MT_TDIFF_CMP_PC)
@@ -286,11 +347,12 @@ static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, cha
 #undef MORE
 }
 
-static void print_elem(struct diffrun *d, char tag, const struct mt_tdiff_elem *e)
+static void print_elem(struct diffrun *d, const struct side *s, char tag,
+		       const struct mt_tdiff_elem *e)
 {
 	char buf[600];
 
-	fmt_elem(d, e, buf, sizeof(buf));
+	fmt_elem(d, s, e, 0, buf, sizeof(buf));
 	fprintf(d->out, "%c%s\n", tag, buf);
 }
 
@@ -317,7 +379,7 @@ static void common(struct diffrun *d, size_t k, int print)
 			trouble("key collision at %s seq %" PRIu64 " / %s seq %" PRIu64, A->path,
 				A->e.seq, B->path, B->e.seq);
 		if (print)
-			print_elem(d, ' ', &A->e);
+			print_elem(d, A, ' ', &A->e);
 	}
 }
 
@@ -330,16 +392,16 @@ static void show_change(struct diffrun *d, const struct change *c, int first)
 	for (k = 0; k < c->na; k++) {
 		next_elem(A);
 		if (!d->quiet)
-			print_elem(d, '-', &A->e);
+			print_elem(d, A, '-', &A->e);
 		if (first && !k)
-			fmt_elem(d, &A->e, d->first[0], sizeof(d->first[0]));
+			fmt_elem(d, A, &A->e, 1, d->first[0], sizeof(d->first[0]));
 	}
 	for (k = 0; k < c->nb; k++) {
 		next_elem(B);
 		if (!d->quiet)
-			print_elem(d, '+', &B->e);
+			print_elem(d, B, '+', &B->e);
 		if (first && !k)
-			fmt_elem(d, &B->e, d->first[1], sizeof(d->first[1]));
+			fmt_elem(d, B, &B->e, 1, d->first[1], sizeof(d->first[1]));
 	}
 }
 
@@ -421,6 +483,7 @@ static int report(struct diffrun *d)
 int mt_cli_diff(int argc, char **argv)
 {
 	static const struct option lopts[] = {
+		REGOPTS_OPTIONS,
 		{ "compare", required_argument, NULL, 'c' },
 		{ "ignore", required_argument, NULL, 'i' },
 		{ "ignore-value", required_argument, NULL, 'v' },
@@ -439,7 +502,13 @@ int mt_cli_diff(int argc, char **argv)
 
 	d.ctx = 3;
 	d.out = stdout;
-	while ((c = getopt_long(argc, argv, "c:i:v:pU:qh", lopts, NULL)) != -1) {
+	for (k = 0; k < 2; k++)
+		regopts_init_status(&d.db[k], 2);
+	while ((c = getopt_long(argc, argv, "d:c:i:v:pU:qh", lopts, NULL)) != -1) {
+		if (regopts_option(&d.db[0], c, optarg)) {
+			regopts_option(&d.db[1], c, optarg);
+			continue;
+		}
 		switch (c) {
 		case 'c':
 			d.o.compare |= parse_compare(optarg);
@@ -479,11 +548,15 @@ int mt_cli_diff(int argc, char **argv)
 	d.o.ignore = ign;
 	d.o.ignore_value = ignv;
 	for (k = 0; k < 2; k++) {
+		regopts_finish(&d.db[k]);
+		d.s[k].names = d.db[k].b;
 		d.s[k].path = argv[optind + k];
 		d.s[k].fd = strcmp(d.s[k].path, "-") ? -1 : STDIN_FILENO;
 		load_keys(&d, &d.s[k]);
 		mt_tdiff_src_close(&d.s[k].src);
 	}
+	check_names(&d, ign, 0, "--ignore");
+	check_names(&d, ignv, 1, "--ignore-value");
 	rc = diff_anchored(&d);
 	if (rc)
 		trouble("diff: %s", strerror(-rc));
@@ -506,5 +579,7 @@ int mt_cli_diff(int argc, char **argv)
 	}
 	free(d.ch);
 	mt_tdiff_devs_free(&d.devs);
+	for (k = 0; k < 2; k++)
+		regopts_free(&d.db[k]);
 	return rc;
 }

@@ -133,7 +133,14 @@ static void regs(void)
 	CHECK(mt_tdiff_reg_parse("7:0x8", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("0x1g", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL);
-	CHECK(mt_tdiff_reg_parse("STATUS", &r) == -ENOENT);
+	CHECK(mt_tdiff_reg_parse("STATUS", &r) == 0 && r.name && !strcmp(r.name, "STATUS") &&
+	      r.bar == 0xff);
+	CHECK(mt_tdiff_reg_parse("BAR0:RA*", &r) == 0 && !strcmp(r.name, "RA*") && r.bar == 0);
+	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL && mt_tdiff_reg_parse("", &r) == -EINVAL);
+	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && !r.name);
+	CHECK(mt_tdiff_reg_parse("RA*", &r) == 0 && mt_tdiff_reg_name_match(&r, NULL, "RA[0x1].RAL"));
+	CHECK(mt_tdiff_reg_parse("e1000.STAT*", &r) == 0 && mt_tdiff_reg_name_match(&r, "e1000", "STATUS") &&
+	      !mt_tdiff_reg_name_match(&r, NULL, "STATUS") && !mt_tdiff_reg_name_match(&r, "x", "STATUS"));
 	CHECK(mt_tdiff_reg_parse("0:0x4000-0x40ff", &r) == 0 && r.addr == 0x4000 &&
 	      r.last == 0x40ff && r.bar == 0);
 	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && r.last == 0x10);

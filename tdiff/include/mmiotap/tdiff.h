@@ -58,10 +58,13 @@ static inline int mt_bit(const uint64_t *bits, size_t i)
 #define MT_TDIFF_CMP_FLAGS 0x8
 
 /* A register selector: addresses addr..last (inclusive) in any device, or
- * only in BAR `bar` of a PCI device (bar 0xff: any). */
+ * only in BAR `bar` of a PCI device (bar 0xff: any); or, when name is set,
+ * the registers whose database name (or DOMAIN.NAME) matches the glob
+ * `name` (fnmatch), in the MAPs a register database describes. */
 struct mt_tdiff_reg {
 	uint64_t addr, last;
 	uint8_t bar;
+	const char *name;
 };
 
 struct mt_tdiff_opts {
@@ -72,6 +75,9 @@ struct mt_tdiff_opts {
 	size_t nignore_value;
 	int collapse_polls;             /* consecutive identical reads count once */
 };
+
+struct regbind;
+struct mt_tdiff_namememo;
 
 /* Device identities, shared by the two sources of one diff so that equal
  * identities get equal numbers. */
@@ -88,7 +94,9 @@ struct mt_tdiff_elem {
 	uint8_t kind, width;
 	uint16_t flags;
 	uint32_t dev;                   /* index into devs->names */
+	uint16_t map_id;                /* the trace's own map id (0: none) */
 	uint64_t addr, value, pc, seq;
+	uint64_t offset;                /* in the MAP (register database lookups) */
 	uint32_t pid, tid;
 	uint64_t repeat;                /* collapsed polls: times read (>= 1) */
 	int value_ignored;              /* --ignore-value: value not compared */
@@ -99,6 +107,8 @@ struct mt_tdiff_elem {
 struct mt_tdiff_src {
 	struct mt_reader *r;
 	const struct mt_tdiff_opts *o;
+	struct regbind *names;          /* register databases of this trace, or NULL */
+	struct mt_tdiff_namememo *memo; /* name selectors' verdicts per register */
 	struct mt_tdiff_devs *devs;
 	uint32_t *map_dev;              /* [65536]: map id -> dev + 1 (0 unknown) */
 	uint64_t *map_base;             /* [65536]: register address of offset 0 */
@@ -108,11 +118,18 @@ struct mt_tdiff_src {
 	size_t mark_cap[2];
 	int slot;                       /* mark[] slot of pend */
 	uint64_t records, lost;         /* reader records seen, LOST count */
+	uint64_t bound;                 /* MAPs a register database describes */
+	char name_err[512];             /* the first database that failed to load */
+	uint64_t *hits[2];              /* accesses each ignore / ignore_value
+					 * selector matched */
 };
 
-/* fd: the trace (any format the reader takes); not closed. 0 or -errno. */
+/* fd: the trace (any format the reader takes); not closed. names: the
+ * register databases (regbind.h) for this trace alone (map ids are its
+ * own), bound here MAP by MAP; NULL: none (name selectors match nothing).
+ * 0 or -errno. */
 int mt_tdiff_src_open(struct mt_tdiff_src *s, int fd, const struct mt_tdiff_opts *o,
-		      struct mt_tdiff_devs *devs);
+		      struct mt_tdiff_devs *devs, struct regbind *names);
 /* 1: *e filled; 0: end; <0: error (mt_tdiff_src_errmsg()). */
 int mt_tdiff_src_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e);
 const char *mt_tdiff_src_errmsg(const struct mt_tdiff_src *s);
@@ -125,13 +142,16 @@ int mt_tdiff_elem_equal(const struct mt_tdiff_elem *x, const struct mt_tdiff_ele
 
 /*
  * Parse a register selector: "0x10", "16", "BAR:0x10" (e.g. "0:0x10"), a
- * range "0x4000-0x40ff" (also after "BAR:"), or a register name
- * (mt_tdiff_reg_lookup()). 0 or -EINVAL / -ENOENT.
+ * range "0x4000-0x40ff" (also after "BAR:"), or a register name glob
+ * ("STATUS", "RA*", "0:ICR"; anything not starting with a digit): reg->name
+ * then points into s. 0 or -EINVAL.
  */
 int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg);
-/* The one place a register name becomes an address: a register database
- * (issue 13) plugs in here. Without one, every name is -ENOENT. */
-int mt_tdiff_reg_lookup(const char *name, struct mt_tdiff_reg *reg);
+
+/* Whether the name selector reg matches the register named `name` of
+ * domain `domain` (NULL: none). */
+int mt_tdiff_reg_name_match(const struct mt_tdiff_reg *reg, const char *domain,
+			    const char *name);
 
 #ifdef __cplusplus
 }
