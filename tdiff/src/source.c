@@ -289,6 +289,7 @@ static int raw_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 		e->value = ev.value;
 		e->map_id = ev.map_id;
 		e->offset = ev.offset;
+		e->async = tdiff_irq(s->o, ev.flags) || tdiff_tasks_has(s->tasks, ev.pid, ev.tid);
 		if (s->map_dev[ev.map_id]) {
 			e->dev = s->map_dev[ev.map_id] - 1;
 			e->addr = s->map_base[ev.map_id] + ev.offset;
@@ -358,12 +359,18 @@ int mt_tdiff_src_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 			return rc;
 		s->have_pend = 1;
 	}
-	/* the pending element absorbs the identical reads that follow it */
+	/* the pending element absorbs the identical reads that follow it; an
+	 * asynchronous element in between goes out at once (the order of the
+	 * two kinds does not matter), not ending a synchronous poll */
 	while ((rc = raw_next(s, &n)) > 0) {
 		if (s->pend.kind == MT_REC_READ && n.key == s->pend.key &&
-		    mt_tdiff_elem_equal(&n, &s->pend, s->o->compare)) {
+		    n.async == s->pend.async && mt_tdiff_elem_equal(&n, &s->pend, s->o->compare)) {
 			s->pend.repeat++;
 			continue;
+		}
+		if (n.async && !s->pend.async && s->pend.kind == MT_REC_READ) {
+			*e = n;
+			return 1;
 		}
 		*e = s->pend;
 		s->slot ^= 1;

@@ -16,4 +16,9 @@ int tdiff_memo_get(const struct mt_tdiff_namememo *m, uint16_t map, uint64_t add
 int tdiff_memo_put(struct mt_tdiff_namememo *m, uint16_t map, uint64_t addr, uint8_t width,
 		   const uint8_t v[2]);
 
+/* async.c */
+int tdiff_tasks_has(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid);
+/* --async irq and the record's flags say interrupt context */
+int tdiff_irq(const struct mt_tdiff_opts *o, uint16_t flags);
+
 #endif

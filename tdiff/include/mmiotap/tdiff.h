@@ -74,10 +74,25 @@ struct mt_tdiff_opts {
 	const struct mt_tdiff_reg *ignore_value;
 	size_t nignore_value;
 	int collapse_polls;             /* consecutive identical reads count once */
+	int async_irq;                  /* hardirq/softirq/NMI accesses are asynchronous */
+	const char *const *async_funcs; /* globs: tasks running such a function are */
+	size_t nasync_funcs;
 };
 
 struct regbind;
 struct mt_tdiff_namememo;
+
+/* ---- asynchronous accesses (--async) ------------------------------------ */
+
+/* The tasks (pid, tid) of one trace that ran a function matching one of
+ * o->async_funcs, by the trace's KSYM/OBJECT records (path: the trace file,
+ * read for its symbols; fd: the same, read from its start). *no_symbols: the
+ * trace has none (the set is then empty). 0 or -errno with err filled. */
+struct mt_tdiff_tasks;
+int mt_tdiff_async_tasks(int fd, const char *path, const struct mt_tdiff_opts *o,
+			 struct mt_tdiff_tasks **out, int *no_symbols, char *err, size_t errlen);
+size_t mt_tdiff_tasks_count(const struct mt_tdiff_tasks *t);
+void mt_tdiff_tasks_free(struct mt_tdiff_tasks *t);
 
 /* Device identities, shared by the two sources of one diff so that equal
  * identities get equal numbers. */
@@ -99,6 +114,7 @@ struct mt_tdiff_elem {
 	uint64_t offset;                /* in the MAP (register database lookups) */
 	uint32_t pid, tid;
 	uint64_t repeat;                /* collapsed polls: times read (>= 1) */
+	int async;                      /* --async: compared as a set, not in order */
 	int value_ignored;              /* --ignore-value: value not compared */
 	const char *text;               /* MARK: valid until the next call */
 	size_t text_len;
@@ -108,6 +124,7 @@ struct mt_tdiff_src {
 	struct mt_reader *r;
 	const struct mt_tdiff_opts *o;
 	struct regbind *names;          /* register databases of this trace, or NULL */
+	struct mt_tdiff_tasks *tasks;   /* its asynchronous tasks, or NULL */
 	struct mt_tdiff_namememo *memo; /* name selectors' verdicts per register */
 	struct mt_tdiff_devs *devs;
 	uint32_t *map_dev;              /* [65536]: map id -> dev + 1 (0 unknown) */
@@ -124,7 +141,10 @@ struct mt_tdiff_src {
 					 * selector matched */
 };
 
-/* fd: the trace (any format the reader takes); not closed. names: the
+/* Elements with e->async set (--async: interrupt context, or a task of
+ * s->tasks, set by the caller after open) come in any order relative to the
+ * others; poll collapsing goes on across them. MARKs are never async.
+ * fd: the trace (any format the reader takes); not closed. names: the
  * register databases (regbind.h) for this trace alone (map ids are its
  * own), bound here MAP by MAP; NULL: none (name selectors match nothing).
  * 0 or -errno. */
@@ -152,6 +172,34 @@ int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg);
  * domain `domain` (NULL: none). */
 int mt_tdiff_reg_name_match(const struct mt_tdiff_reg *reg, const char *domain,
 			    const char *name);
+
+/* ---- asynchronous accesses compared as sets -------------------------------- */
+
+struct mt_tdiff_aelem {
+	uint64_t key;
+	size_t marks;                   /* MARK elements before it in its trace */
+	size_t seg;                     /* segment: anchors before it */
+	size_t idx;                     /* its number among the trace's async elements */
+};
+/* A distinct asynchronous access the other trace's segment does not have:
+ * its first occurrence and how many there were. */
+struct mt_tdiff_aonly {
+	size_t idx, seg;
+	uint64_t count;
+};
+struct mt_tdiff_aset {
+	struct mt_tdiff_aelem *v;
+	size_t n, cap;
+	struct mt_tdiff_aonly *only;    /* after compare: by idx */
+	size_t nonly, ocap;
+};
+/* Add the next async element (in trace order). 0 or -ENOMEM. */
+int mt_tdiff_aset_add(struct mt_tdiff_aset *a, uint64_t key, size_t marks_before);
+/* anc_a/anc_b: the anchors' marker ordinals (0-based, increasing) in A and
+ * B. Fills a->only and b->only (and frees the elements). 0 or -ENOMEM. */
+int mt_tdiff_aset_compare(struct mt_tdiff_aset *a, const size_t *anc_a, struct mt_tdiff_aset *b,
+			  const size_t *anc_b, size_t nanc);
+void mt_tdiff_aset_free(struct mt_tdiff_aset *a);
 
 #ifdef __cplusplus
 }
