@@ -2,9 +2,9 @@
 /*
  * async.c - which accesses of a trace are asynchronous (`mmiotap diff
  * --async`): those in interrupt context (hardirq, softirq, NMI flags of
- * kernel records) with --async irq, and every access of a task (kernel pid,
- * user thread) that ran, anywhere in the trace, a function matching one of
- * the --async globs (the task of a timer or a work item: e1000_watchdog's
+ * kernel records) with --async irq, and every access outside interrupt
+ * context of a task (kernel pid, user thread) that ran there, anywhere in the
+ * trace, a function matching one of the --async globs (the task of a timer or a work item: e1000_watchdog's
  * kworker, a user driver's timer thread). The functions come from the
  * trace's own KSYM/OBJECT records (sym/pcname.h): one pass for them, one
  * over the accesses, a verdict per (pid, pc) remembered.
@@ -77,9 +77,9 @@ static int tasks_add(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid)
 	return 0;
 }
 
-int tdiff_irq(const struct mt_tdiff_opts *o, uint16_t flags)
+int tdiff_irq_context(uint16_t flags)
 {
-	return o->async_irq && (flags & (MT_RF_HARDIRQ | MT_RF_SOFTIRQ | MT_RF_NMI));
+	return (flags & (MT_RF_HARDIRQ | MT_RF_SOFTIRQ | MT_RF_NMI)) != 0;
 }
 
 /* Whether the function of name ("func+0xoff", "object+0xoff") matches a glob. */
@@ -112,8 +112,9 @@ static int scan(struct mt_reader *r, struct mt_pcname *pcn, const struct mt_tdif
 		uint16_t mk = (uint16_t)ev.pid;
 		uint8_t mw = (uint8_t)(ev.pid >> 16);
 
+		/* an interrupt handler's function is not the interrupted task's */
 		if ((ev.kind != MT_REC_READ && ev.kind != MT_REC_WRITE &&
-		     ev.kind != MT_REC_UNKNOWN) || tdiff_irq(o, ev.flags) ||
+		     ev.kind != MT_REC_UNKNOWN) || tdiff_irq_context(ev.flags) ||
 		    tdiff_tasks_has(t, ev.pid, ev.tid))
 			continue;
 		if (!tdiff_memo_get(memo, mk, ev.pc, mw, v)) {

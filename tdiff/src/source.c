@@ -289,7 +289,10 @@ static int raw_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 		e->value = ev.value;
 		e->map_id = ev.map_id;
 		e->offset = ev.offset;
-		e->async = tdiff_irq(s->o, ev.flags) || tdiff_tasks_has(s->tasks, ev.pid, ev.tid);
+		/* interrupt context belongs to no task (its pid is the one
+		 * interrupted): asynchronous by --async irq alone */
+		e->async = tdiff_irq_context(ev.flags) ? s->o->async_irq
+						       : tdiff_tasks_has(s->tasks, ev.pid, ev.tid);
 		if (s->map_dev[ev.map_id]) {
 			e->dev = s->map_dev[ev.map_id] - 1;
 			e->addr = s->map_base[ev.map_id] + ev.offset;

@@ -18,7 +18,7 @@ int tdiff_memo_put(struct mt_tdiff_namememo *m, uint16_t map, uint64_t addr, uin
 
 /* async.c */
 int tdiff_tasks_has(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid);
-/* --async irq and the record's flags say interrupt context */
-int tdiff_irq(const struct mt_tdiff_opts *o, uint16_t flags);
+/* the record's flags say interrupt context (hardirq, softirq, NMI) */
+int tdiff_irq_context(uint16_t flags);
 
 #endif
