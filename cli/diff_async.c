@@ -72,8 +72,10 @@ static void seg_header(struct diffrun *d, const struct side *s, size_t seg)
 	d->ahdr = seg + 1;
 	if (seg)
 		snprintf(where, sizeof(where), "asynchronous accesses after MARK %s", s->atext);
-	else
+	else if (d->nanc)
 		snprintf(where, sizeof(where), "asynchronous accesses before the first common marker");
+	else
+		snprintf(where, sizeof(where), "asynchronous accesses"); /* one segment */
 	if (!d->first_async[0])
 		snprintf(d->first_async, sizeof(d->first_async), "%s", where);
 	if (d->quiet)
