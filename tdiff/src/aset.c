@@ -116,14 +116,18 @@ int mt_tdiff_aset_compare(struct mt_tdiff_aset *a, const size_t *anc_a, struct m
 
 	segments(a, anc_a, nanc);
 	segments(b, anc_b, nanc);
-	qsort(a->v, a->n, sizeof(*a->v), by_seg_key);
-	qsort(b->v, b->n, sizeof(*b->v), by_seg_key);
+	if (a->n)
+		qsort(a->v, a->n, sizeof(*a->v), by_seg_key);
+	if (b->n)
+		qsort(b->v, b->n, sizeof(*b->v), by_seg_key);
 	a->nonly = b->nonly = 0;
 	rc = merge(a, b);
 	if (rc)
 		return rc;
-	qsort(a->only, a->nonly, sizeof(*a->only), by_idx);
-	qsort(b->only, b->nonly, sizeof(*b->only), by_idx);
+	if (a->nonly)
+		qsort(a->only, a->nonly, sizeof(*a->only), by_idx);
+	if (b->nonly)
+		qsort(b->only, b->nonly, sizeof(*b->only), by_idx);
 	free(a->v);
 	free(b->v);
 	a->v = b->v = NULL;
