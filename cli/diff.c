@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		"      --minimal           shortest difference even if slow\n"
 		"      --no-anchors        do not align the traces at their common markers\n"
 		ASYNC_HELP
+		"Register databases:\n"
 		REGOPTS_HELP
 		"Exit status: 0 same, 1 different, 2 trouble.\n");
 }

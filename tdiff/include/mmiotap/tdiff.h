@@ -11,8 +11,11 @@
  *    (accesses and markers), each keyed by what stays the same across runs:
  *    direction, device identity (PCI BDF + BAR, /dev/mem physical address,
  *    file path + offset; never the map id), register address, width, value,
- *    and optionally pc/pid/tid. Filters: ignored registers, ignored values,
- *    collapsed polls.
+ *    and optionally pc/pid/tid. Filters: ignored registers (offsets, ranges,
+ *    register name globs through a regbind), ignored values, collapsed polls;
+ *    asynchronous elements (--async: interrupt context, tasks that ran a
+ *    given function) flagged for the caller to compare as sets
+ *    (struct mt_tdiff_aset) instead of in order.
  */
 #ifndef MMIOTAP_TDIFF_H
 #define MMIOTAP_TDIFF_H
