@@ -34,11 +34,11 @@ for run in same1 same2 link; do
 		# done: the watchdog run that sees the link (about 2 s) and the PHY
 		# info task it schedules 2 s later; after it, only the periodic
 		# watchdog (every 2 s) and its interrupts run on their own
-		for i in $(seq 100); do
+		for i in $(seq 300); do
 			[ "$(cat /sys/bus/pci/devices/$bdf/net/*/carrier 2>/dev/null)" != 1 ] || break
 			sleep 0.1
 		done
-		sleep 2.5
+		sleep 3
 		"$MMIOTAP" mark window
 		[ "$RUN" != link ] || sh /tmp/link.sh off || exit 1
 		sleep 3
