@@ -20,40 +20,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "mmiotap/tdiff.h"
+#include "diff.h"
+#include "mmiotap/regbind.h"
 
 int mt_cli_diff(int argc, char **argv);
-
-#define MAX_REGS 64
-
-struct side {
-	const char *path;
-	int fd;
-	struct mt_tdiff_src src;
-	uint64_t *keys;
-	size_t n, cap;
-	uint64_t *bits;         /* deleted (A) / inserted (B) elements */
-	size_t *marks;          /* indices of the MARK elements */
-	size_t nmarks, mcap;
-	size_t pos;             /* pass 2: elements read */
-	struct mt_tdiff_elem e;
-};
-
-struct change {
-	size_t a0, na, b0, nb;
-};
-
-struct diffrun {
-	struct mt_tdiff_opts o;
-	struct mt_tdiff_devs devs;
-	struct side s[2];
-	struct change *ch;
-	size_t nch, chcap;
-	size_t ctx;
-	int quiet, minimal, no_anchors;
-	FILE *out;
-	char first[2][600];     /* the first divergence, both sides */
-};
 
 static void usage(FILE *f)
 {
@@ -62,18 +32,24 @@ static void usage(FILE *f)
 		"Compare two traces access by access; print the difference like diff -u.\n"
 		"Accesses match on direction, device (PCI BDF+BAR, /dev/mem address, file),\n"
 		"register address, width and value; time, map ids, PC and PID are ignored.\n"
+		"Registers are named from register databases (--db, or regdb.index by PCI id).\n"
 		"  -c, --compare F[,F..]   also compare pc, pid, tid, flags\n"
-		"  -i, --ignore REG        drop accesses to REG (OFFSET or BAR:OFFSET; repeatable)\n"
+		"  -i, --ignore REG        drop accesses to REG: OFFSET, FIRST-LAST, or a register\n"
+		"                          NAME glob (e.g. STATUS, 'RA*'), each after an optional\n"
+		"                          BAR: (e.g. 0:0x10, 0:ICR); repeatable\n"
 		"  -v, --ignore-value REG  compare REG's accesses without their value\n"
 		"  -p, --collapse-polls    consecutive identical reads count as one\n"
 		"  -U, --unified N         N lines of context (default 3)\n"
 		"  -q, --quiet             print only the summary\n"
 		"      --minimal           shortest difference even if slow\n"
 		"      --no-anchors        do not align the traces at their common markers\n"
+		ASYNC_HELP
+		"Register databases:\n"
+		REGOPTS_HELP
 		"Exit status: 0 same, 1 different, 2 trouble.\n");
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) trouble(const char *fmt, ...)
+void diff_trouble(const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -91,7 +67,7 @@ static unsigned parse_compare(const char *arg)
 	unsigned c = 0;
 
 	if (!dup)
-		trouble("out of memory");
+		diff_trouble("out of memory");
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "pc"))
 			c |= MT_TDIFF_CMP_PC;
@@ -115,28 +91,27 @@ static void add_reg(struct mt_tdiff_reg *regs, size_t *n, const char *opt, const
 	if (*n == MAX_REGS)
 		error_msg_and_help("%s: more than %d registers", opt, MAX_REGS);
 	rc = mt_tdiff_reg_parse(arg, &regs[*n]);
-	if (rc == -ENOENT)
-		error_msg_and_help("%s '%s': no register of that name (give an offset, "
-				   "e.g. 0x10 or 0:0x10)", opt, arg);
 	if (rc)
-		error_msg_and_help("%s '%s': want OFFSET or BAR:OFFSET", opt, arg);
+		error_msg_and_help("%s '%s': want OFFSET, FIRST-LAST or a register NAME, each "
+				   "after an optional BAR: (e.g. 0x10, 0:0x10, 0:STATUS)", opt, arg);
 	(*n)++;
 }
 
-static void side_open(struct diffrun *d, struct side *s)
+void diff_side_open(struct diffrun *d, struct side *s)
 {
 	int rc;
 
 	if (s->fd < 0) {
 		s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
 		if (s->fd < 0)
-			trouble("%s: %s", s->path, strerror(errno));
+			diff_trouble("%s: %s", s->path, strerror(errno));
 	} else if (lseek(s->fd, 0, SEEK_SET) != 0) {
-		trouble("%s: cannot read twice (a pipe?): %s", s->path, strerror(errno));
+		diff_trouble("%s: cannot read twice (a pipe?): %s", s->path, strerror(errno));
 	}
-	rc = mt_tdiff_src_open(&s->src, s->fd, &d->o, &d->devs);
+	rc = mt_tdiff_src_open(&s->src, s->fd, &d->o, &d->devs, s->names);
 	if (rc)
-		trouble("%s: %s", s->path, strerror(-rc));
+		diff_trouble("%s: %s", s->path, strerror(-rc));
+	s->src.tasks = s->tasks;
 	s->pos = 0;
 }
 
@@ -146,14 +121,21 @@ static void load_keys(struct diffrun *d, struct side *s)
 	struct mt_tdiff_elem e;
 	int rc;
 
-	side_open(d, s);
+	diff_async_tasks(d, s);
+	diff_side_open(d, s);
 	while ((rc = mt_tdiff_src_next(&s->src, &e)) > 0) {
+		if (e.async) {
+			if (mt_tdiff_aset_add(&s->aset, e.key, s->nmarks))
+				diff_trouble("%s: out of memory at %zu accesses", s->path, s->nasync);
+			s->nasync++;
+			continue;
+		}
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? s->cap * 2 : 1 << 16;
 			uint64_t *k = realloc(s->keys, cap * sizeof(*k));
 
 			if (!k)
-				trouble("%s: out of memory at %zu accesses", s->path, s->n);
+				diff_trouble("%s: out of memory at %zu accesses", s->path, s->n);
 			s->keys = k;
 			s->cap = cap;
 		}
@@ -163,7 +145,7 @@ static void load_keys(struct diffrun *d, struct side *s)
 				size_t *m = realloc(s->marks, cap * sizeof(*m));
 
 				if (!m)
-					trouble("out of memory");
+					diff_trouble("out of memory");
 				s->marks = m;
 				s->mcap = cap;
 			}
@@ -172,10 +154,39 @@ static void load_keys(struct diffrun *d, struct side *s)
 		s->keys[s->n++] = e.key;
 	}
 	if (rc < 0)
-		trouble("%s: %s", s->path, mt_tdiff_src_errmsg(&s->src));
+		diff_trouble("%s: %s", s->path, mt_tdiff_src_errmsg(&s->src));
+	if (s->src.name_err[0])
+		error_msg("warning: %s: %s (its registers are not named)", s->path,
+			  s->src.name_err);
+	d->bound += s->src.bound;
+	for (size_t i = 0; i < d->o.nignore; i++)
+		d->hits[0][i] += s->src.hits[0][i];
+	for (size_t i = 0; i < d->o.nignore_value; i++)
+		d->hits[1][i] += s->src.hits[1][i];
 	s->bits = malloc((s->n + 64) / 64 * sizeof(uint64_t));
 	if (!s->bits)
-		trouble("out of memory");
+		diff_trouble("out of memory");
+}
+
+/* After pass 1: a register name needs a database that names the traces'
+ * registers (trouble if none does); a name that matched no access is
+ * probably misspelt (a warning: the register may just not be accessed). */
+static void check_names(const struct diffrun *d, const struct mt_tdiff_reg *regs, int which,
+			const char *opt)
+{
+	size_t i, n = which ? d->o.nignore_value : d->o.nignore;
+
+	for (i = 0; i < n; i++) {
+		if (!regs[i].name)
+			continue;
+		if (!d->bound)
+			diff_trouble("%s %s: register names need a register database, and none "
+				"describes %s or %s (give --db FILE)", opt, regs[i].name,
+				d->s[0].path, d->s[1].path);
+		if (!d->hits[which][i])
+			error_msg("warning: %s %s: no access to a register of that name", opt,
+				  regs[i].name);
+	}
 }
 
 /* Markers with the same text in both traces, in order (a longest common
@@ -190,8 +201,10 @@ static int diff_anchored(struct diffrun *d)
 	size_t *aa = malloc((na + 1) * sizeof(size_t)), *ab = malloc((nb + 1) * sizeof(size_t));
 	int rc;
 
-	if (!ka || !kb || !da || !db || !aa || !ab)
-		trouble("out of memory");
+	A->anc = malloc((na + 1) * sizeof(size_t));
+	B->anc = malloc((nb + 1) * sizeof(size_t));
+	if (!ka || !kb || !da || !db || !aa || !ab || !A->anc || !B->anc)
+		diff_trouble("out of memory");
 	for (i = 0; i < na; i++)
 		ka[i] = A->keys[A->marks[i]];
 	for (j = 0; j < nb; j++)
@@ -203,10 +216,13 @@ static int diff_anchored(struct diffrun *d)
 		} else if (mt_bit(db, j)) {
 			j++;
 		} else {
+			A->anc[n] = i;
+			B->anc[n] = j;
 			aa[n] = A->marks[i++];
 			ab[n++] = B->marks[j++];
 		}
 	}
+	d->nanc = n;
 	if (!rc)
 		rc = mt_seqdiff_anchored(A->keys, A->n, B->keys, B->n, aa, ab, n, A->bits, B->bits,
 					 d->minimal);
@@ -226,7 +242,7 @@ static void add_change(struct diffrun *d, size_t a0, size_t na, size_t b0, size_
 		struct change *c = realloc(d->ch, cap * sizeof(*c));
 
 		if (!c)
-			trouble("out of memory");
+			diff_trouble("out of memory");
 		d->ch = c;
 		d->chcap = cap;
 	}
@@ -257,8 +273,30 @@ static void find_changes(struct diffrun *d)
 	}
 }
 
-static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, char *buf,
-		     size_t room)
+/* " NAME" of e's register (and " => { FIELDS }" if decode), or nothing. */
+static int fmt_reg(const struct side *s, const struct mt_tdiff_elem *e, int decode, char *buf,
+		   size_t room)
+{
+	const struct regdb_cached *c;
+	int n;
+
+	if (!s->names || e->kind == MT_REC_MARK ||
+	    !(c = regbind_lookup(s->names, e->map_id, e->offset, e->width, NULL)))
+		return 0;
+	n = snprintf(buf, room, " %s", c->name);
+	if (decode && e->kind != MT_REC_UNKNOWN && !e->value_ignored && n >= 0 &&
+	    (size_t)n + 5 < room) {
+		n += snprintf(buf + n, room - (size_t)n, " %s ",
+			      e->kind == MT_REC_WRITE ? "<=" : "=>");
+		n += regdb_format_value(&c->hit, e->width, e->value, buf + n, room - (size_t)n);
+	}
+	return n;
+}
+
+/* One element as a line (without the tag): "R 4 DEVICE ADDR VALUE [NAME]
+ * [xN] [pc=..]  #seq N". decode: the value's fields too. */
+void diff_fmt_elem(const struct diffrun *d, const struct side *s, const struct mt_tdiff_elem *e,
+		   int decode, char *buf, size_t room)
 {
 	unsigned c = d->o.compare;
 	int n;
@@ -272,6 +310,8 @@ static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, cha
 		     e->width, d->devs.names[e->dev], e->addr, e->width <= 8 ? 2 * e->width : 16,
 		     e->value);
 #define MORE(...) do { if (n >= 0 && (size_t)n < room) n += snprintf(buf + n, room - (size_t)n, __VA_ARGS__); } while (0)
+	if (n >= 0 && (size_t)n < room)
+		n += fmt_reg(s, e, decode, buf + n, room - (size_t)n);
 	if (e->repeat > 1)
 		MORE(" x%" PRIu64, e->repeat);
 	if (c & MT_TDIFF_CMP_PC)
@@ -286,22 +326,26 @@ static void fmt_elem(const struct diffrun *d, const struct mt_tdiff_elem *e, cha
 #undef MORE
 }
 
-static void print_elem(struct diffrun *d, char tag, const struct mt_tdiff_elem *e)
+static void print_elem(struct diffrun *d, const struct side *s, char tag,
+		       const struct mt_tdiff_elem *e)
 {
 	char buf[600];
 
-	fmt_elem(d, e, buf, sizeof(buf));
+	diff_fmt_elem(d, s, e, 0, buf, sizeof(buf));
 	fprintf(d->out, "%c%s\n", tag, buf);
 }
 
+/* The next element of the ordered sequence (asynchronous ones skipped). */
 static void next_elem(struct side *s)
 {
-	int rc = mt_tdiff_src_next(&s->src, &s->e);
+	int rc;
 
+	while ((rc = mt_tdiff_src_next(&s->src, &s->e)) > 0 && s->e.async)
+		;
 	if (rc < 0)
-		trouble("%s: %s", s->path, mt_tdiff_src_errmsg(&s->src));
+		diff_trouble("%s: %s", s->path, mt_tdiff_src_errmsg(&s->src));
 	if (rc == 0)
-		trouble("%s: changed while being compared", s->path);
+		diff_trouble("%s: changed while being compared", s->path);
 	s->pos++;
 }
 
@@ -314,10 +358,10 @@ static void common(struct diffrun *d, size_t k, int print)
 		next_elem(A);
 		next_elem(B);
 		if (!mt_tdiff_elem_equal(&A->e, &B->e, d->o.compare))
-			trouble("key collision at %s seq %" PRIu64 " / %s seq %" PRIu64, A->path,
+			diff_trouble("key collision at %s seq %" PRIu64 " / %s seq %" PRIu64, A->path,
 				A->e.seq, B->path, B->e.seq);
 		if (print)
-			print_elem(d, ' ', &A->e);
+			print_elem(d, A, ' ', &A->e);
 	}
 }
 
@@ -330,16 +374,16 @@ static void show_change(struct diffrun *d, const struct change *c, int first)
 	for (k = 0; k < c->na; k++) {
 		next_elem(A);
 		if (!d->quiet)
-			print_elem(d, '-', &A->e);
+			print_elem(d, A, '-', &A->e);
 		if (first && !k)
-			fmt_elem(d, &A->e, d->first[0], sizeof(d->first[0]));
+			diff_fmt_elem(d, A, &A->e, 1, d->first[0], sizeof(d->first[0]));
 	}
 	for (k = 0; k < c->nb; k++) {
 		next_elem(B);
 		if (!d->quiet)
-			print_elem(d, '+', &B->e);
+			print_elem(d, B, '+', &B->e);
 		if (first && !k)
-			fmt_elem(d, &B->e, d->first[1], sizeof(d->first[1]));
+			diff_fmt_elem(d, B, &B->e, 1, d->first[1], sizeof(d->first[1]));
 	}
 }
 
@@ -386,15 +430,19 @@ static int report(struct diffrun *d)
 {
 	struct side *A = &d->s[0], *B = &d->s[1];
 	uint64_t del = 0, ins = 0;
-	size_t c, c1;
+	size_t c, c1, adiff = 0;
 
-	if (!d->quiet && d->nch)
+	if (!d->quiet && d->nch) {
 		fprintf(d->out, "--- %s\n+++ %s\n", A->path, B->path);
+		d->header_out = 1;
+	}
 	for (c = 0; c < d->nch; c = c1) {
 		c1 = hunk_end(d, c);
 		hunk(d, c, c1);
 	}
 	common(d, A->n - A->pos, 0);
+	if (d->async_on)
+		adiff = diff_async_report(d);
 	for (c = 0; c < d->nch; c++) {
 		del += d->ch[c].na;
 		ins += d->ch[c].nb;
@@ -406,21 +454,28 @@ static int report(struct diffrun *d)
 			f->b0 + 1);
 		fprintf(d->out, "  A: %s\n  B: %s\n", f->na ? d->first[0] : "(nothing)",
 			f->nb ? d->first[1] : "(nothing)");
+	} else if (adiff) {
+		fprintf(d->out, "first divergence: %s\n", d->first_async);
+		fprintf(d->out, "  A: %s\n  B: %s\n", d->first[0][0] ? d->first[0] : "(nothing)",
+			d->first[1][0] ? d->first[1] : "(nothing)");
 	}
 	fprintf(d->out, "summary: A %zu accesses, B %zu; %s", A->n, B->n,
 		d->nch ? "" : "same\n");
 	if (d->nch)
 		fprintf(d->out, "%" PRIu64 " only in A, %" PRIu64 " only in B, %zu changes\n", del,
 			ins, d->nch);
+	if (d->async_on)
+		diff_async_summary(d);
 	if (A->src.lost || B->src.lost)
 		fprintf(d->out, "warning: records lost: %" PRIu64 " in A, %" PRIu64
 			" in B; the difference may come from them\n", A->src.lost, B->src.lost);
-	return d->nch ? 1 : 0;
+	return d->nch || adiff ? 1 : 0;
 }
 
 int mt_cli_diff(int argc, char **argv)
 {
 	static const struct option lopts[] = {
+		REGOPTS_OPTIONS,
 		{ "compare", required_argument, NULL, 'c' },
 		{ "ignore", required_argument, NULL, 'i' },
 		{ "ignore-value", required_argument, NULL, 'v' },
@@ -429,6 +484,7 @@ int mt_cli_diff(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "minimal", no_argument, NULL, 'M' },
 		{ "no-anchors", no_argument, NULL, 'N' },
+		{ "async", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -439,7 +495,13 @@ int mt_cli_diff(int argc, char **argv)
 
 	d.ctx = 3;
 	d.out = stdout;
-	while ((c = getopt_long(argc, argv, "c:i:v:pU:qh", lopts, NULL)) != -1) {
+	for (k = 0; k < 2; k++)
+		regopts_init_status(&d.db[k], 2);
+	while ((c = getopt_long(argc, argv, "a:d:c:i:v:pU:qh", lopts, NULL)) != -1) {
+		if (regopts_option(&d.db[0], c, optarg)) {
+			regopts_option(&d.db[1], c, optarg);
+			continue;
+		}
 		switch (c) {
 		case 'c':
 			d.o.compare |= parse_compare(optarg);
@@ -467,6 +529,9 @@ int mt_cli_diff(int argc, char **argv)
 		case 'N':
 			d.no_anchors = 1;
 			break;
+		case 'a':
+			diff_async_option(&d, optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -479,25 +544,31 @@ int mt_cli_diff(int argc, char **argv)
 	d.o.ignore = ign;
 	d.o.ignore_value = ignv;
 	for (k = 0; k < 2; k++) {
+		regopts_finish(&d.db[k]);
+		d.s[k].names = d.db[k].b;
 		d.s[k].path = argv[optind + k];
 		d.s[k].fd = strcmp(d.s[k].path, "-") ? -1 : STDIN_FILENO;
 		load_keys(&d, &d.s[k]);
 		mt_tdiff_src_close(&d.s[k].src);
 	}
+	check_names(&d, ign, 0, "--ignore");
+	check_names(&d, ignv, 1, "--ignore-value");
 	rc = diff_anchored(&d);
 	if (rc)
-		trouble("diff: %s", strerror(-rc));
+		diff_trouble("diff: %s", strerror(-rc));
 	for (k = 0; k < 2; k++) {
 		free(d.s[k].keys);
 		d.s[k].keys = NULL;
 	}
 	find_changes(&d);
+	if (d.async_on)
+		diff_async_compare(&d);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	for (k = 0; k < 2; k++)
-		side_open(&d, &d.s[k]);
+		diff_side_open(&d, &d.s[k]);
 	rc = report(&d);
 	if (fflush(stdout) || ferror(stdout))
-		trouble("write error on stdout");
+		diff_trouble("write error on stdout");
 	for (k = 0; k < 2; k++) {
 		mt_tdiff_src_close(&d.s[k].src);
 		close(d.s[k].fd);
@@ -505,6 +576,9 @@ int mt_cli_diff(int argc, char **argv)
 		free(d.s[k].marks);
 	}
 	free(d.ch);
+	diff_async_free(&d);
 	mt_tdiff_devs_free(&d.devs);
+	for (k = 0; k < 2; k++)
+		regopts_free(&d.db[k]);
 	return rc;
 }

@@ -3,18 +3,27 @@
  * regopts.c - --db, --variant, --no-auto for decode, report and export
  * (regopts.h).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "regopts.h"
 
-void regopts_init(struct regopts *o)
+void regopts_init_status(struct regopts *o, int status)
 {
 	int rc;
 
 	memset(o, 0, sizeof(*o));
-	if ((rc = regbind_new(&o->b)))
-		errno_msg_and_die(rc, "register databases");
+	o->status = status;
+	if ((rc = regbind_new(&o->b))) {
+		errno_msg(rc, "register databases");
+		exit(status);
+	}
+}
+
+void regopts_init(struct regopts *o)
+{
+	regopts_init_status(o, 1);
 }
 
 int regopts_option(struct regopts *o, int c, const char *arg)
@@ -23,8 +32,10 @@ int regopts_option(struct regopts *o, int c, const char *arg)
 
 	switch (c) {
 	case 'd':
-		if (regbind_add(o->b, arg, &e))
-			error_msg_and_die("--db %s: %s", arg, e.msg);
+		if (regbind_add(o->b, arg, &e)) {
+			error_msg("--db %s: %s", arg, e.msg);
+			exit(o->status);
+		}
 		return 1;
 	case 'V':
 		if (o->nvar == sizeof(o->variants) / sizeof(o->variants[0]))
@@ -45,8 +56,10 @@ void regopts_finish(struct regopts *o)
 	size_t i;
 
 	for (i = 0; i < o->nvar; i++)
-		if (regbind_set_variant(o->b, o->variants[i], &e))
-			error_msg_and_die("%s", e.msg);
+		if (regbind_set_variant(o->b, o->variants[i], &e)) {
+			error_msg("%s", e.msg);
+			exit(o->status);
+		}
 }
 
 void regopts_free(struct regopts *o)

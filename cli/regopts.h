@@ -14,6 +14,7 @@ struct regopts {
 	struct regbind *b;
 	const char *variants[64]; /* applied once every --db is loaded */
 	size_t nvar;
+	int status;               /* exit status of a bad --db / --variant */
 };
 
 #define REGOPTS_HELP \
@@ -29,8 +30,10 @@ struct regopts {
 	{ "variant", required_argument, NULL, 'V' }, \
 	{ "no-auto", no_argument, NULL, 'A' }
 
-/* A new binding (dies on out of memory). */
+/* A new binding (dies on out of memory). Errors exit with status 1, or
+ * with `status` (mmiotap diff: 2, its 1 means "different"). */
 void regopts_init(struct regopts *o);
+void regopts_init_status(struct regopts *o, int status);
 /* getopt's c and optarg: 1 if it was one of ours (done, or died with a
  * one-line message), 0 if not. */
 int regopts_option(struct regopts *o, int c, const char *arg);

@@ -1,5 +1,7 @@
 # tdiff/ - semantic diff of traces (libmttdiff.a): Myers sequence diff and
-# traces as keyed element streams. Used by `mmiotap diff`.
+# traces as keyed element streams. Used by `mmiotap diff`. Register names
+# come from regdb/, function names (--async) from sym/ (both listed again
+# after it: static archives link in order).
 TDIFF_SRCS := $(wildcard tdiff/src/*.c)
 TDIFF_OBJS := $(TDIFF_SRCS:%.c=$(BUILD)/%.o)
 TDIFF_LIB := $(BUILD)/libmttdiff.a
@@ -7,11 +9,11 @@ TDIFF_LIB := $(BUILD)/libmttdiff.a
 $(TDIFF_LIB): $(TDIFF_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
-$(TDIFF_OBJS): ALL_CFLAGS += -Itdiff/include
+$(TDIFF_OBJS): ALL_CFLAGS += -Itdiff/include -Iregdb/include -Isym/include
 ALL_TARGETS += $(TDIFF_LIB)
 
-CLI_EXTRA_OBJS += $(TDIFF_LIB)
-$(BUILD)/cli/diff.o: ALL_CFLAGS += -Itdiff/include
+CLI_EXTRA_OBJS += $(TDIFF_LIB) $(REGDB_LIB) $(SYM_LIB)
+$(BUILD)/cli/diff.o $(BUILD)/cli/diff_async.o: ALL_CFLAGS += -Itdiff/include
 
 # Unit test: the diff is a shortest edit script (checked against an LCS by
 # dynamic programming on random sequences).

@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * reg.c - register selectors of `mmiotap diff --ignore/--ignore-value`:
- * an offset ("0x10"), a BAR and offset ("0:0x10", "BAR0:0x10"), or a name.
+ * an offset ("0x10"), a BAR and offset ("0:0x10", "BAR0:0x10"), or a name
+ * glob matched against the register databases' names ("STATUS", "RA*").
  */
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "mmiotap/tdiff.h"
-
-int mt_tdiff_reg_lookup(const char *name, struct mt_tdiff_reg *reg)
-{
-	(void)name;
-	(void)reg;
-	return -ENOENT; /* no register database yet (issue 13 wires it here) */
-}
 
 static int parse_num(const char *s, uint64_t *v);
 
@@ -57,6 +53,8 @@ int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg)
 	uint64_t bar;
 
 	reg->bar = 0xff;
+	reg->name = NULL;
+	reg->addr = reg->last = 0;
 	if (colon) {
 		char b[16];
 		const char *p = b;
@@ -71,9 +69,25 @@ int mt_tdiff_reg_parse(const char *s, struct mt_tdiff_reg *reg)
 		if (parse_num(p, &bar) || bar > 5)
 			return -EINVAL;
 		reg->bar = (uint8_t)bar;
-		return parse_range(colon + 1, reg);
+		s = colon + 1;
 	}
 	if (*s >= '0' && *s <= '9')
 		return parse_range(s, reg);
-	return mt_tdiff_reg_lookup(s, reg);
+	if (!*s || strchr(s, ':'))
+		return -EINVAL;
+	reg->name = s;
+	return 0;
+}
+
+int mt_tdiff_reg_name_match(const struct mt_tdiff_reg *reg, const char *domain,
+			    const char *name)
+{
+	char full[600];
+
+	if (!fnmatch(reg->name, name, 0))
+		return 1;
+	if (!domain)
+		return 0;
+	snprintf(full, sizeof(full), "%s.%s", domain, name);
+	return !fnmatch(reg->name, full, 0);
 }

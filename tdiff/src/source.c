@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mmiotap/tdiff.h"
+#include "mmiotap/regbind.h"
+#include "tdiff_int.h"
 
 #define NMAPS 65536
 
@@ -83,13 +84,36 @@ static int note_map(struct mt_tdiff_src *s, const struct mt_map_info *m)
 	dev = devs_intern(s->devs, name, bar);
 	if (dev < 0)
 		return (int)dev;
+	if (s->names) {
+		struct regdb_err e;
+
+		if (regbind_map(s->names, m, &e) && !s->name_err[0])
+			snprintf(s->name_err, sizeof(s->name_err), "MAP %u: %.400s", m->text_id,
+				 e.msg);
+		s->bound += regbind_domain(s->names, m->map_id) != NULL;
+	}
+	if (s->memo)
+		tdiff_memo_clear(s->memo);
 	s->map_dev[m->map_id] = (uint32_t)dev + 1;
 	s->map_base[m->map_id] = base;
 	return 0;
 }
 
+static int has_names(const struct mt_tdiff_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nignore; i++)
+		if (o->ignore[i].name)
+			return 1;
+	for (i = 0; i < o->nignore_value; i++)
+		if (o->ignore_value[i].name)
+			return 1;
+	return 0;
+}
+
 int mt_tdiff_src_open(struct mt_tdiff_src *s, int fd, const struct mt_tdiff_opts *o,
-		      struct mt_tdiff_devs *devs)
+		      struct mt_tdiff_devs *devs, struct regbind *names)
 {
 	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
 	int rc;
@@ -97,9 +121,13 @@ int mt_tdiff_src_open(struct mt_tdiff_src *s, int fd, const struct mt_tdiff_opts
 	memset(s, 0, sizeof(*s));
 	s->o = o;
 	s->devs = devs;
+	s->names = names;
 	s->map_dev = calloc(NMAPS, sizeof(*s->map_dev));
 	s->map_base = calloc(NMAPS, sizeof(*s->map_base));
-	if (!s->map_dev || !s->map_base) {
+	s->hits[0] = calloc(o->nignore + 1, sizeof(uint64_t));
+	s->hits[1] = calloc(o->nignore_value + 1, sizeof(uint64_t));
+	if (!s->map_dev || !s->map_base || !s->hits[0] || !s->hits[1] ||
+	    (has_names(o) && tdiff_memo_new(&s->memo))) {
 		mt_tdiff_src_close(s);
 		return -ENOMEM;
 	}
@@ -117,6 +145,9 @@ void mt_tdiff_src_close(struct mt_tdiff_src *s)
 		mt_reader_close(s->r);
 	free(s->map_dev);
 	free(s->map_base);
+	free(s->hits[0]);
+	free(s->hits[1]);
+	tdiff_memo_free(s->memo);
 	free(s->mark[0]);
 	free(s->mark[1]);
 	memset(s, 0, sizeof(*s));
@@ -129,16 +160,41 @@ const char *mt_tdiff_src_errmsg(const struct mt_tdiff_src *s)
 	return *m ? m : "out of memory";
 }
 
-static int reg_match(const struct mt_tdiff_reg *regs, size_t n, const struct mt_tdiff_src *s,
-		     const struct mt_tdiff_elem *e)
+/* 1 + the index of the first selector of regs[0..n) that matches e, or 0.
+ * name: e's register name (NULL: none known). */
+static uint8_t first_match(const struct mt_tdiff_reg *regs, size_t n,
+			   const struct mt_tdiff_src *s, const struct mt_tdiff_elem *e,
+			   const char *domain, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (regs[i].addr <= e->addr && e->addr <= regs[i].last &&
-		    (regs[i].bar == 0xff || regs[i].bar == s->devs->bars[e->dev]))
-			return 1;
+	for (i = 0; i < n && i < 255; i++) {
+		const struct mt_tdiff_reg *r = &regs[i];
+
+		if (r->bar != 0xff && r->bar != s->devs->bars[e->dev])
+			continue;
+		if (r->name ? name && mt_tdiff_reg_name_match(r, domain, name)
+			    : r->addr <= e->addr && e->addr <= r->last)
+			return (uint8_t)(i + 1);
+	}
 	return 0;
+}
+
+/* The selectors matching e: v[0] --ignore, v[1] --ignore-value (1 + index,
+ * or 0). Name selectors look the register up once (memo). 0 or -ENOMEM. */
+static int classify(struct mt_tdiff_src *s, const struct mt_tdiff_elem *e, uint8_t v[2])
+{
+	const struct mt_tdiff_opts *o = s->o;
+	const struct regdb_cached *c = NULL;
+	const char *dom = NULL;
+
+	if (s->memo && tdiff_memo_get(s->memo, e->map_id, e->addr, e->width, v))
+		return 0;
+	if (s->memo && s->names)
+		c = regbind_lookup(s->names, e->map_id, e->offset, e->width, &dom);
+	v[0] = first_match(o->ignore, o->nignore, s, e, dom, c ? c->name : NULL);
+	v[1] = first_match(o->ignore_value, o->nignore_value, s, e, dom, c ? c->name : NULL);
+	return s->memo ? tdiff_memo_put(s->memo, e->map_id, e->addr, e->width, v) : 0;
 }
 
 /* 64-bit mixer (splitmix64's finaliser) folded over the compared fields. */
@@ -231,6 +287,12 @@ static int raw_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 		e->pid = ev.pid;
 		e->tid = ev.tid;
 		e->value = ev.value;
+		e->map_id = ev.map_id;
+		e->offset = ev.offset;
+		/* interrupt context belongs to no task (its pid is the one
+		 * interrupted): asynchronous by --async irq alone */
+		e->async = tdiff_irq_context(ev.flags) ? s->o->async_irq
+						       : tdiff_tasks_has(s->tasks, ev.pid, ev.tid);
 		if (s->map_dev[ev.map_id]) {
 			e->dev = s->map_dev[ev.map_id] - 1;
 			e->addr = s->map_base[ev.map_id] + ev.offset;
@@ -242,9 +304,21 @@ static int raw_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 			e->dev = (uint32_t)d;
 			e->addr = ev.phys;
 		}
-		if (reg_match(s->o->ignore, s->o->nignore, s, e))
-			continue;
-		key_of(s, e, reg_match(s->o->ignore_value, s->o->nignore_value, s, e));
+		if (s->o->nignore || s->o->nignore_value) {
+			uint8_t v[2];
+
+			if ((rc = classify(s, e, v)))
+				return rc;
+			if (v[0]) {
+				s->hits[0][v[0] - 1]++;
+				continue;
+			}
+			if (v[1])
+				s->hits[1][v[1] - 1]++;
+			key_of(s, e, v[1] != 0);
+		} else {
+			key_of(s, e, 0);
+		}
 		return 1;
 	}
 	return rc;
@@ -288,12 +362,18 @@ int mt_tdiff_src_next(struct mt_tdiff_src *s, struct mt_tdiff_elem *e)
 			return rc;
 		s->have_pend = 1;
 	}
-	/* the pending element absorbs the identical reads that follow it */
+	/* the pending element absorbs the identical reads that follow it; an
+	 * asynchronous element in between goes out at once (the order of the
+	 * two kinds does not matter), not ending a synchronous poll */
 	while ((rc = raw_next(s, &n)) > 0) {
 		if (s->pend.kind == MT_REC_READ && n.key == s->pend.key &&
-		    mt_tdiff_elem_equal(&n, &s->pend, s->o->compare)) {
+		    n.async == s->pend.async && mt_tdiff_elem_equal(&n, &s->pend, s->o->compare)) {
 			s->pend.repeat++;
 			continue;
+		}
+		if (n.async && !s->pend.async && s->pend.kind == MT_REC_READ) {
+			*e = n;
+			return 1;
 		}
 		*e = s->pend;
 		s->slot ^= 1;

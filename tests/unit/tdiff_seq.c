@@ -3,7 +3,8 @@
  * tdiff_seq.c - mt_seqdiff() gives a valid edit script, and a shortest one
  * (length checked against the LCS computed by dynamic programming) on
  * random sequences over small alphabets; the heuristic cut-off still gives
- * a valid script on large very different inputs; register selectors parse.
+ * a valid script on large very different inputs; register selectors parse;
+ * asynchronous accesses compare as sets per segment.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -133,11 +134,47 @@ static void regs(void)
 	CHECK(mt_tdiff_reg_parse("7:0x8", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("0x1g", &r) == -EINVAL);
 	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL);
-	CHECK(mt_tdiff_reg_parse("STATUS", &r) == -ENOENT);
+	CHECK(mt_tdiff_reg_parse("STATUS", &r) == 0 && r.name && !strcmp(r.name, "STATUS") &&
+	      r.bar == 0xff);
+	CHECK(mt_tdiff_reg_parse("BAR0:RA*", &r) == 0 && !strcmp(r.name, "RA*") && r.bar == 0);
+	CHECK(mt_tdiff_reg_parse("0:", &r) == -EINVAL && mt_tdiff_reg_parse("", &r) == -EINVAL);
+	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && !r.name);
+	CHECK(mt_tdiff_reg_parse("RA*", &r) == 0 && mt_tdiff_reg_name_match(&r, NULL, "RA[0x1].RAL"));
+	CHECK(mt_tdiff_reg_parse("e1000.STAT*", &r) == 0 && mt_tdiff_reg_name_match(&r, "e1000", "STATUS") &&
+	      !mt_tdiff_reg_name_match(&r, NULL, "STATUS") && !mt_tdiff_reg_name_match(&r, "x", "STATUS"));
 	CHECK(mt_tdiff_reg_parse("0:0x4000-0x40ff", &r) == 0 && r.addr == 0x4000 &&
 	      r.last == 0x40ff && r.bar == 0);
 	CHECK(mt_tdiff_reg_parse("0x10", &r) == 0 && r.last == 0x10);
 	CHECK(mt_tdiff_reg_parse("0x20-0x10", &r) == -EINVAL);
+}
+
+/* Asynchronous accesses as sets per segment: A has keys 5 5 7 | 9 (one
+ * anchor after its 3rd element, its 1st marker), B has 7 5 | 9 9 8 (anchor
+ * after its 2nd element, its 2nd marker; its 1st marker is no anchor):
+ * equal before the anchor whatever the counts, 8 only in B after it. */
+static void aset(void)
+{
+	struct mt_tdiff_aset a = { 0 }, b = { 0 };
+	const size_t anc_a[] = { 0 }, anc_b[] = { 1 };
+
+	CHECK(!mt_tdiff_aset_add(&a, 5, 0) && !mt_tdiff_aset_add(&a, 5, 0) &&
+	      !mt_tdiff_aset_add(&a, 7, 0) && !mt_tdiff_aset_add(&a, 9, 1));
+	CHECK(!mt_tdiff_aset_add(&b, 7, 0) && !mt_tdiff_aset_add(&b, 5, 1) &&
+	      !mt_tdiff_aset_add(&b, 9, 2) && !mt_tdiff_aset_add(&b, 9, 2) &&
+	      !mt_tdiff_aset_add(&b, 8, 2) && !mt_tdiff_aset_add(&b, 8, 2));
+	CHECK(!mt_tdiff_aset_compare(&a, anc_a, &b, anc_b, 1));
+	CHECK(a.nonly == 0);
+	CHECK(b.nonly == 1 && b.only[0].idx == 4 && b.only[0].seg == 1 && b.only[0].count == 2);
+	mt_tdiff_aset_free(&a);
+	mt_tdiff_aset_free(&b);
+	/* no anchors: one segment; 5 only in A (twice) */
+	CHECK(!mt_tdiff_aset_add(&a, 5, 0) && !mt_tdiff_aset_add(&a, 6, 3) &&
+	      !mt_tdiff_aset_add(&a, 5, 4));
+	CHECK(!mt_tdiff_aset_add(&b, 6, 0));
+	CHECK(!mt_tdiff_aset_compare(&a, NULL, &b, NULL, 0));
+	CHECK(a.nonly == 1 && a.only[0].idx == 0 && a.only[0].count == 2 && b.nonly == 0);
+	mt_tdiff_aset_free(&a);
+	mt_tdiff_aset_free(&b);
 }
 
 int main(void)
@@ -155,6 +192,7 @@ int main(void)
 	anchored();
 	big_different();
 	regs();
+	aset();
 	if (failures) {
 		printf("tdiff_seq: %d failures\n", failures);
 		return 1;

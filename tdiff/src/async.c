@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * async.c - which accesses of a trace are asynchronous (`mmiotap diff
+ * --async`): those in interrupt context (hardirq, softirq, NMI flags of
+ * kernel records) with --async irq, and every access outside interrupt
+ * context of a task (kernel pid, user thread) that ran there, anywhere in the
+ * trace, a function matching one of the --async globs (the task of a timer or a work item: e1000_watchdog's
+ * kworker, a user driver's timer thread). The functions come from the
+ * trace's own KSYM/OBJECT records (sym/pcname.h): one pass for them, one
+ * over the accesses, a verdict per (pid, pc) remembered.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mmiotap/pcname.h"
+#include "mmiotap/trace_format.h"
+#include "tdiff_int.h"
+
+struct mt_tdiff_tasks {
+	uint64_t *ids;  /* pid << 32 | tid */
+	size_t n, cap;
+	size_t last;    /* index of the last hit */
+};
+
+void mt_tdiff_tasks_free(struct mt_tdiff_tasks *t)
+{
+	if (t)
+		free(t->ids);
+	free(t);
+}
+
+size_t mt_tdiff_tasks_count(const struct mt_tdiff_tasks *t)
+{
+	return t ? t->n : 0;
+}
+
+static uint64_t task_id(uint32_t pid, uint32_t tid)
+{
+	return (uint64_t)pid << 32 | tid;
+}
+
+int tdiff_tasks_has(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid)
+{
+	uint64_t id = task_id(pid, tid);
+	size_t i;
+
+	if (!t || !t->n)
+		return 0;
+	if (t->ids[t->last] == id)
+		return 1;
+	for (i = 0; i < t->n; i++)
+		if (t->ids[i] == id) {
+			t->last = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int tasks_add(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid)
+{
+	if (tdiff_tasks_has(t, pid, tid))
+		return 0;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		uint64_t *n = realloc(t->ids, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->ids = n;
+		t->cap = cap;
+	}
+	t->ids[t->n++] = task_id(pid, tid);
+	return 0;
+}
+
+int tdiff_irq_context(uint16_t flags)
+{
+	return (flags & (MT_RF_HARDIRQ | MT_RF_SOFTIRQ | MT_RF_NMI)) != 0;
+}
+
+/* Whether the function of name ("func+0xoff", "object+0xoff") matches a glob. */
+static int func_match(const struct mt_tdiff_opts *o, const char *name)
+{
+	char fn[256];
+	const char *plus = strrchr(name, '+');
+	size_t n = plus ? (size_t)(plus - name) : strlen(name), i;
+
+	if (n >= sizeof(fn))
+		n = sizeof(fn) - 1;
+	memcpy(fn, name, n);
+	fn[n] = 0;
+	for (i = 0; i < o->nasync_funcs; i++)
+		if (!fnmatch(o->async_funcs[i], fn, 0))
+			return 1;
+	return 0;
+}
+
+/* The pass over the accesses: the tasks that ran a matching function. */
+static int scan(struct mt_reader *r, struct mt_pcname *pcn, const struct mt_tdiff_opts *o,
+		struct mt_tdiff_tasks *t, struct mt_tdiff_namememo *memo, int *named)
+{
+	struct mt_event ev;
+	int rc;
+
+	while ((rc = mt_reader_next(r, &ev)) > 0) {
+		const char *name;
+		uint8_t v[2] = { 0, 0 };
+		uint16_t mk = (uint16_t)ev.pid;
+		uint8_t mw = (uint8_t)(ev.pid >> 16);
+
+		/* an interrupt handler's function is not the interrupted task's */
+		if ((ev.kind != MT_REC_READ && ev.kind != MT_REC_WRITE &&
+		     ev.kind != MT_REC_UNKNOWN) || tdiff_irq_context(ev.flags) ||
+		    tdiff_tasks_has(t, ev.pid, ev.tid))
+			continue;
+		if (!tdiff_memo_get(memo, mk, ev.pc, mw, v)) {
+			name = mt_pcname_get(pcn, ev.pid, ev.pc, ev.seq);
+			v[0] = name && func_match(o, name);
+			*named |= name != NULL;
+			if ((rc = tdiff_memo_put(memo, mk, ev.pc, mw, v)))
+				return rc;
+		}
+		if (v[0] && (rc = tasks_add(t, ev.pid, ev.tid)))
+			return rc;
+	}
+	return rc;
+}
+
+int mt_tdiff_async_tasks(int fd, const char *path, const struct mt_tdiff_opts *o,
+			 struct mt_tdiff_tasks **out, int *no_symbols, char *err, size_t errlen)
+{
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	struct mt_tdiff_namememo *memo = NULL;
+	struct mt_reader *r = NULL;
+	int named = 0;
+	struct mt_tdiff_tasks *t;
+	struct mt_pcname *pcn;
+	int rc;
+
+	*out = NULL;
+	*no_symbols = 0;
+	snprintf(err, errlen, "out of memory");
+	if (!o->nasync_funcs)
+		return 0;
+	if (!(t = calloc(1, sizeof(*t))))
+		return -ENOMEM;
+	if (!(pcn = mt_pcname_open(path))) {
+		*no_symbols = 1; /* no function names: no task is found */
+		*out = t;
+		return 0;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s", strerror(-rc));
+	} else if (!(rc = tdiff_memo_new(&memo)) && !(rc = mt_reader_open_fd(&r, fd, &ro))) {
+		rc = scan(r, pcn, o, t, memo, &named);
+		*no_symbols = !named; /* no PC has a name: no symbol records */
+		if (rc < 0 && *mt_reader_errmsg(r))
+			snprintf(err, errlen, "%s", mt_reader_errmsg(r));
+		mt_reader_close(r);
+	} else if (rc != -ENOMEM) {
+		snprintf(err, errlen, "%s", strerror(-rc));
+	}
+	tdiff_memo_free(memo);
+	mt_pcname_free(pcn);
+	if (rc < 0) {
+		mt_tdiff_tasks_free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
