@@ -579,6 +579,8 @@ static void writer_close(struct conv *cv, const char *out)
 		mt_writer_event(cv->w, &le);
 	}
 	mt_objtrack_free(cv->objs);
+	free(cv->files);
+	cv->files = NULL;
 	cv->objs = NULL;
 	if (cv->w) {
 		int rc = mt_writer_close(cv->w);

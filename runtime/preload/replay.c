@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +108,13 @@ MT_HIDDEN int mt_replay_open(const char *path, int flags)
 	if (d < 0) {
 		if (!mt_devfile_traced(path, 1, NULL, 0))
 			return -2;
+		if (mt_fs_recorded_node(path)) {
+			/* /dev/uioN opened for its interrupts: an eventfd
+			 * that never becomes readable (no interrupt is
+			 * replayed); writes (interrupt enable) are taken */
+			return eventfd(0, ((flags & O_CLOEXEC) ? EFD_CLOEXEC : 0) |
+					      ((flags & O_NONBLOCK) ? EFD_NONBLOCK : 0));
+		}
 		errno = ENODEV; /* a device the recording did not use */
 		return -1;
 	}

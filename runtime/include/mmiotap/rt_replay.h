@@ -32,6 +32,9 @@
 
 /* Path of the replay table file: set by `mmiotap replay`. */
 #define MT_ENV_REPLAY "MMIOTAP_REPLAY"
+/* The directory holding the tree of recorded files (FILE records) that
+ * stands for the device-describing paths while replaying. */
+#define MT_ENV_REPLAY_ROOT "MMIOTAP_REPLAY_ROOT"
 
 #define MT_REPLAY_MAGIC 0x59414c5045525452ull /* "RTREPLAY" */
 #define MT_REPLAY_VERSION 1

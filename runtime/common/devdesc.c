@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * devdesc.c - the files that describe a device to a user-space driver
+ * before it maps it (what DPDK's EAL scans): recorded as FILE records by
+ * the preload runtime, served from the recording by `mmiotap replay`.
+ * The set is a list of path prefixes (docs/FORMAT.md 1.8).
+ */
+#include <string.h>
+
+#include "mmiotap/devfile.h"
+
+/* prefix: path equals it or continues with '/' (or, star, anything). */
+static int under(const char *path, const char *prefix, int star)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n))
+		return 0;
+	return star || path[n] == 0 || path[n] == '/';
+}
+
+int mt_devfile_described(const char *path)
+{
+	if (!path || path[0] != '/')
+		return 0;
+	return under(path, "/sys/bus/pci", 0) || under(path, "/sys/devices/pci", 1) ||
+	       under(path, "/sys/class/uio", 0) || under(path, "/sys/kernel/iommu_groups", 0) ||
+	       under(path, "/dev/uio", 1) || under(path, "/dev/vfio", 0);
+}
+
+/* A file under those prefixes whose content must not be read to record it:
+ * BARs (resourceN, resourceN_wc), the expansion ROM, VPD (reads can hang
+ * some devices), and whatever mt_devfile_traced() calls a device file. */
+int mt_devfile_noread(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	b = b ? b + 1 : path;
+	if (!strncmp(b, "resource", 8) && b[8] >= '0' && b[8] <= '9')
+		return 1;
+	return !strcmp(b, "rom") || !strcmp(b, "vpd") || mt_devfile_traced(path, 1, NULL, 0);
+}
