@@ -338,6 +338,7 @@ static void writer_open(struct conv *cv, const struct rec_opts *o)
 		cv->failed = 1;
 	}
 	cv->objs = mt_objtrack_new(); /* NULL: no OBJECT records, no symbols */
+	cv->files = NULL;
 	mt_enc_stream_reset(&cv->st);
 }
 

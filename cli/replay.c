@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "mmiotap/rt_replay.h"
 #include "replay_table.h"
+#include "replay_tree.h"
 
 int mt_cli_replay(int argc, char **argv);
 int mt_cli_record(int argc, char **argv);
@@ -112,7 +113,8 @@ static void check_prog(const char *prog, int depth)
 
 /* The table lives in a memfd of ours; the replayed processes open it as
  * /proc/OUR_PID/fd/N (nothing to clean up, whatever way we end). */
-static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath, size_t n)
+static struct mt_replay_hdr *load_table(const char *trace, int mode, struct mt_replay_tree *tree,
+					char *tpath, size_t n)
 {
 	char err[512];
 	struct stat st;
@@ -124,7 +126,7 @@ static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath
 		perror_msg_and_die("memfd_create");
 	snprintf(tpath, n, "/proc/%d/fd/%d", (int)getpid(), fd);
 	in = mt_cli_open_input(trace);
-	if (mt_replay_table_build(in, fd, mode, err, sizeof(err)))
+	if (mt_replay_table_build(in, fd, mode, tree, err, sizeof(err)))
 		error_msg_and_die("%s: %s", trace, err);
 	if (in != STDIN_FILENO)
 		close(in);
@@ -136,8 +138,24 @@ static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath
 	return p; /* fd stays open for the replayed processes */
 }
 
-static void summary(const struct mt_replay_hdr *h)
+/* The recorded files' tree goes away however we end (exit after an error
+ * too); only in the process that made it. */
+static struct mt_replay_tree *the_tree;
+static pid_t tree_pid;
+
+static void tree_cleanup(void)
 {
+	if (the_tree && getpid() == tree_pid)
+		mt_replay_tree_free(the_tree);
+	the_tree = NULL;
+}
+
+static void summary(const struct mt_replay_hdr *h, const struct mt_replay_tree *t)
+{
+	if (mt_replay_tree_files(t) || mt_replay_tree_skipped(t))
+		fprintf(stderr, "mmiotap replay: %u recorded files describing the device served "
+			"(%u FILE records refused)\n", mt_replay_tree_files(t),
+			mt_replay_tree_skipped(t));
 	fprintf(stderr, "mmiotap replay: %" PRIu64 " accesses answered from the recording, %"
 		PRIu64 " repeated polls, %" PRIu64 " recorded polls skipped, %" PRIu64
 		" divergences", h->served, h->repeated, h->skipped, h->diverged);
@@ -160,7 +178,8 @@ int mt_cli_replay(int argc, char **argv)
 	const char *out = "mmiotap-replay.trace", *trace;
 	int mode = MT_REPLAY_STOP, quiet = 0, c, rc, n, k;
 	struct mt_replay_hdr *h;
-	char tpath[64];
+	struct mt_replay_tree *tree;
+	char tpath[64], err[512];
 	char **rargv;
 
 	while ((c = getopt_long(argc, argv, "+d:o:qh", lopts, NULL)) != -1) {
@@ -196,8 +215,15 @@ int mt_cli_replay(int argc, char **argv)
 	if (optind >= argc)
 		error_msg_and_help("missing PROG (mmiotap replay TRACE -- PROG ARGS)");
 	check_prog(argv[optind], 0);
-	h = load_table(trace, mode, tpath, sizeof(tpath));
-	if (setenv(MT_ENV_REPLAY, tpath, 1))
+	tree = mt_replay_tree_new(err, sizeof(err));
+	if (!tree)
+		error_msg_and_die("%s", err);
+	the_tree = tree;
+	tree_pid = getpid();
+	atexit(tree_cleanup);
+	h = load_table(trace, mode, tree, tpath, sizeof(tpath));
+	if (setenv(MT_ENV_REPLAY, tpath, 1) ||
+	    setenv(MT_ENV_REPLAY_ROOT, mt_replay_tree_root(tree), 1))
 		perror_msg_and_die("setenv");
 	n = argc - optind;
 	rargv = calloc((size_t)n + 6, sizeof(*rargv));
@@ -213,8 +239,10 @@ int mt_cli_replay(int argc, char **argv)
 	mt_cli_prog = "mmiotap replay";
 	rc = mt_cli_record(k + n, rargv);
 	unsetenv(MT_ENV_REPLAY);
+	unsetenv(MT_ENV_REPLAY_ROOT);
 	if (!quiet)
-		summary(h);
+		summary(h, tree);
+	tree_cleanup();
 	free(rargv);
 	if (h->diverged && mode != MT_REPLAY_MODEL)
 		return MT_REPLAY_STOP_STATUS;

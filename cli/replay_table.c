@@ -15,6 +15,7 @@
 #include "mmiotap/rt_replay.h"
 #include "mmiotap/trace.h"
 #include "replay_table.h"
+#include "replay_tree.h"
 
 struct acc {
 	uint64_t foff, value, seq, idx;
@@ -111,9 +112,10 @@ static int cmp_acc(const void *x, const void *y)
 	return a->idx < c->idx ? -1 : a->idx > c->idx;
 }
 
-static int read_trace(struct build *b, int fd, char *err, size_t errlen)
+static int read_trace(struct build *b, int fd, struct mt_replay_tree *tree, char *err,
+		      size_t errlen)
 {
-	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1, .files = tree != NULL };
 	struct mt_reader *r;
 	struct mt_event ev;
 	int rc;
@@ -124,7 +126,9 @@ static int read_trace(struct build *b, int fd, char *err, size_t errlen)
 		return -1;
 	}
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
-		if (ev.kind == MT_REC_MAP) {
+		if (ev.kind == MT_REC_FILE) {
+			mt_replay_tree_add(tree, &ev);
+		} else if (ev.kind == MT_REC_MAP) {
 			int d = dev_of(b, &ev.map, err, errlen);
 
 			if (d == -2)
@@ -210,7 +214,8 @@ static int emit(struct build *b, int out, int mode)
 	return rc;
 }
 
-int mt_replay_table_build(int in, int out, int mode, char *err, size_t errlen)
+int mt_replay_table_build(int in, int out, int mode, struct mt_replay_tree *tree, char *err,
+			  size_t errlen)
 {
 	struct build *b = calloc(1, sizeof(*b));
 	int rc;
@@ -221,7 +226,7 @@ int mt_replay_table_build(int in, int out, int mode, char *err, size_t errlen)
 		return -1;
 	}
 	memset(b->map_dev, 0xff, sizeof(b->map_dev));
-	rc = read_trace(b, in, err, errlen);
+	rc = read_trace(b, in, tree, err, errlen);
 	if (!rc && emit(b, out, mode)) {
 		snprintf(err, errlen, "writing the replay table: %s", strerror(errno));
 		rc = -1;

@@ -5,6 +5,9 @@
 #include <stddef.h>
 
 #define MT_REPLAY_MAX_DEVS 64
-/* 0, or -1 with a one-line reason in err. mode: MT_REPLAY_*. */
-int mt_replay_table_build(int in, int out, int mode, char *err, size_t errlen);
+struct mt_replay_tree;
+/* 0, or -1 with a one-line reason in err. mode: MT_REPLAY_*. tree: where
+ * the FILE records go (replay_tree.h), or NULL. */
+int mt_replay_table_build(int in, int out, int mode, struct mt_replay_tree *tree, char *err,
+			  size_t errlen);
 #endif
