@@ -26,19 +26,27 @@
 #include "replay_tree.h"
 
 int mt_cli_replay(int argc, char **argv);
+
+#define MAX_ANY 64
 int mt_cli_record(int argc, char **argv);
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmiotap replay [--on-diverge stop|warn|model] [-o OUT] TRACE -- PROG [ARGS...]\n"
+		"usage: mmiotap replay [--on-diverge stop|warn|model] [-o OUT] [--ignore-value OFF]...\n"
+		"                     TRACE -- PROG [ARGS...]\n"
 		"Run PROG with no device: its device files (/dev/mem, PCI resourceN, /dev/uioN)\n"
 		"are answered from the recording TRACE; reads get the recorded values, writes\n"
-		"are checked against the recorded ones.\n"
+		"are checked against the recorded ones. The files describing the device that\n"
+		"PROG read when recorded (/sys/bus/pci, /sys/class/uio...) are served from the\n"
+		"recording too.\n"
 		"  -d, --on-diverge M  stop (default): report the first divergence, end PROG;\n"
 		"                      warn: report each and go on; model: answer from the\n"
 		"                      per-register model (last value written) silently\n"
 		"  -o, --output OUT    the replay's own trace (default mmiotap-replay.trace)\n"
+		"  -I, --ignore-value OFF  writes at byte offset OFF of a device file match\n"
+		"                      whatever value they write (DMA addresses such as a\n"
+		"                      descriptor ring's base differ from machine to machine)\n"
 		"  -q, --quiet         no summary on stderr\n"
 		"Exit status: PROG's; 3 after a divergence (stop, warn); 2 bad usage; 1 other\n"
 		"trouble (unreadable trace, program refused).\n");
@@ -113,7 +121,7 @@ static void check_prog(const char *prog, int depth)
 
 /* The table lives in a memfd of ours; the replayed processes open it as
  * /proc/OUR_PID/fd/N (nothing to clean up, whatever way we end). */
-static struct mt_replay_hdr *load_table(const char *trace, int mode, struct mt_replay_tree *tree,
+static struct mt_replay_hdr *load_table(const char *trace, const struct mt_replay_build_opts *bo,
 					char *tpath, size_t n)
 {
 	char err[512];
@@ -126,7 +134,7 @@ static struct mt_replay_hdr *load_table(const char *trace, int mode, struct mt_r
 		perror_msg_and_die("memfd_create");
 	snprintf(tpath, n, "/proc/%d/fd/%d", (int)getpid(), fd);
 	in = mt_cli_open_input(trace);
-	if (mt_replay_table_build(in, fd, mode, tree, err, sizeof(err)))
+	if (mt_replay_table_build(in, fd, bo, err, sizeof(err)))
 		error_msg_and_die("%s: %s", trace, err);
 	if (in != STDIN_FILENO)
 		close(in);
@@ -172,6 +180,7 @@ int mt_cli_replay(int argc, char **argv)
 		{ "on-diverge", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ignore-value", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -179,10 +188,13 @@ int mt_cli_replay(int argc, char **argv)
 	int mode = MT_REPLAY_STOP, quiet = 0, c, rc, n, k;
 	struct mt_replay_hdr *h;
 	struct mt_replay_tree *tree;
+	struct mt_replay_build_opts bo;
+	uint64_t any[MAX_ANY];
+	size_t nany = 0;
 	char tpath[64], err[512];
 	char **rargv;
 
-	while ((c = getopt_long(argc, argv, "+d:o:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:o:qI:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!strcmp(optarg, "stop"))
@@ -200,6 +212,17 @@ int mt_cli_replay(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'I': {
+			char *e;
+
+			errno = 0;
+			if (nany == MAX_ANY)
+				error_msg_and_help("--ignore-value: at most %d offsets", MAX_ANY);
+			any[nany++] = strtoull(optarg, &e, 0);
+			if (errno || e == optarg || *e || optarg[0] == '-')
+				error_msg_and_help("--ignore-value: not an offset: '%s'", optarg);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -221,7 +244,11 @@ int mt_cli_replay(int argc, char **argv)
 	the_tree = tree;
 	tree_pid = getpid();
 	atexit(tree_cleanup);
-	h = load_table(trace, mode, tree, tpath, sizeof(tpath));
+	bo.mode = mode;
+	bo.tree = tree;
+	bo.any_value = any;
+	bo.nany = nany;
+	h = load_table(trace, &bo, tpath, sizeof(tpath));
 	if (setenv(MT_ENV_REPLAY, tpath, 1) ||
 	    setenv(MT_ENV_REPLAY_ROOT, mt_replay_tree_root(tree), 1))
 		perror_msg_and_die("setenv");

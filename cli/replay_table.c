@@ -169,7 +169,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int emit(struct build *b, int out, int mode)
+static int emit(struct build *b, int out, const struct mt_replay_build_opts *o)
 {
 	struct mt_replay_hdr h = { 0 };
 	size_t i, nreg = 0;
@@ -190,9 +190,12 @@ static int emit(struct build *b, int out, int mode)
 		}
 		regs[nreg - 1].count++;
 	}
+	for (i = 0; i < nreg; i++)
+		for (size_t k = 0; k < o->nany; k++)
+			regs[i].any_value |= regs[i].foff == o->any_value[k];
 	h.magic = MT_REPLAY_MAGIC;
 	h.version = MT_REPLAY_VERSION;
-	h.mode = (uint32_t)mode;
+	h.mode = (uint32_t)o->mode;
 	h.ndev = b->ndev;
 	h.nreg = (uint32_t)nreg;
 	h.nent = b->nacc;
@@ -214,7 +217,7 @@ static int emit(struct build *b, int out, int mode)
 	return rc;
 }
 
-int mt_replay_table_build(int in, int out, int mode, struct mt_replay_tree *tree, char *err,
+int mt_replay_table_build(int in, int out, const struct mt_replay_build_opts *o, char *err,
 			  size_t errlen)
 {
 	struct build *b = calloc(1, sizeof(*b));
@@ -226,8 +229,8 @@ int mt_replay_table_build(int in, int out, int mode, struct mt_replay_tree *tree
 		return -1;
 	}
 	memset(b->map_dev, 0xff, sizeof(b->map_dev));
-	rc = read_trace(b, in, tree, err, errlen);
-	if (!rc && emit(b, out, mode)) {
+	rc = read_trace(b, in, o->tree, err, errlen);
+	if (!rc && emit(b, out, o)) {
 		snprintf(err, errlen, "writing the replay table: %s", strerror(errno));
 		rc = -1;
 	}

@@ -267,7 +267,7 @@ static void do_write(int d, uint64_t foff, struct mt_replay_reg *r, const void *
 			tab->skipped += k - r->cur;
 			r->cur = k + 1;
 			r->rec_written = e->value;
-			if (e->value == v)
+			if (e->value == v || r->any_value)
 				tab->served++;
 			else
 				diverge(d, foff, 1, size, v, e, 0);

@@ -76,7 +76,8 @@ struct mt_replay_reg {
 	uint64_t last_read;
 	uint64_t model;                 /* last value written, valid if have_model */
 	uint64_t rec_written;           /* the recorded value of that write */
-	uint32_t have_model, pad;
+	uint32_t have_model;
+	uint32_t any_value;             /* replay --ignore-value: writes match whatever their value */
 };
 
 struct mt_replay_ent {
