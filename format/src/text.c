@@ -228,15 +228,14 @@ static void put_c_str(struct out *o, const void *p, size_t len)
 	put(o, "\"");
 }
 
-/* FILE (reader option files): one line, no sequence number. */
-static void put_file(struct out *o, const struct mt_event *ev, int json)
+/* FILE (reader option files): one line, no sequence number. 0, or
+ * -EINVAL for a malformed record. */
+static int put_file(struct out *o, const struct mt_event *ev, int json)
 {
 	struct mt_file_info f;
 
-	if (mt_file_parse(ev->text, ev->text_len, &f)) {
-		o->over = 1;
-		return;
-	}
+	if (!ev->text || mt_file_parse(ev->text, ev->text_len, &f))
+		return -EINVAL;
 	if (json) {
 		put(o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"FILE\",\"pid\":%" PRIu32
 		       ",\"type\":\"%s\",\"mode\":\"0%o\",\"offset\":%" PRIu64 ",\"total\":%" PRIu64
@@ -246,7 +245,7 @@ static void put_file(struct out *o, const struct mt_event *ev, int json)
 		put(o, ",\"data\":");
 		put_json_str(o, (const char *)f.data, f.data_len);
 		put(o, "}\n");
-		return;
+		return 0;
 	}
 	put(o, "FILE %" PRIu32 " %s 0%o %" PRIu64 " %" PRIu64 " ", f.pid, mt_file_type_name(f.type),
 	    (unsigned)f.mode, f.offset, f.total);
@@ -254,6 +253,7 @@ static void put_file(struct out *o, const struct mt_event *ev, int json)
 	put(o, " ");
 	put_c_str(o, f.data, f.data_len);
 	put(o, "\n");
+	return 0;
 }
 
 int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *buf, size_t room)
@@ -284,7 +284,8 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 		put(&o, "VERSION 20070824\n");
 	}
 	if (ev->kind == MT_REC_FILE) {
-		put_file(&o, ev, 0);
+		if (put_file(&o, ev, 0))
+			return -EINVAL;
 		return o.over ? -ENOSPC : (int)o.n;
 	}
 	if (ev->seq != st->next_seq)
@@ -424,7 +425,8 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
 		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
 	if (ev->kind == MT_REC_FILE) {
-		put_file(&o, ev, 1);
+		if (put_file(&o, ev, 1))
+			return -EINVAL;
 		return o.over ? -ENOSPC : (int)o.n;
 	}
 	put(&o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"%s\"", ev->seq, ev->ts,
