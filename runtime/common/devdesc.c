@@ -3,7 +3,12 @@
  * devdesc.c - the files that describe a device to a user-space driver
  * before it maps it (what DPDK's EAL scans): recorded as FILE records by
  * the preload runtime, served from the recording by `mmiotap replay`.
- * The set is a list of path prefixes (docs/FORMAT.md 1.8).
+ * The set is a list of path prefixes (docs/FORMAT.md 1.8): what DPDK
+ * 22.11's EAL looks at to find devices (strace of dpdk-testpmd in QEMU):
+ * the buses it scans (/sys/bus/pci, vmbus, auxiliary...), the devices'
+ * directories, uio, IOMMU groups, whether vfio is loaded, /dev/uioN, VFIO
+ * and DSA device nodes. A path under them that did not exist when recorded
+ * does not exist at replay either.
  */
 #include <string.h>
 
@@ -23,9 +28,11 @@ int mt_devfile_described(const char *path)
 {
 	if (!path || path[0] != '/')
 		return 0;
-	return under(path, "/sys/bus/pci", 0) || under(path, "/sys/devices/pci", 1) ||
-	       under(path, "/sys/class/uio", 0) || under(path, "/sys/kernel/iommu_groups", 0) ||
-	       under(path, "/dev/uio", 1) || under(path, "/dev/vfio", 0);
+	return under(path, "/sys/bus", 0) || under(path, "/sys/devices/pci", 1) ||
+	       under(path, "/sys/devices/platform", 0) || under(path, "/sys/class/uio", 0) ||
+	       under(path, "/sys/kernel/iommu_groups", 0) || under(path, "/sys/module/vfio", 1) ||
+	       under(path, "/dev/uio", 1) || under(path, "/dev/vfio", 0) ||
+	       under(path, "/dev/dsa", 0);
 }
 
 /* A file under those prefixes whose content must not be read to record it:

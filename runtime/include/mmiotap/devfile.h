@@ -42,9 +42,10 @@ void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size);
 int mt_devfile_traced(const char *path, int defaults, const char *const *globs, size_t nglobs);
 
 /* 1 if path (absolute, no "//", ".", "..") lies under the prefixes of the
- * files that describe devices (/sys/bus/pci, /sys/devices/pci*,
- * /sys/class/uio, /sys/kernel/iommu_groups, /dev/uio*, /dev/vfio): FILE
- * records at record time, served by `mmiotap replay`. */
+ * files that describe devices (/sys/bus, /sys/devices/pci*,
+ * /sys/devices/platform, /sys/class/uio, /sys/kernel/iommu_groups,
+ * /sys/module/vfio*, /dev/uio*, /dev/vfio, /dev/dsa): FILE records at
+ * record time, served by `mmiotap replay`. */
 int mt_devfile_described(const char *path);
 /* 1 if such a file must not be read to record it (BARs, ROM, VPD, device
  * files). */
