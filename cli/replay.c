@@ -26,9 +26,9 @@
 #include "replay_tree.h"
 
 int mt_cli_replay(int argc, char **argv);
-
-#define MAX_ANY 64
 int mt_cli_record(int argc, char **argv);
+
+#define MAX_ANY 64 /* --ignore-value offsets */
 
 static void usage(FILE *f)
 {

@@ -158,8 +158,10 @@ static int put_reg(int dir, const char *name, const struct mt_file_info *f, int 
 		return -1;
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW))
 		fchmodat(dir, name, 0600, 0); /* a regular file: ours to write */
-	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
-				   (f->offset == 0 ? O_TRUNC : 0), 0600);
+	/* no O_TRUNC: the recorder drops a piece equal to the last one
+	 * written at its offset, so what is there stays valid; ftruncate()
+	 * then gives the new length */
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	int rc = (f->data_len && pwrite(fd, f->data, f->data_len, (off_t)f->offset) != f->data_len) ||

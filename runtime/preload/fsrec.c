@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -90,6 +91,16 @@ union file_ev {
 	uint8_t b[MT_EV_MAX];
 };
 
+/* Work space of one note, mapped for it (not on the stack: open() may be
+ * called on a small thread or signal stack; not malloc: it may be called
+ * from a signal handler). */
+struct scratch {
+	char abs[PATH_MAX], done[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX], tgt[PATH_MAX];
+	char sub[PATH_MAX], ent[4096];
+	union file_ev u;
+	char buf[FILE_MAX];
+};
+
 static void put(union file_ev *u)
 {
 	sigset_t old;
@@ -107,9 +118,10 @@ static void put(union file_ev *u)
 }
 
 /* FILE events for path: data split over as many as needed. */
-static void emit(uint8_t type, uint32_t mode, const char *path, const void *data, size_t total)
+static void emit(struct scratch *sc, uint8_t type, uint32_t mode, const char *path, const void *data,
+		 size_t total)
 {
-	union file_ev u;
+	union file_ev *up = &sc->u;
 	size_t plen = strlen(path), off = 0;
 	size_t room = MT_EV_MAX - sizeof(struct mt_ev) - MT_REC_FILE_FIXED - 8;
 
@@ -123,7 +135,7 @@ static void emit(uint8_t type, uint32_t mode, const char *path, const void *data
 		size_t rec = MT_REC_FILE_FIXED + ((plen + n + 7) & ~(size_t)7);
 		struct mt_rec_file h;
 
-		memset(&u, 0, sizeof(struct mt_ev) + rec);
+		memset(up, 0, sizeof(struct mt_ev) + rec);
 		memset(&h, 0, sizeof(h));
 		h.kind = MT_REC_FILE;
 		h.type = type;
@@ -133,14 +145,14 @@ static void emit(uint8_t type, uint32_t mode, const char *path, const void *data
 		h.mode = mode;
 		h.offset = off;
 		h.total = total;
-		memcpy(u.ev.data, &h, sizeof(h));
-		memcpy(u.ev.data + sizeof(h), path, plen);
+		memcpy(up->ev.data, &h, sizeof(h));
+		memcpy(up->ev.data + sizeof(h), path, plen);
 		if (n)
-			memcpy(u.ev.data + sizeof(h) + plen, (const char *)data + off, n);
-		u.ev.type = MT_EV_FILE;
-		u.ev.width = (uint16_t)rec;
-		u.ev.size = (uint16_t)(sizeof(struct mt_ev) + rec);
-		put(&u);
+			memcpy(up->ev.data + sizeof(h) + plen, (const char *)data + off, n);
+		up->ev.type = MT_EV_FILE;
+		up->ev.width = (uint16_t)rec;
+		up->ev.size = (uint16_t)(sizeof(struct mt_ev) + rec);
+		put(up);
 		off += n;
 	} while (off < total);
 }
@@ -174,26 +186,25 @@ static char type_letter(unsigned char t)
 	}
 }
 
-static void put_link(const char *path, uint32_t mode)
+static void put_link(struct scratch *sc, const char *path, uint32_t mode)
 {
-	char tgt[PATH_MAX];
-	ssize_t k = raw_readlink(path, tgt, sizeof(tgt));
+	ssize_t k = raw_readlink(path, sc->tgt, sizeof(sc->tgt));
 
-	if (k > 0 && k < (ssize_t)sizeof(tgt))
-		emit(MT_FILE_LNK, mode, path, tgt, (size_t)k);
+	if (k > 0 && k < (ssize_t)sizeof(sc->tgt))
+		emit(sc, MT_FILE_LNK, mode, path, sc->tgt, (size_t)k);
 }
 
 /* A listing: "Tname\n" per entry; then the targets of its symlinks. */
-static void put_dir(const char *path, uint32_t mode, char *buf)
+static void put_dir(struct scratch *sc, const char *path, uint32_t mode)
 {
-	char ent[4096], sub[PATH_MAX];
+	char *buf = sc->buf, *ent = sc->ent, *sub = sc->sub;
 	size_t n = 0;
 	int fd = raw_open(path, O_RDONLY | O_DIRECTORY);
 	long k;
 
 	if (fd < 0)
 		return;
-	while ((k = syscall(SYS_getdents64, fd, ent, sizeof(ent))) > 0) {
+	while ((k = syscall(SYS_getdents64, fd, ent, sizeof(sc->ent))) > 0) {
 		for (long o = 0; o < k;) {
 			struct dirent64 *d = (struct dirent64 *)(ent + o);
 			size_t l = strlen(d->d_name);
@@ -209,60 +220,49 @@ static void put_dir(const char *path, uint32_t mode, char *buf)
 		}
 	}
 	close(fd);
-	emit(MT_FILE_DIR, mode, path, buf, n);
+	emit(sc, MT_FILE_DIR, mode, path, buf, n);
 	for (size_t i = 0; i < n;) {
 		char *e = memchr(buf + i, '\n', n - i);
 		if (!e)
 			break;
 		if (buf[i] == 'l' &&
-		    snprintf(sub, sizeof(sub), "%s/%.*s", path, (int)(e - buf - i - 1), buf + i + 1) <
-			    (int)sizeof(sub))
-			put_link(sub, 0120777);
+		    snprintf(sub, sizeof(sc->sub), "%s/%.*s", path, (int)(e - buf - i - 1),
+			     buf + i + 1) < (int)sizeof(sc->sub))
+			put_link(sc, sub, 0120777);
 		i = (size_t)(e - buf) + 1;
 	}
 }
 
 /* The object at path (no symlink to follow): its FILE record(s). */
-static void put_final(const char *path, const struct stat *st)
+static void put_final(struct scratch *sc, const char *path, const struct stat *st)
 {
 	if (S_ISLNK(st->st_mode)) {
-		put_link(path, st->st_mode);
-		return;
-	}
-	if (S_ISCHR(st->st_mode)) {
-		emit(MT_FILE_CHR, st->st_mode, path, NULL, 0);
-		return;
-	}
-	if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode))
-		return;
-	char *buf = malloc(FILE_MAX);
-	if (!buf)
-		return;
-	if (S_ISDIR(st->st_mode)) {
-		put_dir(path, st->st_mode, buf);
-	} else {
+		put_link(sc, path, st->st_mode);
+	} else if (S_ISCHR(st->st_mode)) {
+		emit(sc, MT_FILE_CHR, st->st_mode, path, NULL, 0);
+	} else if (S_ISDIR(st->st_mode)) {
+		put_dir(sc, path, st->st_mode);
+	} else if (S_ISREG(st->st_mode)) {
 		size_t n = 0;
 		int fd = mt_devfile_noread(path) || !(st->st_mode & 0444) ? -1
 		       : raw_open(path, O_RDONLY | O_NONBLOCK);
 		if (fd >= 0) {
-			n = read_all(fd, buf, FILE_MAX);
+			n = read_all(fd, sc->buf, FILE_MAX);
 			close(fd);
 		}
-		emit(MT_FILE_REG, st->st_mode, path, buf, n);
+		emit(sc, MT_FILE_REG, st->st_mode, path, sc->buf, n);
 	}
-	free(buf);
 }
 
 /* Resolve path as the kernel would (symlinks, ".", ".."), putting each
  * symlink met under the prefixes, then the object at the end. */
-static void walk(const char *path, int follow_last)
+static void walk(struct scratch *sc, const char *path, int follow_last)
 {
-	char done[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX];
+	char *done = sc->done, *rest = sc->rest, *r = rest;
 	int links = 0;
-	char *r = rest;
 
 	done[0] = 0;
-	if (snprintf(rest, sizeof(rest), "%s", path) >= (int)sizeof(rest))
+	if (snprintf(rest, PATH_MAX, "%s", path) >= PATH_MAX)
 		return;
 	for (;;) {
 		struct stat st;
@@ -281,7 +281,7 @@ static void walk(const char *path, int follow_last)
 			r = e;
 			continue;
 		}
-		if (dl + 1 + cl >= sizeof(done))
+		if (dl + 1 + cl >= PATH_MAX)
 			return;
 		done[dl] = '/';
 		memcpy(done + dl + 1, r, cl);
@@ -293,18 +293,17 @@ static void walk(const char *path, int follow_last)
 		if (raw_lstat(done, &st))
 			return;
 		if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-			char tgt[PATH_MAX];
-			ssize_t k = raw_readlink(done, tgt, sizeof(tgt) - 1);
+			ssize_t k = raw_readlink(done, sc->tgt, PATH_MAX - 1);
 			if (k <= 0 || ++links > LINKS_MAX)
 				return;
-			tgt[k] = 0;
+			sc->tgt[k] = 0;
 			if (mt_devfile_described(done))
-				emit(MT_FILE_LNK, st.st_mode, done, tgt, (size_t)k);
-			if (snprintf(tmp, sizeof(tmp), "%s%s", tgt, r) >= (int)sizeof(tmp))
+				emit(sc, MT_FILE_LNK, st.st_mode, done, sc->tgt, (size_t)k);
+			if (snprintf(sc->tmp, PATH_MAX, "%s%s", sc->tgt, r) >= PATH_MAX)
 				return;
-			memcpy(rest, tmp, strlen(tmp) + 1);
+			memcpy(rest, sc->tmp, strlen(sc->tmp) + 1);
 			r = rest;
-			if (tgt[0] == '/')
+			if (sc->tgt[0] == '/')
 				done[0] = 0;
 			else
 				*strrchr(done, '/') = 0;
@@ -312,7 +311,7 @@ static void walk(const char *path, int follow_last)
 		}
 		if (last) {
 			if (mt_devfile_described(done))
-				put_final(done, &st);
+				put_final(sc, done, &st);
 			return;
 		}
 		if (!S_ISDIR(st.st_mode))
@@ -348,12 +347,22 @@ MT_HIDDEN int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n)
  * record what it saw, if it is a file describing a device. Keeps errno. */
 MT_HIDDEN void mt_fs_note(int dirfd, const char *path, int follow_last)
 {
-	char abs[PATH_MAX];
 	int e = errno;
 
 	if (!mt_ring || mt_replay_active() || mt_fs_root || !path)
 		return;
-	if (mt_fs_abs(dirfd, path, abs, sizeof(abs)) == 0 && mt_devfile_described(abs))
-		walk(abs, follow_last);
+	/* cheap test first: most paths are not ours */
+	if (path[0] == '/' && !mt_devfile_described(path))
+		return;
+	long p = syscall(SYS_mmap, NULL, sizeof(struct scratch), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == -1) {
+		errno = e;
+		return;
+	}
+	struct scratch *sc = (struct scratch *)p;
+	if (mt_fs_abs(dirfd, path, sc->abs, sizeof(sc->abs)) == 0 && mt_devfile_described(sc->abs))
+		walk(sc, sc->abs, follow_last);
+	syscall(SYS_munmap, sc, sizeof(struct scratch));
 	errno = e;
 }

@@ -41,39 +41,34 @@ MT_HIDDEN void mt_fs_init(const char *root)
 	rootlen = strlen(root);
 }
 
-/* path with "//" collapsed and trailing '/' dropped (n bytes), or NULL. */
-static const char *squeeze(const char *path, char *out, size_t n)
-{
-	size_t k = 0;
-
-	for (const char *s = path; *s; s++) {
-		if (*s == '/' && k && out[k - 1] == '/')
-			continue;
-		if (k + 1 >= n)
-			return NULL;
-		out[k++] = *s;
-	}
-	while (k > 1 && out[k - 1] == '/')
-		k--;
-	out[k] = 0;
-	return out;
-}
-
-/* The path to use for dirfd + path: in the replay tree if replaying and
- * it is an absolute path under the prefixes (device files the replay
- * table names excepted: open() gives their memfd before this), else path. */
+/* The path to use for path: in the replay tree (ROOT + path with "//"
+ * squeezed, in buf) if replaying and it is an absolute path under the
+ * prefixes, else path. Device files of the replay table never get here:
+ * open() gives their memfd first. */
 MT_HIDDEN const char *mt_fs_path(const char *path, char *buf, size_t n)
 {
-	char sq[PATH_MAX];
+	size_t k = rootlen;
 
-	if (!mt_fs_root || !path || path[0] != '/' || !squeeze(path, sq, sizeof(sq)) ||
-	    !mt_devfile_described(sq))
+	if (!mt_fs_root || !path || path[0] != '/' || n <= rootlen + 1)
 		return path;
-	if ((size_t)snprintf(buf, n, "%s%s", mt_fs_root, sq) >= n) {
-		/* too long for us: a path that cannot exist, not the real one */
-		snprintf(buf, n, "%s/", mt_fs_root);
+	memcpy(buf, mt_fs_root, rootlen);
+	for (const char *s = path; *s; s++) {
+		if (*s == '/' && k > rootlen && buf[k - 1] == '/')
+			continue;
+		if (k + 1 >= n) {
+			if (!mt_devfile_described(path))
+				return path;
+			/* too long for us: a path the tree cannot hold,
+			 * not the real one */
+			snprintf(buf, n, "%s/.too-long", mt_fs_root);
+			return buf;
+		}
+		buf[k++] = *s;
 	}
-	return buf;
+	while (k > rootlen + 1 && buf[k - 1] == '/')
+		k--;
+	buf[k] = 0;
+	return mt_devfile_described(buf + rootlen) ? buf : path;
 }
 
 /* A result naming the tree: the tree's directory taken off (in place). */

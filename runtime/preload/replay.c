@@ -111,7 +111,8 @@ MT_HIDDEN int mt_replay_open(const char *path, int flags)
 		if (mt_fs_recorded_node(path)) {
 			/* /dev/uioN opened for its interrupts: an eventfd
 			 * that never becomes readable (no interrupt is
-			 * replayed); writes (interrupt enable) are taken */
+			 * replayed). 8-byte writes are taken; igb_uio's
+			 * 4-byte interrupt enable fails (EINVAL). */
 			return eventfd(0, ((flags & O_CLOEXEC) ? EFD_CLOEXEC : 0) |
 					      ((flags & O_NONBLOCK) ? EFD_NONBLOCK : 0));
 		}
