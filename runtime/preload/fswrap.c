@@ -10,7 +10,8 @@
  * ... are never seen, whatever they hold (a file the recording did not
  * see does not exist). Symlinks in the tree are relative as in sysfs, so
  * the kernel resolves them inside it; an absolute result (realpath,
- * readlink) has the tree's directory taken off again.
+ * readlink) has the tree's directory taken off again. mknod() under the
+ * prefixes goes to the tree too.
  *
  * Not translated: relative paths (from the working directory), and
  * functions not listed here (scandir, nftw, glob, statx...); see
@@ -247,4 +248,22 @@ MT_EXPORT char *realpath(const char *path, char *resolved)
 	untree(r);
 	mt_fs_note(AT_FDCWD, path, 1);
 	return r;
+}
+
+/* EAL's --create-uio-dev makes /dev/uioN itself: while replaying, in the
+ * tree (the real /dev is never touched; open() then gives the eventfd of
+ * a recorded node). */
+MT_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	static int (*real)(int, const char *, mode_t, dev_t);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "mknodat")))
+		return errno = ENOSYS, -1;
+	return real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, dev);
+}
+
+MT_EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return mknodat(AT_FDCWD, path, mode, dev);
 }

@@ -5,7 +5,8 @@
 # instead of the real sysfs: a recorded file changed in the trace reads
 # changed at replay; files never recorded do not exist (nothing leaks from
 # the real tree); realpath/readlink give the recorded paths; a FILE record
-# whose symlink would leave the tree is refused.
+# whose symlink would leave the tree is refused; mknod under the prefixes
+# goes to the tree, never to the real /dev.
 . tests/e2e/lib.sh
 [ -d /sys/bus/pci/devices ] || skip "no /sys/bus/pci/devices"
 B=$(ls /sys/bus/pci/devices | head -n 1)
@@ -55,6 +56,8 @@ realpath -e $P/vendor 2>/dev/null || echo "no realpath"
 readlink /sys/bus/pci/devices/$O || echo "no link"
 cat /sys/class/uio/uio0/name 2>/dev/null || echo "no uio"
 $W/drv $DEV 0 0x55 3 >/dev/null && echo "driver ok"
+mknod /dev/uio77 c 1 3 2>/dev/null && echo "made" || echo "not made"
+mknod /sys/bus/pci/devices/uio77 c 1 3 2>/dev/null && [ -c /sys/bus/pci/devices/uio77 ] && echo "made"
 LOOK
 "$M" replay -o "$W/rep.trace" "$W/mod.trace" -- /bin/sh "$W/look.sh" >"$W/rep.out" 2>"$W/rep.err" ||
 	{ cat "$W/rep.err"; fail "replay: exit $?"; }
@@ -63,6 +66,9 @@ sed -n 2p "$W/rep.out" | grep -qx "no device file" || fail "an unrecorded file l
 sed -n 3p "$W/rep.out" | grep -qx "$B" || fail "listing"
 sed -n 6p "$W/rep.out" | grep -qx "no uio" || fail "/sys/class/uio leaked"
 sed -n 7p "$W/rep.out" | grep -qx "driver ok" || fail "the device replay"
+[ ! -e /dev/uio77 ] || { rm -f /dev/uio77; fail "mknod at replay made a real /dev/uio77"; }
+sed -n 8p "$W/rep.out" | grep -qx "not made" || fail "mknod /dev/uio77: the tree has no /dev here"
+[ "$(id -u)" != 0 ] || sed -n 9p "$W/rep.out" | grep -qx made || fail "mknod under /sys/bus/pci in the tree"
 grep -q 'served (1 FILE records refused)' "$W/rep.err" || { cat "$W/rep.err"; fail "the escaping link was not refused"; }
 sed -n 4p "$W/rep.out" | grep -qx "/sys/devices/pci[^ ]*/$B/vendor" || { cat "$W/rep.out"; fail "realpath: not the recorded path"; }
 sed -n 5p "$W/rep.out" | grep -qx "no link" || { cat "$W/rep.out"; fail "a refused link is there"; }
