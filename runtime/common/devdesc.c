@@ -24,11 +24,31 @@ static int under(const char *path, const char *prefix, int star)
 	return star || path[n] == 0 || path[n] == '/';
 }
 
+static int hex(const char *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* A PCI host bridge's directory on the way: /sys/devices/pci0000:00, or
+ * deeper (Hyper-V's PCI domains under VMBUS: .../<guid>/pci1234:00). */
+static int pci_root(const char *path)
+{
+	if (!under(path, "/sys/devices", 0))
+		return 0;
+	for (const char *p = strstr(path, "/pci"); p; p = strstr(p + 1, "/pci"))
+		if (hex(p + 4, 4) && p[8] == ':' && hex(p + 9, 2) && (!p[11] || p[11] == '/'))
+			return 1;
+	return 0;
+}
+
 int mt_devfile_described(const char *path)
 {
 	if (!path || path[0] != '/')
 		return 0;
-	return under(path, "/sys/bus", 0) || under(path, "/sys/devices/pci", 1) ||
+	return under(path, "/sys/bus", 0) || pci_root(path) ||
 	       under(path, "/sys/devices/platform", 0) || under(path, "/sys/class/uio", 0) ||
 	       under(path, "/sys/kernel/iommu_groups", 0) || under(path, "/sys/module/vfio", 1) ||
 	       under(path, "/dev/uio", 1) || under(path, "/dev/vfio", 0) ||

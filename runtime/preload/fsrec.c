@@ -2,7 +2,7 @@
 /*
  * fsrec.c - record what the traced program reads about its device before
  * it maps it: every path under the device-describing prefixes
- * (mt_devfile_described(): /sys/bus, /sys/devices/pci*, /sys/class/uio,
+ * (mt_devfile_described(): /sys/bus, /sys/devices/pci0000:00, /sys/class/uio,
  * ...) that the program opens, lists, stats, accesses, resolves or reads
  * the link of becomes FILE records (MT_EV_FILE events): each symlink met
  * on the way (its target), and at the end the regular file's content

@@ -42,7 +42,7 @@ void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size);
 int mt_devfile_traced(const char *path, int defaults, const char *const *globs, size_t nglobs);
 
 /* 1 if path (absolute, no "//", ".", "..") lies under the prefixes of the
- * files that describe devices (/sys/bus, /sys/devices/pci*,
+ * files that describe devices (/sys/bus, /sys/devices/.../pciDDDD:BB,
  * /sys/devices/platform, /sys/class/uio, /sys/kernel/iommu_groups,
  * /sys/module/vfio*, /dev/uio*, /dev/vfio, /dev/dsa): FILE records at
  * record time, served by `mmiotap replay`. */
