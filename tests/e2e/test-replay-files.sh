@@ -36,17 +36,19 @@ echo "ok: recorded: vendor file once, link, listing (text and jsonl)"
 
 # The trace changed: vendor 0x4242 and the link of another device made to
 # leave the tree (../../../../../..).
-python3 - "$W/rec.trace" "$W/mod.trace" "$vendor" "$otgt" <<'PY' || fail "patching the trace"
+python3 - "$W/rec.trace" "$W/mod.trace" "$vendor" "$otgt" "/sys/bus/pci/devices/$O" <<'PY' ||
 import sys
 b = open(sys.argv[1], 'rb').read()
 v = sys.argv[3].encode() + b'\n'
 assert b.count(v) >= 1
 b = b.replace(v, b'0x4242\n')
 link = sys.argv[4].encode()
-assert b.count(link) == 1
-b = b.replace(link, (b'../' * 40)[:len(link) - 3] + b'etc')
+rec = sys.argv[5].encode() + link  # a FILE record: its path, then its data
+assert b.count(rec) == 1
+b = b.replace(rec, sys.argv[5].encode() + (b'../' * 40)[:len(link) - 3] + b'etc')
 open(sys.argv[2], 'wb').write(b)
 PY
+	fail "patching the trace"
 rm -f "$DEV"
 cat >"$W/look.sh" <<LOOK
 cat $P/vendor
