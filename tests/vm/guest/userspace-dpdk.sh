@@ -4,7 +4,8 @@
 # forwarding lcore thread sending packets (txonly), stop, statistics, close.
 # (--txrst/--txfreet small: with the defaults QEMU's e1000 completes no
 # descriptor and testpmd sends a single burst of 32.)
-# Writes: e1000-bar (START-END of BAR0), trace.mt, testpmd.txt.
+# Writes: e1000-bar (START-END of BAR0), trace.mt, testpmd.txt; then a
+# second, interactive run for the replay on the host (replay/, below).
 set -e
 . "$VM_LIB"
 mt=${MT_BIN:?MT_BIN not set}
