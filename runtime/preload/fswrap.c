@@ -13,7 +13,7 @@
  * readlink) has the tree's directory taken off again. mknod() under the
  * prefixes goes to the tree too.
  *
- * Not translated: relative paths (from the working directory), and
+ * Not translated: paths relative to the working directory, and
  * functions not listed here (scandir, nftw, glob, statx...); see
  * docs/INTERNALS.md "Replay of the files describing a device".
  */
@@ -106,6 +106,8 @@ MT_EXPORT DIR *opendir(const char *path)
 
 	REAL(real, "opendir");
 	DIR *d = real(mt_fs_path(path, buf, sizeof(buf)));
+	if (d)
+		mt_fs_fd(dirfd(d), AT_FDCWD, path);
 	mt_fs_note(AT_FDCWD, path, 1);
 	return d;
 }

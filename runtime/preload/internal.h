@@ -231,6 +231,7 @@ const char *mt_fs_path(const char *path, char *buf, size_t n) MT_HIDDEN;
 int mt_fs_recorded_node(const char *path) MT_HIDDEN;
 int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n) MT_HIDDEN;
 void mt_fs_note(int dirfd, const char *path, int follow_last) MT_HIDDEN;
+void mt_fs_fd(int fd, int dirfd, const char *path) MT_HIDDEN;
 
 /* safecopy.c: copy the program's memory from inside the handler; a fault
  * gives -EFAULT with t->sc_fault filled in (mt_safe_copy_caught(), first

@@ -645,6 +645,7 @@ MT_EXPORT int open(const char *path, int flags, ...)
 	fd = mt_real.open(mt_fs_path(path, tb, sizeof(tb)), flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
+	mt_fs_fd(fd, AT_FDCWD, path);
 	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW));
 	return fd;
 }
@@ -673,6 +674,7 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	fd = mt_real.openat(dirfd, mt_fs_path(path, tb, sizeof(tb)), flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
+	mt_fs_fd(fd, dirfd, path);
 	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW));
 	return fd;
 }
@@ -726,6 +728,8 @@ MT_EXPORT FILE *fopen(const char *path, const char *mode)
 	}
 	char tb[PATH_MAX];
 	FILE *f = real_fopen(mt_fs_path(path, tb, sizeof(tb)), mode);
+	if (f)
+		mt_fs_fd(fileno(f), AT_FDCWD, path);
 	mt_fs_note(AT_FDCWD, path, 1);
 	return f;
 }

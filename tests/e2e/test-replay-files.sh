@@ -9,6 +9,7 @@
 # goes to the tree, never to the real /dev.
 . tests/e2e/lib.sh
 [ -d /sys/bus/pci/devices ] || skip "no /sys/bus/pci/devices"
+command -v python3 >/dev/null || skip "no python3"
 B=$(ls /sys/bus/pci/devices | head -n 1)
 O=$(ls /sys/bus/pci/devices | sed -n 2p)
 [ -n "$B" ] && [ -n "$O" ] && [ -r "/sys/bus/pci/devices/$B/vendor" ] ||
@@ -22,7 +23,9 @@ P=/sys/bus/pci/devices/$B
 vendor=$(cat $P/vendor)
 "$M" record -q -o "$W/rec.trace" -t "$DEV" -- /bin/sh -c \
 	"cat $P/vendor $P/vendor >/dev/null; ls /sys/bus/pci/devices >/dev/null; \
-	 readlink $P/driver >/dev/null; $W/drv $DEV 0 0x55 3" >/dev/null || fail "record: exit $?"
+	 readlink $P/driver >/dev/null; $W/drv $DEV 0 0x55 3; \
+	 python3 -c 'import os; d = os.open(\"/sys/bus/pci/devices/$O\", os.O_RDONLY | os.O_DIRECTORY); \
+	 os.read(os.open(\"device\", os.O_RDONLY, dir_fd=d), 64)'" >/dev/null || fail "record: exit $?"
 "$M" dump "$W/rec.trace" >"$W/rec.txt" || fail dump
 grep -q "^FILE [0-9]* reg 0100444 0 7 \"/sys/devices/[^\"]*/$B/vendor\" \"$vendor\\\\n\"$" "$W/rec.txt" ||
 	{ grep FILE "$W/rec.txt"; fail "no FILE record of the vendor file"; }
@@ -32,7 +35,9 @@ grep -q "^FILE [0-9]* dir 040755 0 [0-9]* \"/sys/bus/pci/devices\" \".*l$B\\\\n"
 	fail "no listing of /sys/bus/pci/devices"
 "$M" dump -f jsonl "$W/rec.trace" | grep -q "\"kind\":\"FILE\",\"pid\":[0-9]*,\"type\":\"reg\",\"mode\":\"0100444\",\"offset\":0,\"total\":7,\"path\":\"/sys/devices/[^\"]*/$B/vendor\",\"data\":\"$vendor\\\\u000a\"" ||
 	fail "jsonl FILE record"
-echo "ok: recorded: vendor file once, link, listing (text and jsonl)"
+grep -q "^FILE [0-9]* reg 0100444 0 7 \"/sys/devices/[^\"]*/$O/device\" " "$W/rec.txt" ||
+	fail "a file opened relative to a directory descriptor under /sys/bus/pci was not recorded"
+echo "ok: recorded: vendor file once, link, listing (text and jsonl), openat(dirfd, name)"
 
 # The trace changed: vendor 0x4242 and the link of another device made to
 # leave the tree (../../../../../..).
