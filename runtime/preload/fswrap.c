@@ -38,8 +38,10 @@ MT_HIDDEN void mt_fs_init(const char *root)
 {
 	if (!root || root[0] != '/' || strlen(root) >= PATH_MAX / 2)
 		mt_replay_refuse("bad replay file tree");
-	mt_fs_root = root;
 	rootlen = strlen(root);
+	mt_fs_root = strdup(root); /* the program may change its environment */
+	if (!mt_fs_root)
+		mt_replay_refuse("out of memory");
 }
 
 /* The path to use for path: in the replay tree (ROOT + path with "//"
