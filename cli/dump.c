@@ -227,6 +227,7 @@ int mt_cli_dump(int argc, char **argv)
 			error_msg_and_die("%s", err);
 	}
 	ro.meta = fmt == FMT_BINARY; /* a binary copy keeps OBJECT and KSYM */
+	ro.files = 1;                /* FILE: printed, and kept */
 	fd = mt_cli_open_input(in);
 	rc = mt_reader_open_fd(&r, fd, &ro);
 	if (rc)

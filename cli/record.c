@@ -338,6 +338,7 @@ static void writer_open(struct conv *cv, const struct rec_opts *o)
 		cv->failed = 1;
 	}
 	cv->objs = mt_objtrack_new(); /* NULL: no OBJECT records, no symbols */
+	cv->files = NULL;
 	mt_enc_stream_reset(&cv->st);
 }
 
@@ -580,6 +581,8 @@ static void writer_close(struct conv *cv, const char *out)
 		mt_writer_event(cv->w, &le);
 	}
 	mt_objtrack_free(cv->objs);
+	free(cv->files);
+	cv->files = NULL;
 	cv->objs = NULL;
 	if (cv->w) {
 		int rc = mt_writer_close(cv->w);

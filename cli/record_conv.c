@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "record_conv.h"
@@ -177,6 +178,54 @@ static int conv_object(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_
 	return n == -E2BIG ? 0 : n;
 }
 
+/* A file describing the device (the runtime's MT_EV_FILE): its FILE
+ * record, checked, with the event's pid, time and sequence number. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* 1 if the same bytes were written last for this path and offset (another
+ * process of the recording read the same file); else noted. */
+static int file_seen(struct conv *c, const struct mt_file_info *f)
+{
+	uint64_t key = fnv(0xcbf29ce484222325ull ^ f->offset, f->path, f->path_len) | 1;
+	uint64_t h = 0xcbf29ce484222325ull ^ f->type ^ (f->total << 8) ^ ((uint64_t)f->mode << 40);
+
+	h = fnv(h, f->data, f->data_len);
+	if (!c->files && !(c->files = calloc(MT_CONV_FILES_MAX, sizeof(*c->files))))
+		return 0;
+	for (unsigned i = 0, k = (unsigned)key % MT_CONV_FILES_MAX; i < MT_CONV_FILES_MAX;
+	     i++, k = (k + 1) % MT_CONV_FILES_MAX) {
+		struct conv_file_seen *s = &c->files[k];
+
+		if (s->key == key || !s->key) {
+			int hit = s->key == key && s->content == h;
+			s->key = key;
+			s->content = h;
+			return hit;
+		}
+	}
+	return 0;
+}
+
+static int conv_file(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
+{
+	struct mt_file_info f;
+
+	if (mt_file_parse(ev->data, ev->width, &f) || file_seen(c, &f))
+		return 0; /* malformed (the program's memory), or written already */
+	f.pid = ev->pid;
+	f.ts = ev->ts;
+	f.seq = ev->seq;
+	int n = mt_file_encode(p, room, &f);
+	return n == -E2BIG ? 0 : n;
+}
+
 /* Put by the thread that took the order lock over from a dead holder:
  * addr records from seq on were never published. */
 static int conv_lost(struct conv *c, const struct mt_ev *ev, uint8_t *p, size_t room)
@@ -202,12 +251,12 @@ int mt_conv_event(struct conv *c, const struct mt_ev *ev)
 	uint8_t *p = c->buf + c->used;
 	size_t room = c->cap - c->used;
 	int n;
-	if (ev->type != MT_EV_OBJECT) { /* an OBJECT takes no sequence number */
+	if (ev->type != MT_EV_OBJECT && ev->type != MT_EV_FILE) { /* they take no number */
 		c->last_seq = ev->seq;
 		c->last_ts = ev->ts;
 	}
 	if (ev->type != MT_EV_OBJECT && ev->type != MT_EV_LOST && ev->type != MT_EV_MARK &&
-	    c->objs && c->w && !c->failed)
+	    ev->type != MT_EV_FILE && c->objs && c->w && !c->failed)
 		mt_objtrack_pc(c->objs, ev->pid, ev->pc, ev->seq, ev->ts, mt_objtrack_emit_writer,
 			       c->w);
 	switch (ev->type) {
@@ -229,6 +278,9 @@ int mt_conv_event(struct conv *c, const struct mt_ev *ev)
 		break;
 	case MT_EV_OBJECT:
 		n = conv_object(c, ev, p, room);
+		break;
+	case MT_EV_FILE:
+		n = conv_file(c, ev, p, room);
 		break;
 	default:
 		return 0;

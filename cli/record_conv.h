@@ -20,7 +20,14 @@ struct conv {
 	uint64_t nrec, nlost, last_seq, last_ts;
 	int failed;               /* output broken: count, do not write */
 	struct mt_objtrack *objs; /* objects written (OBJECT records), NULL: none */
+	struct conv_file_seen *files; /* FILE dedup table (MT_CONV_FILES_MAX), or NULL */
 	int quiet;
+};
+
+/* FILE records: per (path, offset), the hash of the content last written. */
+#define MT_CONV_FILES_MAX 65536
+struct conv_file_seen {
+	uint64_t key, content;
 };
 
 /* Write what c->buf holds (nev events) to the trace; a failing output is

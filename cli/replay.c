@@ -23,21 +23,30 @@
 #include "cli.h"
 #include "mmiotap/rt_replay.h"
 #include "replay_table.h"
+#include "replay_tree.h"
 
 int mt_cli_replay(int argc, char **argv);
 int mt_cli_record(int argc, char **argv);
 
+#define MAX_ANY 64 /* --ignore-value offsets */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: mmiotap replay [--on-diverge stop|warn|model] [-o OUT] TRACE -- PROG [ARGS...]\n"
+		"usage: mmiotap replay [--on-diverge stop|warn|model] [-o OUT] [--ignore-value OFF]...\n"
+		"                     TRACE -- PROG [ARGS...]\n"
 		"Run PROG with no device: its device files (/dev/mem, PCI resourceN, /dev/uioN)\n"
 		"are answered from the recording TRACE; reads get the recorded values, writes\n"
-		"are checked against the recorded ones.\n"
+		"are checked against the recorded ones. The files describing the device that\n"
+		"PROG read when recorded (/sys/bus/pci, /sys/class/uio...) are served from the\n"
+		"recording too.\n"
 		"  -d, --on-diverge M  stop (default): report the first divergence, end PROG;\n"
 		"                      warn: report each and go on; model: answer from the\n"
 		"                      per-register model (last value written) silently\n"
 		"  -o, --output OUT    the replay's own trace (default mmiotap-replay.trace)\n"
+		"  -I, --ignore-value OFF  writes at byte offset OFF of a device file match\n"
+		"                      whatever value they write (DMA addresses such as a\n"
+		"                      descriptor ring's base differ from machine to machine)\n"
 		"  -q, --quiet         no summary on stderr\n"
 		"Exit status: PROG's; 3 after a divergence (stop, warn); 2 bad usage; 1 other\n"
 		"trouble (unreadable trace, program refused).\n");
@@ -112,7 +121,8 @@ static void check_prog(const char *prog, int depth)
 
 /* The table lives in a memfd of ours; the replayed processes open it as
  * /proc/OUR_PID/fd/N (nothing to clean up, whatever way we end). */
-static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath, size_t n)
+static struct mt_replay_hdr *load_table(const char *trace, const struct mt_replay_build_opts *bo,
+					char *tpath, size_t n)
 {
 	char err[512];
 	struct stat st;
@@ -124,7 +134,7 @@ static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath
 		perror_msg_and_die("memfd_create");
 	snprintf(tpath, n, "/proc/%d/fd/%d", (int)getpid(), fd);
 	in = mt_cli_open_input(trace);
-	if (mt_replay_table_build(in, fd, mode, err, sizeof(err)))
+	if (mt_replay_table_build(in, fd, bo, err, sizeof(err)))
 		error_msg_and_die("%s: %s", trace, err);
 	if (in != STDIN_FILENO)
 		close(in);
@@ -136,8 +146,24 @@ static struct mt_replay_hdr *load_table(const char *trace, int mode, char *tpath
 	return p; /* fd stays open for the replayed processes */
 }
 
-static void summary(const struct mt_replay_hdr *h)
+/* The recorded files' tree goes away however we end (exit after an error
+ * too); only in the process that made it. */
+static struct mt_replay_tree *the_tree;
+static pid_t tree_pid;
+
+static void tree_cleanup(void)
 {
+	if (the_tree && getpid() == tree_pid)
+		mt_replay_tree_free(the_tree);
+	the_tree = NULL;
+}
+
+static void summary(const struct mt_replay_hdr *h, const struct mt_replay_tree *t)
+{
+	if (mt_replay_tree_files(t) || mt_replay_tree_skipped(t))
+		fprintf(stderr, "mmiotap replay: %u recorded files describing the device served "
+			"(%u FILE records refused)\n", mt_replay_tree_files(t),
+			mt_replay_tree_skipped(t));
 	fprintf(stderr, "mmiotap replay: %" PRIu64 " accesses answered from the recording, %"
 		PRIu64 " repeated polls, %" PRIu64 " recorded polls skipped, %" PRIu64
 		" divergences", h->served, h->repeated, h->skipped, h->diverged);
@@ -154,16 +180,21 @@ int mt_cli_replay(int argc, char **argv)
 		{ "on-diverge", required_argument, NULL, 'd' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ignore-value", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = "mmiotap-replay.trace", *trace;
 	int mode = MT_REPLAY_STOP, quiet = 0, c, rc, n, k;
 	struct mt_replay_hdr *h;
-	char tpath[64];
+	struct mt_replay_tree *tree;
+	struct mt_replay_build_opts bo;
+	uint64_t any[MAX_ANY];
+	size_t nany = 0;
+	char tpath[64], err[512];
 	char **rargv;
 
-	while ((c = getopt_long(argc, argv, "+d:o:qh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+d:o:qI:h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!strcmp(optarg, "stop"))
@@ -181,6 +212,17 @@ int mt_cli_replay(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'I': {
+			char *e;
+
+			errno = 0;
+			if (nany == MAX_ANY)
+				error_msg_and_help("--ignore-value: at most %d offsets", MAX_ANY);
+			any[nany++] = strtoull(optarg, &e, 0);
+			if (errno || e == optarg || *e || optarg[0] == '-')
+				error_msg_and_help("--ignore-value: not an offset: '%s'", optarg);
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -196,8 +238,19 @@ int mt_cli_replay(int argc, char **argv)
 	if (optind >= argc)
 		error_msg_and_help("missing PROG (mmiotap replay TRACE -- PROG ARGS)");
 	check_prog(argv[optind], 0);
-	h = load_table(trace, mode, tpath, sizeof(tpath));
-	if (setenv(MT_ENV_REPLAY, tpath, 1))
+	tree = mt_replay_tree_new(err, sizeof(err));
+	if (!tree)
+		error_msg_and_die("%s", err);
+	the_tree = tree;
+	tree_pid = getpid();
+	atexit(tree_cleanup);
+	bo.mode = mode;
+	bo.tree = tree;
+	bo.any_value = any;
+	bo.nany = nany;
+	h = load_table(trace, &bo, tpath, sizeof(tpath));
+	if (setenv(MT_ENV_REPLAY, tpath, 1) ||
+	    setenv(MT_ENV_REPLAY_ROOT, mt_replay_tree_root(tree), 1))
 		perror_msg_and_die("setenv");
 	n = argc - optind;
 	rargv = calloc((size_t)n + 6, sizeof(*rargv));
@@ -213,8 +266,10 @@ int mt_cli_replay(int argc, char **argv)
 	mt_cli_prog = "mmiotap replay";
 	rc = mt_cli_record(k + n, rargv);
 	unsetenv(MT_ENV_REPLAY);
+	unsetenv(MT_ENV_REPLAY_ROOT);
 	if (!quiet)
-		summary(h);
+		summary(h, tree);
+	tree_cleanup();
 	free(rargv);
 	if (h->diverged && mode != MT_REPLAY_MODEL)
 		return MT_REPLAY_STOP_STATUS;

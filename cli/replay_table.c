@@ -15,6 +15,7 @@
 #include "mmiotap/rt_replay.h"
 #include "mmiotap/trace.h"
 #include "replay_table.h"
+#include "replay_tree.h"
 
 struct acc {
 	uint64_t foff, value, seq, idx;
@@ -111,9 +112,10 @@ static int cmp_acc(const void *x, const void *y)
 	return a->idx < c->idx ? -1 : a->idx > c->idx;
 }
 
-static int read_trace(struct build *b, int fd, char *err, size_t errlen)
+static int read_trace(struct build *b, int fd, struct mt_replay_tree *tree, char *err,
+		      size_t errlen)
 {
-	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1 };
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1, .files = tree != NULL };
 	struct mt_reader *r;
 	struct mt_event ev;
 	int rc;
@@ -124,7 +126,9 @@ static int read_trace(struct build *b, int fd, char *err, size_t errlen)
 		return -1;
 	}
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
-		if (ev.kind == MT_REC_MAP) {
+		if (ev.kind == MT_REC_FILE) {
+			mt_replay_tree_add(tree, &ev);
+		} else if (ev.kind == MT_REC_MAP) {
 			int d = dev_of(b, &ev.map, err, errlen);
 
 			if (d == -2)
@@ -165,7 +169,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static int emit(struct build *b, int out, int mode)
+static int emit(struct build *b, int out, const struct mt_replay_build_opts *o)
 {
 	struct mt_replay_hdr h = { 0 };
 	size_t i, nreg = 0;
@@ -186,9 +190,12 @@ static int emit(struct build *b, int out, int mode)
 		}
 		regs[nreg - 1].count++;
 	}
+	for (i = 0; i < nreg; i++)
+		for (size_t k = 0; k < o->nany; k++)
+			regs[i].any_value |= regs[i].foff == o->any_value[k];
 	h.magic = MT_REPLAY_MAGIC;
 	h.version = MT_REPLAY_VERSION;
-	h.mode = (uint32_t)mode;
+	h.mode = (uint32_t)o->mode;
 	h.ndev = b->ndev;
 	h.nreg = (uint32_t)nreg;
 	h.nent = b->nacc;
@@ -210,7 +217,8 @@ static int emit(struct build *b, int out, int mode)
 	return rc;
 }
 
-int mt_replay_table_build(int in, int out, int mode, char *err, size_t errlen)
+int mt_replay_table_build(int in, int out, const struct mt_replay_build_opts *o, char *err,
+			  size_t errlen)
 {
 	struct build *b = calloc(1, sizeof(*b));
 	int rc;
@@ -221,8 +229,8 @@ int mt_replay_table_build(int in, int out, int mode, char *err, size_t errlen)
 		return -1;
 	}
 	memset(b->map_dev, 0xff, sizeof(b->map_dev));
-	rc = read_trace(b, in, err, errlen);
-	if (!rc && emit(b, out, mode)) {
+	rc = read_trace(b, in, o->tree, err, errlen);
+	if (!rc && emit(b, out, o)) {
 		snprintf(err, errlen, "writing the replay table: %s", strerror(errno));
 		rc = -1;
 	}

@@ -13,7 +13,7 @@ RT_CORE_SRCS = $(wildcard core/src/*.c)
 RT_RING_SRCS := runtime/common/ring.c runtime/common/ring_file.c runtime/common/ring_lock.c \
 	runtime/common/ring_ns.c runtime/common/task.c
 RT_RING_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(RT_RING_SRCS))
-RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common/devfile.c \
+RT_PRELOAD_SRCS = $(wildcard runtime/preload/*.c) $(RT_RING_SRCS) runtime/common/devfile.c runtime/common/devdesc.c \
 	runtime/common/rt_inject.c runtime/common/access.c runtime/common/watch_piece.c \
 	format/src/rule.c format/src/inject_apply.c \
 	$(wildcard runtime/common/xrun.c) $(RT_CORE_SRCS)

@@ -162,8 +162,8 @@ static int run(struct merge *m, int out_fd, uint64_t *nrec)
 			fail(m, -1, rc, "%s", strerror(-rc));
 		if (!rc)
 			rc = advance(m, (size_t)i);
-		/* OBJECT and KSYM (symbols, copied raw) are not in the numbering */
-		if (ev.kind != MT_REC_OBJECT && ev.kind != MT_REC_KSYM)
+		/* OBJECT, KSYM (symbols) and FILE (copied raw) are not in the numbering */
+		if (ev.kind != MT_REC_OBJECT && ev.kind != MT_REC_KSYM && ev.kind != MT_REC_FILE)
 			seq++;
 	}
 	k = (size_t)mt_writer_close(w);
@@ -177,7 +177,7 @@ static int run(struct merge *m, int out_fd, uint64_t *nrec)
 int mt_merge_fds(const int *fds, const char *const *names, size_t n, int out_fd,
 		 uint64_t *nrec, struct mt_merge_err *err)
 {
-	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1, .meta = 1 };
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .sorted = 1, .meta = 1, .files = 1 };
 	struct merge m = { .n = n, .names = names, .err = err, .next_map = 1 };
 	size_t i;
 	int rc = 0;

@@ -428,6 +428,27 @@ static int meta_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *
 	return 1;
 }
 
+/* FILE: the raw record, checked, as ev->text. */
+static int file_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *p,
+		       uint16_t size, uint64_t off)
+{
+	struct mt_file_info f;
+
+	if (mt_file_parse(p, size, &f)) {
+		set_err(r, -EINVAL, "offset %" PRIu64 ": malformed FILE record", off);
+		return r->err;
+	}
+	ev->kind = MT_REC_FILE;
+	ev->seq = f.seq;
+	ev->ts = f.ts;
+	ev->pid = f.pid;
+	memcpy(r->path, p, size);
+	ev->text = r->path;
+	ev->text_len = size;
+	r->pos += size;
+	return 1;
+}
+
 /* Next raw (unresolved) event in file order. 1 / 0 EOF / <0. */
 static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 {
@@ -624,6 +645,11 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 					return meta_record(r, ev, p, size, off);
 				r->pos += size;
 				continue;
+			case MT_REC_FILE:
+				if (r->files)
+					return file_record(r, ev, p, size, off);
+				r->pos += size;
+				continue;
 			default: /* PAD and unknown variable kinds: skip */
 				r->pos += size;
 				continue;
@@ -773,6 +799,7 @@ static int reader_init(struct mt_reader **rp, const struct mt_reader_opts *o)
 	r->format = def.format;
 	r->sorted_mode = def.sorted;
 	r->meta = def.meta;
+	r->files = def.files;
 	r->fd = -1;
 	*rp = r;
 	return 0;

@@ -47,6 +47,7 @@ struct mt_reader {
 	/* sorted mode */
 	int sorted_mode;
 	int meta;               /* return OBJECT/KSYM records */
+	int files;              /* return FILE records */
 	struct mt_owned *sorted;
 	size_t nsorted, sorted_cap, sorted_pos;
 	/* text */

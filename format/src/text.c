@@ -25,6 +25,7 @@ const char *mt_kind_name(unsigned kind)
 	case MT_REC_PAD: return "PAD";
 	case MT_REC_OBJECT: return "OBJECT";
 	case MT_REC_KSYM: return "KSYM";
+	case MT_REC_FILE: return "FILE";
 	default: return "?";
 	}
 }
@@ -184,6 +185,77 @@ static void put_cpu_tid(struct out *o, uint32_t tid, uint16_t cpu)
 		put(o, " %u", (unsigned)cpu);
 }
 
+/* JSON string body with escapes. */
+static void put_json_str(struct out *o, const char *s, size_t len)
+{
+	size_t i;
+
+	put(o, "\"");
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			put(o, "\\u%04x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+/* C-style quoted string: \n \t \\ \" and \xNN for other bytes outside
+ * printable ASCII. */
+static void put_c_str(struct out *o, const void *p, size_t len)
+{
+	const unsigned char *s = p;
+
+	put(o, "\"");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c == '\n')
+			put(o, "\\n");
+		else if (c == '\t')
+			put(o, "\\t");
+		else if (c < 0x20 || c >= 0x7f)
+			put(o, "\\x%02x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+/* FILE (reader option files): one line, no sequence number. 0, or
+ * -EINVAL for a malformed record. */
+static int put_file(struct out *o, const struct mt_event *ev, int json)
+{
+	struct mt_file_info f;
+
+	if (!ev->text || mt_file_parse(ev->text, ev->text_len, &f))
+		return -EINVAL;
+	if (json) {
+		put(o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"FILE\",\"pid\":%" PRIu32
+		       ",\"type\":\"%s\",\"mode\":\"0%o\",\"offset\":%" PRIu64 ",\"total\":%" PRIu64
+		       ",\"path\":",
+		    f.seq, f.ts, f.pid, mt_file_type_name(f.type), (unsigned)f.mode, f.offset, f.total);
+		put_json_str(o, f.path, f.path_len);
+		put(o, ",\"data\":");
+		put_json_str(o, (const char *)f.data, f.data_len);
+		put(o, "}\n");
+		return 0;
+	}
+	put(o, "FILE %" PRIu32 " %s 0%o %" PRIu64 " %" PRIu64 " ", f.pid, mt_file_type_name(f.type),
+	    (unsigned)f.mode, f.offset, f.total);
+	put_c_str(o, f.path, f.path_len);
+	put(o, " ");
+	put_c_str(o, f.data, f.data_len);
+	put(o, "\n");
+	return 0;
+}
+
 int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *buf, size_t room)
 {
 	struct out o = { buf, room, 0, 0 };
@@ -210,6 +282,11 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 			return o.over ? -ENOSPC : (int)o.n;
 		}
 		put(&o, "VERSION 20070824\n");
+	}
+	if (ev->kind == MT_REC_FILE) {
+		if (put_file(&o, ev, 0))
+			return -EINVAL;
+		return o.over ? -ENOSPC : (int)o.n;
 	}
 	if (ev->seq != st->next_seq)
 		put(&o, "SEQ %" PRIu64 "\n", ev->seq);
@@ -335,24 +412,6 @@ int mt_text_format(struct mt_text_state *st, const struct mt_event *ev, char *bu
 	return (int)o.n;
 }
 
-/* JSON string body with escapes. */
-static void put_json_str(struct out *o, const char *s, size_t len)
-{
-	size_t i;
-
-	put(o, "\"");
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			put(o, "\\u%04x", c);
-		else
-			put(o, "%c", c);
-	}
-	put(o, "\"");
-}
 
 int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 {
@@ -365,6 +424,11 @@ int mt_jsonl_format(const struct mt_event *ev, char *buf, size_t room)
 	if (ev->kind == MT_REC_SYNC || ev->kind == MT_REC_CTX || ev->kind == MT_REC_PAD ||
 	    ev->kind == MT_REC_DATA || ev->kind == MT_REC_OBJECT || ev->kind == MT_REC_KSYM)
 		return 0; /* OBJECT, KSYM: symbol tables, not in the text (dump --symbols uses them) */
+	if (ev->kind == MT_REC_FILE) {
+		if (put_file(&o, ev, 1))
+			return -EINVAL;
+		return o.over ? -ENOSPC : (int)o.n;
+	}
 	put(&o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"%s\"", ev->seq, ev->ts,
 	    mt_kind_name(ev->kind));
 	switch (ev->kind) {

@@ -289,12 +289,14 @@ static int enc_map(struct mt_writer *w, uint8_t *p, size_t room, const struct mt
 	return n + (int)mt__enc_data(p + n, MT_DATA_PCI_IDS, &m->pci_ids, MT_PCI_IDS_LEN);
 }
 
-/* OBJECT, KSYM: ev->text holds the raw record (as the reader returns it). */
+/* OBJECT, KSYM, FILE: ev->text holds the raw record (as the reader returns it). */
 static int enc_meta(struct mt_writer *w, uint8_t *p, size_t room, const struct mt_event *ev)
 {
 	struct mt_object_info o;
 	struct mt_ksym_info k;
+	struct mt_file_info f;
 	int bad = ev->kind == MT_REC_OBJECT ? mt_object_parse(ev->text, ev->text_len, &o)
+		  : ev->kind == MT_REC_FILE ? mt_file_parse(ev->text, ev->text_len, &f)
 					    : mt_ksym_parse(ev->text, ev->text_len, &k);
 
 	(void)w;
@@ -326,6 +328,7 @@ int mt_writer_event(struct mt_writer *w, const struct mt_event *ev)
 		return append_encoded(w, enc_map, ev);
 	case MT_REC_OBJECT:
 	case MT_REC_KSYM:
+	case MT_REC_FILE:
 		if (!ev->text)
 			return -EINVAL;
 		return append_encoded(w, enc_meta, ev);

@@ -129,6 +129,8 @@ int mt_ev_valid(const struct mt_ev *ev)
 		       o->build_id_len <= 64 &&
 		       sizeof(*o) + 24u * o->nranges + o->build_id_len + o->pathlen <= room;
 	}
+	case MT_EV_FILE:
+		return ev->width >= 48 && ev->width <= room; /* MT_REC_FILE_FIXED */
 	default:
 		return 1; /* UNMAP, LOST, kinds a newer runtime puts: no lengths */
 	}

@@ -224,6 +224,15 @@ int mt_replay_access(const struct mt_region *r, uint64_t addr, void *val, unsign
  * once it has released the lock. */
 extern MT_HIDDEN volatile int mt_replay_stop_pending;
 
+/* fsrec.c, fswrap.c: the files describing a device (FILE records). */
+extern MT_HIDDEN const char *mt_fs_root; /* replay tree, or NULL */
+void mt_fs_init(const char *root) MT_HIDDEN;
+const char *mt_fs_path(const char *path, char *buf, size_t n) MT_HIDDEN;
+int mt_fs_recorded_node(const char *path) MT_HIDDEN;
+int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n) MT_HIDDEN;
+void mt_fs_note(int dirfd, const char *path, int follow_last) MT_HIDDEN;
+void mt_fs_fd(int fd, int dirfd, const char *path) MT_HIDDEN;
+
 /* safecopy.c: copy the program's memory from inside the handler; a fault
  * gives -EFAULT with t->sc_fault filled in (mt_safe_copy_caught(), first
  * thing in the SIGSEGV/SIGBUS handler, resumes the copy's fixup). */

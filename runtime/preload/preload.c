@@ -641,9 +641,12 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		note_open(fd, abs); /* the replay's memfd for a device file */
 		return fd;
 	}
-	fd = mt_real.open(path, flags, mode);
+	char tb[PATH_MAX];
+	fd = mt_real.open(mt_fs_path(path, tb, sizeof(tb)), flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
+	mt_fs_fd(fd, AT_FDCWD, path);
+	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW));
 	return fd;
 }
 
@@ -667,9 +670,12 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		note_open(fd, abs);
 		return fd;
 	}
-	fd = mt_real.openat(dirfd, path, flags, mode);
+	char tb[PATH_MAX];
+	fd = mt_real.openat(dirfd, mt_fs_path(path, tb, sizeof(tb)), flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
+	mt_fs_fd(fd, dirfd, path);
+	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW));
 	return fd;
 }
 
@@ -720,7 +726,12 @@ MT_EXPORT FILE *fopen(const char *path, const char *mode)
 		errno = ENOSYS;
 		return NULL;
 	}
-	return real_fopen(path, mode);
+	char tb[PATH_MAX];
+	FILE *f = real_fopen(mt_fs_path(path, tb, sizeof(tb)), mode);
+	if (f)
+		mt_fs_fd(fileno(f), AT_FDCWD, path);
+	mt_fs_note(AT_FDCWD, path, 1);
+	return f;
 }
 
 MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias("fopen")));
@@ -1120,6 +1131,11 @@ __attribute__((constructor)) static void mt_init(void)
 		/* replaying: no device file is opened for real from here on */
 		save_env(MT_ENV_REPLAY);
 		mt_replay_init(rp);
+		const char *root = getenv(MT_ENV_REPLAY_ROOT);
+		if (root && *root) {
+			save_env(MT_ENV_REPLAY_ROOT);
+			mt_fs_init(root);
+		}
 	}
 	if (!ring || !*ring) {
 		if (rp && *rp)

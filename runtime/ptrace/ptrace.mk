@@ -2,7 +2,8 @@
 # benchmark. `mmiotap record --ptrace` / `--pid` reach it through
 # cli/ptrace_record.c.
 
-PT_SRCS := $(wildcard runtime/ptrace/pt_*.c) runtime/common/devfile.c runtime/common/access.c \
+PT_SRCS := $(wildcard runtime/ptrace/pt_*.c) runtime/common/devfile.c runtime/common/devdesc.c \
+	runtime/common/access.c \
 	runtime/common/watch_piece.c
 PT_LIB := $(BUILD)/libmtptrace.a
 # What a program using the tracer links (after its own objects).

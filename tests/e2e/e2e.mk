@@ -6,6 +6,6 @@ CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh)) tests/e2e/test-w
 	tests/e2e/test-watch-pid.sh
 export BUILD
 CHECK_SCRIPTS += tests/e2e/test-campaign.sh
-CHECK_SCRIPTS += tests/e2e/test-replay.sh tests/e2e/test-diff.sh tests/e2e/test-diff-names.sh \
-	tests/e2e/test-diff-async.sh
-CHECK_SCRIPTS += tests/replay/test-replay-recorded.sh
+CHECK_SCRIPTS += tests/e2e/test-replay.sh tests/e2e/test-replay-files.sh tests/e2e/test-diff.sh \
+	tests/e2e/test-diff-names.sh tests/e2e/test-diff-async.sh
+CHECK_SCRIPTS += tests/replay/test-replay-recorded.sh tests/replay/test-replay-dpdk.sh

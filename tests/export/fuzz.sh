@@ -18,7 +18,7 @@ rm -f /tmp/mt_fx_probe.$$*
 mkdir -p "$b/artifacts"
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE \
 	-Iformat/include -Iexport/include tests/fuzz/fuzz_export.c export/src/*.c \
-	format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c format/src/meta.c \
+	format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c format/src/meta.c format/src/filerec.c \
 	-o "$b/fuzz_export" || { echo "FAIL: build fuzz_export"; exit 1; }
 work=$b/work-export
 rm -rf "$work" && mkdir -p "$work"

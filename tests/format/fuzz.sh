@@ -18,7 +18,7 @@ fi
 rm -f /tmp/mt_fz_probe.$$*
 mkdir -p "$b/artifacts"
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_GNU_SOURCE -Iformat/include"
-srcs="format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c format/src/meta.c"
+srcs="format/src/reader.c format/src/textparse.c format/src/text.c format/src/writer.c format/src/meta.c format/src/filerec.c"
 clang $flags -DFUZZ_BINARY tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_binary" || { echo "FAIL: build fuzz_binary"; exit 1; }
 clang $flags -DFUZZ_TEXT tests/fuzz/fuzz_trace.c $srcs -o "$b/fuzz_text" || { echo "FAIL: build fuzz_text"; exit 1; }
 clang $flags tests/fuzz/fuzz_rule.c format/src/rule.c format/src/inject_apply.c -o "$b/fuzz_rule" || { echo "FAIL: build fuzz_rule"; exit 1; }

@@ -14,7 +14,8 @@
 static char *render(const uint8_t *data, size_t size, enum mt_input_format f, size_t *outlen,
 		    int *ok)
 {
-	struct mt_reader_opts ro = { .sz = sizeof(ro), .format = f, .sorted = 1, .meta = 1 };
+	struct mt_reader_opts ro = { .sz = sizeof(ro), .format = f, .sorted = 1, .meta = 1,
+				     .files = 1 };
 	struct mt_reader *r;
 	struct mt_text_state st;
 	struct mt_event ev;

@@ -62,8 +62,9 @@ struct mt_event {
 	const uint8_t *insn;    /* UNKNOWN: instruction bytes, else NULL */
 	uint8_t insn_len;
 	const char *text;       /* MARK/TEXT: bytes (not NUL-terminated); OBJECT/KSYM
-				 * (reader option meta): the whole raw record,
-				 * see mt_object_parse()/mt_ksym_parse() */
+				 * (reader option meta), FILE (option files): the
+				 * whole raw record, see mt_object_parse(),
+				 * mt_ksym_parse(), mt_file_parse() */
 	size_t text_len;
 	struct mt_map_info map; /* MAP: the mapping */
 	uint64_t file_offset;   /* reader: byte offset of the record in the input */
@@ -122,6 +123,7 @@ struct mt_reader_opts {
 	enum mt_input_format format;
 	int sorted;             /* return records in seq order (sorts between SYNCs) */
 	int meta;               /* also return OBJECT and KSYM records (else skipped) */
+	int files;              /* also return FILE records (else skipped) */
 };
 
 struct mt_reader;
@@ -173,6 +175,24 @@ void mt_object_range(const struct mt_object_info *o, unsigned i, struct mt_obj_r
 int mt_object_encode(void *buf, size_t room, const struct mt_object_info *o,
 		     const struct mt_obj_range *ranges);
 int mt_ksym_encode(void *buf, size_t room, const struct mt_ksym_info *k);
+
+/* ---- FILE records (replay: files describing the device) ---------------------- */
+
+struct mt_file_info {
+	uint8_t type;           /* MT_FILE_* */
+	uint32_t pid, mode;
+	uint64_t ts, seq, offset, total;
+	const char *path;       /* absolute, not NUL-terminated */
+	uint16_t path_len;
+	const uint8_t *data;
+	uint16_t data_len;
+};
+/* Check and decode a raw FILE record; 0 or -EINVAL. */
+int mt_file_parse(const void *rec, size_t len, struct mt_file_info *f);
+/* Encode: the record size, -ENOSPC (room) or -E2BIG. */
+int mt_file_encode(void *buf, size_t room, const struct mt_file_info *f);
+/* "reg", "dir", "link", "chr" ("?" else). */
+const char *mt_file_type_name(unsigned type);
 
 /* ---- text output ------------------------------------------------------------ */
 

@@ -99,6 +99,7 @@ enum mt_rec_kind {
 	MT_REC_PAD = 0x44,     /* padding, skipped */
 	MT_REC_OBJECT = 0x45,  /* struct mt_rec_object: an ELF object mapped in a traced process */
 	MT_REC_KSYM = 0x46,    /* struct mt_rec_ksym: a kernel symbol (kallsyms) the trace's PCs fall in */
+	MT_REC_FILE = 0x47,    /* struct mt_rec_file: a file describing a device, read at record time */
 };
 
 #define MT_REC_SIZE 32
@@ -287,6 +288,38 @@ struct mt_rec_ksym {
 } __attribute__((packed));
 #define MT_REC_KSYM_FIXED 24
 
+/*
+ * FILE: a file the traced program looked at under the device-describing
+ * prefixes (/sys/bus/pci, /sys/devices/pci*, /sys/class/uio, /dev/uio*),
+ * as it was at record time, for `mmiotap replay` (docs/FORMAT.md 1.8).
+ * Fixed part 48 bytes, then path_len bytes of absolute path (no NUL, no
+ * newline), then data_len bytes of content from offset on, padded to 8.
+ * Content longer than one record is split over records of the same path
+ * (offset grows; total is the whole length). Content by type: REG the
+ * file's bytes; DIR its entries, each a type letter (f d l c b p s ?), the
+ * name and '\n'; LNK the target; CHR nothing (a device node the program
+ * opened). A later FILE of the same path replaces the earlier one.
+ */
+#define MT_FILE_REG 1
+#define MT_FILE_DIR 2
+#define MT_FILE_LNK 3
+#define MT_FILE_CHR 4
+struct mt_rec_file {
+	uint8_t kind;       /* MT_REC_FILE */
+	uint8_t type;       /* MT_FILE_* */
+	uint16_t size;
+	uint16_t path_len;
+	uint16_t data_len;
+	uint32_t pid;       /* the process that looked at it */
+	uint32_t mode;      /* st_mode at record time */
+	uint64_t ts;        /* when it was read */
+	uint64_t seq;       /* the next record's seq (takes none itself) */
+	uint64_t offset;    /* of the data in the content */
+	uint64_t total;     /* content length */
+} __attribute__((packed));
+#define MT_REC_FILE_FIXED 48
+
+_Static_assert(sizeof(struct mt_rec_file) == MT_REC_FILE_FIXED, "file size");
 _Static_assert(sizeof(struct mt_pci_ids) == MT_PCI_IDS_LEN, "pci ids size");
 _Static_assert(sizeof(struct mt_rec_object) == MT_REC_OBJECT_FIXED, "object size");
 _Static_assert(sizeof(struct mt_obj_range) == MT_OBJ_RANGE_SIZE, "range size");

@@ -41,6 +41,16 @@ void mt_dev_write(volatile uint8_t *a, const void *buf, unsigned size);
  * to /sys/devices/pci...). */
 int mt_devfile_traced(const char *path, int defaults, const char *const *globs, size_t nglobs);
 
+/* 1 if path (absolute, no "//", ".", "..") lies under the prefixes of the
+ * files that describe devices (/sys/bus, /sys/devices/.../pciDDDD:BB,
+ * /sys/devices/platform, /sys/class/uio, /sys/kernel/iommu_groups,
+ * /sys/module/vfio*, /dev/uio*, /dev/vfio, /dev/dsa): FILE records at
+ * record time, served by `mmiotap replay`. */
+int mt_devfile_described(const char *path);
+/* 1 if such a file must not be read to record it (BARs, ROM, VPD, device
+ * files). */
+int mt_devfile_noread(const char *path);
+
 /* Record flags (MT_EVF_LOCKED, _RMW, _STRING, _NT, _PARTIAL) of the core's
  * access flags (MT_ACC_*). */
 unsigned mt_devfile_evflags(unsigned acc_flags);

@@ -32,6 +32,9 @@
 
 /* Path of the replay table file: set by `mmiotap replay`. */
 #define MT_ENV_REPLAY "MMIOTAP_REPLAY"
+/* The directory holding the tree of recorded files (FILE records) that
+ * stands for the device-describing paths while replaying. */
+#define MT_ENV_REPLAY_ROOT "MMIOTAP_REPLAY_ROOT"
 
 #define MT_REPLAY_MAGIC 0x59414c5045525452ull /* "RTREPLAY" */
 #define MT_REPLAY_VERSION 1
@@ -73,7 +76,8 @@ struct mt_replay_reg {
 	uint64_t last_read;
 	uint64_t model;                 /* last value written, valid if have_model */
 	uint64_t rec_written;           /* the recorded value of that write */
-	uint32_t have_model, pad;
+	uint32_t have_model;
+	uint32_t any_value;             /* replay --ignore-value: writes match whatever their value */
 };
 
 struct mt_replay_ent {

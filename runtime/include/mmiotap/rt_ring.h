@@ -40,6 +40,9 @@ enum mt_ev_type {
 	MT_EV_LOST = 7,     /* addr = number of events lost; seq = the first of them */
 	MT_EV_OBJECT = 8,   /* struct mt_ev_object: an ELF object of the process;
 			     * seq = the next event's (it takes no number) */
+	MT_EV_FILE = 9,     /* data: a whole FILE record (struct mt_rec_file +
+			     * path + data, width bytes); its pid, ts, seq are
+			     * the event's; seq = the next event's */
 };
 
 /* Event flags. */

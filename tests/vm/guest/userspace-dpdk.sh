@@ -4,7 +4,8 @@
 # forwarding lcore thread sending packets (txonly), stop, statistics, close.
 # (--txrst/--txfreet small: with the defaults QEMU's e1000 completes no
 # descriptor and testpmd sends a single burst of 32.)
-# Writes: e1000-bar (START-END of BAR0), trace.mt, testpmd.txt.
+# Writes: e1000-bar (START-END of BAR0), trace.mt, testpmd.txt; then a
+# second, interactive run for the replay on the host (replay/, below).
 set -e
 . "$VM_LIB"
 mt=${MT_BIN:?MT_BIN not set}
@@ -42,3 +43,29 @@ cp /tmp/trace.mt "$VM_RESULTS/trace.mt"
 tail -n 12 "$VM_RESULTS/testpmd.txt"
 [ $rc = 0 ] || vm_die "dpdk-testpmd under mmiotap record exited $rc"
 grep -q '^Bye' "$VM_RESULTS/testpmd.txt" || vm_die "dpdk-testpmd did not finish"
+
+# A second recording, replayed on the host with no device
+# (tests/replay/check-replay-dpdk.sh): interactive testpmd fed commands, no
+# forwarding and no interrupts (nothing the device would DMA or signal:
+# descriptor write-backs and interrupts are not replayed). uio needs IOVA as
+# PA, so hugepages: the ring base addresses written differ on the host
+# (replay --ignore-value). Writes: replay/trace.mt,
+# replay/testpmd.txt (its output), replay/args (one argument a line, the
+# BDF as @BDF@), replay/cmds (its standard input).
+rd=$VM_RESULTS/replay
+mkdir -p "$rd"
+printf '%s\n' 'show port info 0' 'show port stats 0' 'port stop 0' 'port start 0' \
+	'show port summary all' 'quit' >"$rd/cmds"
+printf '%s\n' -l 0-1 -n 1 -a @BDF@ --in-memory -m 64 --no-telemetry \
+	-- -i --total-num-mbufs=2048 --rxq=1 --txq=1 --no-lsc-interrupt --no-rmv-interrupt \
+	>"$rd/args"
+# shellcheck disable=SC2046 # one word a line, no blanks
+set -- $(sed "s/@BDF@/$bdf/" "$rd/args")
+set +e
+"$mt" record -o /tmp/replay.mt -- dpdk-testpmd "$@" <"$rd/cmds" >"$rd/testpmd.txt" 2>&1
+rc=$?
+set -e
+cp /tmp/replay.mt "$rd/trace.mt"
+tail -n 5 "$rd/testpmd.txt"
+[ $rc = 0 ] || vm_die "interactive dpdk-testpmd under mmiotap record exited $rc"
+grep -q '^Bye' "$rd/testpmd.txt" || vm_die "interactive dpdk-testpmd did not finish"

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * fswrap.c - the path-taking libc functions a user-space driver uses to
+ * find its device (DPDK's EAL: opendir/readdir, open, fopen+fgets,
+ * readlink, access, stat, realpath): while recording, what they looked at
+ * under the device-describing prefixes is recorded (fsrec.c); while
+ * replaying (MMIOTAP_REPLAY_ROOT: the tree `mmiotap replay` built from the
+ * FILE records), an absolute path under those prefixes is answered from
+ * that tree instead of the real one: the real /sys/bus/pci, /sys/class/uio
+ * ... are never seen, whatever they hold (a file the recording did not
+ * see does not exist). Symlinks in the tree are relative as in sysfs, so
+ * the kernel resolves them inside it; an absolute result (realpath,
+ * readlink) has the tree's directory taken off again. mknod() under the
+ * prefixes goes to the tree too.
+ *
+ * Not translated: paths relative to the working directory, and
+ * functions not listed here (scandir, nftw, glob, statx...); see
+ * docs/INTERNALS.md "Replay of the files describing a device".
+ */
+#include "internal.h"
+#include "mmiotap/devfile.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+MT_HIDDEN const char *mt_fs_root; /* replay tree, or NULL */
+static size_t rootlen;
+
+MT_HIDDEN void mt_fs_init(const char *root)
+{
+	if (!root || root[0] != '/' || strlen(root) >= PATH_MAX / 2)
+		mt_replay_refuse("bad replay file tree");
+	rootlen = strlen(root);
+	mt_fs_root = strdup(root); /* the program may change its environment */
+	if (!mt_fs_root)
+		mt_replay_refuse("out of memory");
+}
+
+/* The path to use for path: in the replay tree (ROOT + path with "//"
+ * squeezed, in buf) if replaying and it is an absolute path under the
+ * prefixes, else path. Device files of the replay table never get here:
+ * open() gives their memfd first. */
+MT_HIDDEN const char *mt_fs_path(const char *path, char *buf, size_t n)
+{
+	size_t k = rootlen;
+
+	if (!mt_fs_root || !path || path[0] != '/' || n <= rootlen + 1)
+		return path;
+	memcpy(buf, mt_fs_root, rootlen);
+	for (const char *s = path; *s; s++) {
+		if (*s == '/' && k > rootlen && buf[k - 1] == '/')
+			continue;
+		if (k + 1 >= n) {
+			if (!mt_devfile_described(path))
+				return path;
+			/* too long for us: a path the tree cannot hold,
+			 * not the real one */
+			snprintf(buf, n, "%s/.too-long", mt_fs_root);
+			return buf;
+		}
+		buf[k++] = *s;
+	}
+	while (k > rootlen + 1 && buf[k - 1] == '/')
+		k--;
+	buf[k] = 0;
+	return mt_devfile_described(buf + rootlen) ? buf : path;
+}
+
+/* A result naming the tree: the tree's directory taken off (in place). */
+static void untree(char *s)
+{
+	if (mt_fs_root && s && !strncmp(s, mt_fs_root, rootlen) && s[rootlen] == '/')
+		memmove(s, s + rootlen, strlen(s + rootlen) + 1);
+}
+
+/* A device node the recording saw the program open (/dev/uioN): 1. */
+MT_HIDDEN int mt_fs_recorded_node(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	const char *p = mt_fs_path(path, buf, sizeof(buf));
+
+	return p != path && !stat(p, &st);
+}
+
+#define REAL(var, name)                                                      \
+	do {                                                                 \
+		if (!var)                                                    \
+			var = (__typeof__(var))dlsym(RTLD_NEXT, name);       \
+		if (!var) {                                                  \
+			errno = ENOSYS;                                      \
+			return 0;                                            \
+		}                                                            \
+	} while (0)
+
+MT_EXPORT DIR *opendir(const char *path)
+{
+	static DIR *(*real)(const char *);
+	char buf[PATH_MAX];
+
+	REAL(real, "opendir");
+	DIR *d = real(mt_fs_path(path, buf, sizeof(buf)));
+	if (d)
+		mt_fs_fd(dirfd(d), AT_FDCWD, path);
+	mt_fs_note(AT_FDCWD, path, 1);
+	return d;
+}
+
+MT_EXPORT int access(const char *path, int mode)
+{
+	static int (*real)(const char *, int);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "access")))
+		return errno = ENOSYS, -1;
+	int rc = real(mt_fs_path(path, buf, sizeof(buf)), mode);
+	mt_fs_note(AT_FDCWD, path, 1);
+	return rc;
+}
+
+MT_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	static int (*real)(int, const char *, int, int);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "faccessat")))
+		return errno = ENOSYS, -1;
+	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, flags);
+	mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	return rc;
+}
+
+static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
+{
+	static int (*real)(int, const char *, struct stat *, int);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "fstatat")))
+		return errno = ENOSYS, -1;
+	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), st, flags);
+	if (!(flags & AT_EMPTY_PATH) || (path && *path))
+		mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	return rc;
+}
+
+MT_EXPORT int stat(const char *path, struct stat *st)
+{
+	return stat_at(AT_FDCWD, path, st, 0);
+}
+
+MT_EXPORT int stat64(const char *path, struct stat64 *st)
+{
+	return stat_at(AT_FDCWD, path, (struct stat *)st, 0);
+}
+
+MT_EXPORT int lstat(const char *path, struct stat *st)
+{
+	return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+MT_EXPORT int lstat64(const char *path, struct stat64 *st)
+{
+	return stat_at(AT_FDCWD, path, (struct stat *)st, AT_SYMLINK_NOFOLLOW);
+}
+
+MT_EXPORT int fstatat(int dirfd, const char *path, struct stat *st, int flags)
+{
+	return stat_at(dirfd, path, st, flags);
+}
+
+MT_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int flags)
+{
+	return stat_at(dirfd, path, (struct stat *)st, flags);
+}
+
+/* Programs built against glibc < 2.33 call these (x86-64: one stat ABI). */
+MT_EXPORT int __xstat(int ver, const char *path, struct stat *st)
+{
+	(void)ver;
+	return stat_at(AT_FDCWD, path, st, 0);
+}
+
+MT_EXPORT int __lxstat(int ver, const char *path, struct stat *st)
+{
+	(void)ver;
+	return stat_at(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+MT_EXPORT int __xstat64(int ver, const char *path, struct stat64 *st)
+	__attribute__((alias("__xstat")));
+MT_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *st)
+	__attribute__((alias("__lxstat")));
+
+MT_EXPORT int __fxstatat(int ver, int dirfd, const char *path, struct stat *st, int flags)
+{
+	(void)ver;
+	return stat_at(dirfd, path, st, flags);
+}
+
+MT_EXPORT int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st, int flags)
+	__attribute__((alias("__fxstatat")));
+
+static ssize_t link_result(char *buf, ssize_t k)
+{
+	if (k > 0 && mt_fs_root && (size_t)k > rootlen && !strncmp(buf, mt_fs_root, rootlen) &&
+	    buf[rootlen] == '/') {
+		memmove(buf, buf + rootlen, (size_t)k - rootlen);
+		k -= (ssize_t)rootlen;
+	}
+	return k;
+}
+
+MT_EXPORT ssize_t readlink(const char *path, char *out, size_t n)
+{
+	static ssize_t (*real)(const char *, char *, size_t);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlink")))
+		return errno = ENOSYS, -1;
+	ssize_t k = link_result(out, real(mt_fs_path(path, buf, sizeof(buf)), out, n));
+	mt_fs_note(AT_FDCWD, path, 0);
+	return k;
+}
+
+MT_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *out, size_t n)
+{
+	static ssize_t (*real)(int, const char *, char *, size_t);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlinkat")))
+		return errno = ENOSYS, -1;
+	ssize_t k = link_result(out, real(dirfd, mt_fs_path(path, buf, sizeof(buf)), out, n));
+	mt_fs_note(dirfd, path, 0);
+	return k;
+}
+
+MT_EXPORT char *realpath(const char *path, char *resolved)
+{
+	static char *(*real)(const char *, char *);
+	char buf[PATH_MAX];
+
+	REAL(real, "realpath");
+	char *r = real(mt_fs_path(path, buf, sizeof(buf)), resolved);
+	untree(r);
+	mt_fs_note(AT_FDCWD, path, 1);
+	return r;
+}
+
+/* EAL's --create-uio-dev makes /dev/uioN itself: while replaying, in the
+ * tree (the real /dev is never touched; open() then gives the eventfd of
+ * a recorded node). */
+MT_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
+{
+	static int (*real)(int, const char *, mode_t, dev_t);
+	char buf[PATH_MAX];
+
+	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "mknodat")))
+		return errno = ENOSYS, -1;
+	return real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, dev);
+}
+
+MT_EXPORT int mknod(const char *path, mode_t mode, dev_t dev)
+{
+	return mknodat(AT_FDCWD, path, mode, dev);
+}
