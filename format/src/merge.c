@@ -24,6 +24,8 @@ struct merge {
 	const char *const *names;
 	struct mt_merge_err *err;
 	uint32_t next_map;    /* next new map id */
+	uint8_t *obj;         /* an OBJECT record with its seq renumbered */
+	size_t objcap;
 };
 
 static int fail(struct merge *m, int input, int rc, const char *fmt, const char *what)
@@ -120,6 +122,21 @@ static int renumber(struct merge *m, size_t i, struct mt_event *ev, uint64_t seq
 
 	ev->seq = seq;
 	switch (ev->kind) {
+	case MT_REC_OBJECT: /* its seq (bytes 16..23) names the next record: renumbered */
+		if (ev->text_len < 24)
+			return fail(m, (int)i, -EINVAL, "%s", "malformed OBJECT record");
+		if (ev->text_len > m->objcap) {
+			uint8_t *b = realloc(m->obj, ev->text_len);
+			if (!b)
+				return fail(m, -1, -ENOMEM, "%s", strerror(ENOMEM));
+			m->obj = b;
+			m->objcap = ev->text_len;
+		}
+		memcpy(m->obj, ev->text, ev->text_len);
+		for (int b = 0; b < 8; b++)
+			m->obj[16 + b] = (uint8_t)(seq >> (8 * b));
+		ev->text = (const char *)m->obj;
+		break;
 	case MT_REC_MAP:
 		rc = new_map_id(m, i, ev->map.map_id, &ev->map.map_id);
 		ev->map.text_id = ev->map.map_id;
@@ -204,5 +221,6 @@ int mt_merge_fds(const int *fds, const char *const *names, size_t n, int out_fd,
 		free(m.in[i].remap);
 	}
 	free(m.in);
+	free(m.obj);
 	return rc;
 }

@@ -65,6 +65,11 @@ for mode in preload ptrace; do
 	want 0x44 stage_two_poke e2e_symexec.c 25 "$W/symx2"
 	"$M" export --symbols -f csv "$W/x$mode.trace" | grep -c '^W,.*,"stage_\(one\|two\)_poke+0x0",$' |
 		grep -qx 2 || fail "exec $mode: export --symbols names"
+	# merged with another trace: the OBJECTs' seq renumbered with the records
+	"$M" merge -o "$W/xmerged.trace" "$W/preload.trace" "$W/x$mode.trace" || fail "exec $mode: merge"
+	"$M" dump --symbols "$W/xmerged.trace" >"$W/dump" || fail "exec $mode: dump merged"
+	want 0x40 stage_one_poke e2e_symexec.c 25 "$W/symx1"
+	want 0x44 stage_two_poke e2e_symexec.c 25 "$W/symx2"
 	echo "ok: exec $mode"
 done
 # a library rebuilt since (another build id): named by object and offset
