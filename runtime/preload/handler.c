@@ -100,7 +100,8 @@ MT_HIDDEN uint32_t mt_gettid(void)
 
 MT_HIDDEN int mt_is_taken_signal(int sig)
 {
-	return mt_handlers_installed && (sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP);
+	return (mt_handlers_installed && (sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP)) ||
+	       (sig == SIGSYS && mt_sud_is_active());
 }
 
 MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
@@ -109,6 +110,15 @@ MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
 	if (old)
 		*old = prog_act[sig];
 	if (act) {
+		prog_act[sig] = *act;
+		prog_act_valid[sig] = 1;
+	}
+}
+
+/* sud.c: the program's disposition of a signal it takes over, as it was. */
+MT_HIDDEN void mt_prog_sigaction_init(int sig, const struct sigaction *act)
+{
+	if (!prog_act_valid[sig]) {
 		prog_act[sig] = *act;
 		prog_act_valid[sig] = 1;
 	}
@@ -191,6 +201,11 @@ static void chain_ex(int sig, siginfo_t *si, ucontext_t *uc, int synthetic)
 static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	chain_ex(sig, si, uc, 0);
+}
+
+MT_HIDDEN void mt_chain_signal(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	chain(sig, si, uc);
 }
 
 /* The fault the CPU would have raised part-way through the instruction
@@ -371,6 +386,7 @@ static void step_begin(struct mt_tls *t, struct mt_region *r, ucontext_t *uc)
 		sigdelset(&uc->uc_sigmask, SIGBUS);
 		sigdelset(&uc->uc_sigmask, SIGILL);
 		sigdelset(&uc->uc_sigmask, SIGFPE);
+		sigdelset(&uc->uc_sigmask, SIGSYS); /* sud.c */
 	}
 	t->step_active = 1;
 	uc->uc_mcontext.gregs[REG_EFL] |= TF_BIT;
@@ -641,6 +657,7 @@ MT_HIDDEN int mt_install_handlers(void)
 		sa.sa_sigaction = sigs[i] == SIGTRAP ? on_trap : on_segv;
 		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 		sigfillset(&sa.sa_mask);
+		sigdelset(&sa.sa_mask, SIGSYS); /* sud.c: system calls in here may trap */
 		if (sigs[i] != SIGTRAP) {
 			/* our copies of the program's memory may fault, and
 			 * must come back to us (safecopy.c) */

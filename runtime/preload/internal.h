@@ -206,6 +206,19 @@ void mt_watch_count_silent(void) MT_HIDDEN;
 void mt_watch_fork_prepare(void) MT_HIDDEN;
 void mt_watch_fork_parent(void) MT_HIDDEN;
 void mt_watch_fork_child(void) MT_HIDDEN;
+/* sud.c: system calls while pages are watched (Syscall User Dispatch).
+ * Before the first watch is armed (lock free): turned on, for every
+ * thread. mt_sud_is_active(): it was. */
+void mt_sud_activate(void) MT_HIDDEN;
+int mt_sud_is_active(void) MT_HIDDEN;
+void mt_sud_fork_child(void) MT_HIDDEN;
+void mt_prog_sigaction_init(int sig, const struct sigaction *act) MT_HIDDEN;
+/* sysptr.c (lock held): a watch page [s, e) armed (add) or gone; its
+ * alias going away: 1 if a system call still uses it (not to be unmapped
+ * by the caller); the child of fork: none. */
+void mt_sysptr_page(uintptr_t s, uintptr_t e, int add) MT_HIDDEN;
+int mt_sysptr_alias_gone(void *alias, size_t len) MT_HIDDEN;
+void mt_sysptr_reset(void) MT_HIDDEN;
 /* replay.c: `mmiotap replay` (MT_ENV_REPLAY): the recording answers. */
 void mt_replay_init(const char *table_path) MT_HIDDEN;
 /* Say why and _exit(127): the program must not run without the replay. */

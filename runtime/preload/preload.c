@@ -170,10 +170,13 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
 		watch |= r->watch;
+		if (r->watch)
+			mt_sysptr_page(r->start, r->end, 0);
 		/* pages of one page: s, e are r's. A stale one (its page unmapped
 		 * or mapped again behind our back) is not the region's to restore */
 		int stale = restore && r->watch && mt_watch_unshare(r);
-		mt_real.munmap(r->alias + (s - r->start), e - s);
+		if (!r->watch || !mt_sysptr_alias_gone(r->alias + (s - r->start), e - s))
+			mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore && !stale)
 			mt_real.mprotect((void *)s, e - s, r->prot);
 		if (s == r->start && e == r->end) {
@@ -730,6 +733,14 @@ MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	mt_resolve_real();
+	struct sigaction copy;
+	if (act && sig != SIGSYS && sigismember(&act->sa_mask, SIGSYS)) {
+		/* sud.c: a handler must not block SIGSYS (its system calls
+		 * would kill while they trap) */
+		copy = *act;
+		sigdelset(&copy.sa_mask, SIGSYS);
+		act = &copy;
+	}
 	if (sig > 0 && sig < NSIG && mt_is_taken_signal(sig)) {
 		sigset_t o;
 		mt_glock(&o);
@@ -765,6 +776,7 @@ static const sigset_t *keep_ours(int how, const sigset_t *set, sigset_t *tmp)
 	sigdelset(tmp, SIGSEGV);
 	sigdelset(tmp, SIGBUS);
 	sigdelset(tmp, SIGTRAP);
+	sigdelset(tmp, SIGSYS); /* sud.c: a blocked SIGSYS kills while calls trap */
 	return tmp;
 }
 

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * e2e_watchsys.c - system calls on watched pages, for
+ * tests/e2e/test-watch-sys.sh (runtime/preload/sud.c, sysptr.c).
+ *
+ * `shared` is one page: a counter (watched), then a pthread mutex and
+ * condition variable, a timespec and the rest. NT threads take turns
+ * through the condition variable (a token passed round: every hand-over is
+ * a futex wait and wake on the watched page) and count under the mutex.
+ * Then read() into `rbuf` (watched) from a pipe, write() from it, nanosleep
+ * and clock_gettime with their timespec on the page. Prints its account.
+ * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
+ * (then execs PROG), "rawexec PROG" (execve by a raw system call).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NT 4
+#define ROUNDS 200
+
+struct shared {
+	long counter;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct timespec ts;
+	int turn;
+	long total;
+};
+struct shared shared __attribute__((aligned(4096))) = {
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.cv = PTHREAD_COND_INITIALIZER,
+};
+char rbuf[64] __attribute__((aligned(64)));
+
+static void *worker(void *arg)
+{
+	int me = (int)(long)arg;
+	for (int i = 0; i < ROUNDS; i++) {
+		pthread_mutex_lock(&shared.mu);
+		while (shared.turn != me)
+			pthread_cond_wait(&shared.cv, &shared.mu);
+		shared.counter++;
+		shared.total += me + 1;
+		shared.turn = (me + 1) % NT;
+		pthread_cond_broadcast(&shared.cv);
+		pthread_mutex_unlock(&shared.mu);
+	}
+	return NULL;
+}
+
+static int run(const char *who)
+{
+	pthread_t th[NT];
+	for (long t = 0; t < NT; t++)
+		if (pthread_create(&th[t], NULL, worker, (void *)t))
+			return 1;
+	for (int t = 0; t < NT; t++)
+		pthread_join(th[t], NULL);
+	printf("%s counter %ld total %ld\n", who, shared.counter, shared.total);
+
+	int p[2];
+	if (pipe(p))
+		return 1;
+	const char msg[] = "kernel-wrote-this";
+	if (write(p[1], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
+		return 1;
+	ssize_t n = read(p[0], rbuf, sizeof(msg));
+	printf("%s read %zd \"%s\"\n", who, n, n > 0 ? rbuf : "");
+	rbuf[0] = 'K';
+	n = write(p[1], rbuf, 6);
+	char back[8] = { 0 };
+	if (n != 6 || read(p[0], back, 6) != 6)
+		return 1;
+	printf("%s write %zd \"%s\"\n", who, n, back);
+	shared.ts.tv_sec = 0;
+	shared.ts.tv_nsec = 1000000;
+	int rc = nanosleep(&shared.ts, NULL);
+	rc |= (int)syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &shared.ts);
+	printf("%s nanosleep+clock_gettime %d %d\n", who, rc, shared.ts.tv_sec > 0);
+	close(p[0]);
+	close(p[1]);
+	fflush(stdout);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "";
+	if (run("main"))
+		return 1;
+	if (!strcmp(mode, "fork")) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			shared.turn = 0;
+			_exit(run("child"));
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		shared.turn = 0;
+		return run("after-fork");
+	}
+	if (!strcmp(mode, "exec") && argc > 2) {
+		fflush(stdout);
+		execv(argv[2], argv + 2);
+		perror("execv");
+		return 1;
+	}
+	if (!strcmp(mode, "rawexec") && argc > 2) {
+		extern char **environ;
+		fflush(stdout);
+		syscall(SYS_execve, argv[2], argv + 2, environ);
+		perror("execve");
+		return 1;
+	}
+	return 0;
+}
