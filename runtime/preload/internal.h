@@ -217,6 +217,7 @@ void mt_prog_sigaction_init(int sig, const struct sigaction *act) MT_HIDDEN;
  * alias going away: 1 if a system call still uses it (not to be unmapped
  * by the caller); the child of fork: none. */
 void mt_sysptr_page(uintptr_t s, uintptr_t e, int add) MT_HIDDEN;
+void mt_sysptr_wake_page(uintptr_t s, uintptr_t e) MT_HIDDEN;
 int mt_sysptr_alias_gone(void *alias, size_t len) MT_HIDDEN;
 void mt_sysptr_reset(void) MT_HIDDEN;
 /* replay.c: `mmiotap replay` (MT_ENV_REPLAY): the recording answers. */

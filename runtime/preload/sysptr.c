@@ -173,14 +173,36 @@ MT_HIDDEN int mt_sysptr_alias_gone(void *page, size_t len)
 	return busy;
 }
 
+/* A page just armed (lock held): threads that were waiting on a futex
+ * word of it, at its own address, wait on the alias from now on (every
+ * futex call on the page goes there): woken, they go round and wait there.
+ * A private futex's wake needs no access to the word. */
+MT_HIDDEN void mt_sysptr_wake_page(uintptr_t s, uintptr_t e)
+{
+	if (!mt_sud_raw)
+		return;
+	for (uintptr_t w = s; w < e; w += 4)
+		futex_wake_all(w, 1);
+}
+
 static int futex_call(ucontext_t *uc, long a[6], long *res)
 {
 	int cmd = (int)a[1] & FUTEX_CMD_MASK;
 	int two = cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP ||
 		  cmd == FUTEX_CMP_REQUEUE_PI || cmd == FUTEX_WAIT_REQUEUE_PI;
 	int w1 = touches((uintptr_t)a[0], 4), w2 = two && touches((uintptr_t)a[4], 4);
-	if (!w1 && !w2)
-		return 0;
+	if (!w1 && !w2) {
+		/* run here, not from the trampoline: if its page was armed
+		 * since the look (EFAULT, which glibc's futex users abort on),
+		 * it goes again, on the alias */
+		*res = mt_sud_run_here(uc, SYS_futex, a);
+		if (*res != -EFAULT)
+			return 1;
+		w1 = touches((uintptr_t)a[0], 4);
+		w2 = two && touches((uintptr_t)a[4], 4);
+		if (!w1 && !w2)
+			return 1;
+	}
 	int s1 = -1, s2 = -1;
 	long b[6];
 	memcpy(b, a, sizeof(b));
@@ -292,10 +314,10 @@ struct bounce {
 	uint8_t *buf;
 };
 
-static int data_call(ucontext_t *uc, long nr, long a[6], long *res)
+static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 {
 	struct bounce bb[MAX_PTRS];
-	int nb = 0;
+	int nb = 0, known = 0;
 	for (size_t i = 0; i < NDESCS && nb < MAX_PTRS; i++) {
 		const struct pdesc *d = &descs[i];
 		if (d->nr != nr || !a[d->idx])
@@ -303,9 +325,22 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res)
 		size_t len = d->lenidx >= 0 ? (size_t)a[d->lenidx] * d->mul : d->fixed;
 		if (d->lenidx >= 0 && (a[d->lenidx] < 0 || (size_t)a[d->lenidx] > MAX_BOUNCE / d->mul))
 			continue;
-		if (!touches((uintptr_t)a[d->idx], len))
+		if (!touches((uintptr_t)a[d->idx], len)) {
+			known = 1;
 			continue;
+		}
 		bb[nb++] = (struct bounce){ d, (uintptr_t)a[d->idx], len, NULL };
+	}
+	if (!nb && known && !again) {
+		/* as futex_call(): a page armed since the look, EFAULT: again */
+		*res = mt_sud_run_here(uc, nr, a);
+		if (*res == -EFAULT)
+			return data_call(uc, nr, a, res, 1);
+		return 1;
+	}
+	if (!nb && again) {
+		*res = -EFAULT; /* its page went again meanwhile: as the kernel said */
+		return 1;
 	}
 	if (!nb)
 		return 0;
@@ -366,9 +401,7 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res)
  * no pointer into a watched page. */
 MT_HIDDEN int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res)
 {
-	if (!__atomic_load_n(&pg_n, __ATOMIC_RELAXED))
-		return 0;
 	if (nr == SYS_futex)
 		return futex_call(uc, a, res);
-	return data_call(uc, nr, a, res);
+	return data_call(uc, nr, a, res, 0);
 }

@@ -489,6 +489,7 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 		if (!r)
 			return errno ? -errno : -ENOTSUP;
 		mt_sysptr_page(r->start, r->end, 1);
+		mt_sysptr_wake_page(r->start, r->end);
 	}
 	return 0;
 }

@@ -10,9 +10,13 @@
  * Then read() into `rbuf` (watched) from a pipe, write() from it, nanosleep
  * and clock_gettime with their timespec on the page. Prints its account.
  * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
- * (then execs PROG), "rawexec PROG" (execve by a raw system call).
+ * (then execs PROG), "rawexec PROG" (execve by a raw system call), "late"
+ * (the counter and rbuf watched through the library API while the threads
+ * run, some of them blocked on the page's futexes).
  */
+#include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +58,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static int run(const char *who)
+typedef int (*watch_fn)(void *, size_t, unsigned, const char *);
+
+static int run(const char *who, int late)
 {
 	pthread_t th[NT];
 	for (long t = 0; t < NT; t++)
 		if (pthread_create(&th[t], NULL, worker, (void *)t))
 			return 1;
+	if (late) {
+		/* the threads are running, some waiting on the page's futexes:
+		 * the page is armed under them (library API) */
+		watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+		while (__atomic_load_n(&shared.counter, __ATOMIC_RELAXED) < ROUNDS)
+			sched_yield();
+		int rc = w ? w((void *)&shared.counter, sizeof(shared.counter), 0, "counter") : -1;
+		int rc2 = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
+		printf("%s late watch %d %d\n", who, rc, rc2);
+	}
 	for (int t = 0; t < NT; t++)
 		pthread_join(th[t], NULL);
 	printf("%s counter %ld total %ld\n", who, shared.counter, shared.total);
@@ -92,19 +108,19 @@ static int run(const char *who)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
-	if (run("main"))
+	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "fork")) {
 		pid_t pid = fork();
 		if (pid == 0) {
 			shared.turn = 0;
-			_exit(run("child"));
+			_exit(run("child", 0));
 		}
 		int st;
 		waitpid(pid, &st, 0);
 		printf("child status %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 		shared.turn = 0;
-		return run("after-fork");
+		return run("after-fork", 0);
 	}
 	if (!strcmp(mode, "exec") && argc > 2) {
 		fflush(stdout);
