@@ -18,7 +18,7 @@ T=60
 "$W/prog" >"$W/plain.out" || fail "untraced run"
 grep -q '^main counter 800 total 2000$' "$W/plain.out" || fail "untraced run: wrong counts"
 timeout $T "$M" watch -q -o "$W/t.trace" shared:8 rbuf -- "$W/prog" >"$W/w.out" 2>"$W/w.err" ||
-	{ cat "$W/w.err"; fail "watched run (status $?)"; }
+	{ st=$?; cat "$W/w.err"; fail "watched run (status $st)"; }
 cmp -s "$W/plain.out" "$W/w.out" || { diff "$W/plain.out" "$W/w.out"; fail "output differs from the untraced run"; }
 echo "ok: mutex and condition variable of 4 threads on the watched page: output as untraced"
 
@@ -44,7 +44,7 @@ echo "ok: write() from the watched buffer recorded as the kernel's loads"
 
 # the mutex and condition variable themselves watched
 timeout $T "$M" watch -q -o "$W/m.trace" shared rbuf -- "$W/prog" >"$W/m.out" 2>"$W/m.err" ||
-	{ cat "$W/m.err"; fail "run with the mutex watched (status $?)"; }
+	{ st=$?; cat "$W/m.err"; fail "run with the mutex watched (status $st)"; }
 cmp -s "$W/plain.out" "$W/m.out" || fail "mutex watched: output differs from the untraced run"
 nmu=$("$M" dump "$W/m.trace" | grep -c 'var=shared+0x8$')
 [ "$nmu" -ge 800 ] || fail "mutex watched: $nmu accesses of its lock word, want >= 800"
@@ -53,7 +53,7 @@ echo "ok: the mutex itself watched: $nmu accesses of its lock word recorded, out
 # fork: the child (unwatched, its own copy of the page) does it all again
 "$W/prog" fork >"$W/fplain.out" || fail "untraced fork run"
 timeout $T "$M" watch -q -o "$W/f.trace" shared:8 rbuf -- "$W/prog" fork >"$W/f.out" 2>"$W/f.err" ||
-	{ cat "$W/f.err"; fail "fork run (status $?)"; }
+	{ st=$?; cat "$W/f.err"; fail "fork run (status $st)"; }
 cmp -s "$W/fplain.out" "$W/f.out" || { diff "$W/fplain.out" "$W/f.out"; fail "fork: output differs"; }
 grep -q '^child status 0$' "$W/f.out" || fail "fork: child failed"
 echo "ok: fork: the child and the parent after it run as untraced"
