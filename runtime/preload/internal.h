@@ -213,6 +213,10 @@ void mt_sud_activate(void) MT_HIDDEN;
 int mt_sud_is_active(void) MT_HIDDEN;
 void mt_sud_fork_child(void) MT_HIDDEN;
 void mt_prog_sigaction_init(int sig, const struct sigaction *act) MT_HIDDEN;
+/* preload.c: SIGSEGV, SIGBUS, SIGTRAP, SIGSYS (taken synchronously, never
+ * to be blocked by a handler's sa_mask): whether m has one; out of m. */
+int mt_sync_in(const sigset_t *m) MT_HIDDEN;
+void mt_sync_drop(sigset_t *m) MT_HIDDEN;
 /* sysptr.c (lock held): a watch page [s, e) armed (add) or gone; its
  * alias going away: 1 if a system call still uses it (not to be unmapped
  * by the caller); the child of fork: none. */

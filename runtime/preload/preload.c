@@ -730,15 +730,33 @@ MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias
 
 /* ---- signals ------------------------------------------------------------------------ */
 
+/* The signals we take synchronously (a fault on a traced page, a system
+ * call that traps: sud.c), which a handler's sa_mask must not block: the
+ * kernel kills with a blocked one. drop: take them out of *m; else: 1 if
+ * m has one. */
+static const int sync_sigs[] = { SIGSEGV, SIGBUS, SIGTRAP, SIGSYS };
+
+MT_HIDDEN int mt_sync_in(const sigset_t *m)
+{
+	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(sync_sigs[0]); i++)
+		if (sigismember(m, sync_sigs[i]))
+			return 1;
+	return 0;
+}
+
+MT_HIDDEN void mt_sync_drop(sigset_t *m)
+{
+	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(sync_sigs[0]); i++)
+		sigdelset(m, sync_sigs[i]);
+}
+
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	mt_resolve_real();
 	struct sigaction copy;
-	if (act && sig != SIGSYS && sigismember(&act->sa_mask, SIGSYS)) {
-		/* sud.c: a handler must not block SIGSYS (its system calls
-		 * would kill while they trap) */
+	if (act && mt_sync_in(&act->sa_mask)) {
 		copy = *act;
-		sigdelset(&copy.sa_mask, SIGSYS);
+		mt_sync_drop(&copy.sa_mask);
 		act = &copy;
 	}
 	if (sig > 0 && sig < NSIG && mt_is_taken_signal(sig)) {

@@ -231,7 +231,8 @@ static int strip_sigaction(ucontext_t *uc, long nr, long a[6], long *res)
 	if (!a[1] || a[0] == SIGSYS || !t || mt_safe_copy(t, &ka, (const void *)a[1], sizeof(ka)) ||
 	    !(ka.mask & SIGSYS_BIT))
 		return 0;
-	ka.mask &= ~SIGSYS_BIT;
+	ka.mask &= ~(SIGSYS_BIT | (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) |
+		     (1ull << (SIGTRAP - 1)));
 	a[1] = (long)&ka;
 	*res = mt_sud_run_here(uc, nr, a);
 	return 1;
@@ -360,7 +361,7 @@ static int setup(void)
 	return 0;
 }
 
-/* Handlers the program set before: SIGSYS out of their masks. */
+/* Handlers the program set before: SIGSYS (and the faults) out of their masks. */
 static void strip_old_masks(void)
 {
 	for (int s = 1; s < NSIG; s++) {
@@ -368,9 +369,8 @@ static void strip_old_masks(void)
 		if (s == SIGKILL || s == SIGSTOP || s == SIGSYS || mt_is_taken_signal(s) ||
 		    mt_real.sigaction(s, NULL, &sa) < 0)
 			continue;
-		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
-		    sigismember(&sa.sa_mask, SIGSYS)) {
-			sigdelset(&sa.sa_mask, SIGSYS);
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN && mt_sync_in(&sa.sa_mask)) {
+			mt_sync_drop(&sa.sa_mask);
 			mt_real.sigaction(s, &sa, NULL);
 		}
 	}
