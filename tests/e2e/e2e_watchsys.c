@@ -12,15 +12,23 @@
  * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
  * (then execs PROG), "rawexec PROG" (execve by a raw system call), "late"
  * (the counter and rbuf watched through the library API while the threads
- * run, some of them blocked on the page's futexes).
+ * run, some of them blocked on the page's futexes), "signals" (system(),
+ * posix_spawn(), popen(); a read() into rbuf interrupted by SIGALRM, whose
+ * handler blocks everything and writes the page: restarted with
+ * SA_RESTART, EINTR without; nanosleep interrupted; a system call with
+ * every signal blocked).
  */
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,11 +113,79 @@ static int run(const char *who, int late)
 	return 0;
 }
 
+static volatile int nsig;
+
+static void on_alarm(int s)
+{
+	(void)s;
+	nsig++;
+	shared.total++; /* the watched page, from the handler */
+}
+
+static void alarm_in(long us, int restart)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { { 0, 0 }, { 0, us } };
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static int signals(void)
+{
+	extern char **environ;
+	fflush(stdout);
+	printf("system %d\n", system("echo system-ok"));
+	pid_t pid;
+	char *av[] = { "/bin/echo", "spawn-ok", NULL };
+	int st = -1, rc = posix_spawn(&pid, "/bin/echo", NULL, NULL, av, environ);
+	waitpid(pid, &st, 0);
+	printf("spawn %d %d\n", rc, st);
+	FILE *f = popen("echo popen-ok", "r");
+	char line[64] = "";
+	if (!f || !fgets(line, sizeof(line), f))
+		return 1;
+	printf("popen %s", line);
+	pclose(f);
+	fflush(stdout);
+	int p[2];
+	if (pipe(p))
+		return 1;
+	if ((pid = fork()) == 0) {
+		usleep(300000);
+		_exit(write(p[1], "late-data", 9) != 9);
+	}
+	alarm_in(100000, 1);
+	ssize_t n = read(p[0], rbuf, 9);
+	printf("restarted read %zd \"%.9s\" signals %d\n", n, rbuf, nsig);
+	alarm_in(100000, 0);
+	n = read(p[0], rbuf, 9);
+	printf("interrupted read %zd %s signals %d\n", n, n < 0 ? strerror(errno) : "", nsig);
+	alarm_in(100000, 1);
+	shared.ts.tv_sec = 0;
+	shared.ts.tv_nsec = 300000000;
+	rc = nanosleep(&shared.ts, &shared.ts);
+	printf("nanosleep %d %s signals %d\n", rc, rc ? strerror(errno) : "", nsig);
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	printf("all blocked, getppid %d\n", getppid() > 0);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	waitpid(pid, &st, 0);
+	printf("handler's stores %ld\n", shared.total - 2000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
+	if (!strcmp(mode, "signals"))
+		return signals();
 	if (!strcmp(mode, "fork")) {
 		pid_t pid = fork();
 		if (pid == 0) {

@@ -5,8 +5,9 @@
 # the watched page; no abort, no deadlock, counts right); the mutex itself
 # watched; read() into a watched buffer gives the data and is recorded as
 # the kernel's writes, write() from it as its reads; nanosleep and
-# clock_gettime with their timespec on the page; a page armed while threads
-# wait on its futexes (library API); fork; exec of an untraced (static)
+# clock_gettime with their timespec on the page; system(), posix_spawn(),
+# popen(), read() interrupted by a signal whose handler writes the page; a
+# page armed while threads wait on its futexes (library API); fork; exec of an untraced (static)
 # program, by execv and by a raw execve. Every run's output is the untraced
 # one. `timeout` guards against a hang only (no timing is asserted).
 . tests/e2e/lib.sh
@@ -66,6 +67,15 @@ for how in exec rawexec; do
 	cmp -s "$W/eplain.out" "$W/e.out" || { diff "$W/eplain.out" "$W/e.out"; fail "$how: output differs"; }
 done
 echo "ok: exec (execv and a raw execve) into an untraced static program: runs as untraced"
+
+# signals: system(), posix_spawn(), popen(), read() into rbuf restarted
+# (SA_RESTART) and interrupted (EINTR) by a handler that writes the page
+"$W/prog" signals >"$W/splain.out" || fail "untraced signals run"
+grep -q '^restarted read 9 "late-data" signals 1$' "$W/splain.out" || fail "signals: untraced run unexpected"
+timeout $T "$M" watch -q -o "$W/s.trace" shared:8 rbuf -- "$W/prog" signals >"$W/s.out" 2>"$W/s.err" ||
+	{ st=$?; cat "$W/s.err"; fail "signals run (status $st)"; }
+cmp -s "$W/splain.out" "$W/s.out" || { diff "$W/splain.out" "$W/s.out"; fail "signals: output differs"; }
+echo "ok: system(), posix_spawn(), popen(), a read() restarted and one interrupted by a signal: as untraced"
 
 # armed while the threads run, some waiting on the page's futexes
 grep -v '^main late' "$W/plain.out" >"$W/lplain.out"
