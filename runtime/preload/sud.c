@@ -358,6 +358,17 @@ static int setup(void)
 	mt_prog_sigaction_init(SIGSYS, &prev);
 	if (syscall(SYS_rt_sigaction, SIGSYS, &ka, &old, 8) < 0)
 		return -errno;
+	/* our fault handlers return through our restorer too: glibc's
+	 * rt_sigreturn would trap, a second signal for every watched access */
+	static const int ours[] = { SIGSEGV, SIGBUS, SIGTRAP };
+	for (unsigned i = 0; mt_handlers_installed && i < sizeof(ours) / sizeof(ours[0]); i++) {
+		if (syscall(SYS_rt_sigaction, ours[i], NULL, &old, 8) < 0 || !old.h ||
+		    old.h == (void *)SIG_IGN)
+			continue;
+		old.flags |= SA_RESTORER_FLAG;
+		old.restorer = (void *)restorer;
+		syscall(SYS_rt_sigaction, ours[i], &old, NULL, 8);
+	}
 	return 0;
 }
 
