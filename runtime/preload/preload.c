@@ -585,7 +585,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 	uintptr_t a = (uintptr_t)old_addr;
 	struct mt_region *r = mt_region_find(a);
 	void *p;
-	if (r && r->start == a && r->end == a + page_round(old_len) && old_len) {
+	if (r && !r->watch && r->start == a && r->end == a + page_round(old_len) && old_len) {
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
 		if (p != MAP_FAILED) {
 			mt_region_gone();
@@ -613,7 +613,9 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 		}
 	} else {
 		/* Not a whole traced mapping: remap; traced parts are
-		 * untraced first (documented limit). */
+		 * untraced first (documented limit). Watch pages too: their
+		 * objects are watched no more (UNMAP), the pages plain memory
+		 * with their contents, then moved as asked. */
 		if (r || mt_region_find(a + old_len - 1))
 			mt_region_cut(a, a + page_round(old_len), 1);
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);

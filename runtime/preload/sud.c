@@ -35,6 +35,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <pthread.h>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -121,7 +122,12 @@ static uint8_t *tramp_for(uint64_t ret, const uint8_t insn[2])
 		while (__atomic_exchange_n(&site_lock, 1, __ATOMIC_ACQUIRE))
 			;
 		uint8_t *t = NULL;
-		if (__atomic_load_n(&s->ret, __ATOMIC_ACQUIRE) == 0 && nsites < (int)NSITES) {
+		int taken = __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE) != 0;
+		if (!taken && nsites >= (int)NSITES) {
+			__atomic_store_n(&site_lock, 0, __ATOMIC_RELEASE);
+			return NULL; /* the table is full */
+		}
+		if (!taken) {
 			uint32_t off = TRAMP0 + (uint32_t)nsites++ * TRAMP_SIZE;
 			uint8_t *w = stub_w + off;
 			w[0] = insn[0]; /* syscall (0f 05) or int $0x80 (cd 80) */
@@ -136,9 +142,11 @@ static uint8_t *tramp_for(uint64_t ret, const uint8_t insn[2])
 			t = stub_x + off;
 		}
 		__atomic_store_n(&site_lock, 0, __ATOMIC_RELEASE);
-		if (t || __atomic_load_n(&s->ret, __ATOMIC_ACQUIRE) != ret)
-			return t; /* NULL: the table is full */
-		return stub_x + s->off;
+		if (t)
+			return t;
+		if (__atomic_load_n(&s->ret, __ATOMIC_ACQUIRE) == ret)
+			return stub_x + s->off;
+		/* another site took the slot meanwhile: probe on */
 	}
 	return NULL;
 }
@@ -277,6 +285,12 @@ static void on_sys(int sig, siginfo_t *si, void *ucv)
 	}
 	if (si->si_code != SYS_USER_DISPATCH) {
 		mt_chain_signal(sig, si, uc);
+		goto out;
+	}
+	if (si->si_arch != AUDIT_ARCH_X86_64) {
+		/* int $0x80 (i386 numbers): run as it is, not looked at */
+		if (!run_native(uc, si->si_syscall))
+			g[REG_RAX] = -ENOSYS;
 		goto out;
 	}
 	long nr = si->si_syscall, res = 0;

@@ -16,7 +16,7 @@
  * posix_spawn(), popen(); a read() into rbuf interrupted by SIGALRM, whose
  * handler blocks everything and writes the page: restarted with
  * SA_RESTART, EINTR without; nanosleep interrupted; a system call with
- * every signal blocked).
+ * every signal blocked), "mremap" (a watched block moved by mremap).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -179,6 +180,28 @@ static int signals(void)
 	return 0;
 }
 
+/* mremap of a watched page (library API): the contents move with it, the
+ * object is watched no more, the program goes on. */
+static int remapped(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 1;
+	strcpy(p, "before-mremap");
+	int rc = w ? w(p, 16, 0, "block") : -1;
+	p[0] = 'B';
+	char *q = mremap(p, 4096, 3 * 4096, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		return 1;
+	q[1] = 'E';
+	q[2 * 4096] = 'x';
+	int (*list)(char *, size_t) = (int (*)(char *, size_t))dlsym(RTLD_DEFAULT,
+								      "mmiotap_watch_list");
+	printf("mremap watch %d contents %s watched after %d\n", rc, q, list ? list(NULL, 0) : -1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -186,6 +209,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (!strcmp(mode, "signals"))
 		return signals();
+	if (!strcmp(mode, "mremap"))
+		return remapped();
 	if (!strcmp(mode, "fork")) {
 		pid_t pid = fork();
 		if (pid == 0) {

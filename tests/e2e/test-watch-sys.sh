@@ -7,7 +7,8 @@
 # the kernel's writes, write() from it as its reads; nanosleep and
 # clock_gettime with their timespec on the page; system(), posix_spawn(),
 # popen(), read() interrupted by a signal whose handler writes the page; a
-# page armed while threads wait on its futexes (library API); fork; exec of an untraced (static)
+# page armed while threads wait on its futexes (library API); mremap of a
+# watched block; fork; exec of an untraced (static)
 # program, by execv and by a raw execve. Every run's output is the untraced
 # one. `timeout` guards against a hang only (no timing is asserted).
 . tests/e2e/lib.sh
@@ -88,4 +89,12 @@ done
 nl=$("$M" dump "$W/l.trace" | grep -c 'var=counter+0x0$')
 [ "$nl" -ge 2 ] || fail "late: $nl accesses of the counter recorded"
 echo "ok: a page armed under 4 running threads (library API), 3 runs: output as untraced, $nl accesses recorded"
+# mremap of a watched block: the contents move, the object is watched no more
+timeout $T "$M" record -q -o "$W/r.trace" -- "$W/prog" mremap >"$W/r.out" 2>"$W/r.err" ||
+	{ st=$?; cat "$W/r.err"; fail "mremap run (status $st)"; }
+grep -q '^mremap watch 0 contents BEfore-mremap watched after 0$' "$W/r.out" ||
+	{ tail -1 "$W/r.out"; fail "mremap of a watched block"; }
+"$M" dump "$W/r.trace" | awk '$1 == "W" && $6 == "0x42" { w = 1 } $1 == "UNMAP" && w { u = 1 } END { exit !u }' ||
+	fail "mremap: want the store before it recorded, then the object's UNMAP"
+echo "ok: mremap of a watched block: contents kept, the object unwatched (UNMAP)"
 pass "system calls on watched pages"
