@@ -479,6 +479,16 @@ static const struct mt_decoded *decode_at(struct mt_tls *t, uint64_t rip, uint8_
 				  ? 4096 - (rip & 4095) : ZYDIS_MAX_INSTRUCTION_LENGTH);
 	if (!*n)
 		return NULL;
+	t->bp_patched = 0;
+	if (bytes[0] == 0xcc) {
+		/* a debugger's breakpoint on the faulting instruction (an int3
+		 * accesses no data): the instruction as its file has it */
+		size_t m = mt_orig_code(rip, bytes, ZYDIS_MAX_INSTRUCTION_LENGTH);
+		if (m && bytes[0] != 0xcc) {
+			*n = m;
+			t->bp_patched = 1;
+		}
+	}
 	d = mt_dcache_lookup(&t->dc, rip, bytes, *n);
 	if (d)
 		return d;
@@ -531,7 +541,17 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		mt_watch_count_silent();
 	mt_hunlock();
 	t->in_handler = 0;
-	if (rc == 0 && c.stop)
+	/* A debugger stepping this instruction: the trap flag set at the
+	 * fault (the frame kept the TF it forced), or its breakpoint on the
+	 * instruction (where it waits for the handler to return: we return
+	 * past it). The step ends after the emulated instruction with one
+	 * SIGTRAP. Left in the context, TF would stay set for good after
+	 * sigreturn (the debugger no longer owns it) and trap after every
+	 * instruction. */
+	int stepped = rc == 0 && ((uc->uc_mcontext.gregs[REG_EFL] & TF_BIT) || t->bp_patched);
+	if (stepped)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
+	if (rc == 0 && (c.stop || stepped))
 		watch_stop();
 	if (part_way)
 		deliver_fault(&t->sc_fault, uc); /* refused, its other memory, the device gone */

@@ -73,6 +73,7 @@ struct mt_tls {
 	unsigned dev_len;
 	sigjmp_buf dev_jb;      /* where its fault returns */
 	struct mt_retry retry;  /* gone.c: its faults that found no region */
+	int bp_patched;         /* the faulting instruction read from its file (origcode.c) */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -212,6 +213,11 @@ void mt_watch_fork_child(void) MT_HIDDEN;
 void mt_sud_activate(void) MT_HIDDEN;
 int mt_sud_is_active(void) MT_HIDDEN;
 void mt_sud_fork_child(void) MT_HIDDEN;
+/* A raw system call of the runtime's (-errno on failure). */
+long mt_sud_sys(long nr, long a, long b, long c, long d) MT_HIDDEN;
+/* origcode.c: n bytes of code at addr from the file it is mapped from
+ * (a debugger's int3 there): n, or 0. */
+size_t mt_orig_code(uint64_t addr, uint8_t *bytes, size_t n) MT_HIDDEN;
 void mt_prog_sigaction_init(int sig, const struct sigaction *act) MT_HIDDEN;
 /* preload.c: SIGSEGV, SIGBUS, SIGTRAP, SIGSYS (taken synchronously, never
  * to be blocked by a handler's sa_mask): whether m has one; out of m. */

@@ -188,6 +188,16 @@ MT_HIDDEN long mt_sud_run_here(ucontext_t *uc, long nr, const long a[6])
 	return r;
 }
 
+/* A system call from the runtime's own code: from the exempt range once
+ * there is one (no SIGSYS round trip), else libc's. -errno on failure. */
+MT_HIDDEN long mt_sud_sys(long nr, long a, long b, long c, long d)
+{
+	if (mt_sud_raw)
+		return mt_sud_raw(nr, a, b, c, d, 0, 0);
+	long r = syscall(nr, a, b, c, d);
+	return r < 0 ? -errno : r;
+}
+
 /* rt_sigprocmask, on the context's mask (what sigreturn puts back). */
 static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 {
