@@ -370,7 +370,13 @@ static int setup(void)
 	stub_x = x;
 	mt_sud_raw = (long (*)(long, long, long, long, long, long, long))(void *)stub_x;
 	restorer = (void (*)(void))(void *)(stub_x + (mt_sud_restorer_code - mt_sud_code_begin));
-	/* our handler, with our restorer (glibc's would trap) */
+	return 0;
+}
+
+/* Our SIGSYS handler, with our restorer (glibc's would trap). Again in a
+ * child of fork that watches: the program may have set its own there. */
+static int install(void)
+{
 	struct { void *h; unsigned long flags; void *restorer; uint64_t mask; } ka, old;
 	ka.h = (void *)on_sys;
 	ka.flags = SA_SIGINFO | SA_NODEFER | SA_RESTART | SA_RESTORER_FLAG;
@@ -454,6 +460,8 @@ MT_HIDDEN void mt_sud_activate(void)
 	pthread_mutex_lock(&mu);
 	if (!mt_sud_active && !sud_failed) {
 		int rc = stub_x ? 0 : setup();
+		if (rc == 0)
+			rc = install();
 		if (rc == 0 && prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
 				     (unsigned long)stub_x, (unsigned long)STUB_SIZE,
 				     &mt_sud_selector) == 0) {
@@ -488,6 +496,7 @@ MT_HIDDEN void mt_sud_fork_child(void)
 	thread_on = 0;
 	mt_sud_active = 0;
 	mt_sud_selector = SEL_ALLOW;
+	site_lock = 0; /* if a thread of the parent held it */
 }
 
 /* ---- threads ---------------------------------------------------------------------- */

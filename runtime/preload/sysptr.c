@@ -40,6 +40,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 long mt_sud_run_here(ucontext_t *uc, long nr, const long a[6]) MT_HIDDEN;
 extern MT_HIDDEN long (*mt_sud_raw)(long, long, long, long, long, long, long);
@@ -74,10 +75,20 @@ MT_HIDDEN void mt_sysptr_page(uintptr_t s, uintptr_t e, int add)
 		}
 }
 
+static struct pin {
+	uintptr_t word, page; /* in the alias */
+	size_t len;
+	int n, dead;
+} pins[256];
+#define NPINS 256
+
+/* The child of fork: no watch page, no call in flight (its threads are
+ * the parent's). */
 MT_HIDDEN void mt_sysptr_reset(void)
 {
 	memset(pg_start, 0, sizeof(pg_start));
 	pg_hi = pg_n = 0;
+	memset(pins, 0, sizeof(pins));
 }
 
 static int touches(uintptr_t a, size_t len)
@@ -94,14 +105,11 @@ static int touches(uintptr_t a, size_t len)
 	return 0;
 }
 
+static int sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
+		  uint64_t pc, unsigned *nput);
+
 /* ---- futex ---------------------------------------------------------------------------- */
 
-#define NPINS 256
-static struct pin {
-	uintptr_t word, page; /* in the alias */
-	size_t len;
-	int n, dead;
-} pins[NPINS];
 
 /* The alias address of word w of a watch page, pinned (lock held); 0 if
  * w is not on one (or no pin is left: the call then fails as before). */
@@ -206,12 +214,21 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 	int s1 = -1, s2 = -1;
 	long b[6];
 	memcpy(b, a, sizeof(b));
+	/* a timeout on a watched page: a copy (read through the alias) */
+	struct timespec ts;
+	int timed = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
+		    cmd == FUTEX_WAIT_REQUEUE_PI || cmd == 13 /* FUTEX_LOCK_PI2 */;
+	struct mt_tls *t = timed && a[3] && touches((uintptr_t)a[3], sizeof(ts)) ? mt_tls_get() : NULL;
+	unsigned nput = 0;
 	mt_hlock();
 	uintptr_t x;
 	if (w1 && (x = pin((uintptr_t)a[0], &s1)))
 		b[0] = (long)x;
 	if (w2 && (x = pin((uintptr_t)a[4], &s2)))
 		b[4] = (long)x;
+	if (t && !sysmem(t, (uintptr_t)a[3], (uint8_t *)&ts, sizeof(ts), 0,
+			 (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2, &nput))
+		b[3] = (long)&ts;
 	mt_hunlock();
 	*res = mt_sud_run_here(uc, SYS_futex, b);
 	mt_hlock();
