@@ -61,6 +61,8 @@
 #define SIGSYS_BIT (1ull << (SIGSYS - 1))
 #define ENABLE_MAGIC 0x6d6d7364 /* si_value of the queued "turn it on" */
 
+int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n, int to_prog) MT_HIDDEN;
+
 /* The code copied into the exempt range: a raw system call of up to six
  * arguments (C calling convention) and the restorer of on_sys(). */
 __asm__(".pushsection .text\n"
@@ -201,12 +203,11 @@ MT_HIDDEN long mt_sud_sys(long nr, long a, long b, long c, long d)
 /* rt_sigprocmask, on the context's mask (what sigreturn puts back). */
 static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 {
-	struct mt_tls *t = mt_tls_get();
 	uint64_t set = 0, *cur = ctx_mask(uc), old = *cur;
 	if (a[3] != 8)
 		return -EINVAL;
 	if (a[1]) {
-		if (!t || mt_safe_copy(t, &set, (const void *)a[1], 8))
+		if (mt_sysptr_copy(uc, (uintptr_t)a[1], &set, 8, 0))
 			return -EFAULT;
 		uint64_t keep = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | SIGSYS_BIT;
 		if (mt_handlers_installed)
@@ -222,7 +223,7 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 		else
 			return -EINVAL;
 	}
-	if (a[2] && (!t || mt_safe_copy(t, (void *)a[2], &old, 8)))
+	if (a[2] && mt_sysptr_copy(uc, (uintptr_t)a[2], &old, 8, 1))
 		return -EFAULT;
 	return 0;
 }
@@ -231,9 +232,8 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
  * without it, and the call run here. 1 if done (*res). */
 static int strip_mask_arg(ucontext_t *uc, long nr, long a[6], int idx, long *res)
 {
-	struct mt_tls *t = mt_tls_get();
 	uint64_t m;
-	if (!a[idx] || !t || mt_safe_copy(t, &m, (const void *)a[idx], 8) || !(m & SIGSYS_BIT))
+	if (!a[idx] || mt_sysptr_copy(uc, (uintptr_t)a[idx], &m, 8, 0) || !(m & SIGSYS_BIT))
 		return 0;
 	m &= ~SIGSYS_BIT;
 	a[idx] = (long)&m;

@@ -324,6 +324,25 @@ static int sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int 
 	return 0;
 }
 
+/* For sud.c's emulations: n bytes of the program's memory at addr read
+ * (to_prog 0) or written, watched pages through their alias (recorded).
+ * 0 or -EFAULT. */
+MT_HIDDEN int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n, int to_prog)
+{
+	struct mt_tls *t = mt_tls_get();
+	if (!t)
+		return -EFAULT;
+	if (!touches(addr, n))
+		return to_prog ? mt_safe_copy(t, (void *)addr, buf, n)
+			       : mt_safe_copy(t, buf, (const void *)addr, n);
+	unsigned nput = 0;
+	mt_hlock();
+	int rc = sysmem(t, addr, buf, n, to_prog, (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2,
+			&nput);
+	mt_hunlock();
+	return rc;
+}
+
 struct bounce {
 	const struct pdesc *d;
 	uintptr_t prog;
