@@ -417,6 +417,11 @@ static void strip_old_masks(void)
 	}
 }
 
+static void warn(const char *m)
+{
+	(void)!write(2, m, strlen(m));
+}
+
 /* The other threads of this process, asked to turn it on (a queued
  * SIGSYS); waits up to a second for their answers. */
 static void enable_others(void)
@@ -445,7 +450,7 @@ static void enable_others(void)
 	for (int i = 0; i < 1000 && __atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent; i++)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	if (__atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent)
-		mt_debug("mmiotap: watch: a thread did not answer (SIGSYS blocked?): its system "
+		warn("mmiotap: watch: a thread did not answer (SIGSYS blocked?): its system "
 			 "calls on watched pages fail with EFAULT\n");
 }
 
@@ -471,7 +476,7 @@ MT_HIDDEN void mt_sud_activate(void)
 			enable_others();
 		} else {
 			sud_failed = 1;
-			mt_debug("mmiotap: watch: no syscall user dispatch (Linux 5.11+): system "
+			warn("mmiotap: watch: no syscall user dispatch (Linux 5.11+): system "
 				 "calls given a pointer into a watched page fail with EFAULT\n");
 		}
 	}
