@@ -27,9 +27,12 @@
  *   at most 8 bytes: read(2) into a watched buffer shows as the writes the
  *   kernel made.
  *
+ * - readv, writev, preadv, pwritev: the same, one bounce buffer for all
+ *   the iovecs (iov_call()), up to 64 of them.
+ *
  * Not covered (still EFAULT on a watched page): path names and other
- * strings, iovec calls (readv, writev, preadv, pwritev, recvmsg, sendmsg),
- * select's fd sets, ioctl, and any call not in the table.
+ * strings, recvmsg and sendmsg, select's fd sets, ioctl, and any call not
+ * in the table.
  */
 #include "internal.h"
 
@@ -433,11 +436,88 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 	return 1;
 }
 
+/* ---- iovec calls ------------------------------------------------------------------------ */
+
+#define MAX_IOV 1024 /* UIO_MAXIOV */
+
+/*
+ * readv, writev, preadv, pwritev (a[1]: the iovec array, a[2]: its count):
+ * if the array or a buffer touches a watched page, one bounce buffer of the
+ * total length in one iovec (a writev stays one write: its atomicity on a
+ * pipe is kept), gathered from the buffers before (writev) or scattered
+ * into them after (readv: the bytes the call reports, in order).
+ */
+static int iov_call(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	struct iovec { uintptr_t base; size_t len; } iov[64], one;
+	long cnt = a[2];
+	if (cnt <= 0 || cnt > (long)(sizeof(iov) / sizeof(iov[0])) || !a[1])
+		return 0; /* as the kernel says (EINVAL), or not covered (many iovecs) */
+	int hit = touches((uintptr_t)a[1], (size_t)cnt * sizeof(iov[0]));
+	if (mt_sysptr_copy(uc, (uintptr_t)a[1], iov, (size_t)cnt * sizeof(iov[0]), 0))
+		return 0;
+	size_t total = 0;
+	for (long i = 0; i < cnt; i++) {
+		if (iov[i].len > MAX_BOUNCE || (total += iov[i].len) > MAX_BOUNCE)
+			return 0;
+		hit |= touches(iov[i].base, iov[i].len);
+	}
+	if (!hit)
+		return 0;
+	int out = nr == SYS_readv || nr == SYS_preadv;
+	struct mt_tls *t = mt_tls_get();
+	long p = total ? mt_sud_raw(SYS_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : 0;
+	if (!t || (p < 0 && p > -4096)) {
+		*res = p < 0 ? p : -ENOMEM;
+		return 1;
+	}
+	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2;
+	unsigned nput = 0;
+	long rc = 0;
+	size_t o = 0;
+	if (!out) {
+		mt_hlock();
+		for (long i = 0; i < cnt && !rc; o += iov[i++].len)
+			rc = sysmem(t, iov[i].base, (uint8_t *)p + o, iov[i].len, 0, pc, &nput);
+		mt_hunlock();
+	}
+	if (!rc) {
+		long b[6];
+		memcpy(b, a, sizeof(b));
+		one.base = (uintptr_t)p;
+		one.len = total;
+		b[1] = (long)&one;
+		b[2] = 1;
+		rc = mt_sud_run_here(uc, nr, b);
+	}
+	if (out && rc > 0) {
+		size_t left = (size_t)rc;
+		mt_hlock();
+		for (long i = 0; i < cnt && left; i++) {
+			size_t k = iov[i].len < left ? iov[i].len : left;
+			if (sysmem(t, iov[i].base, (uint8_t *)p + o, k, 1, pc, &nput))
+				rc = -EFAULT;
+			o += k;
+			left -= k;
+		}
+		mt_hunlock();
+	}
+	if (!nput)
+		mt_watch_count_silent();
+	if (total)
+		mt_sud_raw(SYS_munmap, p, (long)total, 0, 0, 0, 0);
+	*res = rc;
+	return 1;
+}
+
 /* A trapped call (sud.c): 1 if run here (*res its result), 0 if it has
  * no pointer into a watched page. */
 MT_HIDDEN int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res)
 {
 	if (nr == SYS_futex)
 		return futex_call(uc, a, res);
+	if (nr == SYS_readv || nr == SYS_writev || nr == SYS_preadv || nr == SYS_pwritev)
+		return iov_call(uc, nr, a, res);
 	return data_call(uc, nr, a, res, 0);
 }

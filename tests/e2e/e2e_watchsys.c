@@ -7,7 +7,8 @@
  * condition variable, a timespec and the rest. NT threads take turns
  * through the condition variable (a token passed round: every hand-over is
  * a futex wait and wake on the watched page) and count under the mutex.
- * Then read() into `rbuf` (watched) from a pipe, write() from it, nanosleep
+ * Then read() into `rbuf` (watched) from a pipe, write() from it, writev()
+ * and readv() with an iovec on it, nanosleep
  * and clock_gettime with their timespec on the page. Prints its account.
  * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
  * (then execs PROG), "rawexec PROG" (execve by a raw system call), "late"
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -103,6 +105,15 @@ static int run(const char *who, int late)
 	if (n != 6 || read(p[0], back, 6) != 6)
 		return 1;
 	printf("%s write %zd \"%s\"\n", who, n, back);
+	struct iovec v[2] = { { rbuf, 3 }, { (char *)"-v", 2 } };
+	n = writev(p[1], v, 2);
+	memset(back, 0, sizeof(back));
+	if (read(p[0], back, 5) != 5 || write(p[1], "abcde", 5) != 5)
+		return 1;
+	printf("%s writev %zd \"%s\"\n", who, n, back);
+	struct iovec r2[2] = { { back, 2 }, { rbuf + 32, 3 } };
+	n = readv(p[0], r2, 2);
+	printf("%s readv %zd \"%.2s\" \"%.3s\"\n", who, n, back, rbuf + 32);
 	shared.ts.tv_sec = 0;
 	shared.ts.tv_nsec = 1000000;
 	int rc = nanosleep(&shared.ts, NULL);

@@ -4,7 +4,7 @@
 # variable that 4 threads hand a token round with (futex waits and wakes on
 # the watched page; no abort, no deadlock, counts right); the mutex itself
 # watched; read() into a watched buffer gives the data and is recorded as
-# the kernel's writes, write() from it as its reads; nanosleep and
+# the kernel's writes, write() from it as its reads, readv/writev too; nanosleep and
 # clock_gettime with their timespec on the page; system(), posix_spawn(),
 # popen(), read() interrupted by a signal whose handler writes the page; a
 # page armed while threads wait on its futexes (library API); mremap of a
@@ -37,12 +37,19 @@ msg=$(awk 'NR <= 3 { w = $1; v = substr($3, 3); while (length(v) < 2 * w) v = "0
 	for (i = w; i >= 1; i--) printf "%s", substr(v, 2 * i - 1, 2) }' "$W/rbuf.w" | xxd -r -p | tr -d '\0')
 [ "$msg" = kernel-wrote-this ] || fail "read() into rbuf recorded as '$msg'"
 echo "ok: read() into the watched buffer recorded as the kernel's stores ($(head -3 "$W/rbuf.w" | awk '{ printf "%s%s", s, $1; s = "+" }') bytes)"
-awk '$1 == "R" { w = $2; v = $6; getline; if ($0 ~ /var=rbuf\+0x[04]$/ && (w == 4 || w == 2)) print w, v }' "$W/t.txt" |
-	tail -2 >"$W/rbuf.r"
+# write(rbuf, 6): a load of 4 bytes at +0 then one of 2 at +4 (by the same PC)
+awk '$1 == "R" { w = $2; v = $6; pc = $7; getline; if (!match($0, /var=rbuf\+0x[0-9a-f]+$/)) next
+	o = substr($0, RSTART + 9); if (pw == 4 && po == "0x0" && w == 2 && o == "0x4" && pc == ppc) { print 4, pv; print 2, v; exit }
+	pw = w; po = o; pv = v; ppc = pc }' "$W/t.txt" >"$W/rbuf.r"
 got=$(awk '{ w = $1; v = substr($2, 3); while (length(v) < 2 * w) v = "0" v
 	for (i = w; i >= 1; i--) printf "%s", substr(v, 2 * i - 1, 2) }' "$W/rbuf.r" | xxd -r -p)
 [ "$got" = Kernel ] || fail "write() from rbuf recorded as '$got'"
 echo "ok: write() from the watched buffer recorded as the kernel's loads"
+
+# readv(): its second iovec ("cde" at rbuf+32) recorded as the kernel's stores
+grep -A1 '^W ' "$W/t.txt" | grep -B1 'var=rbuf+0x20$' | grep -q '^W 2 .* 0x6463 ' ||
+	fail "readv() into rbuf+32 not recorded"
+echo "ok: readv() into the watched buffer recorded"
 
 # the mutex and condition variable themselves watched
 timeout $T "$M" watch -q -o "$W/m.trace" shared rbuf -- "$W/prog" >"$W/m.out" 2>"$W/m.err" ||
