@@ -241,12 +241,51 @@ static int strip_mask_arg(ucontext_t *uc, long nr, long a[6], int idx, long *res
 	return 1;
 }
 
+struct ksigaction {
+	long h, flags, restorer;
+	uint64_t mask;
+};
+
+void mt_prog_sigaction(int sig, const struct sigaction *act, struct sigaction *old) MT_HIDDEN;
+
+/* A raw rt_sigaction of SIGSYS: the program's disposition, kept apart
+ * (ours stays), as the sigaction() interposer does. */
+static long sigsys_action(ucontext_t *uc, const long a[6])
+{
+	struct ksigaction k;
+	struct sigaction n, o;
+	if (a[3] != 8)
+		return -EINVAL;
+	if (a[1] && mt_sysptr_copy(uc, (uintptr_t)a[1], &k, sizeof(k), 0))
+		return -EFAULT;
+	memset(&n, 0, sizeof(n));
+	if (a[1]) {
+		n.sa_handler = (void (*)(int))k.h;
+		n.sa_flags = (int)k.flags;
+		memcpy(&n.sa_mask, &k.mask, sizeof(k.mask));
+	}
+	mt_prog_sigaction(SIGSYS, a[1] ? &n : NULL, &o);
+	if (a[2]) {
+		memset(&k, 0, sizeof(k));
+		k.h = (long)o.sa_handler;
+		k.flags = o.sa_flags;
+		memcpy(&k.mask, &o.sa_mask, sizeof(k.mask));
+		if (mt_sysptr_copy(uc, (uintptr_t)a[2], &k, sizeof(k), 1))
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* rt_sigaction with SIGSYS in sa_mask: a copy without it. */
 static int strip_sigaction(ucontext_t *uc, long nr, long a[6], long *res)
 {
 	struct mt_tls *t = mt_tls_get();
-	struct { long h, flags, restorer; uint64_t mask; } ka;
-	if (!a[1] || a[0] == SIGSYS || !t || mt_safe_copy(t, &ka, (const void *)a[1], sizeof(ka)) ||
+	struct ksigaction ka;
+	if (a[0] == SIGSYS) {
+		*res = sigsys_action(uc, a);
+		return 1;
+	}
+	if (!a[1] || !t || mt_safe_copy(t, &ka, (const void *)a[1], sizeof(ka)) ||
 	    !(ka.mask & SIGSYS_BIT))
 		return 0;
 	ka.mask &= ~(SIGSYS_BIT | (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) |
@@ -312,8 +351,12 @@ static void on_sys(int sig, siginfo_t *si, void *ucv)
 		done = 1;
 		break;
 	case SYS_rt_sigreturn:
+		/* the program's restorer: ours does the same from the exempt
+		 * range, on the same stack (no trampoline needed) */
 		strip_frame(uc);
-		break;
+		g[REG_RAX] = nr;
+		g[REG_RIP] = (greg_t)(uintptr_t)restorer;
+		goto out;
 	case SYS_rt_sigaction:
 		done = strip_sigaction(uc, nr, a, &res);
 		break;
@@ -324,15 +367,14 @@ static void on_sys(int sig, siginfo_t *si, void *ucv)
 		done = strip_mask_arg(uc, nr, a, 3, &res);
 		break;
 	case SYS_epoll_pwait:
-		done = strip_mask_arg(uc, nr, a, 4, &res);
+		done = strip_mask_arg(uc, nr, a, 4, &res) || mt_sysptr(uc, nr, a, &res);
 		break;
 	default:
 		done = mt_sysptr(uc, nr, a, &res);
 		break;
 	}
 	if (!done && !run_native(uc, nr)) {
-		if (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_fork ||
-		    nr == SYS_rt_sigreturn)
+		if (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_fork)
 			res = -ENOMEM; /* cannot be run from here; the table is full */
 		else
 			res = mt_sud_run_here(uc, nr, a);
