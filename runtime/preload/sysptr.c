@@ -31,7 +31,7 @@
  *   the iovecs (iov_call()), up to 64 of them.
  *
  * Not covered (still EFAULT on a watched page): path names and other
- * strings, recvmsg and sendmsg, select's fd sets, ioctl, and any call not
+ * strings, recvmsg and sendmsg, pselect6's mask, ioctl, and any call not
  * in the table.
  */
 #include "internal.h"
@@ -244,7 +244,10 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 /* ---- data buffers ------------------------------------------------------------------------ */
 
 enum { IN = 1, OUT = 2 };
-enum { BACK_RET, BACK_RETMUL, BACK_OK, BACK_EINTR };
+/* what the kernel wrote, copied back: the return value's bytes (times
+ * mul); all of it on success; all of it on EINTR; all of it on success or
+ * EINTR (select's timeout) */
+enum { BACK_RET, BACK_RETMUL, BACK_OK, BACK_EINTR, BACK_OKINTR };
 
 static const struct pdesc {
 	int nr;
@@ -272,10 +275,19 @@ static const struct pdesc {
 	{ SYS_poll, 0, 1, 0, 8, IN | OUT, BACK_OK },
 	{ SYS_epoll_wait, 1, 2, 0, 12, OUT, BACK_RETMUL },
 	{ SYS_epoll_pwait, 1, 2, 0, 12, OUT, BACK_RETMUL },
+	/* mul 0: an fd set of a[lenidx] descriptors (whole longs) */
+	{ SYS_select, 1, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_select, 2, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_select, 3, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_select, 4, -1, 16, 1, IN | OUT, BACK_OKINTR },
+	{ SYS_pselect6, 1, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_pselect6, 2, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_pselect6, 3, 0, 0, 0, IN | OUT, BACK_OK },
+	{ SYS_pselect6, 4, -1, 16, 1, IN | OUT, BACK_OKINTR },
 };
 #define NDESCS (sizeof(descs) / sizeof(descs[0]))
 #define MAX_BOUNCE (64ul << 20)
-#define MAX_PTRS 2
+#define MAX_PTRS 4
 
 /* The largest naturally aligned piece (1, 2, 4, 8) at a, at most n. */
 static size_t piece(uintptr_t a, size_t n)
@@ -361,8 +373,12 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 		const struct pdesc *d = &descs[i];
 		if (d->nr != nr || !a[d->idx])
 			continue;
-		size_t len = d->lenidx >= 0 ? (size_t)a[d->lenidx] * d->mul : d->fixed;
-		if (d->lenidx >= 0 && (a[d->lenidx] < 0 || (size_t)a[d->lenidx] > MAX_BOUNCE / d->mul))
+		if (d->lenidx >= 0 && (a[d->lenidx] < 0 || (size_t)a[d->lenidx] > MAX_BOUNCE / 8))
+			continue;
+		size_t len = d->lenidx < 0 ? d->fixed
+			     : d->mul ? (size_t)a[d->lenidx] * d->mul
+				      : ((size_t)a[d->lenidx] + 63) / 64 * 8;
+		if (len > MAX_BOUNCE)
 			continue;
 		if (!touches((uintptr_t)a[d->idx], len)) {
 			known = 1;
@@ -412,13 +428,14 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 	for (int i = 0; i < nb && bb[i].buf; i++) {
 		const struct pdesc *d = bb[i].d;
 		size_t back = 0;
-		if (!(d->dir & OUT) || (rc < 0 && d->back != BACK_EINTR))
+		if (!(d->dir & OUT) ||
+		    (rc < 0 && !((d->back == BACK_EINTR || d->back == BACK_OKINTR) && rc == -EINTR)))
 			back = 0;
 		else if (d->back == BACK_RET)
 			back = (size_t)rc;
 		else if (d->back == BACK_RETMUL)
 			back = (size_t)rc * d->mul;
-		else if (d->back == BACK_OK)
+		else if (d->back == BACK_OK || d->back == BACK_OKINTR)
 			back = bb[i].len;
 		else if (rc == -EINTR)
 			back = bb[i].len;

@@ -8,7 +8,8 @@
  * through the condition variable (a token passed round: every hand-over is
  * a futex wait and wake on the watched page) and count under the mutex.
  * Then read() into `rbuf` (watched) from a pipe, write() from it, writev()
- * and readv() with an iovec on it, nanosleep
+ * and readv() with an iovec on it, select() with its fd set and timeout on
+ * the page, nanosleep
  * and clock_gettime with their timespec on the page. Prints its account.
  * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
  * (then execs PROG), "rawexec PROG" (execve by a raw system call), "late"
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/time.h>
@@ -44,6 +46,8 @@ struct shared {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct timespec ts;
+	fd_set fds;
+	struct timeval tv;
 	int turn;
 	long total;
 };
@@ -91,7 +95,7 @@ static int run(const char *who, int late)
 		pthread_join(th[t], NULL);
 	printf("%s counter %ld total %ld\n", who, shared.counter, shared.total);
 
-	int p[2];
+	int p[2], rc;
 	if (pipe(p))
 		return 1;
 	const char msg[] = "kernel-wrote-this";
@@ -114,9 +118,19 @@ static int run(const char *who, int late)
 	struct iovec r2[2] = { { back, 2 }, { rbuf + 32, 3 } };
 	n = readv(p[0], r2, 2);
 	printf("%s readv %zd \"%.2s\" \"%.3s\"\n", who, n, back, rbuf + 32);
+	if (write(p[1], "s", 1) != 1)
+		return 1;
+	FD_ZERO(&shared.fds);
+	FD_SET(p[0], &shared.fds);
+	shared.tv.tv_sec = 5;
+	shared.tv.tv_usec = 0;
+	rc = select(p[0] + 1, &shared.fds, NULL, NULL, &shared.tv);
+	printf("%s select %d readable %d\n", who, rc, FD_ISSET(p[0], &shared.fds) != 0);
+	if (read(p[0], back, 1) != 1)
+		return 1;
 	shared.ts.tv_sec = 0;
 	shared.ts.tv_nsec = 1000000;
-	int rc = nanosleep(&shared.ts, NULL);
+	rc = nanosleep(&shared.ts, NULL);
 	rc |= (int)syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &shared.ts);
 	printf("%s nanosleep+clock_gettime %d %d\n", who, rc, shared.ts.tv_sec > 0);
 	close(p[0]);

@@ -4,7 +4,8 @@
 # variable that 4 threads hand a token round with (futex waits and wakes on
 # the watched page; no abort, no deadlock, counts right); the mutex itself
 # watched; read() into a watched buffer gives the data and is recorded as
-# the kernel's writes, write() from it as its reads, readv/writev too; nanosleep and
+# the kernel's writes, write() from it as its reads, readv/writev too; select
+# with its fd set and timeout on the page; nanosleep and
 # clock_gettime with their timespec on the page; system(), posix_spawn(),
 # popen(), read() interrupted by a signal whose handler writes the page; a
 # page armed while threads wait on its futexes (library API); mremap of a
