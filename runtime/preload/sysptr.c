@@ -28,17 +28,19 @@
  *   kernel made.
  *
  * - readv, writev, preadv, pwritev: the same, one bounce buffer for all
- *   the iovecs (iov_call()), up to 64 of them.
+ *   the iovecs (iov_call()), up to 64 of them; sendmsg and recvmsg: the
+ *   header, name, iovecs and control data (msg_call()).
  *
  * Not covered (still EFAULT on a watched page): path names and other
- * strings, recvmsg and sendmsg, pselect6's mask, ioctl, and any call not
- * in the table.
+ * strings, sendmmsg and recvmmsg, pselect6's mask, ioctl, and any call
+ * not in the table.
  */
 #include "internal.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -528,6 +530,121 @@ static int iov_call(ucontext_t *uc, long nr, long a[6], long *res)
 	return 1;
 }
 
+/* ---- sendmsg, recvmsg ------------------------------------------------------------------------ */
+
+struct kmsghdr {
+	uintptr_t name;
+	uint32_t namelen;
+	uintptr_t iov;
+	size_t iovlen;
+	uintptr_t control;
+	size_t controllen;
+	int flags;
+};
+
+/* One piece of a message: the program's (prog, len), its bounce at off. */
+struct mpart {
+	uintptr_t prog;
+	size_t len, off;
+};
+
+/*
+ * sendmsg, recvmsg: if the header, the name, the iovec array, a buffer or
+ * the control data touches a watched page, a header of our own whose name,
+ * one iovec and control data are in one bounce buffer; gathered before
+ * (sendmsg), scattered after (recvmsg: the bytes received, the name and
+ * control lengths and msg_flags the kernel set written back to the
+ * program's header).
+ */
+static int msg_call(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	struct kmsghdr m;
+	struct { uintptr_t base; size_t len; } iov[64];
+	if (!a[1] || mt_sysptr_copy(uc, (uintptr_t)a[1], &m, sizeof(m), 0))
+		return 0;
+	int hit = touches((uintptr_t)a[1], sizeof(m));
+	if (m.iovlen > sizeof(iov) / sizeof(iov[0]) || (m.iovlen && !m.iov) ||
+	    m.controllen > MAX_BOUNCE ||
+	    (m.iovlen && mt_sysptr_copy(uc, m.iov, iov, m.iovlen * sizeof(iov[0]), 0)))
+		return 0;
+	hit |= touches(m.iov, m.iovlen * sizeof(iov[0]));
+	struct mpart part[66];
+	size_t np = 0, total = 0;
+	part[np++] = (struct mpart){ m.name, m.name ? m.namelen : 0, 0 };
+	part[np++] = (struct mpart){ m.control, m.control ? m.controllen : 0, 0 };
+	for (size_t i = 0; i < m.iovlen; i++)
+		part[np++] = (struct mpart){ iov[i].base, iov[i].len, 0 };
+	for (size_t i = 0; i < np; i++) {
+		if (part[i].len > MAX_BOUNCE || total + part[i].len > MAX_BOUNCE)
+			return 0;
+		part[i].off = total;
+		total += part[i].len;
+		hit |= touches(part[i].prog, part[i].len);
+	}
+	if (!hit)
+		return 0;
+	struct mt_tls *t = mt_tls_get();
+	long p = total ? mt_sud_raw(SYS_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : 0;
+	if (!t || (p < 0 && p > -4096)) {
+		*res = p < 0 ? p : -ENOMEM;
+		return 1;
+	}
+	int in = nr == SYS_recvmsg;
+	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2;
+	unsigned nput = 0;
+	long rc = 0;
+	if (!in) {
+		mt_hlock();
+		for (size_t i = 0; i < np && !rc; i++)
+			rc = sysmem(t, part[i].prog, (uint8_t *)p + part[i].off, part[i].len, 0, pc, &nput);
+		mt_hunlock();
+	}
+	struct kmsghdr m2 = m;
+	struct { uintptr_t base; size_t len; } one = { (uintptr_t)p + part[2].off, total - part[2].off };
+	m2.name = m.name ? (uintptr_t)p + part[0].off : 0;
+	m2.control = m.control ? (uintptr_t)p + part[1].off : 0;
+	m2.iov = (uintptr_t)&one;
+	m2.iovlen = 1;
+	if (!rc) {
+		long b[6];
+		memcpy(b, a, sizeof(b));
+		b[1] = (long)&m2;
+		rc = mt_sud_run_here(uc, nr, b);
+	}
+	if (in && rc >= 0) {
+		size_t left = (size_t)rc;
+		mt_hlock();
+		int bad = 0;
+		if (m.name && m2.namelen <= m.namelen)
+			bad |= sysmem(t, m.name, (uint8_t *)p + part[0].off, m2.namelen, 1, pc, &nput);
+		if (m.control && m2.controllen <= m.controllen)
+			bad |= sysmem(t, m.control, (uint8_t *)p + part[1].off, m2.controllen, 1, pc, &nput);
+		for (size_t i = 2; i < np && left; i++) {
+			size_t k = part[i].len < left ? part[i].len : left;
+			bad |= sysmem(t, part[i].prog, (uint8_t *)p + part[i].off, k, 1, pc, &nput);
+			left -= k;
+		}
+		m.namelen = m2.namelen;
+		m.controllen = m2.controllen;
+		m.flags = m2.flags;
+		bad |= sysmem(t, (uintptr_t)a[1] + offsetof(struct kmsghdr, namelen),
+			      (uint8_t *)&m.namelen, sizeof(m.namelen), 1, pc, &nput);
+		bad |= sysmem(t, (uintptr_t)a[1] + offsetof(struct kmsghdr, controllen),
+			      (uint8_t *)&m.controllen, sizeof(m.controllen) + sizeof(m.flags), 1, pc,
+			      &nput);
+		mt_hunlock();
+		if (bad)
+			rc = -EFAULT;
+	}
+	if (!nput)
+		mt_watch_count_silent();
+	if (total)
+		mt_sud_raw(SYS_munmap, p, (long)total, 0, 0, 0, 0);
+	*res = rc;
+	return 1;
+}
+
 /* A trapped call (sud.c): 1 if run here (*res its result), 0 if it has
  * no pointer into a watched page. */
 MT_HIDDEN int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res)
@@ -536,5 +653,7 @@ MT_HIDDEN int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res)
 		return futex_call(uc, a, res);
 	if (nr == SYS_readv || nr == SYS_writev || nr == SYS_preadv || nr == SYS_pwritev)
 		return iov_call(uc, nr, a, res);
+	if (nr == SYS_sendmsg || nr == SYS_recvmsg)
+		return msg_call(uc, nr, a, res);
 	return data_call(uc, nr, a, res, 0);
 }

@@ -9,7 +9,7 @@
  * a futex wait and wake on the watched page) and count under the mutex.
  * Then read() into `rbuf` (watched) from a pipe, write() from it, writev()
  * and readv() with an iovec on it, select() with its fd set and timeout on
- * the page, nanosleep
+ * the page, sendmsg() and recvmsg() with their buffers on it, nanosleep
  * and clock_gettime with their timespec on the page. Prints its account.
  * argv[1]: "fork" (a child does the same, unwatched), "exec PROG ARGS"
  * (then execs PROG), "rawexec PROG" (execve by a raw system call), "late"
@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/time.h>
@@ -128,6 +129,19 @@ static int run(const char *who, int late)
 	printf("%s select %d readable %d\n", who, rc, FD_ISSET(p[0], &shared.fds) != 0);
 	if (read(p[0], back, 1) != 1)
 		return 1;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
+		return 1;
+	struct iovec sio[2] = { { rbuf + 40, 4 }, { (char *)"-msg", 4 } };
+	memcpy(rbuf + 40, "send", 4);
+	struct msghdr sm = { .msg_iov = sio, .msg_iovlen = 2 };
+	n = sendmsg(sv[0], &sm, 0);
+	struct iovec rio[1] = { { rbuf + 48, 8 } };
+	struct msghdr rm = { .msg_iov = rio, .msg_iovlen = 1 };
+	ssize_t n2 = recvmsg(sv[1], &rm, 0);
+	printf("%s sendmsg %zd recvmsg %zd \"%.8s\" flags %d\n", who, n, n2, rbuf + 48, rm.msg_flags);
+	close(sv[0]);
+	close(sv[1]);
 	shared.ts.tv_sec = 0;
 	shared.ts.tv_nsec = 1000000;
 	rc = nanosleep(&shared.ts, NULL);

@@ -4,7 +4,8 @@
 # variable that 4 threads hand a token round with (futex waits and wakes on
 # the watched page; no abort, no deadlock, counts right); the mutex itself
 # watched; read() into a watched buffer gives the data and is recorded as
-# the kernel's writes, write() from it as its reads, readv/writev too; select
+# the kernel's writes, write() from it as its reads, readv/writev and
+# sendmsg/recvmsg too; select
 # with its fd set and timeout on the page; nanosleep and
 # clock_gettime with their timespec on the page; system(), posix_spawn(),
 # popen(), read() interrupted by a signal whose handler writes the page; a
@@ -51,6 +52,9 @@ echo "ok: write() from the watched buffer recorded as the kernel's loads"
 grep -A1 '^W ' "$W/t.txt" | grep -B1 'var=rbuf+0x20$' | grep -q '^W 2 .* 0x6463 ' ||
 	fail "readv() into rbuf+32 not recorded"
 echo "ok: readv() into the watched buffer recorded"
+grep -A1 '^W ' "$W/t.txt" | grep -B1 'var=rbuf+0x30$' | grep -q '^W 8 .* 0x67736d2d646e6573 ' ||
+	fail "recvmsg() into rbuf+48 not recorded"
+echo "ok: recvmsg() into the watched buffer recorded (\"send-msg\", sent by sendmsg() from it)"
 
 # the mutex and condition variable themselves watched
 timeout $T "$M" watch -q -o "$W/m.trace" shared rbuf -- "$W/prog" >"$W/m.out" 2>"$W/m.err" ||
