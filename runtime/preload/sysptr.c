@@ -616,8 +616,9 @@ static int msg_call(ucontext_t *uc, long nr, long a[6], long *res)
 		size_t left = (size_t)rc;
 		mt_hlock();
 		int bad = 0;
-		if (m.name && m2.namelen <= m.namelen)
-			bad |= sysmem(t, m.name, (uint8_t *)p + part[0].off, m2.namelen, 1, pc, &nput);
+		if (m.name) /* the kernel may report more than it copied */
+			bad |= sysmem(t, m.name, (uint8_t *)p + part[0].off,
+				      m2.namelen < m.namelen ? m2.namelen : m.namelen, 1, pc, &nput);
 		if (m.control && m2.controllen <= m.controllen)
 			bad |= sysmem(t, m.control, (uint8_t *)p + part[1].off, m2.controllen, 1, pc, &nput);
 		for (size_t i = 2; i < np && left; i++) {
