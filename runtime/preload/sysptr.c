@@ -203,8 +203,11 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 	int cmd = (int)a[1] & FUTEX_CMD_MASK;
 	int two = cmd == FUTEX_REQUEUE || cmd == FUTEX_CMP_REQUEUE || cmd == FUTEX_WAKE_OP ||
 		  cmd == FUTEX_CMP_REQUEUE_PI || cmd == FUTEX_WAIT_REQUEUE_PI;
+	int timed = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
+		    cmd == FUTEX_WAIT_REQUEUE_PI || cmd == 13 /* FUTEX_LOCK_PI2 */;
 	int w1 = touches((uintptr_t)a[0], 4), w2 = two && touches((uintptr_t)a[4], 4);
-	if (!w1 && !w2) {
+	int wt = timed && a[3] && touches((uintptr_t)a[3], sizeof(struct timespec));
+	if (!w1 && !w2 && !wt) {
 		/* run here, not from the trampoline: if its page was armed
 		 * since the look (EFAULT, which glibc's futex users abort on),
 		 * it goes again, on the alias */
@@ -213,7 +216,8 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 			return 1;
 		w1 = touches((uintptr_t)a[0], 4);
 		w2 = two && touches((uintptr_t)a[4], 4);
-		if (!w1 && !w2)
+		wt = timed && a[3] && touches((uintptr_t)a[3], sizeof(struct timespec));
+		if (!w1 && !w2 && !wt)
 			return 1;
 	}
 	int s1 = -1, s2 = -1;
@@ -221,9 +225,7 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 	memcpy(b, a, sizeof(b));
 	/* a timeout on a watched page: a copy (read through the alias) */
 	struct timespec ts;
-	int timed = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
-		    cmd == FUTEX_WAIT_REQUEUE_PI || cmd == 13 /* FUTEX_LOCK_PI2 */;
-	struct mt_tls *t = timed && a[3] && touches((uintptr_t)a[3], sizeof(ts)) ? mt_tls_get() : NULL;
+	struct mt_tls *t = wt ? mt_tls_get() : NULL;
 	unsigned nput = 0;
 	mt_hlock();
 	uintptr_t x;
