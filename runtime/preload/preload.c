@@ -170,8 +170,6 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		uintptr_t e = b < r->end ? b : r->end;
 		mt_region_gone();
 		watch |= r->watch;
-		if (r->watch)
-			mt_sysptr_page(r->start, r->end, 0);
 		/* pages of one page: s, e are r's. A stale one (its page unmapped
 		 * or mapped again behind our back) is not the region's to restore */
 		int stale = restore && r->watch && mt_watch_unshare(r);
@@ -179,6 +177,8 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 			mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore && !stale)
 			mt_real.mprotect((void *)s, e - s, r->prot);
+		if (r->watch) /* after: see watch.c's arm_pages */
+			mt_sysptr_page(r->start, r->end, 0);
 		if (s == r->start && e == r->end) {
 			r->used = 0;
 			if (r->map_id && !map_id_live(r->map_id))

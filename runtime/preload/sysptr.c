@@ -214,11 +214,15 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 		*res = mt_sud_run_here(uc, SYS_futex, a);
 		if (*res != -EFAULT)
 			return 1;
+		mt_hlock(); /* an arming or disarming in progress: let it end */
+		mt_hunlock();
 		w1 = touches((uintptr_t)a[0], 4);
 		w2 = two && touches((uintptr_t)a[4], 4);
 		wt = timed && a[3] && touches((uintptr_t)a[3], sizeof(struct timespec));
-		if (!w1 && !w2 && !wt)
+		if (!w1 && !w2 && !wt) {
+			*res = mt_sud_run_here(uc, SYS_futex, a); /* disarmed meanwhile */
 			return 1;
+		}
 	}
 	int s1 = -1, s2 = -1;
 	long b[6];
@@ -393,12 +397,15 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 	if (!nb && known && !again) {
 		/* as futex_call(): a page armed since the look, EFAULT: again */
 		*res = mt_sud_run_here(uc, nr, a);
-		if (*res == -EFAULT)
+		if (*res == -EFAULT) {
+			mt_hlock(); /* an arming or disarming in progress: let it end */
+			mt_hunlock();
 			return data_call(uc, nr, a, res, 1);
+		}
 		return 1;
 	}
 	if (!nb && again) {
-		*res = -EFAULT; /* its page went again meanwhile: as the kernel said */
+		*res = mt_sud_run_here(uc, nr, a); /* disarmed meanwhile: once more */
 		return 1;
 	}
 	if (!nb)

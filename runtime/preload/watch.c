@@ -447,10 +447,10 @@ static void disarm(struct mt_region *r)
 		mt_region_cut(r->start, r->end, 1);
 		return;
 	}
-	mt_sysptr_page(r->start, r->end, 0);
 	mt_real.mprotect(r->alias, len, PROT_READ);
 	if (put_private_copy(r->start, r->alias, len, r->prot) < 0)
 		mt_real.mprotect((void *)r->start, len, r->prot); /* stays the memfd's */
+	mt_sysptr_page(r->start, r->end, 0); /* accessible again (see arm_pages) */
 	if (!mt_sysptr_alias_gone(r->alias, len))
 		mt_real.munmap(r->alias, len);
 	r->used = 0;
@@ -478,6 +478,10 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 			return rc;
 		if (mt_nregions >= MT_MAX_REGIONS - 1)
 			return -ENOSPC;
+		/* in sysptr.c's table before the page becomes inaccessible (and
+		 * out of it after it is accessible again): a system call that
+		 * finds it there waits for the lock, and then knows */
+		mt_sysptr_page(pg, pg + PG, 1);
 		if (m.shared) {
 			r = mt_arm((void *)pg, PG, m.prot, -1, 0, "watch", 0, pc);
 			if (r)
@@ -486,9 +490,11 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 			errno = 0;
 			r = arm_private(pg, PG, m.prot);
 		}
-		if (!r)
-			return errno ? -errno : -ENOTSUP;
-		mt_sysptr_page(r->start, r->end, 1);
+		if (!r) {
+			int e = errno;
+			mt_sysptr_page(pg, pg + PG, 0);
+			return e ? -e : -ENOTSUP;
+		}
 		mt_sysptr_wake_page(r->start, r->end);
 	}
 	return 0;

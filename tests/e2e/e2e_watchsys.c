@@ -18,7 +18,9 @@
  * posix_spawn(), popen(); a read() into rbuf interrupted by SIGALRM, whose
  * handler blocks everything and writes the page: restarted with
  * SA_RESTART, EINTR without; nanosleep interrupted; a system call with
- * every signal blocked), "mremap" (a watched block moved by mremap).
+ * every signal blocked), "mremap" (a watched block moved by mremap),
+ * "cycles" (the counter watched and unwatched over and over under the
+ * threads).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -40,7 +42,7 @@
 #include <unistd.h>
 
 #define NT 4
-#define ROUNDS 200
+static int rounds = 200;
 
 struct shared {
 	long counter;
@@ -61,7 +63,7 @@ char rbuf[64] __attribute__((aligned(64)));
 static void *worker(void *arg)
 {
 	int me = (int)(long)arg;
-	for (int i = 0; i < ROUNDS; i++) {
+	for (int i = 0; i < rounds; i++) {
 		pthread_mutex_lock(&shared.mu);
 		while (shared.turn != me)
 			pthread_cond_wait(&shared.cv, &shared.mu);
@@ -86,7 +88,7 @@ static int run(const char *who, int late)
 		/* the threads are running, some waiting on the page's futexes:
 		 * the page is armed under them (library API) */
 		watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
-		while (__atomic_load_n(&shared.counter, __ATOMIC_RELAXED) < ROUNDS)
+		while (__atomic_load_n(&shared.counter, __ATOMIC_RELAXED) < rounds)
 			sched_yield();
 		int rc = w ? w((void *)&shared.counter, sizeof(shared.counter), 0, "counter") : -1;
 		int rc2 = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
@@ -241,9 +243,36 @@ static int remapped(void)
 	return 0;
 }
 
+/* The counter watched and unwatched over and over while the threads hand
+ * the token round (futex waiters on the page's alias when it goes, on the
+ * page when it comes). */
+static int cycles(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	int (*u)(void *, size_t) = (int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "mmiotap_unwatch");
+	pthread_t th[NT];
+	rounds = 2000;
+	for (long t = 0; t < NT; t++)
+		if (pthread_create(&th[t], NULL, worker, (void *)t))
+			return 1;
+	int n = 0;
+	while (w && u && __atomic_load_n(&shared.counter, __ATOMIC_RELAXED) < NT * rounds - 100) {
+		n += w((void *)&shared.counter, sizeof(shared.counter), 0, "counter") == 0;
+		usleep(2000);
+		u((void *)&shared.counter, sizeof(shared.counter));
+		usleep(1000);
+	}
+	for (int t = 0; t < NT; t++)
+		pthread_join(th[t], NULL);
+	printf("cycles counter %ld total %ld watched %d\n", shared.counter, shared.total, n > 1);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
+	if (!strcmp(mode, "cycles"))
+		return cycles();
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "signals"))

@@ -9,7 +9,8 @@
 # with its fd set and timeout on the page; nanosleep and
 # clock_gettime with their timespec on the page; system(), posix_spawn(),
 # popen(), read() interrupted by a signal whose handler writes the page; a
-# page armed while threads wait on its futexes (library API); mremap of a
+# page armed while threads wait on its futexes (library API), and watched and
+# unwatched over and over under them; mremap of a
 # watched block; fork; exec of an untraced (static)
 # program, by execv and by a raw execve. Every run's output is the untraced
 # one. `timeout` guards against a hang only (no timing is asserted).
@@ -101,6 +102,15 @@ done
 nl=$("$M" dump "$W/l.trace" | grep -c 'var=counter+0x0$')
 [ "$nl" -ge 2 ] || fail "late: $nl accesses of the counter recorded"
 echo "ok: a page armed under 4 running threads (library API), 3 runs: output as untraced, $nl accesses recorded"
+# watched and unwatched over and over while 4 threads wait and wake on the page
+for i in 1 2; do
+	timeout $T "$M" record -q -o "$W/c.trace" -- "$W/prog" cycles >"$W/c.out" 2>"$W/c.err" ||
+		{ st=$?; cat "$W/c.err"; fail "cycles run $i (status $st)"; }
+	grep -q '^cycles counter 8000 total 20000 watched 1$' "$W/c.out" ||
+		{ cat "$W/c.out"; fail "cycles run $i: wrong counts"; }
+done
+echo "ok: the counter watched and unwatched over and over under 4 threads (2 runs): counts right"
+
 # mremap of a watched block: the contents move, the object is watched no more
 timeout $T "$M" record -q -o "$W/r.trace" -- "$W/prog" mremap >"$W/r.out" 2>"$W/r.err" ||
 	{ st=$?; cat "$W/r.err"; fail "mremap run (status $st)"; }
