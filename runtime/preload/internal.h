@@ -230,6 +230,22 @@ void mt_sysptr_page(uintptr_t s, uintptr_t e, int add) MT_HIDDEN;
 void mt_sysptr_wake_page(uintptr_t s, uintptr_t e) MT_HIDDEN;
 int mt_sysptr_alias_gone(void *alias, size_t len) MT_HIDDEN;
 void mt_sysptr_reset(void) MT_HIDDEN;
+/* sysptr.c and sysvec.c, in the SIGSYS handler: whether [a, a+len)
+ * touches a watch page (lock-free, errs towards yes); n bytes between the
+ * program's memory at addr and buf, watched pages through their alias,
+ * watched bytes recorded (lock held; 0 or -EFAULT); the same taking the
+ * lock if needed; the largest buffer copied. sud.c: run a call from the
+ * exempt range with the program's mask. sysvec.c: the iovec and msghdr
+ * calls. */
+#define MT_SYS_MAX_BOUNCE (64ul << 20)
+int mt_sys_touches(uintptr_t a, size_t len) MT_HIDDEN;
+int mt_sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
+	      uint64_t pc, unsigned *nput) MT_HIDDEN;
+int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n, int to_prog) MT_HIDDEN;
+long mt_sud_run_here(ucontext_t *uc, long nr, const long a[6]) MT_HIDDEN;
+extern MT_HIDDEN long (*mt_sud_raw)(long, long, long, long, long, long, long);
+int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
+int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
 /* replay.c: `mmiotap replay` (MT_ENV_REPLAY): the recording answers. */
 void mt_replay_init(const char *table_path) MT_HIDDEN;
 /* Say why and _exit(127): the program must not run without the replay. */

@@ -61,7 +61,6 @@
 #define SIGSYS_BIT (1ull << (SIGSYS - 1))
 #define ENABLE_MAGIC 0x6d6d7364 /* si_value of the queued "turn it on" */
 
-int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n, int to_prog) MT_HIDDEN;
 
 /* The code copied into the exempt range: a raw system call of up to six
  * arguments (C calling convention) and the restorer of on_sys(). */
@@ -321,6 +320,27 @@ void mt_chain_signal(int sig, siginfo_t *si, ucontext_t *uc) MT_HIDDEN;
 int mt_is_taken_signal(int sig) MT_HIDDEN;
 int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
 
+/* The calls looked at: masks (SIGSYS out of them) and pointers into
+ * watched pages (sysptr.c). 1 if run here (*res its result). */
+static int run_special(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	switch (nr) {
+	case SYS_rt_sigprocmask:
+		*res = sigprocmask_emu(uc, a);
+		return 1;
+	case SYS_rt_sigaction:
+		return strip_sigaction(uc, nr, a, res);
+	case SYS_rt_sigsuspend:
+		return strip_mask_arg(uc, nr, a, 0, res);
+	case SYS_ppoll:
+		return strip_mask_arg(uc, nr, a, 3, res);
+	case SYS_epoll_pwait:
+		return strip_mask_arg(uc, nr, a, 4, res) || mt_sysptr(uc, nr, a, res);
+	default:
+		return mt_sysptr(uc, nr, a, res);
+	}
+}
+
 static void on_sys(int sig, siginfo_t *si, void *ucv)
 {
 	int saved_errno = errno;
@@ -344,35 +364,15 @@ static void on_sys(int sig, siginfo_t *si, void *ucv)
 	}
 	long nr = si->si_syscall, res = 0;
 	long a[6] = { g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9] };
-	int done = 0;
-	switch (nr) {
-	case SYS_rt_sigprocmask:
-		res = sigprocmask_emu(uc, a);
-		done = 1;
-		break;
-	case SYS_rt_sigreturn:
+	if (nr == SYS_rt_sigreturn) {
 		/* the program's restorer: ours does the same from the exempt
 		 * range, on the same stack (no trampoline needed) */
 		strip_frame(uc);
 		g[REG_RAX] = nr;
 		g[REG_RIP] = (greg_t)(uintptr_t)restorer;
 		goto out;
-	case SYS_rt_sigaction:
-		done = strip_sigaction(uc, nr, a, &res);
-		break;
-	case SYS_rt_sigsuspend:
-		done = strip_mask_arg(uc, nr, a, 0, &res);
-		break;
-	case SYS_ppoll:
-		done = strip_mask_arg(uc, nr, a, 3, &res);
-		break;
-	case SYS_epoll_pwait:
-		done = strip_mask_arg(uc, nr, a, 4, &res) || mt_sysptr(uc, nr, a, &res);
-		break;
-	default:
-		done = mt_sysptr(uc, nr, a, &res);
-		break;
 	}
+	int done = run_special(uc, nr, a, &res);
 	if (!done && !run_native(uc, nr)) {
 		if (nr == SYS_clone || nr == SYS_clone3 || nr == SYS_vfork || nr == SYS_fork)
 			res = -ENOMEM; /* cannot be run from here; the table is full */

@@ -27,9 +27,8 @@
  *   at most 8 bytes: read(2) into a watched buffer shows as the writes the
  *   kernel made.
  *
- * - readv, writev, preadv, pwritev: the same, one bounce buffer for all
- *   the iovecs (iov_call()), up to 64 of them; sendmsg and recvmsg: the
- *   header, name, iovecs and control data (msg_call()).
+ * - readv, writev, preadv, pwritev, sendmsg, recvmsg: the same, their
+ *   scattered buffers in one bounce buffer (sysvec.c).
  *
  * Not covered (still EFAULT on a watched page): path names and other
  * strings, sendmmsg and recvmmsg, pselect6's mask, ioctl, and any call
@@ -47,8 +46,6 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-long mt_sud_run_here(ucontext_t *uc, long nr, const long a[6]) MT_HIDDEN;
-extern MT_HIDDEN long (*mt_sud_raw)(long, long, long, long, long, long, long);
 void mt_sud_block(int on) MT_HIDDEN;
 
 /* ---- the watch pages, readable without the lock ------------------------------------- */
@@ -96,7 +93,7 @@ MT_HIDDEN void mt_sysptr_reset(void)
 	memset(pins, 0, sizeof(pins));
 }
 
-static int touches(uintptr_t a, size_t len)
+MT_HIDDEN int mt_sys_touches(uintptr_t a, size_t len)
 {
 	if (!len || !__atomic_load_n(&pg_n, __ATOMIC_RELAXED))
 		return 0;
@@ -110,8 +107,6 @@ static int touches(uintptr_t a, size_t len)
 	return 0;
 }
 
-static int sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
-		  uint64_t pc, unsigned *nput);
 
 /* ---- futex ---------------------------------------------------------------------------- */
 
@@ -205,8 +200,8 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 		  cmd == FUTEX_CMP_REQUEUE_PI || cmd == FUTEX_WAIT_REQUEUE_PI;
 	int timed = cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI ||
 		    cmd == FUTEX_WAIT_REQUEUE_PI || cmd == 13 /* FUTEX_LOCK_PI2 */;
-	int w1 = touches((uintptr_t)a[0], 4), w2 = two && touches((uintptr_t)a[4], 4);
-	int wt = timed && a[3] && touches((uintptr_t)a[3], sizeof(struct timespec));
+	int w1 = mt_sys_touches((uintptr_t)a[0], 4), w2 = two && mt_sys_touches((uintptr_t)a[4], 4);
+	int wt = timed && a[3] && mt_sys_touches((uintptr_t)a[3], sizeof(struct timespec));
 	if (!w1 && !w2 && !wt) {
 		/* run here, not from the trampoline: if its page was armed
 		 * since the look (EFAULT, which glibc's futex users abort on),
@@ -216,9 +211,9 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 			return 1;
 		mt_hlock(); /* an arming or disarming in progress: let it end */
 		mt_hunlock();
-		w1 = touches((uintptr_t)a[0], 4);
-		w2 = two && touches((uintptr_t)a[4], 4);
-		wt = timed && a[3] && touches((uintptr_t)a[3], sizeof(struct timespec));
+		w1 = mt_sys_touches((uintptr_t)a[0], 4);
+		w2 = two && mt_sys_touches((uintptr_t)a[4], 4);
+		wt = timed && a[3] && mt_sys_touches((uintptr_t)a[3], sizeof(struct timespec));
 		if (!w1 && !w2 && !wt) {
 			*res = mt_sud_run_here(uc, SYS_futex, a); /* disarmed meanwhile */
 			return 1;
@@ -237,7 +232,7 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 		b[0] = (long)x;
 	if (w2 && (x = pin((uintptr_t)a[4], &s2)))
 		b[4] = (long)x;
-	if (t && !sysmem(t, (uintptr_t)a[3], (uint8_t *)&ts, sizeof(ts), 0,
+	if (t && !mt_sysmem(t, (uintptr_t)a[3], (uint8_t *)&ts, sizeof(ts), 0,
 			 (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2, &nput))
 		b[3] = (long)&ts;
 	mt_hunlock();
@@ -294,7 +289,7 @@ static const struct pdesc {
 	{ SYS_pselect6, 4, -1, 16, 1, IN | OUT, BACK_OKINTR },
 };
 #define NDESCS (sizeof(descs) / sizeof(descs[0]))
-#define MAX_BOUNCE (64ul << 20)
+#define MAX_BOUNCE MT_SYS_MAX_BOUNCE
 #define MAX_PTRS 4
 
 /* The largest naturally aligned piece (1, 2, 4, 8) at a, at most n. */
@@ -309,8 +304,8 @@ static size_t piece(uintptr_t a, size_t n)
 /* Copy n bytes between the program's memory at addr and buf (to_prog:
  * into the program), watched pages through their alias, the watched bytes
  * recorded (lock held). 0 or -EFAULT. */
-static int sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
-		  uint64_t pc, unsigned *nput)
+MT_HIDDEN int mt_sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
+		      uint64_t pc, unsigned *nput)
 {
 	size_t done = 0;
 	while (done < n) {
@@ -355,12 +350,12 @@ MT_HIDDEN int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n
 	struct mt_tls *t = mt_tls_get();
 	if (!t)
 		return -EFAULT;
-	if (!touches(addr, n))
+	if (!mt_sys_touches(addr, n))
 		return to_prog ? mt_safe_copy(t, (void *)addr, buf, n)
 			       : mt_safe_copy(t, buf, (const void *)addr, n);
 	unsigned nput = 0;
 	mt_hlock();
-	int rc = sysmem(t, addr, buf, n, to_prog, (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2,
+	int rc = mt_sysmem(t, addr, buf, n, to_prog, (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2,
 			&nput);
 	mt_hunlock();
 	return rc;
@@ -373,10 +368,12 @@ struct bounce {
 	uint8_t *buf;
 };
 
-static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
+/* The pointer arguments of call nr that touch a watched page (bb, at most
+ * MAX_PTRS); *known: it has pointer arguments that do not. */
+static int data_find(long nr, const long a[6], struct bounce *bb, int *known)
 {
-	struct bounce bb[MAX_PTRS];
-	int nb = 0, known = 0;
+	int nb = 0;
+	*known = 0;
 	for (size_t i = 0; i < NDESCS && nb < MAX_PTRS; i++) {
 		const struct pdesc *d = &descs[i];
 		if (d->nr != nr || !a[d->idx])
@@ -388,71 +385,61 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 				      : ((size_t)a[d->lenidx] + 63) / 64 * 8;
 		if (len > MAX_BOUNCE)
 			continue;
-		if (!touches((uintptr_t)a[d->idx], len)) {
-			known = 1;
+		if (!mt_sys_touches((uintptr_t)a[d->idx], len)) {
+			*known = 1;
 			continue;
 		}
 		bb[nb++] = (struct bounce){ d, (uintptr_t)a[d->idx], len, NULL };
 	}
-	if (!nb && known && !again) {
-		/* as futex_call(): a page armed since the look, EFAULT: again */
-		*res = mt_sud_run_here(uc, nr, a);
-		if (*res == -EFAULT) {
-			mt_hlock(); /* an arming or disarming in progress: let it end */
-			mt_hunlock();
-			return data_call(uc, nr, a, res, 1);
-		}
-		return 1;
-	}
-	if (!nb && again) {
-		*res = mt_sud_run_here(uc, nr, a); /* disarmed meanwhile: once more */
-		return 1;
-	}
-	if (!nb)
-		return 0;
+	return nb;
+}
+
+/* How many bytes of bounce b the kernel wrote, given the result rc. */
+static size_t data_back(const struct bounce *b, long rc)
+{
+	const struct pdesc *d = b->d;
+	size_t back = 0;
+	if (!(d->dir & OUT) ||
+	    (rc < 0 && !((d->back == BACK_EINTR || d->back == BACK_OKINTR) && rc == -EINTR)))
+		back = 0;
+	else if (d->back == BACK_RET)
+		back = (size_t)rc;
+	else if (d->back == BACK_RETMUL)
+		back = (size_t)rc * d->mul;
+	else if (d->back == BACK_OK || d->back == BACK_OKINTR)
+		back = b->len;
+	else if (rc == -EINTR)
+		back = b->len;
+	return back < b->len ? back : b->len;
+}
+
+/* Run call nr with the nb bounces of bb in place of their arguments. */
+static long data_run(ucontext_t *uc, long nr, const long a[6], struct bounce *bb, int nb)
+{
 	struct mt_tls *t = mt_tls_get();
-	if (!t)
-		return 0;
 	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2;
-	long b[6];
+	long b[6], rc = t ? 0 : -ENOMEM;
 	memcpy(b, a, sizeof(b));
-	long rc = 0;
 	for (int i = 0; i < nb && !rc; i++) {
 		long p = mt_sud_raw(SYS_mmap, 0, (long)bb[i].len, PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p < 0 && p > -4096) {
+		if (p < 0 && p > -4096)
 			rc = p;
-			break;
-		}
-		bb[i].buf = (uint8_t *)p;
-		b[bb[i].d->idx] = p;
+		else
+			b[bb[i].d->idx] = (long)(bb[i].buf = (uint8_t *)p);
 	}
 	unsigned nput = 0;
 	mt_hlock();
 	for (int i = 0; i < nb && !rc; i++)
 		if (bb[i].d->dir & IN)
-			rc = sysmem(t, bb[i].prog, bb[i].buf, bb[i].len, 0, pc, &nput);
+			rc = mt_sysmem(t, bb[i].prog, bb[i].buf, bb[i].len, 0, pc, &nput);
 	mt_hunlock();
 	if (!rc)
 		rc = mt_sud_run_here(uc, nr, b);
 	mt_hlock();
 	for (int i = 0; i < nb && bb[i].buf; i++) {
-		const struct pdesc *d = bb[i].d;
-		size_t back = 0;
-		if (!(d->dir & OUT) ||
-		    (rc < 0 && !((d->back == BACK_EINTR || d->back == BACK_OKINTR) && rc == -EINTR)))
-			back = 0;
-		else if (d->back == BACK_RET)
-			back = (size_t)rc;
-		else if (d->back == BACK_RETMUL)
-			back = (size_t)rc * d->mul;
-		else if (d->back == BACK_OK || d->back == BACK_OKINTR)
-			back = bb[i].len;
-		else if (rc == -EINTR)
-			back = bb[i].len;
-		if (back > bb[i].len)
-			back = bb[i].len;
-		if (back && sysmem(t, bb[i].prog, bb[i].buf, back, 1, pc, &nput) && rc >= 0)
+		size_t back = data_back(&bb[i], rc);
+		if (back && mt_sysmem(t, bb[i].prog, bb[i].buf, back, 1, pc, &nput) && rc >= 0)
 			rc = -EFAULT;
 	}
 	if (!nput)
@@ -460,198 +447,30 @@ static int data_call(ucontext_t *uc, long nr, long a[6], long *res, int again)
 	mt_hunlock();
 	for (int i = 0; i < nb && bb[i].buf; i++)
 		mt_sud_raw(SYS_munmap, (long)bb[i].buf, (long)bb[i].len, 0, 0, 0, 0);
-	*res = rc;
-	return 1;
+	return rc;
 }
 
-/* ---- iovec calls ------------------------------------------------------------------------ */
-
-#define MAX_IOV 1024 /* UIO_MAXIOV */
-
-/*
- * readv, writev, preadv, pwritev (a[1]: the iovec array, a[2]: its count):
- * if the array or a buffer touches a watched page, one bounce buffer of the
- * total length in one iovec (a writev stays one write: its atomicity on a
- * pipe is kept), gathered from the buffers before (writev) or scattered
- * into them after (readv: the bytes the call reports, in order).
- */
-static int iov_call(ucontext_t *uc, long nr, long a[6], long *res)
+static int data_call(ucontext_t *uc, long nr, long a[6], long *res)
 {
-	struct iovec { uintptr_t base; size_t len; } iov[64], one;
-	long cnt = a[2];
-	if (cnt <= 0 || cnt > (long)(sizeof(iov) / sizeof(iov[0])) || !a[1])
-		return 0; /* as the kernel says (EINVAL), or not covered (many iovecs) */
-	int hit = touches((uintptr_t)a[1], (size_t)cnt * sizeof(iov[0]));
-	if (mt_sysptr_copy(uc, (uintptr_t)a[1], iov, (size_t)cnt * sizeof(iov[0]), 0))
-		return 0;
-	size_t total = 0;
-	for (long i = 0; i < cnt; i++) {
-		if (iov[i].len > MAX_BOUNCE || (total += iov[i].len) > MAX_BOUNCE)
-			return 0;
-		hit |= touches(iov[i].base, iov[i].len);
-	}
-	if (!hit)
-		return 0;
-	int out = nr == SYS_readv || nr == SYS_preadv;
-	struct mt_tls *t = mt_tls_get();
-	long p = total ? mt_sud_raw(SYS_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : 0;
-	if (!t || (p < 0 && p > -4096)) {
-		*res = p < 0 ? p : -ENOMEM;
-		return 1;
-	}
-	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2;
-	unsigned nput = 0;
-	long rc = 0;
-	size_t o = 0;
-	if (!out) {
+	struct bounce bb[MAX_PTRS];
+	int known, nb = data_find(nr, a, bb, &known);
+	if (!nb && !known)
+		return 0; /* no pointer argument we know of */
+	if (!nb) {
+		/* run here, not from the trampoline: if a page was armed since
+		 * the look (EFAULT), it goes again once the arming is over */
+		*res = mt_sud_run_here(uc, nr, a);
+		if (*res != -EFAULT)
+			return 1;
 		mt_hlock();
-		for (long i = 0; i < cnt && !rc; o += iov[i++].len)
-			rc = sysmem(t, iov[i].base, (uint8_t *)p + o, iov[i].len, 0, pc, &nput);
 		mt_hunlock();
-	}
-	if (!rc) {
-		long b[6];
-		memcpy(b, a, sizeof(b));
-		one.base = (uintptr_t)p;
-		one.len = total;
-		b[1] = (long)&one;
-		b[2] = 1;
-		rc = mt_sud_run_here(uc, nr, b);
-	}
-	if (out && rc > 0) {
-		size_t left = (size_t)rc;
-		mt_hlock();
-		for (long i = 0; i < cnt && left; i++) {
-			size_t k = iov[i].len < left ? iov[i].len : left;
-			if (sysmem(t, iov[i].base, (uint8_t *)p + o, k, 1, pc, &nput))
-				rc = -EFAULT;
-			o += k;
-			left -= k;
+		nb = data_find(nr, a, bb, &known);
+		if (!nb) {
+			*res = mt_sud_run_here(uc, nr, a);
+			return 1;
 		}
-		mt_hunlock();
 	}
-	if (!nput)
-		mt_watch_count_silent();
-	if (total)
-		mt_sud_raw(SYS_munmap, p, (long)total, 0, 0, 0, 0);
-	*res = rc;
-	return 1;
-}
-
-/* ---- sendmsg, recvmsg ------------------------------------------------------------------------ */
-
-struct kmsghdr {
-	uintptr_t name;
-	uint32_t namelen;
-	uintptr_t iov;
-	size_t iovlen;
-	uintptr_t control;
-	size_t controllen;
-	int flags;
-};
-
-/* One piece of a message: the program's (prog, len), its bounce at off. */
-struct mpart {
-	uintptr_t prog;
-	size_t len, off;
-};
-
-/*
- * sendmsg, recvmsg: if the header, the name, the iovec array, a buffer or
- * the control data touches a watched page, a header of our own whose name,
- * one iovec and control data are in one bounce buffer; gathered before
- * (sendmsg), scattered after (recvmsg: the bytes received, the name and
- * control lengths and msg_flags the kernel set written back to the
- * program's header).
- */
-static int msg_call(ucontext_t *uc, long nr, long a[6], long *res)
-{
-	struct kmsghdr m;
-	struct { uintptr_t base; size_t len; } iov[64];
-	if (!a[1] || mt_sysptr_copy(uc, (uintptr_t)a[1], &m, sizeof(m), 0))
-		return 0;
-	int hit = touches((uintptr_t)a[1], sizeof(m));
-	if (m.iovlen > sizeof(iov) / sizeof(iov[0]) || (m.iovlen && !m.iov) ||
-	    m.controllen > MAX_BOUNCE ||
-	    (m.iovlen && mt_sysptr_copy(uc, m.iov, iov, m.iovlen * sizeof(iov[0]), 0)))
-		return 0;
-	hit |= touches(m.iov, m.iovlen * sizeof(iov[0]));
-	struct mpart part[66];
-	size_t np = 0, total = 0;
-	part[np++] = (struct mpart){ m.name, m.name ? m.namelen : 0, 0 };
-	part[np++] = (struct mpart){ m.control, m.control ? m.controllen : 0, 0 };
-	for (size_t i = 0; i < m.iovlen; i++)
-		part[np++] = (struct mpart){ iov[i].base, iov[i].len, 0 };
-	for (size_t i = 0; i < np; i++) {
-		if (part[i].len > MAX_BOUNCE || total + part[i].len > MAX_BOUNCE)
-			return 0;
-		part[i].off = total;
-		total += part[i].len;
-		hit |= touches(part[i].prog, part[i].len);
-	}
-	if (!hit)
-		return 0;
-	struct mt_tls *t = mt_tls_get();
-	long p = total ? mt_sud_raw(SYS_mmap, 0, (long)total, PROT_READ | PROT_WRITE,
-				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) : 0;
-	if (!t || (p < 0 && p > -4096)) {
-		*res = p < 0 ? p : -ENOMEM;
-		return 1;
-	}
-	int in = nr == SYS_recvmsg;
-	uint64_t pc = (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2;
-	unsigned nput = 0;
-	long rc = 0;
-	if (!in) {
-		mt_hlock();
-		for (size_t i = 0; i < np && !rc; i++)
-			rc = sysmem(t, part[i].prog, (uint8_t *)p + part[i].off, part[i].len, 0, pc, &nput);
-		mt_hunlock();
-	}
-	struct kmsghdr m2 = m;
-	struct { uintptr_t base; size_t len; } one = { (uintptr_t)p + part[2].off, total - part[2].off };
-	m2.name = m.name ? (uintptr_t)p + part[0].off : 0;
-	m2.control = m.control ? (uintptr_t)p + part[1].off : 0;
-	m2.iov = (uintptr_t)&one;
-	m2.iovlen = 1;
-	if (!rc) {
-		long b[6];
-		memcpy(b, a, sizeof(b));
-		b[1] = (long)&m2;
-		rc = mt_sud_run_here(uc, nr, b);
-	}
-	if (in && rc >= 0) {
-		size_t left = (size_t)rc;
-		mt_hlock();
-		int bad = 0;
-		if (m.name) /* the kernel may report more than it copied */
-			bad |= sysmem(t, m.name, (uint8_t *)p + part[0].off,
-				      m2.namelen < m.namelen ? m2.namelen : m.namelen, 1, pc, &nput);
-		if (m.control && m2.controllen <= m.controllen)
-			bad |= sysmem(t, m.control, (uint8_t *)p + part[1].off, m2.controllen, 1, pc, &nput);
-		for (size_t i = 2; i < np && left; i++) {
-			size_t k = part[i].len < left ? part[i].len : left;
-			bad |= sysmem(t, part[i].prog, (uint8_t *)p + part[i].off, k, 1, pc, &nput);
-			left -= k;
-		}
-		m.namelen = m2.namelen;
-		m.controllen = m2.controllen;
-		m.flags = m2.flags;
-		bad |= sysmem(t, (uintptr_t)a[1] + offsetof(struct kmsghdr, namelen),
-			      (uint8_t *)&m.namelen, sizeof(m.namelen), 1, pc, &nput);
-		bad |= sysmem(t, (uintptr_t)a[1] + offsetof(struct kmsghdr, controllen),
-			      (uint8_t *)&m.controllen, sizeof(m.controllen) + sizeof(m.flags), 1, pc,
-			      &nput);
-		mt_hunlock();
-		if (bad)
-			rc = -EFAULT;
-	}
-	if (!nput)
-		mt_watch_count_silent();
-	if (total)
-		mt_sud_raw(SYS_munmap, p, (long)total, 0, 0, 0, 0);
-	*res = rc;
+	*res = data_run(uc, nr, a, bb, nb);
 	return 1;
 }
 
@@ -662,8 +481,8 @@ MT_HIDDEN int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res)
 	if (nr == SYS_futex)
 		return futex_call(uc, a, res);
 	if (nr == SYS_readv || nr == SYS_writev || nr == SYS_preadv || nr == SYS_pwritev)
-		return iov_call(uc, nr, a, res);
+		return mt_sys_iov(uc, nr, a, res);
 	if (nr == SYS_sendmsg || nr == SYS_recvmsg)
-		return msg_call(uc, nr, a, res);
-	return data_call(uc, nr, a, res, 0);
+		return mt_sys_msg(uc, nr, a, res);
+	return data_call(uc, nr, a, res);
 }
