@@ -9,8 +9,9 @@
 # that every hit is taken and the program runs on. One run, BENCH_ROUNDS (3)
 # rounds in turn; prints the best ns per store of each mode and the ratios
 # against a watched store, and the watched store against the bare
-# fault-signal-return round trip (bench_record's floor). Asserts nothing
-# about time.
+# fault-signal-return round trip (bench_record's floor); and a system call
+# untraced and while a page is watched (every system call traps then:
+# runtime/preload/sud.c). Asserts nothing about time.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -23,6 +24,7 @@ trap 'rm -rf "$W"' EXIT
 cc -O2 -g -o "$W/prog" bench/bench_watch_prog.c || exit 1
 N=${WATCH_N:-200000}       # stores, native and mmiotap
 NG=${WATCH_GDB_N:-2000}    # stores under gdb (each hit is a stop)
+NS=${WATCH_SYS_N:-20000}   # system calls, native and while a page is watched
 M=$top/$B/mmiotap
 ns() { sed -n 's/^NS //p' | tail -1; }
 gdbrun() { # $1: 1 hardware, 0 software
@@ -39,6 +41,8 @@ for r in $(seq 1 "${BENCH_ROUNDS:-3}"); do
 	echo "RESULT native $r $(( $("$W/prog" target "$N" | ns) )) $N"
 	echo "RESULT watched $r $("$M" watch -q -o "$W/t.trace" target -- "$W/prog" target "$N" 2>/dev/null | ns) $N"
 	echo "RESULT silent $r $("$M" watch -q -o "$W/s.trace" target -- "$W/prog" other "$N" 2>/dev/null | ns) $N"
+	echo "RESULT sys-native $r $("$W/prog" syscall "$NS" | ns) $NS"
+	echo "RESULT sys-watched $r $("$M" watch -q -o "$W/y.trace" target -- "$W/prog" syscall "$NS" 2>/dev/null | ns) $NS"
 	echo "RESULT gdb-hw $r $(gdbrun 1) $NG"
 	echo "RESULT gdb-sw $r $(gdbrun 0) $NG"
 done | tee "$W/res"
@@ -54,4 +58,7 @@ END {
 	printf "gdb hardware watchpoint (stopping) / mmiotap watched store: %.1fx\n", b["gdb-hw"] / w
 	if (b["floor"] > 0)
 		printf "watched store / bare fault floor (%.1f ns): %.2fx\n", b["floor"], w / b["floor"]
+	if (b["sys-native"] > 0)
+		printf "a system call while a page is watched: %.1f ns (%.1fx the untraced %.1f ns: it traps)\n",
+			b["sys-watched"], b["sys-watched"] / b["sys-native"], b["sys-native"]
 }' "$W/res"

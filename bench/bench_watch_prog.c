@@ -3,12 +3,16 @@
  * bench_watch_prog.c - the program bench_watch.sh runs: N stores to
  * `target` (argv[1] = "target") or to `other`, a variable on the same page
  * (argv[1] = "other"), then prints "NS <total ns of the loop>". The loop is
- * the same in every mode; only what watches it changes.
+ * the same in every mode; only what watches it changes. argv[1] = "syscall":
+ * N getppid() system calls instead (under `mmiotap watch target` every
+ * system call traps: runtime/preload/sud.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 volatile long target __attribute__((aligned(64)));
 volatile long other __attribute__((aligned(64)));
@@ -31,10 +35,15 @@ int main(int argc, char **argv)
 		return 2;
 	volatile long *p = strcmp(argv[1], "target") ? &other : &target;
 	long n = atol(argv[2]);
+	int sys = !strcmp(argv[1], "syscall");
 	ready();
 	unsigned long long t0 = now();
-	for (long i = 0; i < n; i++)
-		*p = i;
+	if (sys)
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+	else
+		for (long i = 0; i < n; i++)
+			*p = i;
 	unsigned long long t1 = now();
 	printf("NS %llu\n", t1 - t0);
 	return 0;

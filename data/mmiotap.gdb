@@ -12,10 +12,13 @@
 # Each access stops the thread with SIGTRAP right after the instruction, the
 # value already written, as a hardware watchpoint does; `continue` goes on.
 # The watched pages fault on every access and mmiotap emulates the access in
-# the program's own SIGSEGV handler: gdb must pass SIGSEGV silently.
+# the program's own SIGSEGV handler: gdb must pass SIGSEGV silently. While a
+# page is watched every system call traps (SIGSYS) so that the kernel's own
+# accesses to the watched pages work: SIGSYS too.
 
 handle SIGSEGV nostop noprint pass
 handle SIGBUS nostop noprint pass
+handle SIGSYS nostop noprint pass
 
 define mt-watch-flags
   set $mt_rc = (int)mmiotap_watch_named((void *)&($arg1), sizeof($arg1), $arg0, "$arg1")

@@ -150,6 +150,7 @@ MT_HIDDEN void mt_crash_mark(int sig, const siginfo_t *si, const ucontext_t *uc)
 	}
 	sigset_t all;
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS); /* sud.c */
 	mt_real.pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (mt_ring_lock_timed(mt_ring, (uint32_t)mt_pid, mt_gettid(), CRASH_LOCK_NS)) {
 		mt_emit_simple(MT_EV_MARK, 0, 0, pc, text, (unsigned)(o.p - text), 0);

@@ -100,7 +100,8 @@ MT_HIDDEN uint32_t mt_gettid(void)
 
 MT_HIDDEN int mt_is_taken_signal(int sig)
 {
-	return mt_handlers_installed && (sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP);
+	return (mt_handlers_installed && (sig == SIGSEGV || sig == SIGBUS || sig == SIGTRAP)) ||
+	       (sig == SIGSYS && mt_sud_is_active());
 }
 
 MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
@@ -109,6 +110,15 @@ MT_HIDDEN void mt_prog_sigaction(int sig, const struct sigaction *act,
 	if (old)
 		*old = prog_act[sig];
 	if (act) {
+		prog_act[sig] = *act;
+		prog_act_valid[sig] = 1;
+	}
+}
+
+/* sud.c: the program's disposition of a signal it takes over, as it was. */
+MT_HIDDEN void mt_prog_sigaction_init(int sig, const struct sigaction *act)
+{
+	if (!prog_act_valid[sig]) {
 		prog_act[sig] = *act;
 		prog_act_valid[sig] = 1;
 	}
@@ -191,6 +201,11 @@ static void chain_ex(int sig, siginfo_t *si, ucontext_t *uc, int synthetic)
 static void chain(int sig, siginfo_t *si, ucontext_t *uc)
 {
 	chain_ex(sig, si, uc, 0);
+}
+
+MT_HIDDEN void mt_chain_signal(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	chain(sig, si, uc);
 }
 
 /* The fault the CPU would have raised part-way through the instruction
@@ -371,6 +386,7 @@ static void step_begin(struct mt_tls *t, struct mt_region *r, ucontext_t *uc)
 		sigdelset(&uc->uc_sigmask, SIGBUS);
 		sigdelset(&uc->uc_sigmask, SIGILL);
 		sigdelset(&uc->uc_sigmask, SIGFPE);
+		sigdelset(&uc->uc_sigmask, SIGSYS); /* sud.c */
 	}
 	t->step_active = 1;
 	uc->uc_mcontext.gregs[REG_EFL] |= TF_BIT;
@@ -463,6 +479,16 @@ static const struct mt_decoded *decode_at(struct mt_tls *t, uint64_t rip, uint8_
 				  ? 4096 - (rip & 4095) : ZYDIS_MAX_INSTRUCTION_LENGTH);
 	if (!*n)
 		return NULL;
+	t->bp_patched = 0;
+	if (bytes[0] == 0xcc) {
+		/* a debugger's breakpoint on the faulting instruction (an int3
+		 * accesses no data): the instruction as its file has it */
+		size_t m = mt_orig_code(rip, bytes, ZYDIS_MAX_INSTRUCTION_LENGTH);
+		if (m && bytes[0] != 0xcc) {
+			*n = m;
+			t->bp_patched = 1;
+		}
+	}
 	d = mt_dcache_lookup(&t->dc, rip, bytes, *n);
 	if (d)
 		return d;
@@ -515,7 +541,17 @@ static void emulate(struct mt_tls *t, struct mt_region *r, const struct mt_decod
 		mt_watch_count_silent();
 	mt_hunlock();
 	t->in_handler = 0;
-	if (rc == 0 && c.stop)
+	/* A debugger stepping this instruction: the trap flag set at the
+	 * fault (the frame kept the TF it forced), or its breakpoint on the
+	 * instruction (where it waits for the handler to return: we return
+	 * past it). The step ends after the emulated instruction with one
+	 * SIGTRAP. Left in the context, TF would stay set for good after
+	 * sigreturn (the debugger no longer owns it) and trap after every
+	 * instruction. */
+	int stepped = rc == 0 && ((uc->uc_mcontext.gregs[REG_EFL] & TF_BIT) || t->bp_patched);
+	if (stepped)
+		uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)TF_BIT;
+	if (rc == 0 && (c.stop || stepped))
 		watch_stop();
 	if (part_way)
 		deliver_fault(&t->sc_fault, uc); /* refused, its other memory, the device gone */
@@ -641,6 +677,7 @@ MT_HIDDEN int mt_install_handlers(void)
 		sa.sa_sigaction = sigs[i] == SIGTRAP ? on_trap : on_segv;
 		sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
 		sigfillset(&sa.sa_mask);
+		sigdelset(&sa.sa_mask, SIGSYS); /* sud.c: system calls in here may trap */
 		if (sigs[i] != SIGTRAP) {
 			/* our copies of the program's memory may fault, and
 			 * must come back to us (safecopy.c) */

@@ -73,6 +73,7 @@ struct mt_tls {
 	unsigned dev_len;
 	sigjmp_buf dev_jb;      /* where its fault returns */
 	struct mt_retry retry;  /* gone.c: its faults that found no region */
+	int bp_patched;         /* the faulting instruction read from its file (origcode.c) */
 	int step_active;
 	int nstep;
 	struct mt_region *step_regs[4];
@@ -206,6 +207,45 @@ void mt_watch_count_silent(void) MT_HIDDEN;
 void mt_watch_fork_prepare(void) MT_HIDDEN;
 void mt_watch_fork_parent(void) MT_HIDDEN;
 void mt_watch_fork_child(void) MT_HIDDEN;
+/* sud.c: system calls while pages are watched (Syscall User Dispatch).
+ * Before the first watch is armed (lock free): turned on, for every
+ * thread. mt_sud_is_active(): it was. */
+void mt_sud_activate(void) MT_HIDDEN;
+int mt_sud_is_active(void) MT_HIDDEN;
+void mt_sud_fork_child(void) MT_HIDDEN;
+/* A raw system call of the runtime's (-errno on failure). */
+long mt_sud_sys(long nr, long a, long b, long c, long d) MT_HIDDEN;
+/* origcode.c: n bytes of code at addr from the file it is mapped from
+ * (a debugger's int3 there): n, or 0. */
+size_t mt_orig_code(uint64_t addr, uint8_t *bytes, size_t n) MT_HIDDEN;
+void mt_prog_sigaction_init(int sig, const struct sigaction *act) MT_HIDDEN;
+/* preload.c: SIGSEGV, SIGBUS, SIGTRAP, SIGSYS (taken synchronously, never
+ * to be blocked by a handler's sa_mask): whether m has one; out of m. */
+int mt_sync_in(const sigset_t *m) MT_HIDDEN;
+void mt_sync_drop(sigset_t *m) MT_HIDDEN;
+/* sysptr.c (lock held): a watch page [s, e) armed (add) or gone; its
+ * alias going away: 1 if a system call still uses it (not to be unmapped
+ * by the caller); the child of fork: none. */
+void mt_sysptr_page(uintptr_t s, uintptr_t e, int add) MT_HIDDEN;
+void mt_sysptr_wake_page(uintptr_t s, uintptr_t e) MT_HIDDEN;
+int mt_sysptr_alias_gone(void *alias, size_t len) MT_HIDDEN;
+void mt_sysptr_reset(void) MT_HIDDEN;
+/* sysptr.c and sysvec.c, in the SIGSYS handler: whether [a, a+len)
+ * touches a watch page (lock-free, errs towards yes); n bytes between the
+ * program's memory at addr and buf, watched pages through their alias,
+ * watched bytes recorded (lock held; 0 or -EFAULT); the same taking the
+ * lock if needed; the largest buffer copied. sud.c: run a call from the
+ * exempt range with the program's mask. sysvec.c: the iovec and msghdr
+ * calls. */
+#define MT_SYS_MAX_BOUNCE (64ul << 20)
+int mt_sys_touches(uintptr_t a, size_t len) MT_HIDDEN;
+int mt_sysmem(struct mt_tls *t, uintptr_t addr, uint8_t *buf, size_t n, int to_prog,
+	      uint64_t pc, unsigned *nput) MT_HIDDEN;
+int mt_sysptr_copy(ucontext_t *uc, uintptr_t addr, void *buf, size_t n, int to_prog) MT_HIDDEN;
+long mt_sud_run_here(ucontext_t *uc, long nr, const long a[6]) MT_HIDDEN;
+extern MT_HIDDEN long (*mt_sud_raw)(long, long, long, long, long, long, long);
+int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
+int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
 /* replay.c: `mmiotap replay` (MT_ENV_REPLAY): the recording answers. */
 void mt_replay_init(const char *table_path) MT_HIDDEN;
 /* Say why and _exit(127): the program must not run without the replay. */

@@ -69,6 +69,7 @@ MT_HIDDEN void mt_glock(sigset_t *old)
 {
 	sigset_t all;
 	sigfillset(&all);
+	sigdelset(&all, SIGSYS); /* sud.c: system calls under the lock may trap */
 	if (mt_fork_holds()) {
 		mt_real.pthread_sigmask(SIG_SETMASK, NULL, old);
 		return;

@@ -173,9 +173,12 @@ MT_HIDDEN void mt_region_cut(uintptr_t a, uintptr_t b, int restore)
 		/* pages of one page: s, e are r's. A stale one (its page unmapped
 		 * or mapped again behind our back) is not the region's to restore */
 		int stale = restore && r->watch && mt_watch_unshare(r);
-		mt_real.munmap(r->alias + (s - r->start), e - s);
+		if (!r->watch || !mt_sysptr_alias_gone(r->alias + (s - r->start), e - s))
+			mt_real.munmap(r->alias + (s - r->start), e - s);
 		if (restore && !stale)
 			mt_real.mprotect((void *)s, e - s, r->prot);
+		if (r->watch) /* after: see watch.c's arm_pages */
+			mt_sysptr_page(r->start, r->end, 0);
 		if (s == r->start && e == r->end) {
 			r->used = 0;
 			if (r->map_id && !map_id_live(r->map_id))
@@ -582,7 +585,7 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 	uintptr_t a = (uintptr_t)old_addr;
 	struct mt_region *r = mt_region_find(a);
 	void *p;
-	if (r && r->start == a && r->end == a + page_round(old_len) && old_len) {
+	if (r && !r->watch && r->start == a && r->end == a + page_round(old_len) && old_len) {
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
 		if (p != MAP_FAILED) {
 			mt_region_gone();
@@ -610,7 +613,9 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 		}
 	} else {
 		/* Not a whole traced mapping: remap; traced parts are
-		 * untraced first (documented limit). */
+		 * untraced first (documented limit). Watch pages too: their
+		 * objects are watched no more (UNMAP), the pages plain memory
+		 * with their contents, then moved as asked. */
 		if (r || mt_region_find(a + old_len - 1))
 			mt_region_cut(a, a + page_round(old_len), 1);
 		p = mt_real.mremap(old_addr, old_len, new_len, flags, new_addr);
@@ -738,9 +743,35 @@ MT_EXPORT FILE *fopen64(const char *path, const char *mode) __attribute__((alias
 
 /* ---- signals ------------------------------------------------------------------------ */
 
+/* The signals we take synchronously (a fault on a traced page, a system
+ * call that traps: sud.c), which a handler's sa_mask must not block: the
+ * kernel kills with a blocked one. drop: take them out of *m; else: 1 if
+ * m has one. */
+static const int sync_sigs[] = { SIGSEGV, SIGBUS, SIGTRAP, SIGSYS };
+
+MT_HIDDEN int mt_sync_in(const sigset_t *m)
+{
+	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(sync_sigs[0]); i++)
+		if (sigismember(m, sync_sigs[i]))
+			return 1;
+	return 0;
+}
+
+MT_HIDDEN void mt_sync_drop(sigset_t *m)
+{
+	for (unsigned i = 0; i < sizeof(sync_sigs) / sizeof(sync_sigs[0]); i++)
+		sigdelset(m, sync_sigs[i]);
+}
+
 MT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	mt_resolve_real();
+	struct sigaction copy;
+	if (act && mt_sync_in(&act->sa_mask)) {
+		copy = *act;
+		mt_sync_drop(&copy.sa_mask);
+		act = &copy;
+	}
 	if (sig > 0 && sig < NSIG && mt_is_taken_signal(sig)) {
 		sigset_t o;
 		mt_glock(&o);
@@ -776,6 +807,7 @@ static const sigset_t *keep_ours(int how, const sigset_t *set, sigset_t *tmp)
 	sigdelset(tmp, SIGSEGV);
 	sigdelset(tmp, SIGBUS);
 	sigdelset(tmp, SIGTRAP);
+	sigdelset(tmp, SIGSYS); /* sud.c: a blocked SIGSYS kills while calls trap */
 	return tmp;
 }
 

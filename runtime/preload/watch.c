@@ -397,7 +397,9 @@ static void drop_stale(struct mt_region *r)
 {
 	uintptr_t s = r->start, e = r->end;
 	mt_region_gone();
-	mt_real.munmap(r->alias, e - s);
+	mt_sysptr_page(s, e, 0);
+	if (!mt_sysptr_alias_gone(r->alias, e - s))
+		mt_real.munmap(r->alias, e - s);
 	r->used = 0;
 	mt_watch_cut(s, e);
 }
@@ -441,14 +443,16 @@ static void disarm(struct mt_region *r)
 {
 	size_t len = r->end - r->start;
 	mt_region_gone();
-	if (r->probe_owned) { /* a shared mapping's dup */
+	if (r->probe_owned) { /* a shared mapping's dup (mt_region_cut: the pages too) */
 		mt_region_cut(r->start, r->end, 1);
 		return;
 	}
 	mt_real.mprotect(r->alias, len, PROT_READ);
 	if (put_private_copy(r->start, r->alias, len, r->prot) < 0)
 		mt_real.mprotect((void *)r->start, len, r->prot); /* stays the memfd's */
-	mt_real.munmap(r->alias, len);
+	mt_sysptr_page(r->start, r->end, 0); /* accessible again (see arm_pages) */
+	if (!mt_sysptr_alias_gone(r->alias, len))
+		mt_real.munmap(r->alias, len);
 	r->used = 0;
 	while (mt_nregions && !mt_regions[mt_nregions - 1].used)
 		mt_nregions--;
@@ -474,6 +478,10 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 			return rc;
 		if (mt_nregions >= MT_MAX_REGIONS - 1)
 			return -ENOSPC;
+		/* in sysptr.c's table before the page becomes inaccessible (and
+		 * out of it after it is accessible again): a system call that
+		 * finds it there waits for the lock, and then knows */
+		mt_sysptr_page(pg, pg + PG, 1);
 		if (m.shared) {
 			r = mt_arm((void *)pg, PG, m.prot, -1, 0, "watch", 0, pc);
 			if (r)
@@ -482,8 +490,12 @@ static int arm_pages(uintptr_t pa, uintptr_t pb, uint64_t pc)
 			errno = 0;
 			r = arm_private(pg, PG, m.prot);
 		}
-		if (!r)
-			return errno ? -errno : -ENOTSUP;
+		if (!r) {
+			int e = errno;
+			mt_sysptr_page(pg, pg + PG, 0);
+			return e ? -e : -ENOTSUP;
+		}
+		mt_sysptr_wake_page(r->start, r->end);
 	}
 	return 0;
 }
@@ -539,6 +551,7 @@ static int watch_add(uintptr_t a, size_t len, unsigned flags, const char *name, 
 		say(name, a, why);
 		return -EPERM;
 	}
+	mt_sud_activate(); /* before the page is armed: the kernel's accesses */
 	sigset_t old;
 	mt_glock(&old);
 	int slot = -1;
@@ -966,6 +979,8 @@ MT_HIDDEN void mt_watch_fork_child(void)
 		mt_nregions--;
 	memset(mt_watch_objs, 0, sizeof(mt_watch_objs));
 	mt_nwatches = 0;
+	mt_sysptr_reset();
+	mt_sud_fork_child();
 	npending = 0;
 	mt_dl_pending = 0;
 	(void)nsilent_local;

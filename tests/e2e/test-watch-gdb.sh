@@ -35,4 +35,29 @@ echo "ok: the stored value is there at each stop"
 grep -q 'exited normally' "$W/gdb.out" || { tail -5 "$W/gdb.out"; fail "program did not end normally"; }
 [ "$(grep -c 'Program received signal SIGTRAP' "$W/gdb.out")" = 9 ] || fail "want exactly 9 stops (w9 unwatched)"
 echo "ok: the unwatched w9 does not stop; the program exits normally"
+
+# `next` over lines that touch the watched page (gdb puts its breakpoint on
+# the faulting instruction before passing SIGSEGV): each step ends on the
+# next line (with a SIGTRAP), the trap flag is not left set, and `continue`
+# runs to the end (before: a spurious SIGTRAP after every instruction)
+{
+	echo "set environment LD_PRELOAD=$LIB"
+	echo "source $PWD/data/mmiotap.gdb"
+	echo "break ready"
+	echo "run"
+	echo "mwatch-read w5"
+	echo "finish"
+	for i in 1 2 3; do echo "next"; done
+	echo 'printf "EFLAGS %#x\n", $eflags'
+	echo "continue"
+} >"$W/step.gdb"
+timeout 120 gdb -nx -batch -x "$W/step.gdb" "$W/prog" >"$W/step.out" 2>&1 || true
+awk '/^[0-9]+\t/ { print $1 }' "$W/step.out" | tail -3 >"$W/steps"
+first=$(grep -n 'sink = 1;' "$SRC" | cut -d: -f1)
+printf '%s\n' $((first + 1)) $((first + 2)) $((first + 3)) >"$W/want-steps"
+diff "$W/want-steps" "$W/steps" >/dev/null || { paste "$W/want-steps" "$W/steps"; fail "next: not one line per step"; }
+fl=$(sed -n 's/^EFLAGS //p' "$W/step.out")
+[ -n "$fl" ] && [ $((fl & 0x100)) = 0 ] || fail "next: trap flag left set ($fl)"
+grep -q 'exited normally' "$W/step.out" || { tail -5 "$W/step.out"; fail "continue after next did not run to the end"; }
+echo "ok: next over watched-page lines: one line per step, trap flag clear, continue runs to the end"
 pass "mmiotap.gdb"
