@@ -22,6 +22,7 @@ struct mt_pcname {
 	struct mt_sym *sym;
 	struct mt_pcname_slot slot[PCNAME_SLOTS];
 	char scratch[80];       /* a name that depends on seq: not cached */
+	int varies;             /* the last answer was one */
 };
 
 struct mt_pcname *mt_pcname_open(const char *path)
@@ -65,12 +66,14 @@ const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc, uint64
 
 	if (!p || !pc)
 		return NULL;
+	p->varies = 0;
 	s = &p->slot[((pc >> 1) ^ (pc >> 13) ^ pid) & (PCNAME_SLOTS - 1)];
 	if (s->used && s->pc == pc && s->pid == pid)
 		return s->found ? s->name : NULL;
 	found = mt_sym_lookup(p->sym, pid, pc, seq, &loc) > 0 && (loc.func || loc.object);
 	if (found && loc.ambiguous) {
 		mt_sym_format(&loc, 1, pc, p->scratch, sizeof(p->scratch));
+		p->varies = 1;
 		return p->scratch;
 	}
 	s->used = 1;
@@ -80,6 +83,11 @@ const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc, uint64
 	if (found)
 		mt_sym_format(&loc, 1, pc, s->name, sizeof(s->name));
 	return found ? s->name : NULL;
+}
+
+int mt_pcname_varies(const struct mt_pcname *p)
+{
+	return p && p->varies;
 }
 
 void mt_pcname_free(struct mt_pcname *p)

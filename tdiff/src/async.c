@@ -7,7 +7,8 @@
  * trace, a function matching one of the --async globs (the task of a timer or a work item: e1000_watchdog's
  * kworker, a user driver's timer thread). The functions come from the
  * trace's own KSYM/OBJECT records (sym/pcname.h): one pass for them, one
- * over the accesses, a verdict per (pid, pc) remembered.
+ * over the accesses, a verdict per (pid, pc) remembered (unless the name
+ * depends on seq: an exec at the same addresses). The tasks: a hash set.
  */
 #include <errno.h>
 #include <fnmatch.h>
@@ -20,16 +21,20 @@
 #include "mmiotap/trace_format.h"
 #include "tdiff_int.h"
 
+/* A hash set of tasks (open addressing, linear probing, doubled at half
+ * full): a trace may hold any number of them. */
 struct mt_tdiff_tasks {
 	uint64_t *ids;  /* pid << 32 | tid */
-	size_t n, cap;
-	size_t last;    /* index of the last hit */
+	uint8_t *used;
+	size_t n, cap;  /* cap: 0 or a power of two */
 };
 
 void mt_tdiff_tasks_free(struct mt_tdiff_tasks *t)
 {
-	if (t)
+	if (t) {
 		free(t->ids);
+		free(t->used);
+	}
 	free(t);
 }
 
@@ -43,37 +48,61 @@ static uint64_t task_id(uint32_t pid, uint32_t tid)
 	return (uint64_t)pid << 32 | tid;
 }
 
+static size_t slot(const struct mt_tdiff_tasks *t, uint64_t id)
+{
+	uint64_t h = id * 0x9e3779b97f4a7c15ull;
+	size_t i = (size_t)(h >> 32) & (t->cap - 1);
+
+	while (t->used[i] && t->ids[i] != id)
+		i = (i + 1) & (t->cap - 1);
+	return i;
+}
+
 int tdiff_tasks_has(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid)
 {
-	uint64_t id = task_id(pid, tid);
-	size_t i;
+	return t && t->n && t->used[slot(t, task_id(pid, tid))];
+}
 
-	if (!t || !t->n)
-		return 0;
-	if (t->ids[t->last] == id)
-		return 1;
-	for (i = 0; i < t->n; i++)
-		if (t->ids[i] == id) {
-			t->last = i;
-			return 1;
+static int tasks_grow(struct mt_tdiff_tasks *t)
+{
+	struct mt_tdiff_tasks old = *t;
+	size_t cap = t->cap ? t->cap * 2 : 64;
+
+	t->ids = calloc(cap, sizeof(*t->ids));
+	t->used = calloc(cap, 1);
+	if (!t->ids || !t->used) {
+		free(t->ids);
+		free(t->used);
+		*t = old;
+		return -ENOMEM;
+	}
+	t->cap = cap;
+	for (size_t i = 0; i < old.cap; i++)
+		if (old.used[i]) {
+			size_t j = slot(t, old.ids[i]);
+
+			t->used[j] = 1;
+			t->ids[j] = old.ids[i];
 		}
+	free(old.ids);
+	free(old.used);
 	return 0;
 }
 
 static int tasks_add(struct mt_tdiff_tasks *t, uint32_t pid, uint32_t tid)
 {
-	if (tdiff_tasks_has(t, pid, tid))
-		return 0;
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		uint64_t *n = realloc(t->ids, cap * sizeof(*n));
+	uint64_t id = task_id(pid, tid);
+	size_t i;
+	int rc;
 
-		if (!n)
-			return -ENOMEM;
-		t->ids = n;
-		t->cap = cap;
+	if ((t->n + 1) * 2 > t->cap && (rc = tasks_grow(t)))
+		return rc;
+	i = slot(t, id);
+	if (!t->used[i]) {
+		t->used[i] = 1;
+		t->ids[i] = id;
+		t->n++;
 	}
-	t->ids[t->n++] = task_id(pid, tid);
 	return 0;
 }
 
@@ -121,7 +150,9 @@ static int scan(struct mt_reader *r, struct mt_pcname *pcn, const struct mt_tdif
 			name = mt_pcname_get(pcn, ev.pid, ev.pc, ev.seq);
 			v[0] = name && func_match(o, name);
 			*named |= name != NULL;
-			if ((rc = tdiff_memo_put(memo, mk, ev.pc, mw, v)))
+			/* a name that depends on seq (an exec at the same
+			 * addresses) is not remembered for the (pid, pc) */
+			if (!mt_pcname_varies(pcn) && (rc = tdiff_memo_put(memo, mk, ev.pc, mw, v)))
 				return rc;
 		}
 		if (v[0] && (rc = tasks_add(t, ev.pid, ev.tid)))

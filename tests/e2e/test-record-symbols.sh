@@ -65,6 +65,9 @@ for mode in preload ptrace; do
 	want 0x44 stage_two_poke e2e_symexec.c 25 "$W/symx2"
 	"$M" export --symbols -f csv "$W/x$mode.trace" | grep -c '^W,.*,"stage_\(one\|two\)_poke+0x0",$' |
 		grep -qx 2 || fail "exec $mode: export --symbols names"
+	# diff --async by function: the task ran stage_two_poke (after its exec)
+	"$M" diff --async 'stage_two*' "$W/x$mode.trace" "$W/x$mode.trace" |
+		grep -q '^async: A 2 accesses' || fail "exec $mode: diff --async stage_two*"
 	# merged with another trace: the OBJECTs' seq renumbered with the records
 	"$M" merge -o "$W/xmerged.trace" "$W/preload.trace" "$W/x$mode.trace" || fail "exec $mode: merge"
 	"$M" dump --symbols "$W/xmerged.trace" >"$W/dump" || fail "exec $mode: dump merged"

@@ -26,6 +26,10 @@ int mt_pcname_add(struct mt_pcname *p, const struct mt_event *ev);
  * seq (UINT64_MAX: as of the trace's end; see mt_sym_lookup()), NULL if
  * unknown. Valid until the next call. */
 const char *mt_pcname_get(struct mt_pcname *p, uint32_t pid, uint64_t pc, uint64_t seq);
+/* Whether the last mt_pcname_get()'s answer depends on its seq (other
+ * objects of the process held pc at other times): not to be cached by
+ * (pid, pc) alone. */
+int mt_pcname_varies(const struct mt_pcname *p);
 void mt_pcname_free(struct mt_pcname *p);
 
 #endif
