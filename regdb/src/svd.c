@@ -277,18 +277,36 @@ static xmlNode *own_or(const struct rchain *ch, const char *tag)
 	return ch->n[0];
 }
 
+/* Whether n's <name> is name[0..len), blanks around it aside (not copied
+ * into the pool: a search runs once per derived register). */
+static int has_name(xmlNode *n, const char *name, size_t len)
+{
+	xmlNode *k = child(n, "name");
+	xmlChar *t = k ? xmlNodeGetContent(k) : NULL;
+	const char *s = (const char *)t;
+	size_t l;
+	int eq;
+
+	if (!t)
+		return 0;
+	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
+		s++;
+	l = strlen(s);
+	while (l && (s[l - 1] == ' ' || s[l - 1] == '\n' || s[l - 1] == '\t' || s[l - 1] == '\r'))
+		l--;
+	eq = l == len && !strncmp(s, name, len);
+	xmlFree(t);
+	return eq;
+}
+
 /* The element named name among the <tag> children of n. */
 static xmlNode *named(struct sctx *c, xmlNode *n, const char *tag, const char *name, size_t len)
 {
-	for (xmlNode *k = n ? n->children : NULL; k; k = k->next) {
-		const char *nm;
-
-		if (k->type != XML_ELEMENT_NODE || xmlStrcmp(k->name, BAD_CAST tag))
-			continue;
-		nm = text(c, k, "name");
-		if (nm && strlen(nm) == len && !strncmp(nm, name, len))
+	(void)c;
+	for (xmlNode *k = n ? n->children : NULL; k; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && !xmlStrcmp(k->name, BAD_CAST tag) &&
+		    has_name(k, name, len))
 			return k;
-	}
 	return NULL;
 }
 
@@ -300,8 +318,16 @@ static xmlNode *derive_source(struct sctx *c, xmlNode *r, const char *from)
 
 	if (!dot)
 		return named(c, r->parent, "register", from, strlen(from));
-	n = named(c, child(xmlDocGetRootElement(r->doc), "peripherals"), "peripheral", from,
-		  (size_t)(dot - from));
+	xmlNode *ps = child(xmlDocGetRootElement(r->doc), "peripherals");
+
+	n = named(c, ps, "peripheral", from, (size_t)(dot - from));
+	/* a peripheral derived from another has the other's registers */
+	for (int hops = 0; n && !child(n, "registers") && hops <= SVD_MAX_DERIVE; hops++) {
+		xmlChar *df = xmlGetProp(n, BAD_CAST "derivedFrom");
+
+		n = df ? named(c, ps, "peripheral", (const char *)df, strlen((const char *)df)) : NULL;
+		xmlFree(df);
+	}
 	n = child(n, "registers");
 	for (s = dot + 1; n && (dot = strchr(s, '.')); s = dot + 1)
 		n = named(c, n, "cluster", s, (size_t)(dot - s));
@@ -474,17 +500,18 @@ static int peripheral_domains(struct sctx *c, xmlNode *p, const char *name,
 {
 	for (uint64_t i = 0; i < el->length; i++) {
 		char buf[256];
-		const char *pct = strstr(name, "%s");
+		const char *arr = strstr(name, "[%s]"), *pct = strstr(name, "%s");
 		struct regdb_domain *pd;
 
-		if (el->length == 1 || !pct)
-			snprintf(buf, sizeof(buf), "%s", name);
-		else if (el->idxnames)
+		/* as parse_dim() reads the name: [%s] first, then %s */
+		if (arr)
+			snprintf(buf, sizeof(buf), "%.*s%llu%s", (int)(arr - name), name,
+				 (unsigned long long)i, arr + 4);
+		else if (pct && el->idxnames)
 			snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(pct - name), name,
 				 el->idxnames[i], pct + 2);
-		else /* NAME[%s] */
-			snprintf(buf, sizeof(buf), "%.*s%llu%s", (int)(pct - name - 1), name,
-				 (unsigned long long)i, pct + 3);
+		else
+			snprintf(buf, sizeof(buf), "%s", name);
 		if (!(pd = rdb_domain_new(c->db, buf)))
 			return oom(c, p);
 		pd->absolute = 1;

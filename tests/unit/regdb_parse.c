@@ -174,7 +174,7 @@ static void svd(void)
 	d = regdb_domain_find(db, NULL);
 	CHECK(d && !strcmp(regdb_domain_name(d), "TESTMCU") && regdb_domain_absolute(d, &base) &&
 	      base == 0, "device domain");
-	CHECK(regdb_domain_count(db) == 7, "device + 6 peripherals: %zu", regdb_domain_count(db));
+	CHECK(regdb_domain_count(db) == 8, "device + 7 peripherals: %zu", regdb_domain_count(db));
 	expect(d, 0x40001000, 4, 0x1205, "UART0.CR", "{ EN | PARITY = EVEN | BAUD = 0x12 }");
 	expect(d, 0x40001000, 4, 0x7, "UART0.CR", "{ EN | PARITY = ODD | BAUD = 0x0 }");
 	expect(d, 0x40001004, 2, 0x5, "UART0.SR", "0x5");
@@ -187,6 +187,7 @@ static void svd(void)
 	expect(d, 0x40001008, 4, 0x1205, "UART0.CR2", "{ EN | PARITY = EVEN | BAUD = 0x12 }");
 	expect(d, 0x40003104, 2, 0x5, "TIMB.STAT", "0x5"); /* SR's 16 bits */
 	expect(d, 0x40003108, 4, 0x7, "TIMB.CTL", "{ EN | PARITY = ODD | BAUD = 0x0 }");
+	expect(d, 0x4000300c, 2, 0x5, "TIMA.STAT2", "0x5"); /* UART1 derives its registers */
 	/* peripheral arrays: NAME%s with dimIndex, NAME[%s] */
 	expect(d, 0x40003000, 4, 0, "TIMA.CNT", NULL);
 	expect(d, 0x40004014, 4, 0, "GPIO[0x1].OUT", NULL);
@@ -196,6 +197,8 @@ static void svd(void)
 		expect(d, 0x40003100, 4, 0, "CNT", NULL);
 	d = regdb_domain_find(db, "GPIO1");
 	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40004010, "GPIO1 domain");
+	d = regdb_domain_find(db, "SOLOZ"); /* an array of one: named by its dimIndex too */
+	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40005000, "SOLOZ domain");
 	d = regdb_domain_find(db, NULL);
 	d = regdb_domain_find(db, "UART1");
 	CHECK(d && regdb_domain_absolute(d, &base) && base == 0x40002000, "peripheral domain");
