@@ -49,8 +49,8 @@ static struct {
 	} *maps;
 	unsigned nmaps;
 	struct mt_objtrack *objs; /* the tracer thread's: objects put into the ring */
-	uint32_t fresh[16];       /* processes that ran exec(), no object put since */
-	unsigned nfresh;
+	uint32_t fresh;           /* the next object of this process is its image's
+				   * first (NEWIMAGE): 0 none */
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 /* An object of a traced process as an MT_EV_OBJECT event (record_conv.c
@@ -75,12 +75,10 @@ static int put_object(void *arg, const struct mt_object_info *oi,
 	u.ev.size = (uint16_t)((sz + 7) & ~(size_t)7);
 	u.ev.pid = oi->pid;
 	u.ev.cpu = ~0u;
-	for (unsigned i = 0; i < R.nfresh; i++)
-		if (R.fresh[i] == oi->pid) { /* what the recorder knew of it is stale */
-			u.ev.flags |= MT_EVF_NEWIMAGE;
-			R.fresh[i] = R.fresh[--R.nfresh];
-			break;
-		}
+	if (R.fresh && R.fresh == oi->pid) { /* what the recorder knew of it is stale */
+		u.ev.flags |= MT_EVF_NEWIMAGE;
+		R.fresh = 0;
+	}
 	o->bias = oi->bias;
 	o->nranges = (uint16_t)n;
 	o->build_id_len = oi->build_id_len;
@@ -107,11 +105,13 @@ static void code_cb(void *arg, pid_t tgid, uint64_t pc)
 	(void)arg;
 	if (R.objs && !pc) { /* it ran exec() */
 		mt_objtrack_forget(R.objs, (uint32_t)tgid);
-		if (R.nfresh == sizeof(R.fresh) / sizeof(R.fresh[0]))
-			R.nfresh--; /* its symbols may be the old image's */
-		R.fresh[R.nfresh++] = (uint32_t)tgid;
-	} else if (R.objs && R.o.ring)
+	} else if (R.objs && R.o.ring) {
+		/* nothing known of it (new, or since its exec): the first object
+		 * put tells the recorder to forget what it knew of the pid */
+		R.fresh = mt_objtrack_has_pid(R.objs, (uint32_t)tgid) ? 0 : (uint32_t)tgid;
 		mt_objtrack_pc(R.objs, (uint32_t)tgid, pc, 0, 0, put_object, R.o.ring);
+		R.fresh = 0;
+	}
 }
 
 static void log_cb(void *arg, const char *msg)

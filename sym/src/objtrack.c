@@ -312,6 +312,13 @@ int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start)
 	return r && !r->neg;
 }
 
+int mt_objtrack_has_pid(const struct mt_objtrack *t, uint32_t pid)
+{
+	size_t i = t ? lower(t, pid, 0) : 0;
+
+	return t && i < t->n && t->v[i].pid == pid;
+}
+
 void mt_objtrack_forget(struct mt_objtrack *t, uint32_t pid)
 {
 	size_t i, j;

@@ -93,6 +93,8 @@ int mt_objtrack_known(const struct mt_objtrack *t, uint32_t pid, uint64_t start)
 /* Objects written by someone else (the runtime's events): [start, end) of
  * pid is known. */
 void mt_objtrack_note(struct mt_objtrack *t, uint32_t pid, uint64_t start, uint64_t end);
+/* Whether anything (an object, a page in none) is known of pid. */
+int mt_objtrack_has_pid(const struct mt_objtrack *t, uint32_t pid);
 /* Process pid ran exec(): its objects are new, even at the same addresses. */
 void mt_objtrack_forget(struct mt_objtrack *t, uint32_t pid);
 void mt_objtrack_free(struct mt_objtrack *t);
