@@ -15,6 +15,7 @@ struct cp_run_opts {
 	int nrec;
 	char **prog;             /* PROG ARGS, NULL-terminated */
 	int quiet;
+	void (*before_exec)(void); /* in each run's child before exec; may be NULL */
 };
 
 /* Run the baseline and the shard's experiments; results appended to

@@ -88,6 +88,8 @@ static void child(const struct cp_run_opts *o, const struct cp_exp *e)
 	if (!all)
 		_exit(126);
 	memcpy(all + base, o->prog, (np + 1) * sizeof(char *));
+	if (o->before_exec)
+		o->before_exec();
 	execv(o->self, all);
 	_exit(127);
 }

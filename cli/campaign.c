@@ -230,6 +230,7 @@ static int cmd_run(int argc, char **argv)
 	self[n] = 0;
 	o.self = self;
 	o.prog = prog;
+	o.before_exec = mt_cli_sigchld_restore; /* each run's record gives it to the program */
 	load_plan(argv[optind], &plan);
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigaction(SIGINT, &sa, NULL);

@@ -173,6 +173,7 @@ static int run(char **v)
 		perror_msg_and_die("fork");
 	if (!p) {
 		mt_cli_endsigs_restore(&fwd);
+		mt_cli_sigchld_restore(); /* the recorders give it to the program */
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		execv(v[0], v);
 		perror_msg("%s", v[0]);
