@@ -100,7 +100,8 @@ SAN_BUILD ?= build-san
 HOST_SCRIPTS = $(filter-out $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
 check: all
 ifeq ($(SAN)$(if $(SAN_BUILD),,x),0)
-	@$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) all
+	@$(MAKE) --no-print-directory $(if $(findstring jobserver,$(MAKEFLAGS)),,-j$(shell nproc)) \
+		SAN=1 BUILD=$(SAN_BUILD) all
 	@TEST_LOGDIR=$(BUILD)/test-logs bash tests/run-tests.sh \
 		@BUILD=$(SAN_BUILD) @SAN=1 $(patsubst $(BUILD)/%,$(SAN_BUILD)/%,$(CHECK_UNIT)) $(HOST_SCRIPTS) \
 		@BUILD=$(BUILD) @SAN=0 $(filter $(VM_SCRIPTS) $(PKG_SLOW_SCRIPTS),$(CHECK_SCRIPTS))
