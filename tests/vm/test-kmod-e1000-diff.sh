@@ -44,6 +44,9 @@ after_mark() {
 		/^first divergence:/ { exit }
 		/^[-+][RWU]/ { n = split($0, f, "#seq "); s = f[n] + 0
 			if ((/^-/ && s > ma) || (/^[+]/ && s > mb)) print }'
+	# diff's own status: 0 same, 1 different; 2 (trouble) must not pass as "nothing after"
+	local st=${PIPESTATUS[0]}
+	[ "$st" -le 1 ] || { echo "FAIL: diff $1 $2: exit $st"; exit 1; }
 }
 # 1. two runs alike: whatever the autonegotiation timing before (the device
 # keeps state across runs), nothing differs after the marker
