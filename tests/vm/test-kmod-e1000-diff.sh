@@ -46,7 +46,7 @@ after_mark() {
 			if ((/^-/ && s > ma) || (/^[+]/ && s > mb)) print }'
 	# diff's own status: 0 same, 1 different; 2 (trouble) must not pass as "nothing after"
 	local st=${PIPESTATUS[0]}
-	[ "$st" -le 1 ] || { echo "FAIL: diff $1 $2: exit $st"; exit 1; }
+	[ "$st" -le 1 ] || { echo "FAIL: diff $1 $2: exit $st" >&2; exit 1; }
 }
 # 1. two runs alike: whatever the autonegotiation timing before (the device
 # keeps state across runs), nothing differs after the marker
