@@ -166,7 +166,10 @@ int regsel_pass(struct regsel *s, struct regbind *b, const struct mt_event *ev)
 		snprintf(off, sizeof(off), "%#llx", (unsigned long long)ev->offset);
 		snprintf(full, sizeof(full), "%s.%s", dom ? dom : "", c ? c->name : off);
 		for (i = 0; i < s->nglobs && !ok; i++)
-			ok = !fnmatch(s->globs[i], c ? c->name : off, 0) ||
+			/* the name itself first: ARRAY[0x1].REG as a glob is a
+			 * character class */
+			ok = !strcmp(s->globs[i], c ? c->name : off) || !strcmp(s->globs[i], full) ||
+			     !fnmatch(s->globs[i], c ? c->name : off, 0) ||
 			     !fnmatch(s->globs[i], full, 0);
 		if (!ok)
 			return 0;

@@ -84,10 +84,11 @@ int mt_tdiff_reg_name_match(const struct mt_tdiff_reg *reg, const char *domain,
 {
 	char full[600];
 
-	if (!fnmatch(reg->name, name, 0))
+	/* the name itself first: ARRAY[0x1].REG as a glob is a character class */
+	if (!strcmp(reg->name, name) || !fnmatch(reg->name, name, 0))
 		return 1;
 	if (!domain)
 		return 0;
 	snprintf(full, sizeof(full), "%s.%s", domain, name);
-	return !fnmatch(reg->name, full, 0);
+	return !strcmp(reg->name, full) || !fnmatch(reg->name, full, 0);
 }

@@ -149,6 +149,11 @@ err "nosuch.xml: No such file" --db "$tmp/nosuch.xml" "$T/edu.trace"
 err "no domain 'NOPE'" --db "$DB/edu.xml,domain=NOPE" "$T/edu.trace"
 err "no database given with --db has a varset 'chipset'" --db "$DB/edu.xml" --variant chipset=NV50 "$T/edu.trace"
 err "--between needs two markers" --db "$DB/edu.xml" --between A
+# --reg with an array element's own name (as a glob, [0x0] is a character class)
+n=$("$mt" decode --db "$DB/e1000.xml" --reg 'RA[0x0].RAL' "$T/e1000-attach.trace" | grep -c ' RA\[0x0\]\.RAL ')
+[ "$n" -ge 1 ] || bad "--reg 'RA[0x0].RAL' matched nothing"
+n=$("$mt" decode --db "$DB/e1000.xml" --reg 'RA\[0x0\].RAL' "$T/e1000-attach.trace" | grep -c ' RA\[0x0\]\.RAL ')
+[ "$n" -ge 1 ] || bad "--reg 'RA\[0x0\].RAL' (escaped glob) matched nothing"
 head -c 1000 "$T/edu.trace" >"$tmp/cut.trace"
 err "truncated" --db "$DB/edu.xml" "$tmp/cut.trace"
 exit $fail
