@@ -152,6 +152,10 @@ int mt_region_retry(struct mt_tls *t, uintptr_t addr) MT_HIDDEN;
 
 /* objects.c (lock not held): MT_EV_OBJECT events for objects not sent yet */
 void mt_objects_emit(void) MT_HIDDEN;
+/* Put an event that takes no sequence number (OBJECT, FILE): it carries
+ * the next event's; pid, tid, cpu, seq and ts filled in here. */
+struct mt_ev;
+void mt_put_unnumbered(struct mt_ev *ev) MT_HIDDEN;
 
 /* events (lock held) */
 void mt_emit_map(const struct mt_region *r, const char *path, uint64_t pc) MT_HIDDEN;
