@@ -103,18 +103,7 @@ struct scratch {
 
 static void put(union file_ev *u)
 {
-	sigset_t old;
-
-	mt_glock(&old);
-	if (mt_ring) {
-		u->ev.pid = (uint32_t)mt_pid;
-		u->ev.tid = mt_gettid();
-		u->ev.cpu = ~0u;
-		u->ev.seq = mt_ring->h->seq; /* the next event's: takes no number */
-		u->ev.ts = mt_now();
-		mt_ring_put(mt_ring, &u->ev);
-	}
-	mt_gunlock(&old);
+	mt_put_unnumbered(&u->ev);
 }
 
 /* FILE events for path: data split over as many as needed. */

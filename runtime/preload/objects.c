@@ -148,22 +148,27 @@ static int nth_one(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
-static void put_one(union obj_ev *u)
+void mt_put_unnumbered(struct mt_ev *ev)
 {
 	sigset_t old;
+
 	mt_glock(&old);
 	if (mt_ring) {
-		u->ev.pid = (uint32_t)mt_pid;
-		u->ev.tid = mt_gettid();
-		u->ev.cpu = ~0u;
-		u->ev.seq = mt_ring->h->seq; /* the next event's: takes no number */
-		u->ev.ts = mt_now();
-		if (!announced) /* an exec()ed image at the old one's addresses */
-			u->ev.flags |= MT_EVF_NEWIMAGE;
-		announced = 1;
-		mt_ring_put(mt_ring, &u->ev);
+		ev->pid = (uint32_t)mt_pid;
+		ev->tid = mt_gettid();
+		ev->cpu = ~0u;
+		ev->seq = mt_ring->h->seq; /* the next event's: takes no number */
+		ev->ts = mt_now();
+		mt_ring_put(mt_ring, ev);
 	}
 	mt_gunlock(&old);
+}
+
+static void put_one(union obj_ev *u)
+{
+	if (!__atomic_exchange_n(&announced, 1, __ATOMIC_RELAXED))
+		u->ev.flags |= MT_EVF_NEWIMAGE; /* an exec()ed image at the old one's addresses */
+	mt_put_unnumbered(&u->ev);
 }
 
 static int adds_only(struct dl_phdr_info *info, size_t size, void *arg)
