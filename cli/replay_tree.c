@@ -157,7 +157,7 @@ static int put_reg(int dir, const char *name, const struct mt_file_info *f, int 
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode) && clear(dir, name, 0))
 		return -1;
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW))
-		fchmodat(dir, name, 0600, 0); /* a regular file: ours to write */
+		(void)!fchmodat(dir, name, 0600, 0); /* a regular file: ours to write (if not, openat says so) */
 	/* no O_TRUNC: the recorder drops a piece equal to the last one
 	 * written at its offset, so what is there stays valid; ftruncate()
 	 * then gives the new length */
