@@ -8,6 +8,7 @@
  *   pt_region.c  traced regions: aliases, adding, cutting, arming, maps
  *   pt_gone.c    faults on regions cut while the fault waited: run again
  *   pt_mmap.c    the mmap-family system calls of the tracee
+ *   pt_sysptr.c  watch --pid: futex and buffer calls on watch pages
  *   pt_event.c   events into the ring
  *   pt_emu.c     emulation context: registers, XSAVE state, memory
  *   pt_fault.c   SIGSEGV stops on traced pages, single-stepping

@@ -5,7 +5,7 @@
 # threads wait, detach while they wait, the program finishes with the
 # output of an untraced run; the watched global's recorded stores are in
 # step; the kernel's stores of read(2) into the watched buffer are
-# recorded with the bytes read.
+# recorded with the bytes read; no memfd view is left after the detach.
 . tests/e2e/lib.sh
 cc $CFLAGS_E2E -O2 -o "$W/prog" tests/e2e/e2e_watchpidsys.c -pthread || fail "build"
 "$W/prog" "$W/r0" >"$W/plain.out" || fail "untraced run"
@@ -20,6 +20,9 @@ watcher=$!
 sleep 1.2
 "$M" stop $pid >/dev/null 2>&1 || fail "mmiotap stop"
 wait $watcher || { cat "$W/watch.err"; fail "watch --pid failed"; }
+# detached while it still runs: none of the memfd views left behind
+maps=$(cat /proc/$pid/maps 2>/dev/null) || fail "the program ended before the detach was checked"
+! grep -q mmiotap-watch <<<"$maps" || fail "a memfd view of a watch page left after detach"
 wait $pid || { cat "$W/prog.out"; fail "the program failed after attach and detach"; }
 cmp -s "$W/plain.out" "$W/prog.out" || fail "output differs from the untraced run"
 grep -q '^total 10000 turn 10000 bytes 800 t0 2500 t1 2500 t2 2500 t3 2500$' "$W/prog.out" ||
