@@ -31,7 +31,10 @@
  * through its entry again; one that would restart through
  * restart_syscall (a timed wait) would keep the address it had, which is
  * wrong from then on, so it returns 0 instead: a spurious wake-up, which
- * futex users expect (they look at the word and wait again).
+ * futex users expect (they look at the word and wait again). Not seen:
+ * a timed wait on a watched word that was already in restart_syscall when
+ * the process was attached (its restart block is the kernel's); it gets
+ * EFAULT, as before.
  */
 #include <linux/futex.h>
 #include <string.h>
@@ -39,6 +42,7 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
+#include <sys/wait.h>
 
 #include "pt_int.h"
 
@@ -221,9 +225,12 @@ void pt_sysptr_settle(struct pt_mm *mm, int arm)
 		if (u->mm != mm || u->stop == PT_RUNNING || u->stop == PT_DEAD ||
 		    (arm && !mm->nwobj))
 			continue;
-		if (!arm && u->redir && u->stop == PT_STOP_SC_EXIT &&
+		/* its exit stop, not seen yet (not one pt_rsys left rewound to
+		 * run the call again: no status pending then) */
+		if (!arm && u->redir && u->stop == PT_STOP_SC_EXIT && u->have_pending &&
+		    WIFSTOPPED(u->pending_status) && WSTOPSIG(u->pending_status) == (SIGTRAP | 0x80) &&
 		    ptrace(PTRACE_GETREGS, u->tid, 0, &r) == 0)
-			pt_sysptr_exit(u, (int64_t)r.rax); /* its exit stop, not seen yet */
+			pt_sysptr_exit(u, (int64_t)r.rax);
 		if (ptrace(PTRACE_GETREGS, u->tid, 0, &r) < 0)
 			continue;
 		int fix = stale_restart(u, &r, arm), moved = !arm && u->redir;
