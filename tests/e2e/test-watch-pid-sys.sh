@@ -5,7 +5,8 @@
 # threads wait, detach while they wait, the program finishes with the
 # output of an untraced run; the watched global's recorded stores are in
 # step; the kernel's stores of read(2) into the watched buffer are
-# recorded with the bytes read; no memfd view is left after the detach.
+# recorded with the bytes read; no memfd view is left after the detach;
+# a timed condvar wait in progress at attach and detach still wakes.
 . tests/e2e/lib.sh
 cc $CFLAGS_E2E -O2 -o "$W/prog" tests/e2e/e2e_watchpidsys.c -pthread || fail "build"
 "$W/prog" "$W/r0" >"$W/plain.out" || fail "untraced run"
@@ -42,4 +43,18 @@ read -r nr nw bad nb badb <"$W/counts"
 echo "ok: $nw stores to the watched global recorded, in step"
 [ "$nb" -ge 1 ] && [ "$badb" = 0 ] || fail "read(2) into the watched buffer: $nb right, $badb wrong records"
 echo "ok: $nb read(2) calls into the watched buffer recorded as the kernel's 8-byte stores"
+# a timed condvar wait in progress at the attach and at the detach
+cc $CFLAGS_E2E -O2 -o "$W/tw" tests/e2e/e2e_watchpidtw.c -pthread || fail "build tw"
+"$W/tw" "$W/tw.ready" >"$W/tw.out" &
+pid=$!
+for i in $(seq 100); do [ -e "$W/tw.ready" ] && break; sleep 0.05; done
+sleep 0.3
+"$M" watch --pid $pid -o "$W/tw.trace" tw:8 >/dev/null 2>"$W/tw.err" &
+watcher=$!
+sleep 1
+"$M" stop $pid >/dev/null 2>&1 || fail "mmiotap stop (timed wait)"
+wait $watcher || { cat "$W/tw.err"; fail "watch --pid failed (timed wait)"; }
+wait $pid || fail "the timed-wait program failed after attach and detach"
+grep -qx 'woke go=1 fast' "$W/tw.out" || fail "timed wait: $(cat "$W/tw.out")"
+echo "ok: a timed condvar wait interrupted by the attach and the detach woke at its signal"
 pass "mmiotap watch --pid: futexes and read(2) on a watched page"
