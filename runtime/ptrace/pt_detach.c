@@ -240,6 +240,7 @@ static void detach_mm(struct pt_mm *mm)
 		pt_log("process %d: no thread can run mprotect; traced pages stay protected",
 		       (int)mm->tgid);
 	mark_own_faults(mm);
+	pt_sysptr_settle(mm, 0);
 	if (inj)
 		pt_watch_detach(inj, mm);
 	pt_region_cut(inj, mm, 0, ~0ull, 1, 0);

@@ -8,6 +8,7 @@
  *   pt_region.c  traced regions: aliases, adding, cutting, arming, maps
  *   pt_gone.c    faults on regions cut while the fault waited: run again
  *   pt_mmap.c    the mmap-family system calls of the tracee
+ *   pt_sysptr.c  watch --pid: futex and buffer calls on watch pages
  *   pt_event.c   events into the ring
  *   pt_emu.c     emulation context: registers, XSAVE state, memory
  *   pt_fault.c   SIGSEGV stops on traced pages, single-stepping
@@ -62,6 +63,8 @@ struct pt_region {
 	struct mt_pci_info pci;       /* of the MAP (phys = MAP's byte 0) */
 	char *path;
 	int watch;               /* a page of watched objects (pt_watch.c): map_id 0 */
+	uint64_t talias;         /* watch page: the tracee's own read-write view of
+				  * its memfd (futexes go there, pt_sysptr.c), 0 none */
 };
 
 /* One address space (thread group, or vfork-shared). */
@@ -105,6 +108,11 @@ struct pt_task {
 	int sc_pending;          /* syscall whose exit we must see */
 	long sc_nr;
 	uint64_t sc_args[6];
+	int redir;               /* pt_sysptr.c: pointer arguments of the call in
+				  * progress moved to watch aliases (bit per arg) */
+	long redir_nr;           /* that call's number */
+	uint64_t redir_orig[6];  /* their values as the program gave them */
+	int redir_restart;       /* its pending restart_syscall waits on an alias */
 	int deferred_sig[4];     /* signals caught during an injection */
 	int ndeferred;
 	int stat_fd;             /* /proc/TID/stat + 1; 0 not open, -1 unusable */
@@ -234,6 +242,20 @@ void pt_region_gone(struct pt_mm *mm);
 int pt_region_retry(struct pt_task *t, uint64_t addr);
 void pt_scan_maps(struct pt_task *t, uint64_t lo, uint64_t hi);
 struct pt_mm *pt_mm_copy(struct pt_mm *src, pid_t tgid);
+
+/* ---- system calls given a pointer into a watch page (pt_sysptr.c) ---------- */
+
+/* At syscall-entry stop of t (nr, args a): futex words on a watch page
+ * moved to the page's alias in the tracee (registers changed, kept in
+ * t->redir); at its exit stop, the program's registers back. */
+void pt_sysptr_entry(struct pt_task *t, long nr, const uint64_t *a);
+void pt_sysptr_exit(struct pt_task *t, int64_t rval);
+/* Every task of mm stopped: pages were just armed (arm = 1) or are about
+ * to be disarmed (arm = 0). A futex wait on one of them that the stop
+ * interrupted and that would restart through restart_syscall (with the
+ * address it had) returns 0 instead, a spurious wake-up; at a disarm the
+ * registers of a redirected call are the program's again. */
+void pt_sysptr_settle(struct pt_mm *mm, int arm);
 
 /* ---- mmap-family system calls (pt_mmap.c) ----------------------------------- */
 

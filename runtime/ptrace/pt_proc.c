@@ -81,6 +81,8 @@ static void on_exec(struct pt_task *t)
 	t->mm = nm;
 	t->tgid = t->tid;
 	t->sc_pending = 0;
+	t->redir = 0;
+	t->redir_restart = 0;
 	t->rseq_cpu = 0; /* the new image registers its own rseq area */
 	if (t->stat_fd > 0)
 		close(t->stat_fd - 1);
@@ -129,8 +131,11 @@ static void syscall_stop(struct pt_task *t)
 		t->sc_nr = (long)si.entry.nr;
 		memcpy(t->sc_args, si.entry.args, sizeof(t->sc_args));
 		t->sc_pending = pt_sc_interesting(t, t->sc_nr, t->sc_args);
-	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT && t->sc_pending) {
-		pt_sc_exit(t, si.exit.rval, si.exit.is_error);
+		pt_sysptr_entry(t, t->sc_nr, t->sc_args);
+	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
+		pt_sysptr_exit(t, si.exit.rval);
+		if (t->sc_pending)
+			pt_sc_exit(t, si.exit.rval, si.exit.is_error);
 	}
 	pt_resume(t, 0);
 }

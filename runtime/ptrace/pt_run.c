@@ -232,6 +232,7 @@ static int attach(pid_t pid)
 	if (inj && pt.o->sz >= offsetof(struct mt_ptrace_opts, watch) + sizeof(pt.o->watch) &&
 	    pt.o->watch)
 		pt_watch_arm(inj, pt.o->watch);
+	pt_sysptr_settle(mm, 1);
 	if (!inj)
 		pt_log("process %d: no thread can run mprotect; nothing armed", (int)tgid);
 	pt_resume_others(mm);

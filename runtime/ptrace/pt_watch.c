@@ -156,6 +156,12 @@ static int arm_page(struct pt_task *t, uint64_t pg, int prot)
 		view = mv;
 		goto fail_region;
 	}
+	/* the tracee's own view, for its futex calls (pt_sysptr.c); without
+	 * one they fail with EFAULT, as they did before */
+	long ta = rcall(t, SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, (uint64_t)fd, 0);
+	r = pt_region_find(t->mm, pg);
+	if (r && !(ta < 0 && ta > -4096))
+		r->talias = (uint64_t)ta;
 	rcall(t, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0);
 	return 0;
 fail_region:
@@ -294,6 +300,8 @@ void pt_watch_child_start(struct pt_task *c)
 		struct pt_region *r = &mm->reg[i];
 		uint64_t pg = r->start;
 		int prot = r->prot;
+		if (r->talias) /* the parent's futex view: not the child's */
+			rcall(c, SYS_munmap, r->talias, PAGE, 0, 0, 0, 0);
 		int shared = !snap[i] || put_private(c, pg, snap[i], prot);
 		if (shared)
 			/* shared with the parent, as the memfd's: said, not hidden */
@@ -319,6 +327,9 @@ void pt_watch_detach(struct pt_task *t, struct pt_mm *mm)
 			continue;
 		struct pt_region *r = &mm->reg[i];
 		uint64_t pg = r->start;
+		if (r->talias) /* no call uses it any more: pt_sysptr_settle */
+			rcall(t, SYS_munmap, r->talias, PAGE, 0, 0, 0, 0);
+		r->talias = 0;
 		if (!put_private(t, pg, r->al->base + r->al_off, r->prot))
 			pt_region_cut(NULL, mm, pg, pg + PAGE, 0, 0);
 	}

@@ -3,7 +3,7 @@
 # (the families test over a gcc/clang x -O0..-O3 x -march=native matrix)
 # and find the build through $BUILD.
 CHECK_SCRIPTS += $(sort $(wildcard tests/e2e/test-record-*.sh)) tests/e2e/test-watch.sh tests/e2e/test-watch-gdb.sh \
-	tests/e2e/test-watch-pid.sh tests/e2e/test-watch-sys.sh
+	tests/e2e/test-watch-pid.sh tests/e2e/test-watch-pid-sys.sh tests/e2e/test-watch-sys.sh
 export BUILD
 CHECK_SCRIPTS += tests/e2e/test-campaign.sh
 CHECK_SCRIPTS += tests/e2e/test-replay.sh tests/e2e/test-replay-files.sh tests/e2e/test-diff.sh \
