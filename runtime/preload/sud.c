@@ -537,9 +537,39 @@ MT_HIDDEN int mt_sud_is_active(void)
 	return __atomic_load_n(&mt_sud_active, __ATOMIC_ACQUIRE);
 }
 
+/* The child of fork(): the trampolines, a copy of its own. The memfd is
+ * shared with the parent while sites[] is not: both would put their new
+ * call sites at the same offsets, each jumping back into the other's code.
+ * If that fails, the child's calls do not trap any more (sud_failed). */
+static void private_stub(void)
+{
+	if (!stub_x)
+		return;
+	int fd = (int)syscall(SYS_memfd_create, "mmiotap-sud", MFD_CLOEXEC);
+	size_t done = 0;
+	while (fd >= 0 && done < STUB_SIZE) {
+		long n = syscall(SYS_pwrite64, fd, stub_w + done, STUB_SIZE - done, (long)done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done < STUB_SIZE ||
+	    mt_real.mmap(stub_w, STUB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 0) == MAP_FAILED ||
+	    mt_real.mmap(stub_x, STUB_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd,
+			 0) == MAP_FAILED) {
+		/* stub_x keeps the code at its start (never written again):
+		 * the runtime's own raw calls still work */
+		sud_failed = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The child of fork(): dispatch is not inherited, the watches are gone. */
 MT_HIDDEN void mt_sud_fork_child(void)
 {
+	private_stub();
 	thread_on = 0;
 	mt_sud_active = 0;
 	mt_sud_selector = SEL_ALLOW;

@@ -268,11 +268,71 @@ static int cycles(void)
 	return 0;
 }
 
+/* NSITE functions, each its own getpid system call instruction: a call
+ * site (and trampoline) of its own. */
+#define SITE(n)                                                                     \
+	__attribute__((noinline)) static long site##n(void)                          \
+	{                                                                           \
+		long r;                                                             \
+		__asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getpid) : "rcx", "r11", "memory"); \
+		return r;                                                           \
+	}
+SITE(0) SITE(1) SITE(2) SITE(3) SITE(4) SITE(5) SITE(6) SITE(7)
+SITE(8) SITE(9) SITE(10) SITE(11) SITE(12) SITE(13) SITE(14) SITE(15)
+#define NSITE 16
+static long (*const sitefn[NSITE])(void) = { site0, site1, site2,  site3,  site4,  site5,
+					     site6, site7, site8,  site9,  site10, site11,
+					     site12, site13, site14, site15 };
+
+/* How many of sites [from, to) do not return pid. */
+static int sites_wrong(int from, int to, long pid)
+{
+	int bad = 0;
+	for (int i = from; i < to; i++)
+		bad += sitefn[i]() != pid;
+	return bad;
+}
+
+/* fork: the child watches a page of its own and makes new system call
+ * sites, then the parent (watched all along) makes new ones: each must
+ * run its own calls (their trampolines are no longer shared). */
+static int forksites(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	int p1[2], p2[2];
+	char c;
+	if (pipe(p1) || pipe(p2))
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int rc = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
+		int bad = sites_wrong(0, NSITE / 2, getpid());
+		if (write(p1[1], "x", 1) != 1 || read(p2[0], &c, 1) != 1)
+			_exit(2);
+		bad += sites_wrong(0, NSITE / 2, getpid());
+		printf("forksites child watch %d wrong %d\n", rc, bad);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (read(p1[0], &c, 1) != 1)
+		return 1;
+	int bad = sites_wrong(NSITE / 2, NSITE, getpid());
+	if (write(p2[1], "y", 1) != 1)
+		return 1;
+	int st;
+	waitpid(pid, &st, 0);
+	bad += sites_wrong(NSITE / 2, NSITE, getpid());
+	printf("forksites parent wrong %d child status %d\n", bad, st);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (!strcmp(mode, "cycles"))
 		return cycles();
+	if (!strcmp(mode, "forksites"))
+		return forksites();
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "signals"))

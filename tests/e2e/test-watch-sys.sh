@@ -11,7 +11,7 @@
 # popen(), read() interrupted by a signal whose handler writes the page; a
 # page armed while threads wait on its futexes (library API), and watched and
 # unwatched over and over under them; mremap of a
-# watched block; fork; exec of an untraced (static)
+# watched block; fork (and new call sites in both after it); exec of an untraced (static)
 # program, by execv and by a raw execve. Every run's output is the untraced
 # one. `timeout` guards against a hang only (no timing is asserted).
 . tests/e2e/lib.sh
@@ -72,6 +72,15 @@ timeout $T "$M" watch -q -o "$W/f.trace" shared:8 rbuf -- "$W/prog" fork >"$W/f.
 cmp -s "$W/fplain.out" "$W/f.out" || { diff "$W/fplain.out" "$W/f.out"; fail "fork: output differs"; }
 grep -q '^child status 0$' "$W/f.out" || fail "fork: child failed"
 echo "ok: fork: the child and the parent after it run as untraced"
+
+# fork: a child that watches again and makes new system call sites, the
+# parent new ones after it: each runs its own (trampolines not shared)
+timeout $T "$M" watch -q -o "$W/fs.trace" shared:8 -- "$W/prog" forksites >"$W/fs.out" 2>"$W/fs.err" ||
+	{ st=$?; cat "$W/fs.err"; fail "forksites run (status $st)"; }
+grep -q '^forksites child watch 0 wrong 0$' "$W/fs.out" &&
+	grep -q '^forksites parent wrong 0 child status 0$' "$W/fs.out" ||
+	{ cat "$W/fs.out"; fail "forksites: a call site ran another process's call"; }
+echo "ok: fork: child and parent make new system call sites, each runs its own"
 
 # exec of a program mmiotap is not in (static): dispatch is gone with exec
 "$W/prog" exec "$W/static" >"$W/eplain.out" || fail "untraced exec run"
