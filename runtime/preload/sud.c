@@ -199,6 +199,16 @@ MT_HIDDEN long mt_sud_sys(long nr, long a, long b, long c, long d)
 	return r < 0 ? -errno : r;
 }
 
+/* The signals a mask the program sets must not block: SIGSYS (the
+ * trapped calls), the faults of the watched pages. */
+static uint64_t never_blocked(void)
+{
+	uint64_t keep = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | SIGSYS_BIT;
+	if (mt_handlers_installed)
+		keep |= (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGTRAP - 1));
+	return keep;
+}
+
 /* rt_sigprocmask, on the context's mask (what sigreturn puts back). */
 static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 {
@@ -208,11 +218,7 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 	if (a[1]) {
 		if (mt_sysptr_copy(uc, (uintptr_t)a[1], &set, 8, 0))
 			return -EFAULT;
-		uint64_t keep = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | SIGSYS_BIT;
-		if (mt_handlers_installed)
-			keep |= (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) |
-				(1ull << (SIGTRAP - 1));
-		set &= ~keep;
+		set &= ~never_blocked();
 		if (a[0] == SIG_BLOCK)
 			*cur |= set;
 		else if (a[0] == SIG_UNBLOCK)
@@ -227,16 +233,50 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 	return 0;
 }
 
-/* A mask argument (sigsuspend, ppoll, epoll_pwait...) with SIGSYS: a copy
- * without it, and the call run here. 1 if done (*res). */
-static int strip_mask_arg(ucontext_t *uc, long nr, long a[6], int idx, long *res)
-{
+int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
+
+/* A mask argument that blocks SIGSYS: its copy that does not. */
+struct mask_copy {
 	uint64_t m;
-	if (!a[idx] || mt_sysptr_copy(uc, (uintptr_t)a[idx], &m, 8, 0) || !(m & SIGSYS_BIT))
+	struct { uint64_t ss, len; } pair; /* pselect6, io_pgetevents: {mask, size} */
+};
+
+/* Argument idx of the call, a mask (sigsuspend, ppoll, epoll_pwait,
+ * epoll_pwait2) or, if pair, a {mask, size} pair (pselect6,
+ * io_pgetevents): if it blocks SIGSYS (or a fault: a handler run during
+ * the call may touch a watched page), replaced by a copy that does not
+ * (in c). 1 if replaced. */
+static int strip_mask_arg(ucontext_t *uc, long a[6], int idx, int pair, struct mask_copy *c)
+{
+	uintptr_t mp = (uintptr_t)a[idx];
+	if (!mp)
 		return 0;
-	m &= ~SIGSYS_BIT;
-	a[idx] = (long)&m;
-	*res = mt_sud_run_here(uc, nr, a);
+	if (pair) {
+		if (mt_sysptr_copy(uc, mp, &c->pair, sizeof(c->pair), 0) || c->pair.len != 8)
+			return 0;
+		mp = (uintptr_t)c->pair.ss;
+	}
+	if (!mp || mt_sysptr_copy(uc, mp, &c->m, 8, 0) || !(c->m & never_blocked()))
+		return 0;
+	c->m &= ~never_blocked();
+	if (pair) {
+		c->pair.ss = (uint64_t)(uintptr_t)&c->m;
+		a[idx] = (long)&c->pair;
+	} else {
+		a[idx] = (long)&c->m;
+	}
+	return 1;
+}
+
+/* A call whose mask loses SIGSYS: run here (with its buffers bounced if
+ * they are on a watched page); else as any other. */
+static int masked_call(ucontext_t *uc, long nr, long a[6], int idx, int pair, long *res)
+{
+	struct mask_copy c;
+	if (!strip_mask_arg(uc, a, idx, pair, &c))
+		return mt_sysptr(uc, nr, a, res);
+	if (!mt_sysptr(uc, nr, a, res))
+		*res = mt_sud_run_here(uc, nr, a);
 	return 1;
 }
 
@@ -318,7 +358,6 @@ static void enable_thread(void)
 
 void mt_chain_signal(int sig, siginfo_t *si, ucontext_t *uc) MT_HIDDEN;
 int mt_is_taken_signal(int sig) MT_HIDDEN;
-int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
 
 /* The calls looked at: masks (SIGSYS out of them) and pointers into
  * watched pages (sysptr.c). 1 if run here (*res its result). */
@@ -331,11 +370,16 @@ static int run_special(ucontext_t *uc, long nr, long a[6], long *res)
 	case SYS_rt_sigaction:
 		return strip_sigaction(uc, nr, a, res);
 	case SYS_rt_sigsuspend:
-		return strip_mask_arg(uc, nr, a, 0, res);
+		return masked_call(uc, nr, a, 0, 0, res);
 	case SYS_ppoll:
-		return strip_mask_arg(uc, nr, a, 3, res);
+		return masked_call(uc, nr, a, 3, 0, res);
 	case SYS_epoll_pwait:
-		return strip_mask_arg(uc, nr, a, 4, res) || mt_sysptr(uc, nr, a, res);
+	case 441: /* epoll_pwait2 */
+		return masked_call(uc, nr, a, 4, 0, res);
+	case SYS_pselect6:
+		return masked_call(uc, nr, a, 5, 1, res);
+	case SYS_io_pgetevents:
+		return masked_call(uc, nr, a, 5, 1, res);
 	default:
 		return mt_sysptr(uc, nr, a, res);
 	}

@@ -31,8 +31,7 @@
  *   scattered buffers in one bounce buffer (sysvec.c).
  *
  * Not covered (still EFAULT on a watched page): path names and other
- * strings, sendmmsg and recvmmsg, pselect6's mask, ioctl, and any call
- * not in the table.
+ * strings, sendmmsg and recvmmsg, ioctl, and any call not in the table.
  */
 #include "internal.h"
 

@@ -18,7 +18,8 @@
  * posix_spawn(), popen(); a read() into rbuf interrupted by SIGALRM, whose
  * handler blocks everything and writes the page: restarted with
  * SA_RESTART, EINTR without; nanosleep interrupted; a system call with
- * every signal blocked), "mremap" (a watched block moved by mremap),
+ * every signal blocked; a pselect() with a mask blocking all but SIGALRM,
+ * whose handler makes a system call), "mremap" (a watched block moved by mremap),
  * "cycles" (the counter watched and unwatched over and over under the
  * threads).
  */
@@ -176,6 +177,31 @@ static void alarm_in(long us, int restart)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* A handler that makes a system call, run during a pselect() whose mask
+ * blocks everything else (SIGSYS too: mmiotap takes it out). */
+static void on_alarm_sys(int s)
+{
+	(void)s;
+	nsig += getppid() > 0;
+	shared.total++; /* the watched page: a fault, not blocked either */
+}
+
+static void pselect_mask(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm_sys;
+	sigaction(SIGALRM, &sa, NULL);
+	sigset_t m;
+	sigfillset(&m);
+	sigdelset(&m, SIGALRM);
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec ts = { 5, 0 };
+	int rc = pselect(0, NULL, NULL, NULL, &ts, &m);
+	printf("pselect %d %s signals %d\n", rc, rc ? strerror(errno) : "", nsig);
+}
+
 static int signals(void)
 {
 	extern char **environ;
@@ -216,6 +242,7 @@ static int signals(void)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	printf("all blocked, getppid %d\n", getppid() > 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	pselect_mask();
 	waitpid(pid, &st, 0);
 	printf("handler's stores %ld\n", shared.total - 2000);
 	return 0;
