@@ -25,7 +25,9 @@
  *   sigaction's sa_mask, rt_sigreturn's frame, sigsuspend) lose SIGSYS.
  *
  * Dispatch is per thread and not inherited by clone, fork or exec: each
- * thread turns it on itself (pthread_create below wraps the start routine;
+ * thread turns it on itself (pthread_create and thrd_create below wrap the
+ * start routine; threads libc makes otherwise (timer_create's SIGEV_THREAD,
+ * mq_notify) and raw clone()s do not;
  * threads running when the first watch is armed are asked by a queued
  * SIGSYS), and a new program after exec runs untraced, as it should. The
  * switch (the selector) is one byte for the whole process: "block" while
@@ -45,6 +47,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -652,6 +655,40 @@ MT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	s->arg = arg;
 	int rc = real(th, attr, thread_start, s);
 	if (rc)
+		free(s);
+	return rc;
+}
+
+/* C11 threads: glibc's thrd_create calls its pthread_create directly (not
+ * through the interposed symbol). */
+struct cstart {
+	thrd_start_t fn;
+	void *arg;
+};
+
+static int cthread_start(void *p)
+{
+	struct cstart s = *(struct cstart *)p;
+	free(p);
+	if (__atomic_load_n(&mt_sud_active, __ATOMIC_SEQ_CST))
+		enable_thread();
+	return s.fn(s.arg);
+}
+
+MT_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
+{
+	static int (*real)(thrd_t *, thrd_start_t, void *);
+	if (!real)
+		real = (int (*)(thrd_t *, thrd_start_t, void *))dlsym(RTLD_NEXT, "thrd_create");
+	if (!real)
+		return thrd_error;
+	struct cstart *s = malloc(sizeof(*s));
+	if (!s)
+		return real(th, fn, arg);
+	s->fn = fn;
+	s->arg = arg;
+	int rc = real(th, cthread_start, s);
+	if (rc != thrd_success)
 		free(s);
 	return rc;
 }

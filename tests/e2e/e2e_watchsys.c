@@ -21,7 +21,8 @@
  * every signal blocked; a pselect() with a mask blocking all but SIGALRM,
  * whose handler makes a system call), "mremap" (a watched block moved by mremap),
  * "cycles" (the counter watched and unwatched over and over under the
- * threads).
+ * threads), "forksites" (new system call sites in a fork child that
+ * watches and in its parent), "c11" (a read() into rbuf by a C11 thread).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -39,6 +40,7 @@
 #include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -353,6 +355,25 @@ static int forksites(void)
 	return 0;
 }
 
+/* A C11 thread (thrd_create) reads into the watched rbuf. */
+static int c11_reader(void *arg)
+{
+	int fd = *(int *)arg;
+	ssize_t n = read(fd, rbuf, 6);
+	printf("c11 read %zd %s \"%.6s\"\n", n, n < 0 ? strerror(errno) : "", rbuf);
+	return 0;
+}
+
+static int c11(void)
+{
+	int p[2];
+	thrd_t t;
+	if (pipe(p) || write(p[1], "c11-ok", 6) != 6 || thrd_create(&t, c11_reader, &p[0]) != thrd_success)
+		return 1;
+	thrd_join(t, NULL);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -360,6 +381,8 @@ int main(int argc, char **argv)
 		return cycles();
 	if (!strcmp(mode, "forksites"))
 		return forksites();
+	if (!strcmp(mode, "c11"))
+		return c11();
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "signals"))

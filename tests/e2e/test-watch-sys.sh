@@ -82,6 +82,12 @@ grep -q '^forksites child watch 0 wrong 0$' "$W/fs.out" &&
 	{ cat "$W/fs.out"; fail "forksites: a call site ran another process's call"; }
 echo "ok: fork: child and parent make new system call sites, each runs its own"
 
+# a C11 thread (thrd_create: glibc does not go through pthread_create)
+timeout $T "$M" watch -q -o "$W/c11.trace" shared:8 rbuf -- "$W/prog" c11 >"$W/c11.out" 2>"$W/c11.err" ||
+	{ st=$?; cat "$W/c11.err"; fail "c11 run (status $st)"; }
+grep -q '^c11 read 6  "c11-ok"$' "$W/c11.out" || { cat "$W/c11.out"; fail "c11: read() into rbuf by a thrd_create thread"; }
+echo "ok: a thrd_create thread's read() into the watched buffer"
+
 # exec of a program mmiotap is not in (static): dispatch is gone with exec
 "$W/prog" exec "$W/static" >"$W/eplain.out" || fail "untraced exec run"
 for how in exec rawexec; do
