@@ -22,7 +22,8 @@
  * whose handler makes a system call), "mremap" (a watched block moved by mremap),
  * "cycles" (the counter watched and unwatched over and over under the
  * threads), "forksites" (new system call sites in a fork child that
- * watches and in its parent), "c11" (a read() into rbuf by a C11 thread).
+ * watches and in its parent), "c11" (a read() into rbuf by a C11 thread),
+ * "unwatchword" (a futex waiter on a shared page whose watch goes).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -374,6 +377,44 @@ static int c11(void)
 	return 0;
 }
 
+/* A process-shared page (MAP_SHARED): a thread waits on a futex word of
+ * it while a counter next to it is watched, then unwatched (library API).
+ * The word must keep its value throughout (nobody stores to it). */
+struct wpage {
+	uint32_t word;
+	long counter;
+};
+
+static void *word_waiter(void *arg)
+{
+	struct wpage *pg = arg;
+	while (__atomic_load_n(&pg->word, __ATOMIC_SEQ_CST) == 0)
+		syscall(SYS_futex, &pg->word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+static int unwatchword(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	int (*u)(void *, size_t) = (int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "mmiotap_unwatch");
+	struct wpage *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_t t;
+	if (pg == MAP_FAILED || !w || !u)
+		return 1;
+	int rc = w(&pg->counter, sizeof(pg->counter), 0, "counter");
+	if (pthread_create(&t, NULL, word_waiter, pg))
+		return 1;
+	usleep(200000);
+	int rc2 = u(&pg->counter, sizeof(pg->counter));
+	usleep(200000);
+	uint32_t seen = __atomic_load_n(&pg->word, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pg->word, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &pg->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	pthread_join(t, NULL);
+	printf("unwatchword watch %d unwatch %d word %#x\n", rc, rc2, seen);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -383,6 +424,8 @@ int main(int argc, char **argv)
 		return forksites();
 	if (!strcmp(mode, "c11"))
 		return c11();
+	if (!strcmp(mode, "unwatchword"))
+		return unwatchword();
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "signals"))

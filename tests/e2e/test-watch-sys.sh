@@ -82,6 +82,13 @@ grep -q '^forksites child watch 0 wrong 0$' "$W/fs.out" &&
 	{ cat "$W/fs.out"; fail "forksites: a call site ran another process's call"; }
 echo "ok: fork: child and parent make new system call sites, each runs its own"
 
+# unwatched under a futex waiter of a process-shared page: its word unchanged
+timeout $T "$M" record -q -o "$W/uw.trace" -- "$W/prog" unwatchword >"$W/uw.out" 2>"$W/uw.err" ||
+	{ st=$?; cat "$W/uw.err"; fail "unwatchword run (status $st)"; }
+grep -q '^unwatchword watch 0 unwatch 1 word 0$' "$W/uw.out" ||
+	{ cat "$W/uw.out"; fail "unwatchword: the futex word changed (or the watch failed)"; }
+echo "ok: a shared page unwatched under a futex waiter: the word keeps its value"
+
 # a C11 thread (thrd_create: glibc does not go through pthread_create)
 timeout $T "$M" watch -q -o "$W/c11.trace" shared:8 rbuf -- "$W/prog" c11 >"$W/c11.out" 2>"$W/c11.err" ||
 	{ st=$?; cat "$W/c11.err"; fail "c11 run (status $st)"; }
