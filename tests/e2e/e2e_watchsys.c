@@ -23,7 +23,8 @@
  * "cycles" (the counter watched and unwatched over and over under the
  * threads), "forksites" (new system call sites in a fork child that
  * watches and in its parent), "c11" (a read() into rbuf by a C11 thread),
- * "unwatchword" (a futex waiter on a shared page whose watch goes).
+ * "unwatchword" (a futex waiter on a shared page whose watch goes),
+ * "altstack" (a writev() from rbuf by a handler on a small sigaltstack).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -35,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
@@ -415,6 +417,42 @@ static int unwatchword(void)
 	return 0;
 }
 
+/* A writev() from the watched rbuf, by a SA_ONSTACK handler on a small
+ * sigaltstack: room for two of the kernel's signal frames (the handler's
+ * and the SIGSYS of the trapped call, on the same stack) and 1280 bytes. */
+static volatile int alt_fd;
+static volatile ssize_t alt_n;
+
+static void on_usr1_alt(int s)
+{
+	(void)s;
+	struct iovec v[2] = { { rbuf, 4 }, { rbuf + 4, 4 } };
+	alt_n = writev(alt_fd, v, 2);
+}
+
+static int altstack(void)
+{
+	unsigned long min = getauxval(AT_MINSIGSTKSZ);
+	size_t sz = 2 * (min ? min : 2048) + 1280;
+	stack_t ss = { .ss_sp = malloc(sz), .ss_size = sz };
+	struct sigaction sa;
+	char got[9] = "";
+	int p[2];
+	memcpy(rbuf, "alt-ok!\n", 8);
+	if (!ss.ss_sp || pipe(p) || sigaltstack(&ss, NULL))
+		return 1;
+	alt_fd = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1_alt;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	if (read(p[0], got, 8) != 8)
+		return 1;
+	printf("altstack writev %zd %s", alt_n, got);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -424,6 +462,8 @@ int main(int argc, char **argv)
 		return forksites();
 	if (!strcmp(mode, "c11"))
 		return c11();
+	if (!strcmp(mode, "altstack"))
+		return altstack();
 	if (!strcmp(mode, "unwatchword"))
 		return unwatchword();
 	if (run("main", !strcmp(mode, "late")))

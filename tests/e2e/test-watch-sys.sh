@@ -89,6 +89,12 @@ grep -q '^unwatchword watch 0 unwatch 1 word 0$' "$W/uw.out" ||
 	{ cat "$W/uw.out"; fail "unwatchword: the futex word changed (or the watch failed)"; }
 echo "ok: a shared page unwatched under a futex waiter: the word keeps its value"
 
+# a writev() from the watched buffer by a handler on a small sigaltstack
+timeout $T "$M" watch -q -o "$W/as.trace" shared:8 rbuf -- "$W/prog" altstack >"$W/as.out" 2>"$W/as.err" ||
+	{ st=$?; cat "$W/as.err"; fail "altstack run (status $st)"; }
+grep -q '^altstack writev 8 alt-ok!$' "$W/as.out" || { cat "$W/as.out"; fail "altstack: writev from a handler"; }
+echo "ok: writev() from the watched buffer by a handler on a small sigaltstack"
+
 # a C11 thread (thrd_create: glibc does not go through pthread_create)
 timeout $T "$M" watch -q -o "$W/c11.trace" shared:8 rbuf -- "$W/prog" c11 >"$W/c11.out" 2>"$W/c11.err" ||
 	{ st=$?; cat "$W/c11.err"; fail "c11 run (status $st)"; }
