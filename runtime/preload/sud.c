@@ -41,6 +41,8 @@
 #include <pthread.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -511,19 +513,56 @@ static void warn(const char *m)
 	(void)!write(2, m, strlen(m));
 }
 
+/* /proc/self/task/TID/NAME into buf (n bytes, NUL-terminated); "" if not. */
+static void task_file(pid_t tid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/%s", (int)tid, name);
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd < 0 ? 0 : read(fd, buf, n - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[k > 0 ? k : 0] = 0;
+}
+
+/* Whether thread tid blocks SIGSYS (its SigBlk), or waits for it in
+ * sigwaitinfo() (rt_sigtimedwait, its set holding SIGSYS): the queued
+ * SIGSYS would stay pending there, or be taken by the program. */
+static int blocks_sigsys(pid_t tid)
+{
+	char buf[2048];
+	task_file(tid, "status", buf, sizeof(buf));
+	const char *b = strstr(buf, "\nSigBlk:");
+	if (b && (strtoull(b + 8, NULL, 16) & SIGSYS_BIT))
+		return 1;
+	task_file(tid, "syscall", buf, sizeof(buf));
+	char *e;
+	if (strtol(buf, &e, 10) != SYS_rt_sigtimedwait || *e != ' ')
+		return 0;
+	uint64_t set = 0, a0 = strtoull(e + 1, NULL, 16);
+	struct mt_tls *t = mt_tls_get();
+	return !a0 || !t || mt_safe_copy(t, &set, (const void *)(uintptr_t)a0, 8) ||
+	       (set & SIGSYS_BIT);
+}
+
 /* The other threads of this process, asked to turn it on (a queued
- * SIGSYS); waits up to a second for their answers. */
+ * SIGSYS); waits up to a second for their answers. Threads that block
+ * SIGSYS are not asked (said once). */
 static void enable_others(void)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
-	int sent = 0;
+	int sent = 0, skipped = 0;
 	pid_t self = (pid_t)mt_gettid();
 	__atomic_store_n(&nacks, 0, __ATOMIC_SEQ_CST);
 	while (d && (de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
 		if (tid <= 0 || tid == self)
 			continue;
+		if (blocks_sigsys(tid)) {
+			skipped++;
+			continue;
+		}
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
 		si.si_signo = SIGSYS;
@@ -538,6 +577,9 @@ static void enable_others(void)
 		closedir(d);
 	for (int i = 0; i < 1000 && __atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent; i++)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	if (skipped)
+		warn("mmiotap: watch: a thread blocks SIGSYS (sigwait?): it was not asked to "
+		     "trap its system calls; those on watched pages fail with EFAULT\n");
 	if (__atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent)
 		warn("mmiotap: watch: a thread did not answer (SIGSYS blocked?): its system "
 			 "calls on watched pages fail with EFAULT\n");

@@ -24,7 +24,8 @@
  * threads), "forksites" (new system call sites in a fork child that
  * watches and in its parent), "c11" (a read() into rbuf by a C11 thread),
  * "unwatchword" (a futex waiter on a shared page whose watch goes),
- * "altstack" (a writev() from rbuf by a handler on a small sigaltstack).
+ * "altstack" (a writev() from rbuf by a handler on a small sigaltstack),
+ * "sigwait" (rbuf watched while a thread waits in sigtimedwait()).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -453,6 +454,37 @@ static int altstack(void)
 	return 0;
 }
 
+/* A thread in sigtimedwait() for every signal when the first watch is
+ * armed: mmiotap's "turn on" SIGSYS must not be what it gets. */
+static void *sig_waiter(void *arg)
+{
+	sigset_t all;
+	siginfo_t si;
+	struct timespec ts = { 1, 0 };
+	(void)arg;
+	sigfillset(&all);
+	int s = sigtimedwait(&all, &si, &ts);
+	printf("sigwait %d %s\n", s, s < 0 ? strerror(errno) : "");
+	return NULL;
+}
+
+static int sigwait_thread(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	sigset_t all, old;
+	pthread_t t;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t, NULL, sig_waiter, NULL))
+		return 1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	usleep(200000);
+	int rc = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
+	pthread_join(t, NULL);
+	printf("sigwait watch %d\n", rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
@@ -462,6 +494,8 @@ int main(int argc, char **argv)
 		return forksites();
 	if (!strcmp(mode, "c11"))
 		return c11();
+	if (!strcmp(mode, "sigwait"))
+		return sigwait_thread();
 	if (!strcmp(mode, "altstack"))
 		return altstack();
 	if (!strcmp(mode, "unwatchword"))

@@ -95,6 +95,15 @@ timeout $T "$M" watch -q -o "$W/as.trace" shared:8 rbuf -- "$W/prog" altstack >"
 grep -q '^altstack writev 8 alt-ok!$' "$W/as.out" || { cat "$W/as.out"; fail "altstack: writev from a handler"; }
 echo "ok: writev() from the watched buffer by a handler on a small sigaltstack"
 
+# armed while a thread waits in sigtimedwait() for every signal: it is not
+# asked (so does not get mmiotap's SIGSYS), and mmiotap says so
+timeout $T "$M" record -q -o "$W/sw.trace" -- "$W/prog" sigwait >"$W/sw.out" 2>"$W/sw.err" ||
+	{ st=$?; cat "$W/sw.err"; fail "sigwait run (status $st)"; }
+grep -q '^sigwait -1 Resource temporarily unavailable$' "$W/sw.out" &&
+	grep -q '^sigwait watch 0$' "$W/sw.out" || { cat "$W/sw.out"; fail "sigwait: the waiting thread got a signal"; }
+grep -q 'a thread blocks SIGSYS' "$W/sw.err" || fail "sigwait: no warning"
+echo "ok: a thread in sigtimedwait() when the page is armed: not asked, a warning"
+
 # a C11 thread (thrd_create: glibc does not go through pthread_create)
 timeout $T "$M" watch -q -o "$W/c11.trace" shared:8 rbuf -- "$W/prog" c11 >"$W/c11.out" 2>"$W/c11.err" ||
 	{ st=$?; cat "$W/c11.err"; fail "c11 run (status $st)"; }
