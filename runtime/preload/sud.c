@@ -25,7 +25,9 @@
  *   sigaction's sa_mask, rt_sigreturn's frame, sigsuspend) lose SIGSYS.
  *
  * Dispatch is per thread and not inherited by clone, fork or exec: each
- * thread turns it on itself (pthread_create below wraps the start routine;
+ * thread turns it on itself (pthread_create and thrd_create below wrap the
+ * start routine; threads libc makes otherwise (timer_create's SIGEV_THREAD,
+ * mq_notify) and raw clone()s do not;
  * threads running when the first watch is armed are asked by a queued
  * SIGSYS), and a new program after exec runs untraced, as it should. The
  * switch (the selector) is one byte for the whole process: "block" while
@@ -39,12 +41,15 @@
 #include <pthread.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,6 +204,16 @@ MT_HIDDEN long mt_sud_sys(long nr, long a, long b, long c, long d)
 	return r < 0 ? -errno : r;
 }
 
+/* The signals a mask the program sets must not block: SIGSYS (the
+ * trapped calls), the faults of the watched pages. */
+static uint64_t never_blocked(void)
+{
+	uint64_t keep = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | SIGSYS_BIT;
+	if (mt_handlers_installed)
+		keep |= (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGTRAP - 1));
+	return keep;
+}
+
 /* rt_sigprocmask, on the context's mask (what sigreturn puts back). */
 static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 {
@@ -208,11 +223,7 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 	if (a[1]) {
 		if (mt_sysptr_copy(uc, (uintptr_t)a[1], &set, 8, 0))
 			return -EFAULT;
-		uint64_t keep = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)) | SIGSYS_BIT;
-		if (mt_handlers_installed)
-			keep |= (1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) |
-				(1ull << (SIGTRAP - 1));
-		set &= ~keep;
+		set &= ~never_blocked();
 		if (a[0] == SIG_BLOCK)
 			*cur |= set;
 		else if (a[0] == SIG_UNBLOCK)
@@ -227,16 +238,50 @@ static long sigprocmask_emu(ucontext_t *uc, const long a[6])
 	return 0;
 }
 
-/* A mask argument (sigsuspend, ppoll, epoll_pwait...) with SIGSYS: a copy
- * without it, and the call run here. 1 if done (*res). */
-static int strip_mask_arg(ucontext_t *uc, long nr, long a[6], int idx, long *res)
-{
+int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
+
+/* A mask argument that blocks SIGSYS: its copy that does not. */
+struct mask_copy {
 	uint64_t m;
-	if (!a[idx] || mt_sysptr_copy(uc, (uintptr_t)a[idx], &m, 8, 0) || !(m & SIGSYS_BIT))
+	struct { uint64_t ss, len; } pair; /* pselect6, io_pgetevents: {mask, size} */
+};
+
+/* Argument idx of the call, a mask (sigsuspend, ppoll, epoll_pwait,
+ * epoll_pwait2) or, if pair, a {mask, size} pair (pselect6,
+ * io_pgetevents): if it blocks SIGSYS (or a fault: a handler run during
+ * the call may touch a watched page), replaced by a copy that does not
+ * (in c). 1 if replaced. */
+static int strip_mask_arg(ucontext_t *uc, long a[6], int idx, int pair, struct mask_copy *c)
+{
+	uintptr_t mp = (uintptr_t)a[idx];
+	if (!mp)
 		return 0;
-	m &= ~SIGSYS_BIT;
-	a[idx] = (long)&m;
-	*res = mt_sud_run_here(uc, nr, a);
+	if (pair) {
+		if (mt_sysptr_copy(uc, mp, &c->pair, sizeof(c->pair), 0) || c->pair.len != 8)
+			return 0;
+		mp = (uintptr_t)c->pair.ss;
+	}
+	if (!mp || mt_sysptr_copy(uc, mp, &c->m, 8, 0) || !(c->m & never_blocked()))
+		return 0;
+	c->m &= ~never_blocked();
+	if (pair) {
+		c->pair.ss = (uint64_t)(uintptr_t)&c->m;
+		a[idx] = (long)&c->pair;
+	} else {
+		a[idx] = (long)&c->m;
+	}
+	return 1;
+}
+
+/* A call whose mask loses SIGSYS: run here (with its buffers bounced if
+ * they are on a watched page); else as any other. */
+static int masked_call(ucontext_t *uc, long nr, long a[6], int idx, int pair, long *res)
+{
+	struct mask_copy c;
+	if (!strip_mask_arg(uc, a, idx, pair, &c))
+		return mt_sysptr(uc, nr, a, res);
+	if (!mt_sysptr(uc, nr, a, res))
+		*res = mt_sud_run_here(uc, nr, a);
 	return 1;
 }
 
@@ -318,7 +363,6 @@ static void enable_thread(void)
 
 void mt_chain_signal(int sig, siginfo_t *si, ucontext_t *uc) MT_HIDDEN;
 int mt_is_taken_signal(int sig) MT_HIDDEN;
-int mt_sysptr(ucontext_t *uc, long nr, long a[6], long *res) MT_HIDDEN;
 
 /* The calls looked at: masks (SIGSYS out of them) and pointers into
  * watched pages (sysptr.c). 1 if run here (*res its result). */
@@ -331,11 +375,16 @@ static int run_special(ucontext_t *uc, long nr, long a[6], long *res)
 	case SYS_rt_sigaction:
 		return strip_sigaction(uc, nr, a, res);
 	case SYS_rt_sigsuspend:
-		return strip_mask_arg(uc, nr, a, 0, res);
+		return masked_call(uc, nr, a, 0, 0, res);
 	case SYS_ppoll:
-		return strip_mask_arg(uc, nr, a, 3, res);
+		return masked_call(uc, nr, a, 3, 0, res);
 	case SYS_epoll_pwait:
-		return strip_mask_arg(uc, nr, a, 4, res) || mt_sysptr(uc, nr, a, res);
+	case 441: /* epoll_pwait2 */
+		return masked_call(uc, nr, a, 4, 0, res);
+	case SYS_pselect6:
+		return masked_call(uc, nr, a, 5, 1, res);
+	case SYS_io_pgetevents:
+		return masked_call(uc, nr, a, 5, 1, res);
 	default:
 		return mt_sysptr(uc, nr, a, res);
 	}
@@ -464,19 +513,56 @@ static void warn(const char *m)
 	(void)!write(2, m, strlen(m));
 }
 
+/* /proc/self/task/TID/NAME into buf (n bytes, NUL-terminated); "" if not. */
+static void task_file(pid_t tid, const char *name, char *buf, size_t n)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%d/%s", (int)tid, name);
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+	ssize_t k = fd < 0 ? 0 : read(fd, buf, n - 1);
+	if (fd >= 0)
+		close(fd);
+	buf[k > 0 ? k : 0] = 0;
+}
+
+/* Whether thread tid blocks SIGSYS (its SigBlk), or waits for it in
+ * sigwaitinfo() (rt_sigtimedwait, its set holding SIGSYS): the queued
+ * SIGSYS would stay pending there, or be taken by the program. */
+static int blocks_sigsys(pid_t tid)
+{
+	char buf[2048];
+	task_file(tid, "status", buf, sizeof(buf));
+	const char *b = strstr(buf, "\nSigBlk:");
+	if (b && (strtoull(b + 8, NULL, 16) & SIGSYS_BIT))
+		return 1;
+	task_file(tid, "syscall", buf, sizeof(buf));
+	char *e;
+	if (strtol(buf, &e, 10) != SYS_rt_sigtimedwait || *e != ' ')
+		return 0;
+	uint64_t set = 0, a0 = strtoull(e + 1, NULL, 16);
+	struct mt_tls *t = mt_tls_get();
+	return !a0 || !t || mt_safe_copy(t, &set, (const void *)(uintptr_t)a0, 8) ||
+	       (set & SIGSYS_BIT);
+}
+
 /* The other threads of this process, asked to turn it on (a queued
- * SIGSYS); waits up to a second for their answers. */
+ * SIGSYS); waits up to a second for their answers. Threads that block
+ * SIGSYS are not asked (said once). */
 static void enable_others(void)
 {
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
-	int sent = 0;
+	int sent = 0, skipped = 0;
 	pid_t self = (pid_t)mt_gettid();
 	__atomic_store_n(&nacks, 0, __ATOMIC_SEQ_CST);
 	while (d && (de = readdir(d))) {
 		pid_t tid = (pid_t)atoi(de->d_name);
 		if (tid <= 0 || tid == self)
 			continue;
+		if (blocks_sigsys(tid)) {
+			skipped++;
+			continue;
+		}
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
 		si.si_signo = SIGSYS;
@@ -491,6 +577,9 @@ static void enable_others(void)
 		closedir(d);
 	for (int i = 0; i < 1000 && __atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent; i++)
 		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	if (skipped)
+		warn("mmiotap: watch: a thread blocks SIGSYS (sigwait?): it was not asked to "
+		     "trap its system calls; those on watched pages fail with EFAULT\n");
 	if (__atomic_load_n(&nacks, __ATOMIC_SEQ_CST) < sent)
 		warn("mmiotap: watch: a thread did not answer (SIGSYS blocked?): its system "
 			 "calls on watched pages fail with EFAULT\n");
@@ -537,9 +626,39 @@ MT_HIDDEN int mt_sud_is_active(void)
 	return __atomic_load_n(&mt_sud_active, __ATOMIC_ACQUIRE);
 }
 
+/* The child of fork(): the trampolines, a copy of its own. The memfd is
+ * shared with the parent while sites[] is not: both would put their new
+ * call sites at the same offsets, each jumping back into the other's code.
+ * If that fails, the child's calls do not trap any more (sud_failed). */
+static void private_stub(void)
+{
+	if (!stub_x)
+		return;
+	int fd = (int)syscall(SYS_memfd_create, "mmiotap-sud", MFD_CLOEXEC);
+	size_t done = 0;
+	while (fd >= 0 && done < STUB_SIZE) {
+		long n = syscall(SYS_pwrite64, fd, stub_w + done, STUB_SIZE - done, (long)done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done < STUB_SIZE ||
+	    mt_real.mmap(stub_w, STUB_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+			 0) == MAP_FAILED ||
+	    mt_real.mmap(stub_x, STUB_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd,
+			 0) == MAP_FAILED) {
+		/* stub_x keeps the code at its start (never written again):
+		 * the runtime's own raw calls still work */
+		sud_failed = 1;
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 /* The child of fork(): dispatch is not inherited, the watches are gone. */
 MT_HIDDEN void mt_sud_fork_child(void)
 {
+	private_stub();
 	thread_on = 0;
 	mt_sud_active = 0;
 	mt_sud_selector = SEL_ALLOW;
@@ -578,6 +697,40 @@ MT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*
 	s->arg = arg;
 	int rc = real(th, attr, thread_start, s);
 	if (rc)
+		free(s);
+	return rc;
+}
+
+/* C11 threads: glibc's thrd_create calls its pthread_create directly (not
+ * through the interposed symbol). */
+struct cstart {
+	thrd_start_t fn;
+	void *arg;
+};
+
+static int cthread_start(void *p)
+{
+	struct cstart s = *(struct cstart *)p;
+	free(p);
+	if (__atomic_load_n(&mt_sud_active, __ATOMIC_SEQ_CST))
+		enable_thread();
+	return s.fn(s.arg);
+}
+
+MT_EXPORT int thrd_create(thrd_t *th, thrd_start_t fn, void *arg)
+{
+	static int (*real)(thrd_t *, thrd_start_t, void *);
+	if (!real)
+		real = (int (*)(thrd_t *, thrd_start_t, void *))dlsym(RTLD_NEXT, "thrd_create");
+	if (!real)
+		return thrd_error;
+	struct cstart *s = malloc(sizeof(*s));
+	if (!s)
+		return real(th, fn, arg);
+	s->fn = fn;
+	s->arg = arg;
+	int rc = real(th, cthread_start, s);
+	if (rc != thrd_success)
 		free(s);
 	return rc;
 }

@@ -13,10 +13,12 @@
  *   atomics read and write; every futex call on a watched page goes there,
  *   so waiters and wakers meet on the same key. A watch page unarmed while
  *   a thread waits in such a call (pinned: mt_sysptr_alias_gone()) keeps
- *   its alias until the call returns; its pinned words are changed and
- *   woken, so the waiter returns (a spurious wake-up, which futex users
- *   expect), and one that had not entered the kernel yet gets EAGAIN:
- *   both go round and wait on the program's own page. Futex accesses are
+ *   its alias until the call returns; its pinned words are woken (never
+ *   changed: on a shared page the alias is the program's own memory), so
+ *   the waiter returns (a spurious wake-up, which futex users expect); a
+ *   pinned wait runs in slices of 50 ms, so one that had not entered the
+ *   kernel yet returns at the end of its slice: both go round and wait on
+ *   the program's own page. Futex accesses are
  *   not recorded (the value the kernel compared is not known).
  * - data buffers: through a bounce buffer. What the kernel reads (write,
  *   send, poll's array, the timespec of nanosleep) is copied from the
@@ -31,8 +33,7 @@
  *   scattered buffers in one bounce buffer (sysvec.c).
  *
  * Not covered (still EFAULT on a watched page): path names and other
- * strings, sendmmsg and recvmmsg, pselect6's mask, ioctl, and any call
- * not in the table.
+ * strings, sendmmsg and recvmmsg, ioctl, and any call not in the table.
  */
 #include "internal.h"
 
@@ -172,9 +173,10 @@ MT_HIDDEN int mt_sysptr_alias_gone(void *page, size_t len)
 		if (!busy)
 			mt_real.mprotect(page, len, PROT_READ | PROT_WRITE);
 		busy = 1;
-		p->dead = 1;
-		volatile uint32_t *v = (volatile uint32_t *)p->word;
-		*v = ~*v; /* a waiter still on its way in: EAGAIN */
+		/* the word is never changed (on a shared page it is the
+		 * program's own): a waiter in the kernel is woken, one still on
+		 * its way in wakes at the end of its slice (pinned_wait) */
+		__atomic_store_n(&p->dead, 1, __ATOMIC_RELEASE);
 		futex_wake_all(p->word, 1);
 		futex_wake_all(p->word, 0);
 	}
@@ -191,6 +193,64 @@ MT_HIDDEN void mt_sysptr_wake_page(uintptr_t s, uintptr_t e)
 		return;
 	for (uintptr_t w = s; w < e; w += 4)
 		futex_wake_all(w, 1);
+}
+
+#define SLICE_NS 50000000L /* a pinned wait's slice */
+
+static void ts_add(struct timespec *t, long ns)
+{
+	t->tv_nsec += ns;
+	while (t->tv_nsec >= 1000000000L) {
+		t->tv_nsec -= 1000000000L;
+		t->tv_sec++;
+	}
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* FUTEX_WAIT(_BITSET) on a pinned alias word (b[0]), in slices of at most
+ * SLICE_NS: after each one, if the page was unwatched meanwhile (its pin
+ * dead), a spurious wake-up (0): the caller goes round and waits on its
+ * own page. The program's timeout (b[3], a copy in our memory if it was
+ * on a watched page) is kept. */
+static long pinned_wait(ucontext_t *uc, const long b[6], int slot)
+{
+	int cmd = (int)b[1] & FUTEX_CMD_MASK;
+	int clk = (b[1] & FUTEX_CLOCK_REALTIME) ? CLOCK_REALTIME : CLOCK_MONOTONIC;
+	struct mt_tls *t = mt_tls_get();
+	struct timespec now, end, slice;
+	int has_end = b[3] != 0;
+	if (has_end && (!t || mt_safe_copy(t, &end, (const void *)b[3], sizeof(end))))
+		return mt_sud_run_here(uc, SYS_futex, b);
+	if (mt_sud_raw(SYS_clock_gettime, clk, (long)&now, 0, 0, 0, 0))
+		return mt_sud_run_here(uc, SYS_futex, b);
+	if (has_end && cmd == FUTEX_WAIT) { /* relative */
+		if (end.tv_sec < 0 || end.tv_nsec < 0 || end.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		struct timespec rel = end;
+		end = now;
+		end.tv_sec += rel.tv_sec;
+		ts_add(&end, rel.tv_nsec);
+	}
+	long c[6] = { b[0], FUTEX_WAIT_BITSET | (b[1] & ~(long)FUTEX_CMD_MASK), b[2],
+		      (long)&slice, 0, cmd == FUTEX_WAIT ? (long)FUTEX_BITSET_MATCH_ANY : b[5] };
+	for (;;) {
+		slice = now;
+		ts_add(&slice, SLICE_NS);
+		int last = has_end && !ts_before(&slice, &end);
+		if (last)
+			slice = end;
+		long r = mt_sud_run_here(uc, SYS_futex, c);
+		if (r != -ETIMEDOUT || last)
+			return r;
+		if (__atomic_load_n(&pins[slot].dead, __ATOMIC_ACQUIRE))
+			return 0;
+		if (mt_sud_raw(SYS_clock_gettime, clk, (long)&now, 0, 0, 0, 0))
+			return -EINVAL;
+	}
 }
 
 static int futex_call(ucontext_t *uc, long a[6], long *res)
@@ -236,7 +296,10 @@ static int futex_call(ucontext_t *uc, long a[6], long *res)
 			 (uint64_t)uc->uc_mcontext.gregs[REG_RIP] - 2, &nput))
 		b[3] = (long)&ts;
 	mt_hunlock();
-	*res = mt_sud_run_here(uc, SYS_futex, b);
+	if (s1 >= 0 && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET))
+		*res = pinned_wait(uc, b, s1);
+	else
+		*res = mt_sud_run_here(uc, SYS_futex, b);
 	mt_hlock();
 	unpin(s1);
 	unpin(s2);

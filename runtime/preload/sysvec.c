@@ -122,12 +122,35 @@ static long vbuf_close(struct vbuf *v, long rc)
 	return rc;
 }
 
+/* The iovec and part arrays of a call (2.6 KiB): not on the stack, which
+ * may be a program's small sigaltstack (the SIGSYS handler runs on the
+ * stack the call was made on), but mapped for the call (a nested call from
+ * a program's handler run meanwhile gets its own). */
+struct vmeta {
+	struct kiov iov[MAX_IOV];
+	struct part part[MAX_IOV + 2];
+};
+
+static struct vmeta *meta_open(void)
+{
+	long p = mt_sud_raw(SYS_mmap, 0, (long)sizeof(struct vmeta), PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p < 0 && p > -4096 ? NULL : (struct vmeta *)p;
+}
+
+/* Returns r (meta_close(x, mt_sys_...) keeps the result). */
+static int meta_close(struct vmeta *mv, int r)
+{
+	mt_sud_raw(SYS_munmap, (long)mv, (long)sizeof(*mv), 0, 0, 0, 0);
+	return r;
+}
+
 /* ---- readv, writev, preadv, pwritev (a[1] the iovecs, a[2] their number) --------------- */
 
-MT_HIDDEN int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res)
+static int sys_iov(ucontext_t *uc, long nr, long a[6], long *res, struct vmeta *mv)
 {
-	struct kiov iov[MAX_IOV], one;
-	struct part part[MAX_IOV];
+	struct kiov *iov = mv->iov, one;
+	struct part *part = mv->part;
 	long cnt = a[2];
 	size_t total;
 	if (cnt <= 0 || cnt > MAX_IOV || !a[1] ||
@@ -159,6 +182,16 @@ MT_HIDDEN int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res)
 	return 1;
 }
 
+MT_HIDDEN int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	struct vmeta *mv = meta_open();
+	if (!mv) {
+		*res = -ENOMEM;
+		return 1;
+	}
+	return meta_close(mv, sys_iov(uc, nr, a, res, mv));
+}
+
 /* ---- sendmsg, recvmsg (a[1] the header) -------------------------------------------- */
 
 /* recvmsg's answer back into the program (lock held): name, control
@@ -183,11 +216,11 @@ static int msg_back(struct vbuf *v, uintptr_t hdr, struct kmsghdr *m, const stru
 	return bad ? -EFAULT : 0;
 }
 
-MT_HIDDEN int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res)
+static int sys_msg(ucontext_t *uc, long nr, long a[6], long *res, struct vmeta *mv)
 {
 	struct kmsghdr m, m2;
-	struct kiov iov[MAX_IOV], one;
-	struct part part[MAX_IOV + 2];
+	struct kiov *iov = mv->iov, one;
+	struct part *part = mv->part;
 	size_t total, np = 2;
 	if (!a[1] || mt_sysptr_copy(uc, (uintptr_t)a[1], &m, sizeof(m), 0) || m.iovlen > MAX_IOV ||
 	    (m.iovlen && (!m.iov || mt_sysptr_copy(uc, m.iov, iov, m.iovlen * sizeof(iov[0]), 0))))
@@ -224,4 +257,14 @@ MT_HIDDEN int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res)
 	}
 	*res = vbuf_close(&v, rc);
 	return 1;
+}
+
+MT_HIDDEN int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	struct vmeta *mv = meta_open();
+	if (!mv) {
+		*res = -ENOMEM;
+		return 1;
+	}
+	return meta_close(mv, sys_msg(uc, nr, a, res, mv));
 }

@@ -18,9 +18,14 @@
  * posix_spawn(), popen(); a read() into rbuf interrupted by SIGALRM, whose
  * handler blocks everything and writes the page: restarted with
  * SA_RESTART, EINTR without; nanosleep interrupted; a system call with
- * every signal blocked), "mremap" (a watched block moved by mremap),
+ * every signal blocked; a pselect() with a mask blocking all but SIGALRM,
+ * whose handler makes a system call), "mremap" (a watched block moved by mremap),
  * "cycles" (the counter watched and unwatched over and over under the
- * threads).
+ * threads), "forksites" (new system call sites in a fork child that
+ * watches and in its parent), "c11" (a read() into rbuf by a C11 thread),
+ * "unwatchword" (a futex waiter on a shared page whose watch goes),
+ * "altstack" (a writev() from rbuf by a handler on a small sigaltstack),
+ * "sigwait" (rbuf watched while a thread waits in sigtimedwait()).
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -28,16 +33,20 @@
 #include <signal.h>
 #include <spawn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,6 +185,31 @@ static void alarm_in(long us, int restart)
 	setitimer(ITIMER_REAL, &it, NULL);
 }
 
+/* A handler that makes a system call, run during a pselect() whose mask
+ * blocks everything else (SIGSYS too: mmiotap takes it out). */
+static void on_alarm_sys(int s)
+{
+	(void)s;
+	nsig += getppid() > 0;
+	shared.total++; /* the watched page: a fault, not blocked either */
+}
+
+static void pselect_mask(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm_sys;
+	sigaction(SIGALRM, &sa, NULL);
+	sigset_t m;
+	sigfillset(&m);
+	sigdelset(&m, SIGALRM);
+	struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct timespec ts = { 5, 0 };
+	int rc = pselect(0, NULL, NULL, NULL, &ts, &m);
+	printf("pselect %d %s signals %d\n", rc, rc ? strerror(errno) : "", nsig);
+}
+
 static int signals(void)
 {
 	extern char **environ;
@@ -216,6 +250,7 @@ static int signals(void)
 	sigprocmask(SIG_SETMASK, &all, &old);
 	printf("all blocked, getppid %d\n", getppid() > 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	pselect_mask();
 	waitpid(pid, &st, 0);
 	printf("handler's stores %ld\n", shared.total - 2000);
 	return 0;
@@ -268,11 +303,203 @@ static int cycles(void)
 	return 0;
 }
 
+/* NSITE functions, each its own getpid system call instruction: a call
+ * site (and trampoline) of its own. */
+#define SITE(n)                                                                     \
+	__attribute__((noinline)) static long site##n(void)                          \
+	{                                                                           \
+		long r;                                                             \
+		__asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getpid) : "rcx", "r11", "memory"); \
+		return r;                                                           \
+	}
+SITE(0) SITE(1) SITE(2) SITE(3) SITE(4) SITE(5) SITE(6) SITE(7)
+SITE(8) SITE(9) SITE(10) SITE(11) SITE(12) SITE(13) SITE(14) SITE(15)
+#define NSITE 16
+static long (*const sitefn[NSITE])(void) = { site0, site1, site2,  site3,  site4,  site5,
+					     site6, site7, site8,  site9,  site10, site11,
+					     site12, site13, site14, site15 };
+
+/* How many of sites [from, to) do not return pid. */
+static int sites_wrong(int from, int to, long pid)
+{
+	int bad = 0;
+	for (int i = from; i < to; i++)
+		bad += sitefn[i]() != pid;
+	return bad;
+}
+
+/* fork: the child watches a page of its own and makes new system call
+ * sites, then the parent (watched all along) makes new ones: each must
+ * run its own calls (their trampolines are no longer shared). */
+static int forksites(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	int p1[2], p2[2];
+	char c;
+	if (pipe(p1) || pipe(p2))
+		return 1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		int rc = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
+		int bad = sites_wrong(0, NSITE / 2, getpid());
+		if (write(p1[1], "x", 1) != 1 || read(p2[0], &c, 1) != 1)
+			_exit(2);
+		bad += sites_wrong(0, NSITE / 2, getpid());
+		printf("forksites child watch %d wrong %d\n", rc, bad);
+		fflush(stdout);
+		_exit(0);
+	}
+	if (read(p1[0], &c, 1) != 1)
+		return 1;
+	int bad = sites_wrong(NSITE / 2, NSITE, getpid());
+	if (write(p2[1], "y", 1) != 1)
+		return 1;
+	int st;
+	waitpid(pid, &st, 0);
+	bad += sites_wrong(NSITE / 2, NSITE, getpid());
+	printf("forksites parent wrong %d child status %d\n", bad, st);
+	return 0;
+}
+
+/* A C11 thread (thrd_create) reads into the watched rbuf. */
+static int c11_reader(void *arg)
+{
+	int fd = *(int *)arg;
+	ssize_t n = read(fd, rbuf, 6);
+	printf("c11 read %zd %s \"%.6s\"\n", n, n < 0 ? strerror(errno) : "", rbuf);
+	return 0;
+}
+
+static int c11(void)
+{
+	int p[2];
+	thrd_t t;
+	if (pipe(p) || write(p[1], "c11-ok", 6) != 6 || thrd_create(&t, c11_reader, &p[0]) != thrd_success)
+		return 1;
+	thrd_join(t, NULL);
+	return 0;
+}
+
+/* A process-shared page (MAP_SHARED): a thread waits on a futex word of
+ * it while a counter next to it is watched, then unwatched (library API).
+ * The word must keep its value throughout (nobody stores to it). */
+struct wpage {
+	uint32_t word;
+	long counter;
+};
+
+static void *word_waiter(void *arg)
+{
+	struct wpage *pg = arg;
+	while (__atomic_load_n(&pg->word, __ATOMIC_SEQ_CST) == 0)
+		syscall(SYS_futex, &pg->word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	return NULL;
+}
+
+static int unwatchword(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	int (*u)(void *, size_t) = (int (*)(void *, size_t))dlsym(RTLD_DEFAULT, "mmiotap_unwatch");
+	struct wpage *pg = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_t t;
+	if (pg == MAP_FAILED || !w || !u)
+		return 1;
+	int rc = w(&pg->counter, sizeof(pg->counter), 0, "counter");
+	if (pthread_create(&t, NULL, word_waiter, pg))
+		return 1;
+	usleep(200000);
+	int rc2 = u(&pg->counter, sizeof(pg->counter));
+	usleep(200000);
+	uint32_t seen = __atomic_load_n(&pg->word, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&pg->word, 1, __ATOMIC_SEQ_CST);
+	syscall(SYS_futex, &pg->word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	pthread_join(t, NULL);
+	printf("unwatchword watch %d unwatch %d word %#x\n", rc, rc2, seen);
+	return 0;
+}
+
+/* A writev() from the watched rbuf, by a SA_ONSTACK handler on a small
+ * sigaltstack: room for two of the kernel's signal frames (the handler's
+ * and the SIGSYS of the trapped call, on the same stack) and 1280 bytes. */
+static volatile int alt_fd;
+static volatile ssize_t alt_n;
+
+static void on_usr1_alt(int s)
+{
+	(void)s;
+	struct iovec v[2] = { { rbuf, 4 }, { rbuf + 4, 4 } };
+	alt_n = writev(alt_fd, v, 2);
+}
+
+static int altstack(void)
+{
+	unsigned long min = getauxval(AT_MINSIGSTKSZ);
+	size_t sz = 2 * (min ? min : 2048) + 1280;
+	stack_t ss = { .ss_sp = malloc(sz), .ss_size = sz };
+	struct sigaction sa;
+	char got[9] = "";
+	int p[2];
+	memcpy(rbuf, "alt-ok!\n", 8);
+	if (!ss.ss_sp || pipe(p) || sigaltstack(&ss, NULL))
+		return 1;
+	alt_fd = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1_alt;
+	sa.sa_flags = SA_ONSTACK;
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+	if (read(p[0], got, 8) != 8)
+		return 1;
+	printf("altstack writev %zd %s", alt_n, got);
+	return 0;
+}
+
+/* A thread in sigtimedwait() for every signal when the first watch is
+ * armed: mmiotap's "turn on" SIGSYS must not be what it gets. */
+static void *sig_waiter(void *arg)
+{
+	sigset_t all;
+	siginfo_t si;
+	struct timespec ts = { 1, 0 };
+	(void)arg;
+	sigfillset(&all);
+	int s = sigtimedwait(&all, &si, &ts);
+	printf("sigwait %d %s\n", s, s < 0 ? strerror(errno) : "");
+	return NULL;
+}
+
+static int sigwait_thread(void)
+{
+	watch_fn w = (watch_fn)dlsym(RTLD_DEFAULT, "mmiotap_watch_named");
+	sigset_t all, old;
+	pthread_t t;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t, NULL, sig_waiter, NULL))
+		return 1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	usleep(200000);
+	int rc = w ? w(rbuf, sizeof(rbuf), 0, "rbuf") : -1;
+	pthread_join(t, NULL);
+	printf("sigwait watch %d\n", rc);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	if (!strcmp(mode, "cycles"))
 		return cycles();
+	if (!strcmp(mode, "forksites"))
+		return forksites();
+	if (!strcmp(mode, "c11"))
+		return c11();
+	if (!strcmp(mode, "sigwait"))
+		return sigwait_thread();
+	if (!strcmp(mode, "altstack"))
+		return altstack();
+	if (!strcmp(mode, "unwatchword"))
+		return unwatchword();
 	if (run("main", !strcmp(mode, "late")))
 		return 1;
 	if (!strcmp(mode, "signals"))

@@ -11,7 +11,7 @@
 # popen(), read() interrupted by a signal whose handler writes the page; a
 # page armed while threads wait on its futexes (library API), and watched and
 # unwatched over and over under them; mremap of a
-# watched block; fork; exec of an untraced (static)
+# watched block; fork (and new call sites in both after it); exec of an untraced (static)
 # program, by execv and by a raw execve. Every run's output is the untraced
 # one. `timeout` guards against a hang only (no timing is asserted).
 . tests/e2e/lib.sh
@@ -72,6 +72,43 @@ timeout $T "$M" watch -q -o "$W/f.trace" shared:8 rbuf -- "$W/prog" fork >"$W/f.
 cmp -s "$W/fplain.out" "$W/f.out" || { diff "$W/fplain.out" "$W/f.out"; fail "fork: output differs"; }
 grep -q '^child status 0$' "$W/f.out" || fail "fork: child failed"
 echo "ok: fork: the child and the parent after it run as untraced"
+
+# fork: a child that watches again and makes new system call sites, the
+# parent new ones after it: each runs its own (trampolines not shared)
+timeout $T "$M" watch -q -o "$W/fs.trace" shared:8 -- "$W/prog" forksites >"$W/fs.out" 2>"$W/fs.err" ||
+	{ st=$?; cat "$W/fs.err"; fail "forksites run (status $st)"; }
+grep -q '^forksites child watch 0 wrong 0$' "$W/fs.out" &&
+	grep -q '^forksites parent wrong 0 child status 0$' "$W/fs.out" ||
+	{ cat "$W/fs.out"; fail "forksites: a call site ran another process's call"; }
+echo "ok: fork: child and parent make new system call sites, each runs its own"
+
+# unwatched under a futex waiter of a process-shared page: its word unchanged
+timeout $T "$M" record -q -o "$W/uw.trace" -- "$W/prog" unwatchword >"$W/uw.out" 2>"$W/uw.err" ||
+	{ st=$?; cat "$W/uw.err"; fail "unwatchword run (status $st)"; }
+grep -q '^unwatchword watch 0 unwatch 1 word 0$' "$W/uw.out" ||
+	{ cat "$W/uw.out"; fail "unwatchword: the futex word changed (or the watch failed)"; }
+echo "ok: a shared page unwatched under a futex waiter: the word keeps its value"
+
+# a writev() from the watched buffer by a handler on a small sigaltstack
+timeout $T "$M" watch -q -o "$W/as.trace" shared:8 rbuf -- "$W/prog" altstack >"$W/as.out" 2>"$W/as.err" ||
+	{ st=$?; cat "$W/as.err"; fail "altstack run (status $st)"; }
+grep -q '^altstack writev 8 alt-ok!$' "$W/as.out" || { cat "$W/as.out"; fail "altstack: writev from a handler"; }
+echo "ok: writev() from the watched buffer by a handler on a small sigaltstack"
+
+# armed while a thread waits in sigtimedwait() for every signal: it is not
+# asked (so does not get mmiotap's SIGSYS), and mmiotap says so
+timeout $T "$M" record -q -o "$W/sw.trace" -- "$W/prog" sigwait >"$W/sw.out" 2>"$W/sw.err" ||
+	{ st=$?; cat "$W/sw.err"; fail "sigwait run (status $st)"; }
+grep -q '^sigwait -1 Resource temporarily unavailable$' "$W/sw.out" &&
+	grep -q '^sigwait watch 0$' "$W/sw.out" || { cat "$W/sw.out"; fail "sigwait: the waiting thread got a signal"; }
+grep -q 'a thread blocks SIGSYS' "$W/sw.err" || fail "sigwait: no warning"
+echo "ok: a thread in sigtimedwait() when the page is armed: not asked, a warning"
+
+# a C11 thread (thrd_create: glibc does not go through pthread_create)
+timeout $T "$M" watch -q -o "$W/c11.trace" shared:8 rbuf -- "$W/prog" c11 >"$W/c11.out" 2>"$W/c11.err" ||
+	{ st=$?; cat "$W/c11.err"; fail "c11 run (status $st)"; }
+grep -q '^c11 read 6  "c11-ok"$' "$W/c11.out" || { cat "$W/c11.out"; fail "c11: read() into rbuf by a thrd_create thread"; }
+echo "ok: a thrd_create thread's read() into the watched buffer"
 
 # exec of a program mmiotap is not in (static): dispatch is gone with exec
 "$W/prog" exec "$W/static" >"$W/eplain.out" || fail "untraced exec run"
