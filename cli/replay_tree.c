@@ -15,8 +15,11 @@
  *
  * Regular files get the recorded bytes and mode; a directory listing
  * makes the entries it names (an entry whose content was never read: an
- * empty file of mode 0); a device node (/dev/uioN) becomes an empty file
- * (the runtime gives the program an eventfd for it).
+ * empty file of mode 0); an entry-only record (MT_FILE_F_ENTRY: the
+ * program stat()ed it, or it is a file the runtime never reads) an empty
+ * file of its mode, unless the content is there already; a device node
+ * (/dev/uioN) becomes an empty file (the runtime gives the program an
+ * eventfd for it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -153,6 +156,10 @@ static int clear(int dir, const char *name, int keep_dir)
 static int put_reg(int dir, const char *name, const struct mt_file_info *f, int node)
 {
 	struct stat st;
+
+	if ((f->flags & MT_FILE_F_ENTRY) && !fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISREG(st.st_mode) && (st.st_mode & 0777))
+		return 0; /* its content is there: an entry-only record keeps it */
 
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode) && clear(dir, name, 0))
 		return -1;

@@ -110,7 +110,7 @@ MT_EXPORT DIR *opendir(const char *path)
 	DIR *d = real(mt_fs_path(path, buf, sizeof(buf)));
 	if (d)
 		mt_fs_fd(dirfd(d), AT_FDCWD, path);
-	mt_fs_note(AT_FDCWD, path, 1);
+	mt_fs_note(AT_FDCWD, path, 1, MT_FS_READ);
 	return d;
 }
 
@@ -122,7 +122,7 @@ MT_EXPORT int access(const char *path, int mode)
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "access")))
 		return errno = ENOSYS, -1;
 	int rc = real(mt_fs_path(path, buf, sizeof(buf)), mode);
-	mt_fs_note(AT_FDCWD, path, 1);
+	mt_fs_note(AT_FDCWD, path, 1, MT_FS_ENTRY);
 	return rc;
 }
 
@@ -134,7 +134,7 @@ MT_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "faccessat")))
 		return errno = ENOSYS, -1;
 	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, flags);
-	mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), MT_FS_ENTRY);
 	return rc;
 }
 
@@ -147,7 +147,7 @@ static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
 		return errno = ENOSYS, -1;
 	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), st, flags);
 	if (!(flags & AT_EMPTY_PATH) || (path && *path))
-		mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+		mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), MT_FS_ENTRY);
 	return rc;
 }
 
@@ -226,7 +226,7 @@ MT_EXPORT ssize_t readlink(const char *path, char *out, size_t n)
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlink")))
 		return errno = ENOSYS, -1;
 	ssize_t k = link_result(out, real(mt_fs_path(path, buf, sizeof(buf)), out, n));
-	mt_fs_note(AT_FDCWD, path, 0);
+	mt_fs_note(AT_FDCWD, path, 0, MT_FS_ENTRY);
 	return k;
 }
 
@@ -238,7 +238,7 @@ MT_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *out, size_t n)
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlinkat")))
 		return errno = ENOSYS, -1;
 	ssize_t k = link_result(out, real(dirfd, mt_fs_path(path, buf, sizeof(buf)), out, n));
-	mt_fs_note(dirfd, path, 0);
+	mt_fs_note(dirfd, path, 0, MT_FS_ENTRY);
 	return k;
 }
 
@@ -250,7 +250,7 @@ MT_EXPORT char *realpath(const char *path, char *resolved)
 	REAL(real, "realpath");
 	char *r = real(mt_fs_path(path, buf, sizeof(buf)), resolved);
 	untree(r);
-	mt_fs_note(AT_FDCWD, path, 1);
+	mt_fs_note(AT_FDCWD, path, 1, MT_FS_ENTRY);
 	return r;
 }
 

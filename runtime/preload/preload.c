@@ -355,6 +355,13 @@ static int glob_hit(const char *name)
 	       mt_replay_dev_of(name) >= 0;
 }
 
+/* A file the user's --trace-file globs (or the defaults) trace: fsrec.c
+ * never reads it to record it. */
+MT_HIDDEN int mt_traced_name(const char *name)
+{
+	return mt_devfile_traced(name, 1, (const char *const *)globs, (size_t)nglobs);
+}
+
 /* Whether fd is a traced file; fills the name to put into MAP. */
 static int traced_fd(int fd, char *name, size_t n)
 {
@@ -628,6 +635,13 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 
 /* ---- open ------------------------------------------------------------------------- */
 
+/* What an open() with these flags lets fsrec.c record: the content only
+ * if the program reads it. */
+static int fs_how(int flags)
+{
+	return (flags & O_PATH) || (flags & O_ACCMODE) == O_WRONLY ? MT_FS_ENTRY : MT_FS_READ;
+}
+
 MT_EXPORT int open(const char *path, int flags, ...)
 {
 	mt_resolve_real();
@@ -651,7 +665,7 @@ MT_EXPORT int open(const char *path, int flags, ...)
 	if (fd >= 0)
 		note_open(fd, path);
 	mt_fs_fd(fd, AT_FDCWD, path);
-	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW));
+	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW), fs_how(flags));
 	return fd;
 }
 
@@ -680,7 +694,7 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
 	mt_fs_fd(fd, dirfd, path);
-	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW));
+	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW), fs_how(flags));
 	return fd;
 }
 
@@ -735,7 +749,8 @@ MT_EXPORT FILE *fopen(const char *path, const char *mode)
 	FILE *f = real_fopen(mt_fs_path(path, tb, sizeof(tb)), mode);
 	if (f)
 		mt_fs_fd(fileno(f), AT_FDCWD, path);
-	mt_fs_note(AT_FDCWD, path, 1);
+	mt_fs_note(AT_FDCWD, path, 1,
+		   mode && (*mode == 'r' || strchr(mode, '+')) ? MT_FS_READ : MT_FS_ENTRY);
 	return f;
 }
 

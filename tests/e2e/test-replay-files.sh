@@ -6,7 +6,9 @@
 # changed at replay; files never recorded do not exist (nothing leaks from
 # the real tree); realpath/readlink give the recorded paths; a FILE record
 # whose symlink would leave the tree is refused; mknod under the prefixes
-# goes to the tree, never to the real /dev.
+# goes to the tree, never to the real /dev. The recorder reads a file
+# only when the program opens it for reading, and never a device file
+# (a --trace-file glob): stat() records the entry only.
 . tests/e2e/lib.sh
 [ -d /sys/bus/pci/devices ] || skip "no /sys/bus/pci/devices"
 command -v python3 >/dev/null || skip "no python3"
@@ -21,8 +23,9 @@ printf '\x78\x56\x34\x12\0\0\0\0\x01\0\0\0\0\0\0\0\x0d\xf0\xfe\xca' >"$DEV"
 truncate -s 4096 "$DEV"
 P=/sys/bus/pci/devices/$B
 vendor=$(cat $P/vendor)
-"$M" record -q -o "$W/rec.trace" -t "$DEV" -- /bin/sh -c \
+"$M" record -q -o "$W/rec.trace" -t "$DEV" -t "*/$B/subsystem_vendor" -- /bin/sh -c \
 	"cat $P/vendor $P/vendor >/dev/null; ls /sys/bus/pci/devices >/dev/null; \
+	 [ -e $P/class ]; cat $P/subsystem_vendor >/dev/null 2>&1; \
 	 readlink $P/driver >/dev/null; $W/drv $DEV 0 0x55 3; \
 	 python3 -c 'import os; d = os.open(\"/sys/bus/pci/devices/$O\", os.O_RDONLY | os.O_DIRECTORY); \
 	 os.read(os.open(\"device\", os.O_RDONLY, dir_fd=d), 64)'" >/dev/null || fail "record: exit $?"
@@ -38,6 +41,13 @@ grep -q "^FILE [0-9]* dir 040755 0 [0-9]* \"/sys/bus/pci/devices\" \".*l$B\\\\n"
 grep -q "^FILE [0-9]* reg 0100444 0 7 \"/sys/devices/[^\"]*/$O/device\" " "$W/rec.txt" ||
 	fail "a file opened relative to a directory descriptor under /sys/bus/pci was not recorded"
 echo "ok: recorded: vendor file once, link, listing (text and jsonl), openat(dirfd, name)"
+for f in class subsystem_vendor; do
+	grep -q "^FILE [0-9]* reg/entry 0100[0-7]* 0 0 \"/sys/devices/[^\"]*/$B/$f\" \"\"$" "$W/rec.txt" ||
+		{ grep "/$B/$f\"" "$W/rec.txt"; fail "$f: not recorded as an entry without content"; }
+	! grep -q "^FILE [0-9]* reg 0[0-7]* 0 [1-9][0-9]* \"/sys/devices/[^\"]*/$B/$f\"" "$W/rec.txt" ||
+		fail "$f: read by the recorder (stat only, or a --trace-file file)"
+done
+echo "ok: stat() records the entry only; a --trace-file file is never read"
 
 # The trace changed: vendor 0x4242 and the link of another device made to
 # leave the tree (../../../../../..).
@@ -65,6 +75,7 @@ cat /sys/class/uio/uio0/name 2>/dev/null || echo "no uio"
 $W/drv $DEV 0 0x55 3 >/dev/null && echo "driver ok"
 mknod /dev/uio77 c 1 3 2>/dev/null && echo "made" || echo "not made"
 mknod /sys/bus/pci/devices/uio77 c 1 3 2>/dev/null && [ -c /sys/bus/pci/devices/uio77 ] && echo "made"
+[ -f $P/class ] && echo "class: \$(cat $P/class)"
 LOOK
 "$M" replay -o "$W/rep.trace" "$W/mod.trace" -- /bin/sh "$W/look.sh" >"$W/rep.out" 2>"$W/rep.err" ||
 	{ cat "$W/rep.err"; fail "replay: exit $?"; }
@@ -76,6 +87,7 @@ sed -n 7p "$W/rep.out" | grep -qx "driver ok" || fail "the device replay"
 [ ! -e /dev/uio77 ] || { rm -f /dev/uio77; fail "mknod at replay made a real /dev/uio77"; }
 sed -n 8p "$W/rep.out" | grep -qx "not made" || fail "mknod /dev/uio77: the tree has no /dev here"
 [ "$(id -u)" != 0 ] || sed -n 9p "$W/rep.out" | grep -qx made || fail "mknod under /sys/bus/pci in the tree"
+grep -qx "class: " "$W/rep.out" || { cat "$W/rep.out"; fail "a stat()ed file: not an empty file at replay"; }
 grep -q 'served (1 FILE records refused)' "$W/rep.err" || { cat "$W/rep.err"; fail "the escaping link was not refused"; }
 sed -n 4p "$W/rep.out" | grep -qx "/sys/devices/[^ ]*/$B/vendor" || { cat "$W/rep.out"; fail "realpath: not the recorded path"; }
 sed -n 5p "$W/rep.out" | grep -qx "no link" || { cat "$W/rep.out"; fail "a refused link is there"; }
