@@ -104,7 +104,7 @@ union file_ev {
  * from a signal handler). */
 struct scratch {
 	char abs[PATH_MAX], done[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX], tgt[PATH_MAX];
-	char sub[PATH_MAX], ent[4096];
+	char sub[PATH_MAX], base[PATH_MAX], ent[4096];
 	int how; /* MT_FS_* */
 	union file_ev u;
 	char buf[FILE_MAX];
@@ -362,10 +362,11 @@ static void walk(struct scratch *sc, const char *path, int follow_last)
 	}
 }
 
-/* dirfd + path as an absolute path (n bytes), 0; -1 if it cannot be told. */
-MT_HIDDEN int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n)
+/* dirfd + path as an absolute path in sc->abs, 0; -1 if it cannot be told. */
+static int fs_abs(struct scratch *sc, int dirfd, const char *path)
 {
-	char base[PATH_MAX], link[64];
+	char *base = sc->base, *abs = sc->abs, link[64];
+	size_t n = sizeof(sc->abs);
 	ssize_t k;
 
 	if (!path)
@@ -373,11 +374,11 @@ MT_HIDDEN int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n)
 	if (path[0] == '/') {
 		base[0] = 0;
 	} else if (dirfd == AT_FDCWD) {
-		if (!getcwd(base, sizeof(base)))
+		if (!getcwd(base, PATH_MAX))
 			return -1;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		k = raw_readlink(link, base, sizeof(base) - 1);
+		k = raw_readlink(link, base, PATH_MAX - 1);
 		if (k <= 0)
 			return -1;
 		base[k] = 0;
@@ -432,7 +433,7 @@ MT_HIDDEN void mt_fs_note(int dirfd, const char *path, int follow_last, int how)
 	}
 	struct scratch *sc = (struct scratch *)p;
 	sc->how = how;
-	if (mt_fs_abs(dirfd, path, sc->abs, sizeof(sc->abs)) == 0 && mt_devfile_described(sc->abs))
+	if (fs_abs(sc, dirfd, path) == 0 && mt_devfile_described(sc->abs))
 		walk(sc, sc->abs, follow_last);
 	syscall(SYS_munmap, sc, sizeof(struct scratch));
 	errno = e;

@@ -28,7 +28,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 MT_HIDDEN const char *mt_fs_root; /* replay tree, or NULL */
@@ -44,16 +46,20 @@ MT_HIDDEN void mt_fs_init(const char *root)
 		mt_replay_refuse("out of memory");
 }
 
-/* The path to use for path: in the replay tree (ROOT + path with "//"
- * squeezed, in buf) if replaying and it is an absolute path under the
- * prefixes, else path. Device files of the replay table never get here:
- * open() gives their memfd first. */
-MT_HIDDEN const char *mt_fs_path(const char *path, char *buf, size_t n)
-{
-	size_t k = rootlen;
+/* Work space of one translated path, mapped for it (not on the stack:
+ * the wrappers may run on a small thread or signal stack; not malloc:
+ * they may run in a signal handler). */
+struct mt_fs_buf {
+	char out[PATH_MAX], abs[PATH_MAX];
+};
 
-	if (!mt_fs_root || !path || path[0] != '/' || n <= rootlen + 1)
-		return path;
+/* path as ROOT + path (with "//" squeezed) in b->out if it lies under
+ * the prefixes, else path. */
+static const char *tree_path(const char *path, struct mt_fs_buf *b)
+{
+	char *buf = b->out;
+	size_t k = rootlen, n = sizeof(b->out);
+
 	memcpy(buf, mt_fs_root, rootlen);
 	for (const char *s = path; *s; s++) {
 		if (*s == '/' && k > rootlen && buf[k - 1] == '/')
@@ -74,6 +80,45 @@ MT_HIDDEN const char *mt_fs_path(const char *path, char *buf, size_t n)
 	return mt_devfile_described(buf + rootlen) ? buf : path;
 }
 
+/* Whether an absolute path may name something under the prefixes (all
+ * under /sys or /dev): most paths are not, and need no work space. */
+static int maybe_ours(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return !strncmp(path, "sys", 3) || !strncmp(path, "dev", 3);
+}
+
+/* The path to use for dirfd + path: while replaying, when it lies under
+ * the prefixes, its copy in the replay tree, in a buffer mapped for it
+ * (*bp; give it back with mt_fs_unmap()); else path, *bp NULL. Not
+ * inlined: a wrapper's own frame stays small when not replaying. Device
+ * files of the replay table never get here: open() gives their memfd
+ * first. */
+MT_HIDDEN __attribute__((noinline)) const char *mt_fs_map(int dirfd, const char *path,
+							  struct mt_fs_buf **bp)
+{
+	*bp = NULL;
+	if (!mt_fs_root || !path || path[0] != '/' || !maybe_ours(path))
+		return path;
+	(void)dirfd;
+	long p = syscall(SYS_mmap, NULL, sizeof(struct mt_fs_buf), PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == -1)
+		return ""; /* ENOENT rather than the real file */
+	*bp = (struct mt_fs_buf *)p;
+	return tree_path(path, *bp);
+}
+
+MT_HIDDEN void mt_fs_unmap(struct mt_fs_buf *b)
+{
+	int e = errno;
+
+	if (b)
+		syscall(SYS_munmap, b, sizeof(*b));
+	errno = e;
+}
+
 /* A result naming the tree: the tree's directory taken off (in place). */
 static void untree(char *s)
 {
@@ -84,11 +129,13 @@ static void untree(char *s)
 /* A device node the recording saw the program open (/dev/uioN): 1. */
 MT_HIDDEN int mt_fs_recorded_node(const char *path)
 {
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 	struct stat st;
-	const char *p = mt_fs_path(path, buf, sizeof(buf));
+	const char *p = mt_fs_map(AT_FDCWD, path, &b);
+	int rc = p != path && *p && !stat(p, &st);
 
-	return p != path && !stat(p, &st);
+	mt_fs_unmap(b);
+	return rc;
 }
 
 #define REAL(var, name)                                                      \
@@ -104,10 +151,11 @@ MT_HIDDEN int mt_fs_recorded_node(const char *path)
 MT_EXPORT DIR *opendir(const char *path)
 {
 	static DIR *(*real)(const char *);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	REAL(real, "opendir");
-	DIR *d = real(mt_fs_path(path, buf, sizeof(buf)));
+	DIR *d = real(mt_fs_map(AT_FDCWD, path, &b));
+	mt_fs_unmap(b);
 	if (d)
 		mt_fs_fd(dirfd(d), AT_FDCWD, path);
 	mt_fs_note(AT_FDCWD, path, 1, MT_FS_READ);
@@ -117,11 +165,12 @@ MT_EXPORT DIR *opendir(const char *path)
 MT_EXPORT int access(const char *path, int mode)
 {
 	static int (*real)(const char *, int);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "access")))
 		return errno = ENOSYS, -1;
-	int rc = real(mt_fs_path(path, buf, sizeof(buf)), mode);
+	int rc = real(mt_fs_map(AT_FDCWD, path, &b), mode);
+	mt_fs_unmap(b);
 	mt_fs_note(AT_FDCWD, path, 1, MT_FS_ENTRY);
 	return rc;
 }
@@ -129,11 +178,12 @@ MT_EXPORT int access(const char *path, int mode)
 MT_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 {
 	static int (*real)(int, const char *, int, int);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "faccessat")))
 		return errno = ENOSYS, -1;
-	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, flags);
+	int rc = real(dirfd, mt_fs_map(dirfd, path, &b), mode, flags);
+	mt_fs_unmap(b);
 	mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), MT_FS_ENTRY);
 	return rc;
 }
@@ -141,11 +191,12 @@ MT_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 static int stat_at(int dirfd, const char *path, struct stat *st, int flags)
 {
 	static int (*real)(int, const char *, struct stat *, int);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "fstatat")))
 		return errno = ENOSYS, -1;
-	int rc = real(dirfd, mt_fs_path(path, buf, sizeof(buf)), st, flags);
+	int rc = real(dirfd, mt_fs_map(dirfd, path, &b), st, flags);
+	mt_fs_unmap(b);
 	if (!(flags & AT_EMPTY_PATH) || (path && *path))
 		mt_fs_note(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), MT_FS_ENTRY);
 	return rc;
@@ -221,11 +272,12 @@ static ssize_t link_result(char *buf, ssize_t k)
 MT_EXPORT ssize_t readlink(const char *path, char *out, size_t n)
 {
 	static ssize_t (*real)(const char *, char *, size_t);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlink")))
 		return errno = ENOSYS, -1;
-	ssize_t k = link_result(out, real(mt_fs_path(path, buf, sizeof(buf)), out, n));
+	ssize_t k = link_result(out, real(mt_fs_map(AT_FDCWD, path, &b), out, n));
+	mt_fs_unmap(b);
 	mt_fs_note(AT_FDCWD, path, 0, MT_FS_ENTRY);
 	return k;
 }
@@ -233,11 +285,12 @@ MT_EXPORT ssize_t readlink(const char *path, char *out, size_t n)
 MT_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *out, size_t n)
 {
 	static ssize_t (*real)(int, const char *, char *, size_t);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "readlinkat")))
 		return errno = ENOSYS, -1;
-	ssize_t k = link_result(out, real(dirfd, mt_fs_path(path, buf, sizeof(buf)), out, n));
+	ssize_t k = link_result(out, real(dirfd, mt_fs_map(dirfd, path, &b), out, n));
+	mt_fs_unmap(b);
 	mt_fs_note(dirfd, path, 0, MT_FS_ENTRY);
 	return k;
 }
@@ -245,10 +298,11 @@ MT_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *out, size_t n)
 MT_EXPORT char *realpath(const char *path, char *resolved)
 {
 	static char *(*real)(const char *, char *);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	REAL(real, "realpath");
-	char *r = real(mt_fs_path(path, buf, sizeof(buf)), resolved);
+	char *r = real(mt_fs_map(AT_FDCWD, path, &b), resolved);
+	mt_fs_unmap(b);
 	untree(r);
 	mt_fs_note(AT_FDCWD, path, 1, MT_FS_ENTRY);
 	return r;
@@ -260,11 +314,13 @@ MT_EXPORT char *realpath(const char *path, char *resolved)
 MT_EXPORT int mknodat(int dirfd, const char *path, mode_t mode, dev_t dev)
 {
 	static int (*real)(int, const char *, mode_t, dev_t);
-	char buf[PATH_MAX];
+	struct mt_fs_buf *b;
 
 	if (!real && !(real = (__typeof__(real))dlsym(RTLD_NEXT, "mknodat")))
 		return errno = ENOSYS, -1;
-	return real(dirfd, mt_fs_path(path, buf, sizeof(buf)), mode, dev);
+	int rc = real(dirfd, mt_fs_map(dirfd, path, &b), mode, dev);
+	mt_fs_unmap(b);
+	return rc;
 }
 
 MT_EXPORT int mknod(const char *path, mode_t mode, dev_t dev)

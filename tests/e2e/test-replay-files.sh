@@ -96,4 +96,15 @@ echo "ok: replay serves the recorded files only; an escaping link refused"
 	{ cat "$W/rep2.err"; fail "replay 2: exit $?"; }
 sed -n 5p "$W/rep2.out" | grep -qxF "$otgt" || { cat "$W/rep2.out"; fail "readlink: not the recorded target"; }
 echo "ok: readlink gives the recorded target"
+# open() of a path under the prefixes from a signal handler on a 12 KiB
+# alternate stack: nothing written below it, recording or replaying (the
+# path translation's buffers are mapped, not on the stack: 9.6 KiB below
+# an 8 KiB one before).
+gcc -O2 $CFLAGS_E2E -o "$W/alt" tests/e2e/e2e_altstack_open.c || fail "build alt"
+"$M" record -q -o "$W/alt.trace" -- "$W/alt" 12288 >"$W/alt.out" || fail "record alt"
+grep -qx 0 "$W/alt.out" || fail "record: open() wrote $(cat "$W/alt.out") bytes below a 12 KiB altstack"
+"$M" replay -o "$W/alt2.trace" "$W/rec.trace" -- "$W/alt" 12288 >"$W/alt.out" 2>/dev/null ||
+	fail "replay alt"
+grep -qx 0 "$W/alt.out" || fail "replay: open() wrote $(cat "$W/alt.out") bytes below a 12 KiB altstack"
+echo "ok: open() under the prefixes from a handler on a 12 KiB altstack"
 pass "FILE records: recorded, dumped, served"
