@@ -13,8 +13,11 @@
  * readlink) has the tree's directory taken off again. mknod() under the
  * prefixes goes to the tree too.
  *
- * Not translated: paths relative to the working directory, and
- * functions not listed here (scandir, nftw, glob, statx...); see
+ * Paths are normalised (".", "..", "//") before the prefix test, taken
+ * relative to dirfd or the working directory, and symlinks of the real
+ * /sys and /dev leading under the prefixes are followed to the tree.
+ * Not translated: functions not listed here (scandir, nftw, glob, statx,
+ * system calls made directly...); see
  * docs/INTERNALS.md "Replay of the files describing a device".
  */
 #include "internal.h"
@@ -50,8 +53,10 @@ MT_HIDDEN void mt_fs_init(const char *root)
  * the wrappers may run on a small thread or signal stack; not malloc:
  * they may run in a signal handler). */
 struct mt_fs_buf {
-	char out[PATH_MAX], abs[PATH_MAX];
+	char out[PATH_MAX], abs[PATH_MAX], rest[PATH_MAX];
 };
+
+#define LINKS_MAX 40
 
 /* path as ROOT + path (with "//" squeezed) in b->out if it lies under
  * the prefixes, else path. */
@@ -89,25 +94,157 @@ static int maybe_ours(const char *path)
 	return !strncmp(path, "sys", 3) || !strncmp(path, "dev", 3);
 }
 
+/* A result naming the tree: the tree's directory taken off (in place). */
+static void untree(char *s)
+{
+	if (mt_fs_root && s && !strncmp(s, mt_fs_root, rootlen) && s[rootlen] == '/')
+		memmove(s, s + rootlen, strlen(s + rootlen) + 1);
+}
+
+/* Absolute path s without ".", ".." or repeated '/' (in place), as the
+ * kernel would read it if no component were a symlink. */
+static void normalise(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r) {
+		while (*r == '/')
+			r++;
+		char *e = strchrnul(r, '/');
+		size_t cl = (size_t)(e - r);
+		if (cl == 1 && r[0] == '.') {
+		} else if (cl == 2 && r[0] == '.' && r[1] == '.') {
+			while (w > s && *--w != '/')
+				;
+		} else if (cl) {
+			*w++ = '/';
+			memmove(w, r, cl);
+			w += cl;
+		}
+		r = e;
+	}
+	if (w == s)
+		*w++ = '/';
+	*w = 0;
+}
+
+/* b->abs (absolute, normalised) names a real path outside the prefixes
+ * whose symlinks may lead under them (/sys/class/net/eth0/device/config,
+ * /dev/char/M:N): resolved on the real tree until it gets there; 1 and the
+ * path under the prefixes in b->abs, or 0. */
+static int resolve_in(struct mt_fs_buf *b)
+{
+	char *done = b->out, *rest = b->rest, *r = rest;
+	int links = 0;
+
+	memcpy(rest, b->abs, strlen(b->abs) + 1);
+	done[0] = 0;
+	for (;;) {
+		struct stat st;
+		size_t dl = strlen(done);
+
+		while (*r == '/')
+			r++;
+		if (!*r)
+			return 0;
+		char *e = strchrnul(r, '/');
+		size_t cl = (size_t)(e - r);
+		if ((cl == 1 && r[0] == '.') || (cl == 2 && r[0] == '.' && r[1] == '.')) {
+			if (cl == 2 && strrchr(done, '/'))
+				*strrchr(done, '/') = 0;
+			r = e;
+			continue;
+		}
+		if (dl + 1 + cl >= PATH_MAX)
+			return 0;
+		done[dl] = '/';
+		memcpy(done + dl + 1, r, cl);
+		done[dl + 1 + cl] = 0;
+		r = e;
+		if (mt_devfile_described(done)) {
+			if ((size_t)snprintf(b->abs, PATH_MAX, "%s%s", done, r) >= PATH_MAX)
+				return 0;
+			normalise(b->abs);
+			return 1;
+		}
+		if (syscall(SYS_newfstatat, AT_FDCWD, done, &st, AT_SYMLINK_NOFOLLOW))
+			return 0;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t k = syscall(SYS_readlinkat, AT_FDCWD, done, b->abs, PATH_MAX - 1);
+			if (k <= 0 || ++links > LINKS_MAX || (size_t)k + strlen(r) >= PATH_MAX)
+				return 0;
+			memcpy(b->abs + k, r, strlen(r) + 1);
+			memcpy(rest, b->abs, strlen(b->abs) + 1);
+			r = rest;
+			if (rest[0] == '/')
+				done[0] = 0;
+			else
+				*strrchr(done, '/') = 0;
+		} else if (!S_ISDIR(st.st_mode)) {
+			return 0;
+		}
+	}
+}
+
+/* dirfd + path, absolute and normalised, in b->abs: 0, or -1 if it
+ * cannot be told. *in_tree: dirfd (or the working directory) is in the
+ * replay tree. */
+static int abs_path(struct mt_fs_buf *b, int dirfd, const char *path, int *in_tree)
+{
+	char link[64];
+	size_t k;
+
+	*in_tree = 0;
+	if (path[0] == '/') {
+		b->abs[0] = 0;
+	} else if (dirfd == AT_FDCWD) {
+		if (!getcwd(b->abs, PATH_MAX))
+			return -1;
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
+		ssize_t r = syscall(SYS_readlinkat, AT_FDCWD, link, b->abs, PATH_MAX - 1);
+		if (r <= 0)
+			return -1;
+		b->abs[r] = 0;
+	}
+	if (b->abs[0] && b->abs[0] != '/')
+		return -1; /* not a directory (a pipe, an anonymous inode) */
+	*in_tree = !strncmp(b->abs, mt_fs_root, rootlen) && b->abs[rootlen] == '/';
+	untree(b->abs);
+	k = strlen(b->abs);
+	if ((size_t)snprintf(b->abs + k, PATH_MAX - k, "/%s", path) >= PATH_MAX - k)
+		return -1;
+	normalise(b->abs);
+	return 0;
+}
+
 /* The path to use for dirfd + path: while replaying, when it lies under
- * the prefixes, its copy in the replay tree, in a buffer mapped for it
- * (*bp; give it back with mt_fs_unmap()); else path, *bp NULL. Not
- * inlined: a wrapper's own frame stays small when not replaying. Device
- * files of the replay table never get here: open() gives their memfd
- * first. */
+ * the prefixes (after ".", ".." and "//" are taken out, relative to
+ * dirfd or the working directory, or through symlinks of the real /sys
+ * or /dev leading there), its copy in the replay tree, in a buffer
+ * mapped for it (*bp; give it back with mt_fs_unmap()); else path, *bp
+ * NULL. Not inlined: a wrapper's own frame stays small when not
+ * replaying. Device files of the replay table never get here: open()
+ * gives their memfd first. */
 MT_HIDDEN __attribute__((noinline)) const char *mt_fs_map(int dirfd, const char *path,
 							  struct mt_fs_buf **bp)
 {
+	int in_tree;
+
 	*bp = NULL;
-	if (!mt_fs_root || !path || path[0] != '/' || !maybe_ours(path))
+	if (!mt_fs_root || !path || !*path || (path[0] == '/' && !maybe_ours(path)))
 		return path;
-	(void)dirfd;
 	long p = syscall(SYS_mmap, NULL, sizeof(struct mt_fs_buf), PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == -1)
 		return ""; /* ENOENT rather than the real file */
-	*bp = (struct mt_fs_buf *)p;
-	return tree_path(path, *bp);
+	struct mt_fs_buf *b = *bp = (struct mt_fs_buf *)p;
+	if (abs_path(b, dirfd, path, &in_tree))
+		return path;
+	if (mt_devfile_described(b->abs) || (maybe_ours(b->abs) && resolve_in(b)))
+		return tree_path(b->abs, b);
+	/* not ours: from a directory of the tree, the real path */
+	return in_tree ? b->abs : path;
 }
 
 MT_HIDDEN void mt_fs_unmap(struct mt_fs_buf *b)
@@ -117,13 +254,6 @@ MT_HIDDEN void mt_fs_unmap(struct mt_fs_buf *b)
 	if (b)
 		syscall(SYS_munmap, b, sizeof(*b));
 	errno = e;
-}
-
-/* A result naming the tree: the tree's directory taken off (in place). */
-static void untree(char *s)
-{
-	if (mt_fs_root && s && !strncmp(s, mt_fs_root, rootlen) && s[rootlen] == '/')
-		memmove(s, s + rootlen, strlen(s + rootlen) + 1);
 }
 
 /* A device node the recording saw the program open (/dev/uioN): 1. */

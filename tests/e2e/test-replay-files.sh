@@ -76,6 +76,12 @@ $W/drv $DEV 0 0x55 3 >/dev/null && echo "driver ok"
 mknod /dev/uio77 c 1 3 2>/dev/null && echo "made" || echo "not made"
 mknod /sys/bus/pci/devices/uio77 c 1 3 2>/dev/null && [ -c /sys/bus/pci/devices/uio77 ] && echo "made"
 [ -f $P/class ] && echo "class: \$(cat $P/class)"
+echo "dotdot: \$(cat /sys/devices/../bus/pci/devices/$B/vendor)"
+echo "dot: \$(cat /sys/./bus//pci/devices/$B/vendor)"
+echo "cwd: \$(cd /sys/bus && cat pci/devices/$B/vendor)"
+echo "link: \$(cat /sys/class/pci_bus/${B%:*}/device/$B/vendor)"
+echo "linkdev: \$(cat /sys/class/pci_bus/${B%:*}/device/$B/device 2>/dev/null)"
+python3 -c 'import os; d = os.open("/sys", os.O_RDONLY); print("dirfd:", os.read(os.open("bus/pci/devices/$B/vendor", os.O_RDONLY, dir_fd=d), 64).decode().strip())'
 LOOK
 "$M" replay -o "$W/rep.trace" "$W/mod.trace" -- /bin/sh "$W/look.sh" >"$W/rep.out" 2>"$W/rep.err" ||
 	{ cat "$W/rep.err"; fail "replay: exit $?"; }
@@ -87,6 +93,12 @@ sed -n 7p "$W/rep.out" | grep -qx "driver ok" || fail "the device replay"
 [ ! -e /dev/uio77 ] || { rm -f /dev/uio77; fail "mknod at replay made a real /dev/uio77"; }
 sed -n 8p "$W/rep.out" | grep -qx "not made" || fail "mknod /dev/uio77: the tree has no /dev here"
 [ "$(id -u)" != 0 ] || sed -n 9p "$W/rep.out" | grep -qx made || fail "mknod under /sys/bus/pci in the tree"
+for k in dotdot dot cwd dirfd; do
+	grep -qx "$k: 0x4242" "$W/rep.out" || { cat "$W/rep.out"; fail "$k: the real sysfs reached at replay"; }
+done
+# /sys/class/pci_bus/X is a link to /sys/devices/pci0000:00/...: at replay
+# what is behind it comes from the tree (no pci_bus there), never real
+grep -qx "link: " "$W/rep.out" && grep -qx "linkdev: " "$W/rep.out" || { cat "$W/rep.out"; fail "an unrecorded file reached through a symlink of the real sysfs"; }
 grep -qx "class: " "$W/rep.out" || { cat "$W/rep.out"; fail "a stat()ed file: not an empty file at replay"; }
 grep -q 'served (1 FILE records refused)' "$W/rep.err" || { cat "$W/rep.err"; fail "the escaping link was not refused"; }
 sed -n 4p "$W/rep.out" | grep -qx "/sys/devices/[^ ]*/$B/vendor" || { cat "$W/rep.out"; fail "realpath: not the recorded path"; }
