@@ -38,6 +38,7 @@
 
 #define FILE_MAX (64 * 1024) /* content kept of one file or listing */
 #define SEEN_MAX 4096        /* (path, content) hashes put; power of two */
+#define SEEN_PROBE 8
 #define LINKS_MAX 40
 
 /* Per path (hash), the hash of the content last put for it. */
@@ -64,9 +65,13 @@ static int seen_check(uint64_t path, uint64_t content, int entry)
 	path |= 1;
 	if (__atomic_exchange_n(&seen_busy, 1, __ATOMIC_ACQUIRE))
 		return 0; /* another thread: put it again rather than wait */
-	for (unsigned i = 0, k = (unsigned)path & (SEEN_MAX - 1); i < SEEN_MAX;
-	     i++, k = (k + 1) & (SEEN_MAX - 1)) {
-		if (seen[k].path == path || !seen[k].path) {
+	/* a short probe; when it is full, its first slot is taken over (that
+	 * path is put again next time: the recorder drops the copy) */
+	unsigned home = (unsigned)path & (SEEN_MAX - 1), k = home;
+	for (unsigned i = 0; i <= SEEN_PROBE; i++, k = (k + 1) & (SEEN_MAX - 1)) {
+		if (i == SEEN_PROBE)
+			k = home;
+		if (i == SEEN_PROBE || seen[k].path == path || !seen[k].path) {
 			hit = seen[k].path == path && (entry || seen[k].content == content);
 			if (hit)
 				break;
