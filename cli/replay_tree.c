@@ -34,10 +34,16 @@
 #include "mmiotap/trace.h"
 #include "replay_tree.h"
 
+/* What a trace may make (a hostile one: one 64 KiB listing makes ~20k
+ * files): a whole /sys/bus/pci of hundreds of devices is far below. */
+#define TREE_ENTRIES_MAX 200000
+#define TREE_BYTES_MAX (256ull << 20)
+
 struct mt_replay_tree {
 	char root[4096];
 	int rootfd;
-	unsigned nfiles, nbad;
+	unsigned nfiles, nbad, ncut;
+	unsigned long long nent, nbytes; /* entries made, bytes written */
 };
 
 struct mt_replay_tree *mt_replay_tree_new(char *err, size_t errlen)
@@ -73,6 +79,11 @@ unsigned mt_replay_tree_files(const struct mt_replay_tree *t)
 unsigned mt_replay_tree_skipped(const struct mt_replay_tree *t)
 {
 	return t->nbad;
+}
+
+unsigned mt_replay_tree_cut(const struct mt_replay_tree *t)
+{
+	return t->ncut;
 }
 
 /* Each component of path (n bytes, from "/") is a plain name. */
@@ -178,7 +189,7 @@ static int put_reg(int dir, const char *name, const struct mt_file_info *f, int 
 }
 
 /* The listing's entries not in the tree yet: directories, empty files. */
-static void put_listing(int dir, const struct mt_file_info *f)
+static void put_listing(struct mt_replay_tree *t, int dir, const struct mt_file_info *f)
 {
 	const char *p = (const char *)f->data, *end = p + f->data_len;
 
@@ -194,10 +205,11 @@ static void put_listing(int dir, const struct mt_file_info *f)
 		    !memchr(p + 1, 0, l - 1)) {
 			memcpy(name, p + 1, l - 1);
 			name[l - 1] = 0;
-			if (strcmp(name, ".") && strcmp(name, "..")) {
+			if (strcmp(name, ".") && strcmp(name, "..") && p[0] != 'l') {
+				t->nent++;
 				if (p[0] == 'd')
 					mkdirat(dir, name, 0755);
-				else if (p[0] != 'l')
+				else
 					close(openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 								O_CLOEXEC, 0));
 			}
@@ -226,7 +238,7 @@ static int put_one(struct mt_replay_tree *t, const struct mt_file_info *f, char 
 		if (!clear(dir, name, 1) && (!mkdirat(dir, name, 0755) || errno == EEXIST)) {
 			int d = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (d >= 0) {
-				put_listing(d, f);
+				put_listing(t, d, f);
 				close(d);
 				rc = 0;
 			}
@@ -249,7 +261,8 @@ static int put_one(struct mt_replay_tree *t, const struct mt_file_info *f, char 
 	return rc;
 }
 
-void mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev)
+int mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev, char *err,
+		       size_t errlen)
 {
 	struct mt_file_info f;
 	char path[4096];
@@ -257,16 +270,27 @@ void mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev)
 	if (mt_file_parse(ev->text, ev->text_len, &f) || f.path_len >= sizeof(path) ||
 	    !clean(f.path, f.path_len)) {
 		t->nbad++;
-		return;
+		return 0;
 	}
+	t->nent += f.offset == 0;
+	t->nbytes += f.data_len;
+	if (t->nent > TREE_ENTRIES_MAX || t->nbytes > TREE_BYTES_MAX) {
+		snprintf(err, errlen, "the FILE records make more than %u files or %llu MiB: "
+			 "not a recording of the files describing a device", TREE_ENTRIES_MAX,
+			 TREE_BYTES_MAX >> 20);
+		return -1;
+	}
+	if (f.offset == 0 && (f.flags & MT_FILE_F_CUT))
+		t->ncut++;
 	memcpy(path, f.path, f.path_len);
 	path[f.path_len] = 0;
 	if (!mt_devfile_described(path) || put_one(t, &f, path)) {
 		t->nbad++;
-		return;
+		return 0;
 	}
 	if (f.offset == 0)
 		t->nfiles++;
+	return 0;
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
