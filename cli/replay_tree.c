@@ -189,7 +189,7 @@ static int put_reg(int dir, const char *name, const struct mt_file_info *f, int 
 }
 
 /* The listing's entries not in the tree yet: directories, empty files. */
-static void put_listing(struct mt_replay_tree *t, int dir, const struct mt_file_info *f)
+static void put_listing(int dir, const struct mt_file_info *f)
 {
 	const char *p = (const char *)f->data, *end = p + f->data_len;
 
@@ -206,7 +206,6 @@ static void put_listing(struct mt_replay_tree *t, int dir, const struct mt_file_
 			memcpy(name, p + 1, l - 1);
 			name[l - 1] = 0;
 			if (strcmp(name, ".") && strcmp(name, "..") && p[0] != 'l') {
-				t->nent++;
 				if (p[0] == 'd')
 					mkdirat(dir, name, 0755);
 				else
@@ -238,7 +237,7 @@ static int put_one(struct mt_replay_tree *t, const struct mt_file_info *f, char 
 		if (!clear(dir, name, 1) && (!mkdirat(dir, name, 0755) || errno == EEXIST)) {
 			int d = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (d >= 0) {
-				put_listing(t, d, f);
+				put_listing(d, f);
 				close(d);
 				rc = 0;
 			}
@@ -272,8 +271,16 @@ int mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev, char
 		t->nbad++;
 		return 0;
 	}
-	t->nent += f.offset == 0;
-	t->nbytes += f.data_len;
+	/* counted before anything is made: a listing's entries, a file's
+	 * declared length (ftruncate() would make it, sparse) */
+	if (f.offset == 0) {
+		t->nent++;
+		t->nbytes += f.total;
+	}
+	if (f.type == MT_FILE_DIR)
+		for (const uint8_t *q = f.data; (q = memchr(q, '\n', (size_t)(f.data + f.data_len - q)));
+		     q++)
+			t->nent++;
 	if (t->nent > TREE_ENTRIES_MAX || t->nbytes > TREE_BYTES_MAX) {
 		snprintf(err, errlen, "the FILE records make more than %u files or %llu MiB: "
 			 "not a recording of the files describing a device", TREE_ENTRIES_MAX,
