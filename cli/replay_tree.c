@@ -36,7 +36,7 @@
 
 /* What a trace may make (a hostile one: one 64 KiB listing makes ~20k
  * files): a whole /sys/bus/pci of hundreds of devices is far below. */
-#define TREE_ENTRIES_MAX 200000
+#define TREE_ENTRIES_MAX 50000
 #define TREE_BYTES_MAX (256ull << 20)
 
 struct mt_replay_tree {

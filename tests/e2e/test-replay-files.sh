@@ -134,7 +134,7 @@ grep -q "warning: 1 recorded files or listings were cut at 64 KiB" "$W/cut.err" 
 grep -qx a "$W/cut.out" || fail "the cut listing's entries"
 "$M" replay -o "$W/big-rep.trace" "$W/big.trace" -- /bin/true 2>"$W/big.err" &&
 	fail "a trace making a 1 TiB file replayed"
-[ "$(wc -l <"$W/big.err")" = 1 ] && grep -q "more than 200000 files or 256 MiB" "$W/big.err" ||
+[ "$(wc -l <"$W/big.err")" = 1 ] && grep -q "more than 50000 files or 256 MiB" "$W/big.err" ||
 	{ cat "$W/big.err"; fail "the refusal is not one clear line"; }
 echo "ok: a cut listing warns; a trace making too big a tree refused"
 
