@@ -194,7 +194,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static int file_seen(struct conv *c, const struct mt_file_info *f)
 {
 	uint64_t key = fnv(0xcbf29ce484222325ull ^ f->offset, f->path, f->path_len) | 1;
-	uint64_t h = 0xcbf29ce484222325ull ^ f->type ^ (f->total << 8) ^ ((uint64_t)f->mode << 40);
+	uint64_t h = 0xcbf29ce484222325ull ^ f->type ^ (f->total << 8) ^ ((uint64_t)f->mode << 40) ^
+		     ((uint64_t)(f->flags >> 24) << 56);
 
 	h = fnv(h, f->data, f->data_len);
 	if (!c->files && !(c->files = calloc(MT_CONV_FILES_MAX, sizeof(*c->files))))

@@ -164,6 +164,10 @@ static void summary(const struct mt_replay_hdr *h, const struct mt_replay_tree *
 		fprintf(stderr, "mmiotap replay: %u recorded files describing the device served "
 			"(%u FILE records refused)\n", mt_replay_tree_files(t),
 			mt_replay_tree_skipped(t));
+	if (mt_replay_tree_cut(t))
+		fprintf(stderr, "mmiotap replay: warning: %u recorded files or listings were cut at "
+			"64 KiB (what lay beyond does not exist in the replay)\n",
+			mt_replay_tree_cut(t));
 	fprintf(stderr, "mmiotap replay: %" PRIu64 " accesses answered from the recording, %"
 		PRIu64 " repeated polls, %" PRIu64 " recorded polls skipped, %" PRIu64
 		" divergences", h->served, h->repeated, h->skipped, h->diverged);

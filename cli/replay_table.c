@@ -127,7 +127,10 @@ static int read_trace(struct build *b, int fd, struct mt_replay_tree *tree, char
 	}
 	while ((rc = mt_reader_next(r, &ev)) > 0) {
 		if (ev.kind == MT_REC_FILE) {
-			mt_replay_tree_add(tree, &ev);
+			if (mt_replay_tree_add(tree, &ev, err, errlen)) {
+				rc = -1;
+				break;
+			}
 		} else if (ev.kind == MT_REC_MAP) {
 			int d = dev_of(b, &ev.map, err, errlen);
 

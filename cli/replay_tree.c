@@ -15,8 +15,11 @@
  *
  * Regular files get the recorded bytes and mode; a directory listing
  * makes the entries it names (an entry whose content was never read: an
- * empty file of mode 0); a device node (/dev/uioN) becomes an empty file
- * (the runtime gives the program an eventfd for it).
+ * empty file of mode 0); an entry-only record (MT_FILE_F_ENTRY: the
+ * program stat()ed it, or it is a file the runtime never reads) an empty
+ * file of its mode, unless the content is there already; a device node
+ * (/dev/uioN) becomes an empty file (the runtime gives the program an
+ * eventfd for it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,10 +34,16 @@
 #include "mmiotap/trace.h"
 #include "replay_tree.h"
 
+/* What a trace may make (a hostile one: one 64 KiB listing makes ~20k
+ * files): a whole /sys/bus/pci of hundreds of devices is far below. */
+#define TREE_ENTRIES_MAX 50000
+#define TREE_BYTES_MAX (256ull << 20)
+
 struct mt_replay_tree {
 	char root[4096];
 	int rootfd;
-	unsigned nfiles, nbad;
+	unsigned nfiles, nbad, ncut;
+	unsigned long long nent, nbytes; /* entries made, bytes written */
 };
 
 struct mt_replay_tree *mt_replay_tree_new(char *err, size_t errlen)
@@ -70,6 +79,11 @@ unsigned mt_replay_tree_files(const struct mt_replay_tree *t)
 unsigned mt_replay_tree_skipped(const struct mt_replay_tree *t)
 {
 	return t->nbad;
+}
+
+unsigned mt_replay_tree_cut(const struct mt_replay_tree *t)
+{
+	return t->ncut;
 }
 
 /* Each component of path (n bytes, from "/") is a plain name. */
@@ -154,6 +168,10 @@ static int put_reg(int dir, const char *name, const struct mt_file_info *f, int 
 {
 	struct stat st;
 
+	if ((f->flags & MT_FILE_F_ENTRY) && !fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	    S_ISREG(st.st_mode) && (st.st_mode & 0777))
+		return 0; /* its content is there: an entry-only record keeps it */
+
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) && !S_ISREG(st.st_mode) && clear(dir, name, 0))
 		return -1;
 	if (!fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW))
@@ -187,10 +205,10 @@ static void put_listing(int dir, const struct mt_file_info *f)
 		    !memchr(p + 1, 0, l - 1)) {
 			memcpy(name, p + 1, l - 1);
 			name[l - 1] = 0;
-			if (strcmp(name, ".") && strcmp(name, "..")) {
+			if (strcmp(name, ".") && strcmp(name, "..") && p[0] != 'l') {
 				if (p[0] == 'd')
 					mkdirat(dir, name, 0755);
-				else if (p[0] != 'l')
+				else
 					close(openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 								O_CLOEXEC, 0));
 			}
@@ -242,7 +260,8 @@ static int put_one(struct mt_replay_tree *t, const struct mt_file_info *f, char 
 	return rc;
 }
 
-void mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev)
+int mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev, char *err,
+		       size_t errlen)
 {
 	struct mt_file_info f;
 	char path[4096];
@@ -250,16 +269,35 @@ void mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev)
 	if (mt_file_parse(ev->text, ev->text_len, &f) || f.path_len >= sizeof(path) ||
 	    !clean(f.path, f.path_len)) {
 		t->nbad++;
-		return;
+		return 0;
 	}
+	/* counted before anything is made: a listing's entries, a file's
+	 * declared length (ftruncate() would make it, sparse) */
+	if (f.offset == 0) {
+		t->nent++;
+		t->nbytes += f.total;
+	}
+	if (f.type == MT_FILE_DIR)
+		for (const uint8_t *q = f.data; (q = memchr(q, '\n', (size_t)(f.data + f.data_len - q)));
+		     q++)
+			t->nent++;
+	if (t->nent > TREE_ENTRIES_MAX || t->nbytes > TREE_BYTES_MAX) {
+		snprintf(err, errlen, "the FILE records make more than %u files or %llu MiB: "
+			 "not a recording of the files describing a device", TREE_ENTRIES_MAX,
+			 TREE_BYTES_MAX >> 20);
+		return -1;
+	}
+	if (f.offset == 0 && (f.flags & MT_FILE_F_CUT))
+		t->ncut++;
 	memcpy(path, f.path, f.path_len);
 	path[f.path_len] = 0;
 	if (!mt_devfile_described(path) || put_one(t, &f, path)) {
 		t->nbad++;
-		return;
+		return 0;
 	}
 	if (f.offset == 0)
 		t->nfiles++;
+	return 0;
 }
 
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)

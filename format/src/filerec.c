@@ -23,6 +23,13 @@ const char *mt_file_type_name(unsigned type)
 	}
 }
 
+const char *mt_file_flags_name(uint32_t flags)
+{
+	static const char *const names[] = { "", "entry", "cut", "entry,cut" };
+
+	return names[(flags & MT_FILE_F_ENTRY ? 1 : 0) | (flags & MT_FILE_F_CUT ? 2 : 0)];
+}
+
 static int path_ok(const char *s, size_t n)
 {
 	return n && s[0] == '/' && !memchr(s, 0, n) && !memchr(s, '\n', n);
@@ -40,6 +47,8 @@ int mt_file_parse(const void *rec, size_t len, struct mt_file_info *f)
 	f->data_len = rd16(p + 6);
 	f->pid = rd32(p + 8);
 	f->mode = rd32(p + 12);
+	f->flags = f->mode & ~MT_FILE_MODE_MASK;
+	f->mode &= MT_FILE_MODE_MASK;
 	f->ts = rd64(p + 16);
 	f->seq = rd64(p + 24);
 	f->offset = rd64(p + 32);
@@ -71,7 +80,7 @@ int mt_file_encode(void *buf, size_t room, const struct mt_file_info *f)
 	h.path_len = f->path_len;
 	h.data_len = f->data_len;
 	h.pid = f->pid;
-	h.mode = f->mode;
+	h.mode = (f->mode & MT_FILE_MODE_MASK) | f->flags;
 	h.ts = f->ts;
 	h.seq = f->seq;
 	h.offset = f->offset;

@@ -238,16 +238,19 @@ static int put_file(struct out *o, const struct mt_event *ev, int json)
 		return -EINVAL;
 	if (json) {
 		put(o, "{\"seq\":%" PRIu64 ",\"ts\":%" PRIu64 ",\"kind\":\"FILE\",\"pid\":%" PRIu32
-		       ",\"type\":\"%s\",\"mode\":\"0%o\",\"offset\":%" PRIu64 ",\"total\":%" PRIu64
-		       ",\"path\":",
-		    f.seq, f.ts, f.pid, mt_file_type_name(f.type), (unsigned)f.mode, f.offset, f.total);
+		       ",\"type\":\"%s\",\"mode\":\"0%o\",",
+		    f.seq, f.ts, f.pid, mt_file_type_name(f.type), (unsigned)f.mode);
+		if (f.flags)
+			put(o, "\"flags\":\"%s\",", mt_file_flags_name(f.flags));
+		put(o, "\"offset\":%" PRIu64 ",\"total\":%" PRIu64 ",\"path\":", f.offset, f.total);
 		put_json_str(o, f.path, f.path_len);
 		put(o, ",\"data\":");
 		put_json_str(o, (const char *)f.data, f.data_len);
 		put(o, "}\n");
 		return 0;
 	}
-	put(o, "FILE %" PRIu32 " %s 0%o %" PRIu64 " %" PRIu64 " ", f.pid, mt_file_type_name(f.type),
+	put(o, "FILE %" PRIu32 " %s%s%s 0%o %" PRIu64 " %" PRIu64 " ", f.pid,
+	    mt_file_type_name(f.type), f.flags ? "/" : "", mt_file_flags_name(f.flags),
 	    (unsigned)f.mode, f.offset, f.total);
 	put_c_str(o, f.path, f.path_len);
 	put(o, " ");

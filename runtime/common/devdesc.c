@@ -56,8 +56,9 @@ int mt_devfile_described(const char *path)
 }
 
 /* A file under those prefixes whose content must not be read to record it:
- * BARs (resourceN, resourceN_wc), the expansion ROM, VPD (reads can hang
- * some devices), and whatever mt_devfile_traced() calls a device file. */
+ * BARs (resourceN, resourceN_wc), the expansion ROM, VPD
+ * (reads can hang some devices), and the default device files of
+ * mt_devfile_traced() (the preload runtime also checks the user's globs). */
 int mt_devfile_noread(const char *path)
 {
 	const char *b = strrchr(path, '/');

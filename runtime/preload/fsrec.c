@@ -5,10 +5,15 @@
  * (mt_devfile_described(): /sys/bus, /sys/devices/pci0000:00, /sys/class/uio,
  * ...) that the program opens, lists, stats, accesses, resolves or reads
  * the link of becomes FILE records (MT_EV_FILE events): each symlink met
- * on the way (its target), and at the end the regular file's content
- * (read here, whole, up to FILE_MAX), the directory's listing (names and
- * types; the targets of the symlinks in it too) or the device node's
- * mode. `mmiotap replay` rebuilds the tree from them (replay_fs.c).
+ * on the way (its target), and at the end what is there. Its content only
+ * when the program opened it for reading (MT_FS_READ): a regular file's
+ * bytes (read here, whole, up to FILE_MAX; MT_FILE_F_CUT beyond), a
+ * directory's listing (names and types; the targets of the symlinks in it
+ * too). Otherwise (stat, access, open for writing...), and for files never
+ * read here whatever the program does (BARs, ROM, VPD, sysfs binary
+ * attributes but config, the defaults and the user's --trace-file files),
+ * the entry only (MT_FILE_F_ENTRY: its type and mode). `mmiotap replay`
+ * rebuilds the tree from them (replay_tree.c).
  *
  * Everything here uses raw system calls: no interposed function is
  * re-entered. A path is not put again while its content stays the same
@@ -33,6 +38,7 @@
 
 #define FILE_MAX (64 * 1024) /* content kept of one file or listing */
 #define SEEN_MAX 4096        /* (path, content) hashes put; power of two */
+#define SEEN_PROBE 8
 #define LINKS_MAX 40
 
 /* Per path (hash), the hash of the content last put for it. */
@@ -50,18 +56,25 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* 1 if path's last content put is content; else it is now. */
-static int seen_check(uint64_t path, uint64_t content)
+/* 1 if path's last content put is content (entry: if path was put at
+ * all); else it is now. */
+static int seen_check(uint64_t path, uint64_t content, int entry)
 {
 	int hit = 0;
 
 	path |= 1;
 	if (__atomic_exchange_n(&seen_busy, 1, __ATOMIC_ACQUIRE))
 		return 0; /* another thread: put it again rather than wait */
-	for (unsigned i = 0, k = (unsigned)path & (SEEN_MAX - 1); i < SEEN_MAX;
-	     i++, k = (k + 1) & (SEEN_MAX - 1)) {
-		if (seen[k].path == path || !seen[k].path) {
-			hit = seen[k].path == path && seen[k].content == content;
+	/* a short probe; when it is full, its first slot is taken over (that
+	 * path is put again next time: the recorder drops the copy) */
+	unsigned home = (unsigned)path & (SEEN_MAX - 1), k = home;
+	for (unsigned i = 0; i <= SEEN_PROBE; i++, k = (k + 1) & (SEEN_MAX - 1)) {
+		if (i == SEEN_PROBE)
+			k = home;
+		if (i == SEEN_PROBE || seen[k].path == path || !seen[k].path) {
+			hit = seen[k].path == path && (entry || seen[k].content == content);
+			if (hit)
+				break;
 			seen[k].path = path;
 			seen[k].content = content;
 			break;
@@ -96,7 +109,8 @@ union file_ev {
  * from a signal handler). */
 struct scratch {
 	char abs[PATH_MAX], done[PATH_MAX], rest[PATH_MAX], tmp[PATH_MAX], tgt[PATH_MAX];
-	char sub[PATH_MAX], ent[4096];
+	char sub[PATH_MAX], base[PATH_MAX], ent[4096];
+	int how; /* MT_FS_* */
 	union file_ev u;
 	char buf[FILE_MAX];
 };
@@ -116,7 +130,8 @@ static void emit(struct scratch *sc, uint8_t type, uint32_t mode, const char *pa
 
 	if (plen > room / 2 ||
 	    seen_check(fnv(0xcbf29ce484222325ull, path, plen),
-		       fnv(0xcbf29ce484222325ull ^ type, data, total)))
+		       fnv(0xcbf29ce484222325ull ^ type ^ ((uint64_t)mode << 8), data, total),
+		       !!(mode & MT_FILE_F_ENTRY)))
 		return;
 	room -= plen;
 	do {
@@ -188,9 +203,14 @@ static void put_dir(struct scratch *sc, const char *path, uint32_t mode)
 {
 	char *buf = sc->buf, *ent = sc->ent, *sub = sc->sub;
 	size_t n = 0;
-	int fd = raw_open(path, O_RDONLY | O_DIRECTORY);
+	int fd;
 	long k;
 
+	if (sc->how != MT_FS_READ) {
+		emit(sc, MT_FILE_DIR, mode | MT_FILE_F_ENTRY, path, NULL, 0);
+		return;
+	}
+	fd = raw_open(path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return;
 	while ((k = syscall(SYS_getdents64, fd, ent, sizeof(sc->ent))) > 0) {
@@ -200,8 +220,12 @@ static void put_dir(struct scratch *sc, const char *path, uint32_t mode)
 
 			o += d->d_reclen;
 			if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
-			    memchr(d->d_name, '\n', l) || n + l + 2 > FILE_MAX)
+			    memchr(d->d_name, '\n', l))
 				continue;
+			if (n + l + 2 > FILE_MAX) {
+				mode |= MT_FILE_F_CUT;
+				continue;
+			}
 			buf[n++] = type_letter(d->d_type);
 			memcpy(buf + n, d->d_name, l);
 			n += l;
@@ -222,6 +246,42 @@ static void put_dir(struct scratch *sc, const char *path, uint32_t mode)
 	}
 }
 
+/* A sysfs binary attribute (its size is its own; a text attribute's is a
+ * page), but PCI config space: the kernel reads it with config cycles, no
+ * BAR is touched, and EAL needs it at replay (the command register). */
+static int binary_attr(const char *path, const struct stat *st)
+{
+	const char *b = strrchr(path, '/');
+
+	return !strncmp(path, "/sys/", 5) && st->st_size != getpagesize() &&
+	       strcmp(b ? b + 1 : path, "config");
+}
+
+/* 1 if a regular file at path must not be read here: the program did not
+ * open it for reading, or it is a device file (by name, the defaults or
+ * the user's --trace-file globs, as opened or as resolved), or a sysfs
+ * binary attribute. */
+static int no_read(struct scratch *sc, const char *path, const struct stat *st)
+{
+	return sc->how != MT_FS_READ || !(st->st_mode & 0444) || mt_devfile_noread(path) ||
+	       mt_traced_name(path) || mt_traced_name(sc->abs) || binary_attr(path, st);
+}
+
+/* A regular file's content, up to FILE_MAX (*cut: there was more). */
+static size_t read_file(struct scratch *sc, const char *path, int *cut)
+{
+	size_t n = 0;
+	int fd = raw_open(path, O_RDONLY | O_NONBLOCK);
+
+	*cut = 0;
+	if (fd < 0)
+		return 0;
+	n = read_all(fd, sc->buf, FILE_MAX);
+	*cut = n == FILE_MAX && read_all(fd, sc->ent, 1) == 1;
+	close(fd);
+	return n;
+}
+
 /* The object at path (no symlink to follow): its FILE record(s). */
 static void put_final(struct scratch *sc, const char *path, const struct stat *st)
 {
@@ -232,14 +292,13 @@ static void put_final(struct scratch *sc, const char *path, const struct stat *s
 	} else if (S_ISDIR(st->st_mode)) {
 		put_dir(sc, path, st->st_mode);
 	} else if (S_ISREG(st->st_mode)) {
-		size_t n = 0;
-		int fd = mt_devfile_noread(path) || !(st->st_mode & 0444) ? -1
-		       : raw_open(path, O_RDONLY | O_NONBLOCK);
-		if (fd >= 0) {
-			n = read_all(fd, sc->buf, FILE_MAX);
-			close(fd);
+		if (no_read(sc, path, st)) {
+			emit(sc, MT_FILE_REG, st->st_mode | MT_FILE_F_ENTRY, path, NULL, 0);
+		} else {
+			int cut;
+			size_t n = read_file(sc, path, &cut);
+			emit(sc, MT_FILE_REG, st->st_mode | (cut ? MT_FILE_F_CUT : 0), path, sc->buf, n);
 		}
-		emit(sc, MT_FILE_REG, st->st_mode, path, sc->buf, n);
 	}
 }
 
@@ -308,10 +367,11 @@ static void walk(struct scratch *sc, const char *path, int follow_last)
 	}
 }
 
-/* dirfd + path as an absolute path (n bytes), 0; -1 if it cannot be told. */
-MT_HIDDEN int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n)
+/* dirfd + path as an absolute path in sc->abs, 0; -1 if it cannot be told. */
+static int fs_abs(struct scratch *sc, int dirfd, const char *path)
 {
-	char base[PATH_MAX], link[64];
+	char *base = sc->base, *abs = sc->abs, link[64];
+	size_t n = sizeof(sc->abs);
 	ssize_t k;
 
 	if (!path)
@@ -319,11 +379,11 @@ MT_HIDDEN int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n)
 	if (path[0] == '/') {
 		base[0] = 0;
 	} else if (dirfd == AT_FDCWD) {
-		if (!getcwd(base, sizeof(base)))
+		if (!getcwd(base, PATH_MAX))
 			return -1;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		k = raw_readlink(link, base, sizeof(base) - 1);
+		k = raw_readlink(link, base, PATH_MAX - 1);
 		if (k <= 0)
 			return -1;
 		base[k] = 0;
@@ -361,7 +421,7 @@ MT_HIDDEN void mt_fs_fd(int fd, int dirfd, const char *path)
 
 /* The program used dirfd + path (following its last symlink or not):
  * record what it saw, if it is a file describing a device. Keeps errno. */
-MT_HIDDEN void mt_fs_note(int dirfd, const char *path, int follow_last)
+MT_HIDDEN void mt_fs_note(int dirfd, const char *path, int follow_last, int how)
 {
 	int e = errno;
 
@@ -377,7 +437,8 @@ MT_HIDDEN void mt_fs_note(int dirfd, const char *path, int follow_last)
 		return;
 	}
 	struct scratch *sc = (struct scratch *)p;
-	if (mt_fs_abs(dirfd, path, sc->abs, sizeof(sc->abs)) == 0 && mt_devfile_described(sc->abs))
+	sc->how = how;
+	if (fs_abs(sc, dirfd, path) == 0 && mt_devfile_described(sc->abs))
 		walk(sc, sc->abs, follow_last);
 	syscall(SYS_munmap, sc, sizeof(struct scratch));
 	errno = e;

@@ -271,10 +271,15 @@ extern MT_HIDDEN volatile int mt_replay_stop_pending;
 /* fsrec.c, fswrap.c: the files describing a device (FILE records). */
 extern MT_HIDDEN const char *mt_fs_root; /* replay tree, or NULL */
 void mt_fs_init(const char *root) MT_HIDDEN;
-const char *mt_fs_path(const char *path, char *buf, size_t n) MT_HIDDEN;
+struct mt_fs_buf;
+const char *mt_fs_map(int dirfd, const char *path, struct mt_fs_buf **bp) MT_HIDDEN;
+void mt_fs_unmap(struct mt_fs_buf *b) MT_HIDDEN;
 int mt_fs_recorded_node(const char *path) MT_HIDDEN;
-int mt_fs_abs(int dirfd, const char *path, char *abs, size_t n) MT_HIDDEN;
-void mt_fs_note(int dirfd, const char *path, int follow_last) MT_HIDDEN;
+/* what the program did with the path (mt_fs_note) */
+#define MT_FS_ENTRY 0 /* stat, access, readlink, realpath, open for writing */
+#define MT_FS_READ 1  /* open for reading, opendir: the content too */
+void mt_fs_note(int dirfd, const char *path, int follow_last, int how) MT_HIDDEN;
+int mt_traced_name(const char *name) MT_HIDDEN;
 void mt_fs_fd(int fd, int dirfd, const char *path) MT_HIDDEN;
 
 /* safecopy.c: copy the program's memory from inside the handler; a fault

@@ -355,6 +355,13 @@ static int glob_hit(const char *name)
 	       mt_replay_dev_of(name) >= 0;
 }
 
+/* A file the user's --trace-file globs (or the defaults) trace: fsrec.c
+ * never reads it to record it. */
+MT_HIDDEN int mt_traced_name(const char *name)
+{
+	return mt_devfile_traced(name, 1, (const char *const *)globs, (size_t)nglobs);
+}
+
 /* Whether fd is a traced file; fills the name to put into MAP. */
 static int traced_fd(int fd, char *name, size_t n)
 {
@@ -628,6 +635,42 @@ MT_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags
 
 /* ---- open ------------------------------------------------------------------------- */
 
+/* What an open() with these flags lets fsrec.c record: the content only
+ * if the program reads it. */
+static int fs_how(int flags)
+{
+	return (flags & O_PATH) || (flags & O_ACCMODE) == O_WRONLY ? MT_FS_ENTRY : MT_FS_READ;
+}
+
+/* open()/openat() while replaying: a device file of the recording gives
+ * the replay's memfd, a path under the prefixes its copy in the replay
+ * tree. Not inlined, its work space mapped: open()'s own frame stays
+ * small (it may run on a small signal stack). */
+static __attribute__((noinline)) int open_replay(int at, int dirfd, const char *path, int flags,
+						 mode_t mode)
+{
+	struct mt_fs_buf *b;
+	char *abs = raw_mmap(NULL, PATH_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (abs == MAP_FAILED)
+		return -1;
+	int fd = mt_replay_openat(dirfd, path, flags, abs, PATH_MAX);
+	if (fd >= 0)
+		note_open(fd, abs); /* the replay's memfd for a device file */
+	if (fd == -2) {
+		const char *p = mt_fs_map(dirfd, path, &b);
+		fd = at ? mt_real.openat(dirfd, p, flags, mode) : mt_real.open(p, flags, mode);
+		mt_fs_unmap(b);
+		if (fd >= 0 && (!at || path[0] == '/'))
+			note_open(fd, path);
+		mt_fs_fd(fd, dirfd, path);
+	}
+	int e = errno;
+	syscall(SYS_munmap, abs, PATH_MAX);
+	errno = e;
+	return fd;
+}
+
 MT_EXPORT int open(const char *path, int flags, ...)
 {
 	mt_resolve_real();
@@ -638,20 +681,13 @@ MT_EXPORT int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	char abs[PATH_MAX];
-	int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
-	if (fd == -1)
-		return -1;
-	if (fd >= 0) {
-		note_open(fd, abs); /* the replay's memfd for a device file */
-		return fd;
-	}
-	char tb[PATH_MAX];
-	fd = mt_real.open(mt_fs_path(path, tb, sizeof(tb)), flags, mode);
+	if (mt_replay_active())
+		return open_replay(0, AT_FDCWD, path, flags, mode);
+	int fd = mt_real.open(path, flags, mode);
 	if (fd >= 0)
 		note_open(fd, path);
 	mt_fs_fd(fd, AT_FDCWD, path);
-	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW));
+	mt_fs_note(AT_FDCWD, path, !(flags & O_NOFOLLOW), fs_how(flags));
 	return fd;
 }
 
@@ -667,20 +703,13 @@ MT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	char abs[PATH_MAX];
-	int fd = mt_replay_openat(dirfd, path, flags, abs, sizeof(abs));
-	if (fd == -1)
-		return -1;
-	if (fd >= 0) {
-		note_open(fd, abs);
-		return fd;
-	}
-	char tb[PATH_MAX];
-	fd = mt_real.openat(dirfd, mt_fs_path(path, tb, sizeof(tb)), flags, mode);
+	if (mt_replay_active())
+		return open_replay(1, dirfd, path, flags, mode);
+	int fd = mt_real.openat(dirfd, path, flags, mode);
 	if (fd >= 0 && path[0] == '/')
 		note_open(fd, path);
 	mt_fs_fd(fd, dirfd, path);
-	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW));
+	mt_fs_note(dirfd, path, !(flags & O_NOFOLLOW), fs_how(flags));
 	return fd;
 }
 
@@ -706,36 +735,52 @@ MT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 
 /* fopen() opens through libc's internal open: while replaying, a device
  * file must still become the replay's memfd (or be refused). */
+/* fopen() while replaying (not inlined: see open_replay()). */
+static __attribute__((noinline)) FILE *fopen_replay(FILE *(*real_fopen)(const char *, const char *),
+						    const char *path, const char *mode)
+{
+	int flags = strchr(mode, '+') ? O_RDWR : *mode == 'r' ? O_RDONLY : O_WRONLY;
+	if (strchr(mode, 'e'))
+		flags |= O_CLOEXEC;
+	char *abs = raw_mmap(NULL, PATH_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (abs == MAP_FAILED)
+		return NULL;
+	FILE *f = NULL;
+	int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, PATH_MAX);
+	if (fd >= 0) {
+		note_open(fd, abs);
+		f = fdopen(fd, mode);
+		if (!f)
+			close(fd);
+	} else if (fd == -2) {
+		struct mt_fs_buf *b;
+		f = real_fopen(mt_fs_map(AT_FDCWD, path, &b), mode);
+		mt_fs_unmap(b);
+		if (f)
+			mt_fs_fd(fileno(f), AT_FDCWD, path);
+	}
+	int e = errno;
+	syscall(SYS_munmap, abs, PATH_MAX);
+	errno = e;
+	return f;
+}
+
 MT_EXPORT FILE *fopen(const char *path, const char *mode)
 {
 	static FILE *(*real_fopen)(const char *, const char *);
 	if (!real_fopen)
 		real_fopen = (FILE * (*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
-	if (mt_replay_active() && mode) {
-		int flags = strchr(mode, '+') ? O_RDWR : *mode == 'r' ? O_RDONLY : O_WRONLY;
-		if (strchr(mode, 'e'))
-			flags |= O_CLOEXEC;
-		char abs[PATH_MAX];
-		int fd = mt_replay_openat(AT_FDCWD, path, flags, abs, sizeof(abs));
-		if (fd == -1)
-			return NULL;
-		if (fd >= 0) {
-			note_open(fd, abs);
-			FILE *f = fdopen(fd, mode);
-			if (!f)
-				close(fd);
-			return f;
-		}
-	}
 	if (!real_fopen) {
 		errno = ENOSYS;
 		return NULL;
 	}
-	char tb[PATH_MAX];
-	FILE *f = real_fopen(mt_fs_path(path, tb, sizeof(tb)), mode);
+	if (mt_replay_active() && mode)
+		return fopen_replay(real_fopen, path, mode);
+	FILE *f = real_fopen(path, mode);
 	if (f)
 		mt_fs_fd(fileno(f), AT_FDCWD, path);
-	mt_fs_note(AT_FDCWD, path, 1);
+	mt_fs_note(AT_FDCWD, path, 1,
+		   mode && (*mode == 'r' || strchr(mode, '+')) ? MT_FS_READ : MT_FS_ENTRY);
 	return f;
 }
 

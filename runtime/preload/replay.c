@@ -137,24 +137,25 @@ MT_HIDDEN int mt_replay_open(const char *path, int flags)
  * absolute path, to note for the mapping, in abs (n bytes). */
 MT_HIDDEN int mt_replay_openat(int dirfd, const char *path, int flags, char *abs, size_t n)
 {
-	char base[PATH_MAX], link[64];
-	ssize_t k;
+	char link[64];
+	size_t k;
 
 	if (!tab || !path)
 		return -2;
 	if (path[0] == '/') {
-		base[0] = 0;
+		abs[0] = 0;
 	} else if (dirfd == AT_FDCWD) {
-		if (!getcwd(base, sizeof(base)))
+		if (!getcwd(abs, n))
 			return -2;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", dirfd);
-		k = readlink(link, base, sizeof(base) - 1);
-		if (k <= 0)
+		ssize_t r = readlink(link, abs, n - 1);
+		if (r <= 0)
 			return -2;
-		base[k] = 0;
+		abs[r] = 0;
 	}
-	if ((size_t)snprintf(abs, n, "%s%s%s", base, base[0] ? "/" : "", path) >= n)
+	k = strlen(abs);
+	if ((size_t)snprintf(abs + k, n - k, "%s%s", k ? "/" : "", path) >= n - k)
 		return -2;
 	return mt_replay_open(abs, flags);
 }

@@ -46,6 +46,17 @@ static void parse_checks(void)
 	CHECK(f.path_len == sizeof(vpath) - 1 && !memcmp(f.path, vpath, f.path_len));
 	CHECK(f.data_len == 7 && !memcmp(f.data, "0x8086\n", 7));
 	CHECK(!strcmp(mt_file_type_name(f.type), "reg") && !strcmp(mt_file_type_name(9), "?"));
+	CHECK(f.flags == 0 && !strcmp(mt_file_flags_name(f.flags), ""));
+	/* flags ride above st_mode in the mode word, and come back apart */
+	struct mt_file_info g = f;
+	uint8_t rec2[256];
+	g.flags = MT_FILE_F_ENTRY | MT_FILE_F_CUT;
+	CHECK(mt_file_encode(rec2, sizeof(rec2), &g) == n);
+	CHECK((rec2[12] | rec2[13] << 8 | rec2[14] << 16 | (uint32_t)rec2[15] << 24) ==
+	      (0100444 | MT_FILE_F_ENTRY | MT_FILE_F_CUT));
+	CHECK(!mt_file_parse(rec2, (size_t)n, &g) && g.mode == 0100444 &&
+	      g.flags == (MT_FILE_F_ENTRY | MT_FILE_F_CUT));
+	CHECK(!strcmp(mt_file_flags_name(g.flags), "entry,cut"));
 	CHECK(mt_file_parse(rec, (size_t)n - 8, &f) == -EINVAL); /* size field disagrees */
 	memcpy(bad, rec, (size_t)n);
 	bad[1] = 0; /* type */

@@ -180,7 +180,8 @@ int mt_ksym_encode(void *buf, size_t room, const struct mt_ksym_info *k);
 
 struct mt_file_info {
 	uint8_t type;           /* MT_FILE_* */
-	uint32_t pid, mode;
+	uint32_t pid, mode;     /* mode: st_mode (MT_FILE_MODE_MASK) */
+	uint32_t flags;         /* MT_FILE_F_* (the record's mode word above st_mode) */
 	uint64_t ts, seq, offset, total;
 	const char *path;       /* absolute, not NUL-terminated */
 	uint16_t path_len;
@@ -193,6 +194,8 @@ int mt_file_parse(const void *rec, size_t len, struct mt_file_info *f);
 int mt_file_encode(void *buf, size_t room, const struct mt_file_info *f);
 /* "reg", "dir", "link", "chr" ("?" else). */
 const char *mt_file_type_name(unsigned type);
+/* "entry", "cut", "entry,cut" or "" for MT_FILE_F_* flags. */
+const char *mt_file_flags_name(uint32_t flags);
 
 /* ---- text output ------------------------------------------------------------ */
 

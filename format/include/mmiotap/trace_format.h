@@ -304,6 +304,10 @@ struct mt_rec_ksym {
 #define MT_FILE_DIR 2
 #define MT_FILE_LNK 3
 #define MT_FILE_CHR 4
+/* mode: st_mode in the low 16 bits; flags above them */
+#define MT_FILE_MODE_MASK 0xffffu
+#define MT_FILE_F_ENTRY (1u << 24) /* the entry only: its content was not read */
+#define MT_FILE_F_CUT (1u << 25)   /* content cut at 64 KiB: the file or listing was longer */
 struct mt_rec_file {
 	uint8_t kind;       /* MT_REC_FILE */
 	uint8_t type;       /* MT_FILE_* */
@@ -311,7 +315,7 @@ struct mt_rec_file {
 	uint16_t path_len;
 	uint16_t data_len;
 	uint32_t pid;       /* the process that looked at it */
-	uint32_t mode;      /* st_mode at record time */
+	uint32_t mode;      /* st_mode at record time | MT_FILE_F_* */
 	uint64_t ts;        /* when it was read */
 	uint64_t seq;       /* the next record's seq (takes none itself) */
 	uint64_t offset;    /* of the data in the content */
