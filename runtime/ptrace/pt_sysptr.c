@@ -208,6 +208,13 @@ static int stale_restart(struct pt_task *u, const struct user_regs_struct *r, in
 	int restart = (long)r->rax == -ERESTART_RESTARTBLOCK;
 	if (arm) {
 		uint64_t x;
+		long cmd = (long)(r->rsi & FUTEX_CMD_MASK);
+		/* a timed wait the kernel restarts through restart_syscall (the
+		 * process was stopped and continued before): the registers still
+		 * hold its futex arguments, the restart block its old address */
+		if (nr == SYS_restart_syscall)
+			return restart && (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) &&
+			       alias_of(u->mm, r->rdi, &x);
 		return nr == SYS_futex && restart &&
 		       (alias_of(u->mm, r->rdi, &x) || (two_words(r->rsi) && alias_of(u->mm, r->r8, &x)));
 	}
