@@ -232,8 +232,12 @@ static long pinned_wait(ucontext_t *uc, const long b[6], int slot)
 			return -EINVAL;
 		struct timespec rel = end;
 		end = now;
-		end.tv_sec += rel.tv_sec;
-		ts_add(&end, rel.tv_nsec);
+		if (rel.tv_sec > INT64_MAX / 2 - end.tv_sec) /* saturated, as ktime_add_safe */
+			has_end = 0; /* as good as no timeout */
+		else {
+			end.tv_sec += rel.tv_sec;
+			ts_add(&end, rel.tv_nsec);
+		}
 	}
 	long c[6] = { b[0], FUTEX_WAIT_BITSET | (b[1] & ~(long)FUTEX_CMD_MASK), b[2],
 		      (long)&slice, 0, cmd == FUTEX_WAIT ? (long)FUTEX_BITSET_MATCH_ANY : b[5] };

@@ -5,6 +5,7 @@
  * threads and processes, exec), seccomp and syscall stops of the mmap
  * family, and signals (ours: a traced page; else passed on).
  */
+#include <linux/audit.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -131,7 +132,12 @@ static void syscall_stop(struct pt_task *t)
 		t->sc_nr = (long)si.entry.nr;
 		memcpy(t->sc_args, si.entry.args, sizeof(t->sc_args));
 		t->sc_pending = pt_sc_interesting(t, t->sc_nr, t->sc_args);
-		pt_sysptr_entry(t, t->sc_nr, t->sc_args);
+		/* x86-64 calls only: an int 0x80 or x32 call's numbers and
+		 * arguments are other ones (left to fail as before: EFAULT) */
+		if (si.arch == AUDIT_ARCH_X86_64 && !(t->sc_nr & 0x40000000L))
+			pt_sysptr_entry(t, t->sc_nr, t->sc_args);
+		else
+			t->redir = 0;
 	} else if (si.op == PTRACE_SYSCALL_INFO_EXIT) {
 		pt_sysptr_exit(t, si.exit.rval);
 		if (t->sc_pending)
