@@ -272,11 +272,10 @@ int mt_replay_tree_add(struct mt_replay_tree *t, const struct mt_event *ev, char
 		return 0;
 	}
 	/* counted before anything is made: a listing's entries, a file's
-	 * declared length (ftruncate() would make it, sparse) */
-	if (f.offset == 0) {
-		t->nent++;
-		t->nbytes += f.total;
-	}
+	 * declared length (ftruncate() would make it, sparse); every record,
+	 * whatever its offset (a piece at offset 1 makes the file too) */
+	t->nent++;
+	t->nbytes += f.total;
 	if (f.type == MT_FILE_DIR)
 		for (const uint8_t *q = f.data; (q = memchr(q, '\n', (size_t)(f.data + f.data_len - q)));
 		     q++)
