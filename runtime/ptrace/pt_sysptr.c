@@ -31,10 +31,11 @@
  * through its entry again; one that would restart through
  * restart_syscall (a timed wait) would keep the address it had, which is
  * wrong from then on, so it returns 0 instead: a spurious wake-up, which
- * futex users expect (they look at the word and wait again). Not seen:
- * a timed wait on a watched word that was already in restart_syscall when
- * the process was attached (its restart block is the kernel's); it gets
- * EFAULT, as before.
+ * futex users expect (they look at the word and wait again). A timed
+ * wait already in restart_syscall when a page is armed (the process was
+ * stopped and continued before: its restart block is the kernel's, with
+ * the old address) is told apart by its registers, which still hold its
+ * futex arguments, and returns 0 the same way.
  */
 #include <linux/futex.h>
 #include <string.h>
