@@ -402,13 +402,16 @@ static int map_data(struct mt_reader *r, struct mt_map_info *m)
 	}
 }
 
-/* OBJECT, KSYM: the raw record, checked, as ev->text. */
+/* OBJECT, KSYM, FILE: the raw record, checked, as ev->text. */
 static int meta_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *p,
 		       uint16_t size, uint64_t off)
 {
 	struct mt_object_info o;
 	struct mt_ksym_info k;
-	int bad = p[0] == MT_REC_OBJECT ? mt_object_parse(p, size, &o) : mt_ksym_parse(p, size, &k);
+	struct mt_file_info f;
+	int bad = p[0] == MT_REC_OBJECT ? mt_object_parse(p, size, &o)
+		  : p[0] == MT_REC_FILE ? mt_file_parse(p, size, &f)
+					: mt_ksym_parse(p, size, &k);
 
 	if (bad) {
 		set_err(r, -EINVAL, "offset %" PRIu64 ": malformed %s record", off,
@@ -420,28 +423,11 @@ static int meta_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *
 		ev->seq = o.seq;
 		ev->ts = o.ts;
 		ev->pid = o.pid;
+	} else if (p[0] == MT_REC_FILE) {
+		ev->seq = f.seq;
+		ev->ts = f.ts;
+		ev->pid = f.pid;
 	}
-	memcpy(r->path, p, size);
-	ev->text = r->path;
-	ev->text_len = size;
-	r->pos += size;
-	return 1;
-}
-
-/* FILE: the raw record, checked, as ev->text. */
-static int file_record(struct mt_reader *r, struct mt_event *ev, const uint8_t *p,
-		       uint16_t size, uint64_t off)
-{
-	struct mt_file_info f;
-
-	if (mt_file_parse(p, size, &f)) {
-		set_err(r, -EINVAL, "offset %" PRIu64 ": malformed FILE record", off);
-		return r->err;
-	}
-	ev->kind = MT_REC_FILE;
-	ev->seq = f.seq;
-	ev->ts = f.ts;
-	ev->pid = f.pid;
 	memcpy(r->path, p, size);
 	ev->text = r->path;
 	ev->text_len = size;
@@ -647,7 +633,7 @@ static int bin_next_raw(struct mt_reader *r, struct mt_event *ev)
 				continue;
 			case MT_REC_FILE:
 				if (r->files)
-					return file_record(r, ev, p, size, off);
+					return meta_record(r, ev, p, size, off);
 				r->pos += size;
 				continue;
 			default: /* PAD and unknown variable kinds: skip */
