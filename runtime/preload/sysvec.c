@@ -182,12 +182,21 @@ static int sys_iov(ucontext_t *uc, long nr, long a[6], long *res, struct vmeta *
 	return 1;
 }
 
-MT_HIDDEN int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res)
+typedef int (*vcall_fn)(ucontext_t *uc, long nr, long a[6], long *res, struct vmeta *mv);
+
+/* fn with a scratch mapping for its arrays; without one, the call runs as
+ * the program made it (EFAULT only if it touches a watched page). */
+static int with_meta(vcall_fn fn, ucontext_t *uc, long nr, long a[6], long *res)
 {
 	struct vmeta *mv = meta_open();
 	if (!mv)
-		return 0; /* run as the program made it (EFAULT only if it touches a watched page) */
-	return meta_close(mv, sys_iov(uc, nr, a, res, mv));
+		return 0;
+	return meta_close(mv, fn(uc, nr, a, res, mv));
+}
+
+MT_HIDDEN int mt_sys_iov(ucontext_t *uc, long nr, long a[6], long *res)
+{
+	return with_meta(sys_iov, uc, nr, a, res);
 }
 
 /* ---- sendmsg, recvmsg (a[1] the header) -------------------------------------------- */
@@ -259,8 +268,5 @@ static int sys_msg(ucontext_t *uc, long nr, long a[6], long *res, struct vmeta *
 
 MT_HIDDEN int mt_sys_msg(ucontext_t *uc, long nr, long a[6], long *res)
 {
-	struct vmeta *mv = meta_open();
-	if (!mv)
-		return 0; /* run as the program made it (EFAULT only if it touches a watched page) */
-	return meta_close(mv, sys_msg(uc, nr, a, res, mv));
+	return with_meta(sys_msg, uc, nr, a, res);
 }
