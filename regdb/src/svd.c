@@ -34,6 +34,25 @@ static xmlNode *child(xmlNode *n, const char *name)
 	return NULL;
 }
 
+static int blank(char ch)
+{
+	return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
+}
+
+/* s without the blanks around it: its start, its length in *len. */
+static const char *trim(const char *s, size_t *len)
+{
+	size_t l;
+
+	while (blank(*s))
+		s++;
+	l = strlen(s);
+	while (l && blank(s[l - 1]))
+		l--;
+	*len = l;
+	return s;
+}
+
 /* Text of <name> under n as a pool string (trimmed), or NULL. */
 static const char *text(struct sctx *c, xmlNode *n, const char *name)
 {
@@ -48,11 +67,8 @@ static const char *text(struct sctx *c, xmlNode *n, const char *name)
 	xmlFree(t);
 	if (!s)
 		return NULL;
-	for (p = s; *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'; p++)
-		;
-	l = strlen(p);
-	while (l && (p[l - 1] == ' ' || p[l - 1] == '\n' || p[l - 1] == '\t' || p[l - 1] == '\r'))
-		p[--l] = 0;
+	p = (char *)trim(s, &l);
+	p[l] = 0;
 	return p;
 }
 
@@ -283,17 +299,13 @@ static int has_name(xmlNode *n, const char *name, size_t len)
 {
 	xmlNode *k = child(n, "name");
 	xmlChar *t = k ? xmlNodeGetContent(k) : NULL;
-	const char *s = (const char *)t;
+	const char *s;
 	size_t l;
 	int eq;
 
 	if (!t)
 		return 0;
-	while (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\r')
-		s++;
-	l = strlen(s);
-	while (l && (s[l - 1] == ' ' || s[l - 1] == '\n' || s[l - 1] == '\t' || s[l - 1] == '\r'))
-		l--;
+	s = trim((const char *)t, &l);
 	eq = l == len && !strncmp(s, name, len);
 	xmlFree(t);
 	return eq;
